@@ -1,0 +1,81 @@
+# Ferry's make targets. `make run` and `make test` do all set-up on a fresh
+# Debian or Ubuntu machine: missing system packages are installed when run as
+# root, or named with the exact apt-get command otherwise.
+
+GO      ?= go
+PKG     := github.com/ferry-sync/ferry
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X $(PKG)/app.version=$(VERSION)
+BIN     := ferry
+
+# Debian package names (see README "Prerequisites" for other systems).
+DEB_BUILD := ca-certificates gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev \
+             libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+DEB_TEST  := xvfb xauth xdotool dbus gnome-keyring curl appstream
+
+export LANG ?= C.UTF-8
+export LC_ALL ?= C.UTF-8
+
+# ensure-packages installs (as root) or names (otherwise) the missing Debian
+# packages among $(1). On systems without dpkg it does nothing.
+define ensure-packages
+@if command -v dpkg-query >/dev/null 2>&1; then \
+  missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done | tr '\n' ' '); \
+  if [ -n "$$(echo $$missing)" ]; then \
+    if [ "$$(id -u)" = 0 ]; then \
+      echo "installing system packages: $$missing"; \
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
+    else \
+      echo "missing system packages: $$missing"; \
+      echo "install them with: sudo apt-get install --no-install-recommends $$missing"; exit 1; \
+    fi; \
+  fi; \
+fi
+@command -v $(GO) >/dev/null 2>&1 || { echo "Go 1.26 or newer is required: https://go.dev/dl/"; exit 1; }
+endef
+
+.PHONY: all deps deps-test build run test race fmt lint bench fuzz soak screenshots golden package install clean
+
+all: build
+
+deps:
+	$(call ensure-packages,$(DEB_BUILD))
+
+deps-test:
+	$(call ensure-packages,$(DEB_BUILD) $(DEB_TEST))
+
+build: deps
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+run: build
+	./$(BIN)
+
+# The full suite: vet, format and layering checks, then every test with the
+# real Secret Service (gnome-keyring in a private D-Bus session, fresh keyring
+# directory) and a virtual X display for the GUI tests.
+test: deps-test
+	$(GO) vet ./...
+	@test -z "$$($(GO) tool gofumpt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { $(GO) tool gofumpt -l .; echo "gofumpt: files above need formatting (make fmt)"; exit 1; }
+	@keyring=$$(mktemp -d); \
+	XDG_DATA_HOME=$$keyring dbus-run-session -- sh -c '\
+	  printf ferry-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+	  xvfb-run -a -s "-screen 0 1280x800x24" $(GO) test -count=1 -timeout 25m ./...'; \
+	status=$$?; rm -rf $$keyring; exit $$status
+
+race: deps-test
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+fmt:
+	$(GO) tool gofumpt -w $$(git ls-files '*.go')
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$($(GO) tool gofumpt -l $$(git ls-files '*.go'))" || { $(GO) tool gofumpt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) tool staticcheck ./...
+	$(GO) test -count=1 -run 'TestLayering' .
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+clean:
+	rm -f $(BIN)
