@@ -1,0 +1,241 @@
+// Package config reads, validates and writes Ferry's configuration file: the
+// upload targets, the watched folders, transfer limits and UI settings.
+//
+// The file never holds a secret. API keys, passwords, JWTs and share tokens
+// live in the secrets store (package app/secrets); a secret-looking key in the
+// file is refused by Parse with a message pointing at `ferry target add`.
+//
+// Values are kept as the user wrote them: defaults are applied by accessor
+// methods (ParallelFilesOrDefault, Enabled, ...) rather than written into the
+// struct, so saving a loaded file does not pin today's defaults forever.
+package config
+
+import "time"
+
+// The target kinds Ferry speaks.
+const (
+	KindQuatrix       = "quatrix"
+	KindTwake         = "twake"
+	KindFilesRo       = "filesro"
+	KindSelfCommunity = "selfcommunity"
+)
+
+// Kinds lists the valid values of Target.Kind in a stable order.
+var Kinds = []string{KindQuatrix, KindTwake, KindFilesRo, KindSelfCommunity}
+
+// Defaults used when the file leaves a value out.
+const (
+	DefaultParallelFiles          = 4
+	DefaultTwakeParallelChunks    = 4
+	DefaultSelfCommunityChunkSize = 204800
+	DefaultStallTimeout           = 2 * time.Minute
+)
+
+// Config is the whole file. The zero value is a valid, empty configuration.
+type Config struct {
+	// Secrets selects the secrets backend: "keyring" (the default),
+	// "file:PATH" or "env". A --secrets flag overrides it.
+	Secrets  string   `toml:"secrets,omitempty"`
+	Targets  []Target `toml:"target,omitempty"`
+	Folders  []Folder `toml:"folder,omitempty"`
+	Transfer Transfer `toml:"transfer,omitempty"`
+	UI       UI       `toml:"ui,omitempty"`
+}
+
+// Target is one configured upload destination: a service kind, where it is
+// and its non-secret settings. Settings of other kinds must stay empty.
+type Target struct {
+	Name    string `toml:"name"`
+	Kind    string `toml:"kind"`
+	BaseURL string `toml:"base_url"`
+	// TLSPinSHA256 trusts one self-signed server certificate for this target
+	// only (hex SHA-256 of the DER certificate). There is deliberately no
+	// global "insecure" switch.
+	TLSPinSHA256 string `toml:"tls_pin_sha256,omitempty"`
+	// ChunkSize overrides the provider's default chunk size (0 = default).
+	ChunkSize Size `toml:"chunk_size,omitzero"`
+
+	// filesro
+	ParentID string `toml:"parent_id,omitempty"`
+
+	// quatrix
+	Auth     string `toml:"auth,omitempty"`     // "apikey" (default) or "password"
+	Email    string `toml:"email,omitempty"`    // login for auth = "password"
+	Conflict string `toml:"conflict,omitempty"` // default policy: rename|overwrite|skip
+
+	// twake
+	CompanyID      string `toml:"company_id,omitempty"`
+	DriveFolders   bool   `toml:"drive_folders,omitempty"`
+	DriveParentID  string `toml:"drive_parent_id,omitempty"`
+	ParallelChunks int    `toml:"parallel_chunks,omitempty"`
+	KeepPathInName bool   `toml:"keep_path_in_name,omitempty"`
+
+	// selfcommunity
+	Dialect    string  `toml:"dialect,omitempty"`    // "plain" (default) or "qq"
+	Recipients []int64 `toml:"recipients,omitempty"` // user ids to message the file to
+	Group      int64   `toml:"group,omitempty"`      // group id to message the file to
+}
+
+// The quatrix authentication methods.
+const (
+	AuthAPIKey   = "apikey"
+	AuthPassword = "password"
+)
+
+// The selfcommunity field dialects.
+const (
+	DialectPlain = "plain"
+	DialectQQ    = "qq"
+)
+
+// kindKeys lists the keys each kind accepts besides the common ones.
+var kindKeys = map[string][]string{
+	KindFilesRo:       {"parent_id"},
+	KindQuatrix:       {"auth", "email", "conflict"},
+	KindTwake:         {"company_id", "drive_folders", "drive_parent_id", "parallel_chunks", "keep_path_in_name"},
+	KindSelfCommunity: {"dialect", "recipients", "group"},
+}
+
+// ParallelChunksOrDefault is the number of chunks of one file sent at once
+// (twake only; 1 for the other kinds, whose APIs need chunks in series).
+func (t Target) ParallelChunksOrDefault() int {
+	if t.Kind != KindTwake {
+		return 1
+	}
+	if t.ParallelChunks > 0 {
+		return t.ParallelChunks
+	}
+	return DefaultTwakeParallelChunks
+}
+
+// ChunkSizeOrDefault is the configured chunk size, the selfcommunity web
+// client's 204,800 bytes for that kind, or 0 (the provider's default).
+func (t Target) ChunkSizeOrDefault() int64 {
+	if t.ChunkSize > 0 {
+		return int64(t.ChunkSize)
+	}
+	if t.Kind == KindSelfCommunity {
+		return DefaultSelfCommunityChunkSize
+	}
+	return 0
+}
+
+// DialectOrDefault is the selfcommunity field dialect.
+func (t Target) DialectOrDefault() string {
+	if t.Dialect == "" {
+		return DialectPlain
+	}
+	return t.Dialect
+}
+
+// AuthOrDefault is the quatrix authentication method.
+func (t Target) AuthOrDefault() string {
+	if t.Auth == "" {
+		return AuthAPIKey
+	}
+	return t.Auth
+}
+
+// Folder is one watched local folder and where its files go.
+type Folder struct {
+	Name      string   `toml:"name"`
+	Path      string   `toml:"path"`
+	Target    string   `toml:"target"`
+	RemoteDir string   `toml:"remote_dir,omitempty"`
+	Conflict  string   `toml:"conflict,omitempty"` // rename (default)|overwrite|skip
+	Ignore    []string `toml:"ignore,omitempty"`   // gitignore patterns
+	// Enabled is nil when the file leaves it out, which means enabled.
+	Enabled *bool `toml:"enabled,omitempty"`
+}
+
+// IsEnabled reports whether the folder is watched.
+func (f Folder) IsEnabled() bool { return f.Enabled == nil || *f.Enabled }
+
+// ConflictOrDefault is the folder's conflict policy.
+func (f Folder) ConflictOrDefault() string {
+	if f.Conflict == "" {
+		return "rename"
+	}
+	return f.Conflict
+}
+
+// Transfer holds the engine's limits.
+type Transfer struct {
+	ParallelFiles     int `toml:"parallel_files,omitempty"`
+	PerTargetParallel int `toml:"per_target_parallel,omitempty"` // 0 = same as parallel_files
+	// BandwidthLimit caps the total upload rate; 0 means unlimited.
+	BandwidthLimit Rate     `toml:"bandwidth_limit,omitzero"`
+	StallTimeout   Duration `toml:"stall_timeout,omitzero"`
+	// ChunkSize overrides every target's chunk size (0 = per target).
+	ChunkSize Size `toml:"chunk_size,omitzero"`
+}
+
+// ParallelFilesOrDefault is the number of files uploaded at once.
+func (t Transfer) ParallelFilesOrDefault() int {
+	if t.ParallelFiles > 0 {
+		return t.ParallelFiles
+	}
+	return DefaultParallelFiles
+}
+
+// PerTargetParallelOrDefault is the number of files uploaded at once to one target.
+func (t Transfer) PerTargetParallelOrDefault() int {
+	if t.PerTargetParallel > 0 {
+		return min(t.PerTargetParallel, t.ParallelFilesOrDefault())
+	}
+	return t.ParallelFilesOrDefault()
+}
+
+// StallTimeoutOrDefault is how long a transfer may make no progress.
+func (t Transfer) StallTimeoutOrDefault() time.Duration {
+	if t.StallTimeout > 0 {
+		return time.Duration(t.StallTimeout)
+	}
+	return DefaultStallTimeout
+}
+
+// UI holds desktop settings.
+type UI struct {
+	Notifications Notifications `toml:"notifications,omitempty"`
+	StartAtLogin  bool          `toml:"start_at_login,omitempty"`
+	LastTarget    string        `toml:"last_target,omitempty"`
+	LastRemoteDir string        `toml:"last_remote_dir,omitempty"`
+}
+
+// Notifications switches desktop notifications per kind of event. A nil
+// field means the default: on for failures and needed attention, off for
+// every finished upload (the spam users complain about).
+type Notifications struct {
+	Uploaded  *bool `toml:"uploaded,omitempty"`
+	Failed    *bool `toml:"failed,omitempty"`
+	Attention *bool `toml:"attention,omitempty"` // credentials, conflicts, paused by an error
+}
+
+// UploadedOn reports whether a finished upload notifies.
+func (n Notifications) UploadedOn() bool { return n.Uploaded != nil && *n.Uploaded }
+
+// FailedOn reports whether a failed upload notifies.
+func (n Notifications) FailedOn() bool { return n.Failed == nil || *n.Failed }
+
+// AttentionOn reports whether a target needing the user notifies.
+func (n Notifications) AttentionOn() bool { return n.Attention == nil || *n.Attention }
+
+// Target returns the target named name, or nil.
+func (c *Config) Target(name string) *Target {
+	for i := range c.Targets {
+		if c.Targets[i].Name == name {
+			return &c.Targets[i]
+		}
+	}
+	return nil
+}
+
+// Folder returns the folder named name, or nil.
+func (c *Config) Folder(name string) *Folder {
+	for i := range c.Folders {
+		if c.Folders[i].Name == name {
+			return &c.Folders[i]
+		}
+	}
+	return nil
+}
