@@ -57,6 +57,12 @@ type Job struct {
 	ErrMsg      string    // last error, human-readable, never containing secrets
 	Warning     string    // a note that does not stop the job (e.g. "file never settled")
 
+	// Changed is set when the file was enqueued again while the job was
+	// Running: the engine's final re-stat must not trust the size and mtime
+	// it started with. Claim and ClearChanged reset it; it is always false
+	// outside Running (see Queue.Changed for the protocol).
+	Changed bool
+
 	Created time.Time
 	Updated time.Time
 }

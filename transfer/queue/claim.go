@@ -1,0 +1,167 @@
+package queue
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Claim atomically picks the oldest runnable job (lowest id among Queued
+// jobs and Waiting jobs whose NextAttempt is not after now), sets it
+// Running with Changed cleared, and returns it with true. It returns false
+// when nothing is runnable or allow refused every candidate.
+//
+// allow (nil = everything) is how the engine enforces per-target limits. It
+// is asked about the oldest runnable job of each target, oldest first, and
+// a refusal skips that target for this call: allow must decide per target
+// (slots, backoff, auth state), not per file. That is what keeps Claim at a
+// handful of index reads with 100,000 jobs queued behind a saturated
+// target. allow runs inside the write transaction on the caller's
+// goroutine; it must be quick and must not call the Queue.
+//
+// Claim never looks at PausedUntil; the engine checks the pause flag before
+// it claims. A job whose record is corrupt or missing is taken out of the
+// ready index (the rest of the transaction commits) and Claim returns an
+// error wrapping ErrCorrupt naming it; the next call goes past it.
+func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
+	var (
+		out     Job
+		ok      bool
+		damaged error
+	)
+	err := q.update(func(t *txn) error {
+		out, ok, damaged = Job{}, false, nil
+		if err := t.promoteDue(now); err != nil {
+			return err
+		}
+		heads, err := t.readyHeads()
+		if err != nil {
+			return err
+		}
+		for _, h := range heads {
+			j, err := t.getJob(h.id)
+			if isCorruptOrMissing(err) {
+				damaged = err
+				return t.ready.Bucket([]byte(h.target)).Delete(idKey(h.id))
+			}
+			if err != nil {
+				return err
+			}
+			if j.State != Queued && j.State != Waiting {
+				damaged = fmt.Errorf("job %d: %w: %s but in the ready index", j.ID, ErrCorrupt, j.State)
+				return t.ready.Bucket([]byte(h.target)).Delete(idKey(h.id))
+			}
+			if allow != nil && !allow(j) {
+				continue
+			}
+			prev := j
+			j.State = Running
+			j.Changed = false
+			j.Updated = now
+			if err := t.putJob(&prev, j); err != nil {
+				return err
+			}
+			out, ok = j, true
+			return nil
+		}
+		return nil
+	})
+	if err != nil {
+		return Job{}, false, fmt.Errorf("claim: %w", err)
+	}
+	if damaged != nil {
+		return Job{}, false, fmt.Errorf("claim: skipped %w", damaged)
+	}
+	return out, ok, nil
+}
+
+type head struct {
+	id     JobID
+	target string
+}
+
+// readyHeads returns the lowest ready id of every target, lowest first.
+func (t *txn) readyHeads() ([]head, error) {
+	var heads []head
+	err := t.ready.ForEachBucket(func(name []byte) error {
+		k, _ := t.ready.Bucket(name).Cursor().First()
+		if k == nil {
+			return nil
+		}
+		id, ok := keyID(k)
+		if !ok {
+			return fmt.Errorf("ready index of %q: %w: bad key %x", name, ErrCorrupt, k)
+		}
+		heads = append(heads, head{id: id, target: string(name)})
+		return nil
+	})
+	slices.SortFunc(heads, func(a, b head) int { return cmpID(a.id, b.id) })
+	return heads, err
+}
+
+func cmpID(a, b JobID) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// promoteDue moves Waiting jobs whose time has come from the waiting index
+// to their target's ready index, where they sort by id among Queued jobs.
+// Their state stays Waiting (the UI still shows the last error) until
+// claimed. Each job is promoted once, so the cost is amortised.
+func (t *txn) promoteDue(now time.Time) error {
+	limit := timeKey(now)
+	c := t.waiting.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.First() {
+		if len(k) != timeKeyLen+8 {
+			return fmt.Errorf("waiting index: %w: bad key %x", ErrCorrupt, k)
+		}
+		if bytes.Compare(k[:timeKeyLen], limit) > 0 {
+			return nil
+		}
+		id, _ := keyID(k[timeKeyLen:])
+		b, err := t.ready.CreateBucketIfNotExists(v)
+		if err == nil {
+			err = b.Put(idKey(id), []byte{})
+		}
+		if err == nil {
+			err = c.Delete()
+		}
+		if err != nil {
+			return fmt.Errorf("promote job %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// NextWake returns the earliest NextAttempt among Waiting jobs that Claim
+// has not yet found due, and false when there is none. The engine sleeps
+// until then (or until something is enqueued or a slot frees) and calls
+// Claim. Jobs already found due sit in the ready index and are not
+// reported again, so a refused claim does not turn into a busy loop.
+func (q *Queue) NextWake() (time.Time, bool, error) {
+	var (
+		at time.Time
+		ok bool
+	)
+	err := q.view(func(t *txn) error {
+		k, _ := t.waiting.Cursor().First()
+		if k == nil {
+			return nil
+		}
+		if len(k) != timeKeyLen+8 {
+			return fmt.Errorf("waiting index: %w: bad key %x", ErrCorrupt, k)
+		}
+		at, ok = keyTime(k), true
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next wake: %w", err)
+	}
+	return at, ok, nil
+}

@@ -1,0 +1,31 @@
+// Package queue is Ferry's persistent transfer queue: jobs, upload
+// sessions, the "already sent" index, a bounded history and a few durable
+// settings, in one bbolt file owned by one process.
+//
+// # Layout
+//
+// Buckets: meta (schema version), jobs (id -> record), bykey (target+path
+// -> id, so a file changed five times is one job), sessions (id -> upload
+// progress), sent (target+path -> fingerprint of the last good upload),
+// history (sequence -> entry), settings. Indexes kept in the same
+// transactions as the records: ready (target -> ids of runnable jobs),
+// waiting (NextAttempt+id of Waiting jobs not yet due), running (ids) and
+// counts (per state). Claim, NextWake, crash recovery and Counts therefore
+// cost a few index reads however many jobs are queued.
+//
+// # Records
+//
+// Every record is a versioned binary encoding (records.go). A record that
+// cannot be decoded yields an error wrapping ErrCorrupt naming it, never a
+// panic. Point reads (Get, LoadSession, Sent) return that error; walks
+// (Jobs, SentAll, History) skip the record, deliver the rest and return
+// the joined errors at the end; Claim takes a damaged record out of the
+// ready index and reports it once.
+//
+// # Concurrency
+//
+// A Queue is safe for concurrent use. One process at a time may open the
+// file: Open fails with ErrLocked when another Ferry instance holds it.
+// Callbacks (allow, filter, fn) run inside a transaction on the caller's
+// goroutine and must not call the Queue back.
+package queue

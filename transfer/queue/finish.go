@@ -1,0 +1,140 @@
+package queue
+
+import (
+	"fmt"
+	"time"
+)
+
+// Finish ends job id in one transaction: the history entry is appended
+// (oldest dropped past HistoryLimit), the sent index for the job's key is
+// set to fp when fp is non-nil, and the job is removed with its key,
+// session and index entries. It works from any live state, so an upload
+// that completed while the user pressed Pause is not thrown away.
+//
+// Empty fields of entry are filled from the job: JobID, Target, Root,
+// RelPath, RemotePath (Job.RemotePath), Size, Warning; Outcome defaults to
+// Done and Finished to now. Outcome must be Done, Cancelled or Failed
+// (failed for good), else ErrInvalid.
+//
+// When the outcome is Done but the job is marked Changed (its file was
+// enqueued again after the engine's last ClearChanged), the history and
+// sent index are still written for what was uploaded, but the job stays,
+// Queued afresh with its session dropped, so the newer content is sent
+// too. The engine's protocol: re-stat the file before finalizing; if it
+// still matches what was uploaded, ClearChanged, then Finish.
+//
+// Errors wrap ErrNotFound for an unknown id, or the write error; nothing
+// is changed then.
+func (q *Queue) Finish(id JobID, entry HistoryEntry, fp *Fingerprint) error {
+	if entry.Outcome == "" {
+		entry.Outcome = Done
+	}
+	switch entry.Outcome {
+	case Done, Cancelled, Failed:
+	default:
+		return fmt.Errorf("finish job %d: %w: outcome %q", id, ErrInvalid, entry.Outcome)
+	}
+	now := q.now()
+	err := q.update(func(t *txn) error {
+		j, err := t.getJob(id)
+		if err != nil {
+			return err
+		}
+		if err := t.appendHistory(historyFor(j, entry, now), q.limit); err != nil {
+			return err
+		}
+		if fp != nil {
+			if err := t.sent.Put([]byte(j.Key()), encodeFingerprint(*fp)); err != nil {
+				return fmt.Errorf("record sent: %w", err)
+			}
+		}
+		if entry.Outcome == Done && j.Changed {
+			prev := j
+			fresh(&j)
+			j.Updated = now
+			if err := t.sessions.Delete(idKey(id)); err != nil {
+				return fmt.Errorf("drop session: %w", err)
+			}
+			return t.putJob(&prev, j)
+		}
+		return t.deleteJob(j)
+	})
+	if err != nil {
+		return fmt.Errorf("finish job %d: %w", id, err)
+	}
+	return nil
+}
+
+// Cancel removes a live job (with its session) and appends a Cancelled
+// history entry. It returns the job as it was, so the engine can stop its
+// worker and abort the provider session. Errors wrap ErrNotFound for an
+// unknown id (already finished or cancelled).
+func (q *Queue) Cancel(id JobID) (Job, error) {
+	var out Job
+	now := q.now()
+	err := q.update(func(t *txn) error {
+		j, err := t.getJob(id)
+		if err != nil {
+			return err
+		}
+		out = j
+		if err := t.appendHistory(historyFor(j, HistoryEntry{Outcome: Cancelled}, now), q.limit); err != nil {
+			return err
+		}
+		return t.deleteJob(j)
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("cancel job %d: %w", id, err)
+	}
+	return out, nil
+}
+
+func historyFor(j Job, h HistoryEntry, now time.Time) HistoryEntry {
+	if h.JobID == 0 {
+		h.JobID = j.ID
+	}
+	if h.Target == "" {
+		h.Target = j.Target
+	}
+	if h.Root == "" {
+		h.Root = j.Root
+	}
+	if h.RelPath == "" {
+		h.RelPath = j.RelPath
+	}
+	if h.RemotePath == "" {
+		h.RemotePath = j.RemotePath()
+	}
+	if h.Size == 0 {
+		h.Size = j.Size
+	}
+	if h.Warning == "" {
+		h.Warning = j.Warning
+	}
+	if h.Finished.IsZero() {
+		h.Finished = now
+	}
+	h.Finished = h.Finished.UTC()
+	return h
+}
+
+// Changed reports whether job id's file was enqueued again since the job
+// was claimed or since the last ClearChanged. It is the engine's check
+// before finalizing: a true answer means the size and mtime the upload
+// started with are stale, so the engine re-stats the file and either
+// restarts (Requeue) or, if what it sent is current, calls ClearChanged.
+func (q *Queue) Changed(id JobID) (bool, error) {
+	j, err := q.Get(id)
+	if err != nil {
+		return false, fmt.Errorf("changed: %w", err)
+	}
+	return j.Changed, nil
+}
+
+// ClearChanged resets the Changed mark; idempotent.
+func (q *Queue) ClearChanged(id JobID) error {
+	return q.modify("clear changed on", id, func(j *Job) error {
+		j.Changed = false
+		return nil
+	})
+}

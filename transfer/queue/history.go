@@ -1,0 +1,60 @@
+package queue
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// appendHistory adds h under the next sequence number and drops the oldest
+// entries beyond limit. Keys only ever leave from the front, so the count
+// is last-first+1 and trimming needs no scan.
+func (t *txn) appendHistory(h HistoryEntry, limit int) error {
+	seq, err := t.hist.NextSequence()
+	if err != nil {
+		return fmt.Errorf("append history: %w", err)
+	}
+	if err := t.hist.Put(binary.BigEndian.AppendUint64(nil, seq), encodeHistory(h)); err != nil {
+		return fmt.Errorf("append history: %w", err)
+	}
+	c := t.hist.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.First() {
+		if len(k) != 8 || seq-binary.BigEndian.Uint64(k)+1 <= uint64(limit) {
+			return nil
+		}
+		if err := c.Delete(); err != nil {
+			return fmt.Errorf("trim history: %w", err)
+		}
+	}
+	return nil
+}
+
+// History returns up to limit entries (all when limit <= 0), newest first.
+// Corrupt entries are skipped: the valid ones are returned together with an
+// error joining one ErrCorrupt per skipped entry.
+func (q *Queue) History(limit int) ([]HistoryEntry, error) {
+	var (
+		out  []HistoryEntry
+		errs []error
+	)
+	err := q.view(func(t *txn) error {
+		out, errs = nil, nil
+		c := t.hist.Cursor()
+		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
+			h, err := decodeHistory(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("history entry %x: %w", k, err))
+				continue
+			}
+			out = append(out, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if len(errs) > 0 {
+		return out, fmt.Errorf("history: %w", errors.Join(errs...))
+	}
+	return out, nil
+}

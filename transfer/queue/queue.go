@@ -1,0 +1,157 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Options tunes Open. The zero value is usable.
+type Options struct {
+	// Timeout bounds the wait for the file lock; default 1s. Past it Open
+	// fails with ErrLocked instead of hanging behind another instance.
+	Timeout time.Duration
+	// HistoryLimit bounds the history log; default 10000 entries.
+	HistoryLimit int
+	// Now is the clock for Created, Updated and history times; default
+	// time.Now. Claim and NextWake take the time from the caller instead.
+	Now func() time.Time
+}
+
+const (
+	defaultTimeout      = time.Second
+	defaultHistoryLimit = 10000
+)
+
+// Queue is the persistent transfer queue. All methods are safe for
+// concurrent use; each call is one bbolt transaction unless it says
+// otherwise, so a crash leaves either all of a call's effect or none.
+type Queue struct {
+	db    *bolt.DB
+	path  string
+	limit int
+	now   func() time.Time
+}
+
+// Open opens or creates the queue file at path (mode 0600, parent folders
+// 0700), upgrades its schema, and puts every job left Running by a crash
+// back to Queued with its session kept.
+//
+// It fails with an error wrapping ErrLocked when another process holds the
+// file past o.Timeout, ErrSchema when a newer Ferry wrote it, and ErrCorrupt
+// when the schema record is damaged.
+func Open(path string, o Options) (*Queue, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = defaultTimeout
+	}
+	if o.HistoryLimit <= 0 {
+		o.HistoryLimit = defaultHistoryLimit
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open queue: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open queue: another Ferry instance is using %s: %w (%w)", path, ErrLocked, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open queue %s: %w", path, err)
+	}
+	q := &Queue{db: db, path: path, limit: o.HistoryLimit, now: o.Now}
+	if err := db.Update(q.setup); err != nil {
+		return nil, errors.Join(fmt.Errorf("open queue %s: %w", path, err), db.Close())
+	}
+	return q, nil
+}
+
+// setup migrates and recovers in one transaction.
+func (q *Queue) setup(tx *bolt.Tx) error {
+	if err := migrate(tx, migrations); err != nil {
+		return err
+	}
+	t, err := bind(tx)
+	if err != nil {
+		return err
+	}
+	return t.recoverRunning(q.now())
+}
+
+// recoverRunning puts jobs a dead process left Running back to Queued.
+// Their sessions stay, so the next worker resumes where the last
+// acknowledged chunk left off.
+func (t *txn) recoverRunning(now time.Time) error {
+	var ids []JobID
+	err := t.running.ForEach(func(k, _ []byte) error {
+		id, ok := keyID(k)
+		if !ok {
+			return fmt.Errorf("recover running jobs: %w: bad key %x", ErrCorrupt, k)
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		j, err := t.getJob(id)
+		if isCorruptOrMissing(err) {
+			// A dangling entry must not stop the queue from opening; the
+			// record itself (if any) is reported by Get and Jobs.
+			if err := t.running.Delete(idKey(id)); err != nil {
+				return fmt.Errorf("recover job %d: %w", id, err)
+			}
+			if err := t.addCount(Running, -1); err != nil {
+				return fmt.Errorf("recover job %d: %w", id, err)
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		prev := j
+		j.State = Queued
+		j.Updated = now
+		if err := t.putJob(&prev, j); err != nil {
+			return fmt.Errorf("recover job %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// Close releases the file and its lock. Calls after Close fail.
+func (q *Queue) Close() error {
+	if err := q.db.Close(); err != nil {
+		return fmt.Errorf("close queue %s: %w", q.path, err)
+	}
+	return nil
+}
+
+// update runs fn in a write transaction with the buckets bound.
+func (q *Queue) update(fn func(t *txn) error) error {
+	return q.db.Update(func(tx *bolt.Tx) error {
+		t, err := bind(tx)
+		if err != nil {
+			return err
+		}
+		return fn(t)
+	})
+}
+
+// view runs fn in a read transaction with the buckets bound.
+func (q *Queue) view(fn func(t *txn) error) error {
+	return q.db.View(func(tx *bolt.Tx) error {
+		t, err := bind(tx)
+		if err != nil {
+			return err
+		}
+		return fn(t)
+	})
+}

@@ -1,0 +1,76 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Get returns job id. Errors wrap ErrNotFound for an unknown id and
+// ErrCorrupt for a damaged record.
+func (q *Queue) Get(id JobID) (Job, error) {
+	var j Job
+	err := q.view(func(t *txn) error {
+		var err error
+		j, err = t.getJob(id)
+		return err
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("get: %w", err)
+	}
+	return j, nil
+}
+
+// Jobs calls fn for every job that filter accepts (nil = all), in id order
+// (creation order), until fn returns false. Both run on the caller's
+// goroutine inside one read transaction (a consistent snapshot), so they
+// must not call Queue methods that write: a write waiting for this snapshot
+// to end would deadlock.
+//
+// A corrupt record is skipped and iteration continues: fn sees every valid
+// job, and Jobs then returns an error joining one ErrCorrupt per skipped
+// record (in id order), so one damaged record never hides the rest.
+func (q *Queue) Jobs(filter func(Job) bool, fn func(Job) bool) error {
+	var errs []error
+	err := q.view(func(t *txn) error {
+		errs = nil
+		c := t.jobs.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			j, err := decodeJob(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("job %x: %w", k, err))
+				continue
+			}
+			if filter != nil && !filter(j) {
+				continue
+			}
+			if !fn(j) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("jobs: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// Counts returns how many jobs are in each live state (every live state is
+// present, zeros included). It reads counters the queue keeps in step with
+// every change, so it costs a few reads however long the queue is.
+func (q *Queue) Counts() (map[State]int, error) {
+	out := make(map[State]int, 5)
+	err := q.view(func(t *txn) error {
+		for _, s := range []State{Queued, Running, Waiting, Failed, Paused} {
+			out[s] = int(t.count(s))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("counts: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+package queue
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+)
+
+// sentKey is Job.Key() for the same target and remote path.
+func sentKey(target, remotePath string) []byte {
+	return []byte(target + "\x00" + remotePath)
+}
+
+// Sent returns the fingerprint of the last good upload of remotePath to
+// target, and false when there was none. A damaged record yields an error
+// wrapping ErrCorrupt (the caller then treats the file as not sent).
+func (q *Queue) Sent(target, remotePath string) (Fingerprint, bool, error) {
+	var (
+		f  Fingerprint
+		ok bool
+	)
+	err := q.view(func(t *txn) error {
+		v := t.sent.Get(sentKey(target, remotePath))
+		if v == nil {
+			return nil
+		}
+		var err error
+		if f, err = decodeFingerprint(v); err != nil {
+			return fmt.Errorf("%s %s: %w", target, remotePath, err)
+		}
+		ok = true
+		return nil
+	})
+	if err != nil {
+		return Fingerprint{}, false, fmt.Errorf("sent: %w", err)
+	}
+	return f, ok, nil
+}
+
+// SentAll calls fn for every sent record of target in remote path order
+// (bytewise), for the watcher's startup scan. fn runs on the caller's
+// goroutine inside one read transaction and must not call Queue methods
+// that write. An error from fn stops the walk and is returned wrapped.
+// Corrupt records are skipped; after the walk SentAll returns an error
+// joining one ErrCorrupt per skipped record.
+func (q *Queue) SentAll(target string, fn func(remotePath string, fp Fingerprint) error) error {
+	prefix := sentKey(target, "")
+	var errs []error
+	err := q.view(func(t *txn) error {
+		errs = nil
+		c := t.sent.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			p := string(k[len(prefix):])
+			f, err := decodeFingerprint(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", p, err))
+				continue
+			}
+			if err := fn(p, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sent all %s: %w", target, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sent all %s: %w", target, errors.Join(errs...))
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package queue
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SaveSession stores job id's upload progress, replacing the previous one.
+// The engine calls it after every acknowledged chunk from many workers at
+// once, so it goes through bbolt's Batch: concurrent saves share one
+// transaction and one fsync (a lone call waits up to bbolt's batch delay,
+// 10ms by default). It returns when the session is durable.
+//
+// Errors wrap ErrNotFound when the job no longer exists (cancelled or
+// finished meanwhile): a late save must not resurrect a session nobody
+// will delete.
+func (q *Queue) SaveSession(id JobID, s Session) error {
+	rec := encodeSession(s)
+	err := q.db.Batch(func(tx *bolt.Tx) error {
+		// Batch may run this more than once; it only writes, so that is safe.
+		t, err := bind(tx)
+		if err != nil {
+			return err
+		}
+		k := idKey(id)
+		if t.jobs.Get(k) == nil {
+			return fmt.Errorf("job %d: %w", id, ErrNotFound)
+		}
+		return t.sessions.Put(k, rec)
+	})
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
+}
+
+// LoadSession returns job id's saved session and true, or false when none
+// was saved. A damaged record yields an error wrapping ErrCorrupt; the
+// engine then drops it and starts the file from byte 0.
+func (q *Queue) LoadSession(id JobID) (Session, bool, error) {
+	var (
+		s  Session
+		ok bool
+	)
+	err := q.view(func(t *txn) error {
+		v := t.sessions.Get(idKey(id))
+		if v == nil {
+			return nil
+		}
+		var err error
+		if s, err = decodeSession(v); err != nil {
+			return fmt.Errorf("job %d: %w", id, err)
+		}
+		ok = true
+		return nil
+	})
+	if err != nil {
+		return Session{}, false, fmt.Errorf("load session: %w", err)
+	}
+	return s, ok, nil
+}
+
+// DropSession forgets job id's session (the server lost it, or the plan
+// changed). Idempotent: dropping an absent session is not an error.
+func (q *Queue) DropSession(id JobID) error {
+	err := q.update(func(t *txn) error { return t.sessions.Delete(idKey(id)) })
+	if err != nil {
+		return fmt.Errorf("drop session %d: %w", id, err)
+	}
+	return nil
+}
