@@ -1,0 +1,183 @@
+package sandbox
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Blob is file content being received. It lives in a temporary file under
+// the store's directory until Commit makes it durable; an API may keep a
+// Blob open across requests (a chunked upload session) and append to it or
+// write at offsets. A Blob is safe for concurrent use, but appends from
+// concurrent requests interleave in arrival order: an API that needs strict
+// order must serialise its requests itself.
+type Blob struct {
+	store *Store
+
+	mu        sync.Mutex // guards the fields below
+	f         *os.File
+	size      int64     // highest offset written
+	sum       hash.Hash // running SHA-256 while every write was an append
+	sumValid  bool
+	committed bool
+	id        string // blob id once committed
+}
+
+// ErrBlobClosed is returned by Blob methods after Commit or Discard.
+var ErrBlobClosed = errors.New("blob already committed or discarded")
+
+// NewBlob starts an empty blob in a temporary file.
+func (s *Store) NewBlob() (*Blob, error) {
+	f, err := os.CreateTemp(s.tmpDir, "blob-*")
+	if err != nil {
+		return nil, fmt.Errorf("new blob: %w", err)
+	}
+	return &Blob{store: s, f: f, sum: sha256.New(), sumValid: true}, nil
+}
+
+// Write appends p at the current end of the blob.
+func (b *Blob) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return 0, ErrBlobClosed
+	}
+	n, err := b.f.WriteAt(p, b.size)
+	if b.sumValid {
+		b.sum.Write(p[:n])
+	}
+	b.size += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("write blob: %w", err)
+	}
+	return n, nil
+}
+
+// WriteAt writes p at off (chunks arriving in any order). A write that is
+// not an append makes Commit re-read the file to compute the checksum.
+func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return 0, ErrBlobClosed
+	}
+	if off != b.size {
+		b.sumValid = false
+	}
+	n, err := b.f.WriteAt(p, off)
+	if b.sumValid {
+		b.sum.Write(p[:n])
+	}
+	b.size = max(b.size, off+int64(n))
+	if err != nil {
+		return n, fmt.Errorf("write blob at %d: %w", off, err)
+	}
+	return n, nil
+}
+
+// ReadFrom appends everything r yields (io.Copy uses it) and returns the
+// number of bytes appended, even on error: a request body that breaks off
+// mid-way leaves its received prefix in the blob, exactly like a real
+// server that appends as it reads. Callers that must not keep a partial
+// append compare Size before and after, or use a fresh Blob.
+func (b *Blob) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var total int64
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			w, werr := b.Write(buf[:n])
+			total += int64(w)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+}
+
+// Size is the number of bytes in the blob (the highest offset written).
+func (b *Blob) Size() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.size
+}
+
+// Truncate cuts the blob back to size bytes, e.g. to undo a partial
+// append after a broken request. The checksum is recomputed at Commit.
+func (b *Blob) Truncate(size int64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return ErrBlobClosed
+	}
+	if size == b.size {
+		return nil
+	}
+	if err := b.f.Truncate(size); err != nil {
+		return fmt.Errorf("truncate blob: %w", err)
+	}
+	b.size = size
+	b.sumValid = false
+	return nil
+}
+
+// Discard deletes the temporary file. It is idempotent and a no-op after
+// Commit.
+func (b *Blob) Discard() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return
+	}
+	name := b.f.Name()
+	_ = b.f.Close()     // the file is being deleted: a close error changes nothing
+	_ = os.Remove(name) // a leftover temp file is removed with the store directory
+	b.f = nil
+}
+
+// commit fsyncs the temporary file and renames it into the blob directory
+// under a fresh id, so a blob is either complete on disk or absent. It
+// returns the blob's id, size and hex SHA-256. The Blob is closed
+// afterwards.
+func (b *Blob) commit() (id string, size int64, sum string, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return "", 0, "", ErrBlobClosed
+	}
+	if !b.sumValid {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(b.f, 0, b.size)); err != nil {
+			return "", 0, "", fmt.Errorf("commit blob: checksum: %w", err)
+		}
+		b.sum, b.sumValid = h, true
+	}
+	if err := b.f.Sync(); err != nil {
+		return "", 0, "", fmt.Errorf("commit blob: sync: %w", err)
+	}
+	tmp := b.f.Name()
+	if err := b.f.Close(); err != nil {
+		return "", 0, "", fmt.Errorf("commit blob: close: %w", err)
+	}
+	b.f = nil
+	id = NewID()
+	if err := os.Rename(tmp, filepath.Join(b.store.blobDir, id)); err != nil {
+		_ = os.Remove(tmp) // the rename failed: the temp file has no other use
+		return "", 0, "", fmt.Errorf("commit blob: %w", err)
+	}
+	b.committed, b.id = true, id
+	return id, b.size, hex.EncodeToString(b.sum.Sum(nil)), nil
+}

@@ -1,0 +1,145 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Conflict is what Commit does when the name is taken.
+type Conflict int
+
+const (
+	// ConflictFail returns ErrExists and leaves the existing node alone.
+	ConflictFail Conflict = iota
+	// ConflictRename stores the new file under the first free name made by
+	// CommitOptions.RenameFormat.
+	ConflictRename
+	// ConflictReplace swaps the content of the existing file, keeping its
+	// id (an existing folder is still ErrExists).
+	ConflictReplace
+)
+
+// CommitOptions adjust Commit.
+type CommitOptions struct {
+	Conflict Conflict
+	// RenameFormat builds the n-th alternative name (n >= 1) from the base
+	// name and extension (".txt" or ""); default "base (n).ext".
+	RenameFormat func(base, ext string, n int) string
+	MTime        time.Time         // default now
+	Link         string            // stored as Node.Link
+	Meta         map[string]string // stored as Node.Meta
+}
+
+// Commit makes b durable (fsync, rename into the blob directory) and then,
+// under the store lock, links it as a file called name under parent. The
+// file appears in the tree complete or not at all. b is consumed whatever
+// the outcome: on error its content is deleted.
+func (s *Store) Commit(ns, parent, name string, b *Blob, o CommitOptions) (Node, error) {
+	if err := checkName(name); err != nil {
+		b.Discard()
+		return Node{}, fmt.Errorf("commit: %w", err)
+	}
+	blob, size, sum, err := b.commit()
+	if err != nil {
+		b.Discard()
+		return Node{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, err := s.linkBlob(ns, parent, name, blob, size, sum, o)
+	if err != nil {
+		_ = os.Remove(filepath.Join(s.blobDir, blob)) // not linked anywhere: nothing else refers to it
+		return Node{}, err
+	}
+	return n, nil
+}
+
+// linkBlob links a committed blob. Caller holds s.mu.
+func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, o CommitOptions) (Node, error) {
+	sp := s.space(ns)
+	if _, err := sp.folder(parent); err != nil {
+		return Node{}, fmt.Errorf("commit %q: %w", name, err)
+	}
+	mtime := o.MTime
+	if mtime.IsZero() {
+		mtime = s.now()
+	}
+	if id, taken := sp.children[parent][name]; taken {
+		switch old := sp.nodes[id]; {
+		case o.Conflict == ConflictReplace && old.Kind != KindFolder:
+			oldBlob := old.blob
+			old.Kind, old.blob, old.Size, old.SHA256, old.MTime = KindFile, blob, size, sum, mtime
+			if o.Link != "" {
+				old.Link = o.Link
+			}
+			if o.Meta != nil {
+				old.Meta = o.Meta
+			}
+			if oldBlob != "" {
+				_ = os.Remove(filepath.Join(s.blobDir, oldBlob)) // replaced content; a leftover only costs disk
+			}
+			return old.clone(), nil
+		case o.Conflict == ConflictRename:
+			name = sp.freeName(parent, name, o.RenameFormat)
+		default:
+			return Node{}, fmt.Errorf("commit %q: %w", name, ErrExists)
+		}
+	}
+	n := &Node{
+		ID: NewID(), Parent: parent, Name: name, Kind: KindFile, Size: size, SHA256: sum,
+		MTime: mtime, Link: o.Link, Meta: o.Meta, blob: blob,
+	}
+	sp.link(n)
+	return n.clone(), nil
+}
+
+func (sp *namespace) freeName(parent, name string, format func(base, ext string, n int) string) string {
+	if format == nil {
+		format = func(base, ext string, n int) string { return fmt.Sprintf("%s (%d)%s", base, n, ext) }
+	}
+	ext := path.Ext(name)
+	if ext == name { // ".bashrc" has no extension
+		ext = ""
+	}
+	base := strings.TrimSuffix(name, ext)
+	for i := 1; ; i++ {
+		alt := format(base, ext, i)
+		if _, taken := sp.children[parent][alt]; !taken {
+			return alt
+		}
+	}
+}
+
+// Fill gives the existing node id (a placeholder, partial or file) the
+// content of b and makes it a file, keeping its id, name and place. b is
+// consumed whatever the outcome.
+func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
+	blob, size, sum, err := b.commit()
+	if err != nil {
+		b.Discard()
+		return Node{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.space(ns).nodes[id]
+	if n == nil || n.Kind == KindFolder {
+		_ = os.Remove(filepath.Join(s.blobDir, blob)) // not linked anywhere
+		if n == nil {
+			return Node{}, fmt.Errorf("fill %s: %w", id, ErrNotFound)
+		}
+		return Node{}, fmt.Errorf("fill %q: %w", n.Name, errors.New("is a folder"))
+	}
+	if mtime.IsZero() {
+		mtime = s.now()
+	}
+	if n.blob != "" {
+		_ = os.Remove(filepath.Join(s.blobDir, n.blob)) // replaced content; a leftover only costs disk
+	}
+	n.Kind, n.blob, n.Size, n.SHA256, n.MTime = KindFile, blob, size, sum, mtime
+	return n.clone(), nil
+}

@@ -1,0 +1,379 @@
+package quatrix
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// Node metadata keys and the File object type letters.
+const (
+	metaType    = "type"     // F, D, S or T
+	metaSubType = "sub_type" // "homes", "trash", ...
+	metaCreated = "created"  // Unix microseconds
+	typeFile    = "F"
+	typeDir     = "D"
+	typeTrash   = "T"
+)
+
+func (a *API) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/1.0/session/login", a.login)
+	mux.HandleFunc("POST /api/1.0/session/login", a.loginMFA)
+	mux.HandleFunc("GET /api/1.0/session/keepalive", a.authed(a.keepalive))
+	mux.HandleFunc("GET /api/1.0/session/logout", a.authed(a.logout))
+	mux.HandleFunc("GET /api/1.0/profile", a.authed(a.profile))
+	mux.HandleFunc("GET /api/1.0/profile/info", a.authed(a.profileInfo))
+	mux.HandleFunc("POST /api/1.0/file/id", a.authed(a.fileID))
+	mux.HandleFunc("GET /api/1.0/file/metadata", a.authed(a.metadata))
+	mux.HandleFunc("GET /api/1.0/file/metadata/{id}", a.authed(a.metadata))
+	mux.HandleFunc("POST /api/1.0/file/metadata", a.authed(a.setMetadata))
+	mux.HandleFunc("POST /api/1.0/file/makedir", a.authed(a.makedir))
+	mux.HandleFunc("POST /api/1.0/file/modify", a.authed(a.modify))
+	mux.HandleFunc("POST /api/1.0/file/delete", a.authed(a.deleteFiles))
+	mux.HandleFunc("POST /api/1.0/upload/link", a.authed(a.uploadLink))
+	mux.HandleFunc("GET /api/1.0/upload/finalize/{key}", a.authed(a.finalize))
+	mux.HandleFunc("POST /upload/chunked/{key}", a.chunk)
+	mux.HandleFunc("POST /upload/multipart/{key}", a.multipart)
+	// Anything else under the API root (notably /api/1.0/upload/chunked/,
+	// a common client bug) is an ErrorModel 404, not a generic one.
+	mux.HandleFunc("/api/1.0/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errf(404, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// fileResp is the File object (FileResp). Times are numbers, never null.
+type fileResp struct {
+	ID         string          `json:"id"`
+	ParentID   string          `json:"parent_id"`
+	Name       string          `json:"name"`
+	Type       string          `json:"type"`
+	Size       int64           `json:"size"`
+	Created    json.Number     `json:"created"`
+	Modified   int64           `json:"modified"`
+	ModifiedMS json.Number     `json:"modified_ms"`
+	Operations int             `json:"operations"`
+	SubType    string          `json:"sub_type"`
+	Metadata   map[string]any  `json:"metadata"`
+	Content    *[]fileResp     `json:"content,omitempty"`
+	OldName    string          `json:"old_name,omitempty"`
+	Extra      json.RawMessage `json:"-"`
+}
+
+func typeOf(n sandbox.Node) string {
+	if t := n.Meta[metaType]; t != "" {
+		return t
+	}
+	if n.Kind == sandbox.KindFolder {
+		return typeDir
+	}
+	return typeFile
+}
+
+func isFolder(n sandbox.Node) bool { return n.Kind == sandbox.KindFolder }
+
+// micros formats Unix microseconds as seconds with six decimals.
+func micros(us int64) json.Number {
+	return json.Number(fmt.Sprintf("%d.%06d", us/1e6, us%1e6))
+}
+
+// object builds the File object of n. A folder's size is its child count
+// (what rclone reads as the item count); a placeholder's is 0 until
+// finalize makes the content visible at once.
+func (a *API) object(n sandbox.Node, withContent bool) (fileResp, error) {
+	created, _ := strconv.ParseInt(n.Meta[metaCreated], 10, 64) // absent on nodes made by Commit: fall back below
+	if created == 0 {
+		created = n.MTime.UnixMicro()
+	}
+	f := fileResp{
+		ID: n.ID, ParentID: n.Parent, Name: n.Name, Type: typeOf(n), Size: n.Size,
+		Created: micros(created), Modified: n.MTime.Unix(), ModifiedMS: micros(n.MTime.UnixMicro()),
+		SubType: n.Meta[metaSubType], Metadata: map[string]any{},
+	}
+	if !isFolder(n) {
+		return f, nil
+	}
+	kids, err := a.env.Store.Children(Name, n.ID)
+	if err != nil {
+		return fileResp{}, err
+	}
+	f.Size = int64(len(kids))
+	if withContent {
+		list := make([]fileResp, 0, len(kids))
+		for _, k := range kids {
+			o, err := a.object(k, false)
+			if err != nil {
+				return fileResp{}, err
+			}
+			list = append(list, o)
+		}
+		f.Content = &list
+	}
+	return f, nil
+}
+
+// node returns id if it exists inside acc's home, else 404 code 20.
+func (a *API) node(acc *account, id string) (sandbox.Node, *apiError) {
+	n, err := a.env.Store.Get(Name, id)
+	if err != nil || !a.env.Store.IsWithin(Name, id, acc.home) {
+		return sandbox.Node{}, errf(404, codeNotFound, "no such file or folder %s", id)
+	}
+	return n, nil
+}
+
+// folder returns id as a folder one may create in: 404/20 when missing,
+// 400/91 for a file, 400/70 for the trash.
+func (a *API) folder(acc *account, id string) (sandbox.Node, *apiError) {
+	n, e := a.node(acc, id)
+	if e != nil {
+		return n, e
+	}
+	if !isFolder(n) {
+		return n, errf(400, codeNotADirectory, "%q is not a folder", n.Name)
+	}
+	if typeOf(n) == typeTrash {
+		return n, errf(400, codeNotAllowed, "nothing can be created in the trash")
+	}
+	return n, nil
+}
+
+func (a *API) writeObject(w http.ResponseWriter, status int, n sandbox.Node, content bool) {
+	o, err := a.object(n, content)
+	if err != nil {
+		writeError(w, errf(404, codeNotFound, "%v", err))
+		return
+	}
+	sandbox.WriteJSON(w, status, o)
+}
+
+func (a *API) profile(w http.ResponseWriter, _ *http.Request, acc *account) {
+	sandbox.WriteJSON(w, http.StatusOK, map[string]any{
+		"id": acc.id, "name": acc.Email, "email": acc.Email, "home_id": acc.home,
+		"account_id": acc.id, "max_file_size": acc.MaxFileSize, "quota": acc.Quota, "is_contact": false,
+	})
+}
+
+// used is the bytes stored in acc's home (placeholders count 0).
+func (a *API) used(acc *account) int64 {
+	var sum int64
+	prefix := "/" + acc.Email + "/"
+	for _, e := range a.env.Store.Snapshot(Name) {
+		if strings.HasPrefix(e.Path, prefix) && e.Kind == sandbox.KindFile {
+			sum += e.Size
+		}
+	}
+	return sum
+}
+
+func (a *API) profileInfo(w http.ResponseWriter, _ *http.Request, acc *account) {
+	limit := acc.Quota
+	if limit == 0 {
+		limit = -1
+	}
+	used := a.used(acc)
+	sandbox.WriteJSON(w, http.StatusOK, map[string]int64{
+		"user_used": used, "user_limit": limit, "acc_used": used, "acc_limit": max(limit, 0),
+	})
+}
+
+// fileID is POST /file/id: resolve path (repeated slashes ignored) below
+// parent_id, or home when absent.
+func (a *API) fileID(w http.ResponseWriter, r *http.Request, acc *account) {
+	var req struct {
+		ParentID *string `json:"parent_id"`
+		Path     *string `json:"path"`
+	}
+	if e := a.decodeBody(r, &req); e != nil {
+		writeError(w, e)
+		return
+	}
+	if e := checkUUID("parent_id", req.ParentID, false); e != nil {
+		writeError(w, e)
+		return
+	}
+	if req.Path == nil {
+		writeError(w, errf(400, codeMissingParameter, "missing parameter \"path\""))
+		return
+	}
+	start := acc.home
+	if req.ParentID != nil {
+		start = *req.ParentID
+	}
+	cur, e := a.node(acc, start)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	for _, seg := range strings.Split(*req.Path, "/") {
+		if seg == "" {
+			continue
+		}
+		if !isFolder(cur) {
+			writeError(w, errf(404, codeNotFound, "%q is not a folder", cur.Name))
+			return
+		}
+		next, err := a.env.Store.Lookup(Name, cur.ID, seg)
+		if err != nil {
+			writeError(w, errf(404, codeNotFound, "%q not found", seg))
+			return
+		}
+		cur = next
+	}
+	src, err := a.env.Store.Path(Name, cur.ID)
+	if err != nil {
+		writeError(w, errf(404, codeNotFound, "%v", err))
+		return
+	}
+	sandbox.WriteJSON(w, http.StatusOK, map[string]string{
+		"file_id": cur.ID, "parent_id": cur.Parent, "type": typeOf(cur),
+		"src": strings.TrimPrefix(src, "/"+acc.Email),
+	})
+}
+
+// metadata is GET /file/metadata[/{id}]?content=0|1 (default 1).
+func (a *API) metadata(w http.ResponseWriter, r *http.Request, acc *account) {
+	id := r.PathValue("id")
+	if id == "" {
+		id = acc.home
+	} else if !uuidRE.MatchString(id) {
+		writeError(w, errf(400, codeBadParameter, "id must be a UUID"))
+		return
+	}
+	content := true
+	switch v := r.URL.Query().Get("content"); v {
+	case "", "1":
+	case "0":
+		content = false
+	default:
+		writeError(w, errf(400, codeBadParameter, "content must be 0 or 1"))
+		return
+	}
+	n, e := a.node(acc, id)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	a.writeObject(w, http.StatusOK, n, content)
+}
+
+// setMetadata is POST /file/metadata {id, mtime}: sets the modification time.
+func (a *API) setMetadata(w http.ResponseWriter, r *http.Request, acc *account) {
+	var req struct {
+		ID    *string  `json:"id"`
+		MTime *float64 `json:"mtime"`
+	}
+	if e := a.decodeBody(r, &req); e != nil {
+		writeError(w, e)
+		return
+	}
+	if e := checkUUID("id", req.ID, true); e != nil {
+		writeError(w, e)
+		return
+	}
+	if req.MTime == nil {
+		writeError(w, errf(400, codeMissingParameter, "missing parameter \"mtime\""))
+		return
+	}
+	if *req.MTime < 0 || math.IsInf(*req.MTime, 0) || *req.MTime > 1e12 {
+		writeError(w, errf(400, codeBadParameter, "mtime must be Unix seconds"))
+		return
+	}
+	if _, e := a.node(acc, *req.ID); e != nil {
+		writeError(w, e)
+		return
+	}
+	t := time.UnixMicro(int64(math.Round(*req.MTime * 1e6)))
+	n, err := a.env.Store.Update(Name, *req.ID, func(n *sandbox.Node) { n.MTime = t })
+	if err != nil {
+		writeError(w, errf(404, codeNotFound, "%v", err))
+		return
+	}
+	a.writeObject(w, http.StatusOK, n, false)
+}
+
+// altName is the n-th alternative of name: "test(1).pgp" for files (before
+// the extension), "name(1)" for folders.
+func altName(name string, n int, folder bool) string {
+	if n == 0 {
+		return name
+	}
+	ext := ""
+	if !folder {
+		ext = path.Ext(name)
+		if ext == name {
+			ext = ""
+		}
+	}
+	return fmt.Sprintf("%s(%d)%s", strings.TrimSuffix(name, ext), n, ext)
+}
+
+// create adds n under parent. A taken name is 400 code 30 without resolve;
+// with resolve the first free alternative name is used.
+func (a *API) create(parent string, n sandbox.Node, resolve bool) (sandbox.Node, *apiError) {
+	base := n.Name
+	now := a.env.Now()
+	if n.Meta == nil {
+		n.Meta = map[string]string{}
+	}
+	n.Meta[metaCreated] = strconv.FormatInt(now.UnixMicro(), 10)
+	n.MTime = time.UnixMicro(now.UnixMicro())
+	for i := 0; i < 10_000; i++ {
+		n.Name = altName(base, i, n.Kind == sandbox.KindFolder)
+		created, err := a.env.Store.Create(Name, parent, n)
+		switch {
+		case err == nil:
+			return created, nil
+		case !errors.Is(err, sandbox.ErrExists):
+			return sandbox.Node{}, errf(404, codeNotFound, "%v", err)
+		case !resolve:
+			return sandbox.Node{}, errf(400, codeObjectExists, "an object called %q already exists", base)
+		}
+	}
+	return sandbox.Node{}, errf(400, codeObjectExists, "no free alternative name for %q", base)
+}
+
+// makedir is POST /file/makedir {target?, name, resolve=true}: 201 + File.
+func (a *API) makedir(w http.ResponseWriter, r *http.Request, acc *account) {
+	var req struct {
+		Target  *string `json:"target"`
+		Name    *string `json:"name"`
+		Resolve *bool   `json:"resolve"`
+	}
+	if e := a.decodeBody(r, &req); e != nil {
+		writeError(w, e)
+		return
+	}
+	if e := checkUUID("target", req.Target, false); e != nil {
+		writeError(w, e)
+		return
+	}
+	if e := checkName("name", req.Name); e != nil {
+		writeError(w, e)
+		return
+	}
+	target := acc.home
+	if req.Target != nil {
+		target = *req.Target
+	}
+	if _, e := a.folder(acc, target); e != nil {
+		writeError(w, e)
+		return
+	}
+	a.mu.Lock()
+	a.counts.MakeDirs++
+	a.mu.Unlock()
+	n, e := a.create(target, sandbox.Node{Name: *req.Name, Kind: sandbox.KindFolder,
+		Meta: map[string]string{metaType: typeDir}}, req.Resolve == nil || *req.Resolve)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	a.writeObject(w, http.StatusCreated, n, false)
+}

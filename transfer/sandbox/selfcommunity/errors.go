@@ -1,0 +1,47 @@
+package selfcommunity
+
+import (
+	"net/http"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// errItem is one entry of the service's error body.
+type errItem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// apiError is an error answer: a status and its items.
+type apiError struct {
+	status int
+	items  []errItem
+}
+
+func (e *apiError) Error() string {
+	if len(e.items) == 0 {
+		return http.StatusText(e.status)
+	}
+	return e.items[0].Message
+}
+
+func fieldError(field, code, msg string) *apiError {
+	return &apiError{status: http.StatusBadRequest, items: []errItem{{Code: code, Message: msg, Field: field}}}
+}
+
+func statusError(status int, code, msg string) *apiError {
+	return &apiError{status: status, items: []errItem{{Code: code, Message: msg}}}
+}
+
+// write sends e as {"errors":[...]}.
+func (e *apiError) write(w http.ResponseWriter) {
+	if e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+	}
+	sandbox.WriteJSON(w, e.status, map[string][]errItem{"errors": e.items})
+}
+
+func internalError(err error) *apiError {
+	return statusError(http.StatusInternalServerError, "server_error", "sandbox: "+err.Error())
+}

@@ -1,0 +1,236 @@
+package selfcommunity
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Logical field names; the qq dialect prefixes those in prefixed.
+const (
+	fFile = "file"
+	fUUID = "uuid"
+	fPart = "partindex"
+	fTot  = "totalparts"
+	fType = "filetype"
+	fSize = "totalfilesize"
+	fOff  = "partbyteoffset"
+	fLen  = "chunksize"
+	fName = "filename"
+	fMD5  = "md5"
+)
+
+// prefixed are the names that carry "qq" in the old dialect (Fine
+// Uploader's names). duration and parentuuid never had the prefix.
+var prefixed = []string{fFile, fUUID, fPart, fTot, fType, fSize, fOff, fLen, fName, fMD5}
+
+// wire returns the field name of logical name n in dialect d.
+func wire(d Dialect, n string) string {
+	if d == QQ {
+		for _, p := range prefixed {
+			if p == n {
+				return "qq" + n
+			}
+		}
+	}
+	return n
+}
+
+// form is a parsed request body: single values, the repeated values of
+// list fields, and at most one file.
+type form struct {
+	d      Dialect
+	values map[string]string
+	lists  map[string][]string
+	file   *multipart.FileHeader
+	names  []string
+}
+
+// listFields may be given more than once (or as a JSON array).
+var listFields = map[string]bool{"recipients": true}
+
+// parseForm reads a multipart, urlencoded or JSON body (DRF's default
+// parsers) of at most max bytes. A file is only possible in multipart.
+func parseForm(w http.ResponseWriter, r *http.Request, d Dialect, max int64) (*form, *apiError) {
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	f := &form{d: d, values: map[string]string{}, lists: map[string][]string{}}
+	ctype, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil && r.Header.Get("Content-Type") != "" {
+		return nil, statusError(http.StatusUnsupportedMediaType, "unsupported_media_type", "unreadable Content-Type")
+	}
+	switch ctype {
+	case "multipart/form-data":
+		if params["boundary"] == "" {
+			return nil, statusError(http.StatusBadRequest, "parse_error", "multipart body without a boundary")
+		}
+		// Files above 1 MiB go to temporary files the server removes after
+		// the handler; fields and file may come in any order.
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return nil, bodyError(err)
+		}
+		for name, vs := range r.MultipartForm.Value {
+			if err := f.add(name, vs); err != nil {
+				return nil, err
+			}
+		}
+		for name, fhs := range r.MultipartForm.File {
+			if f.file != nil || len(fhs) != 1 {
+				return nil, fieldError(name, "invalid", "exactly one file part is allowed")
+			}
+			if _, dup := f.values[name]; dup {
+				return nil, fieldError(name, "invalid", "given both as a field and as a file")
+			}
+			f.file = fhs[0]
+			f.names = append(f.names, name)
+			if name != wire(d, fFile) {
+				return nil, fieldError(name, "invalid", fmt.Sprintf("the file part must be called %q", wire(d, fFile)))
+			}
+		}
+	case "application/x-www-form-urlencoded":
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, bodyError(err)
+		}
+		q, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, statusError(http.StatusBadRequest, "parse_error", "malformed urlencoded body")
+		}
+		for name, vs := range q {
+			if err := f.add(name, vs); err != nil {
+				return nil, err
+			}
+		}
+	case "application/json":
+		if err := f.parseJSON(r.Body); err != nil {
+			return nil, err
+		}
+	case "":
+		// No body at all: every required field will be reported missing.
+	default:
+		return nil, statusError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			fmt.Sprintf("unsupported media type %q in request", ctype))
+	}
+	return f, f.checkDialect()
+}
+
+func bodyError(err error) *apiError {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return statusError(http.StatusRequestEntityTooLarge, "request_too_large",
+			fmt.Sprintf("request body over %d bytes", mbe.Limit))
+	}
+	return statusError(http.StatusBadRequest, "parse_error", "malformed request body: "+err.Error())
+}
+
+func (f *form) add(name string, vs []string) *apiError {
+	f.names = append(f.names, name)
+	if listFields[name] {
+		f.lists[name] = append(f.lists[name], vs...)
+		return nil
+	}
+	if len(vs) != 1 {
+		return fieldError(name, "invalid", "given more than once")
+	}
+	f.values[name] = vs[0]
+	return nil
+}
+
+func (f *form) parseJSON(r io.Reader) *apiError {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		if be := bodyError(err); be.status == http.StatusRequestEntityTooLarge {
+			return be
+		}
+		return statusError(http.StatusBadRequest, "parse_error", "JSON parse error")
+	}
+	for name, v := range obj {
+		var vs []string
+		switch v := v.(type) {
+		case nil:
+			continue
+		case string:
+			vs = []string{v}
+		case json.Number:
+			vs = []string{v.String()}
+		case []any:
+			if !listFields[name] {
+				return fieldError(name, "invalid", "a list is not allowed here")
+			}
+			for _, e := range v {
+				n, ok := e.(json.Number)
+				if !ok {
+					return fieldError(name, "invalid", "list items must be numbers")
+				}
+				vs = append(vs, n.String())
+			}
+		default:
+			return fieldError(name, "invalid", "must be a string or a number")
+		}
+		if err := f.add(name, vs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDialect refuses any name of the other dialect, alone or mixed with
+// this run's names: one run speaks one dialect.
+func (f *form) checkDialect() *apiError {
+	other := Plain
+	if f.d == Plain {
+		other = QQ
+	}
+	for _, n := range f.names {
+		for _, p := range prefixed {
+			if n == wire(other, p) {
+				return fieldError(n, "invalid_field",
+					fmt.Sprintf("%q belongs to the %s field names; this server takes the %s names (%q)",
+						n, other, f.d, wire(f.d, p)))
+			}
+		}
+	}
+	return nil
+}
+
+// has reports whether logical field n was sent.
+func (f *form) has(n string) bool {
+	_, ok := f.values[wire(f.d, n)]
+	return ok
+}
+
+// str returns logical field n ("" when absent).
+func (f *form) str(n string) string { return f.values[wire(f.d, n)] }
+
+// required returns n or the field error DRF gives for a missing field.
+func (f *form) required(n string) (string, *apiError) {
+	v, ok := f.values[wire(f.d, n)]
+	if !ok || strings.TrimSpace(v) == "" {
+		return "", fieldError(wire(f.d, n), "required", "This field is required.")
+	}
+	return v, nil
+}
+
+// integer returns optional integer field n; ok is false when absent.
+func (f *form) integer(n string, min int64) (v int64, ok bool, e *apiError) {
+	s, present := f.values[wire(f.d, n)]
+	if !present {
+		return 0, false, nil
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, false, fieldError(wire(f.d, n), "invalid", "A valid integer is required.")
+	}
+	if v < min {
+		return 0, false, fieldError(wire(f.d, n), "min_value", fmt.Sprintf("Ensure this value is greater than or equal to %d.", min))
+	}
+	return v, true, nil
+}

@@ -1,0 +1,216 @@
+// Package selfcommunity is the sandbox's SelfCommunity private-message API
+// (v2): chunked media uploads to POST /api/v2/pm/upload/ with the "?done"
+// call, single uploads, thumbnails, Send a Message, and the current user.
+//
+// It checks every rule of the protocol notes' "strict emulating server"
+// list: exact path with trailing slash, Bearer tokens, one field dialect
+// per run (current plain names or the older qq* names; mixed names
+// rejected), 0-based parts echoing the server-issued uuid, parts in series,
+// consistency of the optional size fields and Content-Range, and on done
+// the part count, size and MD5 against the assembled bytes. Error answers
+// use the service's {"errors":[{code,message,field}]} shape.
+//
+// Checks that are stricter than (or not known of) the real service are
+// switches, on when the sandbox runs strict:
+//
+//	selfcommunity.series  a part must be the next one; off: an identical
+//	                      re-send of a received part is acknowledged again
+//	                      (a server storing parts by index would do so)
+//	selfcommunity.slash   /api/v2/pm/upload without the slash is refused;
+//	                      off: it is served like the slash form
+//	selfcommunity.redone  a second done for a uuid is refused; off: it
+//	                      returns the first answer again
+//	selfcommunity.ranges  partbyteoffset, chunksize, totalfilesize and
+//	                      Content-Range must match the bytes received
+//
+// Store layout: the API has no folders, so a finished file is stored flat
+// as /<file_uuid>/<filename> in the "selfcommunity" namespace (thumbnails
+// likewise under their own uuid, Meta parent_uuid naming the main file).
+// Node.Meta records the owner, the MD5 and, once a message carried the
+// file, its recipients and text. file_url is <base>/media/pm/<uuid>/<name>,
+// served by GET. Messages are also kept in order (API.Messages).
+package selfcommunity
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// Name is the API's store namespace and switch prefix.
+const Name = "selfcommunity"
+
+// Switch names (see the package comment).
+const (
+	SwitchSeries = Name + ".series"
+	SwitchSlash  = Name + ".slash"
+	SwitchRedone = Name + ".redone"
+	SwitchRanges = Name + ".ranges"
+)
+
+// Dialect selects the accepted form field names for a run.
+type Dialect string
+
+const (
+	Plain Dialect = "plain" // file, uuid, partindex, ... (current)
+	QQ    Dialect = "qq"    // qqfile, qquuid, qqpartindex, ... (until 2023-03)
+)
+
+// User is an account; Token is its Bearer access token.
+type User struct {
+	ID       int64
+	Username string
+	Token    string
+}
+
+// Group is a group messages can be sent to; Members are user ids.
+type Group struct {
+	ID      int64
+	Name    string
+	Members []int64
+}
+
+// Options configure the API. The zero value serves the plain dialect to
+// the default accounts.
+type Options struct {
+	// Dialect is the one field naming accepted in this run (default Plain).
+	Dialect Dialect
+	// Users default to alice (11), bob (12) and carol (13) with random
+	// tokens; a user without a Token gets a random one.
+	Users []User
+	// Groups default to "team" (21) with all default users.
+	Groups []Group
+	// MaxFileSize refuses larger files with 413 (0: no limit).
+	MaxFileSize int64
+	// MaxRequest bounds one request body (default 64 MiB); more is 413.
+	MaxRequest int64
+	// DoneSlash also accepts "?done/", the vendor doc's literal spelling.
+	DoneSlash bool
+}
+
+// API implements sandbox.API for SelfCommunity.
+type API struct {
+	opt     Options
+	byToken map[string]User
+	users   map[int64]User
+	groups  map[int64]Group
+	env     *sandbox.Env
+
+	mu       sync.Mutex // guards the fields below
+	uploads  map[string]*upload
+	messages []Message
+}
+
+var _ sandbox.API = (*API)(nil)
+
+// New validates o and returns the API.
+func New(o Options) (*API, error) {
+	switch o.Dialect {
+	case "":
+		o.Dialect = Plain
+	case Plain, QQ:
+	default:
+		return nil, fmt.Errorf("selfcommunity sandbox: dialect %q is not plain or qq", o.Dialect)
+	}
+	if o.MaxRequest == 0 {
+		o.MaxRequest = 64 << 20
+	}
+	if o.MaxRequest < 0 || o.MaxFileSize < 0 {
+		return nil, fmt.Errorf("selfcommunity sandbox: negative size limit")
+	}
+	if o.Users == nil {
+		o.Users = []User{{ID: 11, Username: "alice"}, {ID: 12, Username: "bob"}, {ID: 13, Username: "carol"}}
+		if o.Groups == nil {
+			o.Groups = []Group{{ID: 21, Name: "team", Members: []int64{11, 12, 13}}}
+		}
+	}
+	a := &API{opt: o, byToken: map[string]User{}, users: map[int64]User{}, groups: map[int64]Group{},
+		uploads: map[string]*upload{}}
+	for _, u := range o.Users {
+		if u.ID <= 0 || u.Username == "" || a.users[u.ID].ID != 0 {
+			return nil, fmt.Errorf("selfcommunity sandbox: user %d %q needs a unique positive id and a name", u.ID, u.Username)
+		}
+		if u.Token == "" {
+			u.Token = randomToken()
+		}
+		if _, dup := a.byToken[u.Token]; dup {
+			return nil, fmt.Errorf("selfcommunity sandbox: token of user %q is used twice", u.Username)
+		}
+		a.byToken[u.Token], a.users[u.ID] = u, u
+	}
+	for _, g := range o.Groups {
+		if g.ID <= 0 || a.groups[g.ID].ID != 0 {
+			return nil, fmt.Errorf("selfcommunity sandbox: group %d needs a unique positive id", g.ID)
+		}
+		for _, m := range g.Members {
+			if a.users[m].ID == 0 {
+				return nil, fmt.Errorf("selfcommunity sandbox: group %d has unknown member %d", g.ID, m)
+			}
+		}
+		a.groups[g.ID] = g
+	}
+	return a, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (it panics instead)
+	return hex.EncodeToString(b)
+}
+
+// Name returns "selfcommunity".
+func (a *API) Name() string { return Name }
+
+// Mount registers the routes. The upload path is registered without a
+// method so a GET gets the service's 405 body rather than the mux's.
+func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
+	a.env = env
+	mux.HandleFunc("/api/v2/pm/upload/{$}", a.upload)
+	mux.HandleFunc("/api/v2/pm/upload", a.noSlash)
+	mux.HandleFunc("/api/v2/pm/{$}", a.sendMessage)
+	mux.HandleFunc("/api/v2/user/me/{$}", a.me)
+	mux.HandleFunc("GET /media/pm/{uuid}/{name}", a.media)
+}
+
+// Credentials lists each user's token (the note names its id), each user
+// id as a message recipient, each group id, and the run's dialect.
+func (a *API) Credentials() []sandbox.Credential {
+	var out []sandbox.Credential
+	users := slices.SortedFunc(maps.Values(a.users), func(x, y User) int { return int(x.ID - y.ID) })
+	for _, u := range users {
+		out = append(out, sandbox.Credential{Kind: "token", Name: u.Username, Value: u.Token,
+			Note: fmt.Sprintf("Bearer access token of user %d", u.ID)})
+	}
+	for _, u := range users {
+		out = append(out, sandbox.Credential{Kind: "recipient", Name: u.Username, Value: strconv.FormatInt(u.ID, 10)})
+	}
+	groups := slices.SortedFunc(maps.Values(a.groups), func(x, y Group) int { return int(x.ID - y.ID) })
+	for _, g := range groups {
+		members := make([]string, len(g.Members))
+		for i, m := range g.Members {
+			members[i] = strconv.FormatInt(m, 10)
+		}
+		out = append(out, sandbox.Credential{Kind: "group", Name: g.Name, Value: strconv.FormatInt(g.ID, 10),
+			Note: "members " + strings.Join(members, ",")})
+	}
+	return append(out, sandbox.Credential{Kind: "dialect", Name: "fields", Value: string(a.opt.Dialect),
+		Note: "form field names this run accepts"})
+}
+
+// Token returns the token of the user called name ("" if none), for tests.
+func (a *API) Token(name string) string {
+	for _, u := range a.users {
+		if u.Username == name {
+			return u.Token
+		}
+	}
+	return ""
+}

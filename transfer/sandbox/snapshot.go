@@ -1,0 +1,61 @@
+package sandbox
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Entry is one node in a Snapshot: what tests and GET /_sandbox/tree show.
+type Entry struct {
+	API    string            `json:"api"`
+	Path   string            `json:"path"` // "/a/b/file.txt" from the namespace root
+	Kind   Kind              `json:"kind"`
+	Size   int64             `json:"size"`
+	SHA256 string            `json:"sha256,omitempty"`
+	ID     string            `json:"id"`
+	MTime  time.Time         `json:"mtime"`
+	Link   string            `json:"link,omitempty"`
+	Meta   map[string]string `json:"meta,omitempty"`
+}
+
+// Snapshot lists every node but the roots of namespace ns (all namespaces
+// when ns is ""), sorted by API and path. It is a consistent view: taken
+// under the store lock in one go.
+func (s *Store) Snapshot(ns string) []Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := slices.Sorted(maps.Keys(s.ns))
+	var out []Entry
+	for _, name := range names {
+		if ns != "" && name != ns {
+			continue
+		}
+		sp := s.ns[name]
+		for id, n := range sp.nodes {
+			if id == sp.root {
+				continue
+			}
+			out = append(out, Entry{
+				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.SHA256,
+				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: maps.Clone(n.Meta),
+			})
+		}
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		if a.API != b.API {
+			if a.API < b.API {
+				return -1
+			}
+			return 1
+		}
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	return out
+}

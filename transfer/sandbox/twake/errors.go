@@ -1,0 +1,42 @@
+package twake
+
+import (
+	"net/http"
+
+	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// writeError writes Fastify's default error serialisation (notes §1.8).
+func writeError(w http.ResponseWriter, status int, msg string) {
+	sandbox.WriteJSON(w, status, api.ErrorBody{StatusCode: status, Error: http.StatusText(status), Message: msg})
+}
+
+// writeInternal is the answer to any thrown Error on the real server.
+func writeInternal(w http.ResponseWriter) {
+	sandbox.WriteJSON(w, http.StatusInternalServerError, api.ErrorBody{
+		StatusCode: 500, Error: "Internal Server Error", Message: "Something went wrong", RequestID: sandbox.NewID(),
+	})
+}
+
+// writeStrict rejects a request a strict check refused; the message names
+// the rule so a client author can find it in the notes.
+func writeStrict(w http.ResponseWriter, msg string) {
+	writeError(w, http.StatusBadRequest, "sandbox strict: "+msg)
+}
+
+// handleNotFound is the real not-found handler's answer for any unknown
+// route below the service prefixes (including wrong methods).
+func (a *API) handleNotFound(w http.ResponseWriter, _ *http.Request) {
+	sandbox.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})
+}
+
+// writeUnknownFile answers for a file id the company does not have: 500
+// on Twake (a thrown Error), 404 on Twake Drive legacy (CrudException).
+func (a *API) writeUnknownFile(w http.ResponseWriter) {
+	if a.tdrive() {
+		writeError(w, http.StatusNotFound, "File not found")
+		return
+	}
+	writeInternal(w)
+}
