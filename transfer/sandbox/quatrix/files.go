@@ -51,20 +51,19 @@ func (a *API) routes(mux *http.ServeMux) {
 
 // fileResp is the File object (FileResp). Times are numbers, never null.
 type fileResp struct {
-	ID         string          `json:"id"`
-	ParentID   string          `json:"parent_id"`
-	Name       string          `json:"name"`
-	Type       string          `json:"type"`
-	Size       int64           `json:"size"`
-	Created    json.Number     `json:"created"`
-	Modified   int64           `json:"modified"`
-	ModifiedMS json.Number     `json:"modified_ms"`
-	Operations int             `json:"operations"`
-	SubType    string          `json:"sub_type"`
-	Metadata   map[string]any  `json:"metadata"`
-	Content    *[]fileResp     `json:"content,omitempty"`
-	OldName    string          `json:"old_name,omitempty"`
-	Extra      json.RawMessage `json:"-"`
+	ID         string         `json:"id"`
+	ParentID   string         `json:"parent_id"`
+	Name       string         `json:"name"`
+	Type       string         `json:"type"`
+	Size       int64          `json:"size"`
+	Created    json.Number    `json:"created"`
+	Modified   int64          `json:"modified"`
+	ModifiedMS json.Number    `json:"modified_ms"`
+	Operations int            `json:"operations"`
+	SubType    string         `json:"sub_type"`
+	Metadata   map[string]any `json:"metadata"`
+	Content    *[]fileResp    `json:"content,omitempty"`
+	OldName    string         `json:"old_name,omitempty"`
 }
 
 func typeOf(n sandbox.Node) string {
@@ -369,8 +368,10 @@ func (a *API) makedir(w http.ResponseWriter, r *http.Request, acc *account) {
 	a.mu.Lock()
 	a.counts.MakeDirs++
 	a.mu.Unlock()
-	n, e := a.create(target, sandbox.Node{Name: *req.Name, Kind: sandbox.KindFolder,
-		Meta: map[string]string{metaType: typeDir}}, req.Resolve == nil || *req.Resolve)
+	n, e := a.create(target, sandbox.Node{
+		Name: *req.Name, Kind: sandbox.KindFolder,
+		Meta: map[string]string{metaType: typeDir},
+	}, req.Resolve == nil || *req.Resolve)
 	if e != nil {
 		writeError(w, e)
 		return
