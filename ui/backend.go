@@ -1,0 +1,167 @@
+// Package ui is Ferry's desktop interface: the tray, the main window with the
+// transfer list, the drop confirmation, settings and coalesced
+// notifications. It knows nothing about queues, watchers or providers: it
+// talks to the rest of Ferry only through the Backend interface below, which
+// the app package implements on top of the engine. Every update that arrives
+// from a background goroutine reaches widgets through fyne.Do.
+package ui
+
+import (
+	"context"
+	"time"
+)
+
+// Backend is everything the interface needs from the engine, the config and
+// the secrets store. Methods may block briefly (a database write); the UI
+// calls them from event handlers. Watch callbacks arrive on any goroutine.
+type Backend interface {
+	// Items returns the current jobs and the recent history, newest last.
+	Items() []Item
+	// Status returns the global figures shown in the toolbar and the tray.
+	Status() Status
+	// Watch registers fn for every change until stop is called. Changes to one
+	// item may be coalesced (only the latest progress matters) but a change of
+	// state is always delivered.
+	Watch(fn func(Change)) (stop func())
+
+	PauseAll(until time.Time) error // zero until: until resumed
+	ResumeAll() error
+	Retry(id uint64) error
+	Cancel(id uint64) error
+	RetryAll() error
+	SetBandwidth(bytesPerSecond int64) error // 0: unlimited
+	SetParallel(files int) error
+
+	// Upload queues local files and folders (their structure kept) for target
+	// below remoteDir and returns how many files were queued.
+	Upload(paths []string, target, remoteDir string) (int, error)
+
+	TargetKinds() []KindSpec
+	Targets() []Target
+	// SaveTarget adds or replaces a target; secrets go to the secrets store,
+	// never the config. An error says what to fix, in words.
+	SaveTarget(t Target, secrets map[string]string) error
+	// TestTarget performs a real request with the saved credentials.
+	TestTarget(ctx context.Context, name string) error
+	RemoveTarget(name string) error
+	// SecretsProblem is nil when secrets can be stored, otherwise a sentence
+	// that says why not and what to do (install or unlock a keyring, or choose
+	// the secret file explicitly).
+	SecretsProblem() error
+
+	Folders() []Folder
+	SaveFolder(f Folder) error
+	RemoveFolder(name string) error
+
+	Settings() Settings
+	SaveSettings(s Settings) error
+
+	// SetupSandbox is the first-run offer: it adds a target on a local
+	// sandbox server that Ferry runs itself and, when watchFolder is true,
+	// a watched folder (created if missing) whose path it returns.
+	SetupSandbox(watchFolder bool) (folder string, err error)
+}
+
+// ItemState groups jobs the way the main window lists them.
+type ItemState int
+
+const (
+	Uploading ItemState = iota // sending bytes now
+	Waiting                    // queued, waiting for a retry, or paused
+	Failed                     // needs the user
+	Done                       // in the history
+	Cancelled                  // in the history
+)
+
+// Item is one job or history row as the window shows it.
+type Item struct {
+	ID        uint64
+	Name      string // file name
+	LocalPath string // absolute local path
+	Target    string
+	Remote    string // where it goes or went, e.g. "Quatrix: Projects/2026/report.pdf"
+	State     ItemState
+	Paused    bool
+	Bytes     int64         // sent so far
+	Total     int64         // file size
+	Speed     float64       // bytes per second, smoothed
+	ETA       time.Duration // 0 when unknown
+	Reason    string        // why it waits or failed, in words
+	Advice    string        // what to do about it
+	Warning   string        // a note that did not stop it
+	Link      string        // a URL the service gave, if any
+	Updated   time.Time
+}
+
+// Status is the global state for the toolbar and tray.
+type Status struct {
+	Paused      bool
+	PausedUntil time.Time // when Paused: the automatic resume time; zero = until resumed
+	Bandwidth   int64     // bytes per second, 0 unlimited
+	Parallel    int
+	Uploading   int
+	Waiting     int
+	Failed      int
+	Speed       float64 // total bytes per second
+}
+
+// PausedAt reports whether uploads are paused at now.
+func (s Status) PausedAt(now time.Time) bool {
+	return s.Paused && (s.PausedUntil.IsZero() || now.Before(s.PausedUntil))
+}
+
+// Change is one update from the backend: an item changed or was removed, or
+// the global status changed.
+type Change struct {
+	Item    *Item   // new state of one item
+	Removed uint64  // an item that left the lists (0: none)
+	Status  *Status // new global status
+}
+
+// KindSpec describes the fields a service needs when the user adds a target.
+type KindSpec struct {
+	Kind   string // "quatrix", ...
+	Label  string // "Quatrix"
+	Fields []Field
+}
+
+// Field is one input of a target form.
+type Field struct {
+	Key         string
+	Label       string
+	Placeholder string
+	Secret      bool // stored in the secrets store, shown as a password entry
+	Required    bool
+	Options     []string // a choice instead of free text
+}
+
+// Target is a configured service account (no secrets).
+type Target struct {
+	Name      string
+	Kind      string
+	Settings  map[string]string // non-secret field values by Field.Key
+	HasSecret bool
+}
+
+// Folder is a watched folder.
+type Folder struct {
+	Name      string
+	Path      string
+	Target    string
+	RemoteDir string
+	Conflict  string // rename, overwrite or skip
+	Ignore    []string
+	Enabled   bool
+	Health    string // "ok", "degraded: …", "failed: …"
+}
+
+// Settings are the user's preferences shown in the settings window.
+type Settings struct {
+	ParallelFiles  int
+	Bandwidth      int64 // bytes per second, 0 unlimited
+	NotifyUploaded bool
+	NotifyFailed   bool
+	StartAtLogin   bool
+	LastTarget     string
+	LastRemoteDir  string
+}

@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// row is the reusable template of one list line. Lists are virtualised:
+// only visible rows exist, and update fills a row from an item.
+type row struct {
+	name     *widget.Label
+	remote   *widget.Label
+	detail   *widget.Label
+	progress *widget.ProgressBar
+	primary  *widget.Button
+	second   *widget.Button
+	box      *fyne.Container
+}
+
+func newRow() *row {
+	r := &row{
+		name:     widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		remote:   widget.NewLabel(""),
+		detail:   widget.NewLabel(""),
+		progress: widget.NewProgressBar(),
+		primary:  widget.NewButton("", nil),
+		second:   widget.NewButton("", nil),
+	}
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.remote.Truncation = fyne.TextTruncateEllipsis
+	r.detail.Truncation = fyne.TextTruncateEllipsis
+	r.remote.Importance = widget.LowImportance
+	buttons := container.NewHBox(r.primary, r.second)
+	text := container.NewVBox(r.name, r.remote, r.detail)
+	r.box = container.NewBorder(nil, r.progress, nil, container.NewCenter(buttons), text)
+	return r
+}
+
+// The three kinds of list share the row template and differ in what update
+// shows and what the buttons do.
+
+func (u *UI) updateActiveRow(r *row, it Item) {
+	r.name.SetText(it.Name)
+	r.remote.SetText("→ " + it.Remote)
+	if it.State == Uploading || it.Bytes > 0 {
+		r.progress.Show()
+	} else {
+		r.progress.Hide()
+	}
+	if it.Total > 0 {
+		r.progress.SetValue(float64(it.Bytes) / float64(it.Total))
+	} else {
+		r.progress.SetValue(0)
+	}
+	switch {
+	case it.State == Uploading:
+		r.detail.SetText(fmt.Sprintf("%s of %s · %s · %s",
+			humanBytes(it.Bytes), humanBytes(it.Total), humanSpeed(it.Speed), humanETA(it.ETA)))
+	case it.Paused:
+		r.detail.SetText("Paused")
+	case it.Reason != "":
+		r.detail.SetText(it.Reason)
+	default:
+		r.detail.SetText("Waiting · " + humanBytes(it.Total))
+	}
+	id := it.ID
+	r.primary.SetText("Retry now")
+	r.primary.SetIcon(theme.ViewRefreshIcon())
+	r.primary.OnTapped = func() { u.act("retry", u.be.Retry(id)) }
+	if it.State == Uploading {
+		r.primary.Hide()
+	} else {
+		r.primary.Show()
+	}
+	r.second.SetText("Cancel")
+	r.second.SetIcon(theme.CancelIcon())
+	r.second.OnTapped = func() { u.act("cancel", u.be.Cancel(id)) }
+	r.second.Show()
+	r.box.Refresh() // buttons changed size: lay the row out again
+}
+
+func (u *UI) updateFailedRow(r *row, it Item) {
+	r.name.SetText(it.Name)
+	r.remote.SetText("→ " + it.Remote)
+	r.progress.Hide()
+	text := it.Reason
+	if it.Advice != "" {
+		text += " — " + it.Advice
+	}
+	r.detail.SetText(text)
+	id := it.ID
+	r.primary.SetText("Retry")
+	r.primary.SetIcon(theme.ViewRefreshIcon())
+	r.primary.OnTapped = func() { u.act("retry", u.be.Retry(id)) }
+	r.primary.Show()
+	r.second.SetText("Cancel")
+	r.second.SetIcon(theme.CancelIcon())
+	r.second.OnTapped = func() { u.act("cancel", u.be.Cancel(id)) }
+	r.second.Show()
+	r.box.Refresh() // buttons changed size: lay the row out again
+}
+
+func (u *UI) updateHistoryRow(r *row, it Item) {
+	r.name.SetText(it.Name)
+	r.remote.SetText("→ " + it.Remote)
+	r.progress.Hide()
+	when := it.Updated.Local().Format("Jan 2 15:04")
+	switch {
+	case it.State == Cancelled:
+		r.detail.SetText("Cancelled · " + when)
+	case it.Warning != "":
+		r.detail.SetText(fmt.Sprintf("%s · %s · %s", humanBytes(it.Total), when, it.Warning))
+	default:
+		r.detail.SetText(fmt.Sprintf("%s · uploaded %s", humanBytes(it.Total), when))
+	}
+	dir := filepath.Dir(it.LocalPath)
+	r.primary.SetText("Show file")
+	r.primary.SetIcon(theme.FolderOpenIcon())
+	r.primary.OnTapped = func() { u.openLocal(dir) }
+	r.primary.Show()
+	if it.Link != "" {
+		link := it.Link
+		r.second.SetText("Open link")
+		r.second.SetIcon(theme.ComputerIcon())
+		r.second.OnTapped = func() { u.openLink(link) }
+		r.second.Show()
+	} else {
+		r.second.Hide()
+	}
+	r.box.Refresh()
+}
+
+func (u *UI) openLocal(dir string) {
+	u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String())
+}
+
+func (u *UI) openLink(link string) {
+	parsed, err := url.Parse(link)
+	if err != nil {
+		u.showError(fmt.Errorf("open %q: %w", link, err))
+		return
+	}
+	if err := u.app.OpenURL(parsed); err != nil {
+		u.showError(fmt.Errorf("open %s: %w", link, err))
+	}
+}

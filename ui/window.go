@@ -1,0 +1,213 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// refreshInterval is how often visible rows are redrawn while anything
+// changes: smooth enough for progress bars, cheap with 10,000 items because
+// lists are virtualised and only the visible rows are updated.
+const refreshInterval = 200 * time.Millisecond
+
+// UI is Ferry's desktop interface. Create it with New, then call Start.
+type UI struct {
+	app    fyne.App
+	be     Backend
+	model  *model
+	now    func() time.Time
+	notify *notifier
+
+	win        fyne.Window
+	tabs       *container.AppTabs
+	activeTab  *container.TabItem
+	failedTab  *container.TabItem
+	historyTab *container.TabItem
+	lists      []*widget.List
+	summary    *widget.Label
+	pauseBtn   *widget.Button
+	bandwidth  *widget.Select
+	retryAll   *widget.Button
+	tray       *tray
+	settings   fyne.Window
+}
+
+// New builds the main window for a on top of be. Nothing runs until Start.
+func New(a fyne.App, be Backend) *UI {
+	u := &UI{app: a, be: be, model: newModel(), now: time.Now}
+	u.notify = newNotifier(a.SendNotification, be.Settings, u.now)
+	u.win = a.NewWindow("Ferry")
+	u.win.SetContent(u.build())
+	u.win.Resize(fyne.NewSize(760, 560))
+	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.dropped(uris) })
+	u.model.reset(be.Items(), be.Status())
+	u.refresh()
+	return u
+}
+
+// Window returns the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Start subscribes to the backend and redraws changed rows at a throttled
+// rate until ctx is done. It returns at once.
+func (u *UI) Start(ctx context.Context) {
+	stop := u.be.Watch(func(c Change) {
+		u.model.apply(c)
+		if c.Item != nil {
+			u.notify.observe(*c.Item)
+		}
+	})
+	go func() {
+		defer stop()
+		t := time.NewTicker(refreshInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fyne.Do(u.refresh)
+				u.notify.flushDue()
+			}
+		}
+	}()
+}
+
+func (u *UI) build() fyne.CanvasObject {
+	u.lists = []*widget.List{
+		u.newList(func() []Item { return u.model.active }, u.updateActiveRow),
+		u.newList(func() []Item { return u.model.failed }, u.updateFailedRow),
+		u.newList(func() []Item { return u.model.history }, u.updateHistoryRow),
+	}
+	u.retryAll = widget.NewButtonWithIcon("Retry all", theme.ViewRefreshIcon(), func() {
+		u.act("retry all", u.be.RetryAll())
+	})
+	u.activeTab = container.NewTabItemWithIcon("Now", theme.UploadIcon(), u.lists[0])
+	u.failedTab = container.NewTabItemWithIcon("Failed", theme.ErrorIcon(),
+		container.NewBorder(container.NewHBox(u.retryAll), nil, nil, nil, u.lists[1]))
+	u.historyTab = container.NewTabItemWithIcon("History", theme.HistoryIcon(), u.lists[2])
+	u.tabs = container.NewAppTabs(u.activeTab, u.failedTab, u.historyTab)
+
+	u.summary = widget.NewLabel("")
+	u.pauseBtn = widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), u.togglePause)
+	labels := make([]string, len(bandwidthChoices))
+	for i, c := range bandwidthChoices {
+		labels[i] = c.label
+	}
+	u.bandwidth = widget.NewSelect(labels, func(label string) {
+		for _, c := range bandwidthChoices {
+			if c.label == label && c.bps != u.model.currentStatus().Bandwidth {
+				u.act("set bandwidth", u.be.SetBandwidth(c.bps))
+			}
+		}
+	})
+	add := widget.NewButtonWithIcon("Upload…", theme.ContentAddIcon(), u.chooseFiles)
+	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.ShowSettings)
+	toolbar := container.NewHBox(u.pauseBtn,
+		widget.NewButton("Pause 1 h", func() { u.act("pause", u.be.PauseAll(u.now().Add(time.Hour))) }),
+		widget.NewLabel("Limit:"), u.bandwidth, add, settings)
+	hint := widget.NewLabelWithStyle("Drop files or folders here to upload them.",
+		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	return container.NewBorder(container.NewVBox(toolbar, u.summary), hint, nil, nil, u.tabs)
+}
+
+func (u *UI) newList(items func() []Item, update func(*row, Item)) *widget.List {
+	rows := map[fyne.CanvasObject]*row{}
+	l := widget.NewList(
+		func() int { return len(items()) },
+		func() fyne.CanvasObject {
+			r := newRow()
+			rows[r.box] = r
+			return r.box
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			list := items()
+			if id < len(list) {
+				update(rows[o], list[id])
+			}
+		},
+	)
+	return l
+}
+
+// refresh rebuilds the lists from the model if anything changed. It runs on
+// the UI goroutine.
+func (u *UI) refresh() {
+	if !u.model.rebuild() {
+		return
+	}
+	st := u.model.currentStatus()
+	u.activeTab.Text = fmt.Sprintf("Now (%d)", len(u.model.active))
+	u.failedTab.Text = fmt.Sprintf("Failed (%d)", len(u.model.failed))
+	u.historyTab.Text = fmt.Sprintf("History (%d)", len(u.model.history))
+	u.tabs.Refresh()
+	for _, l := range u.lists {
+		l.Refresh()
+	}
+	if len(u.model.failed) > 0 {
+		u.retryAll.Enable()
+	} else {
+		u.retryAll.Disable()
+	}
+	u.summary.SetText(u.summaryText(st))
+	if st.PausedAt(u.now()) {
+		u.pauseBtn.SetText("Resume all")
+		u.pauseBtn.SetIcon(theme.MediaPlayIcon())
+	} else {
+		u.pauseBtn.SetText("Pause all")
+		u.pauseBtn.SetIcon(theme.MediaPauseIcon())
+	}
+	u.bandwidth.Selected = bandwidthLabel(st.Bandwidth)
+	u.bandwidth.Refresh()
+	if u.tray != nil {
+		u.tray.update(st, u.now())
+	}
+}
+
+func (u *UI) summaryText(st Status) string {
+	text := fmt.Sprintf("%d uploading · %d waiting · %d failed", st.Uploading, st.Waiting, st.Failed)
+	if st.Uploading > 0 {
+		text += " · " + humanSpeed(st.Speed)
+	}
+	if st.PausedAt(u.now()) {
+		if st.PausedUntil.IsZero() {
+			text = "Paused · " + text
+		} else {
+			text = "Paused until " + st.PausedUntil.Local().Format("15:04") + " · " + text
+		}
+	}
+	return text
+}
+
+func (u *UI) togglePause() {
+	if u.model.currentStatus().PausedAt(u.now()) {
+		u.act("resume", u.be.ResumeAll())
+		return
+	}
+	u.act("pause", u.be.PauseAll(time.Time{}))
+}
+
+// act reports a failed action to the user; the backend's error already says
+// what went wrong in words.
+func (u *UI) act(what string, err error) {
+	if err != nil {
+		u.showError(fmt.Errorf("%s: %w", what, err))
+	}
+}
+
+func (u *UI) showError(err error) {
+	dialog.ShowError(err, u.win)
+}
+
+// ShowMain brings the main window to the front.
+func (u *UI) ShowMain() {
+	u.win.Show()
+	u.win.RequestFocus()
+}
