@@ -58,14 +58,18 @@ func (f *file) public() api.PublicFile {
 // newFile creates an entity with its store nodes.
 func (a *API) newFile(company string, c *Claims) (*file, error) {
 	now := a.env.Now().UnixMilli()
-	f := &file{company: company, id: sandbox.NewID(), user: c.Subject, created: now, updated: now,
-		chunks: map[int]chunk{}}
+	f := &file{
+		company: company, id: sandbox.NewID(), user: c.Subject, created: now, updated: now,
+		chunks: map[int]chunk{},
+	}
 	if c.ApplicationID != "" {
 		app := c.ApplicationID
 		f.app = &app
 	}
-	n, err := a.env.Store.Create(Name, a.filesDir, sandbox.Node{Name: f.id, Kind: sandbox.KindPartial,
-		Meta: map[string]string{"company": company, "user": f.user}})
+	n, err := a.env.Store.Create(Name, a.filesDir, sandbox.Node{
+		Name: f.id, Kind: sandbox.KindPartial,
+		Meta: map[string]string{"company": company, "user": f.user},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create file node: %w", err)
 	}
@@ -183,8 +187,10 @@ func (a *API) Completion(company, id string) (Completion, bool) {
 // concatenation of chunks 1..N in one atomic Fill. Caller holds f.mu.
 func (a *API) publish(f *file) error {
 	c := f.completion()
-	meta := map[string]string{"company": f.company, "user": f.user,
-		"chunks": fmt.Sprintf("%d/%d", len(c.Present), c.Chunks)}
+	meta := map[string]string{
+		"company": f.company, "user": f.user,
+		"chunks": fmt.Sprintf("%d/%d", len(c.Present), c.Chunks),
+	}
 	if f.metadata != nil {
 		meta["name"], meta["mime"] = f.metadata.Name, f.metadata.Mime
 	}

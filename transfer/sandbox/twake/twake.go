@@ -37,9 +37,11 @@ const Name = "twake"
 // Env.Switches.On, so they are on in strict mode; TDrive is a mode that is
 // off unless set explicitly.
 const (
-	// SwitchTrailingSlash: ".../files/" answers 404 (the real server probably
-	// treats it as an init call).
-	SwitchTrailingSlash = "twake.trailingslash"
+	// SwitchPath: ".../files/" (trailing slash) and company or file ids that
+	// are not UUIDs answer 404 {"error":"Not found"} (the real server
+	// probably treats ".../files/" as an init call, and fails on a non-UUID
+	// id with a 500 from its database).
+	SwitchPath = "twake.path"
 	// SwitchFilePart: exactly one file part, named "file" (the real server
 	// takes the first file part whatever its name).
 	SwitchFilePart = "twake.filepart"
