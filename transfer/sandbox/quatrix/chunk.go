@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"time"
 
@@ -126,9 +127,21 @@ func (a *API) injectFault(w http.ResponseWriter, r *http.Request, f chunkFault) 
 		return
 	}
 	half := r.ContentLength / 2
-	_, _ = io.CopyN(io.Discard, r.Body, half) // a reset is the point: how much was read does not matter
-	// Abort without an answer: net/http closes the connection.
-	panic(http.ErrAbortHandler)
+	_, _ = io.CopyN(io.Discard, r.Body, half) // the connection is dropped whatever was read
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// Not hijackable: abort the handler, which makes net/http close
+		// the connection without an answer all the same.
+		panic(http.ErrAbortHandler)
+	}
+	raw := conn
+	if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		raw = tc.NetConn()
+	}
+	if tcp, ok := raw.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0) // RST instead of FIN; a FIN would do if this failed
+	}
+	_ = raw.Close() // the close is the fault being injected
 }
 
 // multipart is POST /upload/multipart/{key}: the whole file as the one
