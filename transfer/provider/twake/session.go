@@ -1,0 +1,154 @@
+package twake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sync"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
+)
+
+// session is one file's upload. PutChunk may run concurrently for
+// different chunks; mu guards st.Acked (the only field that changes).
+type session struct {
+	p  *Provider
+	u  provider.Upload
+	mu sync.Mutex
+	st state
+}
+
+// State returns the session state with the chunks acknowledged so far.
+func (s *session) State() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := json.Marshal(s.st)
+	if err != nil {
+		// state holds only strings, integers and a byte slice, which
+		// always marshal; a failure here is a programming error.
+		panic(fmt.Sprintf("twake: marshal session state: %v", err))
+	}
+	return b
+}
+
+// PutChunk sends chunk c as chunk_number c.Index+1. Re-sending a chunk
+// overwrites it on the server, so a repeat is harmless. The answer must show
+// the plan's size and chunk count: the first chunk to arrive fixes them on
+// the server, and a file fixed to another plan could never download
+// correctly, so a mismatch deletes the entity and wraps ErrSessionGone.
+func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
+	op := fmt.Sprintf("put chunk %d", c.Index+1)
+	want := s.u.Chunk(c.Index)
+	if c.Index < 0 || c.Index >= s.st.Chunks || c.Total != s.st.Chunks || c.Size != want.Size || c.Offset != want.Offset {
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: op,
+			Message: fmt.Sprintf("chunk %+v is not in the session's plan of %d chunks", c, s.st.Chunks),
+		}
+	}
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "rewind chunk", Err: err}
+	}
+	f, err := s.p.postChunk(ctx, op, s.st, c, body)
+	if err != nil {
+		return err
+	}
+	if err := s.matchPlan(op, f); err != nil {
+		if !errors.Is(err, provider.ErrSessionGone) {
+			return err
+		}
+		// The entity is useless; removing it is best effort and its
+		// failure changes nothing for the engine, which restarts the file.
+		_ = s.p.deleteFile(ctx, op, s.st.FileID)
+		return err
+	}
+	s.mu.Lock()
+	s.st.Acked.set(c.Index)
+	s.mu.Unlock()
+	return nil
+}
+
+// matchPlan checks a chunk answer against the session's plan.
+func (s *session) matchPlan(op string, f api.PublicFile) error {
+	if f.ID != s.st.FileID {
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: op,
+			Message: fmt.Sprintf("server answered for file %q, sent to %q", f.ID, s.st.FileID),
+		}
+	}
+	if f.UploadData == nil || f.Metadata == nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "server did not record the chunk's upload data"}
+	}
+	if f.UploadData.Size != s.st.Size || f.UploadData.Chunks != s.st.Chunks || f.Metadata.Name != s.st.Name {
+		return &provider.Error{Kind: provider.ErrSessionGone, Op: op, Message: fmt.Sprintf(
+			"server fixed the file to %q, %d bytes in %d chunks; this upload is %q, %d bytes in %d chunks",
+			f.Metadata.Name, f.UploadData.Size, f.UploadData.Chunks, s.st.Name, s.st.Size, s.st.Chunks)}
+	}
+	return nil
+}
+
+// Finish verifies the server's view of the file: every chunk acknowledged,
+// and upload_data.size and upload_data.chunks equal to what was sent (the
+// real server has no completion call and serves a silently truncated file
+// when a chunk is missing). Any mismatch is an ErrPermanent error. With
+// Drive folders it then registers the file as a Drive item in its folder;
+// that step is not idempotent, so a retried Finish after a lost answer may
+// leave two items.
+func (s *session) Finish(ctx context.Context) (provider.Result, error) {
+	s.mu.Lock()
+	missing := s.st.Acked.missing(s.st.Chunks, 10)
+	s.mu.Unlock()
+	if len(missing) > 0 {
+		return provider.Result{}, &provider.Error{
+			Kind: provider.ErrPermanent, Op: "finish",
+			Message: fmt.Sprintf("chunks %v (and maybe more) were never acknowledged", missing),
+		}
+	}
+	f, err := s.p.getFile(ctx, "finish", s.st.FileID)
+	if err != nil {
+		return provider.Result{}, err
+	}
+	if f.UploadData == nil || f.Metadata == nil {
+		return provider.Result{}, &provider.Error{
+			Kind: provider.ErrPermanent, Op: "finish",
+			Message: "server has no upload data for the file after all chunks were acknowledged",
+		}
+	}
+	if f.UploadData.Size != s.st.Size || f.UploadData.Chunks != s.st.Chunks {
+		return provider.Result{}, &provider.Error{Kind: provider.ErrPermanent, Op: "finish", Message: fmt.Sprintf(
+			"server reports %d bytes in %d chunks, sent %d bytes in %d chunks",
+			f.UploadData.Size, f.UploadData.Chunks, s.st.Size, s.st.Chunks)}
+	}
+	res := provider.Result{
+		RemoteID:   f.ID,
+		RemoteName: f.Metadata.Name,
+		RemotePath: path.Join(append(append([]string(nil), s.u.Dir...), f.Metadata.Name)...),
+		Link:       s.p.downloadURL(f.ID),
+		Size:       f.UploadData.Size,
+	}
+	if !s.p.cfg.DriveFolders {
+		res.RemotePath = f.Metadata.Name
+		return res, nil
+	}
+	item, err := s.p.createFileItem(ctx, s.st.Parent, f)
+	if err != nil {
+		return provider.Result{}, err
+	}
+	res.RemoteName = item.Name
+	res.RemotePath = path.Join(append(append([]string(nil), s.u.Dir...), item.Name)...)
+	return res, nil
+}
+
+// Abort deletes the file entity this session created. A file the server
+// no longer knows counts as deleted. Nothing else exists yet: the Drive
+// item is only created by Finish.
+func (s *session) Abort(ctx context.Context) error {
+	err := s.p.deleteFile(ctx, "abort", s.st.FileID)
+	if errors.Is(err, provider.ErrSessionGone) {
+		return nil
+	}
+	return err
+}
