@@ -1,0 +1,66 @@
+package sync
+
+import (
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// onEvent handles one fsnotify event in the owner goroutine. A new directory
+// is queued for a scan, which watches it first and then reads it, so files
+// created before the watch was attached are found too. A removed or
+// moved-away directory is unwatched. Ignored paths are dropped here, so an
+// ignored directory is never watched. The only error is the root vanishing.
+func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
+	if ev.Name == r.f.Root {
+		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+			return r.w.checkRoot()
+		}
+		return nil
+	}
+	rel, ok := relOf(r.f.Root, ev.Name)
+	if !ok {
+		return nil
+	}
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		if r.ws.has(ev.Name) {
+			if err := r.ws.removeTree(ev.Name); err != nil {
+				r.w.log.Warn("unwatch removed directory", "path", rel, "err", err)
+			}
+		}
+		// The old name of a rename is gone: deletes and renames are not
+		// mirrored, and the new name arrives as its own Create.
+		if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) && !ev.Has(fsnotify.Chmod) {
+			return nil
+		}
+	}
+	if !r.fullAt.IsZero() {
+		// A rescan is pending: it will find this change; keep waiting for quiet.
+		r.deferFull(now)
+		return nil
+	}
+	segs := strings.Split(rel, "/")
+	if ev.Has(fsnotify.Create) {
+		if info, err := r.w.lstat(ev.Name); err == nil && info.IsDir() {
+			if r.w.ign.Match(segs, true) {
+				return nil
+			}
+			if len(r.wantDirs) >= maxPendingEvents {
+				r.collapse(now)
+				return nil
+			}
+			r.wantDirs = append(r.wantDirs, dirRef{abs: ev.Name, rel: rel, segs: segs})
+			return nil
+		}
+		// Not a directory, or already gone: the gate's stat decides.
+	}
+	if r.ws.has(ev.Name) {
+		return nil // a watched directory's own attribute change names no file
+	}
+	if r.w.ign.Match(segs, false) {
+		return nil
+	}
+	r.touch(rel, ev.Name, now)
+	return nil
+}

@@ -1,0 +1,260 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// run is the state of one attempt of Watcher.Run, between a (re)start and a
+// failure. Everything in it belongs to the owner goroutine.
+type run struct {
+	w  *Watcher
+	f  Folder
+	n  notifier // nil when no watcher could be created (scan-only)
+	ws *watchSet
+
+	noWatchReason string // why n is nil
+	reason        string // current degraded reason, "" when healthy
+	started       bool   // the startup scan completed
+	loggedSkipped int    // Status.Skipped when last logged: one line per change, not per file
+	healthy       func() // called once the startup scan completed (resets the restart backoff)
+
+	agg // pending paths, timers, output
+
+	periodic *time.Timer // next full rescan
+
+	// Scans: at most one scanner at a time; requests queue up meanwhile.
+	scanCh     chan scanMsg
+	scanning   bool
+	scanFull   bool
+	wantFull   bool
+	wantDirs   []dirRef
+	scanCancel context.CancelFunc
+	scanExited chan struct{}
+}
+
+// runOnce watches until ctx ends (returning ctx.Err()) or something fails
+// (returning why). It always starts with a full scan.
+func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
+	if err := w.checkRoot(); err != nil {
+		return err
+	}
+	w.box.setState(HealthStarting, "")
+	r := &run{w: w, f: w.folder, healthy: healthy, scanCh: make(chan scanMsg)}
+	r.agg.init(r)
+	n, err := w.newNotifier()
+	if err != nil {
+		r.noWatchReason = instanceLimitReason(err, w.folder.DegradedRescan)
+		w.log.Warn("cannot create a file watcher; scanning periodically instead", "err", err)
+	} else {
+		r.n = n
+		defer func() {
+			if err := n.Close(); err != nil {
+				w.log.Warn("close file watcher", "err", err)
+			}
+		}()
+	}
+	r.ws = newWatchSet(r.n)
+	r.periodic = time.NewTimer(time.Hour)
+	r.periodic.Stop()
+	defer r.periodic.Stop()
+	defer r.stopScan()
+
+	var (
+		events <-chan fsnotify.Event
+		errs   <-chan error
+	)
+	if r.n != nil {
+		events, errs = r.n.Events(), r.n.Errors()
+	}
+	r.wantFull = true
+	for {
+		r.startScan(ctx)
+		r.publish()
+		var err error
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-events:
+			if !ok {
+				return errors.New("watch: event stream closed")
+			}
+			err = r.onEvent(ev, time.Now())
+		case werr, ok := <-errs:
+			if !ok {
+				return errors.New("watch: error stream closed")
+			}
+			r.onWatchError(werr, time.Now())
+		case m := <-r.scanCh:
+			err = r.onScan(m, time.Now())
+		case <-r.wake.C:
+			r.armed = false
+			err = r.onWake(time.Now())
+		case <-r.periodic.C:
+			r.wantFull = true
+		}
+		if err == nil {
+			err = r.flush(ctx)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// publish copies the owner's counters into the status box.
+func (r *run) publish() {
+	pending, watches := len(r.pending), r.ws.len()
+	r.w.box.update(func(s *Status) { s.Pending, s.Watches = pending, watches })
+}
+
+// startScan starts the queued scan work unless a scan is running. A queued
+// full scan absorbs queued directory scans.
+func (r *run) startScan(ctx context.Context) {
+	if r.scanning || (!r.wantFull && len(r.wantDirs) == 0) {
+		return
+	}
+	full, starts := r.wantFull, r.wantDirs
+	if full {
+		starts = []dirRef{{abs: r.f.Root}}
+		r.ws.reset()
+		r.w.gen++
+		r.w.box.scanStarted()
+		r.periodic.Stop()
+	}
+	r.wantFull, r.wantDirs = false, nil
+	r.scanning, r.scanFull = true, full
+
+	sctx, cancel := context.WithCancel(ctx)
+	exited := make(chan struct{})
+	r.scanCancel, r.scanExited = cancel, exited
+	sc := &scanner{ign: r.w.ign, sent: r.w.opts.Sent, ws: r.ws, box: r.w.box, out: r.scanCh}
+	go func() {
+		defer close(exited)
+		err := sc.walk(sctx, starts, full)
+		select {
+		case r.scanCh <- scanMsg{done: true, err: err}:
+		case <-sctx.Done():
+		}
+	}()
+}
+
+// stopScan cancels a running scan and waits for its goroutine, so no scan
+// outlives the run that started it.
+func (r *run) stopScan() {
+	if !r.scanning {
+		return
+	}
+	r.scanCancel()
+	<-r.scanExited
+	r.scanning = false
+	if r.scanFull {
+		r.w.box.scanEnded(false)
+	}
+}
+
+// onScan takes a scan's findings; on the final message it settles health.
+func (r *run) onScan(m scanMsg, now time.Time) error {
+	for _, rel := range m.skipped {
+		r.w.skip(rel)
+	}
+	for _, f := range m.files {
+		if err := r.onFound(f, now); err != nil {
+			return err
+		}
+	}
+	if !m.done {
+		return nil
+	}
+	r.scanning = false
+	r.scanCancel()
+	full := r.scanFull
+	if full {
+		r.w.box.scanEnded(m.err == nil)
+	}
+	if m.err != nil {
+		if rerr := r.w.checkRoot(); rerr != nil {
+			return rerr
+		}
+		return m.err
+	}
+	if full {
+		r.w.pruneHanded()
+		if n := len(r.w.skipped); n != r.loggedSkipped {
+			r.loggedSkipped = n
+			r.w.log.Info("skipping entries that are not regular files (symlinks are not followed) or cannot be read", "count", n)
+		}
+		if !r.started {
+			r.started = true
+			r.healthy()
+		}
+	}
+	r.updateHealth(full)
+	if full {
+		r.periodic.Reset(jitter(r.interval()))
+	}
+	return nil
+}
+
+// updateHealth derives the state from the watch set's problems. Problems
+// only clear at the end of a full scan, which retried every directory.
+func (r *run) updateHealth(full bool) {
+	limitHit, other := r.ws.problems()
+	reason := ""
+	switch {
+	case r.n == nil:
+		reason = r.noWatchReason
+	case limitHit:
+		reason = watchLimitReason(r.f.DegradedRescan)
+	case other != nil:
+		reason = fmt.Sprintf("cannot watch every directory (%v): scanning every %s instead", other, humanDuration(r.f.DegradedRescan))
+	}
+	if reason == "" && (!full || !r.started) {
+		return
+	}
+	if reason != r.reason && reason != "" {
+		r.w.log.Warn("folder watching degraded", "reason", reason)
+		if !full { // bring the next scan forward to the degraded interval
+			r.periodic.Reset(jitter(r.f.DegradedRescan))
+		}
+	}
+	r.reason = reason
+	if reason != "" {
+		r.w.box.setState(HealthDegraded, reason)
+	} else {
+		r.w.box.setState(HealthOK, "")
+	}
+}
+
+func (r *run) interval() time.Duration {
+	if r.reason != "" {
+		return r.f.DegradedRescan
+	}
+	return r.f.Rescan
+}
+
+// onWatchError turns a watcher error into a rescan: overflow means events
+// were dropped, and any other error may have lost some too.
+func (r *run) onWatchError(err error, now time.Time) {
+	if errors.Is(err, fsnotify.ErrEventOverflow) {
+		r.w.log.Info("file watcher queue overflowed; rescanning the folder")
+	} else {
+		r.w.log.Warn("file watcher error; rescanning the folder", "err", err)
+	}
+	r.collapse(now)
+}
+
+// pruneHanded forgets files the last full scan no longer saw as differing
+// from the sent index: uploaded since, or deleted. Keeps the memory bounded
+// by the files still in flight.
+func (w *Watcher) pruneHanded() {
+	for rel, h := range w.handed {
+		if h.gen < w.gen {
+			delete(w.handed, rel)
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// found is a regular file a scan saw as new or changed against the sent index.
+type found struct {
+	rel  string // NFC, slash-separated
+	path string // absolute, on-disk spelling
+	st   stamp
+}
+
+// dirRef is a directory to scan.
+type dirRef struct {
+	abs  string   // on-disk path
+	rel  string   // NFC relative path, "" for the root
+	segs []string // rel split into NFC segments, for ignore matching; never mutated
+}
+
+// scanMsg carries a scan's findings to the owner goroutine. The last message
+// of a scan has done set (and err if the scan failed).
+type scanMsg struct {
+	files   []found
+	skipped []string // NFC relative paths of special files and unreadable dirs
+	done    bool
+	err     error
+}
+
+// scanFlush bounds a message, so a huge directory reaches the owner in parts.
+const scanFlush = 512
+
+// scanner walks directories: it watches each one before reading it (so a
+// file created in between is seen by an event or by the read, never by
+// neither), reports new and changed regular files, and skips what must not
+// be followed.
+type scanner struct {
+	ign  *Ignore
+	sent SentIndex
+	ws   *watchSet
+	box  *statusBox
+	out  chan<- scanMsg
+}
+
+// scanWorkers: directory reads and lstats are syscall-bound; a second worker
+// per core keeps the CPU busy while another one waits in the kernel.
+func scanWorkers() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
+
+// walk scans the start directories and everything below them. It returns an
+// error only when a start directory that must exist cannot be read (the
+// folder root), when the sent index fails, or when ctx ends; a subdirectory
+// that vanishes mid-scan is skipped silently and an unreadable one is counted
+// as skipped.
+func (s *scanner) walk(ctx context.Context, starts []dirRef, rootMustExist bool) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(scanWorkers())
+	var visit func(d dirRef, mustExist bool) error
+	visit = func(d dirRef, mustExist bool) error {
+		subs, err := s.dir(gctx, d, mustExist)
+		if err != nil {
+			return err
+		}
+		for _, sd := range subs {
+			// TryGo never blocks, so a worker never waits for a slot that only
+			// it could free; without a free slot the subtree is walked inline.
+			if !g.TryGo(func() error { return visit(sd, false) }) {
+				if err := visit(sd, false); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, st := range starts {
+		g.Go(func() error { return visit(st, rootMustExist && st.rel == "") })
+	}
+	return g.Wait()
+}
+
+// dir scans one directory and returns its subdirectories to visit.
+func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, error) {
+	s.ws.add(d.abs)
+	f, err := os.Open(d.abs)
+	var ents []os.DirEntry
+	if err == nil {
+		// File.ReadDir, unlike os.ReadDir, does not sort: order is irrelevant here.
+		ents, err = f.ReadDir(-1)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		switch {
+		case mustExist:
+			return nil, fmt.Errorf("scan %s: %w", d.abs, err)
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+			return nil, nil
+		default:
+			return nil, s.send(ctx, scanMsg{skipped: []string{d.rel}})
+		}
+	}
+	s.box.dirs.Add(1)
+
+	// One scratch slice per directory for ignore matching: the name goes in
+	// the last slot, so matching a file allocates nothing.
+	segs := make([]string, len(d.segs)+1)
+	copy(segs, d.segs)
+	var (
+		subs  []dirRef
+		msg   scanMsg
+		files int64
+	)
+	for _, e := range ents {
+		name := nfc(e.Name())
+		segs[len(segs)-1] = name
+		typ := e.Type()
+		if s.ign.Match(segs, typ.IsDir()) {
+			continue
+		}
+		rel := joinRel(d.rel, name)
+		switch {
+		case typ.IsDir():
+			sub := make([]string, len(segs))
+			copy(sub, segs)
+			subs = append(subs, dirRef{abs: filepath.Join(d.abs, e.Name()), rel: rel, segs: sub})
+			continue
+		case !typ.IsRegular():
+			// Symlinks are not followed, by design: no loops, and nothing
+			// outside the root can be uploaded through a link.
+			msg.skipped = append(msg.skipped, rel)
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) { // else deleted between the read and the lstat
+				msg.skipped = append(msg.skipped, rel)
+			}
+			continue
+		}
+		if !info.Mode().IsRegular() { // replaced by something else meanwhile
+			continue
+		}
+		files++
+		st := stamp{info.Size(), info.ModTime()}
+		same, err := unchangedSince(s.sent, rel, st)
+		if err != nil {
+			return nil, fmt.Errorf("scan: sent index lookup %s: %w", rel, err)
+		}
+		if same {
+			continue
+		}
+		msg.files = append(msg.files, found{rel: rel, path: filepath.Join(d.abs, e.Name()), st: st})
+		if len(msg.files) >= scanFlush {
+			s.box.cands.Add(int64(len(msg.files)))
+			if err := s.send(ctx, msg); err != nil {
+				return nil, err
+			}
+			msg = scanMsg{}
+		}
+	}
+	s.box.files.Add(files)
+	s.box.cands.Add(int64(len(msg.files)))
+	if len(msg.files) > 0 || len(msg.skipped) > 0 {
+		if err := s.send(ctx, msg); err != nil {
+			return nil, err
+		}
+	}
+	return subs, nil
+}
+
+func (s *scanner) send(ctx context.Context, m scanMsg) error {
+	select {
+	case s.out <- m:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// settledByAge reports whether a scanned file counts as settled: nothing has
+// written to it for a whole quiet period (a write always moves the mtime).
+// An mtime in the future (clock skew, archives) proves nothing; such files
+// take the two-stat gate.
+func settledByAge(st stamp, now time.Time, quiet time.Duration) bool {
+	age := now.Sub(st.mtime)
+	return age >= quiet && !st.mtime.After(now)
+}
