@@ -37,8 +37,15 @@ func (a *API) authed(h handler) http.HandlerFunc {
 // cookie (in that order) to an account. A session use refreshes its idle
 // timer; an idle or fault-expired session is forgotten and refused.
 func (a *API) principal(r *http.Request) (*account, *apiError) {
+	return a.principalRefresh(r, true)
+}
+
+// principalRefresh is principal; refresh false checks a session without
+// counting the request as API activity (chunk POSTs: whether they keep a
+// session alive is unknown, so the sandbox assumes they do not).
+func (a *API) principalRefresh(r *http.Request, refresh bool) (*account, *apiError) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
-		return a.useSession(tok)
+		return a.useSession(tok, refresh)
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, cred, _ := strings.Cut(h, " ")
@@ -52,7 +59,7 @@ func (a *API) principal(r *http.Request) (*account, *apiError) {
 		return acc, nil
 	}
 	if c, err := r.Cookie("token"); err == nil && c.Value != "" {
-		return a.useSession(c.Value)
+		return a.useSession(c.Value, refresh)
 	}
 	return nil, errf(401, codeNotAuthorized, "authentication required: X-Auth-Token, Authorization: Bearer or the token cookie")
 }
@@ -66,7 +73,7 @@ func hasCredential(r *http.Request) bool {
 	return err == nil && c.Value != ""
 }
 
-func (a *API) useSession(tok string) (*account, *apiError) {
+func (a *API) useSession(tok string, refresh bool) (*account, *apiError) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.sessions[tok]
@@ -78,7 +85,9 @@ func (a *API) useSession(tok string) (*account, *apiError) {
 		delete(a.sessions, tok)
 		return nil, errf(401, codeNotAuthorized, "the session has expired")
 	}
-	s.lastUse = now
+	if refresh {
+		s.lastUse = now
+	}
 	return s.acc, nil
 }
 

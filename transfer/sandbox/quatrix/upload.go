@@ -228,7 +228,7 @@ func (a *API) chunkAuth(r *http.Request) (*account, *apiError) {
 	if !a.env.Switches.On(SwitchChunkAuth) || !hasCredential(r) {
 		return nil, nil
 	}
-	return a.principal(r)
+	return a.principalRefresh(r, false)
 }
 
 func ownerMismatch(acc *account, u *upload) *apiError {

@@ -1,0 +1,287 @@
+package quatrix_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/quatrix"
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+	qsandbox "github.com/ferry-sync/ferry/transfer/sandbox/quatrix"
+)
+
+// TestParallelUploadsCreateFolderOnce starts 50 uploads into the same new
+// two-level folder at once: each level is created exactly once and every
+// file lands in it.
+func TestParallelUploadsCreateFolderOnce(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "apikey")
+	ctx := ctxT(t)
+	dir := []string{"new", "deep"}
+	var wg sync.WaitGroup
+	errs := make([]error, 50)
+	for i := range errs {
+		wg.Go(func() {
+			data := []byte(fmt.Sprintf("file %d", i))
+			_, errs[i] = upload(ctx, p, plan(dir, fmt.Sprintf("f%02d.txt", i), data, quatrix.MinChunkSize, provider.ConflictRename), data)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.api.Counts().MakeDirs; got != 2 {
+		t.Errorf("makedir called %d times, want 2 (one per level)", got)
+	}
+	var folders, files int
+	for _, en := range e.under(home("new")) {
+		switch en.Kind {
+		case sandbox.KindFolder:
+			folders++
+		case sandbox.KindFile:
+			files++
+		default:
+			t.Errorf("leftover %s of kind %s", en.Path, en.Kind)
+		}
+	}
+	if folders != 2 || files != 50 {
+		t.Errorf("tree holds %d folders and %d files below /new, want 2 and 50", folders, files)
+	}
+}
+
+// TestMakedirRaceLostReQueries makes the folder appear between the
+// client's lookup and its makedir (two clients without a shared cache):
+// the loser sees code 30 and re-queries instead of failing.
+func TestMakedirRaceLostReQueries(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	ctx := ctxT(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		p := e.provider(t, "apikey") // separate caches: real races on the server
+		wg.Go(func() {
+			data := []byte{byte(i)}
+			_, errs[i] = upload(ctx, p, plan([]string{"race"}, fmt.Sprintf("r%d", i), data, quatrix.MinChunkSize, provider.ConflictRename), data)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, en := range e.srv.Tree(qsandbox.Name) {
+		if strings.HasPrefix(en.Path, home("race")) && en.Kind == sandbox.KindFolder {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d folders called race*, want 1", n)
+	}
+}
+
+// TestSessionExpiryMidUpload forces every session to expire between
+// chunks and before finalize: the client logs in again and finishes.
+func TestSessionExpiryMidUpload(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "session")
+	ctx := ctxT(t)
+	data := randomBytes(t, 3*quatrix.MinChunkSize+17)
+	u := plan([]string{"exp"}, "a.bin", data, quatrix.MinChunkSize, provider.ConflictRename)
+	s, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range u.Chunks() {
+		e.api.ExpireSessions()
+		if err := putChunk(ctx, s, u, data, i); err != nil {
+			t.Fatalf("chunk %d after a forced expiry: %v", i, err)
+		}
+	}
+	e.api.ExpireSessions()
+	res, err := s.Finish(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Size != u.Size || res.RemotePath != "exp/a.bin" {
+		t.Errorf("result %+v", res)
+	}
+	en, ok := e.entry(home("exp/a.bin"))
+	if !ok || en.SHA256 != sha(data) || !en.MTime.Equal(u.ModTime.Truncate(time.Microsecond)) {
+		t.Errorf("stored %+v (found %v), want sha %s mtime %v", en, ok, sha(data), u.ModTime.Truncate(time.Microsecond))
+	}
+	if got := e.api.Counts().Logins; got != u.Chunks()+2 {
+		t.Errorf("%d logins, want %d (the first and one per forced expiry)", got, u.Chunks()+2)
+	}
+}
+
+// TestReloginRefusedIsAuthError: when even a fresh session is refused
+// (here the sandbox clock moves past the idle expiry on every reading),
+// the client re-logs in once per call and then reports ErrAuth.
+func TestReloginRefusedIsAuthError(t *testing.T) {
+	e := newEnv(t, envOpts{cfg: qsandbox.Config{SessionIdle: time.Nanosecond}})
+	p := e.provider(t, "session")
+	e.clock.SetStep(time.Second) // every session is idle at its first use
+	err := p.Check(ctxT(t))
+	if !errors.Is(err, provider.ErrAuth) || !strings.Contains(err.Error(), "fresh session") {
+		t.Fatalf("check: %v, want ErrAuth about the fresh session", err)
+	}
+	if got := e.api.Counts().Logins; got != 2 {
+		t.Errorf("%d logins, want 2 (the first and one re-login)", got)
+	}
+}
+
+// TestKeepAliveWhileUploading: with an upload open and no API calls, the
+// client pings /session/keepalive, so a session idle on the server for
+// longer than 15 minutes in total still finalizes without a new login.
+func TestKeepAliveWhileUploading(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "session", func(c *quatrix.Config) { c.KeepAlive = 20 * time.Millisecond })
+	ctx := ctxT(t)
+	data := randomBytes(t, 3*quatrix.MinChunkSize)
+	u := plan(nil, "ka.bin", data, quatrix.MinChunkSize, provider.ConflictRename)
+	s, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three chunks, 10 sandbox minutes apart: the key lives on its sliding
+	// TTL, the session (30 minutes after its last API call) only through
+	// keepalives, since chunk POSTs do not count as API activity.
+	for i := range u.Chunks() {
+		before := e.api.Counts().KeepAlives
+		e.clock.Advance(10 * time.Minute)
+		deadline := time.Now().Add(10 * time.Second)
+		for e.api.Counts().KeepAlives == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("chunk %d: no keepalive within 10s", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := putChunk(ctx, s, u, data, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.api.Counts().Logins; got != 1 {
+		t.Errorf("%d logins, want 1: keepalive should have kept the session", got)
+	}
+}
+
+func TestMFAAccountRefused(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "session", func(c *quatrix.Config) { c.Email = mfaEmail })
+	err := p.Check(ctxT(t))
+	if !errors.Is(err, provider.ErrAuth) || !strings.Contains(err.Error(), "two-factor authentication; create an API key in Quatrix and use --auth apikey") {
+		t.Fatalf("check of an MFA account: %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	for _, mode := range []string{"apikey", "session"} {
+		if err := e.provider(t, mode).Check(ctxT(t)); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+	}
+	bad := e.provider(t, "apikey", func(c *quatrix.Config) { c.APIKey = "wrong" })
+	if err := bad.Check(ctxT(t)); !errors.Is(err, provider.ErrAuth) || !strings.Contains(err.Error(), "API key was refused") {
+		t.Errorf("bad key: %v", err)
+	}
+	badPw := e.provider(t, "session", func(c *quatrix.Config) { c.Password = "nope" })
+	if err := badPw.Check(ctxT(t)); !errors.Is(err, provider.ErrAuth) || strings.Contains(err.Error(), "nope") {
+		t.Errorf("bad password: %v", err)
+	}
+}
+
+// TestPinMismatch: a wrong pin fails permanently before any credential is sent.
+func TestPinMismatch(t *testing.T) {
+	e := newEnv(t, envOpts{tls: true})
+	p := e.provider(t, "session", func(c *quatrix.Config) { c.PinSHA256 = strings.Repeat("ab", 32) })
+	err := p.Check(ctxT(t))
+	if k, _ := provider.Classify(err); k != provider.ErrPermanent {
+		t.Fatalf("check with a wrong pin: %v (%v), want permanent", err, k)
+	}
+	if got := e.api.Counts().Logins; got != 0 {
+		t.Errorf("%d logins reached the server through a mismatched pin", got)
+	}
+}
+
+// TestConflictPolicies checks what each policy does to an existing name.
+func TestConflictPolicies(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "apikey")
+	ctx := ctxT(t)
+	first := []byte("first version")
+	u := plan([]string{"c"}, "doc.txt", first, quatrix.MinChunkSize, provider.ConflictRename)
+	r1, err := upload(ctx, p, u, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	second := []byte("second, longer version")
+	u2 := plan(u.Dir, u.Name, second, quatrix.MinChunkSize, provider.ConflictRename)
+	r2, err := upload(ctx, p, u2, second)
+	if err != nil || r2.RemoteName != "doc(1).txt" || r2.RemotePath != "c/doc(1).txt" {
+		t.Fatalf("rename: %+v, %v; want doc(1).txt", r2, err)
+	}
+
+	u2.Conflict = provider.ConflictSkip
+	if _, err := upload(ctx, p, u2, second); !errors.Is(err, provider.ErrConflict) {
+		t.Fatalf("skip on an existing name: %v, want ErrConflict", err)
+	}
+
+	u2.Conflict = provider.ConflictOverwrite
+	r3, err := upload(ctx, p, u2, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r3.RemoteID != r1.RemoteID || r3.RemoteName != "doc.txt" {
+		t.Errorf("overwrite gave %+v; want the same file id %s and name", r3, r1.RemoteID)
+	}
+	if en, _ := e.entry(home("c/doc.txt")); en.SHA256 != sha(second) || en.ID != r1.RemoteID {
+		t.Errorf("after overwrite: %+v", en)
+	}
+
+	fresh := plan(u.Dir, "new.txt", first, quatrix.MinChunkSize, provider.ConflictOverwrite)
+	if _, err := upload(ctx, p, fresh, first); err != nil {
+		t.Fatalf("overwrite of a missing name: %v", err)
+	}
+	fresh.Conflict = provider.ConflictSkip
+	fresh.Name = "skip-new.txt"
+	if _, err := upload(ctx, p, fresh, first); err != nil {
+		t.Fatalf("skip of a missing name: %v", err)
+	}
+
+	// A folder with the file's name cannot be overwritten or skipped silently.
+	if _, err := upload(ctx, p, plan(nil, "x", first, quatrix.MinChunkSize, provider.ConflictRename), first); err != nil {
+		t.Fatal(err)
+	}
+	dirUp := plan([]string{"c"}, "sub", first, quatrix.MinChunkSize, provider.ConflictRename)
+	if _, err := upload(ctx, p, plan([]string{"c", "sub"}, "in.txt", first, quatrix.MinChunkSize, provider.ConflictRename), first); err != nil {
+		t.Fatal(err)
+	}
+	dirUp.Conflict = provider.ConflictOverwrite
+	if _, err := upload(ctx, p, dirUp, first); !errors.Is(err, provider.ErrConflict) {
+		t.Errorf("overwrite of a folder: %v, want ErrConflict", err)
+	}
+}
+
+// TestFileInTheWayOfFolder: a file where a folder level should be is a conflict.
+func TestFileInTheWayOfFolder(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "apikey")
+	ctx := ctxT(t)
+	data := []byte("x")
+	if _, err := upload(ctx, p, plan(nil, "blocker", data, quatrix.MinChunkSize, provider.ConflictRename), data); err != nil {
+		t.Fatal(err)
+	}
+	_, err := upload(ctx, p, plan([]string{"blocker", "sub"}, "f", data, quatrix.MinChunkSize, provider.ConflictRename), data)
+	if !errors.Is(err, provider.ErrConflict) {
+		t.Fatalf("upload below a file: %v, want ErrConflict", err)
+	}
+}
