@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -46,11 +47,12 @@ func wire(d Dialect, n string) string {
 // form is a parsed request body: single values, the repeated values of
 // list fields, and at most one file.
 type form struct {
-	d      Dialect
-	values map[string]string
-	lists  map[string][]string
-	file   *multipart.FileHeader
-	names  []string
+	d         Dialect
+	values    map[string]string
+	lists     map[string][]string
+	file      *multipart.FileHeader
+	fileField string // the file part's field name
+	names     []string
 }
 
 // listFields may be given more than once (or as a JSON array).
@@ -87,11 +89,8 @@ func parseForm(w http.ResponseWriter, r *http.Request, d Dialect, max int64) (*f
 			if _, dup := f.values[name]; dup {
 				return nil, fieldError(name, "invalid", "given both as a field and as a file")
 			}
-			f.file = fhs[0]
+			f.file, f.fileField = fhs[0], name
 			f.names = append(f.names, name)
-			if name != wire(d, fFile) {
-				return nil, fieldError(name, "invalid", fmt.Sprintf("the file part must be called %q", wire(d, fFile)))
-			}
 		}
 	case "application/x-www-form-urlencoded":
 		body, err := io.ReadAll(r.Body)
@@ -183,20 +182,34 @@ func (f *form) parseJSON(r io.Reader) *apiError {
 }
 
 // checkDialect refuses any name of the other dialect, alone or mixed with
-// this run's names: one run speaks one dialect.
+// this run's names: one run speaks one dialect. Every offending name is
+// reported, sorted, so the answer does not depend on map order.
 func (f *form) checkDialect() *apiError {
 	other := Plain
 	if f.d == Plain {
 		other = QQ
 	}
-	for _, n := range f.names {
+	var bad *apiError
+	names := slices.Sorted(slices.Values(f.names))
+	for _, n := range names {
 		for _, p := range prefixed {
 			if n == wire(other, p) {
-				return fieldError(n, "invalid_field",
-					fmt.Sprintf("%q belongs to the %s field names; this server takes the %s names (%q)",
-						n, other, f.d, wire(f.d, p)))
+				if bad == nil {
+					bad = &apiError{status: http.StatusBadRequest}
+				}
+				bad.items = append(bad.items, errItem{
+					Code: "invalid_field", Field: n,
+					Message: fmt.Sprintf("%q belongs to the %s field names; this server takes the %s names (%q)",
+						n, other, f.d, wire(f.d, p)),
+				})
 			}
 		}
+	}
+	if bad != nil {
+		return bad
+	}
+	if f.file != nil && f.fileField != wire(f.d, fFile) {
+		return fieldError(f.fileField, "invalid", fmt.Sprintf("the file part must be called %q", wire(f.d, fFile)))
 	}
 	return nil
 }

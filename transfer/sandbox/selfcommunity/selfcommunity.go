@@ -132,8 +132,10 @@ func New(o Options) (*API, error) {
 			o.Groups = []Group{{ID: 21, Name: "team", Members: []int64{11, 12, 13}}}
 		}
 	}
-	a := &API{opt: o, byToken: map[string]User{}, users: map[int64]User{}, groups: map[int64]Group{},
-		uploads: map[string]*upload{}}
+	a := &API{
+		opt: o, byToken: map[string]User{}, users: map[int64]User{}, groups: map[int64]Group{},
+		uploads: map[string]*upload{},
+	}
 	for _, u := range o.Users {
 		if u.ID <= 0 || u.Username == "" || a.users[u.ID].ID != 0 {
 			return nil, fmt.Errorf("selfcommunity sandbox: user %d %q needs a unique positive id and a name", u.ID, u.Username)
@@ -186,8 +188,10 @@ func (a *API) Credentials() []sandbox.Credential {
 	var out []sandbox.Credential
 	users := slices.SortedFunc(maps.Values(a.users), func(x, y User) int { return int(x.ID - y.ID) })
 	for _, u := range users {
-		out = append(out, sandbox.Credential{Kind: "token", Name: u.Username, Value: u.Token,
-			Note: fmt.Sprintf("Bearer access token of user %d", u.ID)})
+		out = append(out, sandbox.Credential{
+			Kind: "token", Name: u.Username, Value: u.Token,
+			Note: fmt.Sprintf("Bearer access token of user %d", u.ID),
+		})
 	}
 	for _, u := range users {
 		out = append(out, sandbox.Credential{Kind: "recipient", Name: u.Username, Value: strconv.FormatInt(u.ID, 10)})
@@ -198,11 +202,15 @@ func (a *API) Credentials() []sandbox.Credential {
 		for i, m := range g.Members {
 			members[i] = strconv.FormatInt(m, 10)
 		}
-		out = append(out, sandbox.Credential{Kind: "group", Name: g.Name, Value: strconv.FormatInt(g.ID, 10),
-			Note: "members " + strings.Join(members, ",")})
+		out = append(out, sandbox.Credential{
+			Kind: "group", Name: g.Name, Value: strconv.FormatInt(g.ID, 10),
+			Note: "members " + strings.Join(members, ","),
+		})
 	}
-	return append(out, sandbox.Credential{Kind: "dialect", Name: "fields", Value: string(a.opt.Dialect),
-		Note: "form field names this run accepts"})
+	return append(out, sandbox.Credential{
+		Kind: "dialect", Name: "fields", Value: string(a.opt.Dialect),
+		Note: "form field names this run accepts",
+	})
 }
 
 // Token returns the token of the user called name ("" if none), for tests.

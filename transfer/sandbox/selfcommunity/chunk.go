@@ -1,0 +1,204 @@
+package selfcommunity
+
+import (
+	"crypto/md5"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// chunk handles one part: 0-based partindex of totalparts, part 0 issuing
+// the file uuid that later parts must echo, parts in series.
+func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
+	d := a.opt.Dialect
+	if f.file == nil {
+		return 0, nil, fieldError(wire(d, fFile), "required", "No file was submitted.")
+	}
+	idx, okIdx, aerr := f.integer(fPart, 0)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	total, okTot, aerr := f.integer(fTot, 1)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	switch {
+	case !okIdx:
+		return 0, nil, fieldError(wire(d, fPart), "required", "This field is required.")
+	case !okTot:
+		return 0, nil, fieldError(wire(d, fTot), "required", "This field is required.")
+	case idx >= total:
+		return 0, nil, fieldError(wire(d, fPart), "invalid",
+			fmt.Sprintf("partindex %d is not below totalparts %d (parts are numbered from 0)", idx, total))
+	}
+	var up *upload
+	isNew := false
+	switch uuid := f.str(fUUID); {
+	case idx == 0 && !f.has(fUUID):
+		b, err := a.env.Store.NewBlob()
+		if err != nil {
+			return 0, nil, internalError(err)
+		}
+		up = &upload{
+			uuid: sandbox.NewID(), owner: user.ID, kind: chunked, total: int(total),
+			declSize: -1, sum: md5.New(), blob: b,
+		}
+		isNew = true
+	case uuid == "":
+		return 0, nil, fieldError(wire(d, fUUID), "required",
+			"This field is required when partindex > 0: send the file_uuid returned by part 0.")
+	default:
+		if up = a.lookup(uuid, user); up == nil || up.kind != chunked {
+			return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
+		}
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	status, body, aerr := a.part(r, f, up, int(idx), int(total))
+	if isNew {
+		if aerr != nil {
+			up.blob.Discard()
+		} else {
+			a.register(up)
+		}
+	}
+	return status, body, aerr
+}
+
+// part checks and stores part idx of up. Caller holds up.mu.
+func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, any, *apiError) {
+	d := a.opt.Dialect
+	switch {
+	case up.gone:
+		return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
+	case up.done || up.blob == nil:
+		return 0, nil, fieldError(wire(d, fUUID), "invalid", "This upload is already finalized.")
+	case total != up.total:
+		return 0, nil, fieldError(wire(d, fTot), "invalid",
+			fmt.Sprintf("totalparts changed from %d to %d for this uuid", up.total, total))
+	}
+	size := f.file.Size
+	if idx < up.next && !a.env.Switches.On(SwitchSeries) {
+		// Lenient: an identical re-send is acknowledged again, as a server
+		// storing parts by index would; different content is refused
+		// because the running checksum already covers the first copy.
+		sum, err := partMD5(f)
+		if err != nil {
+			return 0, nil, internalError(err)
+		}
+		if sum != up.partMD5[idx] || size != up.partLen[idx] {
+			return 0, nil, fieldError(wire(d, fPart), "invalid",
+				fmt.Sprintf("part %d was already received with different content", idx))
+		}
+		return http.StatusOK, map[string]string{"file_uuid": up.uuid}, nil
+	}
+	if idx != up.next {
+		return 0, nil, fieldError(wire(d, fPart), "invalid",
+			fmt.Sprintf("expected part %d, got %d: parts must be sent in series", up.next, idx))
+	}
+	if aerr := a.checkRanges(r, f, up, idx, size); aerr != nil {
+		return 0, nil, aerr
+	}
+	end := up.offset + size
+	if a.opt.MaxFileSize > 0 && (end > a.opt.MaxFileSize || up.declSize > a.opt.MaxFileSize) {
+		return 0, nil, &apiError{status: http.StatusRequestEntityTooLarge, items: []errItem{{
+			Code:  "file_too_large",
+			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
+		}}}
+	}
+	// Work on a copy of the running hash: a part that fails half-way must
+	// leave it as it was, and the blob is cut back to the old end.
+	state, err := up.sum.(interface{ MarshalBinary() ([]byte, error) }).MarshalBinary()
+	if err != nil {
+		return 0, nil, internalError(err)
+	}
+	sum, err := receive(f, up.blob, up.offset, up.sum)
+	if err != nil {
+		_ = up.sum.(interface{ UnmarshalBinary([]byte) error }).UnmarshalBinary(state)
+		_ = up.blob.Truncate(up.offset) // the next attempt overwrites these bytes anyway
+		return 0, nil, internalError(err)
+	}
+	up.next++
+	up.offset = end
+	up.partMD5 = append(up.partMD5, sum)
+	up.partLen = append(up.partLen, size)
+	if t := f.str(fType); t != "" {
+		up.filetype = t
+	}
+	return http.StatusOK, map[string]string{"file_uuid": up.uuid}, nil
+}
+
+// checkRanges enforces that the optional size fields and Content-Range
+// describe the bytes actually received (switch selfcommunity.ranges).
+// It also fixes the announced file size on the first part that gives one.
+func (a *API) checkRanges(r *http.Request, f *form, up *upload, idx int, size int64) *apiError {
+	d := a.opt.Dialect
+	strict := a.env.Switches.On(SwitchRanges)
+	declared := up.declSize
+	if v, ok, aerr := f.integer(fSize, 0); aerr != nil {
+		return aerr
+	} else if ok {
+		if strict && declared >= 0 && v != declared {
+			return fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize changed from %d to %d", declared, v))
+		}
+		declared = v
+	}
+	if strict {
+		if v, ok, aerr := f.integer(fOff, 0); aerr != nil {
+			return aerr
+		} else if ok && v != up.offset {
+			return fieldError(wire(d, fOff), "invalid", fmt.Sprintf("partbyteoffset %d, but %d bytes were received before this part", v, up.offset))
+		}
+		if v, ok, aerr := f.integer(fLen, 0); aerr != nil {
+			return aerr
+		} else if ok && v != size {
+			return fieldError(wire(d, fLen), "invalid", fmt.Sprintf("chunksize %d, but the part has %d bytes", v, size))
+		}
+		if cr := r.Header.Get("Content-Range"); cr != "" {
+			start, end, tot, ok := parseContentRange(cr)
+			switch {
+			case !ok:
+				return statusError(http.StatusBadRequest, "invalid", fmt.Sprintf("malformed Content-Range %q", cr))
+			case start != up.offset || end-start+1 != size:
+				return statusError(http.StatusBadRequest, "invalid",
+					fmt.Sprintf("Content-Range %q does not match a %d-byte part at offset %d", cr, size, up.offset))
+			case declared >= 0 && tot != declared:
+				return statusError(http.StatusBadRequest, "invalid", fmt.Sprintf("Content-Range total %d, file size %d", tot, declared))
+			}
+			declared = tot
+		}
+		end := up.offset + size
+		if declared >= 0 && (end > declared || (idx == up.total-1 && end != declared)) {
+			return fieldError(wire(d, fSize), "invalid", fmt.Sprintf("parts carry %d bytes so far, the file has %d", end, declared))
+		}
+	}
+	up.declSize = declared
+	return nil
+}
+
+// parseContentRange reads "bytes <start>-<end>/<total>".
+func parseContentRange(s string) (start, end, total int64, ok bool) {
+	rest, found := strings.CutPrefix(strings.TrimSpace(s), "bytes ")
+	if !found {
+		return 0, 0, 0, false
+	}
+	rng, tot, found := strings.Cut(rest, "/")
+	if !found {
+		return 0, 0, 0, false
+	}
+	a, b, found := strings.Cut(rng, "-")
+	if !found {
+		return 0, 0, 0, false
+	}
+	var err1, err2, err3 error
+	start, err1 = strconv.ParseInt(a, 10, 64)
+	end, err2 = strconv.ParseInt(b, 10, 64)
+	total, err3 = strconv.ParseInt(tot, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || start < 0 || end < start || total <= end {
+		return 0, 0, 0, false
+	}
+	return start, end, total, true
+}

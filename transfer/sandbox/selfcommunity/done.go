@@ -1,0 +1,86 @@
+package selfcommunity
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// done is "Chunk Upload Done": uuid and filename required; the optional
+// totalparts, totalfilesize and md5 must match what was assembled. The
+// file then appears in the store under /<uuid>/<filename>.
+func (a *API) done(user User, f *form) (int, any, *apiError) {
+	d := a.opt.Dialect
+	uuid, e1 := f.required(fUUID)
+	name, e2 := f.required(fName)
+	if e1 != nil || e2 != nil {
+		out := &apiError{status: http.StatusBadRequest}
+		for _, e := range []*apiError{e1, e2} {
+			if e != nil {
+				out.items = append(out.items, e.items...)
+			}
+		}
+		return 0, nil, out
+	}
+	up := a.lookup(uuid, user)
+	if up == nil || up.kind == thumb {
+		return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.gone {
+		return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
+	}
+	if up.done {
+		if a.env.Switches.On(SwitchRedone) {
+			return 0, nil, fieldError(wire(d, fUUID), "already_done", "This upload is already finalized.")
+		}
+		return http.StatusOK, fileAnswer(up), nil
+	}
+	if v, ok, aerr := f.integer(fTot, 1); aerr != nil {
+		return 0, nil, aerr
+	} else if ok && int(v) != up.total {
+		return 0, nil, fieldError(wire(d, fTot), "invalid", fmt.Sprintf("totalparts %d, the upload has %d", v, up.total))
+	}
+	if up.next != up.total {
+		return 0, nil, statusError(http.StatusBadRequest, "incomplete",
+			fmt.Sprintf("parts %d..%d of %d were not received", up.next, up.total-1, up.total))
+	}
+	if v, ok, aerr := f.integer(fSize, 0); aerr != nil {
+		return 0, nil, aerr
+	} else if ok && v != up.offset {
+		return 0, nil, fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize %d, the parts carry %d bytes", v, up.offset))
+	}
+	if up.kind == chunked {
+		up.md5hex = hexMD5(up.sum)
+	}
+	if m := f.str(fMD5); m != "" && !strings.EqualFold(strings.TrimSpace(m), up.md5hex) {
+		return 0, nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the assembled file")
+	}
+	if up.kind == chunked {
+		if aerr := checkName(wire(d, fName), name); aerr != nil {
+			return 0, nil, aerr
+		}
+		if t := f.str(fType); t != "" {
+			up.filetype = t
+		}
+		meta := map[string]string{"kind": "chunked", "parts": fmt.Sprint(up.total)}
+		if up.filetype != "" {
+			meta["filetype"] = up.filetype
+		}
+		b := up.blob
+		up.blob = nil // consumed by commit whatever happens
+		if aerr := a.commit(up, name, b, meta); aerr != nil {
+			a.forget(up.uuid)
+			return 0, nil, aerr
+		}
+	}
+	up.done = true
+	return http.StatusOK, fileAnswer(up), nil
+}
+
+func (a *API) forget(uuid string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.uploads, uuid)
+}

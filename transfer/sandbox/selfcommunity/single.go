@@ -1,0 +1,99 @@
+package selfcommunity
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// storeWhole receives a whole file in one request into a new finalized
+// upload record (committed to the store), checking the optional
+// totalfilesize and md5 fields against it.
+func (a *API) storeWhole(user User, f *form, k kind, meta map[string]string) (*upload, *apiError) {
+	d := a.opt.Dialect
+	if f.file == nil {
+		return nil, fieldError(wire(d, fFile), "required", "No file was submitted.")
+	}
+	name := f.str(fName)
+	if name == "" {
+		name = f.file.Filename
+	}
+	if aerr := checkName(wire(d, fName), name); aerr != nil {
+		return nil, aerr
+	}
+	size := f.file.Size
+	if v, ok, aerr := f.integer(fSize, 0); aerr != nil {
+		return nil, aerr
+	} else if ok && v != size {
+		return nil, fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize %d, but the file has %d bytes", v, size))
+	}
+	if a.opt.MaxFileSize > 0 && size > a.opt.MaxFileSize {
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, items: []errItem{{
+			Code:  "file_too_large",
+			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
+		}}}
+	}
+	b, err := a.env.Store.NewBlob()
+	if err != nil {
+		return nil, internalError(err)
+	}
+	h := md5.New()
+	sum, err := receive(f, b, 0, h)
+	if err != nil {
+		b.Discard()
+		return nil, internalError(err)
+	}
+	up := &upload{
+		uuid: sandbox.NewID(), owner: user.ID, kind: k, total: 1, next: 1, offset: size,
+		declSize: size, sum: h, md5hex: hex.EncodeToString(sum[:]), filetype: f.str(fType),
+	}
+	if m := f.str(fMD5); m != "" && !strings.EqualFold(m, up.md5hex) {
+		b.Discard()
+		return nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the file received")
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if aerr := a.commit(up, name, b, meta); aerr != nil {
+		return nil, aerr
+	}
+	a.register(up)
+	return up, nil
+}
+
+// single is "Upload a Media": the whole file at once. The answer already
+// carries file_url; a done call afterwards is accepted once (the official
+// client sends one with totalparts=1).
+func (a *API) single(user User, f *form) (int, any, *apiError) {
+	up, aerr := a.storeWhole(user, f, single, map[string]string{"kind": "single"})
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	return http.StatusOK, fileAnswer(up), nil
+}
+
+// thumbnail is "Upload a Thumbnail": parentuuid must name a finished file
+// of the caller.
+func (a *API) thumbnail(user User, f *form) (int, any, *apiError) {
+	pid := f.values["parentuuid"]
+	parent := a.lookup(pid, user)
+	if parent != nil {
+		parent.mu.Lock()
+		ok := parent.final && parent.kind != thumb
+		parent.mu.Unlock()
+		if !ok {
+			parent = nil
+		}
+	}
+	if parent == nil {
+		return 0, nil, fieldError("parentuuid", "invalid", "parentuuid must be a finished file of yours")
+	}
+	up, aerr := a.storeWhole(user, f, thumb, map[string]string{"kind": "thumbnail", "parent_uuid": pid})
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	return http.StatusOK, map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
+}
