@@ -1,0 +1,248 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// Causes of a worker's cancellation; the worker's outcome depends on them.
+var (
+	errShutdown  = errors.New("engine shutting down")
+	errPaused    = errors.New("job paused")
+	errPausedAll = errors.New("all uploads paused")
+	errCancelled = errors.New("job cancelled")
+)
+
+// farFuture is the stored PausedUntil of a pause without an end.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Engine uploads the jobs of a queue. Create it with New, run it with Run;
+// control methods may be called from any goroutine at any time.
+type Engine struct {
+	q       *queue.Queue
+	targets *targetCache
+	opts    Options
+	bw      *bandwidth
+	hub     *hub
+	kick    chan struct{} // buffered(1): the dispatcher should look again
+
+	mu        sync.Mutex // guards the fields below; never held across queue calls
+	parallel  int
+	active    map[queue.JobID]*active
+	perTarget map[string]int
+	changed   chan struct{} // closed and replaced on every state change
+	running   bool          // Run is in progress
+	workers   sync.WaitGroup
+}
+
+// active is one job a worker is uploading.
+type active struct {
+	job     queue.Job
+	cancel  context.CancelCauseFunc
+	started time.Time
+	done    atomic.Int64 // bytes acknowledged or in flight
+	total   atomic.Int64
+	speed   atomic.Int64            // bytes/s, smoothed by the progress ticker
+	last    int64                   // done at the previous tick; owned by the ticker
+	policy  provider.ConflictPolicy // set by the worker once decided
+}
+
+// New returns an engine for q that resolves targets through targets.
+func New(q *queue.Queue, targets TargetResolver, opts Options) *Engine {
+	opts = opts.withDefaults()
+	return &Engine{
+		q:         q,
+		targets:   &targetCache{r: targets, m: map[string]*resolved{}},
+		opts:      opts,
+		bw:        newBandwidth(opts.Bandwidth),
+		hub:       newHub(),
+		kick:      make(chan struct{}, 1),
+		parallel:  opts.Parallel,
+		active:    map[queue.JobID]*active{},
+		perTarget: map[string]int{},
+		changed:   make(chan struct{}),
+	}
+}
+
+// Run dispatches jobs until ctx ends. Then it stops every worker (their
+// sessions are saved after each acknowledged chunk, and their jobs go back
+// to Queued), waits up to Options.ShutdownGrace for them, and returns nil,
+// or an error when workers did not stop in time. Run may be called again
+// after it returned, but not twice at once.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.running {
+		e.mu.Unlock()
+		return errors.New("run engine: already running")
+	}
+	e.running = true
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.running = false
+		e.mu.Unlock()
+	}()
+
+	progDone := make(chan struct{})
+	go func() {
+		defer close(progDone)
+		e.progressLoop(ctx)
+	}()
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wake := e.dispatch()
+		timer.Stop()
+		if !wake.IsZero() {
+			timer.Reset(max(wake.Sub(e.opts.Now()), time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			err := e.shutdown()
+			<-progDone
+			return err
+		case <-e.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+func (e *Engine) shutdown() error {
+	e.mu.Lock()
+	for _, a := range e.active {
+		a.cancel(errShutdown)
+	}
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		e.workers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(e.opts.ShutdownGrace):
+		return fmt.Errorf("run engine: workers did not stop within %s", e.opts.ShutdownGrace)
+	}
+}
+
+// poke wakes the dispatcher; it never blocks.
+func (e *Engine) poke() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch claims jobs while slots are free and returns when to look
+// again (zero: only when poked).
+func (e *Engine) dispatch() time.Time {
+	now := e.opts.Now()
+	until, err := e.q.PausedUntil()
+	if err != nil {
+		e.opts.Log.Error("transfer: read pause state", "err", err)
+		return now.Add(time.Second)
+	}
+	if until.After(now) {
+		return until
+	}
+	for range 1000 { // bounded: corrupt records are skipped one per Claim
+		if !e.slotFree() {
+			break
+		}
+		j, ok, err := e.q.Claim(now, e.allow)
+		if err != nil {
+			e.opts.Log.Error("transfer: claim a job", "err", err)
+			if errors.Is(err, queue.ErrCorrupt) {
+				continue
+			}
+			return now.Add(time.Second)
+		}
+		if !ok {
+			break
+		}
+		e.start(j)
+	}
+	next, ok, err := e.q.NextWake()
+	if err != nil {
+		e.opts.Log.Error("transfer: next wake", "err", err)
+		return now.Add(time.Second)
+	}
+	if !ok {
+		return time.Time{}
+	}
+	return next
+}
+
+func (e *Engine) slotFree() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.active) < e.parallel
+}
+
+// allow is the per-target limit; the queue calls it inside Claim.
+func (e *Engine) allow(j queue.Job) bool {
+	e.mu.Lock()
+	n := e.perTarget[j.Target]
+	e.mu.Unlock()
+	t, ok := e.targets.cached(j.Target)
+	if !ok {
+		// Not resolved yet: let one job through to resolve it.
+		return n == 0
+	}
+	return t.set.MaxParallel <= 0 || n < t.set.MaxParallel
+}
+
+// start runs j on a new worker goroutine.
+func (e *Engine) start(j queue.Job) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	a := &active{job: j, cancel: cancel, started: time.Now()}
+	a.total.Store(j.Size)
+	e.mu.Lock()
+	e.active[j.ID] = a
+	e.perTarget[j.Target]++
+	e.workers.Add(1)
+	e.mu.Unlock()
+	e.publishJob(j, "", "")
+	go func() {
+		defer e.workers.Done()
+		defer cancel(nil)
+		e.work(ctx, a)
+		e.mu.Lock()
+		delete(e.active, j.ID)
+		e.perTarget[j.Target]--
+		e.mu.Unlock()
+		e.poke()
+	}()
+}
+
+// publishJob announces a job state change to subscribers and waiters.
+func (e *Engine) publishJob(j queue.Job, remotePath, link string) {
+	e.hub.publish(Event{Time: e.opts.Now(), Job: j, RemotePath: remotePath, Link: link})
+	e.mu.Lock()
+	close(e.changed)
+	e.changed = make(chan struct{})
+	e.mu.Unlock()
+}
+
+// publishID publishes job id's current record; a job no longer in the
+// queue is published as fallback with State outcome.
+func (e *Engine) publishID(id queue.JobID, fallback queue.Job, outcome queue.State) {
+	j, err := e.q.Get(id)
+	if err != nil {
+		if !errors.Is(err, queue.ErrNotFound) {
+			e.opts.Log.Error("transfer: read job", "job", id, "err", err)
+		}
+		j = fallback
+		j.State = outcome
+	}
+	e.publishJob(j, "", "")
+}

@@ -1,0 +1,71 @@
+package transfer
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// fileError is a problem with the local file; kind is one of KindVanished,
+// KindUnreadable, KindNotRegular.
+type fileError struct {
+	kind string
+	path string
+	err  error
+}
+
+func (e *fileError) Error() string { return fmt.Sprintf("open %s: %v", e.path, e.err) }
+func (e *fileError) Unwrap() error { return e.err }
+
+// localPath is where job j's file is on this machine.
+func localPath(j queue.Job) string {
+	return filepath.Join(j.Root, filepath.FromSlash(j.RelPath))
+}
+
+// openRegular opens p for reading and returns it with its current stat.
+// Only regular files are opened (a symlink's target is checked after
+// opening, so a swap between stat and open is caught too). Errors are
+// *fileError.
+func openRegular(p string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		kind := KindUnreadable
+		if errors.Is(err, fs.ErrNotExist) {
+			kind = KindVanished
+		}
+		return nil, nil, &fileError{kind: kind, path: p, err: err}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, &fileError{kind: KindUnreadable, path: p, err: err}
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &fileError{kind: KindNotRegular, path: p, err: fmt.Errorf("%s is not a regular file", fi.Mode().Type())}
+	}
+	// A directory can be opened; some unreadable files fail only on read.
+	// Probe one byte so permission problems surface before Begin.
+	if fi.Size() > 0 {
+		var b [1]byte
+		if _, err := f.ReadAt(b[:], 0); err != nil {
+			f.Close()
+			return nil, nil, &fileError{kind: KindUnreadable, path: p, err: err}
+		}
+	}
+	return f, fi, nil
+}
+
+// sameFile reports whether the file at p still has size and mtime.
+func sameFile(p string, size int64, mtime time.Time) (bool, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false, err
+	}
+	return fi.Mode().IsRegular() && fi.Size() == size && fi.ModTime().Equal(mtime), nil
+}

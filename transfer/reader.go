@@ -1,0 +1,77 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"sync/atomic"
+)
+
+// errFileChanged marks an upload whose local file no longer matches the
+// plan (it shrank under a chunk, or its size or mtime moved before Finish).
+// The job restarts cleanly instead of sending a mix of two versions.
+var errFileChanged = errors.New("the file changed during the upload")
+
+// readSlice bounds one Read, so bandwidth waits and progress stay smooth
+// and the watchdog sees steady progress.
+const readSlice = 32 << 10
+
+// chunkReader is the body of one chunk attempt: a SectionReader over the
+// open file (a retry builds a new one and so re-reads from disk), with the
+// shared bandwidth limit, progress counting and the stall watchdog's
+// heartbeat. It is used by one goroutine (the provider's PutChunk).
+type chunkReader struct {
+	ctx   context.Context
+	sr    *io.SectionReader
+	size  int64
+	pos   int64
+	bw    *bandwidth
+	done  *atomic.Int64 // the job's bytes-done counter
+	high  int64         // bytes credited to done by this attempt
+	touch func()        // watchdog heartbeat
+	short atomic.Bool   // the file ended before the chunk did
+}
+
+func newChunkReader(ctx context.Context, f *os.File, off, size int64, bw *bandwidth, done *atomic.Int64, touch func()) *chunkReader {
+	return &chunkReader{ctx: ctx, sr: io.NewSectionReader(f, off, size), size: size, bw: bw, done: done, touch: touch}
+}
+
+// Read reads at most readSlice bytes, then waits for bandwidth tokens.
+// A file shorter than the chunk yields errFileChanged instead of io.EOF,
+// so the provider never sends a short body as if it were complete.
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(p) > readSlice {
+		p = p[:readSlice]
+	}
+	n, err := r.sr.Read(p)
+	if n > 0 {
+		if werr := r.bw.wait(r.ctx, n); werr != nil {
+			return 0, werr
+		}
+		r.pos += int64(n)
+		if r.pos > r.high {
+			r.done.Add(r.pos - r.high)
+			r.high = r.pos
+		}
+		r.touch()
+	}
+	if errors.Is(err, io.EOF) && r.pos < r.size {
+		r.short.Store(true)
+		return n, errFileChanged
+	}
+	return n, err
+}
+
+// Seek rewinds for a provider's own resend; bytes already counted are not
+// counted twice.
+func (r *chunkReader) Seek(offset int64, whence int) (int64, error) {
+	pos, err := r.sr.Seek(offset, whence)
+	if err == nil {
+		r.pos = pos
+	}
+	return pos, err
+}
+
+// uncount takes back the progress of a failed attempt.
+func (r *chunkReader) uncount() { r.done.Add(-r.high) }

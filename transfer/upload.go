@@ -1,0 +1,393 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// configError is a target that cannot be used as configured.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// maxRestarts bounds the clean restarts of one file within one attempt
+// (session gone, chunk size stepped down) before the job retries later.
+const maxRestarts = 8
+
+// upload sends job a's file and returns the server's result with the
+// stat the upload was made from. Errors are *fileError, *configError,
+// errFileChanged, or provider errors (classified by settle).
+func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.FileInfo, error) {
+	j := a.job
+	t, err := e.targets.get(ctx, j.Target)
+	if err != nil {
+		return provider.Result{}, nil, &configError{err}
+	}
+	f, fi, err := openRegular(localPath(j))
+	if err != nil {
+		return provider.Result{}, nil, err
+	}
+	defer f.Close()
+	if fi.Size() != j.Size || !fi.ModTime().Equal(j.ModTime) {
+		// Keep the queue's record in step with what is actually sent.
+		if err := e.q.Update(j.ID, func(q *queue.Job) error {
+			q.Size, q.ModTime = fi.Size(), fi.ModTime()
+			return nil
+		}); err != nil {
+			return provider.Result{}, nil, err
+		}
+	}
+	a.total.Store(fi.Size())
+	caps := t.caps
+	if caps.MaxFileSize > 0 && fi.Size() > caps.MaxFileSize {
+		return provider.Result{}, nil, &provider.Error{
+			Kind: provider.ErrTooLarge, Op: "check size",
+			Message: fmt.Sprintf("the file has %d bytes; the target accepts at most %d", fi.Size(), caps.MaxFileSize),
+		}
+	}
+	policy, err := conflictPolicy(j, t)
+	if err != nil {
+		return provider.Result{}, nil, err
+	}
+	a.policy = policy
+	cs, err := e.chunkSize(j.Target, t)
+	if err != nil {
+		return provider.Result{}, nil, err
+	}
+	fu := &fileUpload{e: e, a: a, t: t, f: f, u: provider.Upload{
+		Dir: remoteDir(j), Name: path.Base(j.RelPath), RelPath: j.RelPath,
+		Size: fi.Size(), ModTime: fi.ModTime(), ChunkSize: cs, Conflict: policy,
+	}}
+	for restarts := 0; ; restarts++ {
+		res, err := fu.run(ctx)
+		if err == nil {
+			return res, fi, nil
+		}
+		if cause := context.Cause(ctx); cause != nil {
+			if errors.Is(cause, errCancelled) {
+				fu.discard(ctx)
+			}
+			return provider.Result{}, fi, err
+		}
+		kind, _ := provider.Classify(err)
+		switch {
+		case errors.Is(err, errFileChanged):
+			fu.discard(ctx)
+			return provider.Result{}, fi, err
+		case kind == provider.ErrTooLarge && fu.sending:
+			fu.discard(ctx)
+			if fu.u.ChunkSize <= caps.MinChunkSize || restarts >= maxRestarts {
+				return provider.Result{}, fi, fmt.Errorf("the server refused even the smallest chunk size (%d bytes): %w", fu.u.ChunkSize, err)
+			}
+			next := max(fu.u.ChunkSize/2, caps.MinChunkSize)
+			if err := e.q.SetTargetChunkSize(j.Target, next); err != nil {
+				return provider.Result{}, fi, err
+			}
+			e.opts.Log.Info("transfer: chunk too large, stepping down", "target", j.Target, "from", fu.u.ChunkSize, "to", next)
+			fu.u.ChunkSize = next
+		case kind == provider.ErrSessionGone && restarts < maxRestarts:
+			fu.discard(ctx)
+		case kind == provider.ErrRetryable, kind == provider.ErrAuth:
+			// Keep the session: the next attempt resumes where this stopped.
+			return provider.Result{}, fi, err
+		default:
+			fu.discard(ctx)
+			return provider.Result{}, fi, err
+		}
+	}
+}
+
+// conflictPolicy is the job's policy, else the target's, else the
+// provider's first; one the provider does not implement is a config error.
+func conflictPolicy(j queue.Job, t *resolved) (provider.ConflictPolicy, error) {
+	p := provider.ConflictPolicy(j.Conflict)
+	if p == "" {
+		p = t.set.Conflict
+	}
+	if p == "" && len(t.caps.Conflicts) > 0 {
+		p = t.caps.Conflicts[0]
+	}
+	if !slices.Contains(t.caps.Conflicts, p) {
+		return "", &configError{fmt.Errorf("conflict policy %q is not supported by %s targets", p, t.p.Kind())}
+	}
+	return p, nil
+}
+
+// chunkSize is the target's override or the provider's default, lowered to
+// a size remembered after a step-down, clamped to the provider's bounds.
+func (e *Engine) chunkSize(target string, t *resolved) (int64, error) {
+	c := t.caps
+	cs := c.DefaultChunkSize
+	if t.set.ChunkSize > 0 {
+		cs = t.set.ChunkSize
+	}
+	learned, ok, err := e.q.TargetChunkSize(target)
+	if err != nil {
+		return 0, err
+	}
+	if ok && learned < cs {
+		cs = learned
+	}
+	if c.MaxChunkSize > 0 {
+		cs = min(cs, c.MaxChunkSize)
+	}
+	return max(cs, c.MinChunkSize, 1), nil
+}
+
+// remoteDir is the remote folder as segments: the job's remote folder and
+// the folders of its relative path.
+func remoteDir(j queue.Job) []string {
+	var out []string
+	for _, s := range strings.Split(path.Join(j.RemoteDir, path.Dir(j.RelPath)), "/") {
+		if s != "" && s != "." {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fileUpload is one file's trip through a provider session.
+type fileUpload struct {
+	e *Engine
+	a *active
+	t *resolved
+	f *os.File
+	u provider.Upload
+
+	sess    provider.Session
+	sending bool // the current failure came from PutChunk
+
+	mu    sync.Mutex   // guards acked; serialises SaveSession
+	acked map[int]bool // acknowledged chunks of sess
+}
+
+// run opens (resumes or begins) a session, sends the missing chunks,
+// re-checks the file and finishes.
+func (fu *fileUpload) run(ctx context.Context) (provider.Result, error) {
+	fu.sending = false
+	if err := fu.open(ctx); err != nil {
+		return provider.Result{}, err
+	}
+	fu.sending = true
+	if err := fu.send(ctx); err != nil {
+		return provider.Result{}, err
+	}
+	fu.sending = false
+	return fu.finish(ctx)
+}
+
+// open resumes the job's saved session when it matches the file, else
+// cleans the old one up and begins a new one, saved at once so that a
+// crash before the first chunk still lets the provider clean up.
+func (fu *fileUpload) open(ctx context.Context) error {
+	e, id := fu.e, fu.a.job.ID
+	fu.sess, fu.acked = nil, map[int]bool{}
+	s, ok, err := e.q.LoadSession(id)
+	if errors.Is(err, queue.ErrCorrupt) {
+		e.opts.Log.Warn("transfer: dropping a damaged upload session", "job", id, "err", err)
+		ok, err = true, nil
+		s = queue.Session{}
+	}
+	if err != nil {
+		return err
+	}
+	if ok {
+		if s.ChunkSize > 0 && s.Size == fu.u.Size && s.ModTime.Equal(fu.u.ModTime) && len(s.State) > 0 {
+			u := fu.u
+			u.ChunkSize = s.ChunkSize
+			var sess provider.Session
+			err := e.request(ctx, "resume", func(actx context.Context, _ func()) error {
+				var err error
+				sess, err = fu.t.p.Resume(actx, u, s.State)
+				return err
+			})
+			if err == nil {
+				fu.sess, fu.u = sess, u
+				for _, i := range s.Acked {
+					if i >= 0 && i < u.Chunks() {
+						fu.acked[i] = true
+					}
+				}
+				return nil
+			}
+			if !errors.Is(err, provider.ErrSessionGone) {
+				return err
+			}
+		} else if len(s.State) > 0 {
+			fu.cleanup(ctx, s)
+		}
+		if err := e.q.DropSession(id); err != nil {
+			return err
+		}
+	}
+	var sess provider.Session
+	err = e.request(ctx, "begin", func(actx context.Context, _ func()) error {
+		var err error
+		sess, err = fu.t.p.Begin(actx, fu.u)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fu.sess = sess
+	return e.q.SaveSession(id, queue.Session{ChunkSize: fu.u.ChunkSize, State: sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime})
+}
+
+// cleanup lets the provider remove what a session for an older version of
+// the file left on the server (Resume then Abort, best effort).
+func (fu *fileUpload) cleanup(ctx context.Context, s queue.Session) {
+	old := fu.u
+	old.Size, old.ModTime, old.ChunkSize = s.Size, s.ModTime, s.ChunkSize
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	sess, err := fu.t.p.Resume(cctx, old, s.State)
+	if err != nil {
+		return // ErrSessionGone: the provider cleaned up; anything else: best effort
+	}
+	if err := sess.Abort(cctx); err != nil {
+		fu.e.opts.Log.Warn("transfer: abort a stale session", "job", fu.a.job.ID, "err", err)
+	}
+}
+
+// discard aborts the current session (best effort, even when ctx is
+// cancelled) and forgets it, so the next run begins from byte 0.
+func (fu *fileUpload) discard(ctx context.Context) {
+	if fu.sess != nil {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		if err := fu.sess.Abort(actx); err != nil {
+			fu.e.opts.Log.Warn("transfer: abort upload session", "job", fu.a.job.ID, "err", err)
+		}
+		cancel()
+		fu.sess = nil
+	}
+	if err := fu.e.q.DropSession(fu.a.job.ID); err != nil && !errors.Is(err, queue.ErrNotFound) {
+		fu.e.opts.Log.Error("transfer: drop upload session", "job", fu.a.job.ID, "err", err)
+	}
+}
+
+// send puts every chunk not yet acknowledged, in parallel where allowed.
+func (fu *fileUpload) send(ctx context.Context) error {
+	var pending []int
+	var done int64
+	for i := range fu.u.Chunks() {
+		if fu.acked[i] {
+			done += fu.u.Chunk(i).Size
+		} else {
+			pending = append(pending, i)
+		}
+	}
+	fu.a.done.Store(done)
+	par := 1
+	if c := fu.t.caps; c.ParallelChunks {
+		par = fu.t.set.ChunkParallel
+		if par <= 0 {
+			par = fu.e.opts.ChunkParallel
+		}
+		if c.MaxParallelChunks > 0 {
+			par = min(par, c.MaxParallelChunks)
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(par)
+	for _, i := range pending {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return fu.sendChunk(gctx, i) })
+	}
+	return g.Wait()
+}
+
+// sendChunk puts chunk i with per-request retries, each attempt reading
+// the chunk from disk again, then records the acknowledgement durably.
+func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
+	e, c := fu.e, fu.u.Chunk(i)
+	err := e.request(ctx, fmt.Sprintf("put chunk %d", i), func(actx context.Context, touch func()) error {
+		r := newChunkReader(actx, fu.f, c.Offset, c.Size, e.bw, &fu.a.done, touch)
+		err := fu.sess.PutChunk(actx, c, r)
+		if err == nil && r.high != c.Size {
+			// The contract says a nil return means all c.Size bytes arrived;
+			// a provider that stopped reading early would store a short file.
+			err = &provider.Error{
+				Kind: provider.ErrPermanent, Op: fmt.Sprintf("put chunk %d", i),
+				Message: fmt.Sprintf("acknowledged after reading %d of %d bytes", r.high, c.Size),
+			}
+		}
+		if err != nil {
+			r.uncount()
+			if r.short.Load() {
+				return fmt.Errorf("read chunk %d: %w", i, errFileChanged)
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fu.mu.Lock()
+	defer fu.mu.Unlock()
+	fu.acked[i] = true
+	acked := make([]int, 0, len(fu.acked))
+	for k := range fu.acked {
+		acked = append(acked, k)
+	}
+	slices.Sort(acked)
+	// Under fu.mu, so a save with fewer chunks never overwrites a later one.
+	return e.q.SaveSession(fu.a.job.ID, queue.Session{
+		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Acked: acked, Size: fu.u.Size, ModTime: fu.u.ModTime,
+	})
+}
+
+// finish checks that every planned byte was acknowledged and that the file
+// still is what was read, then completes the session.
+func (fu *fileUpload) finish(ctx context.Context) (provider.Result, error) {
+	e, j := fu.e, fu.a.job
+	var sent int64
+	for i := range fu.u.Chunks() {
+		if !fu.acked[i] {
+			return provider.Result{}, fmt.Errorf("finish: chunk %d was never acknowledged: %w", i, provider.ErrSessionGone)
+		}
+		sent += fu.u.Chunk(i).Size
+	}
+	if sent != fu.u.Size {
+		return provider.Result{}, fmt.Errorf("finish: %d bytes acknowledged, file has %d: %w", sent, fu.u.Size, provider.ErrPermanent)
+	}
+	// A file written to during the upload would be stored as a mix of two
+	// versions; re-stat and start over instead.
+	same, err := sameFile(localPath(j), fu.u.Size, fu.u.ModTime)
+	if err != nil || !same {
+		return provider.Result{}, fmt.Errorf("finish: %w", errFileChanged)
+	}
+	changed, err := e.q.Changed(j.ID)
+	if err != nil {
+		return provider.Result{}, err
+	}
+	if changed {
+		// Re-enqueued meanwhile, but the stat above proves what was sent is
+		// current: the queue protocol is to clear the mark and finish.
+		if err := e.q.ClearChanged(j.ID); err != nil {
+			return provider.Result{}, err
+		}
+	}
+	var res provider.Result
+	err = e.request(ctx, "finish", func(actx context.Context, _ func()) error {
+		var err error
+		res, err = fu.sess.Finish(actx)
+		return err
+	})
+	return res, err
+}

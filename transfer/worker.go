@@ -1,0 +1,107 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// work uploads one claimed job and records its outcome. It is the one
+// "run a job, report its outcome" path; it runs on the job's worker
+// goroutine.
+func (e *Engine) work(ctx context.Context, a *active) {
+	res, fi, err := e.upload(ctx, a)
+	e.settle(ctx, a, res, fi, err)
+}
+
+// settle moves the job to the state its outcome calls for, then publishes
+// the change. Queue errors that only mean the user acted meanwhile
+// (ErrNotFound: cancelled; ErrState: paused) are expected and quiet.
+func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi os.FileInfo, err error) {
+	j, now := a.job, e.opts.Now()
+	log := e.opts.Log.With("job", j.ID, "target", j.Target, "path", j.RelPath)
+	if err == nil {
+		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), RemoteID: res.RemoteID, Uploaded: now}
+		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
+		if qerr := e.q.Finish(j.ID, entry, fp); qerr != nil {
+			e.queueError(log, "finish", qerr)
+		}
+		log.Info("transfer: uploaded", "remote", res.RemotePath, "bytes", fi.Size())
+		done := j
+		done.State, done.Size, done.ModTime = queue.Done, fi.Size(), fi.ModTime()
+		e.publishJob(done, res.RemotePath, res.Link)
+		if cur, gerr := e.q.Get(j.ID); gerr == nil {
+			// Changed during the upload: the queue kept it for the new content.
+			e.publishJob(cur, "", "")
+		}
+		return
+	}
+
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errCancelled), errors.Is(cause, errPaused):
+		return // Cancel and Pause changed the queue and published already
+	case errors.Is(cause, errPausedAll), errors.Is(cause, errShutdown):
+		if qerr := e.q.Requeue(j.ID); qerr != nil {
+			e.queueError(log, "requeue", qerr)
+		}
+		e.publishID(j.ID, j, queue.Queued)
+		return
+	}
+
+	kind, msg := kindFor(err), err.Error()
+	_, retryAfter := provider.Classify(err)
+	var qerr error
+	outcome := queue.Failed
+	switch {
+	case kind == KindVanished:
+		outcome = queue.Cancelled
+		qerr = e.q.Finish(j.ID, queue.HistoryEntry{Outcome: queue.Cancelled, ErrMsg: Explain(kind) + " (" + msg + ")"}, nil)
+	case kind == KindConflict && a.policy == provider.ConflictSkip:
+		outcome = queue.Cancelled
+		qerr = e.q.Finish(j.ID, queue.HistoryEntry{Outcome: queue.Cancelled, ErrMsg: "skipped: a file with this name already exists on the server"}, nil)
+	case kind == KindChanged:
+		// Start over at once, but back off if it keeps changing.
+		next := now
+		if j.Attempts >= 2 {
+			next = now.Add(e.jobDelay(j.Attempts-2, 0))
+		}
+		outcome = queue.Waiting
+		qerr = e.q.Retry(j.ID, next, kind, msg)
+	case kind == KindRetryable || kind == KindSession:
+		outcome = queue.Waiting
+		qerr = e.q.Retry(j.ID, now.Add(e.jobDelay(j.Attempts, retryAfter)), kind, msg)
+	default:
+		qerr = e.q.Fail(j.ID, kind, msg)
+	}
+	if qerr != nil {
+		e.queueError(log, "record outcome", qerr)
+	}
+	log.Info("transfer: upload did not complete", "outcome", outcome, "kind", kind, "err", msg)
+	e.publishID(j.ID, j, outcome)
+}
+
+// kindFor is the ErrKind of a worker error.
+func kindFor(err error) string {
+	var fe *fileError
+	var ce *configError
+	switch {
+	case errors.As(err, &fe):
+		return fe.kind
+	case errors.As(err, &ce):
+		return KindConfig
+	}
+	return KindOf(err)
+}
+
+// queueError logs a failed queue write unless it only means the user
+// cancelled or paused the job meanwhile.
+func (e *Engine) queueError(log *slog.Logger, op string, err error) {
+	if errors.Is(err, queue.ErrNotFound) || errors.Is(err, queue.ErrState) {
+		return
+	}
+	log.Error("transfer: "+op, "err", err)
+}
