@@ -3,6 +3,7 @@ package queue
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,43 +30,84 @@ func (q *Queue) Enqueue(jobs ...Job) ([]JobID, error) {
 			return nil, fmt.Errorf("enqueue job %d of %d: %w", i+1, len(jobs), err)
 		}
 	}
-	ids := make([]JobID, len(jobs))
+	// Fold duplicates inside the batch first: the last change of a file
+	// wins, exactly as if the jobs had been enqueued one by one.
+	var (
+		order  []string
+		merged = make(map[string]Job, len(jobs))
+	)
+	for _, j := range jobs {
+		k := j.Key()
+		if m, ok := merged[k]; ok {
+			coalesce(&m, j)
+			merged[k] = m
+			continue
+		}
+		j.State = Queued
+		merged[k] = j
+		order = append(order, k)
+	}
+	byKey := make(map[string]JobID, len(order))
 	now := q.now()
 	err := q.update(func(t *txn) error {
-		for i, j := range jobs {
-			id, err := t.enqueue(j, now)
+		clear(byKey)
+		// New ids only ever append, so pages may be packed fuller than
+		// bbolt's default half, which is meant for random inserts.
+		t.jobs.FillPercent = 0.9
+		var fresh []string
+		for _, k := range order {
+			id, created, err := t.enqueue(k, merged[k], now)
 			if err != nil {
 				return err
 			}
-			ids[i] = id
+			byKey[k] = id
+			if created {
+				fresh = append(fresh, k)
+			}
+		}
+		// bbolt splits nodes only at commit, so within one transaction a
+		// leaf takes every new key and each put into its middle moves the
+		// rest: random-order puts of 100,000 keys cost seconds. In key
+		// order each put lands just after the previous one.
+		slices.Sort(fresh)
+		for _, k := range fresh {
+			if err := t.bykey.Put([]byte(k), idKey(byKey[k])); err != nil {
+				return fmt.Errorf("index key of job %d: %w", byKey[k], err)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
+	ids := make([]JobID, len(jobs))
+	for i, j := range jobs {
+		ids[i] = byKey[j.Key()]
+	}
 	return ids, nil
 }
 
-func (t *txn) enqueue(in Job, now time.Time) (JobID, error) {
-	key := []byte(in.Key())
-	if v := t.bykey.Get(key); v != nil {
+// enqueue stores one (batch-merged) job under key: coalesced into the live
+// job holding the key, or new. For a new job it reports created and leaves
+// the bykey entry to the caller, which adds them in key order.
+func (t *txn) enqueue(key string, in Job, now time.Time) (JobID, bool, error) {
+	if v := t.bykey.Get([]byte(key)); v != nil {
 		id, ok := keyID(v)
 		if !ok {
-			return 0, fmt.Errorf("key %q: %w: bad id %x", in.Key(), ErrCorrupt, v)
+			return 0, false, fmt.Errorf("key %q: %w: bad id %x", key, ErrCorrupt, v)
 		}
 		j, err := t.getJob(id)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		prev := j
 		coalesce(&j, in)
 		j.Updated = now
-		return id, t.putJob(&prev, j)
+		return id, false, t.putJob(&prev, j)
 	}
 	seq, err := t.jobs.NextSequence()
 	if err != nil {
-		return 0, fmt.Errorf("allocate job id: %w", err)
+		return 0, false, fmt.Errorf("allocate job id: %w", err)
 	}
 	j := Job{
 		ID:        JobID(seq),
@@ -76,16 +118,13 @@ func (t *txn) enqueue(in Job, now time.Time) (JobID, error) {
 		RemoteDir: in.RemoteDir,
 		Conflict:  in.Conflict,
 		Size:      in.Size,
-		ModTime:   in.ModTime,
+		ModTime:   in.ModTime.UTC(),
 		Warning:   in.Warning,
 		State:     Queued,
 		Created:   now,
 		Updated:   now,
 	}
-	if err := t.bykey.Put(key, idKey(j.ID)); err != nil {
-		return 0, fmt.Errorf("index key of job %d: %w", j.ID, err)
-	}
-	return j.ID, t.putJob(nil, j)
+	return j.ID, true, t.putJob(nil, j)
 }
 
 // coalesce folds a new change of the same file into the live job j.
