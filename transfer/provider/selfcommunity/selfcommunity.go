@@ -1,0 +1,235 @@
+// Package selfcommunity uploads files as SelfCommunity private-message media
+// (API v2, the seed's "Quentrix" host): each file is cut into parts sent in
+// series to POST /api/v2/pm/upload/, finished with the "?done" call carrying
+// the whole file's MD5, and optionally sent as a private message to
+// configured recipients or a group with its relative path in the text (the
+// API has no folders).
+//
+// Resume: the server issues the file uuid with part 0 and there is no status
+// endpoint, so a session persists the uuid, the last acknowledged part and
+// the MD5 state as of that part. Resume continues at the next part; if the
+// server forgot the uuid it rejects that part's uuid and PutChunk returns
+// ErrSessionGone, so the engine starts the file over.
+//
+// A part the server stored but whose acknowledgement the client never
+// persisted (a crash between the server's write and the client's state
+// write) is not guessed at: the client sends that part again, and a server
+// that enforces "in series" strictly rejects the repeat. That rejection, on
+// the first part after a Resume or on a part already attempted once in this
+// session, means the two sides disagree about what was received; PutChunk
+// returns ErrSessionGone and the file restarts with a new uuid, costing at
+// most one re-upload of the file (the web client caps files at 10 MiB). A
+// server that accepts the repeat (storing parts by index, like Fine
+// Uploader) simply acknowledges it and the upload goes on.
+package selfcommunity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/rest"
+	"github.com/ferry-sync/ferry/transfer/provider/selfcommunity/api"
+)
+
+// Kind is the provider kind in target configs.
+const Kind = "selfcommunity"
+
+// Chunk size bounds. The official web client sends 204,800-byte parts; the
+// server's limit is not documented, so larger parts are allowed up to a
+// bound well below the 100 MB request limits common in front of Django.
+const (
+	DefaultChunkSize = 204_800
+	MinChunkSize     = 16 << 10
+	MaxChunkSize     = 32 << 20
+)
+
+// Config is one SelfCommunity target.
+type Config struct {
+	// BaseURL is the community's API origin, e.g. "https://apiv2.quentrix.com".
+	BaseURL string
+	// Token is the Bearer access token (JWT or OAuth2). It is a secret: it
+	// is sent only in the Authorization header, never logged or persisted.
+	Token string
+	// Dialect selects the form field names: api.Plain (default) or api.QQ.
+	Dialect api.Dialect
+	// ChunkSize is the default part size (DefaultChunkSize when 0), within
+	// [MinChunkSize, MaxChunkSize].
+	ChunkSize int64
+	// MaxFileSize is the largest file the community accepts; 0 = unknown.
+	MaxFileSize int64
+	// Recipients (user ids) or Group (a group id) receive each finished file
+	// as a private message; neither means no message is sent.
+	Recipients []int64
+	Group      int64
+	// MessageTemplate is the message text; "{path}" becomes Upload.RelPath
+	// (the name when RelPath is empty) and "{name}" the file name. Default
+	// "{path}".
+	MessageTemplate string
+	// PinSHA256 and Timeout configure the HTTP client (see rest.Options).
+	PinSHA256 string
+	Timeout   time.Duration
+}
+
+// Provider is a configured SelfCommunity target; safe for concurrent use.
+type Provider struct {
+	base   *url.URL
+	token  string
+	fields api.Fields
+	cfg    Config
+	client *http.Client
+}
+
+var _ provider.Provider = (*Provider)(nil)
+
+// New validates cfg and returns the provider. Errors name the bad setting
+// and never contain the token.
+func New(cfg Config) (*Provider, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("selfcommunity: base URL %q must be http(s)://host[/prefix]", cfg.BaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("selfcommunity: base URL %q must not carry a query, fragment or user info", cfg.BaseURL)
+	}
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, errors.New("selfcommunity: access token is empty")
+	}
+	if strings.ContainsAny(cfg.Token, "\r\n ") {
+		return nil, errors.New("selfcommunity: access token contains spaces or line breaks")
+	}
+	switch cfg.Dialect {
+	case "":
+		cfg.Dialect = api.Plain
+	case api.Plain, api.QQ:
+	default:
+		return nil, fmt.Errorf("selfcommunity: dialect %q is not %q or %q", cfg.Dialect, api.Plain, api.QQ)
+	}
+	if cfg.ChunkSize == 0 {
+		cfg.ChunkSize = DefaultChunkSize
+	}
+	if cfg.ChunkSize < MinChunkSize || cfg.ChunkSize > MaxChunkSize {
+		return nil, fmt.Errorf("selfcommunity: chunk size %d outside [%d, %d]", cfg.ChunkSize, MinChunkSize, MaxChunkSize)
+	}
+	if cfg.MaxFileSize < 0 {
+		return nil, fmt.Errorf("selfcommunity: max file size %d is negative", cfg.MaxFileSize)
+	}
+	if len(cfg.Recipients) > 0 && cfg.Group != 0 {
+		return nil, errors.New("selfcommunity: set message recipients or a group, not both")
+	}
+	for _, r := range cfg.Recipients {
+		if r <= 0 {
+			return nil, fmt.Errorf("selfcommunity: recipient id %d is not positive", r)
+		}
+	}
+	if cfg.Group < 0 {
+		return nil, fmt.Errorf("selfcommunity: group id %d is negative", cfg.Group)
+	}
+	if cfg.MessageTemplate == "" {
+		cfg.MessageTemplate = "{path}"
+	}
+	client, err := rest.NewClient(rest.Options{PinSHA256: cfg.PinSHA256, Timeout: cfg.Timeout})
+	if err != nil {
+		return nil, fmt.Errorf("selfcommunity: %w", err)
+	}
+	cfg.Recipients = append([]int64(nil), cfg.Recipients...)
+	return &Provider{base: u, token: cfg.Token, fields: api.FieldsOf(cfg.Dialect), cfg: cfg, client: client}, nil
+}
+
+// Kind returns "selfcommunity".
+func (p *Provider) Kind() string { return Kind }
+
+// Capabilities: parts strictly in series, resumable by uuid, no folders;
+// every upload creates a new file, so only the rename ("keep both") policy
+// is honest.
+func (p *Provider) Capabilities() provider.Capabilities {
+	return provider.Capabilities{
+		MinChunkSize: MinChunkSize, MaxChunkSize: MaxChunkSize, DefaultChunkSize: p.cfg.ChunkSize,
+		ParallelChunks: false, Resumable: true, MaxFileSize: p.cfg.MaxFileSize,
+		Folders: provider.FoldersNone, Conflicts: []provider.ConflictPolicy{provider.ConflictRename},
+	}
+}
+
+// Begin validates u and returns a session; it sends nothing (the server
+// issues the file uuid with part 0). Invalid plans are ErrPermanent, a file
+// over MaxFileSize is ErrTooLarge.
+func (p *Provider) Begin(_ context.Context, u provider.Upload) (provider.Session, error) {
+	if err := p.checkUpload(u); err != nil {
+		return nil, err
+	}
+	return newSession(p, u, newState(u)), nil
+}
+
+// Resume reattaches to a persisted State without a request: the API has no
+// status call, so the server's verdict comes with the next PutChunk (or
+// Finish), which returns ErrSessionGone if the uuid is no longer known.
+// State that does not match u, or cannot be decoded, is ErrSessionGone
+// (there is nothing on the server to clean up: parts without a done call
+// are the server's to expire).
+func (p *Provider) Resume(_ context.Context, u provider.Upload, state []byte) (provider.Session, error) {
+	if err := p.checkUpload(u); err != nil {
+		return nil, err
+	}
+	st, err := decodeState(state, u)
+	if err != nil {
+		return nil, &provider.Error{Kind: provider.ErrSessionGone, Op: "resume", Err: err}
+	}
+	s := newSession(p, u, st)
+	// The part after the last acknowledged one may be on the server already
+	// (crash before the acknowledgement was persisted).
+	s.attempted[st.Acked+1] = true
+	return s, nil
+}
+
+func (p *Provider) checkUpload(u provider.Upload) error {
+	switch {
+	case u.Name == "":
+		return &provider.Error{Kind: provider.ErrPermanent, Op: "begin", Message: "file name is empty"}
+	case u.Size < 0:
+		return &provider.Error{Kind: provider.ErrPermanent, Op: "begin", Message: "negative size"}
+	case u.ChunkSize < MinChunkSize || u.ChunkSize > MaxChunkSize:
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: "begin",
+			Message: fmt.Sprintf("chunk size %d outside [%d, %d]", u.ChunkSize, MinChunkSize, MaxChunkSize),
+		}
+	case p.cfg.MaxFileSize > 0 && u.Size > p.cfg.MaxFileSize:
+		return &provider.Error{
+			Kind: provider.ErrTooLarge, Op: "begin",
+			Message: fmt.Sprintf("file has %d bytes, the target accepts at most %d", u.Size, p.cfg.MaxFileSize),
+		}
+	}
+	return nil
+}
+
+// Check proves the token works with GET /api/v2/user/me/: nil on 200 with a
+// user, ErrAuth on 401/403, other kinds as for uploads.
+func (p *Provider) Check(ctx context.Context) error {
+	req, err := p.newRequest(ctx, http.MethodGet, api.MePath, "", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return rest.TransportError("check credentials", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		perr, _ := responseError("check credentials", resp, p.fields, false)
+		return perr
+	}
+	var me api.User
+	if err := rest.DecodeJSON("check credentials", resp, &me); err != nil {
+		return err
+	}
+	if me.ID == 0 && me.Username == "" {
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: "check credentials", Status: resp.StatusCode,
+			Message: "server answered without a user",
+		}
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package selfcommunity
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"sync"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/rest"
+	"github.com/ferry-sync/ferry/transfer/provider/selfcommunity/api"
+)
+
+// session is one file's upload. The engine calls PutChunk, Finish and
+// Abort from one goroutine at a time (parts are sequential); send
+// serialises them anyway so a misbehaving caller cannot interleave parts.
+type session struct {
+	p *Provider
+	u provider.Upload
+
+	send sync.Mutex // held for a whole PutChunk or Finish
+
+	mu sync.Mutex // guards st, so State can be read during a transfer
+	st state
+
+	// Guarded by send. attempted marks parts sent without an answer the
+	// client could trust (a failed request, or the part after the last
+	// acknowledged one in a resumed session): the server may hold them.
+	attempted map[int]bool
+	done      *api.FileResponse // the done call's answer, once it succeeded
+	messaged  bool              // the private message was sent
+}
+
+var _ provider.Session = (*session)(nil)
+
+func newSession(p *Provider, u provider.Upload, st state) *session {
+	return &session{p: p, u: u, st: st, attempted: map[int]bool{}}
+}
+
+// State returns the persisted form of the acknowledged progress: file
+// uuid, last acknowledged part and the MD5 state over those parts.
+func (s *session) State() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.encode()
+}
+
+func (s *session) snapshot() state {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st
+}
+
+// PutChunk sends part c.Index (0-based) and returns nil once the server
+// acknowledged it with the file uuid. Parts must come in order: a part
+// already acknowledged returns nil without a request and without hashing
+// it again; a part beyond the next one is ErrPermanent. The part's bytes
+// feed the whole-file MD5 as they stream out; the hash advances only when
+// the server acknowledges, so a failed attempt never double-hashes.
+//
+// A single-part file is sent as a plain upload, as the official client
+// does. A 400 naming the uuid field (the server forgot the file) is
+// ErrSessionGone; so is a 400 naming the part index for a part that may
+// already be on the server (see the package comment).
+func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
+	s.send.Lock()
+	defer s.send.Unlock()
+	op := fmt.Sprintf("put part %d", c.Index)
+	st := s.snapshot()
+	if c.Total != st.Parts || c.Index < 0 || c.Index >= st.Parts || c != s.u.Chunk(c.Index) {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "chunk does not match the upload's plan"}
+	}
+	if c.Index <= st.Acked {
+		return nil
+	}
+	if c.Index != st.Acked+1 {
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: op,
+			Message: fmt.Sprintf("part %d comes before it: this API takes parts in series", st.Acked+1),
+		}
+	}
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "rewind chunk", Err: err}
+	}
+	h, err := loadHash(st.MD5)
+	if err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
+	}
+	counter := &countWriter{w: h}
+	fp := &filePart{field: s.p.fields.File, filename: "blob", r: io.TeeReader(body, counter), size: c.Size}
+	f := s.p.fields
+	var fields []field
+	hdr := http.Header{}
+	single := st.Parts == 1
+	if single {
+		fp.filename = s.u.Name
+		fields = s.fileFields(nil)
+	} else {
+		fields = []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
+		if c.Index > 0 {
+			fields = append(fields, field{f.UUID, st.UUID})
+		}
+		fields = s.fileFields(fields)
+		fields = append(fields,
+			field{f.PartByteOffset, strconv.FormatInt(c.Offset, 10)},
+			field{f.ChunkSize, strconv.FormatInt(c.Size, 10)})
+	}
+	if c.Size > 0 {
+		// The official client (react-uploady) sends this on every part.
+		hdr.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", c.Offset, c.Offset+c.Size-1, s.u.Size))
+	}
+	resp, err := s.p.postForm(ctx, op, "", fields, fp, hdr)
+	if err != nil {
+		s.attempted[c.Index] = true
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		perr, se := responseError(op, resp, f, c.Index > 0)
+		if resp.StatusCode == http.StatusBadRequest && se.has(f.PartIndex) && s.attempted[c.Index] {
+			perr.Kind = provider.ErrSessionGone
+			perr.Message += " (the server may hold this part from an unacknowledged attempt; restarting the file)"
+		}
+		s.attempted[c.Index] = true
+		return perr
+	}
+	var ack api.FileResponse
+	if err := rest.DecodeJSON(op, resp, &ack); err != nil {
+		s.attempted[c.Index] = true
+		return err
+	}
+	switch {
+	case ack.FileUUID == "":
+		s.attempted[c.Index] = true
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode, Message: "answer carries no file_uuid"}
+	case c.Index > 0 && ack.FileUUID != st.UUID:
+		s.attempted[c.Index] = true
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode,
+			Message: fmt.Sprintf("server answered for file %q, not %q", ack.FileUUID, st.UUID),
+		}
+	case counter.n != c.Size:
+		// The hash must cover exactly this part; a server that answered
+		// before reading it all cannot have stored it either.
+		s.attempted[c.Index] = true
+		return &provider.Error{
+			Kind: provider.ErrRetryable, Op: op, Status: resp.StatusCode,
+			Message: fmt.Sprintf("server answered after %d of %d bytes", counter.n, c.Size),
+		}
+	}
+	s.mu.Lock()
+	s.st.UUID, s.st.Acked = ack.FileUUID, c.Index
+	s.st.Hashed += c.Size
+	s.st.MD5 = marshalHash(h)
+	s.mu.Unlock()
+	delete(s.attempted, c.Index)
+	return nil
+}
+
+// fileFields appends the optional whole-file description to fields.
+func (s *session) fileFields(fields []field) []field {
+	f := s.p.fields
+	fields = append(fields, field{f.FileName, s.u.Name})
+	if t := mime.TypeByExtension(path.Ext(s.u.Name)); t != "" {
+		fields = append(fields, field{f.FileType, t})
+	}
+	return append(fields, field{f.TotalFileSize, strconv.FormatInt(s.u.Size, 10)})
+}
+
+// Finish calls done with the part count, size and MD5 (the server checks
+// them against what it assembled), then sends the private message when the
+// target has recipients or a group. It is safe to repeat after a failure:
+// a done that succeeded is not sent again, only the message is retried.
+// A 400 naming the uuid (unknown, or already finalized after a lost
+// answer) is ErrSessionGone; a 400 naming md5, size or part count means the
+// server's copy differs from the local file and is ErrPermanent.
+func (s *session) Finish(ctx context.Context) (provider.Result, error) {
+	s.send.Lock()
+	defer s.send.Unlock()
+	st := s.snapshot()
+	if st.Acked != st.Parts-1 {
+		return provider.Result{}, &provider.Error{
+			Kind: provider.ErrPermanent, Op: "finish",
+			Message: fmt.Sprintf("only parts 0..%d of %d were acknowledged", st.Acked, st.Parts),
+		}
+	}
+	if s.done == nil {
+		res, err := s.finalize(ctx, st)
+		if err != nil {
+			return provider.Result{}, err
+		}
+		s.done = res
+	}
+	if s.p.messaging() && !s.messaged {
+		if err := s.p.sendMessage(ctx, s.u, st.UUID); err != nil {
+			return provider.Result{}, err
+		}
+		s.messaged = true
+	}
+	return provider.Result{RemoteID: st.UUID, RemoteName: s.u.Name, Link: s.done.FileURL, Size: s.u.Size}, nil
+}
+
+func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, error) {
+	const op = "finish"
+	h, err := loadHash(st.MD5)
+	if err != nil {
+		return nil, &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
+	}
+	f := s.p.fields
+	fields := []field{
+		{f.UUID, st.UUID},
+		{f.FileName, s.u.Name},
+		{f.TotalParts, strconv.Itoa(st.Parts)},
+		{f.MD5, hex.EncodeToString(h.Sum(nil))},
+	}
+	fields = append(fields, s.fileFields(nil)[1:]...) // filetype, totalfilesize
+	resp, err := s.p.postForm(ctx, op, api.DoneQuery, fields, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		perr, se := responseError(op, resp, f, true)
+		if se.has(f.MD5, f.TotalFileSize, f.TotalParts) {
+			perr.Message = "server's copy differs from the local file: " + perr.Message
+		}
+		return nil, perr
+	}
+	var res api.FileResponse
+	if err := rest.DecodeJSON(op, resp, &res); err != nil {
+		return nil, err
+	}
+	if res.FileUUID != "" && res.FileUUID != st.UUID {
+		return nil, &provider.Error{
+			Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode,
+			Message: fmt.Sprintf("server finalized file %q, not %q", res.FileUUID, st.UUID),
+		}
+	}
+	return &res, nil
+}
+
+// Abort has nothing to clean up: the API has no call to delete parts, and
+// parts without a done call never become a visible file (the server
+// expires them). It returns nil.
+func (s *session) Abort(context.Context) error { return nil }
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,95 @@
+package selfcommunity
+
+import (
+	"crypto/md5"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+)
+
+// stateVersion changes whenever the persisted layout does; an older layout
+// is refused (ErrSessionGone) rather than misread.
+const stateVersion = 1
+
+// state is what survives a restart. It reflects exactly the parts the
+// server acknowledged: Acked is the last acknowledged part (-1 for none)
+// and MD5 the marshalled MD5 state over bytes [0, Hashed), which are the
+// bytes of parts 0..Acked. It holds no secret.
+type state struct {
+	V         int    `json:"v"`
+	UUID      string `json:"uuid,omitempty"` // server-issued file_uuid, "" before part 0
+	Acked     int    `json:"acked"`
+	Parts     int    `json:"parts"`
+	Size      int64  `json:"size"`
+	ChunkSize int64  `json:"chunk_size"`
+	Hashed    int64  `json:"hashed"`
+	MD5       []byte `json:"md5"` // crypto/md5 MarshalBinary output
+}
+
+func newState(u provider.Upload) state {
+	return state{V: stateVersion, Acked: -1, Parts: u.Chunks(), Size: u.Size, ChunkSize: u.ChunkSize, MD5: marshalHash(md5.New())}
+}
+
+func (s state) encode() []byte {
+	b, err := json.Marshal(s)
+	if err != nil {
+		// Only plain fields: a failure is a programming error.
+		panic(fmt.Sprintf("selfcommunity: encode state: %v", err))
+	}
+	return b
+}
+
+// decodeState parses b and checks it describes u's chunk plan and is
+// internally consistent (the hashed byte count matches the acknowledged
+// parts, the MD5 state loads). Any mismatch is an error: continuing with a
+// wrong hash would only fail at the done call.
+func decodeState(b []byte, u provider.Upload) (state, error) {
+	var s state
+	if err := json.Unmarshal(b, &s); err != nil {
+		return state{}, fmt.Errorf("decode state: %w", err)
+	}
+	switch {
+	case s.V != stateVersion:
+		return state{}, fmt.Errorf("decode state: version %d, want %d", s.V, stateVersion)
+	case s.Size != u.Size || s.ChunkSize != u.ChunkSize || s.Parts != u.Chunks():
+		return state{}, errors.New("decode state: saved plan does not match the upload")
+	case s.Acked < -1 || s.Acked >= s.Parts:
+		return state{}, fmt.Errorf("decode state: acknowledged part %d out of range", s.Acked)
+	case s.Acked >= 0 && s.UUID == "":
+		return state{}, errors.New("decode state: parts acknowledged without a file uuid")
+	}
+	want := int64(0)
+	if s.Acked >= 0 {
+		c := u.Chunk(s.Acked)
+		want = c.Offset + c.Size
+	}
+	if s.Hashed != want {
+		return state{}, fmt.Errorf("decode state: %d bytes hashed, parts 0..%d have %d", s.Hashed, s.Acked, want)
+	}
+	if _, err := loadHash(s.MD5); err != nil {
+		return state{}, err
+	}
+	return s, nil
+}
+
+func marshalHash(h hash.Hash) []byte {
+	b, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		// crypto/md5 cannot fail to marshal its own state.
+		panic(fmt.Sprintf("selfcommunity: marshal md5 state: %v", err))
+	}
+	return b
+}
+
+// loadHash returns an MD5 hash continuing from a marshalled state.
+func loadHash(b []byte) (hash.Hash, error) {
+	h := md5.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(b); err != nil {
+		return nil, fmt.Errorf("decode state: md5 state: %w", err)
+	}
+	return h, nil
+}
