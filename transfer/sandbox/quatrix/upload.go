@@ -191,6 +191,10 @@ func (a *API) modify(w http.ResponseWriter, r *http.Request, acc *account) {
 		writeError(w, e)
 		return
 	}
+	if req.Truncate != nil && *req.Truncate < 0 {
+		writeError(w, errf(400, codeBadParameter, "truncate must not be negative"))
+		return
+	}
 	if req.Name != nil {
 		writeError(w, errf(400, codeNotSupported, "renaming through /file/modify is not implemented by the sandbox"))
 		return

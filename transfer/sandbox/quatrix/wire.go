@@ -77,6 +77,11 @@ func decodeJSON(body []byte, v any) *apiError {
 	if len(body) > maxJSONBody {
 		return errf(400, codeBadParameter, "request body too large")
 	}
+	// encoding/json silently turns invalid UTF-8 into U+FFFD, which would
+	// let a broken name through the name rules.
+	if !utf8.Valid(body) {
+		return errf(400, codeBadParameter, "the request body is not valid UTF-8")
+	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return errf(400, codeBadParameter, "the request body must be a JSON object")
