@@ -28,10 +28,17 @@ func localPath(j queue.Job) string {
 }
 
 // openRegular opens p for reading and returns it with its current stat.
-// Only regular files are opened (a symlink's target is checked after
-// opening, so a swap between stat and open is caught too). Errors are
+// Only regular files are opened; a symbolic link is followed and its
+// target must be regular. The type is checked before opening and again on
+// the open file, so a swap in between is caught too. Errors are
 // *fileError.
 func openRegular(p string) (*os.File, os.FileInfo, error) {
+	// Stat (following links) before opening: opening a FIFO would block
+	// until some writer appears.
+	pre, err := os.Stat(p)
+	if err == nil && !pre.Mode().IsRegular() {
+		return nil, nil, &fileError{kind: KindNotRegular, path: p, err: fmt.Errorf("%s is not a regular file", pre.Mode().Type())}
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		kind := KindUnreadable
