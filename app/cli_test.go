@@ -1,0 +1,152 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+)
+
+// TestMain swaps go-keyring for its in-memory mock for the whole binary, so
+// CLI tests never touch the developer's real keyring (the real Secret
+// Service is tested in app/secrets).
+func TestMain(m *testing.M) {
+	keyring.MockInit()
+	os.Exit(m.Run())
+}
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// env is one isolated Ferry installation in temp dirs.
+type env struct {
+	t       *testing.T
+	dir     string
+	vars    map[string]string
+	prompts []string // answers for a fake terminal; nil means no terminal
+}
+
+func newEnv(t *testing.T) *env {
+	dir := t.TempDir()
+	return &env{t: t, dir: dir, vars: map[string]string{
+		"FERRY_CONFIG":   filepath.Join(dir, "cfg", "config.toml"),
+		"FERRY_DATA_DIR": filepath.Join(dir, "data"),
+		"HOME":           dir,
+	}}
+}
+
+func (e *env) configPath() string { return e.vars["FERRY_CONFIG"] }
+
+type result struct {
+	code        int
+	out, errOut string
+}
+
+// run executes one command line in-process with stdin.
+func (e *env) run(ctx context.Context, stdin string, args ...string) result {
+	e.t.Helper()
+	var out, errOut syncBuffer
+	io := IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return e.vars[k] }}
+	if e.prompts != nil {
+		io.ReadSecret = func(string) (string, error) {
+			v := e.prompts[0]
+			e.prompts = e.prompts[1:]
+			return v, nil
+		}
+	}
+	code := Run(ctx, io, args)
+	return result{code, out.String(), errOut.String()}
+}
+
+func (e *env) mustRun(stdin string, args ...string) result {
+	e.t.Helper()
+	r := e.run(context.Background(), stdin, args...)
+	if r.code != ExitOK {
+		e.t.Fatalf("ferry %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.out, r.errOut)
+	}
+	return r
+}
+
+func TestUsageAndExitCodes(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{nil, ExitUsage, "commands:"},
+		{[]string{"help"}, ExitOK, "target"},
+		{[]string{"frobnicate"}, ExitUsage, `unknown command "frobnicate"`},
+		{[]string{"--nope"}, ExitUsage, "flag provided but not defined"},
+		{[]string{"target"}, ExitUsage, "target needs a subcommand"},
+		{[]string{"target", "fly"}, ExitUsage, "unknown target subcommand"},
+		{[]string{"target", "add", "--name", "x"}, ExitUsage, "needs --name, --kind and --url"},
+		{[]string{"target", "add", "-h"}, ExitOK, "--secret-stdin"},
+		{[]string{"target", "remove"}, ExitUsage, "exactly one target name"},
+		{[]string{"target", "remove", "ghost"}, ExitFailure, `no target "ghost"`},
+		{[]string{"folder", "remove", "ghost"}, ExitFailure, `no folder "ghost"`},
+		{
+			[]string{"--secrets", "vault", "target", "add", "--name", "a", "--kind", "filesro", "--url", "https://f"},
+			ExitUsage,
+			`"vault" is not "keyring", "env" or "file:PATH"`,
+		},
+		{[]string{"version", "extra"}, ExitUsage, "no arguments"},
+	} {
+		r := e.run(context.Background(), "", tc.args...)
+		if r.code != tc.code || !strings.Contains(r.out+r.errOut, tc.says) {
+			t.Errorf("ferry %v: exit %d, output %q; want exit %d containing %q", tc.args, r.code, r.out+r.errOut, tc.code, tc.says)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	e := newEnv(t)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := e.mustRun("", args...)
+		if !strings.HasPrefix(r.out, "ferry "+Version()+"\n") || !strings.Contains(r.out, "go: go1.") {
+			t.Errorf("ferry %v = %q", args, r.out)
+		}
+	}
+	old := version
+	version = "1.2.3-test"
+	defer func() { version = old }()
+	if r := e.mustRun("", "version"); !strings.HasPrefix(r.out, "ferry 1.2.3-test\n") {
+		t.Errorf("ldflags version not shown: %q", r.out)
+	}
+}
+
+func TestGlobalFlagsAfterCommand(t *testing.T) {
+	e := newEnv(t)
+	other := filepath.Join(e.dir, "other.toml")
+	e.mustRun("k-123456", "target", "add", "--config", other, "--name", "w", "--kind", "quatrix",
+		"--url", "https://q.example", "--secret-stdin")
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("--config after the command was ignored: %v", err)
+	}
+	if _, err := os.Stat(e.configPath()); !os.IsNotExist(err) {
+		t.Errorf("the environment's config was written too: %v", err)
+	}
+	if r := e.mustRun("", "--config", other, "target", "list"); !strings.Contains(r.out, "w ") {
+		t.Errorf("list with --config before the command: %q", r.out)
+	}
+}

@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+	sbquatrix "github.com/ferry-sync/ferry/transfer/sandbox/quatrix"
+	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
+)
+
+// sandboxAPI is one service `ferry sandbox` serves: how to make its
+// handler and how to tell the user to point a target at it.
+type sandboxAPI struct {
+	kind string
+	make func() (sandbox.API, error)
+	// addFlags are the kind-specific `ferry target add` flags for this API.
+	addFlags func(api sandbox.API) string
+}
+
+// sandboxAPIs lists the APIs the sandbox command serves, one entry per
+// service; adding one is one entry here.
+func sandboxAPIs() []sandboxAPI {
+	return []sandboxAPI{
+		{
+			kind:     "quatrix",
+			make:     func() (sandbox.API, error) { return sbquatrix.New(sbquatrix.Config{}) },
+			addFlags: func(sandbox.API) string { return "" },
+		},
+		{
+			kind: "twake",
+			make: func() (sandbox.API, error) { return sbtwake.New(sbtwake.Config{}), nil },
+			addFlags: func(a sandbox.API) string {
+				return "--company-id " + a.(*sbtwake.API).CompanyID()
+			},
+		},
+	}
+}
+
+func runSandbox(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("sandbox", "ferry sandbox [--dir DIR] [--addr 127.0.0.1:PORT] [--tls] [--faults SPEC] [--strict=false]")
+	dir := fs.String("dir", "", "folder for uploaded files (default: a temporary folder removed on exit)")
+	addr := fs.String("addr", "127.0.0.1:8765", "listen address; must be loopback")
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate generated for this run (pin it with --tls-pin)")
+	faults := fs.String("faults", "", `inject faults, e.g. "500=0.05,429=0.02,reset=0.03,latency=20ms,bw=5MB"`)
+	strict := fs.Bool("strict", true, "enforce rules stricter than the real services")
+	switches := fs.String("switch", "", `turn single checks on or off, e.g. "filesro.accept=off"`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("sandbox: unexpected argument %q", fs.Arg(0))
+	}
+	fp, err := sandbox.ParseFaults(*faults)
+	if err != nil {
+		return usagef("sandbox: %v", err)
+	}
+	sw, err := sandbox.ParseSwitches(sandbox.Switches{All: *strict}, *switches)
+	if err != nil {
+		return usagef("sandbox: %v", err)
+	}
+	specs := sandboxAPIs()
+	apis := make([]sandbox.API, len(specs))
+	for i, s := range specs {
+		if apis[i], err = s.make(); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	srv, err := sandbox.New(sandbox.Config{
+		Dir: *dir, Addr: *addr, TLS: *useTLS, Faults: fp, Strict: *strict, Switches: sw.Named, APIs: apis,
+	})
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		srv.Close()
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	printSandbox(c, srv, specs, apis)
+	if err := srv.Serve(ctx); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	fmt.Fprintln(c.Out, "sandbox stopped")
+	return nil
+}
+
+// printSandbox tells the user where each API is, its credentials (the
+// sandbox's own, printed on purpose: they guard nothing but this local
+// process) and the command that makes a target of it.
+func printSandbox(c *cli, srv *sandbox.Server, specs []sandboxAPI, apis []sandbox.API) {
+	base := srv.BaseURL()
+	fmt.Fprintf(c.Out, "ferry sandbox listening on %s (Ctrl-C to stop)\n", base)
+	pin := ""
+	if fp := srv.CertFingerprint(); fp != "" {
+		fmt.Fprintf(c.Out, "TLS certificate SHA-256: %s\n", fp)
+		pin = " --tls-pin " + fp
+	}
+	fmt.Fprintf(c.Out, "inspect: %s/_sandbox/\n\n", base)
+	creds := srv.Credentials()
+	for i, s := range specs {
+		fmt.Fprintf(c.Out, "%s: base URL %s\n", s.kind, base)
+		tw := tabwriter.NewWriter(c.Out, 0, 4, 2, ' ', 0)
+		for _, cr := range creds {
+			if cr.API != apis[i].Name() {
+				continue
+			}
+			note := ""
+			if cr.Note != "" {
+				note = "(" + cr.Note + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", cr.Kind, cr.Name, cr.Value, note)
+		}
+		tw.Flush()
+		extra := strings.TrimSpace(s.addFlags(apis[i]) + pin)
+		if extra != "" {
+			extra = " " + extra
+		}
+		fmt.Fprintf(c.Out, "  add it: ferry target add --name sandbox-%s --kind %s --url %s%s\n\n", s.kind, s.kind, base, extra)
+	}
+}

@@ -1,0 +1,366 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/secrets"
+	"github.com/ferry-sync/ferry/transfer/provider"
+)
+
+const targetUsage = `ferry target add --name NAME --kind KIND --url URL [kind flags] [--secret-stdin]
+       ferry target list
+       ferry target remove NAME
+       ferry target set-secret NAME [--secret-stdin]
+       ferry target test NAME`
+
+func runTarget(ctx context.Context, c *cli, args []string) error {
+	if len(args) == 0 {
+		return usagef("target needs a subcommand:\n%s", targetUsage)
+	}
+	sub := map[string]func(context.Context, *cli, []string) error{
+		"add": targetAdd, "list": targetList, "remove": targetRemove,
+		"set-secret": targetSetSecret, "test": targetTest,
+	}[args[0]]
+	if sub == nil {
+		return usagef("unknown target subcommand %q:\n%s", args[0], targetUsage)
+	}
+	return sub(ctx, c, args[1:])
+}
+
+// int64List is a flag holding comma-separated ids.
+type int64List []int64
+
+func (l *int64List) String() string {
+	s := make([]string, len(*l))
+	for i, v := range *l {
+		s[i] = strconv.FormatInt(v, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *int64List) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a numeric id", part)
+		}
+		*l = append(*l, n)
+	}
+	return nil
+}
+
+// sizeFlag is a flag holding a human size ("8MiB").
+type sizeFlag config.Size
+
+func (s *sizeFlag) String() string { return config.Size(*s).String() }
+
+func (s *sizeFlag) Set(v string) error {
+	n, err := config.ParseSize(v)
+	*s = sizeFlag(n)
+	return err
+}
+
+func targetAdd(_ context.Context, c *cli, args []string) error {
+	fs := c.flags("target add", "ferry target add --name NAME --kind KIND --url URL [kind flags] [--secret-stdin]")
+	var t config.Target
+	var chunk sizeFlag
+	var recipients int64List
+	fs.StringVar(&t.Name, "name", "", "target name (letters, digits, '.', '_', '-')")
+	fs.StringVar(&t.Kind, "kind", "", "service: "+strings.Join(config.Kinds, ", "))
+	fs.StringVar(&t.BaseURL, "url", "", "base URL (https://, or http://127.0.0.1 for the sandbox)")
+	fs.StringVar(&t.TLSPinSHA256, "tls-pin", "", "trust this self-signed certificate (SHA-256 fingerprint) for this target only")
+	fs.Var(&chunk, "chunk-size", "chunk size override, e.g. 8MiB")
+	fs.StringVar(&t.ParentID, "parent-id", "", "filesro: folder id inside the share")
+	fs.StringVar(&t.Auth, "auth", "", `quatrix: "apikey" (default) or "password"`)
+	fs.StringVar(&t.Email, "email", "", `quatrix: login email for --auth password`)
+	fs.StringVar(&t.Conflict, "conflict", "", "quatrix: default conflict policy: rename, overwrite or skip")
+	fs.StringVar(&t.CompanyID, "company-id", "", "twake: company id")
+	fs.BoolVar(&t.DriveFolders, "drive-folders", false, "twake: recreate folders as Twake Drive items")
+	fs.StringVar(&t.DriveParentID, "drive-parent-id", "", "twake: Drive folder to upload under (default root)")
+	fs.IntVar(&t.ParallelChunks, "parallel-chunks", 0, "twake: chunks of one file sent at once (default 4)")
+	fs.BoolVar(&t.KeepPathInName, "keep-path-in-name", false, "twake: without Drive folders, keep the path in the file name")
+	fs.StringVar(&t.Dialect, "dialect", "", `selfcommunity: form fields "plain" (default) or "qq"`)
+	fs.Var(&recipients, "recipients", "selfcommunity: user ids to send each file to, comma-separated")
+	fs.Int64Var(&t.Group, "group", 0, "selfcommunity: group id to send each file to")
+	fromStdin := fs.Bool("secret-stdin", false, "read the secret from standard input instead of prompting")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("target add: unexpected argument %q", fs.Arg(0))
+	}
+	if t.Name == "" || t.Kind == "" || t.BaseURL == "" {
+		return usagef("target add needs --name, --kind and --url")
+	}
+	t.ChunkSize, t.Recipients = config.Size(chunk), recipients
+
+	cfg, paths, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.Target(t.Name) != nil {
+		return fmt.Errorf("target add: target %q already exists (remove it first, or use `ferry target set-secret %s`)", t.Name, t.Name)
+	}
+	cfg.Targets = append(cfg.Targets, t)
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("target add: %w", err)
+	}
+	store, err := c.store(cfg)
+	if err != nil {
+		return err
+	}
+	// Ask for every secret before storing any, so a refused prompt leaves
+	// nothing behind.
+	values := map[string]string{}
+	for _, s := range TargetSecrets(t) {
+		if values[s.Name], err = c.readSecret(s.Prompt, *fromStdin); err != nil {
+			return err
+		}
+	}
+	for name, v := range values {
+		if err := store.Set(t.Name, name, v); err != nil {
+			return fmt.Errorf("target add: %w", err)
+		}
+	}
+	if err := config.Save(paths.ConfigFile, cfg); err != nil {
+		for name := range values {
+			// Best effort: the config save already failed and is the error to report.
+			_ = store.Delete(t.Name, name)
+		}
+		return fmt.Errorf("target add: %w", err)
+	}
+	fmt.Fprintf(c.Out, "added target %q (%s, %s); secret kept in the %s\ncheck it with: ferry target test %s\n",
+		t.Name, t.Kind, t.BaseURL, store.Describe(), t.Name)
+	return nil
+}
+
+func targetList(_ context.Context, c *cli, args []string) error {
+	fs := c.flags("target list", "ferry target list")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, _, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	if len(cfg.Targets) == 0 {
+		fmt.Fprintln(c.Out, "no targets; add one with `ferry target add` (or try `ferry sandbox`)")
+		return nil
+	}
+	store, err := c.store(cfg)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tKIND\tURL\tSECRET")
+	var unavailable error
+	for _, t := range cfg.Targets {
+		var states []string
+		for _, s := range TargetSecrets(t) {
+			_, err := store.Get(t.Name, s.Name)
+			state := "stored"
+			switch {
+			case errors.Is(err, secrets.ErrNotFound):
+				state = "missing"
+			case err != nil:
+				state, unavailable = "unavailable", err
+			}
+			states = append(states, s.Name+" "+state)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Kind, t.BaseURL, strings.Join(states, ", "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if unavailable != nil {
+		// The list is still useful; say once why secrets could not be read.
+		fmt.Fprintln(c.Err, "ferry:", c.redac.Redact(unavailable.Error()))
+	}
+	return nil
+}
+
+func targetRemove(_ context.Context, c *cli, args []string) error {
+	fs := c.flags("target remove", "ferry target remove NAME")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("target remove needs exactly one target name")
+	}
+	name := fs.Arg(0)
+	cfg, paths, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	t := cfg.Target(name)
+	if t == nil {
+		return fmt.Errorf("target remove: no target %q", name)
+	}
+	var users []string
+	for _, f := range cfg.Folders {
+		if f.Target == name {
+			users = append(users, f.Name)
+		}
+	}
+	if len(users) > 0 {
+		return fmt.Errorf("target remove: folders %s upload to %q: remove them first with `ferry folder remove`",
+			strings.Join(users, ", "), name)
+	}
+	kind := t.Kind
+	cfg.Targets = slices.DeleteFunc(cfg.Targets, func(x config.Target) bool { return x.Name == name })
+	store, err := c.store(cfg)
+	if err != nil {
+		return err
+	}
+	// The config goes first: the target is gone even when the keyring is
+	// locked, and the error below says which secrets are left behind.
+	if err := config.Save(paths.ConfigFile, cfg); err != nil {
+		return fmt.Errorf("target remove: %w", err)
+	}
+	var errs []error
+	for _, s := range storedSecretNames(kind) {
+		if err := store.Delete(name, s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("target remove: removed %q from the config, but not its secrets: %w", name, errors.Join(errs...))
+	}
+	fmt.Fprintf(c.Out, "removed target %q and its secrets\n", name)
+	return nil
+}
+
+func targetSetSecret(_ context.Context, c *cli, args []string) error {
+	fs := c.flags("target set-secret", "ferry target set-secret NAME [--secret-stdin]")
+	fromStdin := fs.Bool("secret-stdin", false, "read the secret from standard input instead of prompting")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("target set-secret needs exactly one target name")
+	}
+	cfg, _, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	t := cfg.Target(fs.Arg(0))
+	if t == nil {
+		return fmt.Errorf("target set-secret: no target %q", fs.Arg(0))
+	}
+	store, err := c.store(cfg)
+	if err != nil {
+		return err
+	}
+	for _, s := range TargetSecrets(*t) {
+		v, err := c.readSecret(s.Prompt, *fromStdin)
+		if err != nil {
+			return err
+		}
+		if err := store.Set(t.Name, s.Name, v); err != nil {
+			return fmt.Errorf("target set-secret: %w", err)
+		}
+		fmt.Fprintf(c.Out, "stored %s for target %q in the %s\n", s.Name, t.Name, store.Describe())
+	}
+	return nil
+}
+
+// checkTimeout bounds `ferry target test`.
+const checkTimeout = 60 * time.Second
+
+func targetTest(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("target test", "ferry target test NAME")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("target test needs exactly one target name")
+	}
+	cfg, _, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	t := cfg.Target(fs.Arg(0))
+	if t == nil {
+		return fmt.Errorf("target test: no target %q", fs.Arg(0))
+	}
+	store, err := c.store(cfg)
+	if err != nil {
+		return err
+	}
+	log, closeLog, err := c.logger(false)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	p, err := BuildProvider(*t, store, BuildOptions{Log: log})
+	if err != nil {
+		return fmt.Errorf("target test: %w", err)
+	}
+	defer closeProvider(p)
+	fmt.Fprintf(c.Out, "target %q: %s at %s\n", t.Name, t.Kind, t.BaseURL)
+	fmt.Fprintf(c.Out, "  secrets: read from the %s\n", store.Describe())
+	describeCaps(c, p.Capabilities())
+	ch, ok := p.(provider.Checker)
+	if !ok {
+		return fmt.Errorf("target test: the %s provider cannot check credentials without uploading; try a small upload", t.Kind)
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	if err := ch.Check(ctx); err != nil {
+		return fmt.Errorf("target test: %s", explainCheck(err))
+	}
+	fmt.Fprintln(c.Out, "  credentials: accepted by the server")
+	return nil
+}
+
+func describeCaps(c *cli, caps provider.Capabilities) {
+	chunks := "one chunk at a time"
+	if caps.ParallelChunks {
+		chunks = "chunks in parallel"
+	}
+	resume := "restarts interrupted files from the start"
+	if caps.Resumable {
+		resume = "resumes interrupted files"
+	}
+	folders := map[provider.FolderModel]string{
+		provider.FoldersNone:          "no folders",
+		provider.FoldersClientCreated: "folders created by Ferry",
+		provider.FoldersServerCreated: "folders created by the server",
+	}[caps.Folders]
+	fmt.Fprintf(c.Out, "  uploads: %s chunks by default, %s, %s, %s\n",
+		config.FormatSize(caps.DefaultChunkSize), chunks, resume, folders)
+}
+
+// explainCheck turns a failed check into a sentence by error kind; the
+// error's own text (already free of secrets) follows for detail.
+func explainCheck(err error) string {
+	kind, _ := provider.Classify(err)
+	switch kind {
+	case provider.ErrAuth:
+		return "the server refused the credentials; store new ones with `ferry target set-secret`: " + err.Error()
+	case provider.ErrRetryable:
+		return "the server could not be reached or is busy; check the URL and your network: " + err.Error()
+	case context.DeadlineExceeded, context.Canceled:
+		return "no answer in time: " + err.Error()
+	}
+	return err.Error()
+}
+
+// closeProvider ends provider sessions that hold server state (quatrix
+// logs out); providers without one have nothing to close.
+func closeProvider(p provider.Provider) {
+	if cl, ok := p.(interface{ Close(context.Context) error }); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		// Logging out is a courtesy; the check's outcome is what the user asked for.
+		_ = cl.Close(ctx)
+	}
+}

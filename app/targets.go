@@ -1,0 +1,145 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/secrets"
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/quatrix"
+	"github.com/ferry-sync/ferry/transfer/provider/twake"
+)
+
+// The secret names stored per target (secrets.Store's name argument).
+const (
+	SecretAPIKey      = "api_key"      // quatrix, auth = "apikey"
+	SecretPassword    = "password"     // quatrix, auth = "password"
+	SecretJWT         = "jwt"          // twake
+	SecretAccessToken = "access_token" // selfcommunity
+	SecretShareToken  = "share_token"  // filesro
+)
+
+// SecretSpec is one secret a target needs.
+type SecretSpec struct {
+	Name   string // key in the secrets store
+	Prompt string // what to ask the user for
+}
+
+// BuildOptions are the app-wide settings a provider is built with.
+type BuildOptions struct {
+	// Log receives the provider's background messages (quatrix keepalive
+	// failures); nil means slog.Default().
+	Log *slog.Logger
+	// Timeout bounds connecting and waiting for response headers; 0 means
+	// the rest package's default.
+	Timeout time.Duration
+}
+
+// kindSpec is how one service kind becomes a provider: which secrets it
+// needs and its constructor. Adding a kind is one entry in kindSpecs.
+type kindSpec struct {
+	// secrets lists what a target with these settings needs.
+	secrets func(t config.Target) []SecretSpec
+	// stored lists every secret name the kind may have stored, whatever
+	// its current settings (removal cleans up after an auth change).
+	stored []string
+	// build makes the provider from the target and its secrets (by name);
+	// nil while this build of Ferry has no provider for the kind.
+	build func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error)
+}
+
+var kindSpecs = map[string]kindSpec{
+	config.KindQuatrix: {
+		secrets: func(t config.Target) []SecretSpec {
+			if t.AuthOrDefault() == config.AuthPassword {
+				return []SecretSpec{{SecretPassword, "Quatrix password for " + t.Email}}
+			}
+			return []SecretSpec{{SecretAPIKey, "Quatrix API key"}}
+		},
+		stored: []string{SecretAPIKey, SecretPassword},
+		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
+			c := quatrix.Config{BaseURL: t.BaseURL, PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout, Log: o.Log}
+			if t.AuthOrDefault() == config.AuthPassword {
+				c.Email, c.Password = t.Email, sec[SecretPassword]
+			} else {
+				c.APIKey = sec[SecretAPIKey]
+			}
+			return quatrix.New(c)
+		},
+	},
+	config.KindTwake: {
+		secrets: func(config.Target) []SecretSpec { return []SecretSpec{{SecretJWT, "Twake JWT access token"}} },
+		stored:  []string{SecretJWT},
+		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
+			return twake.New(twake.Config{
+				BaseURL: t.BaseURL, CompanyID: t.CompanyID, Token: sec[SecretJWT],
+				ChunkSize: t.ChunkSizeOrDefault(), MaxParallelChunks: t.ParallelChunksOrDefault(),
+				DriveFolders: t.DriveFolders, DriveRootID: t.DriveParentID, PathInName: t.KeepPathInName,
+				PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout,
+			})
+		},
+	},
+	config.KindSelfCommunity: {
+		secrets: func(config.Target) []SecretSpec {
+			return []SecretSpec{{SecretAccessToken, "SelfCommunity access token (JWT or OAuth2)"}}
+		},
+		stored: []string{SecretAccessToken},
+	},
+	config.KindFilesRo: {
+		secrets: func(config.Target) []SecretSpec {
+			return []SecretSpec{{SecretShareToken, "files.ro share token (the code in the share link)"}}
+		},
+		stored: []string{SecretShareToken},
+	},
+}
+
+// ErrNoProvider is wrapped when this build has no provider for a kind.
+var ErrNoProvider = errors.New("no provider for this kind in this build")
+
+// TargetSecrets lists the secrets target t needs, or nil for an unknown kind.
+func TargetSecrets(t config.Target) []SecretSpec {
+	spec, ok := kindSpecs[t.Kind]
+	if !ok {
+		return nil
+	}
+	return spec.secrets(t)
+}
+
+// storedSecretNames lists every secret name a target of kind may have.
+func storedSecretNames(kind string) []string { return kindSpecs[kind].stored }
+
+// BuildProvider makes the provider for target t, reading its secrets from
+// store (each value passes through the store, so a store wrapped with
+// secrets.Observe registers it for log redaction). It fails with an error
+// wrapping secrets.ErrNotFound when a secret is missing (the message says
+// how to store it), ErrNoProvider when this build lacks the kind, or the
+// provider constructor's error for invalid settings. It makes no request.
+func BuildProvider(t config.Target, store secrets.Store, o BuildOptions) (provider.Provider, error) {
+	spec, ok := kindSpecs[t.Kind]
+	if !ok {
+		return nil, fmt.Errorf("target %q: unknown kind %q", t.Name, t.Kind)
+	}
+	if spec.build == nil {
+		return nil, fmt.Errorf("target %q: %w (%s)", t.Name, ErrNoProvider, t.Kind)
+	}
+	sec := map[string]string{}
+	for _, s := range spec.secrets(t) {
+		v, err := store.Get(t.Name, s.Name)
+		if errors.Is(err, secrets.ErrNotFound) {
+			return nil, fmt.Errorf("target %q: %w; store it with `ferry target set-secret %s` (%s)",
+				t.Name, err, t.Name, store.Describe())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", t.Name, err)
+		}
+		sec[s.Name] = v
+	}
+	p, err := spec.build(t, sec, o)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", t.Name, err)
+	}
+	return p, nil
+}
