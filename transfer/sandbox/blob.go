@@ -115,6 +115,18 @@ func (b *Blob) Size() int64 {
 	return b.size
 }
 
+// Reader reads the blob's current content (the first Size bytes). It is
+// valid until Commit or Discard; writes after the call are not seen past
+// the size at the time of the call.
+func (b *Blob) Reader() (*io.SectionReader, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return nil, ErrBlobClosed
+	}
+	return io.NewSectionReader(b.f, 0, b.size), nil
+}
+
 // Truncate cuts the blob back to size bytes, e.g. to undo a partial
 // append after a broken request. The checksum is recomputed at Commit.
 func (b *Blob) Truncate(size int64) error {

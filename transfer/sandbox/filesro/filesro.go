@@ -1,0 +1,234 @@
+// Package filesro is the sandbox's files.ro share upload API (the
+// VueFileManager share upload it is built on), following
+// protocols/filesro.md sections 2.2-2.8 and the strict-server checklist of
+// section 2.10.
+//
+// Routes (files.ro mode, plus the VueFileManager paths of the same
+// handlers):
+//
+//	POST /api/v1/shares/{token}/uploads          chunked (chunk + is_last_chunk) or simple (file) upload
+//	POST /api/v1/shares/{token}/authenticate     password => share_session cookie (protected shares)
+//	POST /api/sharing/upload/chunks/{token}      VFM chunked upload
+//	POST /api/sharing/upload/{token}             VFM simple upload
+//	POST /api/sharing/authenticate/{token}       VFM share authentication
+//
+// files.ro does not document how protected shares authenticate; the
+// sandbox serves VueFileManager's POST /api/sharing/authenticate/{token}
+// and the files.ro-style equivalent /api/v1/shares/{token}/authenticate,
+// both taking a form or JSON "password" and answering 200 with the share
+// and Set-Cookie: share_session=...; a wrong password is 401.
+//
+// Switches (Config.Strict is the default of the strict ones):
+//
+//	filesro.accept      require Accept: application/json on every request (stricter than real)
+//	filesro.concurrent  refuse a second request for a chunk key still in progress (stricter than real)
+//	filesro.samefields  refuse chunks whose name/extension/path/parent_id differ from the key's first chunk (stricter than real)
+//	filesro.ratelimit   100 requests per minute per IP, as the real service (default off, so tests run fast)
+package filesro
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// Permission of a share.
+const (
+	PermEditor  = "editor"
+	PermVisitor = "visitor"
+)
+
+// Share is one shared folder a client uploads into through its token.
+type Share struct {
+	// Name labels the share in Credentials and is the name of its folder
+	// under the namespace root.
+	Name string
+	// Token is the share's 16-character token; generated when empty.
+	Token string
+	// Permission is PermEditor (may upload) or PermVisitor (403).
+	Permission string
+	// Password, when set, makes the share protected: uploads need the
+	// share_session cookie from the authenticate route.
+	Password string
+}
+
+// Options configure the API. The zero value has the three DefaultShares,
+// no limits and the files.ro paths plus the VFM paths.
+type Options struct {
+	Shares []Share
+	// UploadLimit is the largest finished file in bytes (413 at
+	// finalize); 0 means none.
+	UploadLimit int64
+	// Quota is the share owner's storage in bytes; a finished file that
+	// does not fit is 401 {"type":"error"} and deleted. 0 means none.
+	Quota int64
+	// MaxRequestBody caps one request body (a proxy's or PHP's
+	// post_max_size): larger is 413 before anything is stored. 0 = none.
+	MaxRequestBody int64
+	// DisabledMimetypes lists sniffed MIME types (http.DetectContentType,
+	// e.g. "application/x-gzip") refused in any chunk with 422.
+	DisabledMimetypes []string
+	// EmptyRelationships makes 201 bodies carry "relationships": [] (what
+	// Laravel emits when no relation is loaded) instead of an object.
+	EmptyRelationships bool
+	// RateLimit is the number of requests per minute per IP when the
+	// filesro.ratelimit switch is on; default 100.
+	RateLimit int
+}
+
+// DefaultShares returns an editor, a visitor and a password-protected
+// editor share with random tokens and password.
+func DefaultShares() []Share {
+	return []Share{
+		{Name: "editor", Permission: PermEditor},
+		{Name: "visitor", Permission: PermVisitor},
+		{Name: "protected", Permission: PermEditor, Password: randomString(12)},
+	}
+}
+
+// API is the files.ro sandbox API. Create it with New.
+type API struct {
+	opt Options
+	env *sandbox.Env
+
+	shares   map[string]*share // by token; fixed after New
+	order    []*share
+	throttle *rateLimiter
+
+	fin sync.Mutex // serialises finalizing (quota check + commit)
+
+	mu       sync.Mutex          // guards sessions and cookies
+	sessions map[string]*session // chunk key -> append state, across all shares
+	cookies  map[string]string   // issued share_session nonce -> share token
+}
+
+type share struct {
+	Share
+	folder string // id of the shared folder, set by Mount
+}
+
+// New validates opt and returns the API.
+func New(opt Options) (*API, error) {
+	if opt.Shares == nil {
+		opt.Shares = DefaultShares()
+	}
+	if opt.RateLimit == 0 {
+		opt.RateLimit = 100
+	}
+	a := &API{opt: opt, shares: map[string]*share{}, sessions: map[string]*session{}, cookies: map[string]string{}}
+	names := map[string]bool{}
+	for _, s := range opt.Shares {
+		if s.Token == "" {
+			s.Token = randomString(16)
+		}
+		switch {
+		case s.Name == "" || names[s.Name]:
+			return nil, fmt.Errorf("new filesro api: share name %q is empty or used twice", s.Name)
+		case a.shares[s.Token] != nil:
+			return nil, fmt.Errorf("new filesro api: share %q: token used twice", s.Name)
+		case s.Permission != PermEditor && s.Permission != PermVisitor:
+			return nil, fmt.Errorf("new filesro api: share %q: permission %q is not editor or visitor", s.Name, s.Permission)
+		}
+		names[s.Name] = true
+		sh := &share{Share: s}
+		a.shares[s.Token] = sh
+		a.order = append(a.order, sh)
+	}
+	if opt.UploadLimit < 0 || opt.Quota < 0 || opt.MaxRequestBody < 0 || opt.RateLimit < 0 {
+		return nil, errors.New("new filesro api: limits must not be negative")
+	}
+	a.throttle = newRateLimiter(opt.RateLimit)
+	return a, nil
+}
+
+// Name is the store namespace, "filesro".
+func (a *API) Name() string { return "filesro" }
+
+// Mount creates each share's folder and registers the routes.
+func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
+	a.env = env
+	root := env.Store.Root(a.Name()).ID
+	for _, s := range a.order {
+		f, _, err := env.Store.EnsureFolder(a.Name(), root, s.Name)
+		if err != nil {
+			// Share names are validated non-empty and unique; a store that
+			// cannot create a folder in its fresh root is broken.
+			panic(fmt.Sprintf("filesro: create share folder %q: %v", s.Name, err))
+		}
+		s.folder = f.ID
+	}
+	mux.HandleFunc("POST /api/v1/shares/{token}/uploads", a.upload(modeAny))
+	mux.HandleFunc("POST /api/sharing/upload/chunks/{token}", a.upload(modeChunked))
+	mux.HandleFunc("POST /api/sharing/upload/{token}", a.upload(modeSimple))
+	mux.HandleFunc("POST /api/v1/shares/{token}/authenticate", a.authenticate)
+	mux.HandleFunc("POST /api/sharing/authenticate/{token}", a.authenticate)
+}
+
+// Credentials lists each share's token and, for protected shares, its
+// password.
+func (a *API) Credentials() []sandbox.Credential {
+	var out []sandbox.Credential
+	for _, s := range a.order {
+		out = append(out, sandbox.Credential{
+			Kind: "share-token", Name: s.Name, Value: s.Token,
+			Note: fmt.Sprintf("%s share; upload to /api/v1/shares/%s/uploads", s.Permission, s.Token),
+		})
+		if s.Password != "" {
+			out = append(out, sandbox.Credential{Kind: "share-password", Name: s.Name, Value: s.Password})
+		}
+	}
+	return out
+}
+
+// ShareByName returns the share called name (with its generated token)
+// and the id of its folder; false if there is none. The folder id is set
+// once the API is mounted.
+func (a *API) ShareByName(name string) (Share, string, bool) {
+	for _, s := range a.order {
+		if s.Name == name {
+			return s.Share, s.folder, true
+		}
+	}
+	return Share{}, "", false
+}
+
+// Pending is a chunk key whose last chunk has not arrived: bytes the real
+// server keeps in storage/app/chunks/<key> and never shows to users.
+type Pending struct {
+	Key        string
+	Share      string // share name
+	Bytes      int64
+	InProgress int // requests for the key being received right now
+}
+
+// Pending lists the unfinished chunk keys (test hook: the protocol itself
+// cannot show them).
+func (a *API) Pending() []Pending {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []Pending
+	for k, s := range a.sessions {
+		p := Pending{Key: k, Share: s.share, InProgress: s.active}
+		s.mu.Lock()
+		if s.blob != nil {
+			p.Bytes = s.blob.Size()
+		}
+		s.mu.Unlock()
+		out = append(out, p)
+	}
+	return out
+}
+
+func randomString(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

@@ -1,0 +1,170 @@
+package filesro
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// form is a parsed multipart request: string fields, and file parts staged
+// in blobs (as PHP stages uploads in temporary files before the
+// controller runs).
+type form struct {
+	fields map[string]string
+	files  map[string]*upFile
+}
+
+type upFile struct {
+	filename string // client filename after directory stripping; "" = no file chosen
+	blob     *sandbox.Blob
+	sniff    string // http.DetectContentType of the first bytes
+}
+
+// discard frees every staged blob that was not taken over.
+func (f *form) discard() {
+	for _, u := range f.files {
+		if u.blob != nil {
+			u.blob.Discard()
+		}
+	}
+}
+
+const (
+	maxFieldBytes = 64 << 10
+	maxParts      = 64
+)
+
+// errBodyTooLarge means the request body exceeded Options.MaxRequestBody.
+var errBodyTooLarge = errors.New("request body too large")
+
+// parseForm reads the multipart body. A request that is not
+// multipart/form-data yields an empty form, as PHP gives Laravel no input,
+// so validation reports the missing fields. Errors are failures to read
+// the body (a broken connection, or errBodyTooLarge).
+//
+// onFile, when not nil, is called as soon as a file part with a non-empty
+// filename starts, before its bytes are read (the chunk key is known from
+// then on).
+func parseForm(r *http.Request, st *sandbox.Store, onFile func(field, filename string)) (*form, error) {
+	f := &form{fields: map[string]string{}, files: map[string]*upFile{}}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		_, _ = io.Copy(io.Discard, r.Body) // ignored input, as PHP ignores it
+		return f, nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return f, nil // a multipart type without a boundary: PHP sees no input either
+	}
+	for n := 0; ; n++ {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return f, nil
+		}
+		if err != nil {
+			f.discard()
+			return nil, readErr(err)
+		}
+		if n >= maxParts {
+			f.discard()
+			return nil, fmt.Errorf("read form: more than %d parts", maxParts)
+		}
+		if err := f.addPart(p, st, onFile); err != nil {
+			f.discard()
+			return nil, err
+		}
+	}
+}
+
+func readErr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errBodyTooLarge
+	}
+	return fmt.Errorf("read form: %w", err)
+}
+
+func (f *form) addPart(p *multipart.Part, st *sandbox.Store, onFile func(field, filename string)) error {
+	defer p.Close()
+	name := p.FormName()
+	if name == "" {
+		_, err := io.Copy(io.Discard, p)
+		return readErrOrNil(err)
+	}
+	filename, isFile := partFilename(p)
+	if !isFile {
+		b, err := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
+		if err != nil {
+			return readErr(err)
+		}
+		if len(b) > maxFieldBytes {
+			return fmt.Errorf("read form: field %q longer than %d bytes", name, maxFieldBytes)
+		}
+		f.fields[name] = string(b)
+		return nil
+	}
+	if old := f.files[name]; old != nil && old.blob != nil {
+		old.blob.Discard() // a repeated part replaces the earlier one, as in PHP
+	}
+	u := &upFile{filename: filename}
+	f.files[name] = u
+	if filename == "" {
+		// PHP: UPLOAD_ERR_NO_FILE, the field counts as absent.
+		_, err := io.Copy(io.Discard, p)
+		return readErrOrNil(err)
+	}
+	if onFile != nil {
+		onFile(name, filename)
+	}
+	b, err := st.NewBlob()
+	if err != nil {
+		return err
+	}
+	u.blob = b
+	head := make([]byte, 512)
+	n, err := io.ReadFull(p, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return readErr(err)
+	}
+	if n > 0 {
+		u.sniff = http.DetectContentType(head[:n])
+		if _, err := b.Write(head[:n]); err != nil {
+			return err
+		}
+	}
+	if _, err := b.ReadFrom(p); err != nil {
+		return readErr(err)
+	}
+	return nil
+}
+
+func readErrOrNil(err error) error {
+	if err != nil {
+		return readErr(err)
+	}
+	return nil
+}
+
+// partFilename returns the part's filename with directories stripped (as
+// Symfony's UploadedFile does) and whether the part is a file part at all
+// (has a filename parameter, even an empty one).
+func partFilename(p *multipart.Part) (string, bool) {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return "", false
+	}
+	fn, ok := params["filename"]
+	if !ok {
+		return "", false
+	}
+	if i := strings.LastIndexAny(fn, `/\`); i >= 0 {
+		fn = fn[i+1:]
+	}
+	return fn, true
+}

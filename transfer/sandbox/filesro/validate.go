@@ -1,0 +1,183 @@
+package filesro
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// fieldErrors is Laravel's error bag: messages per attribute, in rule
+// order.
+type fieldErrors struct {
+	order []string
+	msgs  map[string][]string
+}
+
+func (e *fieldErrors) add(field, msg string) {
+	if e.msgs == nil {
+		e.msgs = map[string][]string{}
+	}
+	if _, ok := e.msgs[field]; !ok {
+		e.order = append(e.order, field)
+	}
+	e.msgs[field] = append(e.msgs[field], msg)
+}
+
+func (e *fieldErrors) empty() bool { return len(e.order) == 0 }
+
+// body is Laravel 9's 422 JSON: the first message, "(and N more
+// errors)", and every message per field.
+func (e *fieldErrors) body() map[string]any {
+	total := 0
+	for _, f := range e.order {
+		total += len(e.msgs[f])
+	}
+	msg := e.msgs[e.order[0]][0]
+	switch more := total - 1; {
+	case more == 1:
+		msg += " (and 1 more error)"
+	case more > 1:
+		msg += fmt.Sprintf(" (and %d more errors)", more)
+	}
+	return map[string]any{"message": msg, "errors": e.msgs}
+}
+
+// attr is how Laravel names a field in messages: "is_last_chunk" becomes
+// "is last chunk".
+func attr(field string) string { return strings.ReplaceAll(field, "_", " ") }
+
+var uuidRE = regexp.MustCompile(`(?i)^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$`)
+
+// value is a field as Laravel sees it after ConvertEmptyStringsToNull.
+type value struct {
+	present bool
+	null    bool // sent as "" (converted to null)
+	s       string
+}
+
+func (f *form) value(name string) value {
+	v, ok := f.fields[name]
+	if !ok {
+		return value{}
+	}
+	return value{present: true, null: v == "", s: v}
+}
+
+func (f *form) requiredString(errs *fieldErrors, name string, nullable bool) {
+	v := f.value(name)
+	if !v.present || v.null {
+		errs.add(name, fmt.Sprintf("The %s field is required.", attr(name)))
+	}
+	// Without "bail", Laravel runs the remaining rules too: a null value
+	// also fails "string" unless the field is nullable.
+	if v.present && v.null && !nullable {
+		errs.add(name, fmt.Sprintf("The %s must be a string.", attr(name)))
+	}
+}
+
+func (f *form) optionalUUID(errs *fieldErrors, name string) {
+	if v := f.value(name); v.present && (v.null || !uuidRE.MatchString(v.s)) {
+		errs.add(name, fmt.Sprintf("The %s must be a valid UUID.", attr(name)))
+	}
+}
+
+func (f *form) optionalString(errs *fieldErrors, name string) {
+	if v := f.value(name); v.present && v.null {
+		errs.add(name, fmt.Sprintf("The %s must be a string.", attr(name)))
+	}
+}
+
+// requiredFile checks "required|file|DisabledMimetypes".
+func (f *form) requiredFile(errs *fieldErrors, name string, disabled []string) {
+	u := f.files[name]
+	switch {
+	case u == nil && f.fields[name] != "":
+		// Sent as a plain field: present, so "required" passes, "file" fails.
+		errs.add(name, fmt.Sprintf("The %s must be a file.", attr(name)))
+	case u == nil && !f.hasField(name):
+		errs.add(name, fmt.Sprintf("The %s field is required.", attr(name)))
+	case u == nil || u.blob == nil:
+		// An empty filename (no file chosen) or an empty field: PHP and
+		// Laravel see null, which fails both rules.
+		errs.add(name, fmt.Sprintf("The %s field is required.", attr(name)))
+		errs.add(name, fmt.Sprintf("The %s must be a file.", attr(name)))
+	case u.sniff != "" && slices.Contains(disabled, strings.TrimSpace(strings.SplitN(u.sniff, ";", 2)[0])):
+		errs.add(name, "Type of this mime type is not allowed.")
+	}
+}
+
+func (f *form) hasField(name string) bool {
+	_, ok := f.fields[name]
+	return ok
+}
+
+// validateChunked applies the chunk upload rules [V-req], in their order:
+// name required|string, parent_id sometimes|uuid, path sometimes|string,
+// is_last_chunk required|boolean, extension required|string|nullable,
+// chunk required|file|DisabledMimetypes.
+func (f *form) validateChunked(disabled []string) *fieldErrors {
+	errs := &fieldErrors{}
+	f.requiredString(errs, "name", false)
+	f.optionalUUID(errs, "parent_id")
+	f.optionalString(errs, "path")
+	if v := f.value("is_last_chunk"); !v.present || v.null {
+		errs.add("is_last_chunk", "The is last chunk field is required.")
+		if v.present {
+			errs.add("is_last_chunk", "The is last chunk field must be true or false.")
+		}
+	} else if v.s != "1" && v.s != "0" {
+		// Multipart values are strings; Laravel's boolean rule accepts only
+		// "1" and "0" among them ("true", "false", "yes" fail).
+		errs.add("is_last_chunk", "The is last chunk field must be true or false.")
+	}
+	f.requiredString(errs, "extension", true)
+	f.requiredFile(errs, "chunk", disabled)
+	return errs
+}
+
+// validateSimple applies the single-request upload rules: file
+// required|file, parent_id sometimes|uuid, path sometimes|string, name
+// sometimes|string.
+func (f *form) validateSimple(disabled []string) *fieldErrors {
+	errs := &fieldErrors{}
+	f.optionalString(errs, "name")
+	f.optionalUUID(errs, "parent_id")
+	f.optionalString(errs, "path")
+	f.requiredFile(errs, "file", disabled)
+	return errs
+}
+
+// wantsJSON is Laravel's expectsJson for API clients: the Accept header
+// names JSON. Without it a validation failure is a 302 back to the
+// previous page.
+func wantsJSON(r *http.Request) bool {
+	a := strings.ToLower(r.Header.Get("Accept"))
+	return strings.Contains(a, "/json") || strings.Contains(a, "+json")
+}
+
+// redirectBack is Laravel's answer to a failed validation of a request
+// that does not expect JSON: 302 to the Referer (or the site root).
+func redirectBack(w http.ResponseWriter, r *http.Request, base string) {
+	to := r.Header.Get("Referer")
+	if to == "" {
+		to = base + "/"
+	}
+	w.Header().Set("Location", to)
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.WriteHeader(http.StatusFound)
+	_, _ = fmt.Fprintf(w, "<!DOCTYPE html><meta http-equiv=\"refresh\" content=\"0;url='%[1]s'\"><title>Redirecting to %[1]s</title>", html.EscapeString(to))
+}
+
+// reject answers a validation failure the way Laravel does.
+func reject(w http.ResponseWriter, r *http.Request, base string, errs *fieldErrors) {
+	if !wantsJSON(r) {
+		redirectBack(w, r, base)
+		return
+	}
+	sandbox.WriteJSON(w, http.StatusUnprocessableEntity, errs.body())
+}
