@@ -29,7 +29,7 @@ func TestClaimOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []JobID
-	for {
+	for range 10 { // bounded: four jobs at most
 		j, ok, err := q.Claim(c.Now(), nil)
 		if err != nil {
 			t.Fatal(err)

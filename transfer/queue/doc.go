@@ -22,6 +22,20 @@
 // the joined errors at the end; Claim takes a damaged record out of the
 // ready index and reports it once.
 //
+// # Engine protocol
+//
+// The engine loops: Claim (skipped while PausedUntil is in the future);
+// when nothing is runnable, sleep until NextWake, an Enqueue or a free slot.
+// A worker persists progress with SaveSession after every acknowledged
+// chunk and ends the job with Finish (done), Retry (retryable, at a
+// backoff time), Fail (needs the user) or Requeue (shutdown, give it back).
+// A file enqueued again while its job runs marks the job Changed: before
+// finalizing, the worker re-stats the file; if it differs from what was
+// sent it restarts, otherwise it calls ClearChanged and then Finish. A
+// change landing after ClearChanged is not lost: Finish then keeps the job,
+// queued afresh. A job cancelled or finished under a worker makes that
+// worker's later calls fail with ErrNotFound.
+//
 // # Concurrency
 //
 // A Queue is safe for concurrent use. One process at a time may open the
