@@ -160,6 +160,7 @@ func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 		*id = n.ID
 	}
 	mux.HandleFunc(RouteInit, a.authed(a.handleInit))
+	mux.HandleFunc("POST "+files+"/{$}", a.handleSlashInit)
 	mux.HandleFunc(RouteChunk, a.authed(a.handleChunk))
 	mux.HandleFunc(RouteGet, a.authed(a.handleGet))
 	mux.HandleFunc(RouteDelete, a.authed(a.handleDelete))

@@ -128,22 +128,23 @@ func (a *API) oneShot(w http.ResponseWriter, r *http.Request) {
 	a.applyChunk(w, r, f, in)
 }
 
+// handleSlashInit serves ".../files/": the real router probably gives
+// route 2 an empty id, which the service takes as "create" (notes §1.1).
+// Strict, it is the not-found answer the Go client must never provoke.
+func (a *API) handleSlashInit(w http.ResponseWriter, r *http.Request) {
+	if a.strict(SwitchPath) {
+		drain(r)
+		a.handleNotFound(w, r)
+		return
+	}
+	a.authed(a.handleInit)(w, r)
+}
+
 // handleChunk is route 2: one chunk of an existing entity.
 func (a *API) handleChunk(w http.ResponseWriter, r *http.Request) {
 	if !a.pathOK(r, "company_id", "id") {
 		drain(r)
 		a.handleNotFound(w, r)
-		return
-	}
-	if r.PathValue("id") == "" {
-		// ".../files/": the real router probably gives route 2 an empty id,
-		// which the service takes as "create".
-		if a.strict(SwitchPath) {
-			drain(r)
-			a.handleNotFound(w, r)
-			return
-		}
-		a.handleInit(w, r)
 		return
 	}
 	q := r.URL.Query()
