@@ -108,13 +108,17 @@ func Run(ctx context.Context, io IO, args []string) int {
 	c := &cli{IO: io, redac: &logging.Redactor{}}
 	top := c.flags("ferry", "ferry [global flags] COMMAND [args]")
 	showVersion := top.Bool("version", false, "print the version and exit")
-	if err := top.Parse(args); err != nil {
+	// The top level stops at the command name: the rest is the command's.
+	if err := top.FlagSet.Parse(args); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			err = fmt.Errorf("%w: %w", errFlagParse, err)
+		}
 		return c.exit(err)
 	}
 	if *showVersion {
 		return c.exit(runVersion(ctx, c, nil))
 	}
-	rest := top.Args()
+	rest := top.FlagSet.Args()
 	if len(rest) == 0 {
 		c.printUsage(top)
 		return ExitUsage
@@ -151,19 +155,49 @@ func (c *cli) exit(err error) int {
 // errFlagParse marks a flag parsing error flag has already reported.
 var errFlagParse = errors.New("invalid flags")
 
-// flagSet wraps flag.FlagSet so Parse errors map to the usage exit code.
+// flagSet wraps flag.FlagSet so that flags may follow positional
+// arguments (`ferry target test work --log-level debug`) and Parse errors
+// map to the usage exit code.
 type flagSet struct {
 	*flag.FlagSet
+	args *[]string // positional arguments, set by Parse
 }
 
+// Parse parses flags anywhere in args; everything after "--" is positional.
 func (fs flagSet) Parse(args []string) error {
-	if err := fs.FlagSet.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", errFlagParse, err)
+	var pos, tail []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, tail = args[:i], args[i+1:]
 	}
+	for {
+		if err := fs.FlagSet.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return fmt.Errorf("%w: %w", errFlagParse, err)
+		}
+		rest := fs.FlagSet.Args()
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	*fs.args = append(pos, tail...)
 	return nil
+}
+
+// Args returns the positional arguments.
+func (fs flagSet) Args() []string { return *fs.args }
+
+// NArg is the number of positional arguments.
+func (fs flagSet) NArg() int { return len(*fs.args) }
+
+// Arg returns the i-th positional argument, or "".
+func (fs flagSet) Arg(i int) string {
+	if i < 0 || i >= len(*fs.args) {
+		return ""
+	}
+	return (*fs.args)[i]
 }
 
 // flags returns a FlagSet for a command with the global flags registered,
@@ -179,7 +213,7 @@ func (c *cli) flags(name, usage string) flagSet {
 	fs.StringVar(&c.g.dataDir, "data-dir", c.g.dataDir, "folder for the queue and logs (default $"+config.EnvDataDir+" or the user data dir)")
 	fs.StringVar(&c.g.secrets, "secrets", c.g.secrets, `secrets store: "keyring", "file:PATH" or "env" (default $`+EnvSecrets+`, then the config's secrets, then keyring)`)
 	fs.StringVar(&c.g.logLevel, "log-level", c.g.logLevel, "debug, info, warn or error (default info)")
-	return flagSet{fs}
+	return flagSet{FlagSet: fs, args: new([]string)}
 }
 
 func (c *cli) printUsage(top flagSet) {

@@ -150,3 +150,25 @@ func TestGlobalFlagsAfterCommand(t *testing.T) {
 		t.Errorf("list with --config before the command: %q", r.out)
 	}
 }
+
+func TestFlagsAfterPositionals(t *testing.T) {
+	c := &cli{IO: IO{Err: &bytes.Buffer{}}}
+	fs := c.flags("x", "x")
+	b := fs.Bool("b", false, "")
+	if err := fs.Parse([]string{"a", "-b", "--log-level", "debug", "c", "--", "-d"}); err != nil {
+		t.Fatal(err)
+	}
+	if !*b || c.g.logLevel != "debug" || strings.Join(fs.Args(), " ") != "a c -d" || fs.NArg() != 3 || fs.Arg(1) != "c" || fs.Arg(5) != "" {
+		t.Errorf("b=%v level=%q args=%q", *b, c.g.logLevel, fs.Args())
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{
+		50_000_000: "50 MB", 204800: "200 KiB", 4 << 20: "4 MiB", 1500: "1.5 kB", 12: "12 bytes", 64_000_000: "64 MB",
+	} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -336,7 +336,7 @@ func describeCaps(c *cli, caps provider.Capabilities) {
 		provider.FoldersServerCreated: "folders created by the server",
 	}[caps.Folders]
 	fmt.Fprintf(c.Out, "  uploads: %s chunks by default, %s, %s, %s\n",
-		config.FormatSize(caps.DefaultChunkSize), chunks, resume, folders)
+		humanBytes(caps.DefaultChunkSize), chunks, resume, folders)
 }
 
 // explainCheck turns a failed check into a sentence by error kind; the
@@ -363,4 +363,19 @@ func closeProvider(p provider.Provider) {
 		// Logging out is a courtesy; the check's outcome is what the user asked for.
 		_ = cl.Close(ctx)
 	}
+}
+
+// humanBytes writes n for people: "50 MB", "200 kB", "4 MiB" when exact.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1e6:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + " MB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 1e3:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', -1, 64) + " kB"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

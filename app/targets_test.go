@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/secrets"
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// newSandbox serves every API `ferry sandbox` serves on a free loopback port.
+func newSandbox(t *testing.T, tls bool) *sandbox.Server {
+	t.Helper()
+	var apis []sandbox.API
+	for _, s := range sandboxAPIs() {
+		a, err := s.make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		apis = append(apis, a)
+	}
+	srv, err := sandbox.New(sandbox.Config{Dir: t.TempDir(), TLS: tls, Strict: true, APIs: apis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func TestEveryKindHasSecretsAndWiredProvidersBuild(t *testing.T) {
+	for _, kind := range config.Kinds {
+		spec, ok := kindSpecs[kind]
+		if !ok {
+			t.Errorf("kind %s has no entry in kindSpecs", kind)
+			continue
+		}
+		if len(spec.secrets(config.Target{Kind: kind})) == 0 || len(spec.stored) == 0 {
+			t.Errorf("kind %s names no secrets", kind)
+		}
+	}
+	st := secrets.NewFile(t.TempDir() + "/s.toml")
+	_, err := BuildProvider(config.Target{Name: "w", Kind: config.KindQuatrix, BaseURL: "https://q.example"}, st, BuildOptions{})
+	if !errors.Is(err, secrets.ErrNotFound) || !strings.Contains(err.Error(), "ferry target set-secret w") {
+		t.Errorf("missing secret: %v", err)
+	}
+}
+
+// TestTargetTestAgainstSandbox proves `ferry target test` performs a real
+// request: good credentials pass, a wrong one fails with an auth sentence,
+// and neither value is printed.
+func TestTargetTestAgainstSandbox(t *testing.T) {
+	srv := newSandbox(t, true)
+	base, pin := srv.BaseURL(), srv.CertFingerprint()
+	qc, tc := sandboxCreds(t, srv, "quatrix"), sandboxCreds(t, srv, "twake")
+	e := newEnv(t)
+	e.mustRun(qc["api-key"], "target", "add", "--name", "q", "--kind", "quatrix", "--url", base, "--tls-pin", pin, "--secret-stdin")
+	e.mustRun(tc["token"], "target", "add", "--name", "tw", "--kind", "twake", "--url", base, "--tls-pin", pin,
+		"--company-id", companyID(t, srv), "--secret-stdin")
+
+	for _, name := range []string{"q", "tw"} {
+		r := e.run(context.Background(), "", "target", "test", name)
+		if r.code != ExitOK || !strings.Contains(r.out, "credentials: accepted by the server") || !strings.Contains(r.out, "uploads:") {
+			t.Errorf("target test %s: exit %d\n%s%s", name, r.code, r.out, r.errOut)
+		}
+	}
+
+	e.mustRun("wrong-key-0000", "target", "set-secret", "q", "--secret-stdin")
+	r := e.run(context.Background(), "", "target", "test", "q")
+	if r.code != ExitFailure || !strings.Contains(r.errOut, "the server refused the credentials") {
+		t.Errorf("wrong key: exit %d %q", r.code, r.errOut)
+	}
+	if strings.Contains(r.out+r.errOut, "wrong-key-0000") || strings.Contains(r.out+r.errOut, qc["api-key"]) {
+		t.Errorf("a secret reached the output:\n%s%s", r.out, r.errOut)
+	}
+
+	// Without the pin the self-signed certificate is refused: no global
+	// "insecure" escape hatch exists.
+	e.mustRun(tc["token"], "target", "add", "--name", "nopin", "--kind", "twake", "--url", base,
+		"--company-id", companyID(t, srv), "--secret-stdin")
+	if r := e.run(context.Background(), "", "target", "test", "nopin"); r.code != ExitFailure || !strings.Contains(r.errOut, "certificate") {
+		t.Errorf("unpinned self-signed: exit %d %q", r.code, r.errOut)
+	}
+}
+
+func companyID(t *testing.T, srv *sandbox.Server) string {
+	t.Helper()
+	for _, c := range srv.Credentials() {
+		if c.API == "twake" {
+			if _, id, ok := strings.Cut(c.Note, "company_id="); ok {
+				return strings.TrimSuffix(strings.Fields(id)[0], ";")
+			}
+		}
+	}
+	t.Fatal("no twake company id in the sandbox credentials")
+	return ""
+}
+
+func TestExplainCheck(t *testing.T) {
+	auth := &provider.Error{Kind: provider.ErrAuth, Op: "check", Status: 401}
+	if got := explainCheck(auth); !strings.Contains(got, "refused the credentials") || !strings.Contains(got, "HTTP 401") {
+		t.Errorf("auth: %q", got)
+	}
+	if got := explainCheck(&provider.Error{Kind: provider.ErrRetryable, Op: "check", Status: 503}); !strings.Contains(got, "could not be reached") {
+		t.Errorf("retryable: %q", got)
+	}
+}
