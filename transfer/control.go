@@ -117,10 +117,10 @@ func (e *Engine) Cancel(id queue.JobID) error {
 	running := e.cancelJob(id, errCancelled)
 	if !running && hasSess && serr == nil {
 		e.workers.Add(1)
-		go func() {
+		go func(j queue.Job) {
 			defer e.workers.Done()
 			e.abortSaved(j, sess)
-		}()
+		}(j)
 	}
 	j.State = queue.Cancelled
 	e.publishJob(j, "", "")

@@ -200,3 +200,47 @@ func randBytes(seed uint64, n int) []byte {
 }
 
 func name(i int) string { return fmt.Sprintf("d%d/f%04d.bin", i%7, i) }
+
+// until polls cond every few milliseconds for at most 30s.
+func (r *rig) until(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// okCalls counts successful calls of op, optionally after the first skip calls.
+func (r *rig) okCalls(op fakeprovider.Op) int {
+	r.t.Helper()
+	calls, err := r.fake.Calls()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	n := 0
+	for _, c := range calls {
+		if c.Op == op && c.OK() {
+			n++
+		}
+	}
+	return n
+}
+
+// running reports whether job id has a worker.
+func (r *rig) running(id queue.JobID) bool {
+	r.e.mu.Lock()
+	defer r.e.mu.Unlock()
+	_, ok := r.e.active[id]
+	return ok
+}
+
+// slowRig uploads through a resumable, sequential fake with 4 KiB chunks
+// and a bandwidth limit, so a test can act in the middle of a file.
+func slowRig(t *testing.T, bps int64) *rig {
+	opts := fastOpts()
+	opts.Bandwidth = bps
+	return newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1024, DefaultChunkSize: 4096, Resumable: true}}, TargetSettings{}, opts)
+}

@@ -36,6 +36,9 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 	if err != nil {
 		return provider.Result{}, nil, &configError{err}
 	}
+	// The dispatcher holds back a target's jobs until it is resolved
+	// (allow); now that it is, let it claim more.
+	e.poke()
 	f, fi, err := openRegular(localPath(j))
 	if err != nil {
 		return provider.Result{}, nil, err
