@@ -7,7 +7,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
+	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
 	sbquatrix "github.com/ferry-sync/ferry/transfer/sandbox/quatrix"
+	sbselfcommunity "github.com/ferry-sync/ferry/transfer/sandbox/selfcommunity"
 	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
 )
 
@@ -35,6 +37,16 @@ func sandboxAPIs() []sandboxAPI {
 			addFlags: func(a sandbox.API) string {
 				return "--company-id " + a.(*sbtwake.API).CompanyID()
 			},
+		},
+		{
+			kind:     "filesro",
+			make:     func() (sandbox.API, error) { return sbfilesro.New(sbfilesro.Options{}) },
+			addFlags: func(sandbox.API) string { return "" },
+		},
+		{
+			kind:     "selfcommunity",
+			make:     func() (sandbox.API, error) { return sbselfcommunity.New(sbselfcommunity.Options{}) },
+			addFlags: func(sandbox.API) string { return "--dialect plain" },
 		},
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/ferry-sync/ferry/app/secrets"
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/quatrix"
+	"github.com/ferry-sync/ferry/transfer/provider/selfcommunity"
+	scapi "github.com/ferry-sync/ferry/transfer/provider/selfcommunity/api"
 	"github.com/ferry-sync/ferry/transfer/provider/twake"
 )
 
@@ -87,6 +89,13 @@ var kindSpecs = map[string]kindSpec{
 			return []SecretSpec{{SecretAccessToken, "SelfCommunity access token (JWT or OAuth2)"}}
 		},
 		stored: []string{SecretAccessToken},
+		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
+			return selfcommunity.New(selfcommunity.Config{
+				BaseURL: t.BaseURL, Token: sec[SecretAccessToken], Dialect: scapi.Dialect(t.DialectOrDefault()),
+				ChunkSize: t.ChunkSizeOrDefault(), Recipients: t.Recipients, Group: t.Group,
+				PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout,
+			})
+		},
 	},
 	config.KindFilesRo: {
 		secrets: func(config.Target) []SecretSpec {

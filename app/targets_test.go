@@ -58,13 +58,15 @@ func TestEveryKindHasSecretsAndWiredProvidersBuild(t *testing.T) {
 func TestTargetTestAgainstSandbox(t *testing.T) {
 	srv := newSandbox(t, true)
 	base, pin := srv.BaseURL(), srv.CertFingerprint()
-	qc, tc := sandboxCreds(t, srv, "quatrix"), sandboxCreds(t, srv, "twake")
+	qc, tc, sc := sandboxCreds(t, srv, "quatrix"), sandboxCreds(t, srv, "twake"), sandboxCreds(t, srv, "selfcommunity")
 	e := newEnv(t)
 	e.mustRun(qc["api-key"], "target", "add", "--name", "q", "--kind", "quatrix", "--url", base, "--tls-pin", pin, "--secret-stdin")
 	e.mustRun(tc["token"], "target", "add", "--name", "tw", "--kind", "twake", "--url", base, "--tls-pin", pin,
 		"--company-id", companyID(t, srv), "--secret-stdin")
+	e.mustRun(sc["token"], "target", "add", "--name", "sc", "--kind", "selfcommunity", "--url", base, "--tls-pin", pin,
+		"--recipients", sc["recipient"], "--secret-stdin")
 
-	for _, name := range []string{"q", "tw"} {
+	for _, name := range []string{"q", "tw", "sc"} {
 		r := e.run(context.Background(), "", "target", "test", name)
 		if r.code != ExitOK || !strings.Contains(r.out, "credentials: accepted by the server") || !strings.Contains(r.out, "uploads:") {
 			t.Errorf("target test %s: exit %d\n%s%s", name, r.code, r.out, r.errOut)
