@@ -25,6 +25,9 @@ import (
 // unclean or escapes with "..", fails the whole batch with ErrInvalid and
 // nothing is stored.
 func (q *Queue) Enqueue(jobs ...Job) ([]JobID, error) {
+	if len(jobs) == 0 {
+		return nil, nil // no transaction, no fsync
+	}
 	for i, j := range jobs {
 		if err := validate(j); err != nil {
 			return nil, fmt.Errorf("enqueue job %d of %d: %w", i+1, len(jobs), err)
@@ -88,22 +91,24 @@ func (q *Queue) Enqueue(jobs ...Job) ([]JobID, error) {
 }
 
 // enqueue stores one (batch-merged) job under key: coalesced into the live
-// job holding the key, or new. For a new job it reports created and leaves
+// job holding the key, or new (also when the key's entry or job is damaged). For a new job it reports created and leaves
 // the bykey entry to the caller, which adds them in key order.
 func (t *txn) enqueue(key string, in Job, now time.Time) (JobID, bool, error) {
-	if v := t.bykey.Get([]byte(key)); v != nil {
-		id, ok := keyID(v)
-		if !ok {
-			return 0, false, fmt.Errorf("key %q: %w: bad id %x", key, ErrCorrupt, v)
-		}
+	if v := t.bykey.Get([]byte(key)); len(v) == 8 {
+		id, _ := keyID(v)
 		j, err := t.getJob(id)
-		if err != nil {
+		switch {
+		case err == nil:
+			prev := j
+			coalesce(&j, in)
+			j.Updated = now
+			return id, false, t.putJob(&prev, j)
+		case !isCorruptOrMissing(err):
 			return 0, false, err
 		}
-		prev := j
-		coalesce(&j, in)
-		j.Updated = now
-		return id, false, t.putJob(&prev, j)
+		// The key's job cannot be read: a new job takes the key over, so
+		// one damaged record cannot make every batch holding its file fail.
+		// The damaged record stays for Jobs to report and Purge to remove.
 	}
 	seq, err := t.jobs.NextSequence()
 	if err != nil {

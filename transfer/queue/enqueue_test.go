@@ -24,6 +24,9 @@ func TestEnqueueFillsFields(t *testing.T) {
 	if j.RemotePath() != "backup/dir/a.txt" || j.Size != in.Size || !j.ModTime.Equal(in.ModTime) {
 		t.Errorf("job = %+v", j)
 	}
+	if ids, err := q.Enqueue(); err != nil || len(ids) != 0 {
+		t.Errorf("empty enqueue = %v, %v", ids, err)
+	}
 	checkIndexes(t, q)
 }
 

@@ -1,6 +1,9 @@
 package queue
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Every error the queue returns that callers must act on
 // wraps one of these; decide with errors.Is.
@@ -29,3 +32,13 @@ var (
 	// (empty target, absolute or escaping path, changed key in Update).
 	ErrInvalid = errors.New("invalid argument")
 )
+
+// CorruptJobError reports a job record that cannot be decoded. It unwraps to
+// an error wrapping ErrCorrupt; ID lets the UI offer to remove it (Purge).
+type CorruptJobError struct {
+	ID  JobID
+	Err error
+}
+
+func (e *CorruptJobError) Error() string { return fmt.Sprintf("job %d: %v", e.ID, e.Err) }
+func (e *CorruptJobError) Unwrap() error { return e.Err }

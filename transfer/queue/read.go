@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Get returns job id. Errors wrap ErrNotFound for an unknown id and
-// ErrCorrupt for a damaged record.
+// Get returns job id. Errors wrap ErrNotFound for an unknown id, or a
+// *CorruptJobError (wrapping ErrCorrupt) for a damaged record.
 func (q *Queue) Get(id JobID) (Job, error) {
 	var j Job
 	err := q.view(func(t *txn) error {
@@ -27,17 +27,21 @@ func (q *Queue) Get(id JobID) (Job, error) {
 // to end would deadlock.
 //
 // A corrupt record is skipped and iteration continues: fn sees every valid
-// job, and Jobs then returns an error joining one ErrCorrupt per skipped
-// record (in id order), so one damaged record never hides the rest.
+// job, and Jobs then returns an error joining one *CorruptJobError per
+// skipped record (in id order), so one damaged record never hides the rest.
 func (q *Queue) Jobs(filter func(Job) bool, fn func(Job) bool) error {
 	var errs []error
 	err := q.view(func(t *txn) error {
 		errs = nil
 		c := t.jobs.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			id, ok := keyID(k)
 			j, err := decodeJob(v)
+			if err == nil && (!ok || j.ID != id) {
+				err = fmt.Errorf("%w: record under key %x holds id %d", ErrCorrupt, k, j.ID)
+			}
 			if err != nil {
-				errs = append(errs, fmt.Errorf("job %x: %w", k, err))
+				errs = append(errs, &CorruptJobError{ID: id, Err: err})
 				continue
 			}
 			if filter != nil && !filter(j) {

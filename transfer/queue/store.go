@@ -69,18 +69,19 @@ func waitKey(t time.Time, id JobID) []byte {
 	return binary.BigEndian.AppendUint64(timeKey(t), uint64(id))
 }
 
-// getJob returns the job or an error wrapping ErrNotFound or ErrCorrupt.
+// getJob returns the job, an error wrapping ErrNotFound, or a
+// *CorruptJobError.
 func (t *txn) getJob(id JobID) (Job, error) {
 	v := t.jobs.Get(idKey(id))
 	if v == nil {
 		return Job{}, fmt.Errorf("job %d: %w", id, ErrNotFound)
 	}
 	j, err := decodeJob(v)
-	if err != nil {
-		return Job{}, fmt.Errorf("job %d: %w", id, err)
+	if err == nil && j.ID != id {
+		err = fmt.Errorf("%w: record holds id %d", ErrCorrupt, j.ID)
 	}
-	if j.ID != id {
-		return Job{}, fmt.Errorf("job %d: %w: record holds id %d", id, ErrCorrupt, j.ID)
+	if err != nil {
+		return Job{}, &CorruptJobError{ID: id, Err: err}
 	}
 	return j, nil
 }
