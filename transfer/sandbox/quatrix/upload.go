@@ -168,9 +168,23 @@ func (a *API) open(acc *account, n sandbox.Node, declared, keep int64, overwrite
 		declared: declared, total: -1, base: keep, received: keep, blob: b, created: now, lastUse: now,
 	}
 	a.mu.Lock()
+	a.prune(now)
 	a.uploads[u.key] = u
 	a.mu.Unlock()
 	return u, nil
+}
+
+// prune forgets uploads idle for twice the key TTL (expired by then under
+// either TTL mode, or long finished) and deletes their temporary content,
+// so a long-running sandbox does not accumulate them. A pruned key
+// answers as unknown (code 20). Caller holds a.mu.
+func (a *API) prune(now time.Time) {
+	for k, u := range a.uploads {
+		if !u.busy && now.Sub(u.lastUse) > 2*a.cfg.KeyTTL {
+			u.blob.Discard()
+			delete(a.uploads, k)
+		}
+	}
 }
 
 // modify is POST /file/modify {id, truncate}: reopens an existing file

@@ -330,3 +330,20 @@ func TestChunkFaultHooks(t *testing.T) {
 		t.Errorf("counted %d chunk POSTs, want 4", c.Chunks)
 	}
 }
+
+// Old keys are forgotten (and their temporary content deleted) once idle
+// for twice the TTL: they then answer as unknown.
+func TestPrune(t *testing.T) {
+	e := start(t, opts{})
+	tok := e.login(alice)
+	_, old, _ := e.link(tok, e.home(), "old.bin", 4)
+	wantOK(t, e.chunk(old, 0, 4, []byte("ab"), nil), 200)
+	e.clock.Advance(31 * time.Minute)
+	tok = e.login(alice)
+	_, fresh, _ := e.link(tok, e.home(), "fresh.bin", 4)
+	wantErr(t, e.chunk(old, 2, 4, []byte("cd"), nil), 404, 20)
+	wantOK(t, e.chunk(fresh, 0, 4, []byte("abcd"), nil), 200)
+	if n := e.api.OpenUploads(); n != 1 {
+		t.Errorf("%d open uploads, want 1", n)
+	}
+}
