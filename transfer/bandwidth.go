@@ -77,3 +77,15 @@ func (b *bandwidth) wait(ctx context.Context, n int) error {
 	}
 	return nil
 }
+
+// slice is the most bytes a reader should read before waiting for tokens:
+// a tenth of a second's worth under a limit (so each of many parallel
+// readers advances steadily), readSlice without one.
+func (b *bandwidth) slice() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.lim == nil {
+		return readSlice
+	}
+	return max(min(b.lim.Burst(), readSlice), 1)
+}

@@ -44,8 +44,11 @@ func (e *Engine) progressLoop(ctx context.Context) {
 	}
 }
 
+// tickWhileListening publishes snapshots until the last subscriber
+// leaves. The timer restarts after each snapshot is stamped, so two
+// snapshots are always at least ProgressInterval apart.
 func (e *Engine) tickWhileListening(ctx context.Context) {
-	t := time.NewTicker(e.opts.ProgressInterval)
+	t := time.NewTimer(e.opts.ProgressInterval)
 	defer t.Stop()
 	sentEmpty := false
 	for {
@@ -60,15 +63,11 @@ func (e *Engine) tickWhileListening(ctx context.Context) {
 			return // the last subscriber left
 		}
 		p := e.sample(e.opts.ProgressInterval)
-		if len(p.Jobs) == 0 {
-			if sentEmpty {
-				continue
-			}
-			sentEmpty = true
-		} else {
-			sentEmpty = false
+		if len(p.Jobs) > 0 || !sentEmpty {
+			sentEmpty = len(p.Jobs) == 0
+			e.hub.publish(Event{Time: e.opts.Now(), Progress: &p})
 		}
-		e.hub.publish(Event{Time: e.opts.Now(), Progress: &p})
+		t.Reset(e.opts.ProgressInterval)
 	}
 }
 

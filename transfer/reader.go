@@ -13,8 +13,9 @@ import (
 // The job restarts cleanly instead of sending a mix of two versions.
 var errFileChanged = errors.New("the file changed during the upload")
 
-// readSlice bounds one Read, so bandwidth waits and progress stay smooth
-// and the watchdog sees steady progress.
+// readSlice bounds one Read, so progress stays smooth and the watchdog
+// sees steady progress; under a bandwidth limit a Read is smaller still
+// (bandwidth.slice).
 const readSlice = 32 << 10
 
 // chunkReader is the body of one chunk attempt: a SectionReader over the
@@ -37,15 +38,17 @@ func newChunkReader(ctx context.Context, f *os.File, off, size int64, bw *bandwi
 	return &chunkReader{ctx: ctx, sr: io.NewSectionReader(f, off, size), size: size, bw: bw, done: done, touch: touch}
 }
 
-// Read reads at most readSlice bytes, then waits for bandwidth tokens.
+// Read reads at most bandwidth.slice bytes, then waits for their tokens.
 // A file shorter than the chunk yields errFileChanged instead of io.EOF,
 // so the provider never sends a short body as if it were complete.
 func (r *chunkReader) Read(p []byte) (int, error) {
-	if len(p) > readSlice {
-		p = p[:readSlice]
+	if m := r.bw.slice(); len(p) > m {
+		p = p[:m]
 	}
 	n, err := r.sr.Read(p)
 	if n > 0 {
+		// Waiting for tokens is not a stall.
+		r.touch()
 		if werr := r.bw.wait(r.ctx, n); werr != nil {
 			return 0, werr
 		}
