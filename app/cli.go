@@ -4,6 +4,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -89,6 +90,7 @@ type cli struct {
 	IO
 	g     globals
 	redac *logging.Redactor
+	stdin *bufio.Reader // standard input for --secret-stdin, made on first use
 }
 
 // usageError makes Run exit with ExitUsage after printing the message.
@@ -212,7 +214,13 @@ func (c *cli) flags(name, usage string) flagSet {
 	fs.StringVar(&c.g.config, "config", c.g.config, "config file (default $"+config.EnvConfig+" or the user config dir's ferry/config.toml)")
 	fs.StringVar(&c.g.dataDir, "data-dir", c.g.dataDir, "folder for the queue and logs (default $"+config.EnvDataDir+" or the user data dir)")
 	fs.StringVar(&c.g.secrets, "secrets", c.g.secrets, `secrets store: "keyring", "file:PATH" or "env" (default $`+EnvSecrets+`, then the config's secrets, then keyring)`)
-	fs.StringVar(&c.g.logLevel, "log-level", c.g.logLevel, "debug, info, warn or error (default info)")
+	fs.Func("log-level", "debug, info, warn or error (default info)", func(v string) error {
+		if _, err := logging.ParseLevel(v); err != nil {
+			return err
+		}
+		c.g.logLevel = v
+		return nil
+	})
 	return flagSet{FlagSet: fs, args: new([]string)}
 }
 
@@ -282,17 +290,21 @@ func (c *cli) logger(toFile bool) (log *slog.Logger, close func() error, err err
 	return log, close, err
 }
 
-// readSecret gets a secret from standard input (fromStdin: the whole
-// input, one trailing newline removed) or from a no-echo terminal prompt.
+// readSecret gets a secret from standard input (fromStdin: the next line,
+// so several secrets come one per line in the order they are asked for) or
+// from a no-echo terminal prompt.
 func (c *cli) readSecret(prompt string, fromStdin bool) (string, error) {
 	var v string
 	switch {
 	case fromStdin:
-		b, err := io.ReadAll(io.LimitReader(c.In, 1<<20))
-		if err != nil {
+		if c.stdin == nil {
+			c.stdin = bufio.NewReaderSize(io.LimitReader(c.In, 1<<20), 64<<10)
+		}
+		line, err := c.stdin.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("read secret from standard input: %w", err)
 		}
-		v = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		v = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	case c.ReadSecret != nil:
 		s, err := c.ReadSecret(prompt + ": ")
 		if err != nil {

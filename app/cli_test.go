@@ -105,6 +105,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{[]string{"target", "remove"}, ExitUsage, "exactly one target name"},
 		{[]string{"target", "remove", "ghost"}, ExitFailure, `no target "ghost"`},
 		{[]string{"folder", "remove", "ghost"}, ExitFailure, `no folder "ghost"`},
+		{[]string{"folder", "list", "--log-level", "loud"}, ExitUsage, "want debug, info, warn or error"},
 		{
 			[]string{"--secrets", "vault", "target", "add", "--name", "a", "--kind", "filesro", "--url", "https://f"},
 			ExitUsage,

@@ -79,6 +79,8 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 	fs.StringVar(&t.TLSPinSHA256, "tls-pin", "", "trust this self-signed certificate (SHA-256 fingerprint) for this target only")
 	fs.Var(&chunk, "chunk-size", "chunk size override, e.g. 8MiB")
 	fs.StringVar(&t.ParentID, "parent-id", "", "filesro: folder id inside the share")
+	fs.BoolVar(&t.Protected, "protected", false, "filesro: the share has a password (asked for after the token)")
+	fs.BoolVar(&t.VueFileManager, "vue-file-manager", false, "filesro: a self-hosted VueFileManager instead of files.ro")
 	fs.StringVar(&t.Auth, "auth", "", `quatrix: "apikey" (default) or "password"`)
 	fs.StringVar(&t.Email, "email", "", `quatrix: login email for --auth password`)
 	fs.StringVar(&t.Conflict, "conflict", "", "quatrix: default conflict policy: rename, overwrite or skip")
@@ -90,7 +92,7 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 	fs.StringVar(&t.Dialect, "dialect", "", `selfcommunity: form fields "plain" (default) or "qq"`)
 	fs.Var(&recipients, "recipients", "selfcommunity: user ids to send each file to, comma-separated")
 	fs.Int64Var(&t.Group, "group", 0, "selfcommunity: group id to send each file to")
-	fromStdin := fs.Bool("secret-stdin", false, "read the secret from standard input instead of prompting")
+	fromStdin := fs.Bool("secret-stdin", false, "read secrets from standard input, one per line, instead of prompting")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -240,7 +242,7 @@ func targetRemove(_ context.Context, c *cli, args []string) error {
 
 func targetSetSecret(_ context.Context, c *cli, args []string) error {
 	fs := c.flags("target set-secret", "ferry target set-secret NAME [--secret-stdin]")
-	fromStdin := fs.Bool("secret-stdin", false, "read the secret from standard input instead of prompting")
+	fromStdin := fs.Bool("secret-stdin", false, "read secrets from standard input, one per line, instead of prompting")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -98,6 +98,7 @@ func TestTargetAddRefusals(t *testing.T) {
 		{"bad kind", "s", []string{"--name", "a", "--kind", "ftp", "--url", "https://f", "--secret-stdin"}, ExitFailure, "kind must be one of"},
 		{"plain http", "s", []string{"--name", "a", "--kind", "filesro", "--url", "http://f.example", "--secret-stdin"}, ExitFailure, "base_url must be https://"},
 		{"foreign flag", "s", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--company-id", "c", "--secret-stdin"}, ExitFailure, "company_id is not a filesro setting"},
+		{"second secret missing", "tok\n", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--protected", "--secret-stdin"}, ExitUsage, "password of the protected share is empty"},
 		{"bad size", "s", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--chunk-size", "big"}, ExitUsage, "not a size"},
 	} {
 		r := e.run(context.Background(), tc.stdin, append([]string{"target", "add"}, tc.args...)...)
@@ -116,10 +117,13 @@ func TestTargetAddRefusals(t *testing.T) {
 func TestTargetWithSecretFile(t *testing.T) {
 	e := newEnv(t)
 	path := filepath.Join(e.dir, "secrets", "ferry.json")
-	e.mustRun("share-TOKEN-1", "--secrets", "file:"+path, "target", "add", "--name", "drop", "--kind", "filesro",
-		"--url", "https://files.example", "--secret-stdin")
+	e.mustRun("share-TOKEN-1\r\nshare pass 2\n", "--secrets", "file:"+path, "target", "add", "--name", "drop", "--kind", "filesro",
+		"--url", "https://files.example", "--protected", "--secret-stdin")
 	if v, err := secrets.NewFile(path).Get("drop", "share_token"); err != nil || v != "share-TOKEN-1" {
 		t.Fatalf("secret file: %q, %v", v, err)
+	}
+	if v, err := secrets.NewFile(path).Get("drop", "share_password"); err != nil || v != "share pass 2" {
+		t.Fatalf("second secret from stdin: %q, %v", v, err)
 	}
 	if runtime.GOOS != "windows" {
 		if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
@@ -128,12 +132,14 @@ func TestTargetWithSecretFile(t *testing.T) {
 	}
 	// The same store chosen by the environment instead of the flag.
 	e.vars[EnvSecrets] = "file:" + path
-	if r := e.mustRun("", "target", "list"); !strings.Contains(r.out, "share_token stored") {
+	if r := e.mustRun("", "target", "list"); !strings.Contains(r.out, "share_token stored, share_password stored") {
 		t.Errorf("list via FERRY_SECRETS: %s", r.out)
 	}
 	e.mustRun("", "target", "remove", "drop")
-	if _, err := secrets.NewFile(path).Get("drop", "share_token"); !errors.Is(err, secrets.ErrNotFound) {
-		t.Errorf("secret left in file: %v", err)
+	for _, name := range []string{"share_token", "share_password"} {
+		if _, err := secrets.NewFile(path).Get("drop", name); !errors.Is(err, secrets.ErrNotFound) {
+			t.Errorf("%s left in file: %v", name, err)
+		}
 	}
 }
 

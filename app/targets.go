@@ -17,11 +17,12 @@ import (
 
 // The secret names stored per target (secrets.Store's name argument).
 const (
-	SecretAPIKey      = "api_key"      // quatrix, auth = "apikey"
-	SecretPassword    = "password"     // quatrix, auth = "password"
-	SecretJWT         = "jwt"          // twake
-	SecretAccessToken = "access_token" // selfcommunity
-	SecretShareToken  = "share_token"  // filesro
+	SecretAPIKey      = "api_key"        // quatrix, auth = "apikey"
+	SecretPassword    = "password"       // quatrix, auth = "password"
+	SecretJWT         = "jwt"            // twake
+	SecretAccessToken = "access_token"   // selfcommunity
+	SecretShareToken  = "share_token"    // filesro
+	SecretSharePass   = "share_password" // filesro, protected = true
 )
 
 // SecretSpec is one secret a target needs.
@@ -98,10 +99,14 @@ var kindSpecs = map[string]kindSpec{
 		},
 	},
 	config.KindFilesRo: {
-		secrets: func(config.Target) []SecretSpec {
-			return []SecretSpec{{SecretShareToken, "files.ro share token (the code in the share link)"}}
+		secrets: func(t config.Target) []SecretSpec {
+			s := []SecretSpec{{SecretShareToken, "files.ro share token (the code in the share link)"}}
+			if t.Protected {
+				s = append(s, SecretSpec{SecretSharePass, "password of the protected share"})
+			}
+			return s
 		},
-		stored: []string{SecretShareToken},
+		stored: []string{SecretShareToken, SecretSharePass},
 	},
 }
 

@@ -57,6 +57,11 @@ type Target struct {
 
 	// filesro
 	ParentID string `toml:"parent_id,omitempty"`
+	// Protected shares need the share password (kept in the secrets store).
+	Protected bool `toml:"protected,omitempty"`
+	// VueFileManager selects a self-hosted VueFileManager's routes instead
+	// of files.ro's.
+	VueFileManager bool `toml:"vue_file_manager,omitempty"`
 
 	// quatrix
 	Auth     string `toml:"auth,omitempty"`     // "apikey" (default) or "password"
@@ -90,7 +95,7 @@ const (
 
 // kindKeys lists the keys each kind accepts besides the common ones.
 var kindKeys = map[string][]string{
-	KindFilesRo:       {"parent_id"},
+	KindFilesRo:       {"parent_id", "protected", "vue_file_manager"},
 	KindQuatrix:       {"auth", "email", "conflict"},
 	KindTwake:         {"company_id", "drive_folders", "drive_parent_id", "parallel_chunks", "keep_path_in_name"},
 	KindSelfCommunity: {"dialect", "recipients", "group"},

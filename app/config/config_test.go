@@ -26,6 +26,8 @@ name = "drop"
 kind = "filesro"
 base_url = "https://files.ro"
 parent_id = "5a1d"
+protected = true
+vue_file_manager = true
 tls_pin_sha256 = "` + "AB:" + `cdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 
 [[target]]

@@ -150,7 +150,7 @@ func validateTarget(ps *problems, i int, t Target, where lines, seen map[string]
 // foreignKeys returns the settings t has that belong to another kind.
 func foreignKeys(t Target) []string {
 	set := map[string]bool{
-		"parent_id": t.ParentID != "", "auth": t.Auth != "", "email": t.Email != "",
+		"parent_id": t.ParentID != "", "protected": t.Protected, "vue_file_manager": t.VueFileManager, "auth": t.Auth != "", "email": t.Email != "",
 		"conflict": t.Conflict != "", "company_id": t.CompanyID != "",
 		"drive_folders": t.DriveFolders, "drive_parent_id": t.DriveParentID != "",
 		"parallel_chunks": t.ParallelChunks != 0, "keep_path_in_name": t.KeepPathInName,

@@ -39,6 +39,7 @@ var validationCases = []struct {
 	{"bad name", "[[target]]\nname = \"a/b\"\nkind = \"filesro\"\nbase_url = \"https://f\"\n", 2, "name may use only", false},
 	{"duplicate name", tgt + tgt, 6, `target "work": name is used twice`, false},
 	{"foreign key", tgt + "company_id = \"c\"\n", 5, "company_id is not a quatrix setting", false},
+	{"foreign bool", tgt + "protected = true\n", 5, "protected is not a quatrix setting", false},
 	{"quatrix auth", tgt + "auth = \"oauth\"\n", 5, `auth must be "apikey" or "password"`, false},
 	{"quatrix password no email", tgt + "auth = \"password\"\n", 5, "needs email", false},
 	{"twake no company", "[[target]]\nname = \"t\"\nkind = \"twake\"\nbase_url = \"https://t\"\n", 1, "company_id is missing", false},
