@@ -1,8 +1,15 @@
 package quatrix_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -53,33 +60,77 @@ func TestParallelUploadsCreateFolderOnce(t *testing.T) {
 	}
 }
 
-// TestMakedirRaceLostReQueries makes the folder appear between the
-// client's lookup and its makedir (two clients without a shared cache):
-// the loser sees code 30 and re-queries instead of failing.
+// TestMakedirRaceLostReQueries makes another client win the race: a proxy
+// creates the folder on the server just before forwarding the client's
+// makedir, which therefore answers code 30; the client re-queries and
+// uses the existing folder instead of failing or making "race(1)".
 func TestMakedirRaceLostReQueries(t *testing.T) {
 	e := newEnv(t, envOpts{})
-	ctx := ctxT(t)
-	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		p := e.provider(t, "apikey") // separate caches: real races on the server
-		wg.Go(func() {
-			data := []byte{byte(i)}
-			_, errs[i] = upload(ctx, p, plan([]string{"race"}, fmt.Sprintf("r%d", i), data, quatrix.MinChunkSize, provider.ConflictRename), data)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	target, err := url.Parse(e.srv.BaseURL())
+	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, en := range e.srv.Tree(qsandbox.Name) {
-		if strings.HasPrefix(en.Path, home("race")) && en.Kind == sandbox.KindFolder {
-			n++
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	var statuses []int
+	rp.ModifyResponse = func(r *http.Response) error {
+		if r.Request.URL.Path == "/api/1.0/file/makedir" {
+			mu.Lock()
+			statuses = append(statuses, r.StatusCode)
+			mu.Unlock()
 		}
+		return nil
 	}
-	if n != 1 {
-		t.Errorf("%d folders called race*, want 1", n)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/1.0/file/makedir" {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				t.Error(err)
+			}
+			var req struct{ Target, Name string }
+			if err := json.Unmarshal(body, &req); err != nil {
+				t.Error(err)
+			}
+			if _, _, err := e.srv.Store().EnsureFolder(qsandbox.Name, req.Target, req.Name); err != nil {
+				t.Error(err)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	p := e.provider(t, "apikey", func(c *quatrix.Config) { c.BaseURL = proxy.URL })
+	data := []byte("x")
+	if _, err := upload(ctxT(t), p, plan([]string{"race"}, "r", data, quatrix.MinChunkSize, provider.ConflictRename), data); err != nil {
+		t.Fatalf("upload after a lost makedir race: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(statuses) != 1 || statuses[0] != http.StatusBadRequest {
+		t.Errorf("makedir answered %v, want one 400 (code 30)", statuses)
+	}
+	if _, ok := e.entry(home("race/r")); !ok {
+		t.Error("file not stored in the folder the other client created")
+	}
+	if _, ok := e.entry(home("race(1)")); ok {
+		t.Error("a race(1) folder was made")
+	}
+}
+
+// TestInvalidNamesArePermanent: names the server refuses (code 10) are
+// permanent failures, for the file and for a folder level.
+func TestInvalidNamesArePermanent(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "apikey")
+	ctx := ctxT(t)
+	data := []byte("x")
+	for _, u := range []provider.Upload{
+		plan(nil, "trailing ", data, quatrix.MinChunkSize, provider.ConflictRename),
+		plan([]string{"bad\\dir"}, "f", data, quatrix.MinChunkSize, provider.ConflictRename),
+	} {
+		if _, err := upload(ctx, p, u, data); !errors.Is(err, provider.ErrPermanent) {
+			t.Errorf("upload %q/%q: %v, want a permanent error", u.Dir, u.Name, err)
+		}
 	}
 }
 

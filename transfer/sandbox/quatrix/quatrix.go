@@ -33,6 +33,10 @@ const (
 	// SwitchChunkAuth requires an auth header present on a chunk POST to
 	// be valid and to belong to the user who created the key.
 	SwitchChunkAuth = "quatrix.chunkauth"
+	// SwitchKeyAbsolute makes the upload key TTL count from the key's
+	// creation instead of from its last chunk (Config.KeyTTLAbsolute does
+	// the same). Which one production uses is unknown; off by default.
+	SwitchKeyAbsolute = "quatrix.keyabsolute"
 	// SwitchLoginLimit enforces 15 logins per 15 minutes per user. It is a
 	// real rule but off by default, since it slows tests down.
 	SwitchLoginLimit = "quatrix.loginlimit"

@@ -38,7 +38,7 @@ type upload struct {
 // from creation). Caller holds a.mu.
 func (a *API) keyExpired(u *upload) bool {
 	ref := u.lastUse
-	if a.cfg.KeyTTLAbsolute {
+	if a.cfg.KeyTTLAbsolute || a.env.Switches.OnDefault(SwitchKeyAbsolute, false) {
 		ref = u.created
 	}
 	return a.env.Now().Sub(ref) > a.cfg.KeyTTL

@@ -164,7 +164,8 @@ func TestChunkedTransferEncoding(t *testing.T) {
 	}
 }
 
-// §11.16: the key TTL slides with each chunk; expiry is code 60.
+// §11.16: the key TTL slides with each chunk (or counts from creation
+// with the switch); expiry is code 60.
 func TestKeyTTL(t *testing.T) {
 	e := start(t, opts{})
 	_, key, _ := e.link(e.login(alice), e.home(), "ttl.bin", 3)
@@ -175,6 +176,13 @@ func TestKeyTTL(t *testing.T) {
 	e.clock.Advance(15*time.Minute + time.Second)
 	wantErr(t, e.chunk(key, 2, 3, []byte("c"), nil), 400, 60)
 	wantErr(t, e.chunk(key, 2, 3, []byte("c"), nil), 400, 60)
+
+	abs := start(t, opts{switches: map[string]bool{quatrix.SwitchKeyAbsolute: true}})
+	_, akey, _ := abs.link(abs.login(alice), abs.home(), "abs.bin", 3)
+	abs.clock.Advance(10 * time.Minute)
+	wantOK(t, abs.chunk(akey, 0, 3, []byte("a"), nil), 200)
+	abs.clock.Advance(6 * time.Minute)
+	wantErr(t, abs.chunk(akey, 1, 3, []byte("b"), nil), 400, 60)
 
 	tok := e.login(alice)
 	_, key2, _ := e.link(tok, e.home(), "hook.bin", 3)
