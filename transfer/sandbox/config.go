@@ -1,9 +1,13 @@
 package sandbox
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"os"
 	"regexp"
 	"time"
 )
@@ -37,6 +41,11 @@ type Config struct {
 	Now func() time.Time
 	// LogSize bounds the request log (default 2000 entries).
 	LogSize int
+	// ErrorLog receives the HTTP server's own errors (handler panics,
+	// broken connections). Nil means standard error, without the TLS
+	// handshake failures that clients refusing the self-signed
+	// certificate cause by design.
+	ErrorLog *log.Logger
 }
 
 var apiName = regexp.MustCompile(`^[a-z0-9]+$`)
@@ -85,3 +94,15 @@ func checkLoopback(addr string) error {
 	}
 	return fmt.Errorf("listen address %q is not loopback; the sandbox accepts anything, so it only listens on 127.0.0.1, ::1 or localhost unless forced", addr)
 }
+
+// quietTLS drops the server's "TLS handshake error" lines.
+type quietTLS struct{ w io.Writer }
+
+func (q quietTLS) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("TLS handshake error")) {
+		return len(p), nil
+	}
+	return q.w.Write(p)
+}
+
+func defaultErrorLog() *log.Logger { return log.New(quietTLS{os.Stderr}, "sandbox: ", log.LstdFlags) }

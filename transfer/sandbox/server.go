@@ -50,6 +50,9 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if cfg.ErrorLog == nil {
+		cfg.ErrorLog = defaultErrorLog()
+	}
 	s := &Server{cfg: cfg, stats: newStats(), log: newReqLog(cfg.LogSize)}
 	dir := cfg.Dir
 	if dir == "" {
@@ -128,8 +131,7 @@ func (s *Server) Start() error {
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
-		// The standard library logs handler panics and TLS handshake noise
-		// here; the request log is the sandbox's record.
+		ErrorLog:          s.cfg.ErrorLog,
 	}
 	s.served = make(chan struct{})
 	go func(srv *http.Server, done chan struct{}) {

@@ -1,0 +1,62 @@
+package filesro
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/filesro/api"
+	"github.com/ferry-sync/ferry/transfer/provider/rest"
+)
+
+// Messages the service uses to tell its 403s apart (2.7).
+const (
+	msgProtected = "Sorry, you don't have permission"
+	msgVisitor   = "Access Denied"
+)
+
+// statusError maps a failed answer (body already read) to a provider
+// error, following the service's error model (2.7):
+//
+//	401 {"type":"error"}  quota of the share owner      ErrQuota
+//	401 otherwise         authentication                ErrAuth
+//	403 protected/visitor share                         ErrAuth (the link or password must change)
+//	403 without message   parent_id outside the share   ErrPermanent
+//	404 unknown token     share link wrong or removed   ErrAuth
+//	409                   the key was busy (sandbox)    ErrSessionGone
+//	413                   upload limit or proxy cap     ErrTooLarge
+//	422                   validation                    ErrPermanent
+//	429, 5xx                                            ErrRetryable (+Retry-After)
+//	3xx                   Laravel's redirect for a failed validation   ErrPermanent
+func statusError(op string, resp *http.Response, body []byte) *provider.Error {
+	var eb api.ErrorBody
+	_ = json.Unmarshal(body, &eb) // a non-JSON body leaves the message empty
+	msg := eb.Message
+	var kind error
+	switch s := resp.StatusCode; {
+	case s == http.StatusUnauthorized && eb.Type == "error":
+		kind = provider.ErrQuota
+	case s == http.StatusUnauthorized:
+		kind = provider.ErrAuth
+	case s == http.StatusForbidden && eb.Message == msgProtected:
+		kind, msg = provider.ErrAuth, "the share is password-protected and the share session was refused: "+msg
+	case s == http.StatusForbidden && eb.Message == msgVisitor:
+		kind, msg = provider.ErrAuth, "the share link only allows viewing (visitor permission); use an editor link: "+msg
+	case s == http.StatusForbidden:
+		kind, msg = provider.ErrPermanent, "the target folder (parent_id) is not inside the share"
+	case s == http.StatusNotFound:
+		kind, msg = provider.ErrAuth, "the share link is unknown: the token is wrong or the share was removed"
+	case s == http.StatusConflict:
+		kind = provider.ErrSessionGone
+	case s >= 300 && s < 400:
+		kind, msg = provider.ErrPermanent, "the server redirected instead of answering (a refused request)"
+	case s == http.StatusUnprocessableEntity:
+		kind = provider.ErrPermanent
+		for field, msgs := range eb.Errors {
+			if len(msgs) > 0 && msg == "" {
+				msg = field + ": " + msgs[0]
+			}
+		}
+	}
+	return rest.StatusError(op, resp, kind, "", msg)
+}
