@@ -76,8 +76,10 @@ func newTestFile(name string, size int64, dir ...string) testFile {
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	return testFile{data: data, u: provider.Upload{Dir: dir, Name: name, RelPath: name, Size: size,
-		ChunkSize: MinChunkSize, Conflict: provider.ConflictRename}}
+	return testFile{data: data, u: provider.Upload{
+		Dir: dir, Name: name, RelPath: name, Size: size,
+		ChunkSize: MinChunkSize, Conflict: provider.ConflictRename,
+	}}
 }
 
 func (f testFile) put(t testing.TB, s provider.Session, i int) error {

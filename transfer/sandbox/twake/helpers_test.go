@@ -158,16 +158,6 @@ func (e *tenv) node(t testing.TB, path string) sandbox.Entry {
 	return sandbox.Entry{}
 }
 
-func expectBody(t testing.TB, gotStatus int, got []byte, wantStatus int, want string) {
-	t.Helper()
-	if gotStatus != wantStatus {
-		t.Fatalf("status %d, want %d (body %s)", gotStatus, wantStatus, got)
-	}
-	if want != "" && !bytes.Equal(bytes.TrimSpace(got), []byte(want)) {
-		t.Fatalf("body %s, want %s", got, want)
-	}
-}
-
 // ok returns a check of a (status, body) pair that fails t unless the
 // status is 200, and passes the body on.
 func ok(t testing.TB) func(int, []byte) []byte {

@@ -201,8 +201,9 @@ func (a *API) applyChunk(w http.ResponseWriter, r *http.Request, f *file, in *in
 	}
 	c := claimsOf(r)
 	// The first chunk to arrive fixes metadata and upload_data; later chunks
-	// from a plain user cannot change them (only apps and server requests).
-	if (f.app != nil || f.uploadData == nil || f.uploadData.Size == 0 || c.ServerRequest) &&
+	// from a plain user cannot change them (only a caller whose JWT names
+	// an application, and server requests).
+	if (c.ApplicationID != "" || f.uploadData == nil || f.uploadData.Size == 0 || c.ServerRequest) &&
 		(f.uploadData == nil || f.uploadData.Size != p.TotalSize || f.metadata == nil || f.metadata.Name != p.Filename) {
 		f.metadata = &api.Metadata{Name: p.Filename, Mime: p.Type, ThumbnailsStatus: "done"}
 		f.uploadData = &api.UploadData{Size: p.TotalSize, Chunks: p.TotalChunks}

@@ -1,0 +1,118 @@
+package twake
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
+	"golang.org/x/sync/errgroup"
+)
+
+// upload runs a whole upload through p in chunk order.
+func (f testFile) upload(t testing.TB, p *Provider) error {
+	s, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		return err
+	}
+	for i := range f.u.Chunks() {
+		if err := f.put(t, s, i); err != nil {
+			return err
+		}
+	}
+	_, err = s.Finish(ctx(t))
+	return err
+}
+
+func (ts *testServer) count(route string) int {
+	n := 0
+	for _, e := range ts.srv.Log() {
+		if e.Route == route {
+			n++
+		}
+	}
+	return n
+}
+
+// Eight uploads into the same new folder at once create each folder once;
+// a restarted provider finds them instead of creating copies.
+func TestDriveFoldersCreatedOnce(t *testing.T) {
+	ts := startSandbox(t, nil)
+	p := ts.provider(t, func(c *Config) { c.DriveFolders = true })
+	var g errgroup.Group
+	for i := range 8 {
+		f := newTestFile(fmt.Sprintf("f%d.bin", i), int64(1000*i), "Photos", "2024 trip")
+		g.Go(func() error { return f.upload(t, p) })
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if n := ts.count(sbtwake.RouteItemPost); n != 2+8 {
+		t.Fatalf("%d item POSTs, want 2 folders + 8 files", n)
+	}
+	p2 := ts.provider(t, func(c *Config) { c.DriveFolders = true })
+	if err := newTestFile("late.bin", 5, "Photos", "2024 trip").upload(t, p2); err != nil {
+		t.Fatal(err)
+	}
+	var folders, files []string
+	for _, e := range ts.srv.Tree(sbtwake.Name) {
+		if !strings.HasPrefix(e.Path, "/drive/") {
+			continue
+		}
+		if e.Kind == sandbox.KindFolder {
+			folders = append(folders, e.Path)
+		} else {
+			files = append(files, e.Path)
+		}
+	}
+	if strings.Join(folders, ",") != "/drive/Photos,/drive/Photos/2024 trip" || len(files) != 9 {
+		t.Fatalf("drive tree: folders %v, %d files", folders, len(files))
+	}
+	for _, f := range files {
+		if !strings.HasPrefix(f, "/drive/Photos/2024 trip/") {
+			t.Fatalf("file %s outside its folder", f)
+		}
+	}
+}
+
+func TestFlatNames(t *testing.T) {
+	ts := startSandbox(t, nil)
+	plain := ts.provider(t, nil)
+	encoded := ts.provider(t, func(c *Config) { c.PathInName = true })
+	f := newTestFile("c／d.txt", 7, "a", "b‛")
+	if err := f.upload(t, plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.upload(t, encoded); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ts.srv.Tree(sbtwake.Name) {
+		if strings.HasPrefix(e.Path, "/files/") {
+			names = append(names, e.Meta["name"])
+		}
+	}
+	want := EncodeName([]string{"a", "b‛", "c／d.txt"})
+	if len(names) != 2 || !(names[0] == "c／d.txt" && names[1] == want || names[1] == "c／d.txt" && names[0] == want) {
+		t.Fatalf("stored names %q, want plain and %q", names, want)
+	}
+	if got := DecodeName(want); strings.Join(got, "|") != "a|b‛|c／d.txt" {
+		t.Fatalf("decode %q = %q", want, got)
+	}
+}
+
+func TestEncodeName(t *testing.T) {
+	for _, segs := range [][]string{{"a"}, {"a", "b.txt"}, {"", "x"}, {"／", "‛", "‛／‛"}, {"日本", "ファイル.txt"}} {
+		enc := EncodeName(segs)
+		if strings.Contains(enc, "/") {
+			t.Errorf("%q encodes to %q with a slash", segs, enc)
+		}
+		if got := DecodeName(enc); strings.Join(got, "\x00") != strings.Join(segs, "\x00") {
+			t.Errorf("%q -> %q -> %q", segs, enc, got)
+		}
+	}
+	if got := EncodeName([]string{"Photos", "trip", "img.jpg"}); got != "Photos／trip／img.jpg" {
+		t.Errorf("encoding %q", got)
+	}
+}
