@@ -66,7 +66,29 @@ func Parse(data []byte, name string) (*Config, error) {
 	if len(ps.list) > 0 {
 		return nil, &Error{File: name, Problems: ps.list}
 	}
+	normalize(&cfg)
 	return &cfg, nil
+}
+
+// normalize turns empty lists ("ignore = []") into nil, the form Save
+// writes (it omits them), so a loaded config equals its saved copy.
+func normalize(c *Config) {
+	if len(c.Targets) == 0 {
+		c.Targets = nil
+	}
+	if len(c.Folders) == 0 {
+		c.Folders = nil
+	}
+	for i := range c.Targets {
+		if len(c.Targets[i].Recipients) == 0 {
+			c.Targets[i].Recipients = nil
+		}
+	}
+	for i := range c.Folders {
+		if len(c.Folders[i].Ignore) == 0 {
+			c.Folders[i].Ignore = nil
+		}
+	}
 }
 
 // typeRE matches toml's decode errors ("toml: line 5 (last key "a.b"): msg"),
