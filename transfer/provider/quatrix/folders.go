@@ -42,23 +42,27 @@ func (f *folders) profile(ctx context.Context, p *Provider) (*api.Profile, error
 		return prof, nil
 	}
 	v, err := f.shared(ctx, "\x00profile", func(ctx context.Context) (any, error) {
-		var out api.Profile
-		if err := p.call(ctx, request{op: "quatrix profile", method: http.MethodGet, path: apiRoot + "/profile"}, &out); err != nil {
-			return nil, err
-		}
-		if out.HomeID == "" {
-			return nil, &provider.Error{Kind: provider.ErrPermanent, Op: "quatrix profile", Message: "the profile has no home_id"}
-		}
-		return &out, nil
+		return f.fetchProfile(ctx, p)
 	})
 	if err != nil {
 		return nil, err
 	}
-	prof = v.(*api.Profile)
+	return v.(*api.Profile), nil
+}
+
+// fetchProfile reads GET /profile and caches it.
+func (f *folders) fetchProfile(ctx context.Context, p *Provider) (*api.Profile, error) {
+	var out api.Profile
+	if err := p.call(ctx, request{op: "quatrix profile", method: http.MethodGet, path: apiRoot + "/profile"}, &out); err != nil {
+		return nil, err
+	}
+	if out.HomeID == "" {
+		return nil, &provider.Error{Kind: provider.ErrPermanent, Op: "quatrix profile", Message: "the profile has no home_id"}
+	}
 	f.mu.Lock()
-	f.prof = prof
+	f.prof = &out
 	f.mu.Unlock()
-	return prof, nil
+	return &out, nil
 }
 
 // dirID returns the id of the folder dir (segments below home), creating

@@ -239,6 +239,22 @@ func TestCheck(t *testing.T) {
 			t.Errorf("%s: %v", mode, err)
 		}
 	}
+	// Check always asks the server, even with the profile cached.
+	p := e.provider(t, "apikey")
+	for range 2 {
+		if err := p.Check(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	profiles := 0
+	for _, l := range e.srv.Log() {
+		if l.Path == "/api/1.0/profile" {
+			profiles++
+		}
+	}
+	if profiles != 4 {
+		t.Errorf("%d profile requests for 4 checks", profiles)
+	}
 	bad := e.provider(t, "apikey", func(c *quatrix.Config) { c.APIKey = "wrong" })
 	if err := bad.Check(ctxT(t)); !errors.Is(err, provider.ErrAuth) || !strings.Contains(err.Error(), "API key was refused") {
 		t.Errorf("bad key: %v", err)

@@ -179,12 +179,13 @@ func (p *Provider) Capabilities() provider.Capabilities {
 	}
 }
 
-// Check proves the credentials with a real request: it logs in (session
-// auth) and reads /profile. It returns an error wrapping provider.ErrAuth
-// for refused credentials (including accounts that require two-factor
-// authentication), and the usual kinds otherwise.
+// Check proves the credentials with a real request every time (never from
+// a cache): it logs in if needed (session auth) and reads /profile. It
+// returns an error wrapping provider.ErrAuth for refused credentials
+// (including accounts that require two-factor authentication), and the
+// usual kinds otherwise.
 func (p *Provider) Check(ctx context.Context) error {
-	_, err := p.folders.profile(ctx, p)
+	_, err := p.folders.fetchProfile(ctx, p)
 	return err
 }
 

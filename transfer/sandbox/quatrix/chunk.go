@@ -64,6 +64,9 @@ func (a *API) chunk(w http.ResponseWriter, r *http.Request) {
 	writeFileID(w, u.fileID)
 }
 
+// errIncomplete is a body shorter than its Content-Length.
+var errIncomplete = errors.New("request body ended early")
+
 // checkChunk applies the header checks of §11.15 before reading the body.
 func (a *API) checkChunk(u *upload, acc *account, length, start, end, total int64) *apiError {
 	if e := ownerMismatch(acc, u); e != nil {

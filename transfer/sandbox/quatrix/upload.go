@@ -1,7 +1,6 @@
 package quatrix
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -315,5 +314,3 @@ func retryAfter(w http.ResponseWriter, d time.Duration) {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second))))
 	}
 }
-
-var errIncomplete = errors.New("request body ended early")

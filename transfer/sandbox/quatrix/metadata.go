@@ -1,0 +1,101 @@
+package quatrix
+
+import (
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+func (a *API) profile(w http.ResponseWriter, _ *http.Request, acc *account) {
+	sandbox.WriteJSON(w, http.StatusOK, map[string]any{
+		"id": acc.id, "name": acc.Email, "email": acc.Email, "home_id": acc.home,
+		"account_id": acc.id, "max_file_size": acc.MaxFileSize, "quota": acc.Quota, "is_contact": false,
+	})
+}
+
+// used is the bytes stored in acc's home (placeholders count 0).
+func (a *API) used(acc *account) int64 {
+	var sum int64
+	prefix := "/" + acc.Email + "/"
+	for _, e := range a.env.Store.Snapshot(Name) {
+		if strings.HasPrefix(e.Path, prefix) && e.Kind == sandbox.KindFile {
+			sum += e.Size
+		}
+	}
+	return sum
+}
+
+func (a *API) profileInfo(w http.ResponseWriter, _ *http.Request, acc *account) {
+	limit := acc.Quota
+	if limit == 0 {
+		limit = -1
+	}
+	used := a.used(acc)
+	sandbox.WriteJSON(w, http.StatusOK, map[string]int64{
+		"user_used": used, "user_limit": limit, "acc_used": used, "acc_limit": max(limit, 0),
+	})
+}
+
+// metadata is GET /file/metadata[/{id}]?content=0|1 (default 1).
+func (a *API) metadata(w http.ResponseWriter, r *http.Request, acc *account) {
+	id := r.PathValue("id")
+	if id == "" {
+		id = acc.home
+	} else if !uuidRE.MatchString(id) {
+		writeError(w, errf(400, codeBadParameter, "id must be a UUID"))
+		return
+	}
+	content := true
+	switch v := r.URL.Query().Get("content"); v {
+	case "", "1":
+	case "0":
+		content = false
+	default:
+		writeError(w, errf(400, codeBadParameter, "content must be 0 or 1"))
+		return
+	}
+	n, e := a.node(acc, id)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	a.writeObject(w, http.StatusOK, n, content)
+}
+
+// setMetadata is POST /file/metadata {id, mtime}: sets the modification time.
+func (a *API) setMetadata(w http.ResponseWriter, r *http.Request, acc *account) {
+	var req struct {
+		ID    *string  `json:"id"`
+		MTime *float64 `json:"mtime"`
+	}
+	if e := a.decodeBody(r, &req); e != nil {
+		writeError(w, e)
+		return
+	}
+	if e := checkUUID("id", req.ID, true); e != nil {
+		writeError(w, e)
+		return
+	}
+	if req.MTime == nil {
+		writeError(w, errf(400, codeMissingParameter, "missing parameter \"mtime\""))
+		return
+	}
+	if *req.MTime < 0 || math.IsInf(*req.MTime, 0) || *req.MTime > 1e12 {
+		writeError(w, errf(400, codeBadParameter, "mtime must be Unix seconds"))
+		return
+	}
+	if _, e := a.node(acc, *req.ID); e != nil {
+		writeError(w, e)
+		return
+	}
+	t := time.UnixMicro(int64(math.Round(*req.MTime * 1e6)))
+	n, err := a.env.Store.Update(Name, *req.ID, func(n *sandbox.Node) { n.MTime = t })
+	if err != nil {
+		writeError(w, errf(404, codeNotFound, "%v", err))
+		return
+	}
+	a.writeObject(w, http.StatusOK, n, false)
+}
