@@ -72,6 +72,9 @@ type ErrorBody struct {
 // decimal (kB, MB) or binary (KiB, MiB; or 1024-based "MB") units. ok is
 // false when the value is not understood.
 func SizeRange(raw json.RawMessage) (lo, hi float64, ok bool) {
+	if t := strings.TrimSpace(string(raw)); t == "" || t == "null" {
+		return 0, 0, false
+	}
 	var n float64
 	if json.Unmarshal(raw, &n) == nil {
 		return n, n, true
