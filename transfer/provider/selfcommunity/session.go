@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"sync"
@@ -201,7 +202,23 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 		}
 		s.messaged = true
 	}
-	return provider.Result{RemoteID: st.UUID, RemoteName: s.u.Name, Link: s.done.FileURL, Size: s.u.Size}, nil
+	return provider.Result{RemoteID: st.UUID, RemoteName: storedName(s.done.FileURL, s.u.Name), Link: s.done.FileURL, Size: s.u.Size}, nil
+}
+
+// storedName is the file name as the server reports it: the last segment
+// of file_url, which differs from the name sent when the server's storage
+// renamed a taken name. It falls back to the name sent when the URL has
+// no usable last segment.
+func storedName(fileURL, sent string) string {
+	u, err := url.Parse(fileURL)
+	if err != nil {
+		return sent
+	}
+	name := path.Base(u.Path)
+	if name == "." || name == "/" || name == "" {
+		return sent
+	}
+	return name
 }
 
 func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, error) {

@@ -210,3 +210,20 @@ func TestOutOfOrderAndPlanMismatch(t *testing.T) {
 		t.Fatalf("the session is still usable: %v", err)
 	}
 }
+
+// The result names the file as the server stored it (from file_url).
+func TestStoredName(t *testing.T) {
+	cases := map[string][2]string{
+		"https://h/media/pm/u/report.pdf":           {"report.pdf", "report.pdf"},
+		"https://h/media/pm/u/report_Ab3dE9x.pdf":   {"report.pdf", "report_Ab3dE9x.pdf"},
+		"https://h/media/pm/u/a%20b%C3%A9.txt?sig=": {"x", "a bé.txt"},
+		"":           {"sent.bin", "sent.bin"},
+		"https://h/": {"sent.bin", "sent.bin"},
+		"::":         {"sent.bin", "sent.bin"},
+	}
+	for link, c := range cases {
+		if got := storedName(link, c[0]); got != c[1] {
+			t.Errorf("storedName(%q, %q) = %q, want %q", link, c[0], got, c[1])
+		}
+	}
+}

@@ -23,8 +23,15 @@
 //	selfcommunity.ranges  partbyteoffset, chunksize, totalfilesize and
 //	                      Content-Range must match the bytes received
 //
+// One switch emulates inferred behaviour rather than a stricter check and
+// is on unless turned off explicitly:
+//
+//	selfcommunity.uniquenames  a file name already stored gets Django's
+//	                      "_<7 random characters>" suffix before its
+//	                      extension (see reserveName)
+//
 // Store layout: the API has no folders, so a finished file is stored flat
-// as /<file_uuid>/<filename> in the "selfcommunity" namespace (thumbnails
+// as /<file_uuid>/<stored name> in the "selfcommunity" namespace (thumbnails
 // likewise under their own uuid, Meta parent_uuid naming the main file).
 // Node.Meta records the owner, the MD5 and, once a message carried the
 // file, its recipients and text. file_url is <base>/media/pm/<uuid>/<name>,
@@ -54,6 +61,7 @@ const (
 	SwitchSlash  = Name + ".slash"
 	SwitchRedone = Name + ".redone"
 	SwitchRanges = Name + ".ranges"
+	SwitchUnique = Name + ".uniquenames"
 )
 
 // Dialect selects the accepted form field names for a run.
@@ -106,6 +114,7 @@ type API struct {
 
 	mu       sync.Mutex // guards the fields below
 	uploads  map[string]*upload
+	names    map[string]bool // names of stored files (see reserveName)
 	messages []Message
 }
 
@@ -134,7 +143,7 @@ func New(o Options) (*API, error) {
 	}
 	a := &API{
 		opt: o, byToken: map[string]User{}, users: map[int64]User{}, groups: map[int64]Group{},
-		uploads: map[string]*upload{},
+		uploads: map[string]*upload{}, names: map[string]bool{},
 	}
 	for _, u := range o.Users {
 		if u.ID <= 0 || u.Username == "" || a.users[u.ID].ID != 0 {

@@ -2,6 +2,7 @@ package selfcommunity
 
 import (
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 
@@ -215,11 +217,13 @@ func (a *API) commit(up *upload, name string, b *sandbox.Blob, meta map[string]s
 		b.Discard()
 		return internalError(err)
 	}
+	name = a.reserveName(name)
 	link := a.env.BaseURL() + "/media/pm/" + up.uuid + "/" + url.PathEscape(name)
 	meta["owner"] = fmt.Sprint(up.owner)
 	meta["md5"] = up.md5hex
 	n, err := st.Commit(Name, dir.ID, name, b, sandbox.CommitOptions{Conflict: sandbox.ConflictFail, Link: link, Meta: meta})
 	if err != nil {
+		a.releaseName(name)
 		if errors.Is(err, sandbox.ErrBadName) {
 			return fieldError(wire(a.opt.Dialect, fName), "invalid", err.Error())
 		}
@@ -235,3 +239,43 @@ func fileAnswer(up *upload) map[string]string {
 }
 
 func hexMD5(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// reserveName returns the name a finished file is stored under. With the
+// switch selfcommunity.uniquenames (on unless turned off) a name already
+// used by another stored file gets Django's get_available_name suffix,
+// "<root>_<7 random letters or digits><ext>": the backend is Django REST
+// Framework (protocol notes 3.5), whose storages rename a taken name
+// unless configured to overwrite. This is an inference; the real storage
+// layout is not public.
+func (a *API) reserveName(name string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.names[name] && a.env.Switches.OnDefault(SwitchUnique, true) {
+		ext := path.Ext(name)
+		if ext == name {
+			ext = ""
+		}
+		root := strings.TrimSuffix(name, ext)
+		for a.names[name] {
+			name = root + "_" + randomAlnum(7) + ext
+		}
+	}
+	a.names[name] = true
+	return name
+}
+
+func (a *API) releaseName(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.names, name)
+}
+
+func randomAlnum(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (it panics instead)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
