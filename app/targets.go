@@ -9,6 +9,7 @@ import (
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/secrets"
 	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/filesro"
 	"github.com/ferry-sync/ferry/transfer/provider/quatrix"
 	"github.com/ferry-sync/ferry/transfer/provider/selfcommunity"
 	scapi "github.com/ferry-sync/ferry/transfer/provider/selfcommunity/api"
@@ -49,8 +50,7 @@ type kindSpec struct {
 	// stored lists every secret name the kind may have stored, whatever
 	// its current settings (removal cleans up after an auth change).
 	stored []string
-	// build makes the provider from the target and its secrets (by name);
-	// nil while this build of Ferry has no provider for the kind.
+	// build makes the provider from the target and its secrets (by name).
 	build func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error)
 }
 
@@ -107,11 +107,15 @@ var kindSpecs = map[string]kindSpec{
 			return s
 		},
 		stored: []string{SecretShareToken, SecretSharePass},
+		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
+			return filesro.New(filesro.Config{
+				BaseURL: t.BaseURL, Token: sec[SecretShareToken], Password: sec[SecretSharePass],
+				ParentID: t.ParentID, ChunkSize: t.ChunkSizeOrDefault(), VueFileManager: t.VueFileManager,
+				PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout,
+			})
+		},
 	},
 }
-
-// ErrNoProvider is wrapped when this build has no provider for a kind.
-var ErrNoProvider = errors.New("no provider for this kind in this build")
 
 // TargetSecrets lists the secrets target t needs, or nil for an unknown kind.
 func TargetSecrets(t config.Target) []SecretSpec {
@@ -129,15 +133,12 @@ func storedSecretNames(kind string) []string { return kindSpecs[kind].stored }
 // store (each value passes through the store, so a store wrapped with
 // secrets.Observe registers it for log redaction). It fails with an error
 // wrapping secrets.ErrNotFound when a secret is missing (the message says
-// how to store it), ErrNoProvider when this build lacks the kind, or the
-// provider constructor's error for invalid settings. It makes no request.
+// how to store it), or the provider constructor's error for invalid
+// settings. It makes no request.
 func BuildProvider(t config.Target, store secrets.Store, o BuildOptions) (provider.Provider, error) {
 	spec, ok := kindSpecs[t.Kind]
 	if !ok {
 		return nil, fmt.Errorf("target %q: unknown kind %q", t.Name, t.Kind)
-	}
-	if spec.build == nil {
-		return nil, fmt.Errorf("target %q: %w (%s)", t.Name, ErrNoProvider, t.Kind)
 	}
 	sec := map[string]string{}
 	for _, s := range spec.secrets(t) {

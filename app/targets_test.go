@@ -41,8 +41,8 @@ func TestEveryKindHasSecretsAndWiredProvidersBuild(t *testing.T) {
 			t.Errorf("kind %s has no entry in kindSpecs", kind)
 			continue
 		}
-		if len(spec.secrets(config.Target{Kind: kind})) == 0 || len(spec.stored) == 0 {
-			t.Errorf("kind %s names no secrets", kind)
+		if len(spec.secrets(config.Target{Kind: kind})) == 0 || len(spec.stored) == 0 || spec.build == nil {
+			t.Errorf("kind %s names no secrets or has no constructor", kind)
 		}
 	}
 	st := secrets.NewFile(t.TempDir() + "/s.toml")
@@ -80,6 +80,26 @@ func TestTargetTestAgainstSandbox(t *testing.T) {
 	}
 	if strings.Contains(r.out+r.errOut, "wrong-key-0000") || strings.Contains(r.out+r.errOut, qc["api-key"]) {
 		t.Errorf("a secret reached the output:\n%s%s", r.out, r.errOut)
+	}
+
+	// A provider without a Checker is built and described, and the user is
+	// told no check exists rather than shown a false "accepted".
+	fc := sandboxCreds(t, srv, "filesro")
+	e.mustRun(fc["share-token"], "target", "add", "--name", "fr", "--kind", "filesro", "--url", base, "--tls-pin", pin, "--secret-stdin")
+	frTarget := config.Target{Name: "fr", Kind: config.KindFilesRo, BaseURL: base, TLSPinSHA256: pin}
+	p, err := BuildProvider(frTarget, secrets.Keyring{}, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, checks := p.(provider.Checker)
+	r = e.run(context.Background(), "", "target", "test", "fr")
+	switch {
+	case !strings.Contains(r.out, "filesro at "+base):
+		t.Errorf("filesro test output: %s", r.out)
+	case checks && (r.code != ExitOK || !strings.Contains(r.out, "accepted by the server")):
+		t.Errorf("filesro check: exit %d %s%s", r.code, r.out, r.errOut)
+	case !checks && (r.code != ExitFailure || !strings.Contains(r.errOut, "cannot check credentials")):
+		t.Errorf("filesro without a check: exit %d %s%s", r.code, r.out, r.errOut)
 	}
 
 	// Without the pin the self-signed certificate is refused: no global
