@@ -20,7 +20,9 @@
 // panic. Point reads (Get, LoadSession, Sent) return that error; walks
 // (Jobs, SentAll, History) skip the record, deliver the rest and return
 // the joined errors at the end; Claim takes a damaged record out of the
-// ready index and reports it once.
+// ready index and reports it once; Enqueue gives a damaged job's key to a
+// new job. Damaged job records surface as *CorruptJobError, whose ID the
+// UI can pass to Purge.
 //
 // # Engine protocol
 //
