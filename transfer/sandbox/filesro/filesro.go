@@ -11,6 +11,7 @@
 //	POST /api/sharing/upload/chunks/{token}      VFM chunked upload
 //	POST /api/sharing/upload/{token}             VFM simple upload
 //	POST /api/sharing/authenticate/{token}       VFM share authentication
+//	GET  /file/{basename}                        the file_url of an uploaded file (no auth in the sandbox)
 //
 // files.ro does not document how protected shares authenticate; the
 // sandbox serves VueFileManager's POST /api/sharing/authenticate/{token}
@@ -101,9 +102,10 @@ type API struct {
 
 	fin sync.Mutex // serialises finalizing (quota check + commit)
 
-	mu       sync.Mutex          // guards sessions and cookies
+	mu       sync.Mutex          // guards sessions, cookies and files
 	sessions map[string]*session // chunk key -> append state, across all shares
 	cookies  map[string]string   // issued share_session nonce -> share token
+	files    map[string]string   // basename -> node id, for file_url downloads
 }
 
 type share struct {
@@ -119,7 +121,7 @@ func New(opt Options) (*API, error) {
 	if opt.RateLimit == 0 {
 		opt.RateLimit = 100
 	}
-	a := &API{opt: opt, shares: map[string]*share{}, sessions: map[string]*session{}, cookies: map[string]string{}}
+	a := &API{opt: opt, shares: map[string]*share{}, sessions: map[string]*session{}, cookies: map[string]string{}, files: map[string]string{}}
 	names := map[string]bool{}
 	for _, s := range opt.Shares {
 		if s.Token == "" {
@@ -166,6 +168,7 @@ func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	mux.HandleFunc("POST /api/sharing/upload/{token}", a.upload(modeSimple))
 	mux.HandleFunc("POST /api/v1/shares/{token}/authenticate", a.authenticate)
 	mux.HandleFunc("POST /api/sharing/authenticate/{token}", a.authenticate)
+	mux.HandleFunc("GET /file/{basename}", a.download)
 }
 
 // Credentials lists each share's token and, for protected shares, its

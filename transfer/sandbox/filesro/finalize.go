@@ -68,6 +68,9 @@ func (a *API) finalize(w http.ResponseWriter, sh *share, parent, name, ext strin
 		messageJSON(w, http.StatusInternalServerError, "Server Error")
 		return
 	}
+	a.mu.Lock()
+	a.files[basename] = n.ID
+	a.mu.Unlock()
 	p, err := st.Get(ns, parent)
 	if err != nil {
 		messageJSON(w, http.StatusInternalServerError, "Server Error")
@@ -96,4 +99,28 @@ func sniffBlob(b *sandbox.Blob) string {
 	head := make([]byte, 512)
 	n, _ := io.ReadFull(rd, head) // a short file is sniffed on what it has
 	return http.DetectContentType(head[:n])
+}
+
+// download serves a file by the basename of its file_url.
+func (a *API) download(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	id, ok := a.files[r.PathValue("basename")]
+	a.mu.Unlock()
+	if !ok {
+		messageJSON(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	n, err := a.env.Store.Get(a.Name(), id)
+	if err != nil {
+		messageJSON(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	f, err := a.env.Store.Open(a.Name(), id)
+	if err != nil {
+		messageJSON(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, n.Name, n.MTime, f)
 }

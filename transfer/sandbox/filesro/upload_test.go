@@ -1,6 +1,7 @@
 package filesro
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -45,6 +46,26 @@ func TestChunkedUploadWithPath(t *testing.T) {
 	}
 	if p := e.api.Pending(); len(p) != 0 {
 		t.Fatalf("pending after finish: %+v", p)
+	}
+}
+
+func TestDownloadLink(t *testing.T) {
+	e := strictEnv(t, Options{})
+	r := e.post(uploadsPath(e.token("editor")), chunkParts("k", "a.txt", "download me", true))
+	url := r.json(t)["data"].(map[string]any)["attributes"].(map[string]any)["file_url"].(string)
+	resp, err := e.c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(body) != "download me" {
+		t.Fatalf("GET %s: %d %q", url, resp.StatusCode, body)
+	}
+	if resp, err := e.c.Get(e.srv.BaseURL() + "/file/nope.txt"); err != nil || resp.StatusCode != 404 {
+		t.Fatalf("unknown file: %v", err)
+	} else {
+		resp.Body.Close()
 	}
 }
 
