@@ -155,8 +155,10 @@ func (a *authenticator) hold() (release func()) {
 	return func() {
 		once.Do(func() {
 			a.mu.Lock()
-			a.holders--
 			var stop chan struct{}
+			if a.holders > 0 { // close may have reset the count already
+				a.holders--
+			}
 			if a.holders == 0 {
 				stop, a.stop = a.stop, nil
 			}

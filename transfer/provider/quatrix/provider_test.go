@@ -352,3 +352,29 @@ func TestFileInTheWayOfFolder(t *testing.T) {
 		t.Fatalf("upload below a file: %v, want ErrConflict", err)
 	}
 }
+
+// TestCloseLogsOut: Close stops the keepalive loop and ends the session.
+func TestCloseLogsOut(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "session", func(c *quatrix.Config) { c.KeepAlive = time.Millisecond })
+	ctx := ctxT(t)
+	s, err := p.Begin(ctx, plan(nil, "c.bin", []byte("x"), quatrix.MinChunkSize, provider.ConflictRename))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abort(ctx); err != nil { // logs in again: Close left no session behind
+		t.Fatal(err)
+	}
+	var logout int
+	for _, l := range e.srv.Log() {
+		if l.Path == "/api/1.0/session/logout" && l.Status == 200 {
+			logout++
+		}
+	}
+	if logout != 1 || e.api.Counts().Logins != 2 {
+		t.Errorf("%d logouts and %d logins, want 1 and 2", logout, e.api.Counts().Logins)
+	}
+}
