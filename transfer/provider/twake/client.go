@@ -98,9 +98,12 @@ func (p *Provider) statusError(r request, resp *http.Response) error {
 	}
 	var kind error
 	switch resp.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden:
+	case http.StatusUnauthorized:
 		kind = provider.ErrAuth
 		msg = p.authMessage(msg)
+	case http.StatusForbidden:
+		// The token is valid but lacks access (another company's Drive).
+		kind = provider.ErrAuth
 	case http.StatusNotFound:
 		kind = r.notFound
 	case http.StatusBadRequest:

@@ -7,12 +7,16 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/rest"
 	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"golang.org/x/sync/singleflight"
 )
+
+// folderTimeout bounds one shared folder lookup or creation.
+const folderTimeout = 2 * time.Minute
 
 // folderCache maps remote folder paths to Drive item ids for the life of
 // the provider. Concurrent uploads into the same new folder create it once:
@@ -39,8 +43,13 @@ func (c *folderCache) resolve(ctx context.Context, dir []string) (string, error)
 		c.mu.Unlock()
 		if !ok {
 			parentID, name := parent, dir[i]
-			v, err, _ := c.flight.Do(key, func() (any, error) {
-				id, err := c.p.findOrCreateFolder(ctx, parentID, name)
+			// The shared lookup must not fail for every waiter because the
+			// first caller was cancelled: it runs detached (bounded by a
+			// timeout), and each waiter stops waiting on its own context.
+			ch := c.flight.DoChan(key, func() (any, error) {
+				work, cancel := context.WithTimeout(context.WithoutCancel(ctx), folderTimeout)
+				defer cancel()
+				id, err := c.p.findOrCreateFolder(work, parentID, name)
 				if err == nil {
 					c.mu.Lock()
 					c.ids[key] = id
@@ -48,10 +57,15 @@ func (c *folderCache) resolve(ctx context.Context, dir []string) (string, error)
 				}
 				return id, err
 			})
-			if err != nil {
-				return "", err
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case r := <-ch:
+				if r.Err != nil {
+					return "", r.Err
+				}
+				id = r.Val.(string)
 			}
-			id = v.(string)
 		}
 		parent = id
 	}

@@ -1,10 +1,14 @@
 package twake
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
 	"golang.org/x/sync/errgroup"
@@ -114,5 +118,44 @@ func TestEncodeName(t *testing.T) {
 	}
 	if got := EncodeName([]string{"Photos", "trip", "img.jpg"}); got != "Photos／trip／img.jpg" {
 		t.Errorf("encoding %q", got)
+	}
+}
+
+// A valid token without access to the company's Drive is an auth error.
+func TestDriveOtherCompany(t *testing.T) {
+	ts := startSandbox(t, nil)
+	p := ts.provider(t, func(c *Config) {
+		c.DriveFolders, c.CompanyID = true, "0b9f8f8e-aaaa-4222-8333-444455556666"
+	})
+	_, err := p.Begin(ctx(t), newTestFile("x.bin", 1, "d").u)
+	if kindOf(err) != provider.ErrAuth || !strings.Contains(err.Error(), "HTTP 403") {
+		t.Fatalf("other company's Drive: %v", err)
+	}
+}
+
+// A cancelled caller does not fail the others waiting for the same new
+// folder: the shared creation runs detached from it.
+func TestDriveFolderSurvivesCancelledWaiter(t *testing.T) {
+	ts := startSandbox(t, func(c *sandbox.Config) { c.Faults = sandbox.FaultProfile{Latency: 150 * time.Millisecond} })
+	p := ts.provider(t, func(c *Config) { c.DriveFolders = true })
+	short, cancel := context.WithTimeout(ctx(t), 20*time.Millisecond)
+	defer cancel()
+	var g errgroup.Group
+	var shortErr error
+	g.Go(func() error { _, shortErr = p.folders.resolve(short, []string{"shared"}); return nil })
+	var id string
+	g.Go(func() error {
+		var err error
+		id, err = p.folders.resolve(ctx(t), []string{"shared"})
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		t.Fatalf("patient caller: %v", err)
+	}
+	if !errors.Is(shortErr, context.DeadlineExceeded) || id == "" {
+		t.Fatalf("short caller %v, patient got %q", shortErr, id)
+	}
+	if n := ts.count(sbtwake.RouteItemPost); n != 1 {
+		t.Fatalf("%d folder creations, want 1", n)
 	}
 }

@@ -156,6 +156,9 @@ func (a *API) createFileItem(parent string, req api.DriveItemRequest) (sandbox.N
 	a.mu.Lock()
 	f := a.files[fileKey{a.cfg.CompanyID, fm.ExternalID}]
 	a.mu.Unlock()
+	if f == nil { // deleted since the completion check
+		return sandbox.Node{}, badRequest{"file " + strconv.Quote(fm.ExternalID) + " does not exist"}
+	}
 	b, err := a.env.Store.NewBlob()
 	if err != nil {
 		return sandbox.Node{}, err
