@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -131,5 +134,71 @@ func TestExplainCheck(t *testing.T) {
 	}
 	if got := explainCheck(&provider.Error{Kind: provider.ErrRetryable, Op: "check", Status: 503}); !strings.Contains(got, "could not be reached") {
 		t.Errorf("retryable: %q", got)
+	}
+}
+
+// TestBuiltProvidersUpload proves each constructor entry maps the target's
+// settings and secrets correctly: a provider built from config uploads a
+// small file to the sandbox.
+func TestBuiltProvidersUpload(t *testing.T) {
+	srv := newSandbox(t, false)
+	base := srv.BaseURL()
+	st := secrets.NewFile(t.TempDir() + "/secrets.toml")
+	set := func(target, name, v string) {
+		if err := st.Set(target, name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("q", SecretAPIKey, sandboxCreds(t, srv, "quatrix")["api-key"])
+	set("tw", SecretJWT, sandboxCreds(t, srv, "twake")["token"])
+	set("sc", SecretAccessToken, sandboxCreds(t, srv, "selfcommunity")["token"])
+	set("fr", SecretShareToken, sandboxCreds(t, srv, "filesro")["share-token"])
+	targets := []config.Target{
+		{Name: "q", Kind: config.KindQuatrix, BaseURL: base},
+		{Name: "tw", Kind: config.KindTwake, BaseURL: base, CompanyID: companyID(t, srv)},
+		{Name: "sc", Kind: config.KindSelfCommunity, BaseURL: base},
+		{Name: "fr", Kind: config.KindFilesRo, BaseURL: base},
+	}
+	data := []byte("hello ferry")
+	for _, tg := range targets {
+		t.Run(tg.Kind, func(t *testing.T) {
+			p, err := BuildProvider(tg, st, BuildOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeProvider(p)
+			caps := p.Capabilities()
+			u := provider.Upload{
+				Dir: []string{"ferry-test"}, Name: "hello.txt", RelPath: "ferry-test/hello.txt",
+				Size: int64(len(data)), ChunkSize: caps.DefaultChunkSize, Conflict: caps.Conflicts[0],
+			}
+			ctx := context.Background()
+			s, err := p.Begin(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutChunk(ctx, u.Chunk(0), bytes.NewReader(data)); err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Finish(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Size != int64(len(data)) {
+				t.Errorf("result size = %d", res.Size)
+			}
+			sum := sha256.Sum256(data)
+			found := false
+			for _, en := range srv.Tree(tg.Kind) {
+				// Twake's files service stores by id and keeps the name in metadata.
+				named := strings.HasSuffix(en.Path, "hello.txt") || en.Meta["name"] == "hello.txt"
+				if named && en.SHA256 == hex.EncodeToString(sum[:]) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("the sandbox holds no hello.txt with the uploaded bytes: %+v", srv.Tree(tg.Kind))
+			}
+		})
 	}
 }
