@@ -79,3 +79,7 @@ bench:
 
 clean:
 	rm -f $(BIN)
+
+# Packaging targets (package, install, package-check) live beside the files
+# they package.
+include packaging/package.mk

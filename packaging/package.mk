@@ -1,0 +1,1 @@
+# Packaging targets; see packaging/README.md.
