@@ -19,9 +19,15 @@ func TestRouting(t *testing.T) {
 	wantErr(t, e.req("POST", "/api/1.0/upload/chunked/"+key, map[string]string{"Content-Range": "bytes 0-2/3"}, "abc"), 404, 20)
 	wantErr(t, e.call(tok, "GET", "/no/such/endpoint", nil), 404, 20)
 	wantOK(t, e.chunk(key, 0, 3, []byte("abc"), nil), 200)
-	// §11.2: repeated slashes are normalised (a redirect to the clean path
-	// for GET, which clients follow).
+	// §11.2: repeated slashes are normalised: net/http's ServeMux answers
+	// 307 to the clean path, which keeps method and body, and clients
+	// follow it (rclone's download URL has "//").
 	wantOK(t, e.req("GET", "/api/1.0//profile", map[string]string{"X-Auth-Token": tok}, nil), 200)
+	r := e.req("POST", "/api/1.0//file///id", map[string]string{"X-Auth-Token": tok, "Content-Type": "application/json"}, `{"path":""}`)
+	wantOK(t, r, 200)
+	if r.obj(t)["file_id"] != e.home() {
+		t.Errorf("POST through // paths: %s", r.body)
+	}
 }
 
 // §11.4: every endpoint but login needs a credential.
