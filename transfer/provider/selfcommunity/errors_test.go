@@ -233,3 +233,52 @@ func TestNewValidates(t *testing.T) {
 		t.Fatalf("chunk size below the minimum: %v", err)
 	}
 }
+
+// A target configured with the other dialect gets a clear permanent error
+// naming the field, not a retry loop.
+func TestDialectMismatch(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{Dialect: scsandbox.QQ}, nil)
+	p := newProvider(t, s.srv.BaseURL(), nil) // plain names
+	data := randomData(2*MinChunkSize, 14)
+	u := plan("d.bin", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	sess, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := u.Chunk(0)
+	err = sess.PutChunk(ctx, c, body(data, c))
+	var pe *provider.Error
+	if !errors.Is(err, provider.ErrPermanent) || !errors.As(err, &pe) || pe.Code != "invalid_field" || !strings.Contains(pe.Message, "qq") {
+		t.Fatalf("plain names against a qq server: %v", err)
+	}
+}
+
+// A done whose answer was lost: the retry (here after a restart, from
+// state without the done) is refused as already finalized, which is
+// ErrSessionGone: the file is uploaded again rather than guessed at.
+func TestSecondDone(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	data := randomData(2*MinChunkSize+1, 15)
+	u := plan("twice.bin", int64(len(data)), MinChunkSize)
+	states := partial(t, s.srv.BaseURL(), u, data, 3)
+	ctx := ctxT(t)
+	first, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, states[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, states[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Finish(ctx); !errors.Is(err, provider.ErrSessionGone) {
+		t.Fatalf("second done: %v, want ErrSessionGone", err)
+	}
+	// The same session repeats Finish without a second done.
+	if _, err := first.Finish(ctx); err != nil {
+		t.Fatalf("repeated Finish on the finished session: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package selfcommunity
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -20,8 +21,12 @@ func FuzzParseErrorBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		se := parseErrorBody(body)
-		if len(se.message) > len(body)+len(se.fields)*2+64*len(body)/2+200 {
-			t.Fatalf("message longer than the body allows: %q", se.message)
+		var eb api.ErrorBody
+		if json.Unmarshal(body, &eb) != nil || len(eb.Errors) == 0 {
+			// Not the service's shape: no fields, at most a short text.
+			if len(se.fields) != 0 || len(se.message) > 200 || strings.HasPrefix(se.message, "<") {
+				t.Fatalf("foreign body %q parsed as %+v", body, se)
+			}
 		}
 		for _, fl := range se.fields {
 			if fl == "" {
@@ -54,7 +59,7 @@ func FuzzDecodeState(f *testing.F) {
 		if err != nil || again.Acked != s.Acked || again.UUID != s.UUID || !bytes.Equal(again.MD5, s.MD5) {
 			t.Fatalf("round trip: %+v %v", again, err)
 		}
-		if s.Acked >= 0 && strings.TrimSpace(s.UUID) == "" && s.UUID == "" {
+		if s.Acked >= 0 && s.UUID == "" {
 			t.Fatal("acknowledged parts without a uuid")
 		}
 	})

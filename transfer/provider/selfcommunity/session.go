@@ -162,14 +162,21 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	return nil
 }
 
-// fileFields appends the optional whole-file description to fields.
+// fileFields appends the optional whole-file description to fields: the
+// name, then typeAndSize.
 func (s *session) fileFields(fields []field) []field {
+	return append(append(fields, field{s.p.fields.FileName, s.u.Name}), s.typeAndSize()...)
+}
+
+// typeAndSize are the MIME type (when the extension tells it) and the
+// whole file's size.
+func (s *session) typeAndSize() []field {
 	f := s.p.fields
-	fields = append(fields, field{f.FileName, s.u.Name})
+	var out []field
 	if t := mime.TypeByExtension(path.Ext(s.u.Name)); t != "" {
-		fields = append(fields, field{f.FileType, t})
+		out = append(out, field{f.FileType, t})
 	}
-	return append(fields, field{f.TotalFileSize, strconv.FormatInt(s.u.Size, 10)})
+	return append(out, field{f.TotalFileSize, strconv.FormatInt(s.u.Size, 10)})
 }
 
 // Finish calls done with the part count, size and MD5 (the server checks
@@ -234,7 +241,7 @@ func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, er
 		{f.TotalParts, strconv.Itoa(st.Parts)},
 		{f.MD5, hex.EncodeToString(h.Sum(nil))},
 	}
-	fields = append(fields, s.fileFields(nil)[1:]...) // filetype, totalfilesize
+	fields = append(fields, s.typeAndSize()...)
 	resp, err := s.p.postForm(ctx, op, api.DoneQuery, fields, nil, nil)
 	if err != nil {
 		return nil, err
