@@ -232,3 +232,19 @@ func TestShortChunkBody(t *testing.T) {
 func jwtClaims(sub string) jwt.RegisteredClaims {
 	return jwt.RegisteredClaims{Subject: sub, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))}
 }
+
+// A self-signed server is reachable with its pinned fingerprint, and a
+// wrong pin is a permanent error (retrying cannot fix a certificate).
+func TestPinnedTLS(t *testing.T) {
+	ts := startSandbox(t, func(c *sandbox.Config) { c.TLS = true })
+	if err := ts.provider(t, func(c *Config) { c.PinSHA256 = ts.srv.CertFingerprint() }).Check(ctx(t)); err != nil {
+		t.Fatalf("pinned check: %v", err)
+	}
+	wrong := strings.Repeat("ab", 32)
+	if err := ts.provider(t, func(c *Config) { c.PinSHA256 = wrong }).Check(ctx(t)); kindOf(err) != provider.ErrPermanent {
+		t.Fatalf("wrong pin: %v", err)
+	}
+	if err := ts.provider(t, nil).Check(ctx(t)); kindOf(err) != provider.ErrPermanent {
+		t.Fatalf("unpinned self-signed: %v", err)
+	}
+}
