@@ -398,3 +398,38 @@ func TestRestClientErrorsArePermanentOnTLS(t *testing.T) {
 		t.Fatalf("unknown authority: %v", err)
 	}
 }
+
+// TestValidationRejections: the rejections a correct client can still
+// meet are permanent: a refused MIME type (422) and a redirect, which a
+// Laravel server sends for a failed validation when it ignores Accept.
+func TestValidationRejections(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{DisabledMimetypes: []string{"application/x-gzip"}}, sandbox.Config{Strict: true})
+	gz := append([]byte("\x1f\x8b\x08\x00"), randomData(100, 1)...)
+	_, err := upload(ctx(t), tb.provider("editor"), plan(nil, "a.gz", gz, MinChunkSize), gz)
+	if kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "mime type is not allowed") {
+		t.Fatalf("refused MIME type: %v", err)
+	}
+
+	var hits int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		_, _ = io.Copy(io.Discard, r.Body)
+		http.Redirect(w, r, "/", http.StatusFound)
+	}))
+	defer srv.Close()
+	p, err := New(Config{BaseURL: srv.URL, Token: "Tok3nTok3nTok3n1", HTTP: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("x")
+	_, err = upload(ctx(t), p, plan(nil, "x", data, MinChunkSize), data)
+	if kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "redirected") {
+		t.Fatalf("302: %v", err)
+	}
+	if hits != 1 {
+		t.Fatalf("%d requests: the redirect was followed", hits)
+	}
+}

@@ -19,6 +19,21 @@
 // both taking a form or JSON "password" and answering 200 with the share
 // and Set-Cookie: share_session=...; a wrong password is 401.
 //
+// Deviations from the real service, all visible rather than silent:
+//
+//   - Two files with one name in one folder: VueFileManager stores both
+//     under the same name (files are rows keyed by uuid); the sandbox's tree
+//     keys names per folder, so the second becomes "name (1).ext". Both
+//     are kept either way, and the 201 body carries the stored name.
+//   - A path segment that is empty, "." or "..", or a name containing "/",
+//     would be stored as is by the real server; the sandbox answers 422
+//     with a "sandbox:" message instead.
+//   - Folder names match exactly; MySQL's usual collation would match
+//     them case-insensitively [inference in the notes].
+//   - The "expire" fault is not used: the real server never expires chunk
+//     keys, and losing one silently is exactly what the protocol cannot
+//     detect.
+//
 // Switches (Config.Strict is the default of the strict ones):
 //
 //	filesro.accept      require Accept: application/json on every request (stricter than real)

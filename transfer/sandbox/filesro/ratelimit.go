@@ -1,6 +1,7 @@
 package filesro
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -59,6 +60,9 @@ func (a *API) allow(w http.ResponseWriter, r *http.Request) bool {
 	if ok {
 		return true
 	}
+	// PHP has read the whole request before the throttle runs; reading it
+	// here also keeps the connection usable for the client's retry.
+	_, _ = io.Copy(io.Discard, r.Body) // refused whatever it holds
 	secs := int((wait + time.Second - 1) / time.Second)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	messageJSON(w, http.StatusTooManyRequests, "Too Many Attempts.")

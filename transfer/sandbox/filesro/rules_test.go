@@ -283,3 +283,23 @@ func TestCookieIsPerShare(t *testing.T) {
 		t.Fatalf("p1 cookie on p1: %d %s", r.status, r.body)
 	}
 }
+
+// TestProtectedVisitorOrder: the protection check comes before the
+// permission check (2.6 steps 4 and 5).
+func TestProtectedVisitorOrder(t *testing.T) {
+	e := strictEnv(t, Options{Shares: []Share{{Name: "pv", Permission: PermVisitor, Password: "view-only-pw"}}})
+	sh, _, _ := e.api.ShareByName("pv")
+	r := e.post(uploadsPath(sh.Token), chunkParts("k", "a", "x", true))
+	if r.status != 403 || r.json(t)["message"] != "Sorry, you don't have permission" {
+		t.Fatalf("without cookie: %d %s", r.status, r.body)
+	}
+	a := e.post("/api/v1/shares/"+sh.Token+"/authenticate", []part{field("password", sh.Password)})
+	cookies := (&http.Response{Header: a.header}).Cookies()
+	if a.status != 200 || len(cookies) != 1 {
+		t.Fatalf("authenticate: %d", a.status)
+	}
+	r = e.post(uploadsPath(sh.Token), chunkParts("k", "a", "x", true), "Cookie", CookieName+"="+cookies[0].Value)
+	if r.status != 403 || r.json(t)["message"] != "Access Denied" {
+		t.Fatalf("with cookie: %d %s", r.status, r.body)
+	}
+}
