@@ -215,3 +215,13 @@ func TestErrorMessageLists(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	data := []byte(full)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(data, "config.toml"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,10 +1,6 @@
 package config
 
-import (
-	"bufio"
-	"bytes"
-	"strings"
-)
+import "strings"
 
 // keyPos is where a key was written: the table path (e.g. "target",
 // "transfer", "ui.notifications"; "" for the top level), the index of the
@@ -25,10 +21,10 @@ func locate(data []byte) (headers []keyPos, keys []keyPos) {
 	table, index := "", -1
 	counts := map[string]int{}
 	inMulti := "" // the delimiter of an open multi-line string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+	n := 0
+	for raw := range strings.Lines(string(data)) {
+		n++
+		line := strings.TrimSpace(raw)
 		if inMulti != "" {
 			if strings.Count(line, inMulti)%2 == 1 {
 				inMulti = ""
