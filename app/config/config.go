@@ -171,7 +171,8 @@ type Transfer struct {
 	// BandwidthLimit caps the total upload rate; 0 means unlimited.
 	BandwidthLimit Rate     `toml:"bandwidth_limit,omitzero"`
 	StallTimeout   Duration `toml:"stall_timeout,omitzero"`
-	// ChunkSize overrides every target's chunk size (0 = per target).
+	// ChunkSize is the chunk size for targets that set none of their own
+	// (0 = each provider's default).
 	ChunkSize Size `toml:"chunk_size,omitzero"`
 }
 
