@@ -167,6 +167,10 @@ func TestSingleUpload(t *testing.T) {
 	e.do(t, req{token: e.alice, fields: [][2]string{{"filename", "s.txt"}, {"md5", md5hex(data[1:])}}, fileName: "file", file: data}).
 		wantError(t, 400, "md5", "")
 	e.do(t, req{token: e.alice, fields: [][2]string{{"filename", "../s.txt"}}, fileName: "file", file: data}).wantError(t, 400, "filename", "")
+	e.do(t, req{
+		token: e.alice, fields: [][2]string{{"filename", "s.txt"}}, fileName: "file", file: data,
+		header: map[string]string{"Content-Range": "bytes 0-498/500"},
+	}).wantError(t, 400, "", "invalid")
 	a := e.do(t, req{
 		token: e.alice, fields: [][2]string{{"filename", "s.txt"}, {"md5", md5hex(data)}, {"totalfilesize", "500"}},
 		fileName: "file", file: data,

@@ -11,7 +11,8 @@
 // use the service's {"errors":[{code,message,field}]} shape.
 //
 // Checks that are stricter than (or not known of) the real service are
-// switches, on when the sandbox runs strict:
+// switches, on when the sandbox runs strict (parentuuid and duration have
+// no qq form: Fine Uploader never had them):
 //
 //	selfcommunity.series  a part must be the next one; off: an identical
 //	                      re-send of a received part is acknowledged again

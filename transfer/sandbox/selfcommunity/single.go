@@ -13,7 +13,7 @@ import (
 // storeWhole receives a whole file in one request into a new finalized
 // upload record (committed to the store), checking the optional
 // totalfilesize and md5 fields against it.
-func (a *API) storeWhole(user User, f *form, k kind, meta map[string]string) (*upload, *apiError) {
+func (a *API) storeWhole(r *http.Request, user User, f *form, k kind, meta map[string]string) (*upload, *apiError) {
 	d := a.opt.Dialect
 	if f.file == nil {
 		return nil, fieldError(wire(d, fFile), "required", "No file was submitted.")
@@ -30,6 +30,14 @@ func (a *API) storeWhole(user User, f *form, k kind, meta map[string]string) (*u
 		return nil, aerr
 	} else if ok && v != size {
 		return nil, fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize %d, but the file has %d bytes", v, size))
+	}
+	if cr := r.Header.Get("Content-Range"); cr != "" && a.env.Switches.On(SwitchRanges) {
+		// The official client sends it on a one-part upload too.
+		start, end, total, ok := parseContentRange(cr)
+		if !ok || start != 0 || end != size-1 || total != size {
+			return nil, statusError(http.StatusBadRequest, "invalid",
+				fmt.Sprintf("Content-Range %q does not describe the %d-byte file", cr, size))
+		}
 	}
 	if a.opt.MaxFileSize > 0 && size > a.opt.MaxFileSize {
 		return nil, &apiError{status: http.StatusRequestEntityTooLarge, items: []errItem{{
@@ -67,8 +75,8 @@ func (a *API) storeWhole(user User, f *form, k kind, meta map[string]string) (*u
 // single is "Upload a Media": the whole file at once. The answer already
 // carries file_url; a done call afterwards is accepted once (the official
 // client sends one with totalparts=1).
-func (a *API) single(user User, f *form) (int, any, *apiError) {
-	up, aerr := a.storeWhole(user, f, single, map[string]string{"kind": "single"})
+func (a *API) single(r *http.Request, user User, f *form) (int, any, *apiError) {
+	up, aerr := a.storeWhole(r, user, f, single, map[string]string{"kind": "single"})
 	if aerr != nil {
 		return 0, nil, aerr
 	}
@@ -77,7 +85,7 @@ func (a *API) single(user User, f *form) (int, any, *apiError) {
 
 // thumbnail is "Upload a Thumbnail": parentuuid must name a finished file
 // of the caller.
-func (a *API) thumbnail(user User, f *form) (int, any, *apiError) {
+func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiError) {
 	pid := f.values["parentuuid"]
 	parent := a.lookup(pid, user)
 	if parent != nil {
@@ -91,7 +99,7 @@ func (a *API) thumbnail(user User, f *form) (int, any, *apiError) {
 	if parent == nil {
 		return 0, nil, fieldError("parentuuid", "invalid", "parentuuid must be a finished file of yours")
 	}
-	up, aerr := a.storeWhole(user, f, thumb, map[string]string{"kind": "thumbnail", "parent_uuid": pid})
+	up, aerr := a.storeWhole(r, user, f, thumb, map[string]string{"kind": "thumbnail", "parent_uuid": pid})
 	if aerr != nil {
 		return 0, nil, aerr
 	}

@@ -87,9 +87,9 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 		}
 		status, body, aerr = a.chunk(r, user, f)
 	case f.values["parentuuid"] != "":
-		status, body, aerr = a.thumbnail(user, f)
+		status, body, aerr = a.thumbnail(r, user, f)
 	default:
-		status, body, aerr = a.single(user, f)
+		status, body, aerr = a.single(r, user, f)
 	}
 	if aerr != nil {
 		aerr.write(w)
