@@ -171,7 +171,7 @@ func (s *session) Abort(ctx context.Context) error {
 	if !st.Placeholder {
 		return nil
 	}
-	return s.p.deleteFile(ctx, st.FileID)
+	return s.p.deletePlaceholder(ctx, st.FileID)
 }
 
 // failed handles an error from a chunk or finalize call. When the upload

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/quatrix/api"
@@ -183,7 +184,7 @@ func (p *Provider) Resume(ctx context.Context, _ provider.Upload, raw []byte) (p
 		return nil, &provider.Error{Kind: provider.ErrSessionGone, Op: "quatrix resume", Message: "unreadable session state"}
 	}
 	if st.Placeholder {
-		if err := p.deleteFile(ctx, st.FileID); err != nil {
+		if err := p.deletePlaceholder(ctx, st.FileID); err != nil {
 			return nil, err
 		}
 	}
@@ -191,6 +192,33 @@ func (p *Provider) Resume(ctx context.Context, _ provider.Upload, raw []byte) (p
 		Kind: provider.ErrSessionGone, Op: "quatrix resume",
 		Message: "quatrix uploads cannot be resumed; starting the file again",
 	}
+}
+
+// cleanupAttempts bounds the tries of a placeholder deletion: the engine
+// restarts the file right after a lost session and may never call Abort,
+// so a transient failure of this one request would leave a leftover.
+const cleanupAttempts = 3
+
+// deletePlaceholder is deleteFile retried on transient failures (after
+// the server's Retry-After, at most 2s, else 200ms, 400ms), bounded by
+// cleanupAttempts and ctx.
+func (p *Provider) deletePlaceholder(ctx context.Context, id string) error {
+	var err error
+	for attempt := range cleanupAttempts {
+		if err = p.deleteFile(ctx, id); err == nil || !provider.IsRetryable(err) || attempt == cleanupAttempts-1 {
+			return err
+		}
+		_, wait := provider.Classify(err)
+		wait = min(max(wait, time.Duration(200<<attempt)*time.Millisecond), 2*time.Second)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return err
 }
 
 // deleteFile removes a placeholder permanently (it never held user data, so
