@@ -38,17 +38,34 @@ func (e *Engine) Snapshot() ([]JobStatus, Progress, error) {
 	return out, p, err
 }
 
-// WaitIdle blocks until each job in ids reached a final state for this
-// run: done or cancelled (gone from the queue), failed or paused (it
-// needs the user). With no ids it waits until no job is queued, running or waiting.
-// It returns ctx's error if ctx ends first, or a queue error. `ferry
-// upload` uses it to exit when the files it enqueued are through.
+// WaitIdle blocks until each job in ids has reached a final state for this
+// run: done or cancelled (gone from the queue), failed or paused (it needs
+// the user). With no ids it waits until no job is queued, running or
+// waiting. It returns ctx's error if ctx ends first, or a queue error.
+// `ferry upload` uses it to exit when the files it enqueued are through.
+//
+// Ids are checked in order and each is checked until it is final, so
+// waiting for many jobs costs about one read per state change.
 func (e *Engine) WaitIdle(ctx context.Context, ids ...queue.JobID) error {
 	for {
 		e.mu.Lock()
 		changed := e.changed
 		e.mu.Unlock()
-		idle, err := e.idle(ids)
+		var idle bool
+		var err error
+		if len(ids) == 0 {
+			idle, err = e.queueIdle()
+		} else {
+			for len(ids) > 0 {
+				final, ferr := e.final(ids[0])
+				if ferr != nil || !final {
+					err = ferr
+					break
+				}
+				ids = ids[1:]
+			}
+			idle = len(ids) == 0
+		}
 		if err != nil || idle {
 			return err
 		}
@@ -60,25 +77,21 @@ func (e *Engine) WaitIdle(ctx context.Context, ids ...queue.JobID) error {
 	}
 }
 
-func (e *Engine) idle(ids []queue.JobID) (bool, error) {
-	if len(ids) == 0 {
-		c, err := e.q.Counts()
-		if err != nil {
-			return false, err
-		}
-		return c[queue.Queued]+c[queue.Running]+c[queue.Waiting] == 0, nil
+func (e *Engine) queueIdle() (bool, error) {
+	c, err := e.q.Counts()
+	if err != nil {
+		return false, err
 	}
-	for _, id := range ids {
-		j, err := e.q.Get(id)
-		if errors.Is(err, queue.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return false, err
-		}
-		if j.State != queue.Failed && j.State != queue.Paused {
-			return false, nil
-		}
+	return c[queue.Queued]+c[queue.Running]+c[queue.Waiting] == 0, nil
+}
+
+func (e *Engine) final(id queue.JobID) (bool, error) {
+	j, err := e.q.Get(id)
+	if errors.Is(err, queue.ErrNotFound) {
+		return true, nil
 	}
-	return true, nil
+	if err != nil {
+		return false, err
+	}
+	return j.State == queue.Failed || j.State == queue.Paused, nil
 }

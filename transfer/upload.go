@@ -344,6 +344,13 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
 	fu.mu.Lock()
 	defer fu.mu.Unlock()
 	fu.acked[i] = true
+	if len(fu.acked) == fu.u.Chunks() {
+		// Finish follows at once. Saving now would only spare a crash in
+		// the next instant one chunk's resend, and costs a queue write per
+		// file, which dominates for small files. The session saved after
+		// Begin still lets a restart clean up or resume.
+		return nil
+	}
 	acked := make([]int, 0, len(fu.acked))
 	for k := range fu.acked {
 		acked = append(acked, k)
