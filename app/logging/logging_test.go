@@ -237,3 +237,33 @@ func BenchmarkRedactHandler(b *testing.B) {
 type ioDiscard struct{}
 
 func (ioDiscard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestRotateFailureKeepsLogging(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("a directory in the way of a rename behaves differently on Windows")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ferry.log")
+	f, err := OpenRotating(path, 10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// A non-empty directory named like the backup makes the rename fail.
+	if err := os.MkdirAll(filepath.Join(path+".1", "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("first line\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.Write([]byte("second\n")); err == nil || n != 7 {
+		t.Fatalf("failed rotation: n=%d err=%v; want the line written and the error returned", n, err)
+	}
+	if n, _ := f.Write([]byte("third\n")); n != 6 {
+		t.Fatalf("logging stopped after a failed rotation: n=%d", n)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != "first line\nsecond\nthird\n" {
+		t.Errorf("log = %q", got)
+	}
+}

@@ -58,20 +58,28 @@ func (r *RotatingFile) open() error {
 }
 
 // Write appends p, rotating first when p would not fit. A single write
-// larger than MaxSize goes whole into a fresh file.
+// larger than MaxSize goes whole into a fresh file. When rotation fails
+// (a rename refused) the line is still appended to the current file and
+// the rotation error is returned with n == len(p): a log line is never
+// dropped because of housekeeping.
 func (r *RotatingFile) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.f == nil {
 		return 0, os.ErrClosed
 	}
+	var rotErr error
 	if r.size > 0 && r.size+int64(len(p)) > r.maxSize {
-		if err := r.rotate(); err != nil {
-			return 0, err
+		rotErr = r.rotate()
+		if r.f == nil {
+			return 0, rotErr
 		}
 	}
 	n, err := r.f.Write(p)
 	r.size += int64(n)
+	if err == nil {
+		err = rotErr
+	}
 	return n, err
 }
 
@@ -80,18 +88,26 @@ func (r *RotatingFile) rotate() error {
 		return fmt.Errorf("rotate log: %w", err)
 	}
 	r.f = nil
-	// Shift NAME.(k-1) -> NAME.k from the oldest down; a missing file in
-	// the chain (fewer rotations so far) is not an error.
-	for k := r.backups; k > 1; k-- {
-		err := os.Rename(fmt.Sprintf("%s.%d", r.path, k-1), fmt.Sprintf("%s.%d", r.path, k))
-		if err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("rotate log: %w", err)
+	if err := r.shift(); err != nil {
+		// Keep logging into the oversized file rather than losing lines.
+		if oerr := r.open(); oerr != nil {
+			return fmt.Errorf("rotate log: %w (and reopen: %w)", err, oerr)
 		}
-	}
-	if err := os.Rename(r.path, r.path+".1"); err != nil {
 		return fmt.Errorf("rotate log: %w", err)
 	}
 	return r.open()
+}
+
+// shift renames NAME.(k-1) -> NAME.k from the oldest down, then NAME ->
+// NAME.1; a missing file in the chain (fewer rotations so far) is skipped.
+func (r *RotatingFile) shift() error {
+	for k := r.backups; k > 1; k-- {
+		err := os.Rename(fmt.Sprintf("%s.%d", r.path, k-1), fmt.Sprintf("%s.%d", r.path, k))
+		if err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return os.Rename(r.path, r.path+".1")
 }
 
 // Close closes the current file. Later writes fail with os.ErrClosed.
