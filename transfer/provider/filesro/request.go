@@ -131,13 +131,12 @@ func (p *Provider) post(ctx context.Context, url string, f chunkForm, body io.Re
 // request was being sent, what a proxy or server does to a body over its
 // limit: a reset or broken pipe, or the transport closing the connection
 // because its reader saw the reset first ("use of closed network
-// connection"), or an end of stream before any answer. Timeouts are not
-// resets.
+// connection"). A plain end of stream (the server closed without an
+// answer) and timeouts are not resets: they say nothing about size.
 func isReset(err error) bool {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return false
 	}
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }

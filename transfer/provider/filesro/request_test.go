@@ -1,0 +1,74 @@
+package filesro
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
+)
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func TestIsReset(t *testing.T) {
+	wrap := func(err error) error {
+		return &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "write", Net: "tcp", Err: err}}
+	}
+	cases := map[string]struct {
+		err  error
+		want bool
+	}{
+		"reset":         {wrap(os.NewSyscallError("write", syscall.ECONNRESET)), true},
+		"broken pipe":   {wrap(os.NewSyscallError("write", syscall.EPIPE)), true},
+		"closed by us":  {wrap(net.ErrClosed), true},
+		"eof":           {&url.Error{Op: "Post", URL: "http://x", Err: io.EOF}, false},
+		"timeout":       {wrap(timeoutErr{}), false},
+		"refused":       {wrap(os.NewSyscallError("connect", syscall.ECONNREFUSED)), false},
+		"context":       {fmt.Errorf("post: %w", context.DeadlineExceeded), false},
+		"plain failure": {errors.New("boom"), false},
+	}
+	for name, c := range cases {
+		if got := isReset(c.err); got != c.want {
+			t.Errorf("%s: isReset = %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+// shortReader yields fewer bytes than the chunk plans, like a file
+// truncated while it is being sent.
+type shortReader struct{ *bytes.Reader }
+
+func TestShortLocalChunk(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{Strict: true})
+	data := randomData(MinChunkSize, 3)
+	u := plan(nil, "shrunk.bin", data, MinChunkSize)
+	s, err := tb.provider("editor").Begin(ctx(t), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.PutChunk(ctx(t), u.Chunk(0), shortReader{bytes.NewReader(data[:1000])})
+	if kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "local file changed") {
+		t.Fatalf("short body: %v", err)
+	}
+	if len(tb.files()) != 0 {
+		t.Fatalf("a truncated upload became a file: %+v", tb.files())
+	}
+	// The same session refuses to go on: the server may hold part of it.
+	if err := s.PutChunk(ctx(t), u.Chunk(0), bytes.NewReader(data)); !errors.Is(err, provider.ErrSessionGone) {
+		t.Fatalf("retry after a short body: %v", err)
+	}
+}
