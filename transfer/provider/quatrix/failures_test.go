@@ -345,3 +345,19 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginRateLimited: the 16th login in 15 minutes is a 429, which the
+// client reports as retryable after the server's Retry-After.
+func TestLoginRateLimited(t *testing.T) {
+	e := newEnv(t, envOpts{switches: map[string]bool{qsandbox.SwitchLoginLimit: true}})
+	ctx := ctxT(t)
+	for i := range 15 {
+		if err := e.provider(t, "session").Check(ctx); err != nil {
+			t.Fatalf("login %d: %v", i+1, err)
+		}
+	}
+	err := e.provider(t, "session").Check(ctx)
+	if k, ra := provider.Classify(err); k != provider.ErrRetryable || ra <= 0 {
+		t.Fatalf("16th login: %v classified %v after %v, want retryable with a Retry-After", err, k, ra)
+	}
+}

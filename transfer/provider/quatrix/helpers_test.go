@@ -63,6 +63,8 @@ type envOpts struct {
 	user   qsandbox.User
 	cfg    qsandbox.Config
 	faults sandbox.FaultProfile
+	// switches sets named sandbox switches (Strict stays on).
+	switches map[string]bool
 }
 
 // newEnv starts a strict sandbox serving only the Quatrix API.
@@ -80,6 +82,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	srv, err := sandbox.New(sandbox.Config{
 		Dir: t.TempDir(), TLS: o.tls, Strict: true, APIs: []sandbox.API{api}, Now: c.Now, Faults: o.faults,
+		Switches: o.switches,
 	})
 	if err != nil {
 		t.Fatal(err)
