@@ -2,12 +2,16 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/rest"
@@ -247,5 +251,79 @@ func TestSink(t *testing.T) {
 		if resp.StatusCode != 200 || res.Size != 100000 || res.SHA256 != sum(strings.Repeat("z", 100000)) {
 			t.Fatalf("sink%s: %d %+v", q, resp.StatusCode, res)
 		}
+	}
+}
+
+func TestLogRedactsRuntimeSecretsAndIsBounded(t *testing.T) {
+	s := startServer(t, Config{LogSize: 3})
+	s.Env().Redact("issued-session-42")
+	for i := range 5 {
+		resp, err := put(t, s.Client(), s.BaseURL()+"/echo/x/y?sid=issued-session-42&n="+string(rune('0'+i)), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest.Drain(resp)
+	}
+	log := s.Log()
+	if len(log) != 3 || !strings.Contains(log[2].Path, "n=4") {
+		t.Fatalf("log = %+v, want the last 3 requests", log)
+	}
+	for _, e := range log {
+		if strings.Contains(e.Path, "issued-session-42") || !strings.Contains(e.Path, "sid="+Redacted) {
+			t.Fatalf("runtime secret not redacted: %q", e.Path)
+		}
+	}
+}
+
+func TestCloseRemovesTempDirAndKeepsGivenDir(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tmp := s.tmpDir
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Fatalf("temporary dir survived Close: %v", err)
+	}
+	if err := s.Start(); err == nil {
+		t.Fatal("Start after Close succeeded")
+	}
+	dir := t.TempDir()
+	kept, err := New(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kept.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "blobs")); err != nil {
+		t.Fatalf("given dir not kept: %v", err)
+	}
+}
+
+func TestServeStopsOnCancel(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after cancel")
 	}
 }
