@@ -75,6 +75,7 @@ func commands() []command {
 	return []command{
 		{"target", "add, list, remove, test targets and set their secrets", runTarget},
 		{"folder", "add, list and remove watched folders", runFolder},
+		{"upload", "upload files and folders, with their structure, and wait until they are through", runUpload},
 		{"sandbox", "run the local test server that speaks all four APIs", runSandbox},
 		{"version", "print the version and build information", runVersion},
 	}

@@ -1,0 +1,213 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] PATH..."
+
+// enqueueBatch is how many jobs go into the queue per transaction.
+const enqueueBatch = 1000
+
+func runUpload(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("upload", uploadUsage)
+	target := fs.String("target", "", "target to upload to (default: the only one, or the last used)")
+	to := fs.String("to", "", "remote folder below the target's root, slash-separated")
+	conflict := fs.String("conflict", "", "when the remote name exists: rename, overwrite or skip (default: the target's)")
+	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
+	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("upload needs at least one file or folder\nusage: %s", uploadUsage)
+	}
+	switch *conflict {
+	case "", "rename", "overwrite", "skip":
+	default:
+		return usagef("upload: --conflict must be rename, overwrite or skip, not %q", *conflict)
+	}
+
+	rt, err := c.openRuntime(true)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	name, err := chooseTarget(rt, *target)
+	if err != nil {
+		return err
+	}
+	set, err := collectUploads(fs.Args(), name, *to, *conflict)
+	if err != nil {
+		return err
+	}
+	for _, s := range set.skipped {
+		fmt.Fprintln(c.Err, "skipped", s)
+	}
+	jobs, unchanged, err := dropAlreadySent(rt.q, set.jobs, *force)
+	if err != nil {
+		return err
+	}
+	if unchanged > 0 {
+		fmt.Fprintf(c.Err, "%d file(s) already uploaded in this exact version (use --force to send them again)\n", unchanged)
+	}
+	if len(jobs) == 0 {
+		fmt.Fprintln(c.Out, "nothing to upload")
+		return nil
+	}
+
+	ids, watched, err := enqueueAll(rt, jobs)
+	if err != nil {
+		return err
+	}
+	view := c.newUploadView(*mode, watched)
+	sub := rt.engine.Subscribe()
+	viewDone := make(chan struct{})
+	go func() {
+		defer close(viewDone)
+		for ev := range sub.C {
+			view.event(ev)
+		}
+	}()
+
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	runErr := make(chan error, 1)
+	go func() { runErr <- rt.engine.Run(runCtx) }()
+	waitErr := rt.engine.WaitIdle(ctx, ids...)
+	stop()
+	engineErr := <-runErr
+	sub.Close()
+	<-viewDone
+	view.close()
+
+	if waitErr != nil && ctx.Err() != nil {
+		fmt.Fprintln(c.Err, "interrupted: the rest stays queued; run the same command again to continue")
+		return errors.Join(ctx.Err(), engineErr)
+	}
+	if err := errors.Join(waitErr, engineErr); err != nil {
+		return err
+	}
+	return summarize(c, rt.q, ids)
+}
+
+// chooseTarget resolves --target: the named one, else the only target,
+// else the last one used in the desktop app.
+func chooseTarget(rt *engineRuntime, name string) (string, error) {
+	switch {
+	case name != "":
+		if rt.cfg.Target(name) == nil {
+			return "", usagef("upload: no target named %q (see `ferry target list`)", name)
+		}
+		return name, nil
+	case len(rt.cfg.Targets) == 1:
+		return rt.cfg.Targets[0].Name, nil
+	case len(rt.cfg.Targets) == 0:
+		return "", usagef("upload: no target configured yet; add one with `ferry target add`")
+	case rt.cfg.UI.LastTarget != "" && rt.cfg.Target(rt.cfg.UI.LastTarget) != nil:
+		return rt.cfg.UI.LastTarget, nil
+	}
+	return "", usagef("upload: %d targets are configured; choose one with --target", len(rt.cfg.Targets))
+}
+
+// dropAlreadySent leaves out files whose size and mtime match the last
+// good upload to the same remote path, so running the same command again
+// (after an interruption, say) sends only what is missing or changed.
+func dropAlreadySent(q *queue.Queue, jobs []queue.Job, force bool) ([]queue.Job, int, error) {
+	if force {
+		return jobs, 0, nil
+	}
+	keep := jobs[:0]
+	unchanged := 0
+	for _, j := range jobs {
+		fp, ok, err := q.Sent(j.Target, j.RemotePath())
+		if err != nil && !errors.Is(err, queue.ErrCorrupt) {
+			return nil, 0, err
+		}
+		if ok && fp.Size == j.Size && fp.ModTime.Equal(j.ModTime) {
+			unchanged++
+			continue
+		}
+		keep = append(keep, j)
+	}
+	return keep, unchanged, nil
+}
+
+// enqueueAll queues jobs in batches (one transaction each) and returns
+// their ids, in order, and their sizes for the progress display.
+func enqueueAll(rt *engineRuntime, jobs []queue.Job) ([]queue.JobID, watchedJobs, error) {
+	ids := make([]queue.JobID, 0, len(jobs))
+	watched := make(watchedJobs, len(jobs))
+	for start := 0; start < len(jobs); start += enqueueBatch {
+		batch := jobs[start:min(start+enqueueBatch, len(jobs))]
+		got, err := rt.engine.Enqueue(batch...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("queue %d files: %w", len(batch), err)
+		}
+		for i, id := range got {
+			if _, dup := watched[id]; !dup {
+				ids = append(ids, id)
+			}
+			watched[id] = batch[i].Size
+		}
+	}
+	return ids, watched, nil
+}
+
+func (c *cli) newUploadView(mode string, jobs watchedJobs) uploadView {
+	if mode == "auto" {
+		mode = "plain"
+		if f, ok := c.Err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			mode = "bars"
+		}
+	}
+	switch mode {
+	case "bars":
+		return newBarView(c.Err, jobs)
+	case "none":
+		return newPlainView(io.Discard, jobs)
+	}
+	return newPlainView(c.Out, jobs)
+}
+
+// summarize prints the outcome of ids and fails when any did not upload.
+func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
+	outcome := map[queue.JobID]queue.State{}
+	hist, err := q.History(0)
+	if err != nil && !errors.Is(err, queue.ErrCorrupt) {
+		return err
+	}
+	for _, h := range hist {
+		if _, seen := outcome[h.JobID]; !seen { // newest first: the latest outcome wins
+			outcome[h.JobID] = h.Outcome
+		}
+	}
+	var done, failed, cancelled int
+	for _, id := range ids {
+		j, err := q.Get(id)
+		switch {
+		case err == nil:
+			failed++
+			fmt.Fprintf(c.Err, "not uploaded: %s: %s (%s)\n", j.RelPath, j.State, j.ErrMsg)
+		case errors.Is(err, queue.ErrNotFound) && outcome[id] == queue.Cancelled:
+			cancelled++
+		case errors.Is(err, queue.ErrNotFound):
+			done++
+		default:
+			return err
+		}
+	}
+	fmt.Fprintf(c.Out, "%d uploaded, %d failed, %d cancelled\n", done, failed, cancelled)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files were not uploaded; they stay in the queue (the desktop app or `ferry watch` retries them)",
+			failed, len(ids))
+	}
+	return nil
+}

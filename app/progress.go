@@ -1,0 +1,205 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/ferry-sync/ferry/transfer"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// uploadView shows the progress of the jobs one `ferry upload` queued:
+// live bars on a terminal (mpb), plain lines otherwise (logs, pipes, CI).
+// It is fed from one goroutine (the event loop) and closed once.
+type uploadView interface {
+	event(ev transfer.Event)
+	close()
+}
+
+// watchedJobs is the set of job ids a view reports on, with their sizes.
+type watchedJobs map[queue.JobID]int64
+
+func (w watchedJobs) totalBytes() (n int64) {
+	for _, s := range w {
+		n += s
+	}
+	return n
+}
+
+// finalLine describes a job that reached a final state, or "" for others.
+func finalLine(ev transfer.Event) string {
+	j := ev.Job
+	switch j.State {
+	case queue.Done:
+		where := ev.RemotePath
+		if where == "" {
+			where = j.RemotePath()
+		}
+		line := fmt.Sprintf("uploaded %s (%s) to %s:/%s", j.RelPath, sizeText(j.Size), j.Target, where)
+		if ev.Link != "" {
+			line += " " + ev.Link
+		}
+		if j.Warning != "" {
+			line += " [warning: " + j.Warning + "]"
+		}
+		return line
+	case queue.Failed:
+		return fmt.Sprintf("FAILED %s: %s", j.RelPath, transfer.JobReason(j))
+	case queue.Cancelled:
+		return "cancelled " + j.RelPath
+	case queue.Paused:
+		return "paused " + j.RelPath
+	}
+	return ""
+}
+
+// plainView prints one line per finished job and a summary line at most
+// every interval.
+type plainView struct {
+	out      io.Writer
+	jobs     watchedJobs
+	every    time.Duration
+	last     time.Time
+	finished int
+}
+
+func newPlainView(out io.Writer, jobs watchedJobs) *plainView {
+	return &plainView{out: out, jobs: jobs, every: 5 * time.Second, last: time.Now()}
+}
+
+func (v *plainView) event(ev transfer.Event) {
+	if ev.Progress != nil {
+		if time.Since(v.last) < v.every || len(ev.Progress.Jobs) == 0 {
+			return
+		}
+		v.last = time.Now()
+		fmt.Fprintf(v.out, "progress: %d of %d files finished; %d uploading at %s/s\n",
+			v.finished, len(v.jobs), len(ev.Progress.Jobs), sizeText(ev.Progress.Speed))
+		return
+	}
+	if _, ours := v.jobs[ev.Job.ID]; !ours {
+		return
+	}
+	if line := finalLine(ev); line != "" {
+		if ev.Job.State != queue.Paused {
+			v.finished++
+		}
+		fmt.Fprintln(v.out, line)
+	} else if ev.Job.State == queue.Waiting && ev.Job.ErrMsg != "" {
+		fmt.Fprintf(v.out, "will retry %s at %s: %s\n", ev.Job.RelPath,
+			ev.Job.NextAttempt.Local().Format("15:04:05"), ev.Job.ErrMsg)
+	}
+}
+
+func (v *plainView) close() {}
+
+// barView draws a total bar and one bar per file in flight on a terminal.
+type barView struct {
+	p     *mpb.Progress
+	jobs  watchedJobs
+	total *mpb.Bar
+	mu    sync.Mutex // guards speed (read by a decorator on mpb's goroutine)
+	speed int64
+	bars  map[queue.JobID]*mpb.Bar
+	done  map[queue.JobID]bool
+	sent  int64 // bytes of finished jobs
+}
+
+func newBarView(out io.Writer, jobs watchedJobs) *barView {
+	v := &barView{jobs: jobs, bars: map[queue.JobID]*mpb.Bar{}, done: map[queue.JobID]bool{}}
+	v.p = mpb.New(mpb.WithOutput(out), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
+	files := decor.Any(func(decor.Statistics) string {
+		return fmt.Sprintf("%d/%d files", len(v.done), len(v.jobs))
+	})
+	speed := decor.Any(func(decor.Statistics) string {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		return sizeText(v.speed) + "/s"
+	})
+	v.total = v.p.AddBar(max(jobs.totalBytes(), 1), mpb.BarPriority(1<<30),
+		mpb.PrependDecorators(decor.Name("total ", decor.WCSyncWidthR), files),
+		mpb.AppendDecorators(decor.CountersKibiByte(" % .1f / % .1f"), decor.Name("  "), speed))
+	return v
+}
+
+func (v *barView) event(ev transfer.Event) {
+	if p := ev.Progress; p != nil {
+		inFlight := int64(0)
+		for _, jp := range p.Jobs {
+			if _, ours := v.jobs[jp.ID]; !ours || v.done[jp.ID] {
+				continue
+			}
+			inFlight += jp.Done
+			b, ok := v.bars[jp.ID]
+			if !ok {
+				b = v.p.AddBar(max(jp.Total, 1), mpb.BarRemoveOnComplete(),
+					mpb.PrependDecorators(decor.Name(clipName(jp.RelPath, 28), decor.WCSyncWidthR)),
+					mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5})))
+				v.bars[jp.ID] = b
+			}
+			b.SetCurrent(min(jp.Done, max(jp.Total, 1)-1)) // complete only when the job is
+		}
+		v.mu.Lock()
+		v.speed = p.Speed
+		v.mu.Unlock()
+		v.total.SetCurrent(min(v.sent+inFlight, v.total.Current()+1<<40))
+		return
+	}
+	size, ours := v.jobs[ev.Job.ID]
+	if !ours {
+		return
+	}
+	line := finalLine(ev)
+	if line == "" {
+		return
+	}
+	if ev.Job.State != queue.Paused && !v.done[ev.Job.ID] {
+		v.done[ev.Job.ID] = true
+		v.sent += size
+		v.total.SetCurrent(v.sent)
+	}
+	if b, ok := v.bars[ev.Job.ID]; ok {
+		b.Abort(true)
+		delete(v.bars, ev.Job.ID)
+	}
+	fmt.Fprintln(v.p, line)
+}
+
+func (v *barView) close() {
+	for id, b := range v.bars {
+		b.Abort(true)
+		delete(v.bars, id)
+	}
+	if !v.total.Completed() {
+		v.total.Abort(false)
+	}
+	v.p.Wait()
+}
+
+func clipName(p string, n int) string {
+	base := path.Base(p)
+	if len(base) <= n {
+		return base
+	}
+	return base[:n-1] + "…"
+}
+
+// sizeText formats a byte count for progress lines, rounded, binary units.
+func sizeText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}

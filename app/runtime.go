@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/secrets"
+	"github.com/ferry-sync/ferry/transfer"
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// engineRuntime is what the commands that upload share: the config, the
+// secrets store, the queue file and the engine over it. The headless
+// commands and the desktop app build it the same way.
+type engineRuntime struct {
+	cfg    *config.Config
+	paths  config.Paths
+	store  secrets.Store
+	log    *slog.Logger
+	q      *queue.Queue
+	engine *transfer.Engine
+	close  func() error
+}
+
+// ErrBusy means another Ferry process holds the queue.
+var ErrBusy = errors.New("another Ferry is running")
+
+// openRuntime loads the config, opens the secrets store and the queue and
+// builds the engine (not yet running). A queue held by another process
+// fails with an error wrapping ErrBusy.
+func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
+	cfg, paths, err := c.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	store, err := c.store(cfg)
+	if err != nil {
+		return nil, err
+	}
+	log, closeLog, err := c.logger(logToFile)
+	if err != nil {
+		return nil, err
+	}
+	q, err := queue.Open(paths.QueueFile(), queue.Options{})
+	if err != nil {
+		_ = closeLog()
+		if errors.Is(err, queue.ErrLocked) {
+			return nil, fmt.Errorf("%w (the desktop app or `ferry watch`): %w", ErrBusy, err)
+		}
+		return nil, err
+	}
+	rt := &engineRuntime{cfg: cfg, paths: paths, store: store, log: log, q: q}
+	rt.engine = transfer.New(q, transfer.TargetFunc(rt.resolve), transfer.Options{
+		Parallel:     cfg.Transfer.ParallelFilesOrDefault(),
+		Bandwidth:    int64(cfg.Transfer.BandwidthLimit),
+		StallTimeout: cfg.Transfer.StallTimeoutOrDefault(),
+		Log:          log,
+	})
+	rt.close = func() error { return errors.Join(q.Close(), closeLog()) }
+	return rt, nil
+}
+
+// resolve builds the provider of a configured target; the engine caches it.
+func (rt *engineRuntime) resolve(_ context.Context, name string) (provider.Provider, transfer.TargetSettings, error) {
+	t := rt.cfg.Target(name)
+	if t == nil {
+		return nil, transfer.TargetSettings{}, fmt.Errorf("no target named %q in %s", name, rt.paths.ConfigFile)
+	}
+	p, err := BuildProvider(*t, rt.store, BuildOptions{Log: rt.log})
+	if err != nil {
+		return nil, transfer.TargetSettings{}, err
+	}
+	chunk := int64(rt.cfg.Transfer.ChunkSize)
+	if t.ChunkSize > 0 {
+		chunk = int64(t.ChunkSize)
+	}
+	return p, transfer.TargetSettings{
+		MaxParallel:   rt.cfg.Transfer.PerTargetParallelOrDefault(),
+		ChunkSize:     chunk,
+		ChunkParallel: t.ParallelChunksOrDefault(),
+		Conflict:      provider.ConflictPolicy(t.Conflict),
+	}, nil
+}
