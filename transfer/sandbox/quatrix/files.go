@@ -37,6 +37,8 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/1.0/file/makedir", a.authed(a.makedir))
 	mux.HandleFunc("POST /api/1.0/file/modify", a.authed(a.modify))
 	mux.HandleFunc("POST /api/1.0/file/delete", a.authed(a.deleteFiles))
+	mux.HandleFunc("POST /api/1.0/file/download-link", a.authed(a.downloadLink))
+	mux.HandleFunc("GET /api/1.0/file/download/{id}", a.authed(a.download))
 	mux.HandleFunc("POST /api/1.0/upload/link", a.authed(a.uploadLink))
 	mux.HandleFunc("GET /api/1.0/upload/finalize/{key}", a.authed(a.finalize))
 	mux.HandleFunc("POST /upload/chunked/{key}", a.chunk)

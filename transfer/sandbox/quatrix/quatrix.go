@@ -8,6 +8,10 @@
 // service are switches (see the Switch* constants), on when the sandbox
 // runs strict. Files are stored in the core's Store under the "quatrix"
 // namespace, one folder per user (named after the email) as its home.
+//
+// Not implemented, and answered visibly (404 code 20 for unknown routes,
+// 400 code 21 for unsupported options): the MFA second login step, rename,
+// copy and move, API-key management, zip downloads of several ids.
 package quatrix
 
 import (
@@ -91,6 +95,7 @@ type API struct {
 	mu       sync.Mutex // guards the fields below
 	sessions map[string]*sessionRec
 	uploads  map[string]*upload // by upload key
+	links    map[string]downloadRec
 	logins   map[string][]time.Time
 	faults   []chunkFault
 	counts   Counts
@@ -137,7 +142,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{
 		cfg: cfg, users: map[string]*account{}, keys: map[string]*account{},
-		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, logins: map[string][]time.Time{},
+		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, links: map[string]downloadRec{}, logins: map[string][]time.Time{},
 	}
 	for _, u := range cfg.Users {
 		if u.Email == "" || u.Password == "" || nameError(u.Email) != "" {

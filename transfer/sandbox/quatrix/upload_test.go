@@ -355,3 +355,25 @@ func TestPrune(t *testing.T) {
 		t.Errorf("%d open uploads, want 1", n)
 	}
 }
+
+// Download links serve the stored content with Range support (§4 #18-19).
+func TestDownload(t *testing.T) {
+	e := start(t, opts{})
+	tok := e.login(alice)
+	fid, key, _ := e.link(tok, e.home(), "d.txt", 10)
+	wantOK(t, e.chunk(key, 0, 10, []byte("0123456789"), nil), 200)
+	wantOK(t, e.call(tok, "GET", "/upload/finalize/"+key, nil), 200)
+	link := e.call(tok, "POST", "/file/download-link", map[string]any{"ids": []string{fid}}).obj(t)["id"].(string)
+	r := e.call(tok, "GET", "/file/download/"+link, nil)
+	if r.status != 200 || string(r.body) != "0123456789" {
+		t.Fatalf("download: %d %q", r.status, r.body)
+	}
+	r = e.req("GET", "/api/1.0/file/download/"+link, map[string]string{"X-Auth-Token": tok, "Range": "bytes=3-5"}, nil)
+	if r.status != 206 || string(r.body) != "345" {
+		t.Fatalf("ranged download: %d %q", r.status, r.body)
+	}
+	wantErr(t, e.call(e.login(bob), "GET", "/file/download/"+link, nil), 404, 20)
+	wantErr(t, e.call(tok, "POST", "/file/download-link", map[string]any{"ids": []string{fid, fid}}), 400, 21)
+	pid, _, _ := e.link(tok, e.home(), "pending", -1)
+	wantErr(t, e.call(tok, "POST", "/file/download-link", map[string]any{"ids": []string{pid}}), 400, 21)
+}
