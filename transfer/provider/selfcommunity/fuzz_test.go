@@ -2,8 +2,14 @@ package selfcommunity
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -61,6 +67,70 @@ func FuzzDecodeState(f *testing.F) {
 		}
 		if s.Acked >= 0 && s.UUID == "" {
 			t.Fatal("acknowledged parts without a uuid")
+		}
+	})
+}
+
+// FuzzResponses answers every request of a one-part upload with the same
+// fuzzed status and body: whatever the server says, the provider returns
+// a classified *provider.Error or a result backed by a file_uuid, and
+// never panics.
+func FuzzResponses(f *testing.F) {
+	f.Add(200, []byte(`{"file_uuid":"u1","file_url":"https://h/m/u1/a.txt"}`))
+	f.Add(200, []byte(`{"file_uuid":""}`))
+	f.Add(200, []byte(`[]`))
+	f.Add(400, []byte(`{"errors":[{"code":"invalid","field":"uuid","message":"x"}]}`))
+	f.Add(413, []byte(`{"errors":[{"code":"file_too_large","field":"file"}]}`))
+	f.Add(429, []byte(``))
+	f.Add(302, []byte(``))
+	f.Add(503, []byte(`<html>`))
+	var mu sync.Mutex
+	var status int
+	var respBody []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		st, b := status, respBody
+		mu.Unlock()
+		w.WriteHeader(st)
+		_, _ = w.Write(b)
+	}))
+	f.Cleanup(srv.Close)
+	p, err := New(Config{BaseURL: srv.URL, Token: "fuzz-token"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	data := []byte("fuzzed answers")
+	u := provider.Upload{Name: "a.txt", Size: int64(len(data)), ChunkSize: MinChunkSize}
+	f.Fuzz(func(t *testing.T, st int, b []byte) {
+		if st < 200 || st > 599 || st == 204 || st == 304 || (st >= 300 && st < 400) {
+			st = 500 // redirects without Location and bodiless statuses test nothing new
+		}
+		mu.Lock()
+		status, respBody = st, b
+		mu.Unlock()
+		ctx := context.Background()
+		sess, err := p.Begin(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := u.Chunk(0)
+		err = sess.PutChunk(ctx, c, bytes.NewReader(data))
+		if err == nil {
+			var ack api.FileResponse
+			if json.Unmarshal(b, &ack) != nil || ack.FileUUID == "" {
+				t.Fatalf("acknowledged with %d %q", st, b)
+			}
+			_, err = sess.Finish(ctx)
+		}
+		if err != nil {
+			var pe *provider.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("unclassified error %T: %v", err, err)
+			}
+			if strings.Contains(err.Error(), "fuzz-token") {
+				t.Fatal("token in the error")
+			}
 		}
 	})
 }

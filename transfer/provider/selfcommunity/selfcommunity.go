@@ -61,7 +61,9 @@ type Config struct {
 	// ChunkSize is the default part size (DefaultChunkSize when 0), within
 	// [MinChunkSize, MaxChunkSize].
 	ChunkSize int64
-	// MaxFileSize is the largest file the community accepts; 0 = unknown.
+	// MaxFileSize is the largest file the community accepts; 0 = unknown
+	// (the server's limit is not documented; the official web client
+	// refuses files over 10,485,760 bytes on its own).
 	MaxFileSize int64
 	// Recipients (user ids) or Group (a group id) receive each finished file
 	// as a private message; neither means no message is sent.
