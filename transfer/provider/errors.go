@@ -82,6 +82,8 @@ var kinds = []error{ErrAuth, ErrQuota, ErrTooLarge, ErrConflict, ErrSessionGone,
 // server's Retry-After, if any. Errors without a kind are classified by
 // their cause: network and timeout errors are retryable, a cancelled
 // context is returned as context.Canceled, anything else is permanent.
+//
+//lint:ignore ST1008 the first result is a kind (a sentinel), not a failure of Classify
 func Classify(err error) (kind error, retryAfter time.Duration) {
 	if err == nil {
 		return nil, 0
