@@ -105,8 +105,10 @@ func DecodeJSON(op string, resp *http.Response, v any) error {
 		return &provider.Error{Kind: provider.ErrRetryable, Op: op, Status: resp.StatusCode, Err: err}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode,
-			Message: "malformed response", Err: err}
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode,
+			Message: "malformed response", Err: err,
+		}
 	}
 	return nil
 }
