@@ -328,3 +328,49 @@ func TestFailureKinds(t *testing.T) {
 		}
 	})
 }
+
+// TestRetryAfter: a short Retry-After delays the per-request retry at
+// least that long; one longer than RequestRetryAfterMax ends the attempt
+// and becomes the job's retry time.
+func TestRetryAfter(t *testing.T) {
+	busy := func(d time.Duration) error {
+		return &provider.Error{Kind: provider.ErrRetryable, Op: "put chunk", Status: 429, RetryAfter: d}
+	}
+	t.Run("short", func(t *testing.T) {
+		r := newRig(t, fakeprovider.Options{}, TargetSettings{}, fastOpts())
+		r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Count: 1, Err: busy(80 * time.Millisecond)})
+		r.run()
+		id := r.enqueue(r.file("a.txt", []byte("a")))[0]
+		r.wait(id)
+		r.checkStored("up/a.txt", []byte("a"))
+		calls, _ := r.fake.Calls()
+		var failed, next time.Time
+		for _, c := range calls {
+			if c.Op != fakeprovider.OpPut {
+				continue
+			}
+			if !c.OK() {
+				failed = c.At
+			} else if !failed.IsZero() {
+				next = c.At
+				break
+			}
+		}
+		if failed.IsZero() || next.Sub(failed) < 80*time.Millisecond {
+			t.Fatalf("retry %v after a 429 asking for 80ms", next.Sub(failed))
+		}
+	})
+	t.Run("long", func(t *testing.T) {
+		r := newRig(t, fakeprovider.Options{}, TargetSettings{}, fastOpts())
+		r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Count: 1, Err: busy(2 * time.Hour)})
+		r.run()
+		id := r.enqueue(r.file("a.txt", []byte("a")))[0]
+		r.until("the job to wait", func() bool { return r.job(id).State == queue.Waiting })
+		if j := r.job(id); time.Until(j.NextAttempt) < 110*time.Minute {
+			t.Fatalf("next attempt %v, want about 2h from now (Retry-After)", j.NextAttempt)
+		}
+		if n := r.fake.Injected(); n != 1 {
+			t.Fatalf("the request was tried %d times within the attempt; a long Retry-After must end it", n)
+		}
+	})
+}

@@ -44,14 +44,13 @@ type Engine struct {
 
 // active is one job a worker is uploading.
 type active struct {
-	job     queue.Job
-	cancel  context.CancelCauseFunc
-	started time.Time
-	done    atomic.Int64 // bytes acknowledged or in flight
-	total   atomic.Int64
-	speed   atomic.Int64            // bytes/s, smoothed by the progress ticker
-	last    int64                   // done at the previous tick; owned by the ticker
-	policy  provider.ConflictPolicy // set by the worker once decided
+	job    queue.Job
+	cancel context.CancelCauseFunc
+	done   atomic.Int64 // bytes acknowledged or in flight
+	total  atomic.Int64
+	speed  atomic.Int64            // bytes/s, smoothed by the progress ticker
+	last   int64                   // done at the previous tick; owned by the ticker
+	policy provider.ConflictPolicy // set by the worker once decided
 }
 
 // New returns an engine for q that resolves targets through targets.
@@ -204,7 +203,7 @@ func (e *Engine) allow(j queue.Job) bool {
 // start runs j on a new worker goroutine.
 func (e *Engine) start(j queue.Job) {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	a := &active{job: j, cancel: cancel, started: time.Now()}
+	a := &active{job: j, cancel: cancel}
 	a.total.Store(j.Size)
 	e.mu.Lock()
 	e.active[j.ID] = a

@@ -126,7 +126,15 @@ func (s dirStore) del(key string) error {
 
 func (s dirStore) list(prefix string) ([]string, error) {
 	var keys []string
-	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+	// Walk only the folder the prefix names, not the whole server.
+	base := s.dir
+	if i := strings.LastIndex(prefix, "/"); i > 0 {
+		base = filepath.Join(s.dir, filepath.FromSlash(prefix[:i]))
+	}
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == base {
+			return filepath.SkipDir
+		}
 		if err != nil {
 			return err
 		}
