@@ -102,7 +102,13 @@ func Fingerprint(der []byte) string {
 func DecodeJSON(op string, resp *http.Response, v any) error {
 	body, err := ReadBody(resp)
 	if err != nil {
-		return &provider.Error{Kind: provider.ErrRetryable, Op: op, Status: resp.StatusCode, Err: err}
+		// A cut connection may heal; a server that answers with megabytes
+		// of JSON will answer the same way next time.
+		kind := provider.ErrRetryable
+		if errors.Is(err, ErrBodyTooLarge) {
+			kind = provider.ErrPermanent
+		}
+		return &provider.Error{Kind: kind, Op: op, Status: resp.StatusCode, Err: err}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return &provider.Error{

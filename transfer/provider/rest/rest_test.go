@@ -126,7 +126,7 @@ func TestBodiesAreCapped(t *testing.T) {
 		return DecodeJSON("get", resp, v)
 	}
 	var s string
-	if err := get("/huge", &s); !errors.Is(err, ErrBodyTooLarge) {
+	if err := get("/huge", &s); !errors.Is(err, ErrBodyTooLarge) || !errors.Is(err, provider.ErrPermanent) {
 		t.Errorf("huge body: err = %v", err)
 	}
 	var v struct{ ID int }
