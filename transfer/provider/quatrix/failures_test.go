@@ -361,3 +361,28 @@ func TestLoginRateLimited(t *testing.T) {
 		t.Fatalf("16th login: %v classified %v after %v, want retryable with a Retry-After", err, k, ra)
 	}
 }
+
+// TestChunkTooLarge: a 413 on a chunk is ErrTooLarge and deletes the
+// placeholder, since the engine restarts the file with smaller chunks.
+func TestChunkTooLarge(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := e.provider(t, "apikey")
+	ctx := ctxT(t)
+	data := randomBytes(t, 2*quatrix.MinChunkSize)
+	u := plan([]string{"big"}, "b.bin", data, quatrix.MinChunkSize, provider.ConflictRename)
+	s, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.api.FailChunk(1, http.StatusRequestEntityTooLarge, 0)
+	if err := putChunk(ctx, s, u, data, 0); !errors.Is(err, provider.ErrTooLarge) {
+		t.Fatalf("413 chunk: %v, want ErrTooLarge", err)
+	}
+	if got := e.under(home("big/")); len(got) != 0 {
+		t.Fatalf("placeholder left after a 413: %+v", got)
+	}
+	u.ChunkSize = quatrix.MinChunkSize / 2
+	if res, err := upload(ctx, p, u, data); err != nil || res.RemoteName != "b.bin" {
+		t.Fatalf("restart with smaller chunks: %+v, %v", res, err)
+	}
+}

@@ -65,7 +65,8 @@ func (s *session) State() []byte {
 // sending. The empty chunk of a zero-byte file sends nothing: finalize
 // alone creates an empty file. When the server no longer knows the key
 // (expired, consumed, file deleted) the placeholder is deleted and the
-// error wraps provider.ErrSessionGone.
+// error wraps provider.ErrSessionGone; a 413 (provider.ErrTooLarge) also
+// deletes it, since the engine restarts the file with smaller chunks.
 func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
 	op := fmt.Sprintf("quatrix put chunk %d", c.Index)
 	s.mu.Lock()
@@ -174,16 +175,18 @@ func (s *session) Abort(ctx context.Context) error {
 	return s.p.deletePlaceholder(ctx, st.FileID)
 }
 
-// failed handles an error from a chunk or finalize call. When the upload
-// session is gone, the placeholder is deleted right away, so the engine's
-// new Begin (resolve=true under the rename policy) cannot produce a
-// "name(1).ext" copy next to a stale empty file.
+// failed handles an error from a chunk or finalize call. When the engine
+// will restart the file with a new Begin (the upload session is gone, or a
+// chunk was too large and the engine steps the chunk size down), the
+// placeholder is deleted right away, so the new Begin (resolve=true under
+// the rename policy) cannot produce a "name(1).ext" copy next to a stale
+// empty file. Other failures keep the session for a retry or an Abort.
 func (s *session) failed(ctx context.Context, err error) error {
-	if !errors.Is(err, provider.ErrSessionGone) {
+	if !errors.Is(err, provider.ErrSessionGone) && !errors.Is(err, provider.ErrTooLarge) {
 		return err
 	}
 	if cleanup := s.Abort(ctx); cleanup != nil {
-		return errors.Join(err, fmt.Errorf("quatrix delete placeholder after a lost session: %w", cleanup))
+		return errors.Join(err, fmt.Errorf("quatrix delete placeholder before the restart: %w", cleanup))
 	}
 	return err
 }
