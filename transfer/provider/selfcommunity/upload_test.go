@@ -227,3 +227,24 @@ func TestStoredName(t *testing.T) {
 		}
 	}
 }
+
+// Over TLS with a self-signed certificate the pinned fingerprint is
+// trusted and any other pin is refused permanently.
+func TestTLSPinned(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, func(c *sandbox.Config) { c.TLS = true })
+	data := randomData(MinChunkSize+10, 16)
+	u := plan("tls.bin", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	p := newProvider(t, s.srv.BaseURL(), func(c *Config) { c.PinSHA256 = s.srv.CertFingerprint() })
+	sess, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runUpload(ctx, sess, u, data, 0); err != nil {
+		t.Fatal(err)
+	}
+	wrong := newProvider(t, s.srv.BaseURL(), func(c *Config) { c.PinSHA256 = strings.Repeat("ab", 32) })
+	if err := wrong.Check(ctx); !errors.Is(err, provider.ErrPermanent) {
+		t.Fatalf("wrong pin: %v, want ErrPermanent", err)
+	}
+}

@@ -304,3 +304,17 @@ func TestLimitsAndBodies(t *testing.T) {
 	e.do(t, req{token: e.alice, query: "done", ctype: "application/json", body: strings.NewReader("{")}).wantError(t, 400, "", "parse_error")
 	e.do(t, req{token: e.alice, fields: [][2]string{{"filename", "a"}}, fileName: "attachment", file: data[:10]}).wantError(t, 400, "attachment", "")
 }
+
+// With selfcommunity.ranges off the optional size fields are not compared
+// with the bytes, but done still checks the declared total.
+func TestRangesSwitchOff(t *testing.T) {
+	e := start(t, Options{}, map[string]bool{SwitchRanges: false})
+	data := testData(600)
+	u := e.chunk(t, e.alice, "", 0, 2, data[:300], [2]string{"partbyteoffset", "7"}, [2]string{"chunksize", "1"}).ok(t).str("file_uuid")
+	e.do(t, req{
+		token: e.alice, fields: [][2]string{{"partindex", "1"}, {"totalparts", "2"}, {"uuid", u}}, fileName: "file", file: data[300:],
+		header: map[string]string{"Content-Range": "bytes 0-1/2"},
+	}).ok(t)
+	e.done(t, e.alice, [2]string{"uuid", u}, [2]string{"filename", "o.bin"}, [2]string{"totalfilesize", "601"}).wantError(t, 400, "totalfilesize", "")
+	e.done(t, e.alice, [2]string{"uuid", u}, [2]string{"filename", "o.bin"}, [2]string{"totalfilesize", "600"}).ok(t)
+}

@@ -36,7 +36,10 @@
 // likewise under their own uuid, Meta parent_uuid naming the main file).
 // Node.Meta records the owner, the MD5 and, once a message carried the
 // file, its recipients and text. file_url is <base>/media/pm/<uuid>/<name>,
-// served by GET. Messages are also kept in order (API.Messages).
+// served by GET without a token. Messages are also kept in order
+// (API.Messages). Unfinished uploads are not in the tree: they have no
+// name before done; their parts stay in a temporary blob until done, the
+// expire fault, or the server's end.
 package selfcommunity
 
 import (
