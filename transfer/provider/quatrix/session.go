@@ -172,7 +172,15 @@ func (s *session) Abort(ctx context.Context) error {
 	if !st.Placeholder {
 		return nil
 	}
-	return s.p.deletePlaceholder(ctx, st.FileID)
+	if err := s.p.deletePlaceholder(ctx, st.FileID); err != nil {
+		return err
+	}
+	// Nothing left to clean: a second Abort (the engine's, after failed
+	// already deleted) sends no request.
+	s.mu.Lock()
+	s.st.Placeholder = false
+	s.mu.Unlock()
+	return nil
 }
 
 // failed handles an error from a chunk or finalize call. When the engine
