@@ -3,6 +3,7 @@ package queue
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 // set for those are ignored. Jobs coalesce by Key(): when a live job already
 // holds the key (including one added earlier in the same batch) it is
 // updated in place and its id returned:
-//   - Size, ModTime, Root, Origin and Conflict take the new values, and
+//   - Size, ModTime, Root, LocalPath, Origin and Conflict take the new values, and
 //     Warning too when the new job has one;
 //   - Attempts goes to 0, ErrKind and ErrMsg are cleared;
 //   - Queued, Waiting and Failed become Queued; Paused stays Paused;
@@ -120,6 +121,7 @@ func (t *txn) enqueue(key string, in Job, now time.Time) (JobID, bool, error) {
 		Origin:    in.Origin,
 		Root:      in.Root,
 		RelPath:   in.RelPath,
+		LocalPath: in.LocalPath,
 		RemoteDir: in.RemoteDir,
 		Conflict:  in.Conflict,
 		Size:      in.Size,
@@ -135,7 +137,7 @@ func (t *txn) enqueue(key string, in Job, now time.Time) (JobID, bool, error) {
 // coalesce folds a new change of the same file into the live job j.
 func coalesce(j *Job, in Job) {
 	j.Size, j.ModTime = in.Size, in.ModTime
-	j.Root, j.Origin, j.Conflict = in.Root, in.Origin, in.Conflict
+	j.Root, j.Origin, j.Conflict, j.LocalPath = in.Root, in.Origin, in.Conflict, in.LocalPath
 	if in.Warning != "" {
 		j.Warning = in.Warning
 	}
@@ -163,6 +165,12 @@ func validate(j Job) error {
 	}
 	if err := checkRel("relative path", j.RelPath); err != nil {
 		return err
+	}
+	if j.LocalPath != "" {
+		rel, err := filepath.Rel(j.Root, j.LocalPath)
+		if err != nil || !filepath.IsAbs(j.LocalPath) || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%w: local path %q is not below the root %q", ErrInvalid, j.LocalPath, j.Root)
+		}
 	}
 	if j.RemoteDir != "" {
 		return checkRel("remote folder", j.RemoteDir)

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"path"
+	"path/filepath"
 	"time"
 )
 
@@ -44,6 +45,10 @@ type Job struct {
 
 	Root      string // absolute local root (watched folder or the dropped tree's parent)
 	RelPath   string // slash-separated path below Root, NFC; never "..", never absolute
+	// LocalPath is the absolute path to open when the name on disk is not
+	// the NFC RelPath (a file named on macOS in NFD, say); "" means
+	// Root/RelPath. It always lies below Root.
+	LocalPath string
 	RemoteDir string // slash-separated remote folder below the target's root ("" = root)
 	Conflict  string // provider.ConflictPolicy; "" means the target's default
 
@@ -69,6 +74,14 @@ type Job struct {
 
 // RemotePath is the slash-separated path of the file below the target's root.
 func (j Job) RemotePath() string { return path.Join(j.RemoteDir, j.RelPath) }
+
+// OnDisk is the local file to read.
+func (j Job) OnDisk() string {
+	if j.LocalPath != "" {
+		return j.LocalPath
+	}
+	return filepath.Join(j.Root, filepath.FromSlash(j.RelPath))
+}
 
 // Key is the coalescing key: one live job per target and remote path.
 func (j Job) Key() string { return j.Target + "\x00" + j.RemotePath() }

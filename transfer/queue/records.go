@@ -37,10 +37,15 @@ func (d *decoder) state() State {
 	return s
 }
 
-const flagChanged = 1 << 0
+// Flags of a job record. flagLocalPath means a LocalPath string follows
+// the flags byte; records written before it existed simply lack the bit.
+const (
+	flagChanged   = 1 << 0
+	flagLocalPath = 1 << 1
+)
 
 func encodeJob(j Job) []byte {
-	e := encoder{buf: make([]byte, 0, 64+len(j.Target)+len(j.Origin)+len(j.Root)+len(j.RelPath)+len(j.RemoteDir)+len(j.ErrMsg)+len(j.Warning))}
+	e := encoder{buf: make([]byte, 0, 64+len(j.Target)+len(j.Origin)+len(j.Root)+len(j.RelPath)+len(j.RemoteDir)+len(j.ErrMsg)+len(j.Warning)+len(j.LocalPath))}
 	e.byte(jobV1)
 	e.uint(uint64(j.ID))
 	e.string(j.Target)
@@ -63,7 +68,13 @@ func encodeJob(j Job) []byte {
 	if j.Changed {
 		flags |= flagChanged
 	}
+	if j.LocalPath != "" {
+		flags |= flagLocalPath
+	}
 	e.byte(flags)
+	if j.LocalPath != "" {
+		e.string(j.LocalPath)
+	}
 	return e.buf
 }
 
@@ -92,10 +103,13 @@ func decodeJob(b []byte) (Job, error) {
 	j.Created = d.time()
 	j.Updated = d.time()
 	flags := d.byte()
-	if flags&^flagChanged != 0 {
+	if flags&^(flagChanged|flagLocalPath) != 0 {
 		d.fail("unknown flags %#x", flags)
 	}
 	j.Changed = flags&flagChanged != 0
+	if flags&flagLocalPath != 0 {
+		j.LocalPath = d.string()
+	}
 	if err := d.end(); err != nil {
 		return Job{}, err
 	}
