@@ -43,8 +43,8 @@ type Job struct {
 	Target string // target name from the config
 	Origin string // what queued it: "watch:<folder name>", "upload", "drop"
 
-	Root      string // absolute local root (watched folder or the dropped tree's parent)
-	RelPath   string // slash-separated path below Root, NFC; never "..", never absolute
+	Root    string // absolute local root (watched folder or the dropped tree's parent)
+	RelPath string // slash-separated path below Root, NFC; never "..", never absolute
 	// LocalPath is the absolute path to open when the name on disk is not
 	// the NFC RelPath (a file named on macOS in NFD, say); "" means
 	// Root/RelPath. It always lies below Root.
