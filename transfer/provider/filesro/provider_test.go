@@ -433,3 +433,24 @@ func TestValidationRejections(t *testing.T) {
 		t.Fatalf("%d requests: the redirect was followed", hits)
 	}
 }
+
+// TestAwkwardNames: non-ASCII, quotes, backslashes and very long names
+// survive as the file name, and the key stays a usable file name.
+func TestAwkwardNames(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{Strict: true})
+	p := tb.provider("editor")
+	long := strings.Repeat("é", 120) + ".txt" // 244 bytes
+	for _, name := range []string{"résumé été.pdf", `say "hi".txt`, `back\slash.md`, "no-extension", "trailing.", long} {
+		data := []byte("content of " + name)
+		res, err := upload(ctx(t), p, plan([]string{"weird ✓"}, name, data, MinChunkSize), data)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		if e, ok := tb.stored("/editor/weird ✓/" + name); !ok || e.SHA256 != hexSHA(data) || res.RemoteName != name {
+			t.Fatalf("%q: stored %+v %v, result %+v", name, e, ok, res)
+		}
+	}
+	if k := NewKey(long); len(k) > maxKeyBytes {
+		t.Fatalf("key of %d bytes", len(k))
+	}
+}

@@ -39,7 +39,7 @@ func buildForm(fields [][2]string, key string) (chunkForm, error) {
 		}
 	}
 	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, api.FieldChunk, escapeQuotes(key)))
+	h.Set("Content-Disposition", `form-data; name="`+api.FieldChunk+`"; filename="`+escapeQuotes(key)+`"`)
 	h.Set("Content-Type", "application/octet-stream")
 	if _, err := mw.CreatePart(h); err != nil {
 		return chunkForm{}, err
@@ -52,8 +52,9 @@ func buildForm(fields [][2]string, key string) (chunkForm, error) {
 }
 
 // escapeQuotes escapes a filename for a Content-Disposition parameter the
-// way mime/multipart does (%q would also escape non-ASCII bytes, which PHP
-// would then keep literally in the key).
+// way mime/multipart does: only backslashes and double quotes (Go's %q
+// would also escape control and invalid bytes, which PHP would then keep
+// literally in the key).
 func escapeQuotes(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
 }

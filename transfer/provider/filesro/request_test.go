@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/url"
 	"os"
@@ -70,5 +72,41 @@ func TestShortLocalChunk(t *testing.T) {
 	// The same session refuses to go on: the server may hold part of it.
 	if err := s.PutChunk(ctx(t), u.Chunk(0), bytes.NewReader(data)); !errors.Is(err, provider.ErrSessionGone) {
 		t.Fatalf("retry after a short body: %v", err)
+	}
+}
+
+func TestBuildFormKeyRoundTrip(t *testing.T) {
+	for _, name := range []string{"plain.txt", `say "hi".txt`, `back\slash`, "résumé été.pdf"} {
+		key := NewKey(name)
+		f, err := buildForm([][2]string{{"name", name}}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := append(append(append([]byte{}, f.prologue...), "DATA"...), f.epilogue...)
+		_, params, err := mime.ParseMediaType(f.contentType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+		fields := map[string]string{}
+		var gotKey, gotData string
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%q: %v", name, err)
+			}
+			b, _ := io.ReadAll(p)
+			if p.FormName() == "chunk" {
+				gotKey, gotData = p.FileName(), string(b)
+			} else {
+				fields[p.FormName()] = string(b)
+			}
+		}
+		if gotKey != key || gotData != "DATA" || fields["name"] != name {
+			t.Fatalf("%q: key %q (want %q), data %q, name %q", name, gotKey, key, gotData, fields["name"])
+		}
 	}
 }
