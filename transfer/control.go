@@ -18,8 +18,14 @@ func (e *Engine) Enqueue(jobs ...queue.Job) ([]queue.JobID, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, id := range ids {
-		e.publishID(id, jobs[i], queue.Queued)
+	if e.hub.empty() {
+		// Nobody to tell which jobs: skip a read per job (an initial scan
+		// enqueues thousands), but still wake WaitIdle callers.
+		e.notifyChanged()
+	} else {
+		for i, id := range ids {
+			e.publishID(id, jobs[i], queue.Queued)
+		}
 	}
 	e.poke()
 	return ids, nil

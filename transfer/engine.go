@@ -226,6 +226,11 @@ func (e *Engine) start(j queue.Job) {
 // publishJob announces a job state change to subscribers and waiters.
 func (e *Engine) publishJob(j queue.Job, remotePath, link string) {
 	e.hub.publish(Event{Time: e.opts.Now(), Job: j, RemotePath: remotePath, Link: link})
+	e.notifyChanged()
+}
+
+// notifyChanged wakes every WaitIdle.
+func (e *Engine) notifyChanged() {
 	e.mu.Lock()
 	close(e.changed)
 	e.changed = make(chan struct{})

@@ -140,6 +140,13 @@ func (h *hub) remove(s *Subscription) {
 	}
 }
 
+// empty reports whether nobody listens.
+func (h *hub) empty() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs) == 0
+}
+
 // listening returns a channel that is closed while someone listens.
 func (h *hub) listening() <-chan struct{} {
 	h.mu.Lock()
