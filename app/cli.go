@@ -76,6 +76,7 @@ func commands() []command {
 		{"target", "add, list, remove, test targets and set their secrets", runTarget},
 		{"folder", "add, list and remove watched folders", runFolder},
 		{"upload", "upload files and folders, with their structure, and wait until they are through", runUpload},
+		{"watch", "upload new and changed files of the watched folders until stopped", runWatch},
 		{"sandbox", "run the local test server that speaks all four APIs", runSandbox},
 		{"version", "print the version and build information", runVersion},
 	}
@@ -281,6 +282,12 @@ func (c *cli) logger(toFile bool) (log *slog.Logger, close func() error, err err
 	}
 	o := logging.Options{Level: level, Stderr: c.Err, Redactor: c.redac}
 	if toFile {
+		// The command prints a line per file itself; stderr gets warnings
+		// and errors unless --log-level asks for more.
+		o.StderrLevel = slog.LevelWarn
+		if c.g.logLevel != "" {
+			o.StderrLevel = level
+		}
 		p, err := c.paths()
 		if err != nil {
 			return nil, nil, err

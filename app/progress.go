@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,7 +42,7 @@ func finalLine(ev transfer.Event) string {
 		if where == "" {
 			where = j.RemotePath()
 		}
-		line := fmt.Sprintf("uploaded %s (%s) to %s:/%s", j.RelPath, sizeText(j.Size), j.Target, where)
+		line := fmt.Sprintf("uploaded %s (%s) to %s:/%s", j.RelPath, sizeText(j.Size), j.Target, strings.TrimPrefix(where, "/"))
 		if ev.Link != "" {
 			line += " " + ev.Link
 		}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	foldersync "github.com/ferry-sync/ferry/sync"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
@@ -30,7 +32,7 @@ type uploadSet struct {
 func collectUploads(paths []string, target, remoteDir, conflict string) (uploadSet, error) {
 	var set uploadSet
 	ignore := foldersync.NewIgnore(nil)
-	remoteDir = strings.Trim(path.Clean("/"+filepath.ToSlash(remoteDir)), "/")
+	remoteDir = normRemoteDir(remoteDir)
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -42,10 +44,14 @@ func collectUploads(paths []string, target, remoteDir, conflict string) (uploadS
 		}
 		root, top := filepath.Dir(abs), filepath.Base(abs)
 		job := func(rel string, fi fs.FileInfo) queue.Job {
-			return queue.Job{
-				Target: target, Origin: "upload", Root: root, RelPath: rel, RemoteDir: remoteDir,
+			j := queue.Job{
+				Target: target, Origin: "upload", Root: root, RelPath: norm.NFC.String(rel), RemoteDir: remoteDir,
 				Conflict: conflict, Size: fi.Size(), ModTime: fi.ModTime(),
 			}
+			if j.RelPath != rel { // the remote name is NFC; the file keeps its own
+				j.LocalPath = filepath.Join(root, filepath.FromSlash(rel))
+			}
+			return j
 		}
 		switch {
 		case fi.Mode().IsRegular():
@@ -97,6 +103,12 @@ func collectUploads(paths []string, target, remoteDir, conflict string) (uploadS
 		}
 	}
 	return set, nil
+}
+
+// normRemoteDir cleans a remote folder the user typed: slash-separated, no
+// leading or trailing slash, no "." or ".." segments, NFC.
+func normRemoteDir(dir string) string {
+	return norm.NFC.String(strings.Trim(path.Clean("/"+filepath.ToSlash(dir)), "/"))
 }
 
 func unwrapPathError(err error) error {

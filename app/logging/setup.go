@@ -17,9 +17,13 @@ type Options struct {
 	// MaxSize and Backups bound the file's rotation (defaults 10 MiB, 3).
 	MaxSize int64
 	Backups int
-	// Stderr, when not nil, also receives every record (the CLI passes
-	// os.Stderr; the GUI passes nil).
+	// Stderr, when not nil, also receives the records at or above
+	// StderrLevel (the CLI passes os.Stderr; the GUI passes nil).
 	Stderr io.Writer
+	// StderrLevel is the minimum level for Stderr when it is above Level:
+	// commands that print their own progress lines keep routine records
+	// in the file only. Zero means Level.
+	StderrLevel slog.Level
 	// Redactor masks registered secrets; Setup creates one when nil.
 	Redactor *Redactor
 }
@@ -49,7 +53,8 @@ func Setup(o Options) (*slog.Logger, *Redactor, func() error, error) {
 		handlers = append(handlers, slog.NewTextHandler(&RedactWriter{W: f, R: r}, hopts))
 	}
 	if o.Stderr != nil {
-		handlers = append(handlers, slog.NewTextHandler(&RedactWriter{W: o.Stderr, R: r}, hopts))
+		eopts := &slog.HandlerOptions{Level: max(o.Level, o.StderrLevel)}
+		handlers = append(handlers, slog.NewTextHandler(&RedactWriter{W: o.Stderr, R: r}, eopts))
 	}
 	var h slog.Handler
 	switch len(handlers) {

@@ -1,0 +1,131 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	foldersync "github.com/ferry-sync/ferry/sync"
+	"github.com/ferry-sync/ferry/transfer"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// watchShutdown bounds how long `ferry watch` waits for watchers after the
+// engine stopped (the engine itself saves in-flight chunk state first).
+const watchShutdown = 3 * time.Second
+
+func runWatch(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("watch", "ferry watch [--folder NAME]...")
+	var only stringList
+	fs.Var(&only, "folder", "watch only this folder (repeatable; default: every enabled folder)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("watch: unexpected argument %q", fs.Arg(0))
+	}
+	rt, err := c.openRuntime(true)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+
+	folders := rt.cfg.Folders
+	if len(only) > 0 {
+		folders = nil
+		for _, name := range only {
+			f := rt.cfg.Folder(name)
+			if f == nil {
+				return usagef("watch: no folder named %q (see `ferry folder list`)", name)
+			}
+			folders = append(folders, *f)
+		}
+	}
+	enabled := 0
+	for _, f := range folders {
+		if f.IsEnabled() {
+			enabled++
+		}
+	}
+	if enabled == 0 {
+		return usagef("watch: no enabled folder to watch; add one with `ferry folder add`")
+	}
+
+	sub := rt.engine.Subscribe()
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		for ev := range sub.C {
+			logOutcome(c, ev)
+		}
+	}()
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- rt.engine.Run(engineCtx) }()
+
+	ws := newWatchers(rt)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	if err := ws.apply(watchCtx, folders); err != nil {
+		fmt.Fprintln(c.Err, "ferry:", err)
+	}
+	fmt.Fprintf(c.Err, "watching %d folder(s); Ctrl-C to stop\n", enabled)
+	reportHealth(ctx, c, ws)
+
+	// ctx is done: stop watching, then let the engine save in-flight state.
+	stopWatch()
+	stopEngine()
+	engineErr := <-engineDone
+	ws.wait(watchShutdown)
+	sub.Close()
+	<-logged
+	if engineErr != nil && !errors.Is(engineErr, context.Canceled) {
+		return engineErr
+	}
+	fmt.Fprintln(c.Err, "stopped; unfinished uploads stay queued")
+	return nil
+}
+
+// logOutcome prints one line per file that finished or needs the user.
+func logOutcome(c *cli, ev transfer.Event) {
+	if ev.Progress != nil {
+		return
+	}
+	switch ev.Job.State {
+	case queue.Done, queue.Failed:
+		fmt.Fprintln(c.Out, time.Now().Format("15:04:05"), finalLine(ev))
+	}
+}
+
+// reportHealth prints a line whenever a watcher's health changes, until
+// ctx ends. Degraded and failed states carry the reason (for a watch limit
+// it names the sysctl to raise).
+func reportHealth(ctx context.Context, c *cli, ws *watchers) {
+	last := map[string]string{}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		for name, st := range ws.statuses() {
+			line := st.State.String()
+			if st.Reason != "" {
+				line += ": " + st.Reason
+			}
+			if st.State == foldersync.HealthStarting && st.Scan.Running {
+				line = "scanning" // counts change every tick; print the state once
+			}
+			if _, seen := last[name]; !seen && st.State == foldersync.HealthStopped {
+				continue // not started yet
+			}
+			if last[name] != line {
+				last[name] = line
+				fmt.Fprintf(c.Err, "%s folder %s: %s\n", time.Now().Format("15:04:05"), name, line)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
