@@ -28,6 +28,9 @@
 //   - A path segment that is empty, "." or "..", or a name containing "/",
 //     would be stored as is by the real server; the sandbox answers 422
 //     with a "sandbox:" message instead.
+//   - A malformed multipart body (or one that breaks off) is 400 with the
+//     parser's message; PHP would drop the broken parts and Laravel would
+//     then report missing fields (422).
 //   - Folder names match exactly; MySQL's usual collation would match
 //     them case-insensitively [inference in the notes].
 //   - The "expire" fault is not used: the real server never expires chunk
