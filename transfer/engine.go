@@ -49,7 +49,9 @@ type active struct {
 	done   atomic.Int64 // bytes acknowledged or in flight
 	total  atomic.Int64
 	speed  atomic.Int64            // bytes/s, smoothed by the progress ticker
-	last   int64                   // done at the previous tick; owned by the ticker
+	last   atomic.Int64            // done at the previous tick
+	base   atomic.Int64            // done when sending began (resumed bytes)
+	since  atomic.Int64            // when sending began, Unix nanoseconds
 	policy provider.ConflictPolicy // set by the worker once decided
 }
 

@@ -261,3 +261,21 @@ func allDone(states map[queue.JobID][]queue.State) bool {
 	}
 	return true
 }
+
+// TestSnapshotWithoutSubscribers: Snapshot reports bytes, totals and a
+// speed even when no subscriber drives the progress ticker.
+func TestSnapshotWithoutSubscribers(t *testing.T) {
+	r := slowRig(t, 64<<10)
+	r.run()
+	id := r.enqueue(r.file("snap.bin", randBytes(11, 128<<10)))[0]
+	r.until("a snapshot with speed", func() bool {
+		jobs, p, err := r.e.Snapshot()
+		if err != nil || len(jobs) != 1 || jobs[0].Progress == nil {
+			return false
+		}
+		jp := jobs[0].Progress
+		return jp.Total == 128<<10 && jp.Done > 0 && jp.Speed > 0 && jp.ETA > 0 && p.Total == jp.Total
+	})
+	r.e.SetBandwidth(0)
+	r.wait(id)
+}

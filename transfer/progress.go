@@ -72,7 +72,7 @@ func (e *Engine) tickWhileListening(ctx context.Context) {
 }
 
 // sample builds a snapshot and updates each job's smoothed speed; only the
-// progress ticker calls it (it owns active.last).
+// progress ticker calls it.
 func (e *Engine) sample(interval time.Duration) Progress {
 	e.mu.Lock()
 	list := make([]*active, 0, len(e.active))
@@ -82,8 +82,7 @@ func (e *Engine) sample(interval time.Duration) Progress {
 	e.mu.Unlock()
 	for _, a := range list {
 		d := a.done.Load()
-		inst := float64(d-a.last) / interval.Seconds()
-		a.last = d
+		inst := float64(d-a.last.Swap(d)) / interval.Seconds()
 		// Exponential smoothing over about a second of ticks.
 		a.speed.Store(int64(0.8*float64(a.speed.Load()) + 0.2*inst))
 	}
@@ -94,10 +93,18 @@ func (e *Engine) sample(interval time.Duration) Progress {
 func build(list []*active) Progress {
 	sort.Slice(list, func(i, k int) bool { return list[i].job.ID < list[k].job.ID })
 	p := Progress{Jobs: make([]JobProgress, 0, len(list)), ETA: -1}
+	now := time.Now()
 	for _, a := range list {
 		jp := JobProgress{
 			ID: a.job.ID, Target: a.job.Target, RelPath: a.job.RelPath,
 			Done: a.done.Load(), Total: a.total.Load(), Speed: max(a.speed.Load(), 0), ETA: -1,
+		}
+		if since := a.since.Load(); jp.Speed == 0 && since != 0 {
+			// No ticker samples (nobody subscribed): the average since
+			// sending began, not counting resumed bytes.
+			if el := now.Sub(time.Unix(0, since)); el > 100*time.Millisecond {
+				jp.Speed = int64(float64(jp.Done-a.base.Load()) / el.Seconds())
+			}
 		}
 		jp.ETA = eta(jp.Total-jp.Done, jp.Speed)
 		p.Jobs = append(p.Jobs, jp)

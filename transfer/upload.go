@@ -293,6 +293,9 @@ func (fu *fileUpload) send(ctx context.Context) error {
 		}
 	}
 	fu.a.done.Store(done)
+	fu.a.last.Store(done)
+	fu.a.base.Store(done)
+	fu.a.since.Store(time.Now().UnixNano())
 	par := 1
 	if c := fu.t.caps; c.ParallelChunks {
 		par = fu.t.set.ChunkParallel
