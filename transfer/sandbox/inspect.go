@@ -14,6 +14,7 @@ import (
 // inspectMux serves the /_sandbox/ routes. They are never subject to
 // faults, so a test can always look at what happened.
 //
+//	GET  /_sandbox/                 this list, with the APIs served
 //	GET  /_sandbox/tree[?api=NAME]  store snapshot ([]Entry)
 //	GET  /_sandbox/log              recent requests ([]LogEntry, redacted)
 //	GET  /_sandbox/stats            counters (Stats)
@@ -22,6 +23,20 @@ import (
 //	POST /_sandbox/sink             same
 func (s *Server) inspectMux() *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_sandbox/{$}", func(w http.ResponseWriter, _ *http.Request) {
+		apis := []string{}
+		for _, m := range s.mounts {
+			apis = append(apis, m.api.Name())
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{
+			"apis": apis,
+			"routes": []string{
+				"GET /_sandbox/tree[?api=NAME]", "GET /_sandbox/log", "GET /_sandbox/stats",
+				"GET /_sandbox/credentials", "PUT|POST /_sandbox/sink[?discard=1]",
+			},
+			"faults": s.faults.p.String(),
+		})
+	})
 	mux.HandleFunc("GET /_sandbox/tree", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, nonNil(s.Tree(r.URL.Query().Get("api"))))
 	})

@@ -152,6 +152,11 @@ func TestServerRoutesAndInspection(t *testing.T) {
 	if st.Requests["echo"]["PUT /echo/{token}/{name}"] != 1 || st.Requests[""][""] != 1 {
 		t.Errorf("stats = %+v", st)
 	}
+	var index struct{ APIs []string }
+	getJSON(t, c, s.BaseURL()+"/_sandbox/", &index)
+	if len(index.APIs) != 1 || index.APIs[0] != "echo" {
+		t.Errorf("index = %+v", index)
+	}
 	var creds []Credential
 	getJSON(t, c, s.BaseURL()+"/_sandbox/credentials", &creds)
 	if len(creds) != 1 || creds[0].API != "echo" || creds[0].Value != testToken {
