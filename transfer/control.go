@@ -7,6 +7,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
@@ -143,9 +144,10 @@ func (e *Engine) abortSaved(j queue.Job, s queue.Session) {
 		e.opts.Log.Warn("transfer: abort cancelled upload", "job", j.ID, "err", err)
 		return
 	}
-	fu := &fileUpload{e: e, a: &active{job: j}, t: t}
-	fu.u.Dir, fu.u.RelPath = remoteDir(j), j.RelPath
-	fu.u.Name = path.Base(j.RelPath)
+	fu := &fileUpload{e: e, a: &active{job: j}, t: t, u: provider.Upload{
+		Dir: remoteDir(j), Name: path.Base(j.RelPath), RelPath: j.RelPath,
+		Conflict: provider.ConflictPolicy(j.Conflict),
+	}}
 	fu.cleanup(ctx, s)
 }
 

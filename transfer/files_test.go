@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
@@ -193,5 +194,35 @@ func appendTo(t *testing.T, p string, b []byte) {
 	defer f.Close()
 	if _, err := f.Write(b); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestVanishedAfterPartialUpload: a file deleted while its job waits for a
+// retry ends cancelled, and the earlier attempt's server session is
+// aborted rather than left behind.
+func TestVanishedAfterPartialUpload(t *testing.T) {
+	opts := fastOpts()
+	opts.JobBackoff = Backoff{Initial: time.Hour, Max: time.Hour}
+	for _, resumable := range []bool{true, false} {
+		r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 100, DefaultChunkSize: 1000, Resumable: resumable}}, TargetSettings{}, opts)
+		r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Match: func(c fakeprovider.Call) bool { return c.Chunk == 2 }})
+		j := r.file("v.bin", randBytes(12, 5000))
+		r.run()
+		id := r.enqueue(j)[0]
+		r.until("the job to wait", func() bool { return r.job(id).State == queue.Waiting })
+		if s, _ := r.fake.Sessions(); len(s) != 1 {
+			t.Fatalf("want the partial session on the server, have %v", s)
+		}
+		if err := os.Remove(localPath(j)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.e.Retry(id); err != nil {
+			t.Fatal(err)
+		}
+		r.wait(id)
+		if h := r.history()[id]; h.Outcome != queue.Cancelled {
+			t.Fatalf("history %+v", h)
+		}
+		r.checkClean()
 	}
 }

@@ -41,6 +41,12 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 	e.poke()
 	f, fi, err := openRegular(localPath(j))
 	if err != nil {
+		var fe *fileError
+		if errors.As(err, &fe) && fe.kind != KindUnreadable {
+			// The file is gone for good: an earlier attempt's server-side
+			// session (a placeholder, a partial file) must not outlive it.
+			e.dropStale(ctx, a, t)
+		}
 		return provider.Result{}, nil, err
 	}
 	defer f.Close()
@@ -111,6 +117,20 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 			return provider.Result{}, fi, err
 		}
 	}
+}
+
+// dropStale aborts and forgets a saved session of job a, if any.
+func (e *Engine) dropStale(ctx context.Context, a *active, t *resolved) {
+	s, ok, err := e.q.LoadSession(a.job.ID)
+	if err != nil || !ok {
+		return // nothing saved, or unreadable: nothing to clean up with
+	}
+	fu := &fileUpload{e: e, a: a, t: t, u: provider.Upload{
+		Dir: remoteDir(a.job), Name: path.Base(a.job.RelPath), RelPath: a.job.RelPath,
+		Conflict: provider.ConflictPolicy(a.job.Conflict),
+	}}
+	fu.cleanup(ctx, s)
+	fu.discard(ctx)
 }
 
 // conflictPolicy is the job's policy, else the target's, else the
