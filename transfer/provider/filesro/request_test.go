@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
@@ -108,5 +109,26 @@ func TestBuildFormKeyRoundTrip(t *testing.T) {
 		if gotKey != key || gotData != "DATA" || fields["name"] != name {
 			t.Fatalf("%q: key %q (want %q), data %q, name %q", name, gotKey, key, gotData, fields["name"])
 		}
+	}
+}
+
+// TestCancelIsNotRetryable: a cancelled upload reports the cancellation,
+// not a server failure, and the chunk is not resent under the same key.
+func TestCancelIsNotRetryable(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{Strict: true, Faults: sandbox.FaultProfile{Latency: 5 * time.Second}})
+	data := randomData(MinChunkSize, 4)
+	u := plan(nil, "cancelled.bin", data, MinChunkSize)
+	s, err := tb.provider("editor").Begin(ctx(t), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, stop := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, stop)
+	err = s.PutChunk(cctx, u.Chunk(0), bytes.NewReader(data))
+	if k, _ := provider.Classify(err); k != context.Canceled {
+		t.Fatalf("cancelled put: %v classified %v", err, k)
+	}
+	if err := s.PutChunk(ctx(t), u.Chunk(0), bytes.NewReader(data)); !errors.Is(err, provider.ErrSessionGone) {
+		t.Fatalf("put after a cancelled attempt that reached the server: %v", err)
 	}
 }

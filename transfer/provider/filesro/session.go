@@ -194,11 +194,18 @@ func (s *session) transportFailure(op string, r sent) error {
 		s.tainted = true
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "the local file changed while it was sent", Err: r.err}
 	}
+	if r.wrote {
+		s.tainted = true
+	}
+	if errors.Is(r.err, context.Canceled) {
+		// Not a failure of the server: let Classify report the
+		// cancellation (rest.TransportError would call it retryable).
+		return fmt.Errorf("%s: %w", op, r.err)
+	}
 	perr := rest.TransportError(op, r.err)
 	if !r.wrote {
 		return perr // nothing reached the server: the same key is still clean
 	}
-	s.tainted = true
 	if isReset(r.err) && perr.Kind == provider.ErrRetryable {
 		// A connection cut while the body was going out is how proxies
 		// and servers refuse bodies over their limit; the engine steps the
