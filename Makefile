@@ -77,6 +77,18 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
+# Every fuzz target of every package, FUZZTIME each (make test runs them
+# briefly; `make fuzz` is the long run).
+FUZZTIME ?= 2m
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || \
+	      { echo "$$out"; exit 1; }; \
+	  done; \
+	done
+
 clean:
 	rm -f $(BIN)
 
