@@ -80,13 +80,19 @@ var kinds = []error{ErrAuth, ErrQuota, ErrTooLarge, ErrConflict, ErrSessionGone,
 
 // Classify returns the kind of err (one of the Err* sentinels) and the
 // server's Retry-After, if any. Errors without a kind are classified by
-// their cause: network and timeout errors are retryable, a cancelled
-// context is returned as context.Canceled, anything else is permanent.
+// their cause: network and timeout errors are retryable, anything else is
+// permanent. An error that wraps context.Canceled is returned as
+// context.Canceled whatever its kind: the caller stopped it on purpose.
 //
 //lint:ignore ST1008 the first result is a kind (a sentinel), not a failure of Classify
 func Classify(err error) (kind error, retryAfter time.Duration) {
 	if err == nil {
 		return nil, 0
+	}
+	// A cancelled request is the caller's decision (pause, cancel, quit),
+	// whatever kind a transport wrapper gave the failure.
+	if errors.Is(err, context.Canceled) {
+		return context.Canceled, 0
 	}
 	var pe *Error
 	if errors.As(err, &pe) {
@@ -97,10 +103,7 @@ func Classify(err error) (kind error, retryAfter time.Duration) {
 			return k, retryAfter
 		}
 	}
-	switch {
-	case errors.Is(err, context.Canceled):
-		return context.Canceled, 0
-	case errors.Is(err, context.DeadlineExceeded), isNetwork(err):
+	if errors.Is(err, context.DeadlineExceeded) || isNetwork(err) {
 		return ErrRetryable, retryAfter
 	}
 	return ErrPermanent, retryAfter

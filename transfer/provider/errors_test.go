@@ -29,6 +29,7 @@ func TestClassify(t *testing.T) {
 		{"short body", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), ErrRetryable, 0},
 		{"deadline", context.DeadlineExceeded, ErrRetryable, 0},
 		{"cancelled", fmt.Errorf("put: %w", context.Canceled), context.Canceled, 0},
+		{"cancelled inside a retryable transport error", &Error{Kind: ErrRetryable, Op: "put", Err: context.Canceled}, context.Canceled, 0},
 		{"unknown", errors.New("something odd"), ErrPermanent, 0},
 	}
 	for _, c := range cases {
