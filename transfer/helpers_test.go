@@ -128,7 +128,7 @@ func (r *rig) enqueue(jobs ...queue.Job) []queue.JobID {
 // wait waits (bounded) until the jobs reached a final state.
 func (r *rig) wait(ids ...queue.JobID) {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := r.e.WaitIdle(ctx, ids...); err != nil {
 		r.t.Fatalf("wait for jobs %v: %v", ids, err)

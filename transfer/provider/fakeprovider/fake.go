@@ -114,6 +114,8 @@ func (p *Provider) Reconnect() *Provider { return &Provider{srv: p.srv} }
 
 // SetCaps changes the capabilities every client of this server advertises
 // (no defaults are filled in), e.g. to flip resumability between runs.
+// The contract wants capabilities constant while a client is in use, and
+// the engine caches them: call it only between engine runs.
 func (p *Provider) SetCaps(c provider.Capabilities) {
 	p.srv.mu.Lock()
 	defer p.srv.mu.Unlock()

@@ -3,16 +3,22 @@
 // with io.NewSectionReader bodies, Finish, Abort, Resume), without the
 // engine, and checks what the server stored through the Harness.
 //
-// A provider package runs it against its sandbox server:
+// A provider package runs it against its sandbox server, roughly:
 //
 //	func TestConformance(t *testing.T) {
-//		srv := sandbox.Start(t, ...)
+//		srv := ... // start the sandbox for this service
 //		providertest.Run(t, providertest.Harness{
-//			New:    func(t testing.TB, s providertest.Settings) provider.Provider { ... },
-//			Stored: func(t testing.TB) []providertest.Entry { ... srv.Files() ... },
-//			Dir:    []string{"conformance"},
+//			New: func(t testing.TB, s providertest.Settings) provider.Provider {
+//				... // a new client for srv; wrong credentials when s.BadCredentials
+//			},
+//			Stored: func(t testing.TB) []providertest.Entry {
+//				... // srv's files, placeholders and partial uploads
+//			},
+//			Dir: []string{"conformance"},
 //		})
 //	}
+//
+// The fake provider's conformance_test.go is a complete example.
 package providertest
 
 import (
