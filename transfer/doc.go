@@ -6,6 +6,20 @@
 // events with throttled progress snapshots for the CLI, the GUI and
 // notifications.
 //
+// # Use
+//
+//	e := transfer.New(q, resolver, transfer.Options{Parallel: 4})
+//	go e.Run(ctx)                       // in the app's errgroup
+//	ids, err := e.Enqueue(jobs...)      // watcher, drops, `ferry upload`
+//	err = e.WaitIdle(ctx, ids...)       // `ferry upload` exits when through
+//	sub := e.Subscribe(); defer sub.Close()
+//	for ev := range sub.C { ... }       // state changes and progress
+//
+// Control: PauseAll(until)/ResumeAll/Paused, Pause/Resume/Cancel/Retry of
+// one job, RetryAll, SetParallel, SetBandwidth, ForgetTarget; Snapshot for
+// a list view. Explain and JobReason turn a job's error kind into a
+// sentence for people.
+//
 // # Goroutines
 //
 // Run owns the dispatcher loop; each claimed job runs on its own worker
