@@ -134,9 +134,14 @@ func (a *agg) onFound(f found, now time.Time) error {
 		return a.emit(f.rel, f.path, f.st, "", true)
 	}
 	// Written to within the last quiet period: the scan's stat is the
-	// first of the gate's two.
+	// first of the gate's two, and the second comes when the mtime will be
+	// a quiet period old: unchanged then, the file has held still for that
+	// long. An mtime in the future proves nothing: a full quiet period then.
 	e := &entry{path: f.path, first: now, st: f.st, haveStat: true}
 	e.due = a.deadline(e, now)
+	if ripe := f.st.mtime.Add(a.r.f.Quiet); !f.st.mtime.After(now) && ripe.Before(e.due) {
+		e.due = ripe
+	}
 	a.pending[f.rel] = e
 	a.arm(e.due, now)
 	return nil

@@ -35,15 +35,17 @@ func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
 			return nil
 		}
 	}
-	if !r.fullAt.IsZero() {
-		// A rescan is pending: it will find this change; keep waiting for quiet.
-		r.deferFull(now)
-		return nil
-	}
 	segs := strings.Split(rel, "/")
 	if ev.Has(fsnotify.Create) {
 		if info, err := r.w.lstat(ev.Name); err == nil && info.IsDir() {
 			if r.w.ign.Match(segs, true) {
+				return nil
+			}
+			if !r.fullAt.IsZero() {
+				// The pending rescan reads it; watching it now keeps its
+				// events coming, so the rescan waits until the copy is done.
+				r.ws.add(ev.Name)
+				r.deferFull(now)
 				return nil
 			}
 			if len(r.wantDirs) >= maxPendingEvents {
@@ -54,6 +56,11 @@ func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
 			return nil
 		}
 		// Not a directory, or already gone: the gate's stat decides.
+	}
+	if !r.fullAt.IsZero() {
+		// A rescan is pending: it will find this change; keep waiting for quiet.
+		r.deferFull(now)
+		return nil
 	}
 	if r.ws.has(ev.Name) {
 		return nil // a watched directory's own attribute change names no file

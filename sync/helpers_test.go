@@ -148,12 +148,20 @@ func waitScans(t testing.TB, w *Watcher, n int) {
 	waitUntil(t, 30*time.Second, "full scan", func() bool { return w.Status().Scans >= n })
 }
 
+// writeFile creates path with size zero bytes, atomically: written under
+// a ".part" name (ignored by default) and renamed into place. On this shared
+// machine a writer can stall between create and write for longer than the
+// tests' short quiet periods, and the empty file would then rightly be
+// handed on as settled; tests of in-place writing write in place on purpose.
 func writeFile(t testing.TB, path string, size int) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, make([]byte, size), 0o644); err != nil {
+	if err := os.WriteFile(path+".part", make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".part", path); err != nil {
 		t.Fatal(err)
 	}
 }

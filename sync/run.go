@@ -31,6 +31,7 @@ type run struct {
 	scanCh     chan scanMsg
 	scanning   bool
 	scanFull   bool
+	scanStart  time.Time
 	wantFull   bool
 	wantDirs   []dirRef
 	scanCancel context.CancelFunc
@@ -127,7 +128,8 @@ func (r *run) startScan(ctx context.Context) {
 		r.periodic.Stop()
 	}
 	r.wantFull, r.wantDirs = false, nil
-	r.scanning, r.scanFull = true, full
+	r.scanning, r.scanFull, r.scanStart = true, full, time.Now()
+	r.w.log.Debug("scan started", "full", full, "dirs", len(starts))
 
 	sctx, cancel := context.WithCancel(ctx)
 	exited := make(chan struct{})
@@ -173,6 +175,7 @@ func (r *run) onScan(m scanMsg, now time.Time) error {
 	r.scanning = false
 	r.scanCancel()
 	full := r.scanFull
+	r.w.log.Debug("scan finished", "full", full, "took", time.Since(r.scanStart), "err", m.err)
 	if full {
 		r.w.box.scanEnded(m.err == nil)
 	}

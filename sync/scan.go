@@ -93,11 +93,10 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 	f, err := os.Open(d.abs)
 	var ents []os.DirEntry
 	if err == nil {
-		// File.ReadDir, unlike os.ReadDir, does not sort: order is irrelevant here.
+		// The directory stays open for statEntry. File.ReadDir, unlike
+		// os.ReadDir, does not sort: order is irrelevant here.
+		defer f.Close() // read-only directory: Close has nothing useful to report
 		ents, err = f.ReadDir(-1)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
 	}
 	if err != nil {
 		switch {
@@ -140,18 +139,17 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 			msg.skipped = append(msg.skipped, rel)
 			continue
 		}
-		info, err := e.Info()
+		st, regular, err := statEntry(f, e, e.Name())
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) { // else deleted between the read and the lstat
 				msg.skipped = append(msg.skipped, rel)
 			}
 			continue
 		}
-		if !info.Mode().IsRegular() { // replaced by something else meanwhile
+		if !regular { // replaced by something else since the read
 			continue
 		}
 		files++
-		st := stamp{info.Size(), info.ModTime()}
 		same, err := unchangedSince(s.sent, rel, st)
 		if err != nil {
 			return nil, fmt.Errorf("scan: sent index lookup %s: %w", rel, err)

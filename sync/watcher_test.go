@@ -36,6 +36,15 @@ func TestBurstAcrossNewNestedDirsReportedOnce(t *testing.T) {
 	time.Sleep(5 * fastFolder(root).Quiet)
 	got := s.col.snapshot()
 	if len(got) != len(want) {
+		for p, n := range s.col.byPath() {
+			if n > 1 {
+				for _, c := range got {
+					if c.RelPath == p {
+						t.Logf("duplicate %+v", c)
+					}
+				}
+			}
+		}
 		t.Fatalf("got %d candidates for %d files", len(got), len(want))
 	}
 	for _, c := range got {
