@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -22,10 +21,9 @@ type fileError struct {
 func (e *fileError) Error() string { return fmt.Sprintf("open %s: %v", e.path, e.err) }
 func (e *fileError) Unwrap() error { return e.err }
 
-// localPath is where job j's file is on this machine.
-func localPath(j queue.Job) string {
-	return filepath.Join(j.Root, filepath.FromSlash(j.RelPath))
-}
+// localPath is where job j's file is on this machine (the on-disk name
+// may differ from the NFC RelPath; the queue keeps both).
+func localPath(j queue.Job) string { return j.OnDisk() }
 
 // openRegular opens p for reading and returns it with its current stat.
 // Only regular files are opened; a symbolic link is followed and its

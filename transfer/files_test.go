@@ -226,3 +226,17 @@ func TestVanishedAfterPartialUpload(t *testing.T) {
 		r.checkClean()
 	}
 }
+
+// TestLocalPathDiffersFromRemoteName: a file whose name on disk is NFD is
+// read from its LocalPath and stored under the NFC remote name.
+func TestLocalPathDiffersFromRemoteName(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{}, TargetSettings{}, fastOpts())
+	nfd, nfc := "cafe\u0301.txt", "caf\u00e9.txt"
+	j := r.file(nfd, []byte("accent"))
+	j.LocalPath = filepath.Join(r.root, nfd)
+	j.RelPath = nfc
+	r.run()
+	id := r.enqueue(j)[0]
+	r.wait(id)
+	r.checkStored("up/"+nfc, []byte("accent"))
+}
