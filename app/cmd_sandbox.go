@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -20,16 +22,40 @@ type sandboxAPI struct {
 	make func() (sandbox.API, error)
 	// addFlags are the kind-specific `ferry target add` flags for this API.
 	addFlags func(api sandbox.API) string
+	// controls are the API's test hooks, served as POST
+	// /_sandbox/control/<kind>-<name> (nil: none).
+	controls func(api sandbox.API) map[string]func() error
+}
+
+// sandboxOptions are the per-run API settings `ferry sandbox` takes; the
+// zero value is every API's default.
+type sandboxOptions struct {
+	// dialect is the one SelfCommunity field dialect the run accepts
+	// (plain when empty).
+	dialect sbselfcommunity.Dialect
 }
 
 // sandboxAPIs lists the APIs the sandbox command serves, one entry per
 // service; adding one is one entry here.
-func sandboxAPIs() []sandboxAPI {
+func sandboxAPIs() []sandboxAPI { return sandboxAPIsWith(sandboxOptions{}) }
+
+// sandboxAPIsWith is sandboxAPIs with the per-run settings o.
+func sandboxAPIsWith(o sandboxOptions) []sandboxAPI {
 	return []sandboxAPI{
 		{
 			kind:     "quatrix",
 			make:     func() (sandbox.API, error) { return sbquatrix.New(sbquatrix.Config{}) },
 			addFlags: func(sandbox.API) string { return "" },
+			controls: func(a sandbox.API) map[string]func() error {
+				q := a.(*sbquatrix.API)
+				return map[string]func() error{
+					// Every session login ends now: the next API call with one
+					// gets 401 and the client must log in again.
+					"expire-sessions": func() error { q.ExpireSessions(); return nil },
+					// Every open upload key ends now (code 60).
+					"expire-upload-keys": func() error { q.ExpireUploadKeys(); return nil },
+				}
+			},
 		},
 		{
 			kind: "twake",
@@ -44,21 +70,32 @@ func sandboxAPIs() []sandboxAPI {
 			addFlags: func(sandbox.API) string { return "" },
 		},
 		{
-			kind:     "selfcommunity",
-			make:     func() (sandbox.API, error) { return sbselfcommunity.New(sbselfcommunity.Options{}) },
-			addFlags: func(sandbox.API) string { return "--dialect plain" },
+			kind: "selfcommunity",
+			make: func() (sandbox.API, error) {
+				return sbselfcommunity.New(sbselfcommunity.Options{Dialect: o.dialect})
+			},
+			addFlags: func(a sandbox.API) string {
+				for _, c := range a.Credentials() {
+					if c.Kind == "dialect" {
+						return "--dialect " + c.Value
+					}
+				}
+				return ""
+			},
 		},
 	}
 }
 
 func runSandbox(ctx context.Context, c *cli, args []string) error {
-	fs := c.flags("sandbox", "ferry sandbox [--dir DIR] [--addr 127.0.0.1:PORT] [--tls] [--faults SPEC] [--strict=false]")
+	fs := c.flags("sandbox", "ferry sandbox [--dir DIR] [--addr 127.0.0.1:PORT] [--tls] [--faults SPEC] [--strict=false] [--dialect plain|qq] [--log-size N]")
 	dir := fs.String("dir", "", "folder for uploaded files (default: a temporary folder removed on exit)")
 	addr := fs.String("addr", "127.0.0.1:8765", "listen address; must be loopback")
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate generated for this run (pin it with --tls-pin)")
 	faults := fs.String("faults", "", `inject faults, e.g. "500=0.05,429=0.02,reset=0.03,latency=20ms,bw=5MB"`)
 	strict := fs.Bool("strict", true, "enforce rules stricter than the real services")
 	switches := fs.String("switch", "", `turn single checks on or off, e.g. "filesro.accept=off"`)
+	dialect := fs.String("dialect", string(sbselfcommunity.Plain), `selfcommunity: the form field names this run accepts, "plain" or "qq"`)
+	logSize := fs.Int("log-size", 0, "requests kept in the /_sandbox/log view (default 2000)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,7 +110,15 @@ func runSandbox(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return usagef("sandbox: %v", err)
 	}
-	specs := sandboxAPIs()
+	switch d := sbselfcommunity.Dialect(*dialect); d {
+	case sbselfcommunity.Plain, sbselfcommunity.QQ:
+	default:
+		return usagef("sandbox: --dialect must be plain or qq, not %q", d)
+	}
+	if *logSize < 0 {
+		return usagef("sandbox: --log-size must not be negative")
+	}
+	specs := sandboxAPIsWith(sandboxOptions{dialect: sbselfcommunity.Dialect(*dialect)})
 	apis := make([]sandbox.API, len(specs))
 	for i, s := range specs {
 		if apis[i], err = s.make(); err != nil {
@@ -82,9 +127,21 @@ func runSandbox(ctx context.Context, c *cli, args []string) error {
 	}
 	srv, err := sandbox.New(sandbox.Config{
 		Dir: *dir, Addr: *addr, TLS: *useTLS, Faults: fp, Strict: *strict, Switches: sw.Named, APIs: apis,
+		LogSize: *logSize,
 	})
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
+	}
+	for i, s := range specs {
+		if s.controls == nil {
+			continue
+		}
+		for name, fn := range s.controls(apis[i]) {
+			if err := srv.Control(s.kind+"-"+name, fn); err != nil {
+				srv.Close()
+				return fmt.Errorf("sandbox: %w", err)
+			}
+		}
 	}
 	if err := srv.Start(); err != nil {
 		srv.Close()
@@ -129,6 +186,12 @@ func printSandbox(c *cli, srv *sandbox.Server, specs []sandboxAPI, apis []sandbo
 		if extra != "" {
 			extra = " " + extra
 		}
-		fmt.Fprintf(c.Out, "  add it: ferry target add --name sandbox-%s --kind %s --url %s%s\n\n", s.kind, s.kind, base, extra)
+		fmt.Fprintf(c.Out, "  add it: ferry target add --name sandbox-%s --kind %s --url %s%s\n", s.kind, s.kind, base, extra)
+		if s.controls != nil {
+			for _, name := range slices.Sorted(maps.Keys(s.controls(apis[i]))) {
+				fmt.Fprintf(c.Out, "  test hook: POST %s/_sandbox/control/%s-%s\n", base, s.kind, name)
+			}
+		}
+		fmt.Fprintln(c.Out)
 	}
 }
