@@ -40,6 +40,8 @@ type Engine struct {
 	changed   chan struct{} // closed and replaced on every state change
 	running   bool          // Run is in progress
 	workers   sync.WaitGroup
+
+	samples atomic.Int64 // progress snapshots built by the ticker (tests check it idles)
 }
 
 // active is one job a worker is uploading.

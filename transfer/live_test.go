@@ -279,3 +279,30 @@ func TestSnapshotWithoutSubscribers(t *testing.T) {
 	r.e.SetBandwidth(0)
 	r.wait(id)
 }
+
+// TestProgressIdleWithoutListeners: no subscriber, no progress work; the
+// first subscriber starts it and it stops again after the last one left.
+func TestProgressIdleWithoutListeners(t *testing.T) {
+	r := slowRig(t, 32<<10)
+	r.run()
+	id := r.enqueue(r.file("idle.bin", randBytes(13, 96<<10)))[0]
+	r.until("upload under way", func() bool { return r.okCalls(fakeprovider.OpPut) >= 3 })
+	if n := r.e.samples.Load(); n != 0 {
+		t.Fatalf("%d progress snapshots built with nobody listening", n)
+	}
+	sub := r.e.Subscribe()
+	select {
+	case <-sub.C:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no event after subscribing")
+	}
+	r.until("a progress snapshot", func() bool { return r.e.samples.Load() > 0 })
+	sub.Close()
+	r.until("the ticker to notice", func() bool {
+		before := r.e.samples.Load()
+		time.Sleep(3 * r.e.opts.ProgressInterval)
+		return r.e.samples.Load() == before
+	})
+	r.e.SetBandwidth(0)
+	r.wait(id)
+}

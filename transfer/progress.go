@@ -74,6 +74,7 @@ func (e *Engine) tickWhileListening(ctx context.Context) {
 // sample builds a snapshot and updates each job's smoothed speed; only the
 // progress ticker calls it.
 func (e *Engine) sample(interval time.Duration) Progress {
+	e.samples.Add(1)
 	e.mu.Lock()
 	list := make([]*active, 0, len(e.active))
 	for _, a := range e.active {
