@@ -3,6 +3,7 @@
 package transfer
 
 import (
+	"os"
 	"syscall"
 	"testing"
 
@@ -27,5 +28,32 @@ func TestFIFORefused(t *testing.T) {
 	r.wait(id)
 	if got := r.job(id); got.State != queue.Failed || got.ErrKind != KindNotRegular {
 		t.Fatalf("fifo job %+v, want failed %s", got, KindNotRegular)
+	}
+}
+
+// TestUnreadableAsRoot covers the unreadable-file path where chmod 000
+// cannot (root reads anything): a write-only sysfs attribute refuses reads
+// even to root. Only opened for reading, never written.
+func TestUnreadableAsRoot(t *testing.T) {
+	const root, rel = "/sys/bus/pci", "rescan"
+	if os.Geteuid() != 0 {
+		t.Skip("not root: TestBadInput/unreadable covers unreadable files with chmod 000")
+	}
+	if fi, err := os.Stat(root + "/" + rel); err != nil || !fi.Mode().IsRegular() || canRead(root+"/"+rel) {
+		t.Skip("running as root without a write-only sysfs attribute to stand in for an unreadable file")
+	}
+	fi, err := os.Stat(root + "/" + rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, fakeprovider.Options{}, TargetSettings{}, fastOpts())
+	r.run()
+	id := r.enqueue(queue.Job{Target: "fake", Root: root, RelPath: rel, Size: fi.Size(), ModTime: fi.ModTime()})[0]
+	r.wait(id)
+	if got := r.job(id); got.State != queue.Failed || got.ErrKind != KindUnreadable || JobReason(got) == "" {
+		t.Fatalf("job %+v, want failed %s", got, KindUnreadable)
+	}
+	if calls, _ := r.fake.Calls(); len(calls) != 0 {
+		t.Fatalf("calls for an unreadable file: %v", calls)
 	}
 }
