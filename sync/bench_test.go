@@ -113,7 +113,7 @@ func BenchmarkInitialScan100k(b *testing.B) {
 
 // startupTime runs one watcher until its startup scan completed and want
 // candidates arrived, and returns how long that took.
-func startupTime(b *testing.B, root string, sent SentIndex, want int64) time.Duration {
+func startupTime(b testing.TB, root string, sent SentIndex, want int64) time.Duration {
 	var got atomic.Int64
 	f := Folder{ID: "bench", Root: root, Enabled: true, Quiet: time.Millisecond, MaxDelay: time.Second}
 	w, err := New(f, Options{Sent: sent, Emit: func(_ context.Context, batch []Candidate) error {
@@ -244,7 +244,7 @@ func BenchmarkIdleCPU100k(b *testing.B) {
 	}
 }
 
-func cpuTime(b *testing.B) time.Duration {
+func cpuTime(b testing.TB) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)

@@ -160,3 +160,38 @@ func TestDisabledFolderRunReturnsAtOnce(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// Once the limit is raised, the next full scan watches every directory again
+// and the watcher is healthy without a restart.
+func TestWatchLimitHealsWhenRaised(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a", "b", "c"} {
+		writeFile(t, filepath.Join(root, d, "f.txt"), 1)
+	}
+	var wn *wrapNotifier
+	s := startWatcher(t, fastFolder(root), nil, func(w *Watcher) {
+		mk := newWrapNotifier(1, syscall.ENOSPC)
+		w.newNotifier = func() (notifier, error) {
+			n, err := mk()
+			if err == nil {
+				wn = n.(*wrapNotifier)
+			}
+			return n, err
+		}
+	})
+	waitScans(t, s.w, 1)
+	if st := s.w.Status(); st.State != HealthDegraded {
+		t.Fatalf("state %v, want degraded", st.State)
+	}
+	wn.mu.Lock()
+	wn.failWith = nil // "sudo sysctl ..." was run
+	wn.mu.Unlock()
+	waitUntil(t, 10*time.Second, "healthy again", func() bool {
+		st := s.w.Status()
+		return st.State == HealthOK && st.Watches == 4
+	})
+	// The healed watcher sees events in a formerly unwatched directory at
+	// once, not after an hour's rescan.
+	writeFile(t, filepath.Join(root, "c", "new.txt"), 2)
+	waitUntil(t, 10*time.Second, "event-driven find", func() bool { return s.col.byPath()["c/new.txt"] == 1 })
+}

@@ -45,7 +45,7 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 		return err
 	}
 	w.box.setState(HealthStarting, "")
-	r := &run{w: w, f: w.folder, healthy: healthy, scanCh: make(chan scanMsg)}
+	r := &run{w: w, f: w.folder, healthy: healthy, scanCh: make(chan scanMsg, 4)}
 	r.agg.init(r)
 	n, err := w.newNotifier()
 	if err != nil {

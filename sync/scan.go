@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,6 +38,10 @@ type scanMsg struct {
 	err     error
 }
 
+// sep joins a clean directory path and one entry name; filepath.Join would
+// Clean the result again, a measurable cost per file in a large scan.
+const sep = string(filepath.Separator)
+
 // scanFlush bounds a message, so a huge directory reaches the owner in parts.
 const scanFlush = 512
 
@@ -50,6 +55,12 @@ type scanner struct {
 	ws   *watchSet
 	box  *statusBox
 	out  chan<- scanMsg
+
+	// Findings of many small directories travel together: every message
+	// wakes the owner goroutine, and on a loaded machine each wake-up can
+	// cost more than reading a directory.
+	mu  sync.Mutex // guards acc
+	acc scanMsg
 }
 
 // scanWorkers: directory reads and lstats are syscall-bound; a second worker
@@ -84,7 +95,13 @@ func (s *scanner) walk(ctx context.Context, starts []dirRef, rootMustExist bool)
 	for _, st := range starts {
 		g.Go(func() error { return visit(st, rootMustExist && st.rel == "") })
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if len(s.acc.files) > 0 || len(s.acc.skipped) > 0 {
+		return s.send(ctx, s.acc)
+	}
+	return nil
 }
 
 // dir scans one directory and returns its subdirectories to visit.
@@ -105,7 +122,7 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 			return nil, nil
 		default:
-			return nil, s.send(ctx, scanMsg{skipped: []string{d.rel}})
+			return nil, s.collect(ctx, scanMsg{skipped: []string{d.rel}})
 		}
 	}
 	s.box.dirs.Add(1)
@@ -131,7 +148,7 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 		case typ.IsDir():
 			sub := make([]string, len(segs))
 			copy(sub, segs)
-			subs = append(subs, dirRef{abs: filepath.Join(d.abs, e.Name()), rel: rel, segs: sub})
+			subs = append(subs, dirRef{abs: d.abs + sep + e.Name(), rel: rel, segs: sub})
 			continue
 		case !typ.IsRegular():
 			// Symlinks are not followed, by design: no loops, and nothing
@@ -157,23 +174,37 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 		if same {
 			continue
 		}
-		msg.files = append(msg.files, found{rel: rel, path: filepath.Join(d.abs, e.Name()), st: st})
+		msg.files = append(msg.files, found{rel: rel, path: d.abs + sep + e.Name(), st: st})
 		if len(msg.files) >= scanFlush {
-			s.box.cands.Add(int64(len(msg.files)))
-			if err := s.send(ctx, msg); err != nil {
+			if err := s.collect(ctx, msg); err != nil {
 				return nil, err
 			}
 			msg = scanMsg{}
 		}
 	}
 	s.box.files.Add(files)
-	s.box.cands.Add(int64(len(msg.files)))
-	if len(msg.files) > 0 || len(msg.skipped) > 0 {
-		if err := s.send(ctx, msg); err != nil {
-			return nil, err
-		}
+	return subs, s.collect(ctx, msg)
+}
+
+// collect adds findings to the shared batch and sends the batch once it
+// holds scanFlush entries; walk sends the rest at the end.
+func (s *scanner) collect(ctx context.Context, m scanMsg) error {
+	if len(m.files) == 0 && len(m.skipped) == 0 {
+		return nil
 	}
-	return subs, nil
+	s.box.cands.Add(int64(len(m.files)))
+	s.mu.Lock()
+	s.acc.files = append(s.acc.files, m.files...)
+	s.acc.skipped = append(s.acc.skipped, m.skipped...)
+	var full scanMsg
+	if len(s.acc.files)+len(s.acc.skipped) >= scanFlush {
+		full, s.acc = s.acc, scanMsg{}
+	}
+	s.mu.Unlock()
+	if full.files == nil && full.skipped == nil {
+		return nil
+	}
+	return s.send(ctx, full)
 }
 
 func (s *scanner) send(ctx context.Context, m scanMsg) error {
