@@ -284,9 +284,8 @@ func (c *cli) logger(toFile bool) (log *slog.Logger, close func() error, err err
 	if toFile {
 		// The command prints a line per file itself; stderr gets warnings
 		// and errors unless --log-level asks for more.
-		o.StderrLevel = slog.LevelWarn
-		if c.g.logLevel != "" {
-			o.StderrLevel = level
+		if c.g.logLevel == "" {
+			o.StderrLevel = slog.LevelWarn
 		}
 		p, err := c.paths()
 		if err != nil {

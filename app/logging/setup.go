@@ -20,10 +20,10 @@ type Options struct {
 	// Stderr, when not nil, also receives the records at or above
 	// StderrLevel (the CLI passes os.Stderr; the GUI passes nil).
 	Stderr io.Writer
-	// StderrLevel is the minimum level for Stderr when it is above Level:
-	// commands that print their own progress lines keep routine records
-	// in the file only. Zero means Level.
-	StderrLevel slog.Level
+	// StderrLevel, when not nil, is the minimum level for Stderr if it is
+	// above Level: commands that print their own progress lines keep
+	// routine records in the file only.
+	StderrLevel slog.Leveler
 	// Redactor masks registered secrets; Setup creates one when nil.
 	Redactor *Redactor
 }
@@ -53,7 +53,10 @@ func Setup(o Options) (*slog.Logger, *Redactor, func() error, error) {
 		handlers = append(handlers, slog.NewTextHandler(&RedactWriter{W: f, R: r}, hopts))
 	}
 	if o.Stderr != nil {
-		eopts := &slog.HandlerOptions{Level: max(o.Level, o.StderrLevel)}
+		eopts := hopts
+		if o.StderrLevel != nil && o.StderrLevel.Level() > o.Level {
+			eopts = &slog.HandlerOptions{Level: o.StderrLevel}
+		}
 		handlers = append(handlers, slog.NewTextHandler(&RedactWriter{W: o.Stderr, R: r}, eopts))
 	}
 	var h slog.Handler

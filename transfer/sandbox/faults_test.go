@@ -81,7 +81,12 @@ func TestFaultResetMidBody(t *testing.T) {
 		if !errors.Is(rest.TransportError("put", err), provider.ErrRetryable) {
 			t.Fatalf("tls=%v: reset classified as %v", tlsOn, err)
 		}
+		// The client sees the reset before the handler has logged it.
 		log := s.Log()
+		for deadline := time.Now().Add(5 * time.Second); len(log) == 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+			log = s.Log()
+		}
 		if len(log) != 1 || log[0].Fault != "reset" || log[0].Status != 0 || log[0].BytesIn < 1<<20 {
 			t.Fatalf("tls=%v: log = %+v", tlsOn, log)
 		}
