@@ -1,0 +1,213 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/ferry-sync/ferry/app/autostart"
+	"github.com/ferry-sync/ferry/app/logging"
+	"github.com/ferry-sync/ferry/icons"
+	"github.com/ferry-sync/ferry/ui"
+)
+
+// This file is the only one that imports fyne.io/fyne/v2/app (cgo: GL and
+// GLFW); everything it drives is in the ui package and gui_*.go.
+
+// appID is FyneApp.toml's ID; `go build` does not embed that file, so the
+// app passes it itself (it names the preferences and the login item).
+const appID = "io.github.ferry_sync.ferry"
+
+const guiUsage = "ferry [global flags] [--background]"
+
+// RunGUI runs the desktop app with the command line args (global flags and
+// --background only) and returns the exit code like Run. It must be called
+// on the main goroutine: the GUI's event loop runs there.
+func RunGUI(ctx context.Context, io IO, args []string) int {
+	c := &cli{IO: io, redac: &logging.Redactor{}}
+	return c.exit(runGUI(ctx, c, args))
+}
+
+// wantsGUI reports whether args (without the program name) are for the
+// desktop app: no command, only global flags and --background.
+func wantsGUI(args []string) bool {
+	c := &cli{IO: IO{Err: discard{}}}
+	fs := c.flags("ferry", guiUsage)
+	fs.Bool("background", false, "")
+	return fs.Parse(args) == nil && fs.NArg() == 0
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func runGUI(ctx context.Context, c *cli, args []string) (err error) {
+	fs := c.flags("ferry", guiUsage)
+	background := fs.Bool("background", false,
+		"start with the window hidden when a tray icon is available (the login item passes it)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q (see `ferry help`)", fs.Arg(0))
+	}
+	if err := checkDisplay(runtime.GOOS, c.Getenv); err != nil {
+		return err
+	}
+	paths, err := c.paths()
+	if err != nil {
+		return err
+	}
+	sock := handoffSocket(paths.DataDir)
+	// One instance per user: a running app raises its window instead.
+	switch _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); {
+	case err == nil:
+		fmt.Fprintln(c.Err, "Ferry is already running: its window is in front now")
+		return nil
+	case !errors.Is(err, errNoInstance):
+		return err
+	}
+
+	rt, err := c.openRuntime(true)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, rt.close()) }()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the ferry executable: %w", err)
+	}
+	appCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b := newGUIBackend(appCtx, rt, exe, setAutostart)
+	if err := b.resumeSandbox(sandboxAddr); err != nil {
+		// Not fatal: the sandbox target's uploads wait and say why.
+		rt.log.Error("gui: sandbox", "err", err)
+	}
+
+	a := fyneapp.NewWithID(appID)
+	a.SetIcon(icons.App)
+	u := ui.New(a, b)
+	win := u.Window()
+	hasTray := false
+	if desk, ok := a.(desktop.App); ok && trayHost(runtime.GOOS) {
+		u.EnableTray(desk, a.Quit)
+		hasTray = true
+		win.SetCloseIntercept(win.Hide) // the tray's Quit ends the app
+	} else {
+		win.SetMaster() // without a tray, closing the window quits
+	}
+
+	srv, err := listenHandoff(sock, guiHandoff(a, u, b))
+	if err != nil {
+		return err
+	}
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- rt.engine.Run(appCtx) }()
+	if err := b.ws.apply(appCtx, b.config().Folders); err != nil {
+		rt.log.Error("gui: watch folders", "err", err) // each folder's health says why
+	}
+	u.Start(appCtx)
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done(): // SIGINT or SIGTERM
+			fyne.Do(a.Quit)
+		case <-stopped:
+		}
+	}()
+	a.Lifecycle().SetOnStarted(func() { u.OfferFirstRun() })
+	if !*background || !hasTray {
+		win.Show()
+	}
+	rt.log.Info("gui: started", "tray", hasTray, "socket", sock)
+	a.Run()
+
+	close(stopped)
+	cancel()
+	err = srv.Close()
+	engineErr := <-engineDone
+	b.ws.wait(watchShutdown)
+	b.closeSandbox()
+	rt.log.Info("gui: stopped")
+	return errors.Join(err, engineErr)
+}
+
+// guiHandoff answers a second Ferry process. Window changes go through
+// fyne.Do (this runs on the connection's goroutine); uploads are queued
+// right here and the reply says how many.
+func guiHandoff(a fyne.App, u *ui.UI, b *guiBackend) handoffHandler {
+	return func(_ context.Context, req handoffRequest) (handoffReply, error) {
+		switch req.Op {
+		case handoffShow:
+			fyne.Do(u.ShowMain)
+		case handoffDrop:
+			if len(req.Paths) == 0 {
+				return handoffReply{}, errors.New("drop: no paths")
+			}
+			for _, p := range req.Paths {
+				if !filepath.IsAbs(p) {
+					return handoffReply{}, fmt.Errorf("drop: %q is not an absolute path", p)
+				}
+			}
+			fyne.Do(func() {
+				u.ShowMain()
+				u.Drop(req.Paths)
+			})
+		case handoffUpload:
+			return b.queueUpload(req)
+		case handoffQuit:
+			fyne.Do(a.Quit)
+		default:
+			return handoffReply{}, fmt.Errorf("unknown hand-off request %q", req.Op)
+		}
+		return handoffReply{}, nil
+	}
+}
+
+// checkDisplay refuses to start the GUI on Linux and the BSDs without an
+// X11 or Wayland display: GLFW would panic instead of saying so.
+func checkDisplay(goos string, getenv func(string) string) error {
+	switch goos {
+	case "windows", "darwin", "ios", "android", "js":
+		return nil
+	}
+	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no display: neither DISPLAY nor WAYLAND_DISPLAY is set, so the desktop app " +
+			"cannot open a window; on a server use `ferry watch` for the watched folders or `ferry upload FILE...`")
+	}
+	return nil
+}
+
+// trayHost reports whether a tray icon can be set up. On Linux and the
+// BSDs the tray speaks D-Bus (StatusNotifierItem): without a session bus
+// fyne's systray panics on Quit (fyne-io/fyne#6403), so no bus, no tray.
+func trayHost(goos string) bool {
+	switch goos {
+	case "windows", "darwin":
+		return true
+	}
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		return false
+	}
+	// The probe's own connection; systray opens its own.
+	_ = conn.Close()
+	return true
+}
+
+// setAutostart turns the login item on or off.
+func setAutostart(on bool, exe string) error {
+	if on {
+		return autostart.Enable(exe)
+	}
+	return autostart.Disable()
+}

@@ -1,0 +1,168 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/transfer"
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+	"github.com/ferry-sync/ferry/ui"
+)
+
+// guiBackend is ui.Backend over the engine runtime: the engine and queue
+// for transfers, the config file and the secrets store for targets,
+// folders and settings, and the folder watchers. Every method is safe from
+// any goroutine; the UI calls them from its event handlers, the notifier
+// calls Settings from the engine's subscription goroutine.
+//
+// The config is copy-on-write: a published *config.Config is never
+// modified; an edit clones it, validates and saves the clone, then swaps
+// the pointer. Readers (the engine's target resolver, Settings) therefore
+// take the lock only to load the pointer.
+type guiBackend struct {
+	rt  *engineRuntime
+	ws  *watchers
+	ctx context.Context // the watchers' and the sandbox's lifetime
+	// exe is the executable the login item starts.
+	exe string
+	// autostart turns "start at login" on and off (autostart.Enable and
+	// Disable in the app; a fake in tests).
+	autostart func(on bool, exe string) error
+
+	editMu sync.Mutex // serialises edits: clone, save, publish
+	mu     sync.Mutex // guards cfg and speed
+	cfg    *config.Config
+	speed  float64 // total bytes per second of the latest progress snapshot
+
+	sandbox *appSandbox // guarded by editMu
+
+	secretsOnce sync.Once
+	secretsErr  error
+}
+
+var _ ui.Backend = (*guiBackend)(nil)
+
+// historyLimit is how many finished jobs the window lists.
+const historyLimit = 1000
+
+// newGUIBackend takes over rt: it rebuilds rt's engine (not yet running)
+// so that targets resolve against the backend's current config, which the
+// settings window edits while uploads run, and makes the folder watchers.
+// ctx bounds the watchers and the sandbox.
+func newGUIBackend(ctx context.Context, rt *engineRuntime, exe string, autostart func(bool, string) error) *guiBackend {
+	b := &guiBackend{rt: rt, ctx: ctx, exe: exe, autostart: autostart, cfg: rt.cfg}
+	rt.engine = transfer.New(rt.q, transfer.TargetFunc(b.resolve), transfer.Options{
+		Parallel:     rt.cfg.Transfer.ParallelFilesOrDefault(),
+		Bandwidth:    int64(rt.cfg.Transfer.BandwidthLimit),
+		StallTimeout: rt.cfg.Transfer.StallTimeoutOrDefault(),
+		Log:          rt.log,
+	})
+	b.ws = newWatchers(rt)
+	return b
+}
+
+// config returns the current config; callers must not modify it.
+func (b *guiBackend) config() *config.Config {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cfg
+}
+
+// resolve is the engine's target resolver: the runtime's, on the config
+// as it is now (a copy of the runtime with that config, so the runtime's
+// own field is never written while workers read it).
+func (b *guiBackend) resolve(ctx context.Context, name string) (provider.Provider, transfer.TargetSettings, error) {
+	rt := *b.rt
+	rt.cfg = b.config()
+	return rt.resolve(ctx, name)
+}
+
+// editConfig applies fn to a copy of the config, saves it (config.Save
+// validates) and publishes it. Nothing changes when fn or the save fails.
+func (b *guiBackend) editConfig(fn func(*config.Config) error) error {
+	b.editMu.Lock()
+	defer b.editMu.Unlock()
+	return b.editConfigLocked(fn)
+}
+
+// editConfigLocked is editConfig for a caller holding editMu.
+func (b *guiBackend) editConfigLocked(fn func(*config.Config) error) error {
+	next := cloneConfig(b.config())
+	if err := fn(next); err != nil {
+		return err
+	}
+	if err := config.Save(b.rt.paths.ConfigFile, next); err != nil {
+		return fmt.Errorf("save %s: %w", b.rt.paths.ConfigFile, err)
+	}
+	b.mu.Lock()
+	b.cfg = next
+	b.mu.Unlock()
+	return nil
+}
+
+// cloneConfig copies the parts an edit replaces (whole targets and
+// folders, never their inner slices in place).
+func cloneConfig(c *config.Config) *config.Config {
+	n := *c
+	n.Targets = slices.Clone(c.Targets)
+	n.Folders = slices.Clone(c.Folders)
+	return &n
+}
+
+func (b *guiBackend) PauseAll(until time.Time) error { return b.rt.engine.PauseAll(until) }
+
+func (b *guiBackend) ResumeAll() error { return b.rt.engine.ResumeAll() }
+
+// Retry runs a failed or waiting job now; a job that already ended fails
+// with a sentence saying to upload the file again.
+func (b *guiBackend) Retry(id uint64) error {
+	return explainGone(b.rt.engine.Retry(queue.JobID(id)), "retry")
+}
+
+// Cancel removes a job; one that already ended is reported as such.
+func (b *guiBackend) Cancel(id uint64) error {
+	return explainGone(b.rt.engine.Cancel(queue.JobID(id)), "cancel")
+}
+
+func explainGone(err error, what string) error {
+	if errors.Is(err, queue.ErrNotFound) {
+		return fmt.Errorf("%s: this upload has already ended (upload the file again to send it once more)", what)
+	}
+	return err
+}
+
+func (b *guiBackend) RetryAll() error {
+	_, err := b.rt.engine.RetryAll()
+	return err
+}
+
+// SetBandwidth applies the limit at once and keeps it in the config's
+// [transfer] bandwidth_limit.
+func (b *guiBackend) SetBandwidth(bytesPerSecond int64) error {
+	if bytesPerSecond < 0 {
+		return fmt.Errorf("set bandwidth: %d bytes per second is negative", bytesPerSecond)
+	}
+	b.rt.engine.SetBandwidth(bytesPerSecond)
+	return b.editConfig(func(c *config.Config) error {
+		c.Transfer.BandwidthLimit = config.Rate(bytesPerSecond)
+		return nil
+	})
+}
+
+// SetParallel applies the number of files at once and keeps it in the
+// config's [transfer] parallel_files.
+func (b *guiBackend) SetParallel(files int) error {
+	if err := b.rt.engine.SetParallel(files); err != nil {
+		return err
+	}
+	return b.editConfig(func(c *config.Config) error {
+		c.Transfer.ParallelFiles = files
+		return nil
+	})
+}

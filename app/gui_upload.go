@@ -1,0 +1,72 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Upload queues paths for target below remoteDir exactly like `ferry
+// upload` (folder structure kept, unchanged files left out) and returns how
+// many files were queued. When every file had already been uploaded in
+// this exact version the error says so; files left out (links, special
+// files, unreadable folders) are named in an error next to the count.
+func (b *guiBackend) Upload(paths []string, target, remoteDir string) (int, error) {
+	r, err := b.queueUpload(handoffRequest{Op: handoffDrop, Paths: paths, Target: target, To: remoteDir})
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case r.Queued == 0 && r.Unchanged > 0:
+		return 0, fmt.Errorf("all %d file(s) were already uploaded to %s in this exact version; nothing was queued",
+			r.Unchanged, r.Target)
+	case len(r.Skipped) > 0:
+		return r.Queued, fmt.Errorf("queued %d file(s); left out: %s", r.Queued, strings.Join(r.Skipped, "; "))
+	}
+	return r.Queued, nil
+}
+
+// queueUpload is the shared path of a drop, the Upload button and a
+// `ferry upload` handed over by another process: it picks the target like
+// `ferry upload` (named, the only one, or the last used), walks the paths,
+// leaves out what was already sent (unless req.Force) and queues the rest.
+// req.Op "drop" marks the jobs as coming from the window.
+func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
+	switch req.Conflict {
+	case "", "rename", "overwrite", "skip":
+	default:
+		return handoffReply{}, fmt.Errorf("upload: conflict must be rename, overwrite or skip, not %q", req.Conflict)
+	}
+	if len(req.Paths) == 0 {
+		return handoffReply{}, fmt.Errorf("upload: no file or folder given")
+	}
+	rt := *b.rt // the runtime with the current config, see resolve
+	rt.cfg = b.config()
+	target, err := chooseTarget(&rt, req.Target)
+	if err != nil {
+		return handoffReply{}, err
+	}
+	set, err := collectUploads(req.Paths, target, req.To, req.Conflict)
+	if err != nil {
+		return handoffReply{}, err
+	}
+	if req.Op == handoffDrop {
+		for i := range set.jobs {
+			set.jobs[i].Origin = "drop"
+		}
+	}
+	jobs, unchanged, err := dropAlreadySent(b.rt.q, set.jobs, req.Force)
+	if err != nil {
+		return handoffReply{}, err
+	}
+	reply := handoffReply{Target: target, Unchanged: unchanged, Skipped: set.skipped}
+	if len(jobs) == 0 {
+		return reply, nil
+	}
+	ids, _, err := enqueueAll(b.rt, jobs)
+	if err != nil {
+		return handoffReply{}, err
+	}
+	reply.Queued = len(ids)
+	b.rt.log.Info("gui: queued", "files", len(ids), "target", target, "origin", req.Op)
+	return reply, nil
+}
