@@ -37,6 +37,12 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	}
 
 	rt, err := c.openRuntime(true)
+	if errors.Is(err, ErrBusy) {
+		// The desktop app runs: it queues the files (handoff.go).
+		return c.handOffUpload(ctx, err, handoffRequest{
+			Op: handoffUpload, Paths: fs.Args(), Target: *target, To: *to, Conflict: *conflict, Force: *force,
+		})
+	}
 	if err != nil {
 		return err
 	}
