@@ -34,11 +34,15 @@ func TestThousandJobsWithFailures(t *testing.T) {
 		t.Fatalf("only %d failures injected; the test would not exercise retries", inj)
 	}
 	h := r.history()
+	fin, err := r.fake.Finishes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, id := range ids {
 		if h[id].Outcome != queue.Done {
 			t.Fatalf("job %d: %+v", id, h[id])
 		}
-		r.checkStored("up/"+name(i), randBytes(uint64(i), 100+i*3))
+		r.checkStoredIn(fin, "up/"+name(i), randBytes(uint64(i), 100+i*3))
 	}
 	files, err := r.fake.Files()
 	if err != nil || len(files) != n {
