@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -34,6 +35,8 @@ type guiBackend struct {
 	// autostart turns "start at login" on and off (autostart.Enable and
 	// Disable in the app; a fake in tests).
 	autostart func(on bool, exe string) error
+	// homeDir locates ~ for the sandbox's outbox (os.UserHomeDir).
+	homeDir func() (string, error)
 
 	editMu sync.Mutex // serialises edits: clone, save, publish
 	mu     sync.Mutex // guards cfg and speed
@@ -56,7 +59,7 @@ const historyLimit = 1000
 // settings window edits while uploads run, and makes the folder watchers.
 // ctx bounds the watchers and the sandbox.
 func newGUIBackend(ctx context.Context, rt *engineRuntime, exe string, autostart func(bool, string) error) *guiBackend {
-	b := &guiBackend{rt: rt, ctx: ctx, exe: exe, autostart: autostart, cfg: rt.cfg}
+	b := &guiBackend{rt: rt, ctx: ctx, exe: exe, autostart: autostart, cfg: rt.cfg, homeDir: os.UserHomeDir}
 	rt.engine = transfer.New(rt.q, transfer.TargetFunc(b.resolve), transfer.Options{
 		Parallel:     rt.cfg.Transfer.ParallelFilesOrDefault(),
 		Bandwidth:    int64(rt.cfg.Transfer.BandwidthLimit),

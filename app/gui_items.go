@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/ferry-sync/ferry/transfer"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -135,7 +136,7 @@ func (w *itemWatch) event(ev transfer.Event) {
 		if ev.Job.State == queue.Done {
 			it.Bytes = it.Total
 			if ev.RemotePath != "" {
-				it.Remote = ev.Job.Target + ": " + ev.RemotePath
+				it.Remote = remoteLabel(ev.Job.Target, ev.RemotePath)
 			}
 			it.Link = ev.Link
 		}
@@ -157,7 +158,7 @@ func (w *itemWatch) event(ev transfer.Event) {
 func jobItem(j queue.Job) ui.Item {
 	it := ui.Item{
 		ID: uint64(j.ID), Name: path.Base(j.RelPath), LocalPath: j.OnDisk(), Target: j.Target,
-		Remote: j.Target + ": " + j.RemotePath(), Total: j.Size,
+		Remote: remoteLabel(j.Target, j.RemotePath()), Total: j.Size,
 		Reason: j.ErrMsg, Warning: j.Warning, Updated: j.Updated,
 	}
 	if j.ErrKind != "" {
@@ -199,7 +200,7 @@ func historyItem(h queue.HistoryEntry) ui.Item {
 	it := ui.Item{
 		ID: uint64(h.JobID), Name: path.Base(h.RelPath),
 		LocalPath: filepath.Join(h.Root, filepath.FromSlash(h.RelPath)),
-		Target:    h.Target, Remote: h.Target + ": " + h.RemotePath, Total: h.Size,
+		Target:    h.Target, Remote: remoteLabel(h.Target, h.RemotePath), Total: h.Size,
 		Reason: h.ErrMsg, Warning: h.Warning, Link: h.Link, Updated: h.Finished,
 	}
 	switch h.Outcome {
@@ -211,4 +212,10 @@ func historyItem(h queue.HistoryEntry) ui.Item {
 		it.State = ui.Failed
 	}
 	return it
+}
+
+// remoteLabel is where a file goes or went, as the window shows it:
+// "target: dir/name" (servers report stored paths with a leading slash).
+func remoteLabel(target, remotePath string) string {
+	return target + ": " + strings.TrimPrefix(remotePath, "/")
 }

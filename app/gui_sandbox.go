@@ -141,7 +141,7 @@ func (b *guiBackend) setupSandbox(addr string, watchFolder bool) (string, error)
 	}
 	folder := ""
 	if watchFolder {
-		home, err := os.UserHomeDir()
+		home, err := b.homeDir()
 		if err != nil {
 			return "", fmt.Errorf("set up the sandbox: %w", err)
 		}

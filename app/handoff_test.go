@@ -1,0 +1,183 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestHandoffRoundTrip(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "data", handoffSocketName)
+	var mu sync.Mutex
+	var got []handoffRequest
+	srv, err := listenHandoff(sock, func(_ context.Context, req handoffRequest) (handoffReply, error) {
+		mu.Lock()
+		got = append(got, req)
+		mu.Unlock()
+		if req.Op == "boom" {
+			return handoffReply{}, errors.New("boom refused")
+		}
+		return handoffReply{Queued: len(req.Paths), Target: req.Target}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("socket mode %v, want 0600", perm)
+	}
+	ctx := context.Background()
+	r, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffUpload, Paths: []string{"/a", "/b"}, Target: "t", Force: true})
+	if err != nil || !r.OK || r.Queued != 2 || r.Target != "t" {
+		t.Errorf("upload reply %+v, %v", r, err)
+	}
+	if _, err := sendHandoff(ctx, sock, handoffRequest{Op: "boom"}); err == nil || !strings.Contains(err.Error(), "boom refused") {
+		t.Errorf("refused request: %v", err)
+	}
+	mu.Lock()
+	if len(got) != 2 || !got[0].Force || got[0].Paths[1] != "/b" {
+		t.Errorf("server saw %+v", got)
+	}
+	mu.Unlock()
+
+	// A second server on the same socket is refused while the first serves.
+	if _, err := listenHandoff(sock, nil); !errors.Is(err, errInstanceRunning) {
+		t.Errorf("second listener: %v", err)
+	}
+	// A line that is not JSON gets an error reply, not a hang.
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte("show\n")); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := readHandoffLine[handoffReply](conn)
+	conn.Close()
+	if err != nil || reply.OK || !strings.Contains(reply.Error, "read hand-off message") {
+		t.Errorf("garbage request: %+v, %v", reply, err)
+	}
+
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("socket left after Close: %v", err)
+	}
+	if _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); !errors.Is(err, errNoInstance) {
+		t.Errorf("send without a server: %v", err)
+	}
+}
+
+func TestHandoffStaleSocketIsRemoved(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), handoffSocketName)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // like a process that died
+	ln.Close()
+	if _, err := sendHandoff(context.Background(), sock, handoffRequest{Op: handoffShow}); !errors.Is(err, errNoInstance) {
+		t.Errorf("stale socket: %v", err)
+	}
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("stale socket not removed: %v", err)
+	}
+	// A new server takes over a stale socket too.
+	ln, err = net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	srv, err := listenHandoff(sock, func(context.Context, handoffRequest) (handoffReply, error) { return handoffReply{}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sendHandoff(context.Background(), sock, handoffRequest{Op: handoffShow}); err != nil {
+		t.Error(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestHandoffLineLimit(t *testing.T) {
+	long := strings.NewReader(`{"op":"` + strings.Repeat("x", handoffMaxRequest) + `"}` + "\n")
+	if _, err := readHandoffLine[handoffRequest](long); err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Errorf("oversized line: %v", err)
+	}
+	last := strings.NewReader(`{"op":"quit"}`) // no newline before EOF
+	if r, err := readHandoffLine[handoffRequest](last); err != nil || r.Op != handoffQuit {
+		t.Errorf("last line without newline: %+v, %v", r, err)
+	}
+}
+
+// TestUploadHandsOffToRunningApp runs `ferry upload` while a desktop
+// backend holds the queue and serves the socket: the files are queued by
+// the running instance and the command exits 0 saying so.
+func TestUploadHandsOffToRunningApp(t *testing.T) {
+	e := newEnv(t)
+	g := newGUIEnv(t, e)
+	if _, err := g.b.setupSandbox(freeAddr(t), false); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := listenHandoff(handoffSocket(e.vars["FERRY_DATA_DIR"]), func(_ context.Context, req handoffRequest) (handoffReply, error) {
+		return g.b.queueUpload(req)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	writeFiles(t, e.dir, map[string]string{"handed/one.txt": "1", "handed/two.txt": "22"})
+	r := e.run(context.Background(), "", "upload", "--to", "inbox", filepath.Join(e.dir, "handed"))
+	if r.code != ExitOK || !strings.Contains(r.out, "handed 2 file(s) for sandbox to the running Ferry") {
+		t.Fatalf("upload: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	waitFor(t, "the handed files", func() bool {
+		p := sandboxPaths(g.b)
+		return hasSuffix(p, "/inbox/handed/one.txt") && hasSuffix(p, "/inbox/handed/two.txt")
+	})
+	// Again: the running app reports them as already sent.
+	r = e.run(context.Background(), "", "upload", "--to", "inbox", filepath.Join(e.dir, "handed"))
+	if r.code != ExitOK || !strings.Contains(r.errOut, "2 file(s) already uploaded") || !strings.Contains(r.out, "nothing to upload") {
+		t.Errorf("second upload: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	// Without a server (a busy queue held by `ferry watch`), busy stays the error.
+	srv.Close()
+	r = e.run(context.Background(), "", "upload", filepath.Join(e.dir, "handed"))
+	if r.code != ExitFailure || !strings.Contains(r.errOut, "another Ferry is running") {
+		t.Errorf("upload with a busy queue and no app: exit %d\n%s", r.code, r.errOut)
+	}
+}
+
+func TestCheckDisplayAndWantsGUI(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	if err := checkDisplay("linux", env(nil)); err == nil || !strings.Contains(err.Error(), "ferry watch") {
+		t.Errorf("linux without a display: %v", err)
+	}
+	for _, vars := range []map[string]string{{"DISPLAY": ":0"}, {"WAYLAND_DISPLAY": "wayland-0"}} {
+		if err := checkDisplay("freebsd", env(vars)); err != nil {
+			t.Errorf("display %v: %v", vars, err)
+		}
+	}
+	if err := checkDisplay("windows", env(nil)); err != nil {
+		t.Errorf("windows: %v", err)
+	}
+	for args, want := range map[string]bool{
+		"": true, "--background": true, "--config x.toml --background": true, "--log-level debug": true,
+		"upload a.txt": false, "--version": false, "help": false, "--config x.toml watch": false, "--nope": false,
+	} {
+		if got := wantsGUI(strings.Fields(args)); got != want {
+			t.Errorf("wantsGUI(%q) = %v, want %v", args, got, want)
+		}
+	}
+}
