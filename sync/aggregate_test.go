@@ -249,3 +249,31 @@ func TestEmitFailureRestartsAndRetries(t *testing.T) {
 		}
 	})
 }
+
+// After an overflow the rescan re-adds every watch: a directory replaced
+// while events were being lost has a dead watch the set cannot know about.
+func TestOverflowRescanRewatches(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		root := t.TempDir()
+		dir := filepath.Join(root, "d")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, fn, _ := fakeWatcher(t, bubbleFolder(root))
+		fn.mu.Lock()
+		watched := fn.dirs[dir]
+		delete(fn.dirs, dir) // the kernel dropped it; no event said so
+		fn.mu.Unlock()
+		if !watched {
+			t.Fatal("d was not watched after the startup scan")
+		}
+		fn.errs <- fsnotify.ErrEventOverflow
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		fn.mu.Lock()
+		defer fn.mu.Unlock()
+		if !fn.dirs[dir] {
+			t.Fatal("rescan after overflow did not watch d again")
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,10 +15,15 @@ import (
 // ignored directory is never watched. The only error is the root vanishing.
 func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
 	if ev.Name == r.f.Root {
-		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-			return r.w.checkRoot()
+		if !ev.Has(fsnotify.Remove) && !ev.Has(fsnotify.Rename) {
+			return nil
 		}
-		return nil
+		if err := r.w.checkRoot(); err != nil {
+			return err
+		}
+		// Removed or moved away and already back (a tool that replaces the
+		// folder): the kernel dropped the old watches, so start over.
+		return fmt.Errorf("folder %s was replaced; watching it anew", r.f.Root)
 	}
 	rel, ok := relOf(r.f.Root, ev.Name)
 	if !ok {

@@ -195,3 +195,25 @@ func TestWatchLimitHealsWhenRaised(t *testing.T) {
 	writeFile(t, filepath.Join(root, "c", "new.txt"), 2)
 	waitUntil(t, 10*time.Second, "event-driven find", func() bool { return s.col.byPath()["c/new.txt"] == 1 })
 }
+
+// A folder replaced under the watcher (moved away, a new one made in its
+// place) is watched anew: new files in it are seen through events.
+func TestRootReplacedIsWatchedAnew(t *testing.T) {
+	parent := t.TempDir()
+	root := filepath.Join(parent, "watched")
+	writeFile(t, filepath.Join(root, "old.txt"), 1)
+	s := startWatcher(t, fastFolder(root), nil, nil)
+	waitScans(t, s.w, 1)
+	if err := os.Rename(root, filepath.Join(parent, "old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "watching again", func() bool {
+		st := s.w.Status()
+		return st.State == HealthOK && st.Scans >= 2
+	})
+	writeFile(t, filepath.Join(root, "sub", "new.txt"), 2)
+	waitUntil(t, 10*time.Second, "new file in the new folder", func() bool { return s.col.byPath()["sub/new.txt"] == 1 })
+}

@@ -34,6 +34,7 @@ type run struct {
 	scanStart  time.Time
 	wantFull   bool
 	wantDirs   []dirRef
+	rewatch    bool // the next full scan re-adds every watch (events were lost)
 	scanCancel context.CancelFunc
 	scanExited chan struct{}
 }
@@ -123,6 +124,10 @@ func (r *run) startScan(ctx context.Context) {
 	if full {
 		starts = []dirRef{{abs: r.f.Root}}
 		r.ws.reset()
+		if r.rewatch {
+			r.ws.forget()
+			r.rewatch = false
+		}
 		r.w.gen++
 		r.w.box.scanStarted()
 		r.periodic.Stop()
@@ -248,6 +253,10 @@ func (r *run) onWatchError(err error, now time.Time) {
 	} else {
 		r.w.log.Warn("file watcher error; rescanning the folder", "err", err)
 	}
+	// Lost events may include a directory deleted and made anew under the
+	// same name, whose old watch died with it: the rescan watches every
+	// directory again rather than trusting the watch set.
+	r.rewatch = true
 	r.collapse(now)
 }
 

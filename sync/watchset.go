@@ -102,3 +102,12 @@ func (s *watchSet) removeTree(dir string) error {
 	}
 	return first
 }
+
+// forget empties the set without unwatching anything, so the next scan adds
+// every directory again. Adding a watched directory is harmless (the kernel
+// returns the same watch); adding one that was replaced revives its watch.
+func (s *watchSet) forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.dirs)
+}
