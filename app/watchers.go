@@ -70,7 +70,7 @@ func (ws *watchers) apply(ctx context.Context, folders []config.Folder) error {
 
 func sameFolder(a, b config.Folder) bool {
 	return a.Path == b.Path && a.Target == b.Target && a.RemoteDir == b.RemoteDir &&
-		a.ConflictOrDefault() == b.ConflictOrDefault() && fmt.Sprint(a.Ignore) == fmt.Sprint(b.Ignore)
+		a.Conflict == b.Conflict && fmt.Sprint(a.Ignore) == fmt.Sprint(b.Ignore)
 }
 
 func (ws *watchers) start(ctx context.Context, f config.Folder) (*watchEntry, error) {
@@ -100,11 +100,12 @@ func (ws *watchers) start(ctx context.Context, f config.Folder) (*watchEntry, er
 
 // enqueue turns a batch of settled files into jobs, in one transaction.
 func (ws *watchers) enqueue(f config.Folder, remoteDir string, batch []foldersync.Candidate) error {
+	conflict := f.ConflictFor(ws.rt.cfg.Target(f.Target))
 	jobs := make([]queue.Job, len(batch))
 	for i, c := range batch {
 		jobs[i] = queue.Job{
 			Target: f.Target, Origin: "watch:" + f.Name, Root: c.Root, RelPath: c.RelPath,
-			RemoteDir: remoteDir, Conflict: f.ConflictOrDefault(), Size: c.Size, ModTime: c.ModTime,
+			RemoteDir: remoteDir, Conflict: conflict, Size: c.Size, ModTime: c.ModTime,
 			Warning: c.Warning,
 		}
 		if onDisk := jobs[i].OnDisk(); c.Path != "" && c.Path != onDisk {

@@ -156,6 +156,23 @@ type Folder struct {
 // IsEnabled reports whether the folder is watched.
 func (f Folder) IsEnabled() bool { return f.Enabled == nil || *f.Enabled }
 
+// ConflictFor is the policy for the folder's files on target t (nil when
+// the target is missing): the folder's own, else the target's, else the
+// watched-folder default. A watched folder mirrors its files, so where the
+// service can replace a file in place (Quatrix) a changed file replaces its
+// earlier upload; elsewhere both versions are kept (rename).
+func (f Folder) ConflictFor(t *Target) string {
+	switch {
+	case f.Conflict != "":
+		return f.Conflict
+	case t != nil && t.Conflict != "":
+		return t.Conflict
+	case t != nil && t.Kind == KindQuatrix:
+		return "overwrite"
+	}
+	return "rename"
+}
+
 // ConflictOrDefault is the folder's conflict policy.
 func (f Folder) ConflictOrDefault() string {
 	if f.Conflict == "" {

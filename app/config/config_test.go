@@ -117,6 +117,22 @@ func TestDefaults(t *testing.T) {
 	if !f.IsEnabled() || f.ConflictOrDefault() != "rename" {
 		t.Errorf("folder defaults wrong: %+v", f)
 	}
+	for _, c := range []struct {
+		folder, target, kind, want string
+	}{
+		{"", "", KindQuatrix, "overwrite"},
+		{"", "", KindFilesRo, "rename"},
+		{"", "skip", KindQuatrix, "skip"},
+		{"rename", "skip", KindQuatrix, "rename"},
+	} {
+		got := Folder{Conflict: c.folder}.ConflictFor(&Target{Kind: c.kind, Conflict: c.target})
+		if got != c.want {
+			t.Errorf("ConflictFor(folder %q, target %q %s) = %q, want %q", c.folder, c.target, c.kind, got, c.want)
+		}
+	}
+	if got := (Folder{}).ConflictFor(nil); got != "rename" {
+		t.Errorf("ConflictFor(nil target) = %q", got)
+	}
 	tr := cfg.Transfer
 	if tr.ParallelFilesOrDefault() != 4 || tr.PerTargetParallelOrDefault() != 4 || tr.StallTimeoutOrDefault() != 2*time.Minute {
 		t.Errorf("transfer defaults wrong: %+v", tr)
