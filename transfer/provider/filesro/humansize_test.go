@@ -12,7 +12,7 @@ import (
 // every size the way the service (and the sandbox) displays it, so a
 // correct upload is never refused.
 func FuzzSizeCheckAcceptsServerFormat(f *testing.F) {
-	for _, n := range []int64{0, 1, 999, 1000, 1005, 1_200_000, 63_999_999, 64_000_000, 5_368_709_120} {
+	for _, n := range []int64{0, 1, 999, 1000, 1005, 16_225, 1_200_000, 63_999_999, 64_000_000, 5_368_709_120} {
 		f.Add(n)
 	}
 	f.Fuzz(func(t *testing.T, n int64) {

@@ -108,7 +108,11 @@ func SizeRange(raw json.RawMessage) (lo, hi float64, ok bool) {
 	if strings.HasSuffix(unit, "ib") {
 		dec = bin
 	}
-	lo = (v - half) * min(dec, bin)
-	hi = (v + half) * max(dec, bin)
+	// The bounds are exact in decimal but not in binary floating point
+	// ((16.23-0.005)*1000 is 16225.000000000002): widen them by a relative
+	// hair so a size shown at the rounding boundary is not refused.
+	const slack = 1e-9
+	lo = (v - half) * min(dec, bin) * (1 - slack)
+	hi = (v + half) * max(dec, bin) * (1 + slack)
 	return max(lo, 0), hi, true
 }
