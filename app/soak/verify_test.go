@@ -1,0 +1,162 @@
+package soak
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ferry-sync/ferry/transfer/provider/twake"
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+)
+
+// remoteDir is the remote folder every provider's watched folder uploads to.
+const remoteDir = "soak"
+
+// layout says where a provider's sandbox keeps the uploaded files and how
+// a remote node maps back to a local relative path.
+type layout struct {
+	api string
+	// overwrite: the folder's conflict policy replaces earlier uploads.
+	overwrite bool
+	// remote returns the node's name and, for folder providers, its
+	// relative folder ("" at the top); ok is false for nodes that are not
+	// uploaded files (folders, chunk storage, other accounts).
+	remote func(e sandbox.Entry) (dir, name string, ok bool)
+	// keepsDirs: the relative folder is part of the remote location.
+	keepsDirs bool
+}
+
+var layouts = map[string]layout{
+	"quatrix": {
+		api: "quatrix", overwrite: true, keepsDirs: true,
+		remote: prefixed("/user@example.com/" + remoteDir + "/"),
+	},
+	"filesro": {
+		api: "filesro", keepsDirs: true,
+		remote: prefixed("/editor/" + remoteDir + "/"),
+	},
+	"twake": {
+		// Flat files service; the target keeps the path in the name.
+		api: "twake", keepsDirs: true,
+		remote: func(e sandbox.Entry) (string, string, bool) {
+			if !strings.HasPrefix(e.Path, "/files/") {
+				return "", "", false // chunk storage and Drive items
+			}
+			segs := twake.DecodeName(e.Meta["name"])
+			if len(segs) < 2 || segs[0] != remoteDir {
+				return "", "", true // an upload outside the soak folder: reported as stray
+			}
+			return strings.Join(segs[1:len(segs)-1], "/"), segs[len(segs)-1], true
+		},
+	},
+	"selfcommunity": {
+		// No folders: each upload is /<file uuid>/<stored name>.
+		api: "selfcommunity",
+		remote: func(e sandbox.Entry) (string, string, bool) {
+			return "", path.Base(e.Path), true
+		},
+	},
+}
+
+// prefixed maps nodes below prefix to their relative folder and name.
+func prefixed(prefix string) func(e sandbox.Entry) (string, string, bool) {
+	return func(e sandbox.Entry) (string, string, bool) {
+		rel, ok := strings.CutPrefix(e.Path, prefix)
+		if !ok {
+			return "", "", false
+		}
+		dir, name := path.Split(rel)
+		return strings.TrimSuffix(dir, "/"), name, true
+	}
+}
+
+var idRE = regexp.MustCompile(`^f\d{5}-`)
+
+// outcome is the verdict over one provider's tree.
+type outcome struct {
+	files      int
+	bytes      int64
+	lost       int // no remote copy holds the final content
+	duplicated int // a version present more than once; any second copy with overwrite
+	corrupt    int // content that never was a complete local version, wrong folder, stray uploads
+	earlier    int // copies of earlier versions (allowed without overwrite)
+	leftovers  int // placeholder or partial nodes
+	problems   []string
+}
+
+func (o *outcome) addf(counter *int, format string, args ...any) {
+	*counter++
+	if len(o.problems) < 20 {
+		o.problems = append(o.problems, fmt.Sprintf(format, args...))
+	}
+}
+
+func (o outcome) clean() bool {
+	return o.lost == 0 && o.duplicated == 0 && o.corrupt == 0 && o.leftovers == 0
+}
+
+// verify compares the sandbox tree with the workload under the rules in
+// the package documentation.
+func verify(l layout, w *workload, tree []sandbox.Entry) outcome {
+	var o outcome
+	o.files, o.bytes = w.totals()
+	copies := map[string][]sandbox.Entry{} // file id -> remote files
+	for _, e := range tree {
+		if e.API != l.api {
+			continue
+		}
+		if e.Kind == sandbox.KindPlaceholder || e.Kind == sandbox.KindPartial {
+			o.addf(&o.leftovers, "leftover %s node %s", e.Kind, e.Path)
+			continue
+		}
+		if e.Kind != sandbox.KindFile {
+			continue
+		}
+		if l.api == "twake" && e.Meta["complete"] != "true" && strings.HasPrefix(e.Path, "/files/") {
+			o.addf(&o.leftovers, "leftover unfinished twake file %s (%s)", e.Path, e.Meta["name"])
+			continue
+		}
+		dir, name, ok := l.remote(e)
+		if !ok {
+			continue
+		}
+		id := strings.TrimSuffix(idRE.FindString(name), "-")
+		f := w.byID[id]
+		if f == nil {
+			o.addf(&o.corrupt, "stray remote file %s (%q)", e.Path, name)
+			continue
+		}
+		if l.keepsDirs && dir != path.Dir("/" + f.rel)[1:] {
+			o.addf(&o.corrupt, "%s uploaded into folder %q, want %q", f.rel, dir, path.Dir("/" + f.rel)[1:])
+			continue
+		}
+		copies[id] = append(copies[id], e)
+	}
+	for _, f := range w.files {
+		cs := copies[f.id]
+		seen := map[string]int{}
+		for _, c := range cs {
+			v := slices.Index(f.versions, c.SHA256)
+			if v < 0 {
+				o.addf(&o.corrupt, "%s: remote %s holds content that was never a complete local version", f.rel, c.Path)
+				continue
+			}
+			seen[c.SHA256]++
+			if seen[c.SHA256] == 2 {
+				o.addf(&o.duplicated, "%s: version %d uploaded more than once (%s)", f.rel, v, c.Path)
+			}
+			if c.SHA256 != f.final() {
+				o.earlier++
+			}
+		}
+		if seen[f.final()] == 0 {
+			o.addf(&o.lost, "%s: final content (version %d of %d, %d remote copies) not uploaded", f.rel, len(f.versions)-1, len(f.versions), len(cs))
+		}
+		if l.overwrite && len(cs) > 1 {
+			o.addf(&o.duplicated, "%s: %d remote files with the overwrite policy", f.rel, len(cs))
+		}
+	}
+	return o
+}
