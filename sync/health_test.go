@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -97,11 +98,18 @@ func TestWatchLimitDegradesToScans(t *testing.T) {
 }
 
 // Without any inotify instance the watcher runs on scans alone and names
-// the instance limit.
+// the instance limit; it starts watching once an instance can be had.
 func TestNoWatcherAtAllDegradesToScans(t *testing.T) {
 	root := t.TempDir()
+	var limited atomic.Bool
+	limited.Store(true)
 	s := startWatcher(t, fastFolder(root), nil, func(w *Watcher) {
-		w.newNotifier = func() (notifier, error) { return nil, fmt.Errorf("new watcher: %w", syscall.EMFILE) }
+		w.newNotifier = func() (notifier, error) {
+			if limited.Load() {
+				return nil, fmt.Errorf("new watcher: %w", syscall.EMFILE)
+			}
+			return newFSNotifier()
+		}
 	})
 	waitScans(t, s.w, 1)
 	if st := s.w.Status(); st.State != HealthDegraded || !strings.Contains(st.Reason, "fs.inotify.max_user_instances") {
@@ -109,6 +117,15 @@ func TestNoWatcherAtAllDegradesToScans(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(root, "x", "y.txt"), 4)
 	waitUntil(t, 10*time.Second, "file found by scans", func() bool { return s.col.byPath()["x/y.txt"] == 1 })
+
+	// A later full scan gets a watcher once one can be had, without a restart.
+	limited.Store(false)
+	waitUntil(t, 10*time.Second, "watching", func() bool {
+		st := s.w.Status()
+		return st.State == HealthOK && st.Watches == 2
+	})
+	writeFile(t, filepath.Join(root, "x", "z.txt"), 4)
+	waitUntil(t, 10*time.Second, "file found by its event", func() bool { return s.col.byPath()["x/z.txt"] == 1 })
 }
 
 // The root vanishing is a failure with a reason; the watcher retries with

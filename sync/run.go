@@ -48,36 +48,33 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 	w.box.setState(HealthStarting, "")
 	r := &run{w: w, f: w.folder, healthy: healthy, scanCh: make(chan scanMsg, 4)}
 	r.agg.init(r)
-	n, err := w.newNotifier()
-	if err != nil {
-		r.noWatchReason = instanceLimitReason(err, w.folder.DegradedRescan)
-		w.log.Warn("cannot create a file watcher; scanning periodically instead", "err", err)
-	} else {
-		r.n = n
-		defer func() {
-			if err := n.Close(); err != nil {
-				w.log.Warn("close file watcher", "err", err)
-			}
-		}()
-	}
-	r.ws = newWatchSet(r.n)
+	r.ws = newWatchSet(nil)
+	r.attach()
+	defer func() {
+		if r.n == nil {
+			return
+		}
+		if err := r.n.Close(); err != nil {
+			w.log.Warn("close file watcher", "err", err)
+		}
+	}()
 	r.periodic = time.NewTimer(time.Hour)
 	r.periodic.Stop()
 	defer r.periodic.Stop()
 	defer r.stopScan()
 
-	var (
-		events <-chan fsnotify.Event
-		errs   <-chan error
-	)
-	if r.n != nil {
-		events, errs = r.n.Events(), r.n.Errors()
-	}
 	r.wantFull = true
 	for {
 		r.startScan(ctx)
 		r.publish()
-		var err error
+		var (
+			events <-chan fsnotify.Event // nil (never ready) in scan-only mode
+			errs   <-chan error
+			err    error
+		)
+		if r.n != nil {
+			events, errs = r.n.Events(), r.n.Errors()
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -108,6 +105,21 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 	}
 }
 
+// attach creates the file watcher; without one the run goes on with scans
+// only, and each full scan tries again.
+func (r *run) attach() {
+	n, err := r.w.newNotifier()
+	if err != nil {
+		if r.noWatchReason == "" {
+			r.w.log.Warn("cannot create a file watcher; scanning periodically instead", "err", err)
+		}
+		r.noWatchReason = instanceLimitReason(err, r.f.DegradedRescan)
+		return
+	}
+	r.n, r.noWatchReason = n, ""
+	r.ws.setNotifier(n)
+}
+
 // publish copies the owner's counters into the status box.
 func (r *run) publish() {
 	pending, watches := len(r.pending), r.ws.len()
@@ -123,6 +135,9 @@ func (r *run) startScan(ctx context.Context) {
 	full, starts := r.wantFull, r.wantDirs
 	if full {
 		starts = []dirRef{{abs: r.f.Root}}
+		if r.n == nil && r.started {
+			r.attach() // the instance limit may have been raised, or another program quit
+		}
 		r.ws.reset()
 		if r.rewatch {
 			r.ws.forget()

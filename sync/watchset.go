@@ -14,9 +14,8 @@ import (
 // watchSet tracks which directories are watched. Scan goroutines add, the
 // owner goroutine removes; the mutex guards every field.
 type watchSet struct {
-	n notifier // nil when no watcher could be created (scan-only mode)
-
 	mu       sync.Mutex
+	n        notifier            // nil when no watcher could be created (scan-only mode)
 	dirs     map[string]struct{} // absolute on-disk paths
 	limitHit bool                // an Add failed with the watch limit since the last reset
 	otherErr error               // first unexpected Add failure since the last reset
@@ -31,12 +30,9 @@ func newWatchSet(n notifier) *watchSet {
 // nothing). A directory that vanished before it could be watched is not an
 // error: the scan of its parent will not find it either.
 func (s *watchSet) add(dir string) {
-	if s.n == nil {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.dirs[dir]; ok || s.limitHit {
+	if _, ok := s.dirs[dir]; ok || s.limitHit || s.n == nil {
 		return
 	}
 	err := s.n.Add(dir)
@@ -51,6 +47,13 @@ func (s *watchSet) add(dir string) {
 			s.otherErr = err
 		}
 	}
+}
+
+// setNotifier attaches the watcher once one could be created.
+func (s *watchSet) setNotifier(n notifier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n = n
 }
 
 func (s *watchSet) has(dir string) bool {
