@@ -14,8 +14,19 @@
 // parallel, and compare each regular file with the SentIndex: only files
 // whose size or mtime differ from the last good upload become Candidates.
 // A scanned file counts as settled when its mtime is at least one quiet
-// period old (no write has touched it for that long); a younger one goes
-// through the same two-stat gate as an event.
+// period old (no write has touched it for that long); a younger one is
+// stat'ed again when its mtime turns one quiet period old and goes if
+// nothing changed. A path seen through events goes when two stats a quiet
+// period apart, the first a quiet period after its last event, agree: a
+// written file is handed on two quiet periods after its last write.
+//
+// Too many pending event paths (more than 512, or 128 in one directory) or
+// an overflowing kernel queue collapse into one rescan of the root, started
+// once the folder has been quiet for a quiet period (at most MaxDelay
+// later). When the inotify watch limit is reached the watcher reports
+// HealthDegraded with a message naming fs.inotify.max_user_watches, keeps the
+// watches it has and rescans every Folder.DegradedRescan; each full scan
+// tries to watch the rest again, so raising the limit heals it.
 //
 // Scope: upload only. Local deletes and renames are not mirrored; a renamed
 // file is a new path. Symlinks are never followed (no loops, nothing outside

@@ -22,8 +22,9 @@ type Ignore struct {
 }
 
 // NewIgnore builds the matcher for a folder's patterns (gitignore syntax,
-// relative to the folder root). Blank lines and "#" comments are skipped;
-// gitignore has no invalid patterns, a malformed glob simply never matches.
+// relative to the folder root, matched against NFC names). Blank lines and
+// "#" comments are skipped; gitignore has no invalid patterns, a malformed
+// glob simply never matches.
 func NewIgnore(patterns []string) *Ignore {
 	m := &Ignore{}
 	for _, p := range patterns {
