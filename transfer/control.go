@@ -15,6 +15,8 @@ import (
 // and remote path, see queue.Enqueue), announces them and wakes the
 // dispatcher. It returns the job ids in input order.
 func (e *Engine) Enqueue(jobs ...queue.Job) ([]queue.JobID, error) {
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	ids, err := e.q.Enqueue(jobs...)
 	if err != nil {
 		return nil, err
@@ -92,6 +94,8 @@ func (e *Engine) cancelJob(id queue.JobID, cause error) bool {
 // Pause holds one job (persisted) and stops its upload at once, keeping
 // its session for Resume. Errors wrap queue.ErrNotFound or queue.ErrState.
 func (e *Engine) Pause(id queue.JobID) error {
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	if err := e.q.Pause(id); err != nil {
 		return err
 	}
@@ -102,6 +106,8 @@ func (e *Engine) Pause(id queue.JobID) error {
 
 // Resume makes a paused job runnable again.
 func (e *Engine) Resume(id queue.JobID) error {
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	if err := e.q.Resume(id); err != nil {
 		return err
 	}
@@ -117,6 +123,8 @@ func (e *Engine) Resume(id queue.JobID) error {
 // the job already ended.
 func (e *Engine) Cancel(id queue.JobID) error {
 	sess, hasSess, serr := e.q.LoadSession(id)
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	j, err := e.q.Cancel(id)
 	if err != nil {
 		return err
@@ -154,6 +162,8 @@ func (e *Engine) abortSaved(j queue.Job, s queue.Session) {
 // Retry makes a failed or waiting job run now ("Retry now"). A failed job
 // starts afresh (its attempts reset: the user has acted).
 func (e *Engine) Retry(id queue.JobID) error {
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	if err := e.q.Requeue(id); err != nil {
 		return err
 	}

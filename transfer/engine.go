@@ -33,6 +33,13 @@ type Engine struct {
 	hub     *hub
 	kick    chan struct{} // buffered(1): the dispatcher should look again
 
+	// pubMu serialises each queue transition with the event announcing it,
+	// so subscribers see every job's states in the order the queue
+	// committed them (a job claimed right after Enqueue must not be
+	// announced running before it is announced queued). Taken before mu,
+	// never while holding it.
+	pubMu sync.Mutex
+
 	mu        sync.Mutex // guards the fields below; never held across queue calls
 	parallel  int
 	active    map[queue.JobID]*active
@@ -161,7 +168,12 @@ func (e *Engine) dispatch() time.Time {
 		if !e.slotFree() {
 			break
 		}
+		e.pubMu.Lock()
 		j, ok, err := e.q.Claim(now, e.allow)
+		if ok && err == nil {
+			e.start(j)
+		}
+		e.pubMu.Unlock()
 		if err != nil {
 			e.opts.Log.Error("transfer: claim a job", "err", err)
 			if errors.Is(err, queue.ErrCorrupt) {
@@ -172,7 +184,6 @@ func (e *Engine) dispatch() time.Time {
 		if !ok {
 			break
 		}
-		e.start(j)
 	}
 	next, ok, err := e.q.NextWake()
 	if err != nil {
@@ -204,7 +215,7 @@ func (e *Engine) allow(j queue.Job) bool {
 	return t.set.MaxParallel <= 0 || n < t.set.MaxParallel
 }
 
-// start runs j on a new worker goroutine.
+// start runs j on a new worker goroutine; the caller holds pubMu.
 func (e *Engine) start(j queue.Job) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	a := &active{job: j, cancel: cancel}

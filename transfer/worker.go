@@ -24,6 +24,8 @@ func (e *Engine) work(ctx context.Context, a *active) {
 func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi os.FileInfo, err error) {
 	j, now := a.job, e.opts.Now()
 	log := e.opts.Log.With("job", j.ID, "target", j.Target, "path", j.RelPath)
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	if err == nil {
 		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
