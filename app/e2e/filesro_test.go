@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"testing"
+)
+
+// filesroTarget adds the files.ro target of a sandbox (the editor share,
+// no password) and returns it.
+func filesroTarget(t *testing.T, s *sandboxProc, f *ferryEnv) target {
+	t.Helper()
+	tg := target{
+		name: "filesro", api: "filesro", layout: underFolder("/editor", ""),
+		dataRoute: "POST /api/v1/shares/{token}/uploads",
+	}
+	var flags []string
+	if s.pin != "" {
+		flags = append(flags, "--tls-pin", s.pin)
+	}
+	f.addTarget(tg.name, "filesro", s.base, []string{s.credential("filesro", "share-token", "editor")}, flags...)
+	return tg
+}
+
+// TestFilesroPlain is the plain upload, with its 300 MB file.
+func TestFilesroPlain(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000")
+	f := newFerry(t)
+	plainScenario(t, s, f, filesroTarget(t, s, f), 300<<20, 1)
+}
+
+// TestFilesroFaults runs the fault profile. files.ro cannot resume
+// or repeat a chunk (no offsets), so every fault but 429 restarts the file
+// under a new key; connection resets also step the chunk size down.
+func TestFilesroFaults(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--faults", faultSpec+",seed=11")
+	f := newFerry(t)
+	faultScenario(t, s, f, filesroTarget(t, s, f), 16<<20, 2)
+}
+
+// TestFilesroServerErrors is the fault profile without connection resets:
+// 5xx answers restart the file, 429 repeats the chunk.
+func TestFilesroServerErrors(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--faults", "500=0.05,502=0.03,503=0.02,429=0.02,retry-after=1s,seed=12")
+	f := newFerry(t)
+	faultScenario(t, s, f, filesroTarget(t, s, f), 16<<20, 4)
+}
+
+func TestFilesroKill(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--faults", "bw=20MB")
+	f := newFerry(t)
+	killScenario(t, s, f, filesroTarget(t, s, f), 24<<20, 3)
+}

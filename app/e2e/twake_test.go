@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"path"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
+)
+
+var companyRE = regexp.MustCompile(`--company-id (\S+)`)
+
+// twakeTarget adds the Twake target of a sandbox: Drive folders when
+// drive is set, else flat with the path kept in the name.
+func twakeTarget(t *testing.T, s *sandboxProc, f *ferryEnv, drive bool) target {
+	t.Helper()
+	m := companyRE.FindStringSubmatch(s.out.String())
+	if m == nil {
+		t.Fatalf("the sandbox printed no Twake company id:\n%s", s.out.String())
+	}
+	tg := target{name: "twake", api: "twake", layout: twakeFlat, dataRoute: sbtwake.RouteChunk}
+	flags := []string{"--company-id", m[1]}
+	if drive {
+		tg.layout = twakeDrive
+		flags = append(flags, "--drive-folders")
+	} else {
+		flags = append(flags, "--keep-path-in-name")
+	}
+	if s.pin != "" {
+		flags = append(flags, "--tls-pin", s.pin)
+	}
+	f.addTarget(tg.name, "twake", s.base, []string{s.credential("twake", "token", "jwt")}, flags...)
+	return tg
+}
+
+func TestTwakePlainFlat(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000")
+	f := newFerry(t)
+	plainScenario(t, s, f, twakeTarget(t, s, f, false), 32<<20, 31)
+}
+
+func TestTwakePlainDriveFolders(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--tls")
+	f := newFerry(t)
+	plainScenario(t, s, f, twakeTarget(t, s, f, true), 32<<20, 32)
+}
+
+func TestTwakeFaults(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--faults", faultSpec+",seed=33")
+	f := newFerry(t)
+	faultScenario(t, s, f, twakeTarget(t, s, f, true), 24<<20, 33)
+}
+
+// TestTwakeKillResumesChunks kills the upload in the middle of a 48 MiB
+// file sent in 1 MiB chunks, four at a time: the next run must resume the
+// same file entity and send only the chunks not acknowledged before the
+// kill, so the entity gets at most its 48 chunks plus the four that were
+// in flight.
+func TestTwakeKillResumesChunks(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--faults", "bw=8MB")
+	f := newFerry(t)
+	const large = 48 << 20
+	_, atKill := killScenario(t, s, f, twakeTarget(t, s, f, false), large, 34)
+	log := s.requests()
+	chunks := large / chunkSize
+	var largeID string
+	for _, e := range s.tree("twake") {
+		if strings.HasPrefix(e.Path, "/files/") && e.Size == large {
+			largeID = path.Base(e.Path) // the entity is named by its Twake file id
+		}
+	}
+	ids := map[string]bool{}
+	for _, e := range log {
+		if e.API == "twake" && e.Route == sbtwake.RouteChunk {
+			p, _, _ := strings.Cut(e.Path, "?")
+			ids[p[strings.LastIndex(p, "/")+1:]] = true
+		}
+	}
+	before, after := sbtwake.ChunkPosts(log[:atKill], largeID), sbtwake.ChunkPosts(log[atKill:], largeID)
+	t.Logf("large file %s: %d chunks; %d chunk POSTs before the kill, %d after, %d in all (%d file ids got chunks)",
+		largeID, chunks, before, after, before+after, len(ids))
+	if largeID == "" || before == 0 {
+		t.Fatalf("the large file was not being sent at the kill (id %q, %d chunk POSTs before)", largeID, before)
+	}
+	const inFlight = 4 // the default chunks of one file sent at once
+	if total := before + after; total < chunks || total > chunks+inFlight {
+		t.Errorf("%d chunk POSTs for a %d-chunk file; want %d to %d: the restart did not send only the missing chunks",
+			total, chunks, chunks, chunks+inFlight)
+	}
+	// Every small file was done before the kill: the restart must resume
+	// the large file's entity, not create another.
+	if n := countRoute(log[atKill:], sbtwake.RouteInit); n != 0 {
+		t.Errorf("%d file entities created after the kill, want 0 (resume the large file's)", n)
+	}
+}
+
+// countRoute counts the twake log entries of route.
+func countRoute(log []sandbox.LogEntry, route string) int {
+	n := 0
+	for _, e := range log {
+		if e.API == "twake" && e.Route == route {
+			n++
+		}
+	}
+	return n
+}
