@@ -105,3 +105,18 @@ func BenchmarkSaveSession(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSaveSessionSerial saves one file's session after each chunk in
+// series, as for SelfCommunity's parts: no other saver shares the commit,
+// so the batch delay is pure waiting.
+func BenchmarkSaveSessionSerial(b *testing.B) {
+	q, _ := openTest(b, Options{})
+	ids := mustEnqueue(b, q, benchBatch(1, "t")...)
+	s := Session{ChunkSize: 204_800, State: []byte(`{"file_uuid":"0123456789abcdef"}`), Size: 1 << 30}
+	for b.Loop() {
+		s.Acked = append(s.Acked, len(s.Acked))
+		if err := q.SaveSession(ids[0], s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -9,8 +9,8 @@ import (
 // SaveSession stores job id's upload progress, replacing the previous one.
 // The engine calls it after every acknowledged chunk from many workers at
 // once, so it goes through bbolt's Batch: concurrent saves share one
-// transaction and one fsync (a lone call waits up to bbolt's batch delay,
-// 10ms by default). It returns when the session is durable.
+// transaction and one fsync (a lone call waits up to batchDelay first).
+// It returns when the session is durable.
 //
 // Errors wrap ErrNotFound when the job no longer exists (cancelled or
 // finished meanwhile): a late save must not resurrect a session nobody
