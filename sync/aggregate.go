@@ -219,14 +219,14 @@ func (a *agg) check(rel string, e *entry, now time.Time) error {
 }
 
 // emit adds a settled file to the batch unless it was handed on with the
-// same size and mtime already or the sent index has it (sentChecked: the
-// scanner looked already).
-func (a *agg) emit(rel, path string, st stamp, warning string, sentChecked bool) error {
+// same size and mtime already or the sent index has it (fromScan: the
+// scanner and onFound looked already).
+func (a *agg) emit(rel, path string, st stamp, warning string, fromScan bool) error {
 	w := a.r.w
-	if h, ok := w.handed[rel]; ok && h.st.equal(st) {
-		return nil
-	}
-	if !sentChecked {
+	if !fromScan {
+		if h, ok := w.handed[rel]; ok && h.st.equal(st) {
+			return nil
+		}
 		same, err := unchangedSince(w.opts.Sent, rel, st)
 		if err != nil {
 			return fmt.Errorf("sent index lookup %s: %w", rel, err)
