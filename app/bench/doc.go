@@ -1,0 +1,16 @@
+// Package bench is Ferry's performance harness (issue 10). It has no code
+// outside its tests: TestHarness builds the ferry binary once, starts
+// `ferry sandbox` in its own process on loopback and times the real
+// commands (`ferry upload`, `ferry watch`) against it, next to the limits
+// of the same machine measured in the same run (curl -T to the sandbox's
+// plain sink, find over the same tree, sha256sum of the same file). It
+// writes results.md, results.json and chart.png to the folder given by -out.
+//
+// It runs only when asked, because the full mode takes up to half an hour:
+//
+//	go test ./app/bench -run TestHarness -timeout 60m -args -out docs/bench -runs 3
+//	go test ./app/bench -run TestHarness -args -quick -out /tmp/bench
+//
+// Without -out, TestHarness skips (saying so): `go test ./...` must stay
+// quick. The other tests (statistics, report, chart) always run.
+package bench

@@ -1,0 +1,194 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// target is one of the issue's targets and whether this run met it.
+type target struct {
+	What   string
+	Figure string // what was measured, as a ratio or value
+	Met    bool
+}
+
+// targets evaluates the issue's targets on the medians of r. A target
+// whose figures are missing is reported as not met.
+func targets(r *results) []target {
+	var out []target
+	var curl float64
+	var haveCurl bool
+	if s := r.findNamed("baseline", "curl"); s != nil {
+		m, ok := s.summarize()
+		curl, haveCurl = m.Median, ok
+	}
+	for _, p := range providers {
+		v, ok := r.medianOf("big", p)
+		t := target{What: fmt.Sprintf("%s: big file ≥ 0.8 × curl", p)}
+		if p == "twake" {
+			t.What = "twake (4 parallel chunks, default): big file ≥ 1.0 × curl"
+		}
+		if ok && haveCurl {
+			ratio := v / curl
+			t.Figure = fmt.Sprintf("%.2f × curl (%.0f / %.0f MB/s)", ratio, v, curl)
+			t.Met = ratio >= 0.8 && (p != "twake" || ratio >= 1.0)
+		} else {
+			t.Figure = "not measured"
+		}
+		out = append(out, t)
+	}
+	best, bestP := 0.0, ""
+	for _, p := range providers {
+		if v, ok := r.medianOf("small", p); ok && v > best {
+			best, bestP = v, p
+		}
+	}
+	out = append(out, target{
+		What:   "small files: fastest provider ≥ 300 files/s",
+		Figure: fmt.Sprintf("%.0f files/s (%s)", best, bestP), Met: best >= 300,
+	})
+	var peak int64
+	for _, p := range providers {
+		if s := r.find("big", p); s != nil {
+			if m, ok := s.summarize(); ok {
+				peak = max(peak, m.PeakRSS)
+			}
+		}
+	}
+	out = append(out, target{
+		What:   "peak RSS of `ferry upload` of the big file < 80 MiB (all providers)",
+		Figure: fmt.Sprintf("%.1f MiB", float64(peak)/(1<<20)), Met: peak > 0 && peak < 80<<20,
+	})
+	if a, b := r.find("big", "filesro"), r.find("big-eighth", "filesro"); a != nil && b != nil {
+		ma, okA := a.summarize()
+		mb, okB := b.summarize()
+		t := target{What: "memory flat in file size (filesro: big vs 1/8 size, peak RSS within 25%)", Figure: "not measured"}
+		if okA && okB && mb.PeakRSS > 0 {
+			ratio := float64(ma.PeakRSS) / float64(mb.PeakRSS)
+			t.Figure = fmt.Sprintf("%.2f× (%.1f vs %.1f MiB)", ratio, float64(ma.PeakRSS)/(1<<20), float64(mb.PeakRSS)/(1<<20))
+			t.Met = ratio <= 1.25
+		}
+		out = append(out, t)
+	}
+	if f := r.findNamed("baseline", "find"); f != nil {
+		fm, okF := f.summarize()
+		for _, g := range []string{"scan-new", "scan-unchanged"} {
+			v, ok := r.medianOf(g, "")
+			t := target{What: g + ": ≤ 3 × find", Figure: "not measured"}
+			if ok && okF && fm.Median > 0 {
+				t.Figure = fmt.Sprintf("%.2f × find (%.2f / %.2f s)", v/fm.Median, v, fm.Median)
+				t.Met = v/fm.Median <= 3
+			}
+			out = append(out, t)
+		}
+	}
+	if v, ok := r.medianOf("idle", ""); ok {
+		out = append(out, target{What: "idle CPU watching the scan tree < 1% of a core", Figure: fmt.Sprintf("%.3f%%", v), Met: v < 1})
+	}
+	return out
+}
+
+// findNamed is the series of group whose name starts with prefix.
+func (r *results) findNamed(group, prefix string) *series {
+	for _, s := range r.Series {
+		if s.Group == group && strings.HasPrefix(s.Name, prefix) {
+			return s
+		}
+	}
+	return nil
+}
+
+// markdown renders the report.
+func markdown(r *results) string {
+	var b strings.Builder
+	mode := fmt.Sprintf("full, %d runs per scenario", r.Runs)
+	if r.Quick {
+		mode = "quick (-quick: smaller sizes, 1 run)"
+	}
+	fmt.Fprintf(&b, "# Ferry benchmark results\n\n")
+	fmt.Fprintf(&b, "Run %s, %s, %d CPUs, load average (1/5/15 min) %s at start and %s at end. ",
+		r.Started, mode, r.CPUs, first(r.LoadAvg), last(r.LoadAvg))
+	b.WriteString("Everything runs on loopback against `ferry sandbox` in its own process; " +
+		"the machine was shared with other builds, so compare the ratios within this run, not the absolute figures.\n\n")
+	b.WriteString("Regenerate with `make bench` (see docs/bench/bench.mk). Raw data: results.json.\n\n")
+	b.WriteString("![throughput chart](chart.png)\n\n## Targets\n\n| target | measured | met |\n|---|---|---|\n")
+	for _, t := range targets(r) {
+		met := "no"
+		if t.Met {
+			met = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.What, t.Figure, met)
+	}
+	b.WriteString("\n## All scenarios\n\nMedian over the runs; spread is (max − min) / median. " +
+		"CPU is the measured process's user + system time (median); RSS its peak (VmHWM sampled every 10 ms, highest run).\n\n")
+	b.WriteString("| scenario | provider | median | unit | spread | runs | CPU s | peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Series {
+		m, ok := s.summarize()
+		if !ok {
+			fmt.Fprintf(&b, "| %s | %s | – | %s | – | 0 | – | – |\n", s.Name, orDash(s.Provider), s.Unit)
+			continue
+		}
+		rss := "–"
+		if m.PeakRSS > 0 {
+			rss = fmt.Sprintf("%.1f", float64(m.PeakRSS)/(1<<20))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.0f%% | %d | %.2f | %s |\n",
+			s.Name, orDash(s.Provider), num(m.Median), s.Unit, m.spread(), len(s.Samples), m.MedianCPU, rss)
+	}
+	if len(r.Failures) > 0 {
+		b.WriteString("\n## Not measured\n\n")
+		for _, f := range r.Failures {
+			fmt.Fprintf(&b, "- %s\n", strings.SplitN(f, "\n", 2)[0])
+		}
+	}
+	return b.String()
+}
+
+func num(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 1:
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return "unknown"
+	}
+	return s[0]
+}
+
+func last(s []string) string {
+	if len(s) == 0 {
+		return "unknown"
+	}
+	return s[len(s)-1]
+}
+
+// writeReport writes results.md, results.json and chart.png into dir.
+func writeReport(dir string, r *results) error {
+	raw, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(raw, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(markdown(r)), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return writeChart(filepath.Join(dir, "chart.png"), r)
+}

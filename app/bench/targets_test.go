@@ -1,0 +1,40 @@
+package bench
+
+import (
+	"fmt"
+	"time"
+)
+
+// providers are the four services, in report order.
+var providers = []string{"filesro", "quatrix", "twake", "selfcommunity"}
+
+// addTarget makes target name of kind provider pointing at sb in env, at
+// the provider's default settings plus extra flags; the secret is piped
+// in as a script would.
+func addTarget(env ferryEnv, sb *sandboxProc, provider, name string, extra ...string) error {
+	args := []string{"target", "add", "--name", name, "--kind", provider, "--url", sb.base, "--secret-stdin"}
+	var secret string
+	var err error
+	switch provider {
+	case "filesro":
+		secret, err = sb.credential("filesro", "share-token", "editor")
+	case "quatrix":
+		secret, err = sb.credential("quatrix", "api-key", "user@example.com")
+	case "twake":
+		secret, err = sb.credential("twake", "token", "jwt")
+		if sb.companyID == "" {
+			return fmt.Errorf("add twake target: the sandbox printed no company id")
+		}
+		args = append(args, "--company-id", sb.companyID, "--keep-path-in-name")
+	case "selfcommunity":
+		secret, err = sb.credential("selfcommunity", "token", "alice")
+		args = append(args, "--dialect", "plain")
+	default:
+		return fmt.Errorf("add target: unknown provider %q", provider)
+	}
+	if err != nil {
+		return fmt.Errorf("add %s target: %w", provider, err)
+	}
+	_, _, err = env.run(time.Minute, secret+"\n", append(args, extra...)...)
+	return err
+}

@@ -1,0 +1,94 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// uploadTimeout bounds one `ferry upload` (a 1 GiB file at a few MB/s on a
+// loaded machine, or 2,000 files one by one).
+const uploadTimeout = 15 * time.Minute
+
+// runner holds what every scenario shares.
+type runner struct {
+	t    *testing.T
+	bin  string
+	work string // scratch folder, removed at the end
+	runs int
+	sz   sizes
+	res  *results
+
+	bigFile  string // Big bytes
+	smallDir string // Small files in SmallDirs folders
+	scDir    string // SCFiles files of 1-10 MB
+	scanDir  string // ScanFiles files
+	envSeq   int
+}
+
+// freshEnv is a new user (empty queue and sent index) in its own folder.
+func (r *runner) freshEnv() ferryEnv {
+	r.envSeq++
+	return newFerryEnv(r.bin, filepath.Join(r.work, fmt.Sprintf("env%03d", r.envSeq)))
+}
+
+// withSandbox runs fn against a sandbox of its own whose stored files are
+// deleted afterwards, so big scenarios do not fill the disk.
+func (r *runner) withSandbox(fn func(sb *sandboxProc) error) error {
+	dir, err := os.MkdirTemp(r.work, "sandbox-")
+	if err != nil {
+		return fmt.Errorf("sandbox folder: %w", err)
+	}
+	sb := startSandbox(r.t, r.bin, dir)
+	err = fn(sb)
+	sb.stop(r.t)
+	if rmErr := os.RemoveAll(dir); rmErr != nil {
+		err = errIfNil(err, fmt.Errorf("remove sandbox folder: %w", rmErr))
+	}
+	return err
+}
+
+func errIfNil(err, other error) error {
+	if err != nil {
+		return err
+	}
+	return other
+}
+
+// uploadRuns uploads path (a file or a tree of files files, bytes bytes)
+// with `ferry upload` at the provider's defaults plus extra target flags,
+// r.runs times, each as a fresh user into a fresh remote folder, and
+// records the rate (files/s when perFile, else MB/s) in s.
+func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile bool, extra ...string) {
+	err := r.withSandbox(func(sb *sandboxProc) error {
+		for run := range r.runs {
+			env := r.freshEnv()
+			if err := addTarget(env, sb, provider, "bench", extra...); err != nil {
+				return err
+			}
+			out, u, err := env.run(uploadTimeout, "", "upload", "--target", "bench", "--to", fmt.Sprintf("run%d", run),
+				"--progress", "none", path)
+			if err != nil {
+				return err
+			}
+			if want := fmt.Sprintf("%d uploaded, 0 failed", files); !strings.Contains(out, want) {
+				return fmt.Errorf("upload summary %q, want %q", tail(out, 1), want)
+			}
+			v := float64(bytes) / u.Wall.Seconds() / 1e6
+			if perFile {
+				v = float64(files) / u.Wall.Seconds()
+			}
+			s.add(sample{Value: v, Wall: u.Wall.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS})
+			r.t.Logf("%s %s run %d: %.1f %s in %s, cpu %s, rss %d MiB", provider, s.Name, run+1, v, s.Unit,
+				u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond), u.MaxRSS>>20)
+		}
+		return nil
+	})
+	if err != nil {
+		r.res.failf("%s %s: %v", provider, s.Name, err)
+		r.t.Errorf("%s %s: %v", provider, s.Name, err)
+	}
+}
