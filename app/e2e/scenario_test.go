@@ -43,20 +43,21 @@ func summary(r result) string {
 }
 
 // uploadAll runs the upload until it exits 0, at most runs times, and
-// returns how many runs it took. Runs that fail are logged with their
-// summary and error lines: a later run retries what stayed in the queue.
-func uploadAll(t *testing.T, f *ferryEnv, tg target, tree string, runs int) int {
+// returns how many runs it made and whether the last one succeeded. Runs
+// that fail are logged with their summary and error lines: a later run
+// retries what stayed in the queue.
+func uploadAll(t *testing.T, f *ferryEnv, tg target, tree string, runs int) (int, bool) {
 	t.Helper()
 	for i := 1; i <= runs; i++ {
 		r := f.run(uploadTimeout, "", uploadArgs(tg.name, tree)...)
 		t.Logf("%s upload run %d: %s in %s", tg.name, i, summary(r), r.took.Round(10*time.Millisecond))
 		if r.code == 0 {
-			return i
+			return i, true
 		}
-		t.Logf("run %d stderr:\n%s", i, lastLines(r.stderr, 15))
+		t.Logf("run %d stderr:\n%s", i, lastLines(r.stderr, 4))
 	}
-	t.Fatalf("%s: upload still failing after %d runs", tg.name, runs)
-	return runs
+	t.Errorf("%s: upload still failing after %d runs", tg.name, runs)
+	return runs, false
 }
 
 // lastLines returns the last n lines of s.
@@ -106,7 +107,9 @@ func faultScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large i
 	files := treeSpec(large)
 	tree := writeTree(t, seed, files)
 	start := time.Now()
-	runs := uploadAll(t, f, tg, tree, 5)
+	// Whether or not every file got through, what did arrive must be
+	// whole and unique: the check below runs either way.
+	runs, _ := uploadAll(t, f, tg, tree, 5)
 	st := s.stats()
 	t.Logf("%s faults: %d run(s) in %s; injected %v; statuses %v", tg.name, runs,
 		time.Since(start).Round(10*time.Millisecond), st.Faults, st.Statuses[tg.api])
@@ -175,7 +178,7 @@ func killScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large in
 	t.Logf("%s kill -9 after %s with %d of %d bytes sent; before the kill it printed:\n%s\n%s",
 		tg.name, killedAt.Round(10*time.Millisecond), sent, small+large, lastLines(p.out.String(), 12), lastLines(p.errOut.String(), 5))
 	rerun := time.Now()
-	runs := uploadAll(t, f, tg, tree, 3)
+	runs, _ := uploadAll(t, f, tg, tree, 3)
 	log := s.requests()
 	after := dataBytes(log[logAtKill:], tg)
 	t.Logf("%s after kill: %d run(s) in %s; %d data requests with %d bytes after the kill, for %d bytes not acknowledged before it",
