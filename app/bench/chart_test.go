@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -53,11 +54,17 @@ func writeChart(path string, r *results) error {
 			small = append(small, bar{p + " burst", v, false})
 		}
 	}
-	left, err := barPanel(fmt.Sprintf("One %s file (median MB/s)", sizeName(r.Sizes.Big)), "MB/s", big)
+	var target float64
+	if s := r.findNamed("baseline", "curl"); s != nil {
+		if m, ok := s.summarize(); ok {
+			target = 0.8 * m.Median
+		}
+	}
+	left, err := barPanel(fmt.Sprintf("One %s file (median MB/s)", sizeName(r.Sizes.Big)), "MB/s", big, target, "target: 0.8 × curl")
 	if err != nil {
 		return err
 	}
-	right, err := barPanel("Many small files (median files/s)", "files/s", small)
+	right, err := barPanel("Small files: upload and watched burst (median files/s)", "files/s", small, 300, "target: 300 files/s")
 	if err != nil {
 		return err
 	}
@@ -74,15 +81,18 @@ func writeChart(path string, r *results) error {
 	return nil
 }
 
-// barPanel is one bar chart; baselines are grey, Ferry's runs blue.
-func barPanel(title, unit string, bars []bar) (*plot.Plot, error) {
+// barPanel is one bar chart; baselines are grey, Ferry's runs blue, each
+// bar labelled with its value; ref, when positive, is a dashed target line.
+func barPanel(title, unit string, bars []bar, ref float64, refLabel string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = unit
-	p.Y.Min = 0
+	p.Add(plotter.NewGrid()) // first, so the bars cover it
+	top := ref
 	labels := make([]string, len(bars))
 	for i, b := range bars {
 		labels[i] = b.label
+		top = max(top, b.value)
 		vals := make(plotter.Values, len(bars))
 		vals[i] = b.value
 		ch, err := plotter.NewBarChart(vals, vg.Points(28))
@@ -96,14 +106,55 @@ func barPanel(title, unit string, bars []bar) (*plot.Plot, error) {
 		}
 		p.Add(ch)
 	}
-	if len(bars) > 0 {
-		p.NominalX(labels...)
-		p.X.Tick.Label.Rotation = 0.5
-		p.X.Tick.Label.XAlign = draw.XRight
-		p.X.Tick.Label.YAlign = draw.YCenter
+	if len(bars) == 0 {
+		return p, nil
 	}
-	p.Add(plotter.NewGrid())
+	xys := make(plotter.XYs, len(bars))
+	texts := make([]string, len(bars))
+	for i, b := range bars {
+		xys[i] = plotter.XY{X: float64(i), Y: b.value + top*0.01}
+		texts[i] = num(b.value)
+	}
+	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", title, err)
+	}
+	for i := range lab.TextStyle {
+		lab.TextStyle[i].XAlign = draw.XCenter
+	}
+	p.Add(lab)
+	if ref > 0 {
+		line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: ref}, {X: float64(len(bars)) - 0.5, Y: ref}})
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", title, err)
+		}
+		line.Color = color.RGBA{R: 0xc0, G: 0x30, B: 0x30, A: 0xff}
+		line.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
+		p.Add(line)
+		p.Legend.Add(refLabel, line)
+		p.Legend.Top = true
+	}
+	p.NominalX(labels...)
+	p.X.Min, p.X.Max = -0.7, float64(len(bars))-0.3
+	p.Y.Min, p.Y.Max = 0, top*1.12
+	p.Y.Tick.Marker = plainTicks{}
+	p.X.Tick.Label.Rotation = 0.5
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
 	return p, nil
+}
+
+// plainTicks are plot's default ticks labelled without trailing zeros.
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+		}
+	}
+	return ts
 }
 
 // savePNG writes the canvas as a PNG file.

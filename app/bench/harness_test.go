@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,6 +23,20 @@ func TestHarness(t *testing.T) {
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if *flagFrom != "" {
+		raw, err := os.ReadFile(*flagFrom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res results
+		if err := json.Unmarshal(raw, &res); err != nil {
+			t.Fatalf("read %s: %v", *flagFrom, err)
+		}
+		if err := writeReport(out, &res); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
 	work, err := os.MkdirTemp(*flagWork, "ferry-bench-")
 	if err != nil {

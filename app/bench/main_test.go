@@ -18,6 +18,7 @@ var (
 	flagBin   = flag.String("bin", "", "ferry binary to measure (default: built once from this module)")
 	flagOnly  = flag.String("only", "", "run only the scenarios whose name contains this text")
 	flagWork  = flag.String("work", "", "folder for the temporary trees and sandbox data (default: the system temp folder)")
+	flagFrom  = flag.String("from", "", "render the report of this results.json into -out instead of measuring")
 )
 
 // buildTimeout bounds the one build: cold, with the GUI's cgo packages, it
