@@ -196,10 +196,10 @@ func (r *run) onScan(m scanMsg, now time.Time) error {
 	r.scanCancel()
 	full := r.scanFull
 	r.w.log.Debug("scan finished", "full", full, "took", time.Since(r.scanStart), "err", m.err)
-	if full {
-		r.w.box.scanEnded(m.err == nil)
-	}
 	if m.err != nil {
+		if full {
+			r.w.box.scanEnded(false)
+		}
 		if rerr := r.w.checkRoot(); rerr != nil {
 			return rerr
 		}
@@ -219,6 +219,9 @@ func (r *run) onScan(m scanMsg, now time.Time) error {
 	r.updateHealth(full)
 	if full {
 		r.periodic.Reset(jitter(r.interval()))
+		// Last, so a reader who sees Scans go up also sees the health the
+		// scan established.
+		r.w.box.scanEnded(true)
 	}
 	return nil
 }
