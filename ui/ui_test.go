@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -319,5 +320,23 @@ func BenchmarkRefresh10k(b *testing.B) {
 		it.Bytes++
 		u.model.apply(Change{Item: &it})
 		u.refresh()
+	}
+}
+
+func TestBackendChangesReachTheLists(t *testing.T) {
+	be := newFakeBackend()
+	u := newTestUI(t, be)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	u.Start(ctx)
+	it := sampleItems()[2] // a failed item
+	be.emit(Change{Item: &it})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(u.model.failed) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		u.refresh() // the refresh tick does the same through fyne.Do
+	}
+	if len(u.model.failed) != 1 || u.failedTab.Text != "Failed (1)" {
+		t.Fatalf("failed list %d items, tab %q", len(u.model.failed), u.failedTab.Text)
 	}
 }
