@@ -99,7 +99,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	win := u.Window()
 	hasTray := false
 	if desk, ok := a.(desktop.App); ok && trayHost(runtime.GOOS) {
-		u.EnableTray(desk, a.Quit)
+		u.EnableTray(newPNGTray(desk, rt.log.Warn), a.Quit)
 		hasTray = true
 		win.SetCloseIntercept(win.Hide) // the tray's Quit ends the app
 	} else {
