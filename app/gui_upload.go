@@ -25,12 +25,19 @@ func (b *guiBackend) Upload(paths []string, target, remoteDir string) (int, erro
 	return r.Queued, nil
 }
 
-// queueUpload is the shared path of a drop, the Upload button and a
+// queueUpload is queueFiles on the backend's current config.
+func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
+	rt := *b.rt // the runtime with the current config, see resolve
+	rt.cfg = b.config()
+	return queueFiles(&rt, req)
+}
+
+// queueFiles is the shared path of a drop, the Upload button and a
 // `ferry upload` handed over by another process: it picks the target like
 // `ferry upload` (named, the only one, or the last used), walks the paths,
-// leaves out what was already sent (unless req.Force) and queues the rest.
-// req.Op "drop" marks the jobs as coming from the window.
-func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
+// leaves out what was already sent (unless req.Force) and queues the rest
+// on rt's engine. req.Op "drop" marks the jobs as coming from the window.
+func queueFiles(rt *engineRuntime, req handoffRequest) (handoffReply, error) {
 	switch req.Conflict {
 	case "", "rename", "overwrite", "skip":
 	default:
@@ -39,9 +46,7 @@ func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
 	if len(req.Paths) == 0 {
 		return handoffReply{}, fmt.Errorf("upload: no file or folder given")
 	}
-	rt := *b.rt // the runtime with the current config, see resolve
-	rt.cfg = b.config()
-	target, err := chooseTarget(&rt, req.Target)
+	target, err := chooseTarget(rt, req.Target)
 	if err != nil {
 		return handoffReply{}, err
 	}
@@ -54,7 +59,7 @@ func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
 			set.jobs[i].Origin = "drop"
 		}
 	}
-	jobs, unchanged, err := dropAlreadySent(b.rt.q, set.jobs, req.Force)
+	jobs, unchanged, err := dropAlreadySent(rt.q, set.jobs, req.Force)
 	if err != nil {
 		return handoffReply{}, err
 	}
@@ -62,11 +67,11 @@ func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
 	if len(jobs) == 0 {
 		return reply, nil
 	}
-	ids, _, err := enqueueAll(b.rt, jobs)
+	ids, _, err := enqueueAll(rt, jobs)
 	if err != nil {
 		return handoffReply{}, err
 	}
 	reply.Queued = len(ids)
-	b.rt.log.Info("gui: queued", "files", len(ids), "target", target, "origin", req.Op)
+	rt.log.Info("queued handed-over files", "files", len(ids), "target", target, "origin", req.Op)
 	return reply, nil
 }

@@ -300,3 +300,23 @@ func (c *cli) handOffUpload(ctx context.Context, busy error, req handoffRequest)
 	fmt.Fprintf(c.Out, "handed %d file(s) for %s to the running Ferry, which uploads them now\n", r.Queued, r.Target)
 	return nil
 }
+
+// listenEngineHandoff serves the hand-off socket for a headless instance
+// (`ferry watch`), so `ferry upload` hands its files over to it as to the
+// desktop app: "upload" queues them on rt's engine, "quit" calls stop.
+// "show" and "drop" need a window and are answered with an error saying
+// so. The caller closes the server before closing rt.
+func listenEngineHandoff(rt *engineRuntime, stop func()) (*handoffServer, error) {
+	return listenHandoff(handoffSocket(rt.paths.DataDir), func(_ context.Context, req handoffRequest) (handoffReply, error) {
+		switch req.Op {
+		case handoffUpload:
+			return queueFiles(rt, req)
+		case handoffQuit:
+			stop()
+			return handoffReply{}, nil
+		case handoffShow, handoffDrop:
+			return handoffReply{}, fmt.Errorf("%s: `ferry watch` runs here, without a window; quit it and start `ferry` for the desktop app", req.Op)
+		}
+		return handoffReply{}, fmt.Errorf("unknown hand-off request %q", req.Op)
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestHandoffRoundTrip(t *testing.T) {
@@ -179,5 +180,45 @@ func TestCheckDisplayAndWantsGUI(t *testing.T) {
 		if got := wantsGUI(strings.Fields(args)); got != want {
 			t.Errorf("wantsGUI(%q) = %v, want %v", args, got, want)
 		}
+	}
+}
+
+// TestEngineHandoff is the headless (`ferry watch`) side: uploads are
+// queued on the engine, quit stops, window requests are refused.
+func TestEngineHandoff(t *testing.T) {
+	e := newEnv(t)
+	g := newGUIEnv(t, e) // a runtime with a running engine and the sandbox target
+	if _, err := g.b.setupSandbox(freeAddr(t), false); err != nil {
+		t.Fatal(err)
+	}
+	rt := *g.b.rt
+	rt.cfg = g.b.config()
+	stopped := make(chan struct{})
+	srv, err := listenEngineHandoff(&rt, func() { close(stopped) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	sock := handoffSocket(e.vars["FERRY_DATA_DIR"])
+	writeFiles(t, e.dir, map[string]string{"w.txt": "watched"})
+	ctx := context.Background()
+	r, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffUpload, Paths: []string{filepath.Join(e.dir, "w.txt")}})
+	if err != nil || r.Queued != 1 || r.Target != sandboxTarget {
+		t.Fatalf("upload: %+v, %v", r, err)
+	}
+	waitFor(t, "the handed file", func() bool { return hasSuffix(sandboxPaths(g.b), "/w.txt") })
+	if _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); err == nil || !strings.Contains(err.Error(), "without a window") {
+		t.Errorf("show: %v", err)
+	}
+	if _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffUpload, Paths: []string{"x"}, Conflict: "merge"}); err == nil {
+		t.Error("an unknown conflict policy was accepted")
+	}
+	if _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffQuit}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("quit did not call stop")
 	}
 }
