@@ -1,10 +1,12 @@
 package sync
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 )
@@ -267,6 +269,67 @@ func TestNFDNamesBecomeNFC(t *testing.T) {
 		}
 		if _, err := os.Stat(c.Path); err != nil {
 			t.Fatalf("Path does not open: %v", err)
+		}
+	}
+}
+
+// The startup scan's progress counts directories, files and candidates, and
+// Candidates reach Emit in batches of at most Options.BatchSize.
+func TestScanProgressAndBatchSize(t *testing.T) {
+	root := t.TempDir()
+	for d := range 3 {
+		for f := range 10 {
+			writeFile(t, filepath.Join(root, fmt.Sprintf("d%d", d), fmt.Sprintf("f%d.txt", f)), f)
+		}
+		writeFile(t, filepath.Join(root, fmt.Sprintf("d%d", d), "skip.tmp"), 1)
+	}
+	sent := sentFromDisk(t, root)
+	for rel := range sent.m {
+		if rel != "d1/f1.txt" && rel != "d2/f2.txt" {
+			delete(sent.m, rel) // 28 new files, 2 already sent
+		}
+	}
+	var sizes []int
+	var mu gosync.Mutex
+	w, err := New(fastFolder(root), Options{Sent: sent, BatchSize: 7, Emit: func(_ context.Context, b []Candidate) error {
+		mu.Lock()
+		defer mu.Unlock()
+		sizes = append(sizes, len(b))
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	changed := w.Changed()
+	go func() { done <- w.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	<-changed // the scan started
+	waitScans(t, w, 1)
+	st := w.Status()
+	if st.Scan.Running || st.Scan.Dirs != 4 || st.Scan.Files != 30 || st.Scan.Candidates != 28 {
+		t.Fatalf("progress %+v, want 4 dirs, 30 files, 28 candidates, not running", st.Scan)
+	}
+	waitUntil(t, 10*time.Second, "28 candidates", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, s := range sizes {
+			n += s
+		}
+		return n == 28
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for _, s := range sizes {
+		if s < 1 || s > 7 {
+			t.Fatalf("batch sizes %v, want each 1..7", sizes)
 		}
 	}
 }
