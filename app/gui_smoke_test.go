@@ -43,7 +43,7 @@ func TestGUISmoke(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ferry")
-	build := exec.Command(goTool(), "build", "-o", bin, "github.com/ferry-sync/ferry")
+	build := exec.Command(goTool(t), "build", "-o", bin, "github.com/ferry-sync/ferry")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -206,15 +206,12 @@ func runSmokeUnderXvfb(t *testing.T) {
 	}
 }
 
-// goTool is the go command of the toolchain running the test.
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
+// goTool is the go command on PATH (the one running `go test`).
+func goTool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the GUI smoke test builds the binary with the go command: %v", err)
 	}
-	return "go"
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return p
 }
