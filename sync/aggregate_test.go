@@ -277,3 +277,25 @@ func TestOverflowRescanRewatches(t *testing.T) {
 		}
 	})
 }
+
+// Rescan runs a full scan at once and finds a file that produced no event.
+func TestRescanOnRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		root := t.TempDir()
+		s, _, _ := fakeWatcher(t, bubbleFolder(root))
+		writeFile(t, filepath.Join(root, "silent.txt"), 2)
+		s.w.Rescan()
+		synctest.Wait()
+		if st := s.w.Status(); st.Scans != 2 {
+			t.Fatalf("scans = %d, want 2", st.Scans)
+		}
+		time.Sleep(2 * time.Second) // the real mtime lies in the bubble's future
+		synctest.Wait()
+		if got := s.col.byPath(); got["silent.txt"] != 1 {
+			t.Fatalf("got %v", got)
+		}
+		if st := s.w.Status(); st.Scans != 2 {
+			t.Fatalf("scans = %d, want no scan beyond the requested one", st.Scans)
+		}
+	})
+}

@@ -95,6 +95,8 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 			err = r.onWake(time.Now())
 		case <-r.periodic.C:
 			r.wantFull = true
+		case <-r.w.rescan:
+			r.wantFull = true
 		}
 		if err == nil {
 			err = r.flush(ctx)

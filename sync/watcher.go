@@ -34,6 +34,7 @@ type Watcher struct {
 	ign     *Ignore
 	box     *statusBox
 	running atomic.Bool
+	rescan  chan struct{} // capacity 1: requests coalesce
 
 	// Seams for tests: a notifier whose Add fails like a full watch table,
 	// or that carries synthetic events; a stat with fake file states.
@@ -82,6 +83,7 @@ func New(f Folder, o Options) (*Watcher, error) {
 		log:         log.With("folder", f.ID),
 		ign:         NewIgnore(f.Ignore),
 		box:         newStatusBox(f.ID),
+		rescan:      make(chan struct{}, 1),
 		newNotifier: newFSNotifier,
 		lstat:       os.Lstat,
 		handed:      make(map[string]handedEntry),
@@ -96,6 +98,17 @@ func (w *Watcher) Folder() Folder { return w.folder }
 // Status().Scan.Running is true the progress counters move without a
 // notification on Changed; a UI refreshes them on its own tick.
 func (w *Watcher) Status() Status { return w.box.snapshot() }
+
+// Rescan asks the running watcher for a full scan now (a "scan now"
+// button, or the app after the sent index was reset). It never blocks;
+// requests made while one is pending coalesce, and a request made while the
+// watcher is stopped runs when it starts (after its startup scan).
+func (w *Watcher) Rescan() {
+	select {
+	case w.rescan <- struct{}{}:
+	default:
+	}
+}
 
 // Changed returns a channel that is closed at the next health change (state
 // or reason) or at the start or end of a full scan. Take a new channel after
