@@ -11,15 +11,15 @@ import (
 // burstFolders is how many folders the burst's files land in.
 const burstFolders = 100
 
-// burstRuns writes r.sz.Burst files (1-16 KiB, in new folders) into a
+// bursts writes r.sz.Burst files (1-16 KiB, in new folders) into a
 // folder `ferry watch` already watches, and times from the first write to
-// the last "uploaded" line (the last byte acknowledged), r.runs times,
+// the last "uploaded" line (the last byte acknowledged), r.burstRuns times,
 // each as a fresh user. It records files/s, and the watch process's CPU
 // and peak RSS over its whole life.
-func (r *runner) burstRuns(provider string) {
+func (r *runner) bursts(provider string) {
 	s := r.res.get("burst", provider, fmt.Sprintf("%d-file burst, first write to last upload", r.sz.Burst), "files/s", true)
 	err := r.withSandbox(func(sb *sandboxProc) error {
-		for run := range r.runs {
+		for run := range r.burstRuns {
 			if err := r.burstOnce(sb, s, provider, run); err != nil {
 				return err
 			}

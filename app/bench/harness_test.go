@@ -47,16 +47,19 @@ func TestHarness(t *testing.T) {
 			t.Errorf("remove scratch folder: %v", err)
 		}
 	})
-	r := &runner{t: t, work: work, runs: *flagRuns, sz: fullSizes}
+	r := &runner{t: t, work: work, runs: *flagRuns, burstRuns: *flagBurst, sz: fullSizes}
 	if *flagQuick {
-		r.runs, r.sz = 1, quickSizes
+		r.runs, r.burstRuns, r.sz = 1, 1, quickSizes
 	}
-	if r.runs < 1 {
-		t.Fatalf("-runs %d: need at least one run", r.runs)
+	if r.burstRuns == 0 {
+		r.burstRuns = r.runs
+	}
+	if r.runs < 1 || r.burstRuns < 1 {
+		t.Fatalf("-runs %d, -burst-runs %d: need at least one run", r.runs, r.burstRuns)
 	}
 	r.bin = ferryBinary(t, work)
 	r.res = &results{
-		Started: time.Now().UTC().Format(time.RFC3339), Quick: *flagQuick, Runs: r.runs, Sizes: r.sz,
+		Started: time.Now().UTC().Format(time.RFC3339), Quick: *flagQuick, Runs: r.runs, BurstRun: r.burstRuns, Sizes: r.sz,
 		CPUs: runtime.NumCPU(), LoadAvg: []string{loadAvg()},
 	}
 
@@ -68,6 +71,10 @@ func TestHarness(t *testing.T) {
 		start := time.Now()
 		sc.run()
 		t.Logf("scenario %s: %s (load %s)", sc.name, time.Since(start).Round(time.Second), loadAvg())
+		// The report so far, so that an interrupted run still leaves one.
+		if err := writeReport(out, r.res); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r.res.LoadAvg = append(r.res.LoadAvg, loadAvg())
 	if err := writeReport(out, r.res); err != nil {
@@ -150,10 +157,10 @@ func (r *runner) scenarios() []scenario {
 			r.uploadRuns(s, "selfcommunity", r.scDir, r.sz.SCFiles, bytes, false, extra...)
 		}})
 	}
-	for _, p := range providers {
-		list = append(list, scenario{"burst/" + p, func() { r.burstRuns(p) }})
-	}
 	list = append(list, scenario{"scan", r.scanRuns}, scenario{"idle", r.idleRun})
+	for _, p := range providers {
+		list = append(list, scenario{"burst/" + p, func() { r.bursts(p) }})
+	}
 	return list
 }
 

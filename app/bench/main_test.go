@@ -14,6 +14,7 @@ import (
 var (
 	flagOut   = flag.String("out", "", "folder for results.md, results.json and chart.png (the harness runs only when set)")
 	flagRuns  = flag.Int("runs", 3, "runs of every scenario (the report gives the median and the spread)")
+	flagBurst = flag.Int("burst-runs", 0, "runs of each watched-folder burst, the longest scenario (default: -runs)")
 	flagQuick = flag.Bool("quick", false, "smaller sizes and one run, for development (a few minutes)")
 	flagBin   = flag.String("bin", "", "ferry binary to measure (default: built once from this module)")
 	flagOnly  = flag.String("only", "", "run only the scenarios whose name contains this text")

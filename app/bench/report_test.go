@@ -105,6 +105,9 @@ func (r *results) findNamed(group, prefix string) *series {
 func markdown(r *results) string {
 	var b strings.Builder
 	mode := fmt.Sprintf("full, %d runs per scenario", r.Runs)
+	if r.BurstRun != 0 && r.BurstRun != r.Runs {
+		mode += fmt.Sprintf(" (%d per watched-folder burst)", r.BurstRun)
+	}
 	if r.Quick {
 		mode = "quick (-quick: smaller sizes, 1 run)"
 	}

@@ -75,6 +75,7 @@ type results struct {
 	Started  string    `json:"started"` // RFC 3339, UTC
 	Quick    bool      `json:"quick"`
 	Runs     int       `json:"runs"`
+	BurstRun int       `json:"burst_runs"`
 	Sizes    sizes     `json:"sizes"`
 	LoadAvg  []string  `json:"load_average"` // 1/5/15 min, at start and at end
 	CPUs     int       `json:"cpus"`

@@ -19,8 +19,10 @@ type runner struct {
 	bin  string
 	work string // scratch folder, removed at the end
 	runs int
-	sz   sizes
-	res  *results
+	// burstRuns is runs for the watched-folder bursts.
+	burstRuns int
+	sz        sizes
+	res       *results
 
 	bigFile  string // Big bytes
 	smallDir string // Small files in SmallDirs folders
