@@ -38,12 +38,14 @@ func newFerry(t *testing.T) *ferryEnv {
 
 // result is a finished ferry command.
 type result struct {
-	code           int
+	code           int // -1 when it was killed at its timeout
 	stdout, stderr string
 	took           time.Duration
+	timedOut       bool
 }
 
-// run runs ferry with args and stdin, bounded by timeout (then killed).
+// run runs ferry with args and stdin, bounded by timeout (then killed and
+// reported with timedOut set).
 func (f *ferryEnv) run(timeout time.Duration, stdin string, args ...string) result {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -58,7 +60,7 @@ func (f *ferryEnv) run(timeout time.Duration, stdin string, args ...string) resu
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		f.t.Fatalf("ferry %s: no exit within %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), timeout, r.stdout, r.stderr)
+		r.code, r.timedOut = -1, true
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	case err != nil:
@@ -71,6 +73,9 @@ func (f *ferryEnv) run(timeout time.Duration, stdin string, args ...string) resu
 func (f *ferryEnv) mustRun(timeout time.Duration, stdin string, args ...string) result {
 	f.t.Helper()
 	r := f.run(timeout, stdin, args...)
+	if r.timedOut {
+		f.t.Fatalf("ferry %s: no exit within %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), timeout, r.stdout, r.stderr)
+	}
 	if r.code != 0 {
 		f.t.Fatalf("ferry %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}

@@ -54,23 +54,9 @@ func TestQuatrixSessionExpiresMidRun(t *testing.T) {
 	s := startSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
 	f := newFerry(t)
 	tg := quatrixTarget(t, s, f, true)
-	files := treeSpec(24 << 20)
-	tree := writeTree(t, 23, files)
-	start := time.Now()
-	p := f.start(uploadArgs(tg.name, tree)...)
-	if !p.waitUntil(2*time.Minute, func() bool { return dataBytes(s.requests(), tg) >= 8<<20 }) {
-		t.Fatalf("upload did not send 8 MiB within 2 minutes:\n%s%s", p.out.String(), p.errOut.String())
-	}
-	if err := s.control("quatrix-expire-sessions"); err != nil {
-		t.Fatal(err)
-	}
-	expiredAt := len(s.requests())
-	if err := p.wait(t, uploadTimeout); err != nil {
-		t.Fatalf("upload after the session expired: %v\nstdout:\n%s\nstderr:\n%s", err, p.out.String(), p.errOut.String())
-	}
-	log := s.requests()
+	at := expireMidRun(t, s, f, tg, "quatrix-expire-sessions", 23)
 	logins, unauthorized := 0, 0
-	for _, e := range log[expiredAt:] {
+	for _, e := range s.requests()[at:] {
 		if e.API != "quatrix" {
 			continue
 		}
@@ -81,12 +67,58 @@ func TestQuatrixSessionExpiresMidRun(t *testing.T) {
 			unauthorized++
 		}
 	}
-	t.Logf("session expired mid-run: %d request(s) answered 401 afterwards, %d new login(s); done in %s",
-		unauthorized, logins, time.Since(start).Round(10*time.Millisecond))
+	t.Logf("session expired mid-run: %d request(s) answered 401 afterwards, %d new login(s)", unauthorized, logins)
 	if unauthorized > 0 && logins == 0 {
 		t.Error("the client got 401 after the expiry but never logged in again")
 	}
+}
+
+// TestQuatrixUploadKeyExpiresMidRun ends every open upload key while the
+// large file is being sent: the file must start over (a new placeholder)
+// and arrive once, with no placeholder left behind.
+func TestQuatrixUploadKeyExpiresMidRun(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
+	f := newFerry(t)
+	tg := quatrixTarget(t, s, f, false)
+	at := expireMidRun(t, s, f, tg, "quatrix-expire-upload-keys", 26)
+	links := 0
+	for _, e := range s.requests()[at:] {
+		if e.API == "quatrix" && e.Route == "POST /api/1.0/upload/link" {
+			links++
+		}
+	}
+	t.Logf("upload keys expired mid-run: %d new upload link(s) afterwards", links)
+	if links == 0 {
+		t.Error("no new upload link after the keys expired: the file cannot have started over")
+	}
+}
+
+// expireMidRun uploads a tree with a 24 MiB file, calls the control hook
+// once 8 MiB have been sent, waits for the upload to succeed and checks the
+// result. It returns the log length at the hook call.
+func expireMidRun(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, hook string, seed uint64) int {
+	t.Helper()
+	files := treeSpec(24 << 20)
+	tree := writeTree(t, seed, files)
+	start := time.Now()
+	p := f.start(uploadArgs(tg.name, tree)...)
+	if !p.waitUntil(2*time.Minute, func() bool { return dataBytes(s.requests(), tg) >= 8<<20 }) {
+		t.Fatalf("upload did not send 8 MiB within 2 minutes:\n%s%s", p.out.String(), p.errOut.String())
+	}
+	if p.exited() {
+		t.Fatal("upload finished before the hook could be called (the bandwidth cap is too loose)")
+	}
+	if err := s.control(hook); err != nil {
+		t.Fatal(err)
+	}
+	at := len(s.requests())
+	if err := p.wait(t, uploadTimeout); err != nil {
+		t.Fatalf("upload after %s: %v\nstdout:\n%s\nstderr:\n%s", hook, err, p.out.String(), p.errOut.String())
+	}
+	t.Logf("%s after %s: done in %s", tg.name, hook, time.Since(start).Round(10*time.Millisecond))
 	checkUploaded(t, s, tg.api, tg.layout, files, false)
+	return at
 }
 
 func TestQuatrixFaults(t *testing.T) {

@@ -48,8 +48,19 @@ func summary(r result) string {
 // retries what stayed in the queue.
 func uploadAll(t *testing.T, f *ferryEnv, tg target, tree string, runs int) (int, bool) {
 	t.Helper()
+	return uploadAllWithin(t, f, tg, tree, runs, uploadTimeout)
+}
+
+// uploadAllWithin is uploadAll with each run bounded by timeout; a run
+// still going then is killed and counts as failed.
+func uploadAllWithin(t *testing.T, f *ferryEnv, tg target, tree string, runs int, timeout time.Duration) (int, bool) {
+	t.Helper()
 	for i := 1; i <= runs; i++ {
-		r := f.run(uploadTimeout, "", uploadArgs(tg.name, tree)...)
+		r := f.run(timeout, "", uploadArgs(tg.name, tree)...)
+		if r.timedOut {
+			t.Errorf("%s upload run %d: no exit within %s; it printed:\n%s", tg.name, i, timeout, lastLines(r.stdout, 8))
+			continue
+		}
 		t.Logf("%s upload run %d: %s in %s", tg.name, i, summary(r), r.took.Round(10*time.Millisecond))
 		if r.code == 0 {
 			return i, true

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
@@ -54,6 +55,33 @@ func TestTwakeFaults(t *testing.T) {
 	s := startSandbox(t, "--log-size", "100000", "--faults", faultSpec+",seed=33")
 	f := newFerry(t)
 	faultScenario(t, s, f, twakeTarget(t, s, f, true), 24<<20, 33)
+}
+
+// TestTwakeForgottenFilesDrive lets the sandbox forget file entities at
+// random (the core's "expire" fault) and answer 404 for them, as Twake
+// Drive legacy does: the client must start those files over and leave no
+// partial entity.
+func TestTwakeForgottenFilesDrive(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--faults", "expire=0.05,seed=35", "--switch", "twake.tdrive=on")
+	f := newFerry(t)
+	faultScenario(t, s, f, twakeTarget(t, s, f, true), 16<<20, 35)
+}
+
+// TestTwakeForgottenFiles500 is the same with the 500 a Twake server
+// answers for an unknown file id. The provider keeps that retryable (it
+// cannot be told from a server failure), so a forgotten file is retried
+// with growing delays instead of started over. The upload gets 90 seconds.
+func TestTwakeForgottenFiles500(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, "--log-size", "100000", "--faults", "expire=0.05,seed=35")
+	f := newFerry(t)
+	tg := twakeTarget(t, s, f, true)
+	files := treeSpec(16 << 20)
+	tree := writeTree(t, 36, files)
+	uploadAllWithin(t, f, tg, tree, 1, 90*time.Second)
+	t.Logf("faults injected: %v", s.stats().Faults)
+	checkUploaded(t, s, tg.api, tg.layout, files, false)
 }
 
 // TestTwakeKillResumesChunks kills the upload in the middle of a 48 MiB
