@@ -30,7 +30,7 @@ HICOLOR  = $(DATA_DIR)/icons/hicolor
 .PHONY: default install uninstall check-prefix
 
 default:
-	@sed -n '2,10s/^# \{0,1\}//p' Makefile
+	@sed -n '1,10s/^# \{0,1\}//p' Makefile
 
 # A prefix that needs quoting in an Exec line is refused rather than
 # written into an entry that desktops would split at the space.
