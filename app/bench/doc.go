@@ -8,8 +8,11 @@
 //
 // It runs only when asked, because the full mode takes up to half an hour:
 //
-//	go test ./app/bench -run TestHarness -timeout 60m -args -out docs/bench -runs 3
+//	go test ./app/bench -run TestHarness -timeout 60m -args -out $PWD/docs/bench -runs 3
 //	go test ./app/bench -run TestHarness -args -quick -out /tmp/bench
+//
+// A relative -out is relative to this package's folder (go test runs
+// tests there), hence $PWD; `make bench` passes an absolute path.
 //
 // Without -out, TestHarness skips (saying so): `go test ./...` must stay
 // quick. The other tests (statistics, report, chart) always run.

@@ -116,7 +116,8 @@ func markdown(r *results) string {
 		r.Started, mode, r.CPUs, first(r.LoadAvg), last(r.LoadAvg))
 	b.WriteString("Everything runs on loopback against `ferry sandbox` in its own process; " +
 		"the machine was shared with other builds, so compare the ratios within this run, not the absolute figures.\n\n")
-	b.WriteString("Regenerate with `make bench` (see docs/bench/bench.mk). Raw data: results.json.\n\n")
+	b.WriteString("Regenerate with `make bench` (see docs/bench/bench.mk). Raw data: results.json. " +
+		"What the profiles showed and what was changed: [optimisations.md](optimisations.md).\n\n")
 	b.WriteString("![throughput chart](chart.png)\n\n## Targets\n\n| target | measured | met |\n|---|---|---|\n")
 	for _, t := range targets(r) {
 		met := "no"

@@ -15,10 +15,12 @@ BENCH_QUICK_OUT ?= $(or $(TMPDIR),/tmp)/ferry-bench-quick
 .PHONY: bench bench-quick bench-go
 
 bench: deps
-	$(GO) test -count=1 -run '^TestHarness$$' -timeout 60m ./app/bench -args -out $(BENCH_OUT) -runs $(BENCH_RUNS)
+	@command -v curl >/dev/null 2>&1 || { echo "make bench needs curl for its baseline (apt-get install curl)"; exit 1; }
+	$(GO) test -count=1 -run '^TestHarness$$' -timeout 60m ./app/bench -args -out $(abspath $(BENCH_OUT)) -runs $(BENCH_RUNS)
 
 bench-quick: deps
-	$(GO) test -count=1 -run '^TestHarness$$' -timeout 20m ./app/bench -args -quick -out $(BENCH_QUICK_OUT)
+	@command -v curl >/dev/null 2>&1 || { echo "make bench-quick needs curl for its baseline (apt-get install curl)"; exit 1; }
+	$(GO) test -count=1 -run '^TestHarness$$' -timeout 20m ./app/bench -args -quick -out $(abspath $(BENCH_QUICK_OUT))
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
