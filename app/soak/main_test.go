@@ -20,19 +20,23 @@ var (
 	flagSeed      = flag.Int64("soak.seed", 0, "random seed of the workload, kill moments and faults (0: from the clock, printed)")
 	flagFaults    = flag.String("soak.faults", "", "sandbox fault profile (default: see defaultFaults)")
 	flagProviders = flag.String("soak.providers", "", "providers to soak, comma-separated (short: shortProviders; long: all four)")
-	flagKeep      = flag.String("soak.keep", "", "after a failed run, copy each provider's watch output, sandbox tree and request log into this folder")
+	flagKeep      = flag.String("soak.keep", "", "after a failed run, copy each provider's watch output, queue, logs, sandbox tree and request log into this new folder")
 	flagBin       = flag.String("soak.bin", "", "soak this ferry binary instead of building the module (e.g. a release build)")
 )
 
 // shortProviders are the providers of the short run in `make test`.
-// files.ro and selfcommunity are left out of it (not of the long run) while
-// two engine bugs make them fail at random, which would fail every
-// unrelated `make test`: a connection reset at the smallest chunk size
-// fails a files.ro upload for good ("refused even the smallest chunk
-// size"), and re-enqueuing an unchanged file while it uploads uploads it
-// twice (a renamed duplicate without overwrite). Run them with
-// -soak.providers=filesro,selfcommunity; add them back here once fixed.
-const shortProviders = "quatrix,twake"
+// twake, files.ro and selfcommunity are left out of it (not of the long
+// run) while open bugs make them fail at random, which would fail every
+// unrelated `make test`. The long run of 2026-11-23 found, with seed
+// 20261123: rewritten files whose final version is never uploaded and a
+// file never picked up at all (twake, files.ro), unfinished twake files
+// left behind, re-uploads of an unchanged version (files.ro,
+// selfcommunity), torn content committed when a file is rewritten while
+// its last chunk goes out (files.ro, selfcommunity), and files.ro uploads
+// failed for good by a connection reset at the smallest chunk size. Run
+// them with -soak.providers=twake,filesro,selfcommunity; add each back here
+// once its run is clean.
+const shortProviders = "quatrix"
 
 // defaultFaults is the profile of both runs: server errors, rate limits,
 // connection resets mid-body and expired sessions, with a little latency.

@@ -179,6 +179,11 @@ func keepEvidence(t *testing.T, sb *sandboxProc, dir, api string) {
 			t.Error(err)
 		}
 	}
+	// The queue (jobs, sessions, sent index, history) and the log files
+	// say what ferry watch thought of each file.
+	if err := os.CopyFS(filepath.Join(dst, "data"), os.DirFS(filepath.Join(dir, "data"))); err != nil {
+		t.Error(err)
+	}
 	for _, view := range []string{"tree", "log", "stats"} {
 		var v any
 		err := sb.getJSON("/_sandbox/"+view, &v)
