@@ -23,6 +23,10 @@ type configError struct{ err error }
 func (e *configError) Error() string { return e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
+// resumeGiveUp is how many failed attempts of a job may end in a
+// retryable Resume failure before its session is abandoned.
+const resumeGiveUp = 2
+
 // maxRestarts bounds the clean restarts of one file within one attempt
 // (session gone, chunk size stepped down) before the job retries later.
 const maxRestarts = 8
@@ -98,12 +102,26 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 			return provider.Result{}, fi, err
 		case kind == provider.ErrTooLarge && fu.sending:
 			fu.discard(ctx)
+			// A 413 is the server's word on the body size: step down and
+			// remember it for the target. A connection cut mid-chunk
+			// (a proxy's body limit, or just a bad network) steps down for
+			// this file only, and at the smallest size it is retried later
+			// like any network failure instead of failing the file.
+			limit := serverSaid(err)
 			if fu.u.ChunkSize <= caps.MinChunkSize || restarts >= maxRestarts {
+				if !limit {
+					return provider.Result{}, fi, &provider.Error{
+						Kind: provider.ErrRetryable, Op: "put chunk",
+						Message: fmt.Sprintf("the connection broke even with %d-byte chunks: %v", fu.u.ChunkSize, err),
+					}
+				}
 				return provider.Result{}, fi, fmt.Errorf("the server refused even the smallest chunk size (%d bytes): %w", fu.u.ChunkSize, err)
 			}
 			next := max(fu.u.ChunkSize/2, caps.MinChunkSize)
-			if err := e.q.SetTargetChunkSize(j.Target, next); err != nil {
-				return provider.Result{}, fi, err
+			if limit {
+				if err := e.q.SetTargetChunkSize(j.Target, next); err != nil {
+					return provider.Result{}, fi, err
+				}
 			}
 			e.opts.Log.Info("transfer: chunk too large, stepping down", "target", j.Target, "from", fu.u.ChunkSize, "to", next)
 			fu.u.ChunkSize = next
@@ -117,6 +135,13 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 			return provider.Result{}, fi, err
 		}
 	}
+}
+
+// serverSaid reports whether err carries an HTTP status, as opposed to a
+// connection that broke before the server answered.
+func serverSaid(err error) bool {
+	var pe *provider.Error
+	return errors.As(err, &pe) && pe.Status != 0
 }
 
 // dropStale aborts and forgets a saved session of job a, if any.
@@ -247,7 +272,13 @@ func (fu *fileUpload) open(ctx context.Context) error {
 				return nil
 			}
 			if !errors.Is(err, provider.ErrSessionGone) {
-				return err
+				// A server that keeps failing to reattach one session (Twake
+				// answers 500 for a file it forgot) would hold the job
+				// forever: after a few failed attempts the file starts over.
+				if fu.a.job.Attempts < resumeGiveUp || !provider.IsRetryable(err) {
+					return err
+				}
+				e.opts.Log.Warn("transfer: resume keeps failing, starting the file over", "job", id, "err", err)
 			}
 		} else if len(s.State) > 0 {
 			fu.cleanup(ctx, s)

@@ -1,0 +1,67 @@
+package transfer
+
+import (
+	"syscall"
+	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
+)
+
+// A connection cut mid-chunk steps the chunk size down for the file, but is
+// not a server limit: it is not remembered for the target, and at the
+// smallest size the file is retried later instead of failing.
+func TestResetMidChunkIsNotASizeLimit(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 4000}},
+		TargetSettings{}, fastOpts())
+	reset := &provider.Error{Kind: provider.ErrTooLarge, Op: "put chunk", Err: syscall.ECONNRESET}
+	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Err: reset, Count: 5})
+	r.run()
+	data := randBytes(11, 9000)
+	id := r.enqueue(r.file("a.bin", data))[0]
+	r.wait(id)
+	if j, err := r.q.Get(id); err == nil {
+		t.Fatalf("job ended %s (%s), want done", j.State, j.ErrMsg)
+	}
+	r.checkStored("up/a.bin", data)
+	if n, ok, err := r.q.TargetChunkSize("fake"); err != nil || ok {
+		t.Fatalf("a reset was remembered as the target's chunk size %d (%v)", n, err)
+	}
+	if got := r.fake.Injected(); got != 5 {
+		t.Fatalf("%d resets injected, want 5", got)
+	}
+}
+
+// A session the server keeps failing to reattach (Twake answers 500 for a
+// file it forgot) is abandoned after a few attempts: the file starts over
+// instead of waiting forever.
+func TestResumeThatKeepsFailingStartsOver(t *testing.T) {
+	opts := fastOpts()
+	opts.RequestTries = 1
+	r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 1000, Resumable: true}},
+		TargetSettings{}, opts)
+	// The first attempt leaves a session behind; every later Resume fails.
+	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Count: 1, Match: func(c fakeprovider.Call) bool { return c.Chunk == 2 }})
+	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpResume})
+	r.run()
+	data := randBytes(12, 5000)
+	id := r.enqueue(r.file("b.bin", data))[0]
+	r.wait(id)
+	if j, err := r.q.Get(id); err == nil {
+		t.Fatalf("job ended %s (%s), want done", j.State, j.ErrMsg)
+	}
+	r.checkStored("up/b.bin", data)
+	calls, _ := r.fake.Calls()
+	var begins, resumes int
+	for _, c := range calls {
+		switch c.Op {
+		case fakeprovider.OpBegin:
+			begins++
+		case fakeprovider.OpResume:
+			resumes++
+		}
+	}
+	if begins != 2 || resumes != resumeGiveUp {
+		t.Fatalf("%d begins and %d resumes, want 2 and %d", begins, resumes, resumeGiveUp)
+	}
+}
