@@ -20,7 +20,7 @@ import (
 // guiEnv is a desktop backend over a real queue, config and (mock)
 // keyring in temp dirs, with the engine running; no window.
 type guiEnv struct {
-	t      *testing.T
+	t      testing.TB
 	e      *env
 	b      *guiBackend
 	cancel context.CancelFunc
@@ -31,7 +31,7 @@ type guiEnv struct {
 	fail error    // what the fake autostart returns
 }
 
-func newGUIEnv(t *testing.T, e *env) *guiEnv {
+func newGUIEnv(t testing.TB, e *env) *guiEnv {
 	t.Helper()
 	c := &cli{IO: IO{Out: io.Discard, Err: io.Discard, Getenv: func(k string) string { return e.vars[k] }}, redac: &logging.Redactor{}}
 	rt, err := c.openRuntime(false)
