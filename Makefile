@@ -34,7 +34,7 @@ define ensure-packages
     fi; \
   fi; \
 fi
-@command -v $(GO) >/dev/null 2>&1 || { echo "Go 1.26 or newer is required: https://go.dev/dl/"; exit 1; }
+@command -v $(GO) >/dev/null 2>&1 || { echo "Go 1.26 or newer is required (see README, Install and run)"; exit 1; }
 endef
 
 .PHONY: all deps deps-test build run test race fmt lint bench fuzz soak screenshots golden package install clean
