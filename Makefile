@@ -96,5 +96,6 @@ clean:
 	rm -f $(BIN)
 
 # Packaging targets (package, install, package-check) live beside the files
-# they package.
+# they package; the screenshot script beside the screenshots.
 include packaging/package.mk
+include docs/screenshots.mk

@@ -107,20 +107,21 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 // chooseTarget resolves --target: the named one, else the only target,
 // else the last one used in the desktop app.
 func chooseTarget(rt *engineRuntime, name string) (string, error) {
+	cfg := rt.config()
 	switch {
 	case name != "":
-		if rt.cfg.Target(name) == nil {
+		if cfg.Target(name) == nil {
 			return "", usagef("upload: no target named %q (see `ferry target list`)", name)
 		}
 		return name, nil
-	case len(rt.cfg.Targets) == 1:
-		return rt.cfg.Targets[0].Name, nil
-	case len(rt.cfg.Targets) == 0:
+	case len(cfg.Targets) == 1:
+		return cfg.Targets[0].Name, nil
+	case len(cfg.Targets) == 0:
 		return "", usagef("upload: no target configured yet; add one with `ferry target add`")
-	case rt.cfg.UI.LastTarget != "" && rt.cfg.Target(rt.cfg.UI.LastTarget) != nil:
-		return rt.cfg.UI.LastTarget, nil
+	case cfg.UI.LastTarget != "" && cfg.Target(cfg.UI.LastTarget) != nil:
+		return cfg.UI.LastTarget, nil
 	}
-	return "", usagef("upload: %d targets are configured; choose one with --target", len(rt.cfg.Targets))
+	return "", usagef("upload: %d targets are configured; choose one with --target", len(cfg.Targets))
 }
 
 // dropAlreadySent leaves out files whose size and mtime match the last

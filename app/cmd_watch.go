@@ -31,11 +31,12 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 	}
 	defer rt.close()
 
-	folders := rt.cfg.Folders
+	cfg := rt.config()
+	folders := cfg.Folders
 	if len(only) > 0 {
 		folders = nil
 		for _, name := range only {
-			f := rt.cfg.Folder(name)
+			f := cfg.Folder(name)
 			if f == nil {
 				return usagef("watch: no folder named %q (see `ferry folder list`)", name)
 			}
@@ -67,11 +68,18 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 	ws := newWatchers(rt)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
+	// `ferry upload` while this runs hands its files over; "quit" stops it.
+	srv, err := listenEngineHandoff(rt, stopWatch)
+	if err != nil {
+		fmt.Fprintln(c.Err, "ferry: hand-off socket:", err)
+	} else {
+		defer srv.Close()
+	}
 	if err := ws.apply(watchCtx, folders); err != nil {
 		fmt.Fprintln(c.Err, "ferry:", err)
 	}
 	fmt.Fprintf(c.Err, "watching %d folder(s); Ctrl-C to stop\n", enabled)
-	reportHealth(ctx, c, ws)
+	reportHealth(watchCtx, c, ws)
 
 	// ctx is done: stop watching, then let the engine save in-flight state.
 	stopWatch()

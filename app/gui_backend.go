@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/app/config"
-	"github.com/ferry-sync/ferry/transfer"
-	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
 	"github.com/ferry-sync/ferry/ui"
 )
@@ -22,10 +20,9 @@ import (
 // any goroutine; the UI calls them from its event handlers, the notifier
 // calls Settings from the engine's subscription goroutine.
 //
-// The config is copy-on-write: a published *config.Config is never
-// modified; an edit clones it, validates and saves the clone, then swaps
-// the pointer. Readers (the engine's target resolver, Settings) therefore
-// take the lock only to load the pointer.
+// The config is the runtime's copy-on-write config: an edit clones it,
+// validates and saves the clone, then publishes it (engineRuntime.setConfig),
+// so the engine's target resolver always sees a whole config.
 type guiBackend struct {
 	rt  *engineRuntime
 	ws  *watchers
@@ -39,9 +36,8 @@ type guiBackend struct {
 	homeDir func() (string, error)
 
 	editMu sync.Mutex // serialises edits: clone, save, publish
-	mu     sync.Mutex // guards cfg and speed
-	cfg    *config.Config
-	speed  float64 // total bytes per second of the latest progress snapshot
+	mu     sync.Mutex // guards speed
+	speed  float64    // total bytes per second of the latest progress snapshot
 
 	sandbox *appSandbox // guarded by editMu
 
@@ -54,37 +50,16 @@ var _ ui.Backend = (*guiBackend)(nil)
 // historyLimit is how many finished jobs the window lists.
 const historyLimit = 1000
 
-// newGUIBackend takes over rt: it rebuilds rt's engine (not yet running)
-// so that targets resolve against the backend's current config, which the
-// settings window edits while uploads run, and makes the folder watchers.
-// ctx bounds the watchers and the sandbox.
+// newGUIBackend takes over rt and makes the folder watchers. ctx bounds
+// the watchers and the sandbox.
 func newGUIBackend(ctx context.Context, rt *engineRuntime, exe string, autostart func(bool, string) error) *guiBackend {
-	b := &guiBackend{rt: rt, ctx: ctx, exe: exe, autostart: autostart, cfg: rt.cfg, homeDir: os.UserHomeDir}
-	rt.engine = transfer.New(rt.q, transfer.TargetFunc(b.resolve), transfer.Options{
-		Parallel:     rt.cfg.Transfer.ParallelFilesOrDefault(),
-		Bandwidth:    int64(rt.cfg.Transfer.BandwidthLimit),
-		StallTimeout: rt.cfg.Transfer.StallTimeoutOrDefault(),
-		Log:          rt.log,
-	})
+	b := &guiBackend{rt: rt, ctx: ctx, exe: exe, autostart: autostart, homeDir: os.UserHomeDir}
 	b.ws = newWatchers(rt)
 	return b
 }
 
 // config returns the current config; callers must not modify it.
-func (b *guiBackend) config() *config.Config {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.cfg
-}
-
-// resolve is the engine's target resolver: the runtime's, on the config
-// as it is now (a copy of the runtime with that config, so the runtime's
-// own field is never written while workers read it).
-func (b *guiBackend) resolve(ctx context.Context, name string) (provider.Provider, transfer.TargetSettings, error) {
-	rt := *b.rt
-	rt.cfg = b.config()
-	return rt.resolve(ctx, name)
-}
+func (b *guiBackend) config() *config.Config { return b.rt.config() }
 
 // editConfig applies fn to a copy of the config, saves it (config.Save
 // validates) and publishes it. Nothing changes when fn or the save fails.
@@ -103,9 +78,7 @@ func (b *guiBackend) editConfigLocked(fn func(*config.Config) error) error {
 	if err := config.Save(b.rt.paths.ConfigFile, next); err != nil {
 		return fmt.Errorf("save %s: %w", b.rt.paths.ConfigFile, err)
 	}
-	b.mu.Lock()
-	b.cfg = next
-	b.mu.Unlock()
+	b.rt.setConfig(next)
 	return nil
 }
 

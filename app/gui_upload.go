@@ -25,11 +25,9 @@ func (b *guiBackend) Upload(paths []string, target, remoteDir string) (int, erro
 	return r.Queued, nil
 }
 
-// queueUpload is queueFiles on the backend's current config.
+// queueUpload is queueFiles on the backend's runtime.
 func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
-	rt := *b.rt // the runtime with the current config, see resolve
-	rt.cfg = b.config()
-	return queueFiles(&rt, req)
+	return queueFiles(b.rt, req)
 }
 
 // queueFiles is the shared path of a drop, the Upload button and a

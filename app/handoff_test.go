@@ -191,10 +191,8 @@ func TestEngineHandoff(t *testing.T) {
 	if _, err := g.b.setupSandbox(freeAddr(t), false); err != nil {
 		t.Fatal(err)
 	}
-	rt := *g.b.rt
-	rt.cfg = g.b.config()
 	stopped := make(chan struct{})
-	srv, err := listenEngineHandoff(&rt, func() { close(stopped) })
+	srv, err := listenEngineHandoff(g.b.rt, func() { close(stopped) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/secrets"
@@ -17,7 +18,10 @@ import (
 // secrets store, the queue file and the engine over it. The headless
 // commands and the desktop app build it the same way.
 type engineRuntime struct {
-	cfg    *config.Config
+	// cfg is copy-on-write: a published *config.Config is never modified;
+	// an edit (the settings window) clones it and swaps the pointer with
+	// setConfig, so workers resolving targets never see a half-made edit.
+	cfg    atomic.Pointer[config.Config]
 	paths  config.Paths
 	store  secrets.Store
 	log    *slog.Logger
@@ -53,7 +57,8 @@ func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
 		}
 		return nil, err
 	}
-	rt := &engineRuntime{cfg: cfg, paths: paths, store: store, log: log, q: q}
+	rt := &engineRuntime{paths: paths, store: store, log: log, q: q}
+	rt.cfg.Store(cfg)
 	rt.engine = transfer.New(q, transfer.TargetFunc(rt.resolve), transfer.Options{
 		Parallel:     cfg.Transfer.ParallelFilesOrDefault(),
 		Bandwidth:    int64(cfg.Transfer.BandwidthLimit),
@@ -64,9 +69,16 @@ func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
 	return rt, nil
 }
 
+// config returns the current config; callers must not modify it.
+func (rt *engineRuntime) config() *config.Config { return rt.cfg.Load() }
+
+// setConfig publishes c, which must not be modified afterwards.
+func (rt *engineRuntime) setConfig(c *config.Config) { rt.cfg.Store(c) }
+
 // resolve builds the provider of a configured target; the engine caches it.
 func (rt *engineRuntime) resolve(_ context.Context, name string) (provider.Provider, transfer.TargetSettings, error) {
-	t := rt.cfg.Target(name)
+	cfg := rt.config()
+	t := cfg.Target(name)
 	if t == nil {
 		return nil, transfer.TargetSettings{}, fmt.Errorf("no target named %q in %s", name, rt.paths.ConfigFile)
 	}
@@ -74,12 +86,12 @@ func (rt *engineRuntime) resolve(_ context.Context, name string) (provider.Provi
 	if err != nil {
 		return nil, transfer.TargetSettings{}, err
 	}
-	chunk := int64(rt.cfg.Transfer.ChunkSize)
+	chunk := int64(cfg.Transfer.ChunkSize)
 	if t.ChunkSize > 0 {
 		chunk = int64(t.ChunkSize)
 	}
 	return p, transfer.TargetSettings{
-		MaxParallel:   rt.cfg.Transfer.PerTargetParallelOrDefault(),
+		MaxParallel:   cfg.Transfer.PerTargetParallelOrDefault(),
 		ChunkSize:     chunk,
 		ChunkParallel: t.ParallelChunksOrDefault(),
 		Conflict:      provider.ConflictPolicy(t.Conflict),

@@ -100,7 +100,7 @@ func (ws *watchers) start(ctx context.Context, f config.Folder) (*watchEntry, er
 
 // enqueue turns a batch of settled files into jobs, in one transaction.
 func (ws *watchers) enqueue(f config.Folder, remoteDir string, batch []foldersync.Candidate) error {
-	conflict := f.ConflictFor(ws.rt.cfg.Target(f.Target))
+	conflict := f.ConflictFor(ws.rt.config().Target(f.Target))
 	jobs := make([]queue.Job, len(batch))
 	for i, c := range batch {
 		jobs[i] = queue.Job{
