@@ -310,16 +310,25 @@ func targetTest(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintf(c.Out, "target %q: %s at %s\n", t.Name, t.Kind, t.BaseURL)
 	fmt.Fprintf(c.Out, "  secrets: read from the %s\n", store.Describe())
 	describeCaps(c, p.Capabilities())
+	if err := checkProvider(ctx, p, t.Kind); err != nil {
+		return fmt.Errorf("target test: %w", err)
+	}
+	fmt.Fprintln(c.Out, "  credentials: accepted by the server")
+	return nil
+}
+
+// checkProvider performs p's credential check, a real request, and
+// explains a refusal in words. The CLI and the settings window share it.
+func checkProvider(ctx context.Context, p provider.Provider, kind string) error {
 	ch, ok := p.(provider.Checker)
 	if !ok {
-		return fmt.Errorf("target test: the %s provider cannot check credentials without uploading; try a small upload", t.Kind)
+		return fmt.Errorf("the %s provider cannot check credentials without uploading; try a small upload", kind)
 	}
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	if err := ch.Check(ctx); err != nil {
-		return fmt.Errorf("target test: %s", explainCheck(err))
+		return errors.New(explainCheck(err))
 	}
-	fmt.Fprintln(c.Out, "  credentials: accepted by the server")
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/secrets"
-	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/ui"
 )
 
@@ -190,16 +189,7 @@ func (b *guiBackend) TestTarget(ctx context.Context, name string) error {
 		return fmt.Errorf("test target: %w", explainSecretErr(err))
 	}
 	defer closeProvider(p)
-	ch, ok := p.(provider.Checker)
-	if !ok {
-		return fmt.Errorf("test target: the %s provider cannot check credentials without uploading; try a small upload", t.Kind)
-	}
-	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
-	defer cancel()
-	if err := ch.Check(ctx); err != nil {
-		return errors.New(explainCheck(err))
-	}
-	return nil
+	return checkProvider(ctx, p, t.Kind)
 }
 
 // RemoveTarget removes a target no folder uses, then its secrets. The
