@@ -72,13 +72,13 @@ type Target struct {
 	CompanyID      string `toml:"company_id,omitempty"`
 	DriveFolders   bool   `toml:"drive_folders,omitempty"`
 	DriveParentID  string `toml:"drive_parent_id,omitempty"`
-	ParallelChunks int    `toml:"parallel_chunks,omitempty"`
+	ParallelChunks int    `toml:"parallel_chunks,omitzero"`
 	KeepPathInName bool   `toml:"keep_path_in_name,omitempty"`
 
 	// selfcommunity
 	Dialect    string  `toml:"dialect,omitempty"`    // "plain" (default) or "qq"
 	Recipients []int64 `toml:"recipients,omitempty"` // user ids to message the file to
-	Group      int64   `toml:"group,omitempty"`      // group id to message the file to
+	Group      int64   `toml:"group,omitzero"`       // group id to message the file to
 }
 
 // The quatrix authentication methods.
@@ -183,8 +183,8 @@ func (f Folder) ConflictOrDefault() string {
 
 // Transfer holds the engine's limits.
 type Transfer struct {
-	ParallelFiles     int `toml:"parallel_files,omitempty"`
-	PerTargetParallel int `toml:"per_target_parallel,omitempty"` // 0 = same as parallel_files
+	ParallelFiles     int `toml:"parallel_files,omitzero"`
+	PerTargetParallel int `toml:"per_target_parallel,omitzero"` // 0 = same as parallel_files
 	// BandwidthLimit caps the total upload rate; 0 means unlimited.
 	BandwidthLimit Rate     `toml:"bandwidth_limit,omitzero"`
 	StallTimeout   Duration `toml:"stall_timeout,omitzero"`
