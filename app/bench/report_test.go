@@ -29,7 +29,10 @@ func targets(r *results) []target {
 		v, ok := r.medianOf("big", p)
 		t := target{What: fmt.Sprintf("%s: big file ≥ 0.8 × curl", p)}
 		if p == "twake" {
+			// The default (4 parallel chunks) ran twice: as the plain big
+			// file and in the parallel series. Pool both.
 			t.What = "twake (4 parallel chunks, default): big file ≥ 1.0 × curl"
+			v, ok = pooledMedian(r.find("big", p), r.find("twake-parallel", "twake ×4"))
 		}
 		if ok && haveCurl {
 			ratio := v / curl
@@ -89,6 +92,23 @@ func targets(r *results) []target {
 		out = append(out, target{What: "idle CPU watching the scan tree < 1% of a core", Figure: fmt.Sprintf("%.3f%%", v), Met: v < 1})
 	}
 	return out
+}
+
+// pooledMedian is the median value over every sample of the series given
+// (nil ones skipped); ok is false without samples.
+func pooledMedian(ss ...*series) (float64, bool) {
+	var vals []float64
+	for _, s := range ss {
+		if s != nil {
+			for _, x := range s.Samples {
+				vals = append(vals, x.Value)
+			}
+		}
+	}
+	if len(vals) == 0 {
+		return 0, false
+	}
+	return median(vals), true
 }
 
 // findNamed is the series of group whose name starts with prefix.
