@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/rest"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
 )
@@ -79,12 +80,15 @@ func TestShortLocalChunk(t *testing.T) {
 func TestBuildFormKeyRoundTrip(t *testing.T) {
 	for _, name := range []string{"plain.txt", `say "hi".txt`, `back\slash`, "résumé été.pdf"} {
 		key := NewKey(name)
-		f, err := buildForm([][2]string{{"name", name}}, key)
+		f, err := chunkForm([]rest.Field{{Name: "name", Value: name}}, key, 4)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := append(append(append([]byte{}, f.prologue...), "DATA"...), f.epilogue...)
-		_, params, err := mime.ParseMediaType(f.contentType)
+		body, err := io.ReadAll(f.Body(rest.NewExactReader(strings.NewReader("DATA"), 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, params, err := mime.ParseMediaType(f.ContentType)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -103,23 +103,23 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	return err
 }
 
-func (s *session) fields(c provider.Chunk) [][2]string {
+func (s *session) fields(c provider.Chunk) []rest.Field {
 	last := "0"
 	if c.Last {
 		last = "1"
 	}
-	f := [][2]string{
-		{api.FieldName, s.u.Name},
-		{api.FieldExtension, Extension(s.u.Name)},
-		{api.FieldIsLastChunk, last},
+	f := []rest.Field{
+		{Name: api.FieldName, Value: s.u.Name},
+		{Name: api.FieldExtension, Value: Extension(s.u.Name)},
+		{Name: api.FieldIsLastChunk, Value: last},
 	}
 	if len(s.u.Dir) > 0 {
 		// 2.5: the server drops the first element (before the leading
 		// "/") and the last (the file name), so both must be there.
-		f = append(f, [2]string{api.FieldPath, "/" + strings.Join(append(append([]string{}, s.u.Dir...), s.u.Name), "/")})
+		f = append(f, rest.Field{Name: api.FieldPath, Value: "/" + strings.Join(append(append([]string{}, s.u.Dir...), s.u.Name), "/")})
 	}
 	if s.p.cfg.ParentID != "" {
-		f = append(f, [2]string{api.FieldParentID, s.p.cfg.ParentID})
+		f = append(f, rest.Field{Name: api.FieldParentID, Value: s.p.cfg.ParentID})
 	}
 	return f
 }
@@ -128,7 +128,7 @@ func (s *session) fields(c provider.Chunk) [][2]string {
 // refused share session was renewed (a 403 comes before any append).
 // Caller holds s.mu.
 func (s *session) send(ctx context.Context, op string, c provider.Chunk, body io.ReadSeeker) error {
-	form, err := buildForm(s.fields(c), s.key)
+	form, err := chunkForm(s.fields(c), s.key, c.Size)
 	if err != nil {
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
 	}
@@ -190,7 +190,7 @@ func (s *session) send(ctx context.Context, op string, c provider.Chunk, body io
 // transportFailure classifies a request that got no answer. Caller holds
 // s.mu.
 func (s *session) transportFailure(op string, r sent) error {
-	if errors.Is(r.err, errShortChunk) {
+	if errors.Is(r.err, rest.ErrShortBody) {
 		s.tainted = true
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "the local file changed while it was sent", Err: r.err}
 	}

@@ -1,17 +1,15 @@
 package selfcommunity
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strings"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/rest"
 	"github.com/ferry-sync/ferry/transfer/provider/selfcommunity/api"
 )
 
@@ -27,76 +25,26 @@ type filePart struct {
 	size            int64
 }
 
-// errShortBody means the chunk reader ended before the planned size: the
-// local file shrank while it was being sent.
-var errShortBody = errors.New("chunk body ended before its planned size")
-
 // multipartBody lays out fields then the optional file part without
-// buffering the file: only the small head and tail are in memory, and the
-// exact Content-Length is known, because Django-style servers do not
-// accept chunked request bodies.
+// buffering the file (rest.Form): only the small head and tail are in
+// memory, and the exact Content-Length is known, because Django-style
+// servers do not accept chunked request bodies.
 func multipartBody(fields []field, fp *filePart) (body io.Reader, contentType string, length int64, err error) {
-	var head, tail bytes.Buffer
-	sw := &switchWriter{w: &head}
-	mw := multipart.NewWriter(sw)
-	for _, f := range fields {
-		if err := mw.WriteField(f.name, f.value); err != nil {
-			return nil, "", 0, fmt.Errorf("build form: %w", err)
-		}
+	rf := make([]rest.Field, len(fields))
+	for i, f := range fields {
+		rf[i] = rest.Field{Name: f.name, Value: f.value}
 	}
-	var content io.Reader = strings.NewReader("")
-	var size int64
+	var part *rest.FilePart
+	var content *rest.ExactReader
 	if fp != nil {
-		h := make(textproto.MIMEHeader)
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`,
-			escapeQuotes(fp.field), escapeQuotes(fp.filename)))
-		h.Set("Content-Type", "application/octet-stream")
-		if _, err := mw.CreatePart(h); err != nil {
-			return nil, "", 0, fmt.Errorf("build form: %w", err)
-		}
-		content, size = &exactReader{r: fp.r, left: fp.size}, fp.size
+		part = &rest.FilePart{Field: fp.field, Filename: fp.filename, Size: fp.size}
+		content = rest.NewExactReader(fp.r, fp.size)
 	}
-	sw.w = &tail
-	if err := mw.Close(); err != nil {
-		return nil, "", 0, fmt.Errorf("build form: %w", err)
+	form, err := rest.NewForm(rf, part)
+	if err != nil {
+		return nil, "", 0, err
 	}
-	length = int64(head.Len()) + size + int64(tail.Len())
-	return io.MultiReader(&head, content, &tail), mw.FormDataContentType(), length, nil
-}
-
-// switchWriter lets one multipart.Writer write its head and tail into
-// different buffers around the streamed file content.
-type switchWriter struct{ w io.Writer }
-
-func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
-
-var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "%0D", "\n", "%0A")
-
-func escapeQuotes(s string) string { return quoteEscaper.Replace(s) }
-
-// exactReader yields exactly left bytes of r, failing with errShortBody if
-// r ends early; bytes beyond left are never read.
-type exactReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (e *exactReader) Read(p []byte) (int, error) {
-	if e.left <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > e.left {
-		p = p[:e.left]
-	}
-	n, err := e.r.Read(p)
-	e.left -= int64(n)
-	if errors.Is(err, io.EOF) {
-		if e.left > 0 {
-			return n, errShortBody
-		}
-		err = nil
-	}
-	return n, err
+	return form.Body(content), form.ContentType, form.Len(), nil
 }
 
 // newRequest builds a request to the API path (query is the raw query,
@@ -133,10 +81,10 @@ func (p *Provider) postForm(ctx context.Context, op, query string, fields []fiel
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		if errors.Is(err, errShortBody) {
+		if errors.Is(err, rest.ErrShortBody) {
 			return nil, &provider.Error{
 				Kind: provider.ErrPermanent, Op: op,
-				Message: "local file shrank while it was being sent", Err: errShortBody,
+				Message: "local file shrank while it was being sent", Err: rest.ErrShortBody,
 			}
 		}
 		return nil, transportError(ctx, op, err)

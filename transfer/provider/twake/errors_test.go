@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/rest"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
 	"github.com/golang-jwt/jwt/v5"
@@ -218,7 +219,7 @@ func TestShortChunkBody(t *testing.T) {
 	}
 	c := f.u.Chunk(0)
 	err = s.PutChunk(ctx(t), c, bytes.NewReader(f.data[:100]))
-	if kindOf(err) != provider.ErrPermanent || !errors.Is(err, errShortChunk) {
+	if kindOf(err) != provider.ErrPermanent || !errors.Is(err, rest.ErrShortBody) {
 		t.Fatalf("short body: %v", err)
 	}
 	if _, ok := ts.api.Completion("", fileID(t, s)); !ok {
