@@ -64,6 +64,7 @@ test: deps-test
 	  printf ferry-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
 	  xvfb-run -a -s "-screen 0 1280x800x24" $(GO) test -count=1 -timeout 25m ./...'; \
 	status=$$?; rm -rf $$keyring; exit $$status
+	$(MAKE) --no-print-directory package-check
 
 race: deps-test
 	$(GO) test -race -count=1 -timeout 30m ./...
