@@ -34,8 +34,8 @@ var (
 // file but before the queue recorded it (files.ro, selfcommunity); a torn
 // copy committed when a file is rewritten while its last chunk goes out
 // (files.ro: the last chunk is the commit, so the re-check before Finish
-// comes too late); and an unchanged version uploaded twice by one process
-// (selfcommunity). Run them with -soak.providers=twake,filesro,selfcommunity;
+// comes too late). Earlier short runs also saw one process upload an
+// unchanged version twice (selfcommunity). Run them with -soak.providers=twake,filesro,selfcommunity;
 // add each back here once its run is clean.
 const shortProviders = "quatrix"
 
