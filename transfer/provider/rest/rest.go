@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -160,6 +161,7 @@ func StatusError(op string, resp *http.Response, kind error, code, msg string) *
 // refused or reset, timeout, TLS failure) as a provider error. TLS
 // verification failures are permanent: retrying cannot fix a certificate.
 func TransportError(op string, err error) *provider.Error {
+	err = withoutPath(err)
 	kind := provider.ErrRetryable
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
@@ -169,6 +171,22 @@ func TransportError(op string, err error) *provider.Error {
 		kind = provider.ErrPermanent
 	}
 	return &provider.Error{Kind: kind, Op: op, Err: err}
+}
+
+// withoutPath drops the path and query from the URL a *url.Error quotes:
+// some APIs carry a secret there (a files.ro share token, a Quatrix upload
+// key), and transport errors end up in logs and in the window. The cause
+// is kept, so errors.Is and errors.As still see it.
+func withoutPath(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	short := "the server"
+	if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+		short = u.Scheme + "://" + u.Host + "/…"
+	}
+	return &url.Error{Op: ue.Op, URL: short, Err: ue.Err}
 }
 
 // RetryAfter parses a Retry-After header (seconds or an HTTP date) relative

@@ -177,3 +177,28 @@ func TestStatusAndTransportErrors(t *testing.T) {
 		t.Errorf("timeout classified %v", k)
 	}
 }
+
+func TestTransportErrorsNeverQuoteThePath(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	c, err := NewClient(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "s3cretShareTok3n"
+	_, err = c.Post(srv.URL+"/api/v1/shares/"+token+"/uploads?key="+token, "text/plain", strings.NewReader("x"))
+	if err == nil {
+		t.Fatal("an untrusted certificate was accepted")
+	}
+	te := TransportError("put chunk", err)
+	if strings.Contains(te.Error(), token) {
+		t.Fatalf("the error quotes the secret path: %v", te)
+	}
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(te, &unknown) || te.Kind != provider.ErrPermanent {
+		t.Fatalf("the cause was lost: %v (kind %v)", te, te.Kind)
+	}
+	if !strings.Contains(te.Error(), srv.Listener.Addr().String()) {
+		t.Errorf("the error should still name the host: %v", te)
+	}
+}
