@@ -136,6 +136,10 @@ func (t *txn) enqueue(key string, in Job, now time.Time) (JobID, bool, error) {
 
 // coalesce folds a new change of the same file into the live job j.
 func coalesce(j *Job, in Job) {
+	// A running upload only needs to start over when the file is a new
+	// version; the same size and mtime again (a rescan, a second event for
+	// one write) must not make the engine upload it twice.
+	newVersion := j.Size != in.Size || !j.ModTime.Equal(in.ModTime)
 	j.Size, j.ModTime = in.Size, in.ModTime
 	j.Root, j.Origin, j.Conflict, j.LocalPath = in.Root, in.Origin, in.Conflict, in.LocalPath
 	if in.Warning != "" {
@@ -147,7 +151,7 @@ func coalesce(j *Job, in Job) {
 		j.State = Queued
 		j.NextAttempt = time.Time{}
 	case Running:
-		j.Changed = true
+		j.Changed = j.Changed || newVersion
 	}
 }
 

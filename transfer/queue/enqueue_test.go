@@ -117,14 +117,34 @@ func TestEnqueueCoalescesByState(t *testing.T) {
 }
 
 // The engine's protocol around a change that lands while a job runs.
+// The same version enqueued again while it uploads (a rescan, a second
+// event for one write) must not make the engine start over.
+func TestSameVersionWhileRunningIsNotAChange(t *testing.T) {
+	c := newClock()
+	q, _ := openTest(t, Options{Now: c.Now})
+	id := mustEnqueue(t, q, job("t", "f"))[0]
+	mustClaim(t, q, c.Now())
+	mustEnqueue(t, q, job("t", "f"))
+	if changed, err := q.Changed(id); err != nil || changed {
+		t.Fatalf("Changed = %v, %v after the same version was enqueued again", changed, err)
+	}
+}
+
 func TestChangedWhileRunning(t *testing.T) {
 	c := newClock()
 	q, _ := openTest(t, Options{Now: c.Now})
 	id := mustEnqueue(t, q, job("t", "f"))[0]
+	version := int64(0)
+	newVersion := func() Job { // the same file with new content
+		version++
+		j := job("t", "f")
+		j.Size += version
+		return j
+	}
 
 	// Changed, re-stat confirms what was sent is current: ClearChanged, Finish.
 	mustClaim(t, q, c.Now())
-	mustEnqueue(t, q, job("t", "f"))
+	mustEnqueue(t, q, newVersion())
 	if err := q.ClearChanged(id); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +162,7 @@ func TestChangedWhileRunning(t *testing.T) {
 	if err := q.SaveSession(id, Session{ChunkSize: 1, Acked: []int{0}}); err != nil {
 		t.Fatal(err)
 	}
-	mustEnqueue(t, q, job("t", "f"))
+	mustEnqueue(t, q, newVersion())
 	fp := Fingerprint{Size: 1234}
 	if err := q.Finish(id, HistoryEntry{}, &fp); err != nil {
 		t.Fatal(err)
@@ -166,7 +186,7 @@ func TestChangedWhileRunning(t *testing.T) {
 		func() error { return q.Fail(id, "permanent", "x") },
 	} {
 		mustClaim(t, q, c.Now())
-		mustEnqueue(t, q, job("t", "f"))
+		mustEnqueue(t, q, newVersion())
 		if err := fail(); err != nil {
 			t.Fatal(err)
 		}
