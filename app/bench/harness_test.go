@@ -142,9 +142,11 @@ func (r *runner) scenarios() []scenario {
 			r.uploadRuns(r.res.get("small", p, smallName, "files/s", true), p, r.smallDir, r.sz.Small, 0, true)
 		}})
 	}
-	for _, cs := range []struct{ label, flag string }{{"204,800-byte chunks (default)", ""}, {"4 MiB chunks", "4MiB"}} {
+	for _, cs := range []struct{ label, short, flag string }{
+		{"204,800-byte chunks (default)", "200 KiB parts", ""}, {"4 MiB chunks", "4 MiB parts", "4MiB"},
+	} {
 		list = append(list, scenario{"sc-chunks/" + cs.label, func() {
-			s := r.res.get("sc-chunks", "selfcommunity "+strings.Fields(cs.label)[0],
+			s := r.res.get("sc-chunks", "selfcommunity "+cs.short,
 				fmt.Sprintf("%d files of 1-10 MB, %s", r.sz.SCFiles, cs.label), "MB/s", true)
 			var extra []string
 			if cs.flag != "" {
