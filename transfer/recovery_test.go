@@ -1,8 +1,11 @@
 package transfer
 
 import (
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
@@ -63,5 +66,44 @@ func TestResumeThatKeepsFailingStartsOver(t *testing.T) {
 	}
 	if begins != 2 || resumes != resumeGiveUp {
 		t.Fatalf("%d begins and %d resumes, want 2 and %d", begins, resumes, resumeGiveUp)
+	}
+}
+
+// Where chunks go in series the last chunk may be the commit (files.ro),
+// so a file rewritten while its earlier chunks upload is caught before the
+// last chunk is sent, not after: the server never sees a mix of versions.
+func TestRewrittenFileIsCaughtBeforeTheLastChunk(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 1000}},
+		TargetSettings{}, fastOpts())
+	first, final := randBytes(21, 3000), randBytes(22, 3000)
+	j := r.file("c.bin", first)
+	path := filepath.Join(r.root, "c.bin")
+	rewritten := false
+	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Match: func(c fakeprovider.Call) bool {
+		if c.Chunk == 1 && !rewritten { // while chunk 1 of the first version goes
+			rewritten = true
+			if err := os.WriteFile(path, final, 0o644); err != nil {
+				t.Error(err)
+			}
+			later := time.Now().Add(time.Minute)
+			if err := os.Chtimes(path, later, later); err != nil {
+				t.Error(err)
+			}
+		}
+		return false // never fails the call
+	}})
+	r.run()
+	id := r.enqueue(j)[0]
+	r.wait(id)
+	r.checkStored("up/c.bin", final)
+	calls, _ := r.fake.Calls()
+	lastPuts := 0
+	for _, c := range calls {
+		if c.Op == fakeprovider.OpPut && c.Chunk == 2 {
+			lastPuts++
+		}
+	}
+	if lastPuts != 1 {
+		t.Fatalf("the last chunk went %d times, want once (for the final version only)", lastPuts)
 	}
 }

@@ -359,13 +359,38 @@ func (fu *fileUpload) send(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(par)
+	// Where chunks go in series the last one may be the commit (files.ro
+	// stores the file when it arrives), so the re-check before Finish would
+	// come too late to keep a file rewritten meanwhile from being stored
+	// half old, half new: check before sending it.
+	last := fu.u.Chunks() - 1
+	commitLast := par == 1 && last > 0 && slices.Contains(pending, last)
 	for _, i := range pending {
-		if gctx.Err() != nil {
+		if gctx.Err() != nil || commitLast && i == last {
 			break
 		}
 		g.Go(func() error { return fu.sendChunk(gctx, i) })
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil || !commitLast {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := fu.checkUnchanged("before the last chunk"); err != nil {
+		return err
+	}
+	return fu.sendChunk(ctx, last)
+}
+
+// checkUnchanged re-stats the local file: errFileChanged (named op) when
+// its size or mtime is not what the upload was planned from.
+func (fu *fileUpload) checkUnchanged(op string) error {
+	same, err := sameFile(localPath(fu.a.job), fu.u.Size, fu.u.ModTime)
+	if err != nil || !same {
+		return fmt.Errorf("%s: %w", op, errFileChanged)
+	}
+	return nil
 }
 
 // sendChunk puts chunk i with per-request retries, each attempt reading
@@ -432,9 +457,8 @@ func (fu *fileUpload) finish(ctx context.Context) (provider.Result, error) {
 	}
 	// A file written to during the upload would be stored as a mix of two
 	// versions; re-stat and start over instead.
-	same, err := sameFile(localPath(j), fu.u.Size, fu.u.ModTime)
-	if err != nil || !same {
-		return provider.Result{}, fmt.Errorf("finish: %w", errFileChanged)
+	if err := fu.checkUnchanged("finish"); err != nil {
+		return provider.Result{}, err
 	}
 	changed, err := e.q.Changed(j.ID)
 	if err != nil {
