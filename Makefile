@@ -64,6 +64,7 @@ test: deps-test
 	  printf ferry-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
 	  xvfb-run -a -s "-screen 0 1280x800x24" $(GO) test -count=1 -timeout 25m ./...'; \
 	status=$$?; rm -rf $$keyring; exit $$status
+	$(MAKE) --no-print-directory fuzz FUZZTIME=1s
 	$(MAKE) --no-print-directory package-check
 
 race: deps-test
@@ -80,6 +81,10 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# The crash-and-fault soak of all four providers (make test runs a short one).
+soak:
+	$(GO) test ./app/soak -run TestSoak -count=1 -v -timeout 60m -args -soak.long
 
 # Every fuzz target of every package, FUZZTIME each (make test runs them
 # briefly; `make fuzz` is the long run).
