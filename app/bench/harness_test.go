@@ -118,7 +118,7 @@ func (r *runner) scenarios() []scenario {
 	list = append(list, scenario{"baselines", r.baselines})
 	for _, p := range providers {
 		list = append(list, scenario{"big/" + p, func() {
-			r.uploadRuns(r.res.get("big", p, bigName, "MB/s", true), p, r.bigFile, 1, r.sz.Big, false)
+			r.uploadRuns(r.res.get("big", p, bigName, "MB/s", true), p, r.bigFile, 1, r.sz.Big, false, true)
 		}})
 	}
 	list = append(list, scenario{"rss-flat/filesro", func() {
@@ -129,17 +129,17 @@ func (r *runner) scenarios() []scenario {
 		}
 		defer os.Remove(small)
 		r.uploadRuns(r.res.get("big-eighth", "filesro", fmt.Sprintf("one %s file", sizeName(r.sz.Big/8)), "MB/s", true),
-			"filesro", small, 1, r.sz.Big/8, false)
+			"filesro", small, 1, r.sz.Big/8, false, false)
 	}})
 	for _, n := range []int{1, 2, 4} {
 		list = append(list, scenario{fmt.Sprintf("twake-parallel/%d", n), func() {
 			s := r.res.get("twake-parallel", fmt.Sprintf("twake ×%d", n), fmt.Sprintf("%s, %d parallel chunk(s)", bigName, n), "MB/s", true)
-			r.uploadRuns(s, "twake", r.bigFile, 1, r.sz.Big, false, "--parallel-chunks", fmt.Sprint(n))
+			r.uploadRuns(s, "twake", r.bigFile, 1, r.sz.Big, false, true, "--parallel-chunks", fmt.Sprint(n))
 		}})
 	}
 	for _, p := range providers {
 		list = append(list, scenario{"small/" + p, func() {
-			r.uploadRuns(r.res.get("small", p, smallName, "files/s", true), p, r.smallDir, r.sz.Small, 0, true)
+			r.uploadRuns(r.res.get("small", p, smallName, "files/s", true), p, r.smallDir, r.sz.Small, 0, true, false)
 		}})
 	}
 	for _, cs := range []struct{ label, short, flag string }{
@@ -156,7 +156,7 @@ func (r *runner) scenarios() []scenario {
 			if err != nil {
 				r.t.Fatal(err)
 			}
-			r.uploadRuns(s, "selfcommunity", r.scDir, r.sz.SCFiles, bytes, false, extra...)
+			r.uploadRuns(s, "selfcommunity", r.scDir, r.sz.SCFiles, bytes, false, false, extra...)
 		}})
 	}
 	list = append(list, scenario{"scan", r.scanRuns}, scenario{"idle", r.idleRun})

@@ -123,3 +123,24 @@ func TestWriteReport(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestPairedRatio: with curl measured next to each run, the target uses
+// the median of the per-run ratios, not the ratio of medians: here the
+// global curl median (1000) would fail quatrix at 0.5, but each run kept
+// 0.9 of the curl run just before it.
+func TestPairedRatio(t *testing.T) {
+	r := sampleResults()
+	q := r.find("big", "quatrix")
+	q.Samples = []sample{{Value: 450, Ref: 500}, {Value: 540, Ref: 600}, {Value: 100, Ref: 1000}}
+	if got, ok := pairedRatio(q); !ok || math.Abs(got-0.9) > 1e-9 {
+		t.Fatalf("pairedRatio = %v, %v; want 0.9, true", got, ok)
+	}
+	for _, tg := range targets(r) {
+		if strings.HasPrefix(tg.What, "quatrix:") && (!tg.Met || !strings.Contains(tg.Figure, "0.90 × curl")) {
+			t.Errorf("quatrix target %+v, want met at 0.90 × curl", tg)
+		}
+	}
+	if _, ok := pairedRatio(r.find("big", "filesro"), nil); ok {
+		t.Error("pairedRatio found a ratio in runs without a paired curl")
+	}
+}

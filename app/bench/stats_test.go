@@ -11,6 +11,9 @@ type sample struct {
 	Wall   float64 `json:"wall_s"`            // seconds
 	CPU    float64 `json:"cpu_s,omitempty"`   // CPU seconds of the measured process (0: not measured)
 	MaxRSS int64   `json:"max_rss,omitempty"` // bytes (0: not measured)
+	// Ref is the curl -T rate (MB/s) measured just before this run on the
+	// same sandbox (0: none).
+	Ref float64 `json:"curl_ref_mb_s,omitempty"`
 }
 
 // series is every run of one scenario on one provider (or one baseline).

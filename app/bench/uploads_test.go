@@ -63,10 +63,21 @@ func errIfNil(err, other error) error {
 // uploadRuns uploads path (a file or a tree of files files, bytes bytes)
 // with `ferry upload` at the provider's defaults plus extra target flags,
 // r.runs times, each as a fresh user into a fresh remote folder, and
-// records the rate (files/s when perFile, else MB/s) in s.
-func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile bool, extra ...string) {
+// records the rate (files/s when perFile, else MB/s) in s. With paired
+// (path must be the big file), curl -T of the same file to the same
+// sandbox's sink runs just before each upload, and its rate is kept in the
+// sample's Ref: load changes by the minute, so a ratio is only fair
+// between neighbours.
+func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile, paired bool, extra ...string) {
 	err := r.withSandbox(func(sb *sandboxProc) error {
 		for run := range r.runs {
+			var ref float64
+			if paired {
+				var err error
+				if ref, _, err = r.curlSink(sb); err != nil {
+					return err
+				}
+			}
 			env := r.freshEnv()
 			if err := addTarget(env, sb, provider, "bench", extra...); err != nil {
 				return err
@@ -83,7 +94,7 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 			if perFile {
 				v = float64(files) / u.Wall.Seconds()
 			}
-			s.add(sample{Value: v, Wall: u.Wall.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS})
+			s.add(sample{Value: v, Wall: u.Wall.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS, Ref: ref})
 			r.t.Logf("%s %s run %d: %.1f %s in %s, cpu %s, rss %d MiB", provider, s.Name, run+1, v, s.Unit,
 				u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond), u.MaxRSS>>20)
 		}
