@@ -13,11 +13,6 @@ DEB_BUILD := ca-certificates gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev
              libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 DEB_TEST  := xvfb xauth xdotool dbus gnome-keyring curl appstream
 
-# Fyne cannot parse the C.UTF-8 locale and prints "Error parsing user locale
-# C" at start-up; LANGUAGE, which gettext consults first, gives it a language.
-ifneq ($(filter C.UTF-8 C.utf8,$(LC_ALL) $(LC_MESSAGES) $(LANG)),)
-export LANGUAGE ?= en
-endif
 
 # ensure-packages installs (as root) or names (otherwise) the missing Debian
 # packages among $(1). On systems without dpkg it does nothing.

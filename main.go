@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/ferry-sync/ferry/app"
+	_ "github.com/ferry-sync/ferry/app/localefix" // before Fyne reads the locale
 )
 
 func main() {
