@@ -11,6 +11,7 @@
 // session expiry, Twake chunk resumption and Drive folders, both
 // SelfCommunity dialects and messages to recipients).
 //
-// The package has only tests. Set FERRY_E2E_BINARY to a prebuilt ferry
+// The package has only tests; the harness is app/internal/ferrytest. Set
+// FERRY_E2E_BINARY or FERRY_TEST_BINARY to a prebuilt ferry
 // binary to skip the build in TestMain.
 package e2e

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 )
 
 // quatrixRoot is the sandbox user's home folder in the store; a deleted
@@ -13,36 +15,36 @@ const quatrixRoot = "/user@example.com"
 // quatrixTarget adds the Quatrix target of a TLS sandbox, pinned to its
 // certificate, logging in with the API key or (password) email and
 // password.
-func quatrixTarget(t *testing.T, s *sandboxProc, f *ferryEnv, password bool) target {
+func quatrixTarget(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, password bool) target {
 	t.Helper()
-	if s.pin == "" {
+	if s.Pin == "" {
 		t.Fatal("the Quatrix tests run over https: start the sandbox with --tls")
 	}
 	tg := target{
 		name: "quatrix", api: "quatrix", layout: underFolder(quatrixRoot, quatrixRoot+"/Trash"),
 		dataRoute: "POST /upload/chunked/{key}",
 	}
-	flags := []string{"--tls-pin", s.pin}
-	secret := s.credential("quatrix", "api-key", "user@example.com")
+	flags := []string{"--tls-pin", s.Pin}
+	secret := s.MustCredential("quatrix", "api-key", "user@example.com")
 	if password {
 		flags = append(flags, "--auth", "password", "--email", "user@example.com")
-		secret = s.credential("quatrix", "password", "user@example.com")
+		secret = s.MustCredential("quatrix", "password", "user@example.com")
 	}
-	f.addTarget(tg.name, "quatrix", s.base, []string{secret}, flags...)
+	addTarget(t, f, tg.name, "quatrix", s.Base, []string{secret}, flags...)
 	return tg
 }
 
 func TestQuatrixPlainAPIKey(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--tls", "--log-size", "100000")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--tls", "--log-size", "100000")
+	f := ferrytest.NewEnv(t, "")
 	plainScenario(t, s, f, quatrixTarget(t, s, f, false), 24<<20, 21)
 }
 
 func TestQuatrixPlainPassword(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--tls", "--log-size", "100000")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--tls", "--log-size", "100000")
+	f := ferrytest.NewEnv(t, "")
 	plainScenario(t, s, f, quatrixTarget(t, s, f, true), 24<<20, 22)
 }
 
@@ -51,12 +53,12 @@ func TestQuatrixPlainPassword(t *testing.T) {
 // without duplicates.
 func TestQuatrixSessionExpiresMidRun(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
+	f := ferrytest.NewEnv(t, "")
 	tg := quatrixTarget(t, s, f, true)
 	at := expireMidRun(t, s, f, tg, "quatrix-expire-sessions", 23)
 	logins, unauthorized := 0, 0
-	for _, e := range s.requests()[at:] {
+	for _, e := range s.MustLog()[at:] {
 		if e.API != "quatrix" {
 			continue
 		}
@@ -78,12 +80,12 @@ func TestQuatrixSessionExpiresMidRun(t *testing.T) {
 // and arrive once, with no placeholder left behind.
 func TestQuatrixUploadKeyExpiresMidRun(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
+	f := ferrytest.NewEnv(t, "")
 	tg := quatrixTarget(t, s, f, false)
 	at := expireMidRun(t, s, f, tg, "quatrix-expire-upload-keys", 26)
 	links := 0
-	for _, e := range s.requests()[at:] {
+	for _, e := range s.MustLog()[at:] {
 		if e.API == "quatrix" && e.Route == "POST /api/1.0/upload/link" {
 			links++
 		}
@@ -97,24 +99,24 @@ func TestQuatrixUploadKeyExpiresMidRun(t *testing.T) {
 // expireMidRun uploads a tree with a 24 MiB file, calls the control hook
 // once 8 MiB have been sent, waits for the upload to succeed and checks the
 // result. It returns the log length at the hook call.
-func expireMidRun(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, hook string, seed uint64) int {
+func expireMidRun(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, tg target, hook string, seed uint64) int {
 	t.Helper()
 	files := treeSpec(24 << 20)
 	tree := writeTree(t, seed, files)
 	start := time.Now()
-	p := f.start(uploadArgs(tg.name, tree)...)
-	if !p.waitUntil(2*time.Minute, func() bool { return dataBytes(s.requests(), tg) >= 8<<20 }) {
-		t.Fatalf("upload did not send 8 MiB within 2 minutes:\n%s%s", p.out.String(), p.errOut.String())
+	p := f.Start(uploadArgs(tg.name, tree)...)
+	if !p.WaitUntil(2*time.Minute, func() bool { return dataBytes(s.MustLog(), tg) >= 8<<20 }) {
+		t.Fatalf("upload did not send 8 MiB within 2 minutes:\n%s%s", p.Stdout(), p.Stderr())
 	}
-	if p.exited() {
+	if p.Exited() {
 		t.Fatal("upload finished before the hook could be called (the bandwidth cap is too loose)")
 	}
-	if err := s.control(hook); err != nil {
+	if err := s.Control(hook); err != nil {
 		t.Fatal(err)
 	}
-	at := len(s.requests())
-	if err := p.wait(t, uploadTimeout); err != nil {
-		t.Fatalf("upload after %s: %v\nstdout:\n%s\nstderr:\n%s", hook, err, p.out.String(), p.errOut.String())
+	at := len(s.MustLog())
+	if err := p.Wait(t, uploadTimeout); err != nil {
+		t.Fatalf("upload after %s: %v\nstdout:\n%s\nstderr:\n%s", hook, err, p.Stdout(), p.Stderr())
 	}
 	t.Logf("%s after %s: done in %s", tg.name, hook, time.Since(start).Round(10*time.Millisecond))
 	checkUploaded(t, s, tg.api, tg.layout, files, false)
@@ -123,14 +125,14 @@ func expireMidRun(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, hook str
 
 func TestQuatrixFaults(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--tls", "--log-size", "100000", "--faults", faultSpec+",seed=24")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--tls", "--log-size", "100000", "--faults", faultSpec+",seed=24")
+	f := ferrytest.NewEnv(t, "")
 	faultScenario(t, s, f, quatrixTarget(t, s, f, true), 12<<20, 24)
 }
 
 func TestQuatrixKill(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--tls", "--log-size", "100000", "--faults", "bw=20MB")
+	f := ferrytest.NewEnv(t, "")
 	killScenario(t, s, f, quatrixTarget(t, s, f, false), 24<<20, 25)
 }

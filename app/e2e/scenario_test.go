@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
+
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -32,40 +34,40 @@ type target struct {
 var summaryRE = regexp.MustCompile(`(\d+) uploaded, (\d+) failed, (\d+) cancelled`)
 
 // summary is the last line `ferry upload` printed, or why there is none.
-func summary(r result) string {
-	if m := summaryRE.FindString(r.stdout); m != "" {
+func summary(r ferrytest.Result) string {
+	if m := summaryRE.FindString(r.Stdout); m != "" {
 		return m
 	}
-	if strings.Contains(r.stdout, "nothing to upload") {
+	if strings.Contains(r.Stdout, "nothing to upload") {
 		return "nothing to upload"
 	}
-	return fmt.Sprintf("exit %d, no summary", r.code)
+	return fmt.Sprintf("exit %d, no summary", r.Code)
 }
 
 // uploadAll runs the upload until it exits 0, at most runs times, and
 // returns how many runs it made and whether the last one succeeded. Runs
 // that fail are logged with their summary and error lines: a later run
 // retries what stayed in the queue.
-func uploadAll(t *testing.T, f *ferryEnv, tg target, tree string, runs int) (int, bool) {
+func uploadAll(t *testing.T, f *ferrytest.Env, tg target, tree string, runs int) (int, bool) {
 	t.Helper()
 	return uploadAllWithin(t, f, tg, tree, runs, uploadTimeout)
 }
 
 // uploadAllWithin is uploadAll with each run bounded by timeout; a run
 // still going then is killed and counts as failed.
-func uploadAllWithin(t *testing.T, f *ferryEnv, tg target, tree string, runs int, timeout time.Duration) (int, bool) {
+func uploadAllWithin(t *testing.T, f *ferrytest.Env, tg target, tree string, runs int, timeout time.Duration) (int, bool) {
 	t.Helper()
 	for i := 1; i <= runs; i++ {
-		r := f.run(timeout, "", uploadArgs(tg.name, tree)...)
-		if r.timedOut {
-			t.Errorf("%s upload run %d: no exit within %s; it printed:\n%s", tg.name, i, timeout, lastLines(r.stdout, 8))
+		r := f.Run(timeout, "", uploadArgs(tg.name, tree)...)
+		if r.TimedOut {
+			t.Errorf("%s upload run %d: no exit within %s; it printed:\n%s", tg.name, i, timeout, lastLines(r.Stdout, 8))
 			continue
 		}
-		t.Logf("%s upload run %d: %s in %s", tg.name, i, summary(r), r.took.Round(10*time.Millisecond))
-		if r.code == 0 {
+		t.Logf("%s upload run %d: %s in %s", tg.name, i, summary(r), r.Took.Round(10*time.Millisecond))
+		if r.Code == 0 {
 			return i, true
 		}
-		t.Logf("run %d stderr:\n%s", i, lastLines(r.stderr, 4))
+		t.Logf("run %d stderr:\n%s", i, lastLines(r.Stderr, 4))
 	}
 	t.Errorf("%s: upload still failing after %d runs", tg.name, runs)
 	return runs, false
@@ -82,28 +84,28 @@ func lastLines(s string, n int) string {
 
 // checkRerunSendsNothing runs the same upload again: every file must be
 // recognised as sent (the sent index), and nothing may reach the server.
-func checkRerunSendsNothing(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, tree string) {
+func checkRerunSendsNothing(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, tg target, tree string) {
 	t.Helper()
-	before := len(s.requests())
-	r := f.mustRun(uploadTimeout, "", uploadArgs(tg.name, tree)...)
-	if !strings.Contains(r.stdout, "nothing to upload") {
-		t.Errorf("second upload of an unchanged tree sent something:\n%s", r.stdout)
+	before := len(s.MustLog())
+	r := f.MustRun(uploadTimeout, "", uploadArgs(tg.name, tree)...)
+	if !strings.Contains(r.Stdout, "nothing to upload") {
+		t.Errorf("second upload of an unchanged tree sent something:\n%s", r.Stdout)
 	}
-	if after := len(s.requests()); after != before+1 { // +1: our own GET /_sandbox/log
+	if after := len(s.MustLog()); after != before+1 { // +1: our own GET /_sandbox/log
 		t.Errorf("second upload made %d requests, want none", after-before-1)
 	}
 }
 
 // plainScenario uploads a fresh tree with a large file of large bytes and
 // checks the result and that a second run sends nothing.
-func plainScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large int64, seed uint64) {
+func plainScenario(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, tg target, large int64, seed uint64) {
 	t.Helper()
 	files := treeSpec(large)
 	tree := writeTree(t, seed, files)
 	start := time.Now()
-	r := f.mustRun(uploadTimeout, "", uploadArgs(tg.name, tree)...)
+	r := f.MustRun(uploadTimeout, "", uploadArgs(tg.name, tree)...)
 	t.Logf("%s plain: %s in %s", tg.name, summary(r), time.Since(start).Round(10*time.Millisecond))
-	if want := fmt.Sprintf("%d uploaded, 0 failed, 0 cancelled", len(files)); !strings.Contains(r.stdout, want) {
+	if want := fmt.Sprintf("%d uploaded, 0 failed, 0 cancelled", len(files)); !strings.Contains(r.Stdout, want) {
 		t.Errorf("upload summary: %q, want %q", summary(r), want)
 	}
 	checkUploaded(t, s, tg.api, tg.layout, files, tg.byName)
@@ -113,7 +115,7 @@ func plainScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large i
 // faultScenario uploads a fresh tree against a sandbox started with
 // faultSpec, running the command again (at most 5 runs) while files fail,
 // and checks the result has no duplicates. It logs the faults injected.
-func faultScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large int64, seed uint64) {
+func faultScenario(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, tg target, large int64, seed uint64) {
 	t.Helper()
 	files := treeSpec(large)
 	tree := writeTree(t, seed, files)
@@ -121,7 +123,7 @@ func faultScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large i
 	// Whether or not every file got through, what did arrive must be
 	// whole and unique: the check below runs either way.
 	runs, _ := uploadAll(t, f, tg, tree, 5)
-	st := s.stats()
+	st := s.MustStats()
 	t.Logf("%s faults: %d run(s) in %s; injected %v; statuses %v", tg.name, runs,
 		time.Since(start).Round(10*time.Millisecond), st.Faults, st.Statuses[tg.api])
 	if len(st.Faults) == 0 {
@@ -158,7 +160,7 @@ func countData(log []sandbox.LogEntry, tg target) int {
 // moment is not missed), checks the large file is not complete yet, runs
 // the same command again and checks the result. It returns the log
 // length at the kill, so callers can tell requests before and after.
-func killScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large int64, seed uint64) (files []treeFile, logAtKill int) {
+func killScenario(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, tg target, large int64, seed uint64) (files []treeFile, logAtKill int) {
 	t.Helper()
 	files = treeSpec(large)
 	tree := writeTree(t, seed, files)
@@ -170,27 +172,27 @@ func killScenario(t *testing.T, s *sandboxProc, f *ferryEnv, tg target, large in
 	}
 	threshold := small + large/2
 	start := time.Now()
-	p := f.start(uploadArgs(tg.name, tree)...)
+	p := f.Start(uploadArgs(tg.name, tree)...)
 	var sent int64
-	if !p.waitUntil(2*time.Minute, func() bool { sent = dataBytes(s.requests(), tg); return sent >= threshold }) {
+	if !p.WaitUntil(2*time.Minute, func() bool { sent = dataBytes(s.MustLog(), tg); return sent >= threshold }) {
 		t.Fatalf("upload did not reach %d bytes within 2 minutes (at %d)\nstdout:\n%s\nstderr:\n%s",
-			threshold, sent, p.out.String(), p.errOut.String())
+			threshold, sent, p.Stdout(), p.Stderr())
 	}
-	if !p.kill9(t) {
-		t.Fatalf("upload finished before the kill (the bandwidth cap is too loose):\n%s", p.out.String())
+	if !p.Kill9(t) {
+		t.Fatalf("upload finished before the kill (the bandwidth cap is too loose):\n%s", p.Stdout())
 	}
-	logAtKill = len(s.requests())
+	logAtKill = len(s.MustLog())
 	killedAt := time.Since(start)
-	for _, e := range s.tree(tg.api) {
+	for _, e := range s.MustTree(tg.api) {
 		if e.Kind == sandbox.KindFile && e.Size == large && strings.HasSuffix(e.Path+e.Meta["name"]+e.Meta["message"], "large.bin") {
 			t.Fatalf("the large file was complete at the kill (%s): the kill tested nothing", e.Path)
 		}
 	}
 	t.Logf("%s kill -9 after %s with %d of %d bytes sent; before the kill it printed:\n%s\n%s",
-		tg.name, killedAt.Round(10*time.Millisecond), sent, small+large, lastLines(p.out.String(), 12), lastLines(p.errOut.String(), 5))
+		tg.name, killedAt.Round(10*time.Millisecond), sent, small+large, lastLines(p.Stdout(), 12), lastLines(p.Stderr(), 5))
 	rerun := time.Now()
 	runs, _ := uploadAll(t, f, tg, tree, 3)
-	log := s.requests()
+	log := s.MustLog()
 	after := dataBytes(log[logAtKill:], tg)
 	t.Logf("%s after kill: %d run(s) in %s; %d data requests with %d bytes after the kill, for %d bytes not acknowledged before it",
 		tg.name, runs, time.Since(rerun).Round(10*time.Millisecond), countData(log[logAtKill:], tg), after, small+large-sent)

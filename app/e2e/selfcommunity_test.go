@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"testing"
+
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 )
 
 // selfCommunityTarget adds the SelfCommunity target of a sandbox as user
 // alice, in the sandbox's dialect, sending each file to recipients when
 // given (e.g. "12,13").
-func selfCommunityTarget(t *testing.T, s *sandboxProc, f *ferryEnv, dialect, recipients string) target {
+func selfCommunityTarget(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, dialect, recipients string) target {
 	t.Helper()
 	tg := target{name: "selfcommunity", api: "selfcommunity", dataRoute: "/api/v2/pm/upload/{$}"}
 	flags := []string{"--dialect", dialect}
@@ -17,17 +19,17 @@ func selfCommunityTarget(t *testing.T, s *sandboxProc, f *ferryEnv, dialect, rec
 		tg.layout = selfCommunity("users:" + recipients)
 		flags = append(flags, "--recipients", recipients)
 	}
-	if s.pin != "" {
-		flags = append(flags, "--tls-pin", s.pin)
+	if s.Pin != "" {
+		flags = append(flags, "--tls-pin", s.Pin)
 	}
-	f.addTarget(tg.name, "selfcommunity", s.base, []string{s.credential("selfcommunity", "token", "alice")}, flags...)
+	addTarget(t, f, tg.name, "selfcommunity", s.Base, []string{s.MustCredential("selfcommunity", "token", "alice")}, flags...)
 	return tg
 }
 
 func TestSelfCommunityPlainDialect(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--dialect", "plain")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--dialect", "plain")
+	f := ferrytest.NewEnv(t, "")
 	plainScenario(t, s, f, selfCommunityTarget(t, s, f, "plain", ""), 20<<20, 41)
 }
 
@@ -35,21 +37,21 @@ func TestSelfCommunityPlainDialect(t *testing.T) {
 // sends every file to two recipients, its path in the message.
 func TestSelfCommunityQQDialectWithMessages(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--dialect", "qq")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--dialect", "qq")
+	f := ferrytest.NewEnv(t, "")
 	plainScenario(t, s, f, selfCommunityTarget(t, s, f, "qq", "12,13"), 20<<20, 42)
 }
 
 func TestSelfCommunityFaults(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--faults", faultSpec+",seed=43")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--faults", faultSpec+",seed=43")
+	f := ferrytest.NewEnv(t, "")
 	faultScenario(t, s, f, selfCommunityTarget(t, s, f, "plain", "12"), 12<<20, 43)
 }
 
 func TestSelfCommunityKill(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--faults", "bw=20MB")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--faults", "bw=20MB")
+	f := ferrytest.NewEnv(t, "")
 	killScenario(t, s, f, selfCommunityTarget(t, s, f, "plain", "12"), 20<<20, 44)
 }

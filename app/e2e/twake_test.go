@@ -2,58 +2,56 @@ package e2e
 
 import (
 	"path"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
 )
 
-var companyRE = regexp.MustCompile(`--company-id (\S+)`)
-
 // twakeTarget adds the Twake target of a sandbox: Drive folders when
 // drive is set, else flat with the path kept in the name.
-func twakeTarget(t *testing.T, s *sandboxProc, f *ferryEnv, drive bool) target {
+func twakeTarget(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, drive bool) target {
 	t.Helper()
-	m := companyRE.FindStringSubmatch(s.out.String())
-	if m == nil {
-		t.Fatalf("the sandbox printed no Twake company id:\n%s", s.out.String())
+	if s.CompanyID == "" {
+		t.Fatalf("the sandbox printed no Twake company id:\n%s", s.Output())
 	}
 	tg := target{name: "twake", api: "twake", layout: twakeFlat, dataRoute: sbtwake.RouteChunk}
-	flags := []string{"--company-id", m[1]}
+	flags := []string{"--company-id", s.CompanyID}
 	if drive {
 		tg.layout = twakeDrive
 		flags = append(flags, "--drive-folders")
 	} else {
 		flags = append(flags, "--keep-path-in-name")
 	}
-	if s.pin != "" {
-		flags = append(flags, "--tls-pin", s.pin)
+	if s.Pin != "" {
+		flags = append(flags, "--tls-pin", s.Pin)
 	}
-	f.addTarget(tg.name, "twake", s.base, []string{s.credential("twake", "token", "jwt")}, flags...)
+	addTarget(t, f, tg.name, "twake", s.Base, []string{s.MustCredential("twake", "token", "jwt")}, flags...)
 	return tg
 }
 
 func TestTwakePlainFlat(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000")
+	f := ferrytest.NewEnv(t, "")
 	plainScenario(t, s, f, twakeTarget(t, s, f, false), 32<<20, 31)
 }
 
 func TestTwakePlainDriveFolders(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--tls")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--tls")
+	f := ferrytest.NewEnv(t, "")
 	plainScenario(t, s, f, twakeTarget(t, s, f, true), 32<<20, 32)
 }
 
 func TestTwakeFaults(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--faults", faultSpec+",seed=33")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--faults", faultSpec+",seed=33")
+	f := ferrytest.NewEnv(t, "")
 	faultScenario(t, s, f, twakeTarget(t, s, f, true), 24<<20, 33)
 }
 
@@ -63,8 +61,8 @@ func TestTwakeFaults(t *testing.T) {
 // partial entity.
 func TestTwakeForgottenFilesDrive(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--faults", "expire=0.05,seed=35", "--switch", "twake.tdrive=on")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--faults", "expire=0.05,seed=35", "--switch", "twake.tdrive=on")
+	f := ferrytest.NewEnv(t, "")
 	faultScenario(t, s, f, twakeTarget(t, s, f, true), 16<<20, 35)
 }
 
@@ -74,13 +72,13 @@ func TestTwakeForgottenFilesDrive(t *testing.T) {
 // with growing delays instead of started over. The upload gets 90 seconds.
 func TestTwakeForgottenFiles500(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--faults", "expire=0.05,seed=35")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--faults", "expire=0.05,seed=35")
+	f := ferrytest.NewEnv(t, "")
 	tg := twakeTarget(t, s, f, true)
 	files := treeSpec(16 << 20)
 	tree := writeTree(t, 36, files)
 	uploadAllWithin(t, f, tg, tree, 1, 90*time.Second)
-	t.Logf("faults injected: %v", s.stats().Faults)
+	t.Logf("faults injected: %v", s.MustStats().Faults)
 	checkUploaded(t, s, tg.api, tg.layout, files, false)
 }
 
@@ -91,14 +89,14 @@ func TestTwakeForgottenFiles500(t *testing.T) {
 // in flight.
 func TestTwakeKillResumesChunks(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--log-size", "100000", "--faults", "bw=8MB")
-	f := newFerry(t)
+	s := ferrytest.StartSandbox(t, "--log-size", "100000", "--faults", "bw=8MB")
+	f := ferrytest.NewEnv(t, "")
 	const large = 48 << 20
 	_, atKill := killScenario(t, s, f, twakeTarget(t, s, f, false), large, 34)
-	log := s.requests()
+	log := s.MustLog()
 	chunks := large / chunkSize
 	var largeID string
-	for _, e := range s.tree("twake") {
+	for _, e := range s.MustTree("twake") {
 		if strings.HasPrefix(e.Path, "/files/") && e.Size == large {
 			largeID = path.Base(e.Path) // the entity is named by its Twake file id
 		}

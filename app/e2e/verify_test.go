@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
+
 	"github.com/ferry-sync/ferry/transfer/provider/twake"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
@@ -31,9 +33,9 @@ type layout func(entries []sandbox.Entry) (files []remoteFile, problems []string
 // checkUploaded fails the test unless the API's tree holds every file of
 // want exactly once at remoteDir/Rel with its SHA-256, and nothing else.
 // byName compares base names only (for an API without folders).
-func checkUploaded(t *testing.T, s *sandboxProc, api string, lay layout, want []treeFile, byName bool) {
+func checkUploaded(t *testing.T, s *ferrytest.Sandbox, api string, lay layout, want []treeFile, byName bool) {
 	t.Helper()
-	files, problems := lay(s.tree(api))
+	files, problems := lay(s.MustTree(api))
 	key := func(p string) string {
 		if byName {
 			return path.Base(p)
