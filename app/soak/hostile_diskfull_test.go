@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
+
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
@@ -23,9 +25,9 @@ func TestHostileQueueDiskFull(t *testing.T) {
 	}
 	dir := t.TempDir()
 	sb := startSandbox(t, dir, "")
-	env := newFerryEnv(dir)
-	env.run(t, sb.credential(t, "quatrix", "api-key", "user@example.com")+"\n",
-		"target", "add", "--name", "q", "--kind", "quatrix", "--url", sb.base, "--secret-stdin")
+	env := ferrytest.NewEnv(t, dir)
+	env.MustRun(cmdTimeout, sb.MustCredential("quatrix", "api-key", "user@example.com")+"\n",
+		"target", "add", "--name", "q", "--kind", "quatrix", "--url", sb.Base, "--secret-stdin")
 
 	many := filepath.Join(dir, "many")
 	if err := os.Mkdir(many, 0o755); err != nil {
@@ -37,7 +39,7 @@ func TestHostileQueueDiskFull(t *testing.T) {
 		}
 	}
 	// ulimit -f counts 512-byte blocks: 128 is 64 KiB.
-	cmd := env.command("upload", "--target", "q", "--progress", "none", many)
+	cmd := env.Command("upload", "--target", "q", "--progress", "none", many)
 	limited := exec.Command("sh", "-c", `ulimit -f 128 && exec "$@"`, "sh")
 	limited.Args = append(limited.Args, cmd.Args...)
 	limited.Env = cmd.Env
@@ -46,7 +48,7 @@ func TestHostileQueueDiskFull(t *testing.T) {
 	if !ok || ee.ExitCode() != 1 {
 		t.Fatalf("upload with a full queue disk: %v, want exit 1\n%s", err, out)
 	}
-	queueFile := filepath.Join(env.data, "queue.db")
+	queueFile := filepath.Join(env.Data, "queue.db")
 	if !strings.Contains(string(out), "ferry: ") || !strings.Contains(string(out), queueFile) ||
 		!strings.Contains(string(out), "file too large") {
 		t.Errorf("the message does not name the queue file and the reason:\n%s", out)
@@ -82,8 +84,8 @@ func TestHostileQueueDiskFull(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	env.run(t, "", "upload", "--target", "q", "--progress", "none", few)
-	tree, err := sb.tree()
+	env.MustRun(cmdTimeout, "", "upload", "--target", "q", "--progress", "none", few)
+	tree, err := sb.Tree("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,11 @@ package soak
 
 import (
 	"flag"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 )
 
 // Knobs of the run. Zero values take the short or long defaults below, so
@@ -90,39 +89,9 @@ func resolveSettings() settings {
 	return s
 }
 
-// ferryBin is the binary TestMain builds once for every test.
-var ferryBin string
-
+// TestMain builds the ferry binary once for every test (ferrytest.Main),
+// unless -soak.bin or FERRY_TEST_BINARY names a prebuilt one.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "soak:", err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
-
-func run(m *testing.M) (int, error) {
-	if *flagBin != "" {
-		ferryBin = *flagBin
-		return m.Run(), nil
-	}
-	dir, err := os.MkdirTemp("", "ferry-soak-bin")
-	if err != nil {
-		return 0, fmt.Errorf("build ferry: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	ferryBin = filepath.Join(dir, "ferry")
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		return 0, fmt.Errorf("build ferry: %w (or pass -soak.bin)", err)
-	}
-	// The module root is two levels up from this package's folder.
-	build := exec.Command(goCmd, "build", "-o", ferryBin, ".")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("build ferry: %w\n%s", err, out)
-	}
-	return m.Run(), nil
+	os.Exit(ferrytest.Main(m, "soak", *flagBin))
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 )
 
 // TestSecretsNeverLeak uploads to every provider with known secret values
@@ -23,15 +25,15 @@ import (
 func TestSecretsNeverLeak(t *testing.T) {
 	dir := t.TempDir()
 	sb := startSandbox(t, dir, "500=0.1,503=0.05,429=0.05,retry-after=100ms,seed=3")
-	env := newFerryEnv(dir)
+	env := ferrytest.NewEnv(t, dir)
 
-	apiKey := sb.credential(t, "quatrix", "api-key", "user@example.com")
-	password := sb.credential(t, "quatrix", "password", "user@example.com")
-	jwt := sb.credential(t, "twake", "token", "jwt")
-	share := sb.credential(t, "filesro", "share-token", "editor")
-	protected := sb.credential(t, "filesro", "share-token", "protected")
-	sharePass := sb.credential(t, "filesro", "share-password", "protected")
-	token := sb.credential(t, "selfcommunity", "token", "alice")
+	apiKey := sb.MustCredential("quatrix", "api-key", "user@example.com")
+	password := sb.MustCredential("quatrix", "password", "user@example.com")
+	jwt := sb.MustCredential("twake", "token", "jwt")
+	share := sb.MustCredential("filesro", "share-token", "editor")
+	protected := sb.MustCredential("filesro", "share-token", "protected")
+	sharePass := sb.MustCredential("filesro", "share-password", "protected")
+	token := sb.MustCredential("selfcommunity", "token", "alice")
 	// Wrong secrets are secrets too: a refused one must not be echoed.
 	wrong := []string{"wrong-key-3f9a1c7e5b", "wrongsharetoken9", "wrong-token-7d2e4b1a9c"}
 
@@ -41,7 +43,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}{
 		{"q-key", apiKey, []string{"--kind", "quatrix"}},
 		{"q-pass", password, []string{"--kind", "quatrix", "--auth", "password", "--email", "user@example.com"}},
-		{"tw", jwt, []string{"--kind", "twake", "--company-id", sb.companyID}},
+		{"tw", jwt, []string{"--kind", "twake", "--company-id", sb.CompanyID}},
 		{"fr", share, []string{"--kind", "filesro"}},
 		{"fr-prot", protected + "\n" + sharePass, []string{"--kind", "filesro", "--protected"}},
 		{"sc", token, []string{"--kind", "selfcommunity"}},
@@ -55,8 +57,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"sc-bad", wrong[2], []string{"--kind", "selfcommunity"}},
 	}
 	for _, tg := range append(good, bad...) {
-		args := append([]string{"target", "add", "--name", tg.name, "--url", sb.base, "--secret-stdin", "--chunk-size", "1MiB"}, tg.args...)
-		env.run(t, tg.stdin+"\n", args...)
+		args := append([]string{"target", "add", "--name", tg.name, "--url", sb.Base, "--secret-stdin", "--chunk-size", "1MiB"}, tg.args...)
+		env.MustRun(cmdTimeout, tg.stdin+"\n", args...)
 	}
 
 	src := filepath.Join(dir, "files")
@@ -67,7 +69,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	var output bytes.Buffer
 	for _, tg := range good {
-		output.WriteString(env.run(t, "", "--log-level", "debug", "upload", "--target", tg.name, "--progress", "plain", "--to", "leak/"+tg.name, src))
+		output.WriteString(env.MustRun(cmdTimeout, "", "--log-level", "debug", "upload", "--target", tg.name, "--progress", "plain", "--to", "leak/"+tg.name, src).Stdout)
 		// files.ro has no credential check (the command says so and exits 1).
 		out, code := runExpectFailure(t, env, "--log-level", "debug", "target", "test", tg.name)
 		output.WriteString(out)
@@ -104,7 +106,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 
 	var sandboxLog any
-	if err := sb.getJSON("/_sandbox/log", &sandboxLog); err != nil {
+	if err := sb.GetJSON("/_sandbox/log", &sandboxLog); err != nil {
 		t.Fatal(err)
 	}
 	logJSON, err := json.Marshal(sandboxLog)
@@ -120,7 +122,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		if d.IsDir() && path == filepath.Join(dir, "sandbox") {
 			return filepath.SkipDir // the server's own storage, not Ferry's
 		}
-		if d.IsDir() || path == env.secrets || path == filepath.Join(dir, "sandbox.err") || strings.HasPrefix(path, src) {
+		if d.IsDir() || path == env.Secrets || path == filepath.Join(dir, "sandbox.err") || strings.HasPrefix(path, src) {
 			return nil
 		}
 		b, err := os.ReadFile(path)
@@ -163,7 +165,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if !bytes.Contains(output.Bytes(), []byte("leak/sc")) && !bytes.Contains(places[filepath.Join("data", "queue.db")], []byte("leak/sc")) {
 		t.Error("no trace of the selfcommunity upload: did anything upload?")
 	}
-	for _, f := range []string{env.config, env.secrets} {
+	for _, f := range []string{env.Config, env.Secrets} {
 		fi, err := os.Stat(f)
 		if err != nil {
 			t.Fatal(err)
@@ -177,9 +179,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 // runExpectFailure runs a ferry command that is meant to fail and returns
 // its combined output and exit code.
-func runExpectFailure(t *testing.T, env ferryEnv, args ...string) (string, int) {
+func runExpectFailure(t *testing.T, env *ferrytest.Env, args ...string) (string, int) {
 	t.Helper()
-	cmd := env.command(args...)
+	cmd := env.Command(args...)
 	out, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok {
 		return string(out), ee.ExitCode()

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 )
 
 // TestSoak runs the kill-and-restart soak for every provider in
@@ -33,7 +35,7 @@ func TestSoak(t *testing.T) {
 func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	dir := t.TempDir()
 	sb := startSandbox(t, dir, fmt.Sprintf("%s,seed=%d", s.faults, seed))
-	env := newFerryEnv(dir)
+	env := ferrytest.NewEnv(t, dir)
 	addTarget(t, env, sb, l)
 
 	w := newWorkload(filepath.Join(dir, "watched"), seed)
@@ -47,7 +49,7 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	if l.overwrite {
 		folderArgs = append(folderArgs, "--conflict", "overwrite")
 	}
-	env.run(t, "", folderArgs...)
+	env.MustRun(cmdTimeout, "", folderArgs...)
 
 	stdout, err := os.Create(filepath.Join(dir, "watch.out"))
 	if err != nil {
@@ -68,14 +70,16 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	// ferry watch is down, some while it runs.
 	batch := max(1, (s.files-s.files/2)/(s.kills+1))
 	for k := range s.kills {
-		p := env.startWatch(t, stdout, stderr)
+		p := env.StartTo(stdout, stderr, "watch")
 		if k%2 == 1 {
 			// Rewrite while uploads run.
 			time.Sleep(upFor() / 2)
 			w.mutate(t, batch)
 		}
 		time.Sleep(upFor())
-		p.kill(t)
+		if !p.Kill9(t) {
+			t.Fatalf("ferry watch exited before it was killed: %v", p.Err())
+		}
 		if k%2 == 0 {
 			w.mutate(t, batch)
 		}
@@ -86,17 +90,17 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	w.checkLocal(t)
 
 	// Last run: no more changes; wait until the tree is right and quiet.
-	p := env.startWatch(t, stdout, stderr)
+	p := env.StartTo(stdout, stderr, "watch")
 	o := settle(t, sb, l, w, s.settle)
-	if err := p.stop(t); err != nil {
+	if err := p.Stop(os.Interrupt, watchStopGrace); err != nil {
 		t.Errorf("ferry watch did not stop cleanly: %v", err)
 	}
-	tree, err := sb.tree()
+	tree, err := sb.Tree("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	o = verify(l, w, tree)
-	st, err := sb.stats()
+	st, err := sb.Stats()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,18 +131,18 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 // settle polls the tree until the outcome is clean and the sandbox saw no
 // request for two seconds (a late duplicate would need one), or until
 // limit; it returns the last outcome.
-func settle(t *testing.T, sb *sandboxProc, l layout, w *workload, limit time.Duration) outcome {
+func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit time.Duration) outcome {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	var o outcome
 	lastCount, quietSince := -1, time.Now()
 	for time.Now().Before(deadline) {
-		tree, err := sb.tree()
+		tree, err := sb.Tree("")
 		if err != nil {
 			t.Fatal(err)
 		}
 		o = verify(l, w, tree)
-		st, err := sb.stats()
+		st, err := sb.Stats()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +164,7 @@ func settle(t *testing.T, sb *sandboxProc, l layout, w *workload, limit time.Dur
 
 // keepEvidence copies the run's files and the sandbox's views into
 // -soak.keep/<api> for a post-mortem.
-func keepEvidence(t *testing.T, sb *sandboxProc, dir, api string) {
+func keepEvidence(t *testing.T, sb *ferrytest.Sandbox, dir, api string) {
 	t.Helper()
 	if *flagKeep == "" {
 		return
@@ -186,7 +190,7 @@ func keepEvidence(t *testing.T, sb *sandboxProc, dir, api string) {
 	}
 	for _, view := range []string{"tree", "log", "stats"} {
 		var v any
-		err := sb.getJSON("/_sandbox/"+view, &v)
+		err := sb.GetJSON("/_sandbox/"+view, &v)
 		if err == nil {
 			var b []byte
 			if b, err = json.MarshalIndent(v, "", " "); err == nil {
@@ -210,24 +214,24 @@ func tail(b []byte, n int) string {
 // addTarget makes the provider's target with the sandbox's credentials
 // (piped in with --secret-stdin, as a script would) and a 1 MiB chunk size
 // so the large files take several chunks.
-func addTarget(t *testing.T, env ferryEnv, sb *sandboxProc, l layout) {
+func addTarget(t *testing.T, env *ferrytest.Env, sb *ferrytest.Sandbox, l layout) {
 	t.Helper()
-	args := []string{"target", "add", "--name", l.api, "--kind", l.api, "--url", sb.base, "--secret-stdin", "--chunk-size", "1MiB"}
+	args := []string{"target", "add", "--name", l.api, "--kind", l.api, "--url", sb.Base, "--secret-stdin", "--chunk-size", "1MiB"}
 	var secret string
 	switch l.api {
 	case "quatrix":
-		secret = sb.credential(t, "quatrix", "api-key", "user@example.com")
+		secret = sb.MustCredential("quatrix", "api-key", "user@example.com")
 	case "twake":
-		secret = sb.credential(t, "twake", "token", "jwt")
-		if sb.companyID == "" {
+		secret = sb.MustCredential("twake", "token", "jwt")
+		if sb.CompanyID == "" {
 			t.Fatal("sandbox printed no twake company id")
 		}
-		args = append(args, "--company-id", sb.companyID, "--keep-path-in-name")
+		args = append(args, "--company-id", sb.CompanyID, "--keep-path-in-name")
 	case "filesro":
-		secret = sb.credential(t, "filesro", "share-token", "editor")
+		secret = sb.MustCredential("filesro", "share-token", "editor")
 	case "selfcommunity":
-		secret = sb.credential(t, "selfcommunity", "token", "alice")
+		secret = sb.MustCredential("selfcommunity", "token", "alice")
 		args = append(args, "--dialect", "plain")
 	}
-	env.run(t, secret+"\n", args...)
+	env.MustRun(cmdTimeout, secret+"\n", args...)
 }
