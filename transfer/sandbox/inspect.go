@@ -70,12 +70,15 @@ type SinkResult struct {
 }
 
 // sink receives a body as fast as loopback and the disk allow: it writes it
-// to a temporary file under the store directory (deleted afterwards) or,
-// with ?discard=1, nowhere. It is the baseline the upload paths compare to.
+// to a temporary file under the store directory and syncs it to disk before
+// answering, as the store does for every uploaded file (so the baseline and
+// the uploads do the same disk work), then deletes it; with ?discard=1 it
+// writes nowhere. It is the baseline the upload paths compare to.
 func (s *Server) sink(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	h := sha256.New()
 	dst := io.Writer(h)
+	var sf *os.File
 	if r.URL.Query().Get("discard") != "1" {
 		f, err := os.CreateTemp(s.store.tmpDir, "sink-*")
 		if err != nil {
@@ -84,12 +87,18 @@ func (s *Server) sink(w http.ResponseWriter, r *http.Request) {
 		}
 		defer os.Remove(filepath.Clean(f.Name()))
 		defer f.Close()
-		dst = io.MultiWriter(f, h)
+		dst, sf = io.MultiWriter(f, h), f
 	}
 	n, err := io.Copy(dst, r.Body)
 	if err != nil {
 		WriteJSON(w, http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("sink: read body after %d bytes: %v", n, err)})
 		return
+	}
+	if sf != nil {
+		if err := sf.Sync(); err != nil {
+			WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: sync: " + err.Error()})
+			return
+		}
 	}
 	secs := time.Since(start).Seconds()
 	res := SinkResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Seconds: secs}
