@@ -74,9 +74,6 @@ lint:
 	$(GO) tool staticcheck ./...
 	$(GO) test -count=1 -run 'TestLayering' .
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
-
 # The crash-and-fault soak of all four providers (make test runs a short one).
 soak:
 	$(GO) test ./app/soak -run TestSoak -count=1 -v -timeout 60m -args -soak.long
@@ -100,3 +97,4 @@ clean:
 # they package; the screenshot script beside the screenshots.
 include packaging/package.mk
 include docs/screenshots.mk
+include docs/bench/bench.mk
