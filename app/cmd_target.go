@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
+
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/secrets"
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -326,11 +328,26 @@ func checkProvider(ctx context.Context, p provider.Provider, kind string) error 
 	}
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	if err := ch.Check(ctx); err != nil {
+	// A passing server hiccup (a 5xx, a reset) says nothing about the
+	// credentials: try again a few times before answering.
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 300 * time.Millisecond
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		err := ch.Check(ctx)
+		if err != nil && !provider.IsRetryable(err) {
+			return struct{}{}, backoff.Permanent(err)
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(b), backoff.WithMaxTries(checkTries))
+	if err != nil {
 		return errors.New(explainCheck(err))
 	}
 	return nil
 }
+
+// checkTries is how many times a credential check is tried when the server
+// fails for a reason that may pass.
+const checkTries = 4
 
 func describeCaps(c *cli, caps provider.Capabilities) {
 	chunks := "one chunk at a time"
