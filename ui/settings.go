@@ -46,7 +46,7 @@ func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
 			t := targets[i]
 			secret := "no secret stored"
 			if t.HasSecret {
-				secret = "secret in the keyring"
+				secret = "secret stored"
 			}
 			o.(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", t.Name, t.Kind, secret))
 		})
