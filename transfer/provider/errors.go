@@ -36,6 +36,14 @@ var (
 	ErrSessionGone = errors.New("upload session is gone")
 )
 
+// ErrMaybeStored is not a kind but a cause a provider wraps (as Error.Err)
+// into the failure that ends a session whose storing request may have
+// reached the server with its answer lost: the file may already be stored,
+// and the service offers no way to ask. The engine still sends the file
+// again (a second copy is recoverable, a lost file is not) and leaves a
+// warning on the job saying the server may hold it twice.
+var ErrMaybeStored = errors.New("the server may already have stored the file")
+
 // Error is the typed error providers return for server and transport
 // failures. It unwraps to both its Kind and the underlying cause.
 type Error struct {

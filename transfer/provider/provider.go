@@ -82,6 +82,13 @@ type Capabilities struct {
 	// only unacknowledged chunks are sent again.
 	Resumable bool
 
+	// LastChunkCommits means the request carrying the last chunk stores the
+	// file (there is no separate finishing call to repeat) and the service
+	// cannot be asked afterwards whether it did. When a process died while
+	// such an upload's last chunk could have been in flight, the engine
+	// sends the file again and warns that the server may hold it twice.
+	LastChunkCommits bool
+
 	// MaxFileSize is the largest file the target accepts; 0 means unknown.
 	MaxFileSize int64
 

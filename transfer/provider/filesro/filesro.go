@@ -121,7 +121,8 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) Kind() string { return Kind }
 
 // Capabilities: sequential, not resumable, folders from the path field,
-// duplicate names kept (the service never overwrites or refuses).
+// duplicate names kept (the service never overwrites or refuses), and the
+// last chunk's request stores the file with no way to ask afterwards.
 func (p *Provider) Capabilities() provider.Capabilities {
 	return provider.Capabilities{
 		MinChunkSize:     MinChunkSize,
@@ -129,6 +130,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		DefaultChunkSize: p.cfg.ChunkSize,
 		ParallelChunks:   false,
 		Resumable:        false,
+		LastChunkCommits: true,
 		Folders:          provider.FoldersServerCreated,
 		Conflicts:        []provider.ConflictPolicy{provider.ConflictRename},
 	}

@@ -164,11 +164,31 @@ func TestAmbiguousFailureRestarts(t *testing.T) {
 	if err := s.PutChunk(ctx(t), c, body); kindOf(err) != provider.ErrRetryable {
 		t.Fatalf("first attempt: %v", err)
 	}
-	if err := s.PutChunk(ctx(t), c, body); !errors.Is(err, provider.ErrSessionGone) {
+	err = s.PutChunk(ctx(t), c, body)
+	if !errors.Is(err, provider.ErrSessionGone) {
 		t.Fatalf("second attempt: %v, want ErrSessionGone", err)
+	}
+	if errors.Is(err, provider.ErrMaybeStored) {
+		t.Fatalf("second attempt of a chunk that is not the last: %v, must not say the file may be stored", err)
 	}
 	if got := tb.srv.Stats().Requests["filesro"]["POST /api/v1/shares/{token}/uploads"]; got != 1 {
 		t.Fatalf("%d requests reached the server, want 1 (the refused retry must not be sent)", got)
+	}
+
+	// The last chunk's request stores the file: after its ambiguous
+	// failure the refusal says the file may already be there.
+	one := plan(nil, "ambiguous-last", data[:MinChunkSize], MinChunkSize)
+	s, err = p.Begin(ctx(t), one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := one.Chunk(0)
+	body = io.NewSectionReader(strings.NewReader(string(data)), last.Offset, last.Size)
+	if err := s.PutChunk(ctx(t), last, body); kindOf(err) != provider.ErrRetryable {
+		t.Fatalf("first attempt of the last chunk: %v", err)
+	}
+	if err := s.PutChunk(ctx(t), last, body); !errors.Is(err, provider.ErrSessionGone) || !errors.Is(err, provider.ErrMaybeStored) {
+		t.Fatalf("second attempt of the last chunk: %v, want ErrSessionGone wrapping ErrMaybeStored", err)
 	}
 }
 

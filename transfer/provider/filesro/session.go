@@ -90,6 +90,13 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 			Kind: provider.ErrSessionGone, Op: op,
 			Message: fmt.Sprintf("chunk %d has not been sent; chunks must be appended in order", s.next),
 		}
+	case s.tainted && c.Index == s.u.Chunks()-1:
+		// The last chunk's request stores the file: its answer was lost,
+		// so the file may exist already.
+		return &provider.Error{
+			Kind: provider.ErrSessionGone, Op: op, Err: provider.ErrMaybeStored,
+			Message: "an earlier attempt of the last chunk may have stored the file; the file restarts under a new key",
+		}
 	case s.tainted:
 		return &provider.Error{
 			Kind: provider.ErrSessionGone, Op: op,
