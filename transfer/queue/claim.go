@@ -9,7 +9,8 @@ import (
 
 // Claim atomically picks the oldest runnable job (lowest id among Queued
 // jobs and Waiting jobs whose NextAttempt is not after now), sets it
-// Running with Changed cleared, and returns it with true. It returns false
+// Running with Changed and Interrupted cleared, and returns it (with
+// Interrupted as it was) and true. It returns false
 // when nothing is runnable or allow refused every candidate.
 //
 // allow (nil = everything) is how the engine enforces per-target limits. It
@@ -59,9 +60,12 @@ func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
 			j.State = Running
 			j.Changed = false
 			j.Updated = now
+			interrupted := j.Interrupted
+			j.Interrupted = false
 			if err := t.putJob(&prev, j); err != nil {
 				return err
 			}
+			j.Interrupted = interrupted
 			out, ok = j, true
 			return nil
 		}

@@ -21,6 +21,7 @@ var jobCases = []Job{
 		Created: t0, Updated: t0, Changed: true,
 	},
 	{ID: 1<<64 - 1, Target: "x", RelPath: "y", State: Paused},
+	{ID: 2, Target: "x", RelPath: "z", State: Queued, Interrupted: true, LocalPath: "/r/z\u0301"},
 }
 
 var sessionCases = []Session{

@@ -68,6 +68,12 @@ type Job struct {
 	// outside Running (see Queue.Changed for the protocol).
 	Changed bool
 
+	// Interrupted is set by crash recovery on a job a dead process left
+	// Running: whatever request it had in flight may or may not have
+	// reached the server. Claim returns the job with the mark and clears
+	// it in the store (a crash after the claim sets it again).
+	Interrupted bool
+
 	Created time.Time
 	Updated time.Time
 }

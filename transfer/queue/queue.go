@@ -92,9 +92,9 @@ func (q *Queue) setup(tx *bolt.Tx) error {
 	return t.recoverRunning(q.now())
 }
 
-// recoverRunning puts jobs a dead process left Running back to Queued.
-// Their sessions stay, so the next worker resumes where the last
-// acknowledged chunk left off.
+// recoverRunning puts jobs a dead process left Running back to Queued,
+// marked Interrupted. Their sessions stay, so the next worker resumes
+// where the last acknowledged chunk left off.
 func (t *txn) recoverRunning(now time.Time) error {
 	var ids []JobID
 	err := t.running.ForEach(func(k, _ []byte) error {
@@ -126,6 +126,7 @@ func (t *txn) recoverRunning(now time.Time) error {
 		}
 		prev := j
 		j.State = Queued
+		j.Interrupted = true
 		j.Updated = now
 		if err := t.putJob(&prev, j); err != nil {
 			return fmt.Errorf("recover job %d: %w", id, err)

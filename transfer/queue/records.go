@@ -38,10 +38,11 @@ func (d *decoder) state() State {
 }
 
 // Flags of a job record. flagLocalPath means a LocalPath string follows
-// the flags byte; records written before it existed simply lack the bit.
+// the flags byte; records written before a bit existed simply lack it.
 const (
-	flagChanged   = 1 << 0
-	flagLocalPath = 1 << 1
+	flagChanged     = 1 << 0
+	flagLocalPath   = 1 << 1
+	flagInterrupted = 1 << 2
 )
 
 func encodeJob(j Job) []byte {
@@ -70,6 +71,9 @@ func encodeJob(j Job) []byte {
 	}
 	if j.LocalPath != "" {
 		flags |= flagLocalPath
+	}
+	if j.Interrupted {
+		flags |= flagInterrupted
 	}
 	e.byte(flags)
 	if j.LocalPath != "" {
@@ -103,10 +107,11 @@ func decodeJob(b []byte) (Job, error) {
 	j.Created = d.time()
 	j.Updated = d.time()
 	flags := d.byte()
-	if flags&^(flagChanged|flagLocalPath) != 0 {
+	if flags&^(flagChanged|flagLocalPath|flagInterrupted) != 0 {
 		d.fail("unknown flags %#x", flags)
 	}
 	j.Changed = flags&flagChanged != 0
+	j.Interrupted = flags&flagInterrupted != 0
 	if flags&flagLocalPath != 0 {
 		j.LocalPath = d.string()
 	}

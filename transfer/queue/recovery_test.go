@@ -34,9 +34,14 @@ func TestCrashRecovery(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	for _, id := range ids {
-		if j := mustGet(t, q, id); j.State != Queued {
+	for i, id := range ids {
+		j := mustGet(t, q, id)
+		if j.State != Queued {
 			t.Errorf("job %d is %s after recovery", id, j.State)
+		}
+		// Only the two that were Running had a request in flight.
+		if want := i < 2; j.Interrupted != want {
+			t.Errorf("job %d: Interrupted = %v after recovery, want %v", id, j.Interrupted, want)
 		}
 	}
 	got, ok, err := q.LoadSession(ids[0])
@@ -46,9 +51,13 @@ func TestCrashRecovery(t *testing.T) {
 	if n, err := q.Counts(); err != nil || n[Queued] != 3 || n[Running] != 0 {
 		t.Errorf("counts = %v %v", n, err)
 	}
-	// Recovered jobs keep their place in line.
-	if j := mustClaim(t, q, c.Now()); j.ID != ids[0] {
-		t.Errorf("first claim after recovery %d", j.ID)
+	// Recovered jobs keep their place in line; the claim hands the mark to
+	// the engine once and clears it in the store.
+	if j := mustClaim(t, q, c.Now()); j.ID != ids[0] || !j.Interrupted {
+		t.Errorf("first claim after recovery: job %d, Interrupted %v", j.ID, j.Interrupted)
+	}
+	if j := mustGet(t, q, ids[0]); j.Interrupted {
+		t.Errorf("job %d still marked Interrupted in the store after its claim", j.ID)
 	}
 	checkIndexes(t, q)
 }
