@@ -96,6 +96,9 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 			return provider.Result{}, fi, err
 		}
 		kind, _ := provider.Classify(err)
+		if kind == provider.ErrSessionGone && maybeStored(err) {
+			fu.warnMaybeStored("the answer to the request carrying the last chunk was lost")
+		}
 		switch {
 		case errors.Is(err, errFileChanged):
 			fu.discard(ctx)
@@ -270,6 +273,9 @@ func (fu *fileUpload) open(ctx context.Context) error {
 					}
 				}
 				return nil
+			}
+			if errors.Is(err, provider.ErrSessionGone) && interruptedAtLast(fu.a.job, fu.t.caps, s) {
+				fu.warnMaybeStored("Ferry stopped while the request carrying the last chunk may have been on its way")
 			}
 			if !errors.Is(err, provider.ErrSessionGone) {
 				// A server that keeps failing to reattach one session (Twake

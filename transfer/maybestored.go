@@ -1,0 +1,44 @@
+package transfer
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// A file is sent again when an earlier attempt's outcome is unknown. With a
+// service that stores the file with its last chunk and cannot be asked
+// afterwards (provider.Capabilities.LastChunkCommits), that resend may
+// leave two copies. Ferry prefers a second copy to a lost file, and says so
+// on the job: the warning reaches the history, the window and the command
+// line, and the log line names the file.
+
+// interruptedAtLast reports whether a crash may have cut off the storing
+// request of session s: the job was recovered from Running, the provider
+// stores the file with its last chunk, and every chunk but the last had
+// been acknowledged (for a one-chunk file: none).
+func interruptedAtLast(j queue.Job, caps provider.Capabilities, s queue.Session) bool {
+	if !j.Interrupted || !caps.LastChunkCommits || s.ChunkSize <= 0 {
+		return false
+	}
+	u := provider.Upload{Size: s.Size, ChunkSize: s.ChunkSize}
+	return len(s.Acked) >= u.Chunks()-1
+}
+
+// warnMaybeStored records on the job that the server may now hold the file
+// twice, and why. A failure to store the note is logged, never returned:
+// the upload itself is unaffected.
+func (fu *fileUpload) warnMaybeStored(why string) {
+	j := fu.a.job
+	w := fmt.Sprintf("sent again because %s; %s cannot be asked whether that attempt stored the file, so the server may hold it twice", why, fu.t.p.Kind())
+	fu.e.opts.Log.Warn("transfer: file may be stored twice", "job", j.ID, "target", j.Target, "path", j.RelPath, "why", why)
+	if err := fu.e.q.SetWarning(j.ID, w); err != nil {
+		fu.e.opts.Log.Error("transfer: set warning", "job", j.ID, "err", err)
+	}
+}
+
+// maybeStored reports whether err ends a session whose storing request may
+// have reached the server (provider.ErrMaybeStored).
+func maybeStored(err error) bool { return errors.Is(err, provider.ErrMaybeStored) }

@@ -1,0 +1,122 @@
+package transfer
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// lastChunkCommits are the capabilities of a files.ro-like service: chunks
+// in series, no resume, the last chunk stores the file.
+var lastChunkCommits = provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 1000, LastChunkCommits: true}
+
+// crashedRig is a rig whose queue holds one job for a 4,000-byte file that
+// a dead process left Running with acked chunks acknowledged, reopened the
+// way the next start opens it. caps are the fake provider's.
+func crashedRig(t *testing.T, caps provider.Capabilities, acked []int) (*rig, queue.JobID, []byte) {
+	t.Helper()
+	fake, err := fakeprovider.New(fakeprovider.Options{Caps: caps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "queue.db")
+	r := &rig{t: t, fake: fake, root: t.TempDir()}
+	data := randBytes(31, 4000)
+	j := r.file("d/crashed.bin", data)
+
+	q := openQueue(t, path)
+	ids, err := q.Enqueue(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := q.Claim(time.Now(), nil); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	sess := queue.Session{ChunkSize: 1000, State: []byte(`{}`), Acked: acked, Size: j.Size, ModTime: j.ModTime}
+	if err := q.SaveSession(ids[0], sess); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(); err != nil { // the job stays Running, as after a SIGKILL
+		t.Fatal(err)
+	}
+
+	r.q = openQueue(t, path)
+	r.e = New(r.q, fixed(fake, TargetSettings{}), fastOpts())
+	return r, ids[0], data
+}
+
+// A process that died while the last chunk of a files.ro-like upload may
+// have been on its way: the file is sent again (never lost) and its
+// history entry says the server may hold it twice.
+func TestInterruptedLastChunkWarns(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		caps  provider.Capabilities
+		acked []int
+		warn  bool
+	}{
+		{"last chunk in flight", lastChunkCommits, []int{0, 1, 2}, true},
+		{"earlier chunk in flight", lastChunkCommits, []int{0}, false},
+		{"service with a finishing call", provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 1000}, []int{0, 1, 2}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, id, data := crashedRig(t, tc.caps, tc.acked)
+			r.run()
+			r.wait(id)
+			r.checkStored("up/d/crashed.bin", data)
+			h, ok := r.history()[id]
+			if !ok || h.Outcome != queue.Done {
+				t.Fatalf("history entry %+v (found %v), want done", h, ok)
+			}
+			if got := strings.Contains(h.Warning, "may hold it twice"); got != tc.warn {
+				t.Fatalf("warning %q: says the file may be stored twice = %v, want %v", h.Warning, got, tc.warn)
+			}
+		})
+	}
+}
+
+// A job that was not interrupted never gets the warning, even when its
+// session looks like one whose last chunk was in flight.
+func TestUninterruptedJobDoesNotWarn(t *testing.T) {
+	j := queue.Job{}
+	s := queue.Session{ChunkSize: 1000, Size: 4000, Acked: []int{0, 1, 2}}
+	if interruptedAtLast(j, lastChunkCommits, s) {
+		t.Fatal("a job that was not recovered from a crash was taken for an interrupted one")
+	}
+	j.Interrupted = true
+	if !interruptedAtLast(j, lastChunkCommits, s) {
+		t.Fatal("an interrupted job whose last chunk may have been in flight was not recognised")
+	}
+	one := queue.Session{ChunkSize: 1000, Size: 10} // a one-chunk file: its only chunk stores it
+	if !interruptedAtLast(j, lastChunkCommits, one) {
+		t.Fatal("an interrupted one-chunk upload was not recognised")
+	}
+}
+
+// A provider that refuses to repeat the last chunk because its answer was
+// lost (provider.ErrMaybeStored): the engine restarts the file and warns.
+func TestMaybeStoredRefusalWarns(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{Caps: lastChunkCommits}, TargetSettings{}, fastOpts())
+	gone := &provider.Error{Kind: provider.ErrSessionGone, Op: "put chunk 1", Err: provider.ErrMaybeStored}
+	plain := &provider.Error{Kind: provider.ErrSessionGone, Op: "put chunk 0"}
+	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Err: gone, Count: 1, Match: func(c fakeprovider.Call) bool { return strings.HasSuffix(c.Path, "a.bin") && c.Chunk == 1 }})
+	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Err: plain, Count: 1, Match: func(c fakeprovider.Call) bool { return strings.HasSuffix(c.Path, "b.bin") }})
+	r.run()
+	a, b := randBytes(32, 2000), randBytes(33, 2000)
+	ids := r.enqueue(r.file("a.bin", a), r.file("b.bin", b))
+	r.wait(ids...)
+	r.checkStored("up/a.bin", a)
+	r.checkStored("up/b.bin", b)
+	hist := r.history()
+	if w := hist[ids[0]].Warning; !strings.Contains(w, "may hold it twice") || !strings.Contains(w, "answer") {
+		t.Errorf("a.bin warning %q, want the lost-answer warning", w)
+	}
+	if w := hist[ids[1]].Warning; w != "" {
+		t.Errorf("b.bin warning %q, want none (its session was gone, nothing was stored)", w)
+	}
+}
