@@ -15,6 +15,10 @@ import (
 // on the job: the warning reaches the history, the window and the command
 // line, and the log line names the file.
 
+// MaybeTwiceNote ends the warning left on a job that was sent again while
+// an earlier attempt may have stored it.
+const MaybeTwiceNote = "the server may hold it twice"
+
 // interruptedAtLast reports whether a crash may have cut off the storing
 // request of session s: the job was recovered from Running, the provider
 // stores the file with its last chunk, and every chunk but the last had
@@ -32,7 +36,7 @@ func interruptedAtLast(j queue.Job, caps provider.Capabilities, s queue.Session)
 // the upload itself is unaffected.
 func (fu *fileUpload) warnMaybeStored(why string) {
 	j := fu.a.job
-	w := fmt.Sprintf("sent again because %s; %s cannot be asked whether that attempt stored the file, so the server may hold it twice", why, fu.t.p.Kind())
+	w := fmt.Sprintf("sent again because %s; %s cannot be asked whether that attempt stored the file, so %s", why, fu.t.p.Kind(), MaybeTwiceNote)
 	fu.e.opts.Log.Warn("transfer: file may be stored twice", "job", j.ID, "target", j.Target, "path", j.RelPath, "why", why)
 	if err := fu.e.q.SetWarning(j.ID, w); err != nil {
 		fu.e.opts.Log.Error("transfer: set warning", "job", j.ID, "err", err)

@@ -73,7 +73,7 @@ func TestInterruptedLastChunkWarns(t *testing.T) {
 			if !ok || h.Outcome != queue.Done {
 				t.Fatalf("history entry %+v (found %v), want done", h, ok)
 			}
-			if got := strings.Contains(h.Warning, "may hold it twice"); got != tc.warn {
+			if got := strings.Contains(h.Warning, MaybeTwiceNote); got != tc.warn {
 				t.Fatalf("warning %q: says the file may be stored twice = %v, want %v", h.Warning, got, tc.warn)
 			}
 		})
@@ -113,7 +113,7 @@ func TestMaybeStoredRefusalWarns(t *testing.T) {
 	r.checkStored("up/a.bin", a)
 	r.checkStored("up/b.bin", b)
 	hist := r.history()
-	if w := hist[ids[0]].Warning; !strings.Contains(w, "may hold it twice") || !strings.Contains(w, "answer") {
+	if w := hist[ids[0]].Warning; !strings.Contains(w, MaybeTwiceNote) || !strings.Contains(w, "answer") {
 		t.Errorf("a.bin warning %q, want the lost-answer warning", w)
 	}
 	if w := hist[ids[1]].Warning; w != "" {

@@ -23,6 +23,15 @@
 //     duplicated; content that was never a complete local version counts
 //     as corrupt; no copy with the final content counts as lost.
 //
+// One duplicate is accepted, and reported apart: files.ro stores a file
+// with the request carrying its last chunk and cannot be asked afterwards,
+// so a kill after the server stored it but before its answer was recorded
+// leaves Ferry the choice of resending (a possible second copy) or risking
+// a loss. Ferry resends and leaves a "may hold it twice" warning on the
+// file's history entry; a duplicate counts as announced when the stopped
+// watch's queue carries that warning for the file, and any other duplicate
+// fails the run.
+//
 // For every provider: no placeholder or partial node may be left, every
 // remote file must belong to a local file (its name carries the file's
 // unique id), and folder providers must keep the relative folder.

@@ -99,7 +99,7 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o = verify(l, w, tree)
+	o = verify(l, w, tree, announcedTwice(t, env))
 	st, err := sb.Stats()
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +108,8 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	for _, n := range st.Faults {
 		faults += n
 	}
-	line := fmt.Sprintf("soak %-13s files=%d bytes=%d kills=%d faults=%d lost=%d duplicated=%d corrupt=%d (earlier versions kept=%d, leftovers=%d)",
-		l.api, o.files, o.bytes, s.kills, faults, o.lost, o.duplicated, o.corrupt, o.earlier, o.leftovers)
+	line := fmt.Sprintf("soak %-13s files=%d bytes=%d kills=%d faults=%d lost=%d duplicated=%d corrupt=%d (announced duplicates=%d, earlier versions kept=%d, leftovers=%d)",
+		l.api, o.files, o.bytes, s.kills, faults, o.lost, o.duplicated, o.corrupt, o.announced, o.earlier, o.leftovers)
 	fmt.Println(line)
 	t.Log(line)
 	for _, pr := range o.problems {
@@ -128,8 +128,8 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	}
 }
 
-// settle polls the tree until the outcome is clean and the sandbox saw no
-// request for two seconds (a late duplicate would need one), or until
+// settle polls the tree until the outcome is settled and the sandbox saw
+// no request for two seconds (a late duplicate would need one), or until
 // limit; it returns the last outcome.
 func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit time.Duration) outcome {
 	t.Helper()
@@ -141,7 +141,7 @@ func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit ti
 		if err != nil {
 			t.Fatal(err)
 		}
-		o = verify(l, w, tree)
+		o = verify(l, w, tree, nil)
 		st, err := sb.Stats()
 		if err != nil {
 			t.Fatal(err)
@@ -153,7 +153,7 @@ func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit ti
 		if n != lastCount {
 			lastCount, quietSince = n, time.Now()
 		}
-		if o.clean() && time.Since(quietSince) >= 2*time.Second {
+		if o.settled() && time.Since(quietSince) >= 2*time.Second {
 			return o
 		}
 		time.Sleep(250 * time.Millisecond)
