@@ -75,7 +75,9 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	case up.gone:
 		return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 	case up.done || up.blob == nil:
-		return 0, nil, fieldError(wire(d, fUUID), "invalid", "This upload is already finalized.")
+		// The same code as a second done: a client resuming after a lost
+		// done answer re-sends its last part first.
+		return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
 	case total != up.total:
 		return 0, nil, fieldError(wire(d, fTot), "invalid",
 			fmt.Sprintf("totalparts changed from %d to %d for this uuid", up.total, total))

@@ -33,7 +33,7 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	}
 	if up.done {
 		if a.env.Switches.On(SwitchRedone) {
-			return 0, nil, fieldError(wire(d, fUUID), "already_done", "This upload is already finalized.")
+			return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
 		}
 		return http.StatusOK, fileAnswer(up), nil
 	}

@@ -6,6 +6,12 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
+// codeAlreadyDone is the error code, on the uuid field, of a request that
+// names a finalized upload: a second done (switch selfcommunity.redone) or
+// a part sent after done. The real service's code is not public; clients
+// that tell a lost done answer from an unknown uuid key on it.
+const codeAlreadyDone = "already_done"
+
 // errItem is one entry of the service's error body.
 type errItem struct {
 	Code    string `json:"code"`

@@ -228,7 +228,7 @@ func TestDoneRules(t *testing.T) {
 	}
 	// A second done is refused, and parts for a finished uuid too.
 	e.done(t, e.alice, [2]string{"uuid", uuid}, [2]string{"filename", "d.bin"}).wantError(t, 400, "uuid", "already_done")
-	e.chunk(t, e.alice, uuid, 1, 3, data[400:800]).wantError(t, 400, "uuid", "")
+	e.chunk(t, e.alice, uuid, 1, 3, data[400:800]).wantError(t, 400, "uuid", "already_done")
 
 	t.Run("incomplete", func(t *testing.T) {
 		u2 := e.chunk(t, e.alice, "", 0, 2, data[:500]).ok(t).str("file_uuid")

@@ -8,7 +8,13 @@
 // rejected), 0-based parts echoing the server-issued uuid, parts in series,
 // consistency of the optional size fields and Content-Range, and on done
 // the part count, size and MD5 against the assembled bytes. Error answers
-// use the service's {"errors":[{code,message,field}]} shape.
+// use the service's {"errors":[{code,message,field}]} shape; a request
+// naming an upload already finalized (a second done, a part after done)
+// gets code "already_done" on the uuid field, an unknown uuid "invalid".
+//
+// A chunked upload of one part (partindex 0, totalparts 1, then done) is
+// served like any other; the plain upload ("Upload a Media") stays for
+// clients that send one-part files the official client's way.
 //
 // Checks that are stricter than (or not known of) the real service are
 // switches, on when the sandbox runs strict (parentuuid and duration have
