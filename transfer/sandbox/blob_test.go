@@ -2,8 +2,12 @@ package sandbox
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
+	"os"
+	"sync"
 	"testing"
 	"testing/iotest"
 )
@@ -38,5 +42,95 @@ func TestBlobReadFromKeepsPrefixAndError(t *testing.T) {
 	got, err := io.ReadAll(r)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("blob holds %d bytes (%v), want the %d sent in order", len(got), err, len(data))
+	}
+}
+
+// TestBlobChecksumMatchesContent: whatever mix of ReadFrom (hashed in the
+// background), Write and concurrent appends built the blob, the committed
+// checksum is the SHA-256 of the bytes stored.
+func TestBlobChecksumMatchesContent(t *testing.T) {
+	s := newTestStore(t)
+	root := s.Root("x").ID
+	b, err := s.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	piece := bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz012345"), 25_000) // 800,000 bytes: four buffers
+	if _, err := b.ReadFrom(bytes.NewReader(piece)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Write([]byte("middle")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 4 {
+		wg.Go(func() {
+			if _, err := b.ReadFrom(iotest.HalfReader(bytes.NewReader(piece[i*1000:]))); err != nil {
+				errs <- err
+			}
+			if _, err := b.Write(piece[:i+1]); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	n, err := s.Commit("x", root, "f", b, CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Open("x", n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stored, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(stored)
+	if n.SHA256 != hex.EncodeToString(want[:]) || n.Size != int64(len(stored)) {
+		t.Fatalf("committed size %d sha %s, stored %d bytes with sha %x", n.Size, n.SHA256, len(stored), want)
+	}
+	if wantSize := int64(len(piece)+len("middle")) + 4*int64(len(piece)) - 6000 + 10; n.Size != wantSize {
+		t.Fatalf("size %d, want %d", n.Size, wantSize)
+	}
+}
+
+// TestBlobDiscardDuringReadFrom: a blob discarded while a body is being
+// appended stops the append with ErrBlobClosed and leaves no file.
+func TestBlobDiscardDuringReadFrom(t *testing.T) {
+	s := newTestStore(t)
+	b, err := s.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.ReadFrom(pr)
+		done <- err
+	}()
+	chunk := make([]byte, 300<<10)
+	if _, err := pw.Write(chunk); err != nil { // one full buffer: appended and hashing
+		t.Fatal(err)
+	}
+	b.Discard()
+	go func() {
+		_, _ = pw.Write(chunk) // refills the buffer; the append after it fails
+		_ = pw.Close()
+	}()
+	err = <-done
+	_ = pr.Close() // unblocks the writer of the bytes ReadFrom no longer takes
+	if !errors.Is(err, ErrBlobClosed) {
+		t.Fatalf("ReadFrom after Discard = %v, want ErrBlobClosed", err)
+	}
+	left, err := os.ReadDir(s.tmpDir)
+	if err != nil || len(left) != 0 {
+		t.Fatalf("tmp dir holds %d entries (%v), want none", len(left), err)
 	}
 }
