@@ -25,8 +25,13 @@ func transportError(ctx context.Context, op string, err error) error {
 // serverError is a decoded error answer.
 type serverError struct {
 	code, message string
-	fields        []string // offending parameters named by the server
+	fields        []string    // offending parameters named by the server
+	items         []errorItem // every error, in order
 }
+
+// errorItem is one error of an answer: the parameter it names ("" for
+// none) and its code.
+type errorItem struct{ field, code string }
 
 // parseErrorBody reads the {"errors":[{code,message,field}]} shape; a body
 // in another shape (a proxy's HTML page) yields no fields and a clipped
@@ -50,6 +55,7 @@ func parseErrorBody(body []byte) serverError {
 		if m == "" && len(e.Messages) > 0 {
 			m = strings.Join(e.Messages, "; ")
 		}
+		se.items = append(se.items, errorItem{field: e.Field, code: e.Code})
 		if e.Field != "" {
 			se.fields = append(se.fields, e.Field)
 			m = e.Field + ": " + m

@@ -255,8 +255,10 @@ func TestDialectMismatch(t *testing.T) {
 }
 
 // A done whose answer was lost: the retry (here after a restart, from
-// state without the done) is refused as already finalized, which is
-// ErrSessionGone: the file is uploaded again rather than guessed at.
+// state with every part acknowledged) is refused as already finalized,
+// which for the session's own uuid is success, without a link (the API
+// cannot look the file up). The first session repeats Finish without a
+// second done.
 func TestSecondDone(t *testing.T) {
 	s := startSandbox(t, scsandbox.Options{}, nil)
 	data := randomData(2*MinChunkSize+1, 15)
@@ -267,18 +269,26 @@ func TestSecondDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := first.Finish(ctx); err != nil {
+	res1, err := first.Finish(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	again, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, states[3])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := again.Finish(ctx); !errors.Is(err, provider.ErrSessionGone) {
-		t.Fatalf("second done: %v, want ErrSessionGone", err)
+	res2, err := again.Finish(ctx)
+	if err != nil {
+		t.Fatalf("second done: %v, want success", err)
 	}
-	// The same session repeats Finish without a second done.
+	if res2.RemoteID != res1.RemoteID || res2.Link != "" || res1.Link == "" {
+		t.Fatalf("first result %+v, second %+v", res1, res2)
+	}
+	doneCalls := s.uploadRequests(true)
 	if _, err := first.Finish(ctx); err != nil {
 		t.Fatalf("repeated Finish on the finished session: %v", err)
+	}
+	if s.uploadRequests(true) != doneCalls || len(s.files()) != 1 {
+		t.Fatalf("repeated Finish sent done again or stored another file: %+v", s.files())
 	}
 }

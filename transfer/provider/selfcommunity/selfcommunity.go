@@ -5,7 +5,22 @@
 // configured recipients or a group with its relative path in the text (the
 // API has no folders).
 //
-// Resume: the server issues the file uuid with part 0 and there is no status
+// # One route for every file
+//
+// The official web client sends a one-part file as a plain "Upload a
+// Media" request and calls done after it. The server stores a finished,
+// visible file the moment that request's body arrives, and the API has no
+// call to find it again: a crash before the answer is read leaves a file
+// Ferry cannot know about, and the restart stores a second copy. Ferry
+// deviates: every file, one part included, goes through the chunk route
+// (partindex 0 of totalparts N >= 1, then done), which the documented
+// rules allow (0 <= partindex < totalparts, totalparts >= 1). Parts
+// without a done call never become a visible file, so a crash at any
+// moment before done leaves nothing behind but parts the server expires.
+//
+// # Resume
+//
+// The server issues the file uuid with part 0 and there is no status
 // endpoint, so a session persists the uuid, the last acknowledged part and
 // the MD5 state as of that part. Resume continues at the next part; if the
 // server forgot the uuid it rejects that part's uuid and PutChunk returns
@@ -21,6 +36,44 @@
 // most one re-upload of the file (the web client caps files at 10 MiB). A
 // server that accepts the repeat (storing parts by index, like Fine
 // Uploader) simply acknowledges it and the upload goes on.
+//
+// # A done whose answer was lost
+//
+// The done call finalizes on the server. When its answer is lost (the
+// connection dropped, or the process died before the result was recorded)
+// the next done for the same uuid is refused with 400 on the uuid field,
+// "already_done" in the sandbox. For a uuid the session owns with every
+// part acknowledged, that refusal means the earlier done succeeded, and
+// Finish returns success (without a link: the API cannot look a file up
+// by uuid). A resumed session meets the same refusal one step earlier, on
+// the re-sent last part; it takes that part as sent and lets done decide
+// (see lastPartFinalized). The real server's codes are not public
+// (protocol notes 3.6): finalizedCode recognises the sandbox's code and
+// reasonable variants; any other answer falls back to ErrSessionGone and
+// a restart, which may leave a second copy but never loses the file.
+//
+// This closes the window only where the uuid survives the crash. The
+// engine persists State after Begin and after every part but the last
+// (it skips the save right before Finish), so for a one-part file the
+// persisted state predates part 0: a crash after done reached the server
+// and before the engine recorded the result still restarts the file and
+// leaves a second copy. Closing that needs the engine to persist State
+// after the last part as well, which Provider.State supports (it reflects
+// every acknowledged part).
+//
+// # Messages
+//
+// The private message (POST /api/v2/pm/) is sent after done and has no
+// lookup either. A missing message is worse than a second one: with
+// recipients configured the message is how the file reaches them, and a
+// second message carries the same file uuid, so it shows the same file
+// twice rather than a different one. Ferry therefore sends it at least
+// once: within a session a message that succeeded is never sent again, and
+// a session resumed after a crash sends it again. Recording "message
+// requested" in State would not change that: the engine does not persist
+// State during or after Finish, and a record written before the request
+// could not tell a message the server created from one it never received,
+// so it could only turn a second message into a missing one.
 package selfcommunity
 
 import (

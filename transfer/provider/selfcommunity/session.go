@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"mime"
 	"net/http"
@@ -64,10 +65,13 @@ func (s *session) snapshot() state {
 // feed the whole-file MD5 as they stream out; the hash advances only when
 // the server acknowledges, so a failed attempt never double-hashes.
 //
-// A single-part file is sent as a plain upload, as the official client
-// does. A 400 naming the uuid field (the server forgot the file) is
+// Every file goes through the chunk route, a one-part file as part 0 of
+// totalparts=1 (see the package comment for why not the plain upload). A
+// 400 naming the uuid field (the server forgot the file) is
 // ErrSessionGone; so is a 400 naming the part index for a part that may
-// already be on the server (see the package comment).
+// already be on the server (see the package comment). The last part
+// refused because its uuid is already finalized is taken as sent (see
+// lastPartFinalized); Finish's done call then has the final word.
 func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
 	s.send.Lock()
 	defer s.send.Unlock()
@@ -95,22 +99,15 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	counter := &countWriter{w: h}
 	fp := &filePart{field: s.p.fields.File, filename: "blob", r: io.TeeReader(body, counter), size: c.Size}
 	f := s.p.fields
-	var fields []field
-	hdr := http.Header{}
-	single := st.Parts == 1
-	if single {
-		fp.filename = s.u.Name
-		fields = s.fileFields(nil)
-	} else {
-		fields = []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
-		if c.Index > 0 {
-			fields = append(fields, field{f.UUID, st.UUID})
-		}
-		fields = s.fileFields(fields)
-		fields = append(fields,
-			field{f.PartByteOffset, strconv.FormatInt(c.Offset, 10)},
-			field{f.ChunkSize, strconv.FormatInt(c.Size, 10)})
+	fields := []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
+	if c.Index > 0 {
+		fields = append(fields, field{f.UUID, st.UUID})
 	}
+	fields = s.fileFields(fields)
+	fields = append(fields,
+		field{f.PartByteOffset, strconv.FormatInt(c.Offset, 10)},
+		field{f.ChunkSize, strconv.FormatInt(c.Size, 10)})
+	hdr := http.Header{}
 	if c.Size > 0 {
 		// The official client (react-uploady) sends this on every part.
 		hdr.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", c.Offset, c.Offset+c.Size-1, s.u.Size))
@@ -122,6 +119,9 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	}
 	if resp.StatusCode/100 != 2 {
 		perr, se := responseError(op, resp, f, c.Index > 0)
+		if c.Index > 0 && c.Index == st.Parts-1 && alreadyFinalized(resp.StatusCode, se, f) {
+			return s.lastPartFinalized(op, c, body, st)
+		}
 		if resp.StatusCode == http.StatusBadRequest && se.has(f.PartIndex) && s.attempted[c.Index] {
 			perr.Kind = provider.ErrSessionGone
 			perr.Message += " (the server may hold this part from an unacknowledged attempt; restarting the file)"
@@ -153,12 +153,52 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 			Message: fmt.Sprintf("server answered after %d of %d bytes", counter.n, c.Size),
 		}
 	}
+	s.ack(c, ack.FileUUID, h)
+	return nil
+}
+
+// ack records part c as acknowledged for file uuid with h the MD5 over
+// parts 0..c.Index. Caller holds s.send.
+func (s *session) ack(c provider.Chunk, uuid string, h hash.Hash) {
 	s.mu.Lock()
-	s.st.UUID, s.st.Acked = ack.FileUUID, c.Index
+	s.st.UUID, s.st.Acked = uuid, c.Index
 	s.st.Hashed += c.Size
 	s.st.MD5 = marshalHash(h)
 	s.mu.Unlock()
 	delete(s.attempted, c.Index)
+}
+
+// lastPartFinalized handles the last part refused because the server has
+// already finalized the file uuid. The uuid was issued to this upload and
+// only its own done call finalizes it, which is sent only after every part
+// was acknowledged; the engine persists State after every part but the
+// last, so this is the resume after a crash that came after that done
+// reached the server and before the result was recorded. The part is taken
+// as acknowledged (its bytes are read and hashed so the state stays
+// consistent and the caller sees the whole chunk consumed), and Finish
+// sends done again: the server's answer to it decides, so a server whose
+// refusal meant something else still cannot make an unfinished upload
+// count as stored. Returns ErrPermanent if the local part is shorter than
+// planned (the file shrank). Caller holds s.send.
+func (s *session) lastPartFinalized(op string, c provider.Chunk, body io.ReadSeeker, st state) error {
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "rewind chunk", Err: err}
+	}
+	h, err := loadHash(st.MD5)
+	if err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
+	}
+	n, err := io.Copy(h, io.LimitReader(body, c.Size))
+	if err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "read chunk", Err: err}
+	}
+	if n != c.Size {
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: op, Err: rest.ErrShortBody,
+			Message: fmt.Sprintf("local file shrank: part has %d of %d bytes", n, c.Size),
+		}
+	}
+	s.ack(c, st.UUID, h)
 	return nil
 }
 
@@ -183,9 +223,19 @@ func (s *session) typeAndSize() []field {
 // them against what it assembled), then sends the private message when the
 // target has recipients or a group. It is safe to repeat after a failure:
 // a done that succeeded is not sent again, only the message is retried.
-// A 400 naming the uuid (unknown, or already finalized after a lost
-// answer) is ErrSessionGone; a 400 naming md5, size or part count means the
-// server's copy differs from the local file and is ErrPermanent.
+//
+// A done refused because the uuid is already finalized (see
+// alreadyFinalized) means an earlier done of this upload succeeded and its
+// answer was lost: Finish succeeds, with RemoteID the uuid, RemoteName the
+// name sent (the server's answer, which would say whether storage renamed
+// it, is gone) and no Link (the API has no call that looks a file up by
+// uuid). Any other 400 naming the uuid (unknown: expired or forgotten) is
+// ErrSessionGone; a 400 naming md5, size or part count means the server's
+// copy differs from the local file and is ErrPermanent.
+//
+// The message is sent at least once per finalized file: after a crash the
+// resumed session cannot know whether the earlier process sent it (see the
+// package comment), so it sends it again rather than risk none.
 func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 	s.send.Lock()
 	defer s.send.Unlock()
@@ -248,6 +298,11 @@ func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, er
 	}
 	if resp.StatusCode/100 != 2 {
 		perr, se := responseError(op, resp, f, true)
+		if alreadyFinalized(resp.StatusCode, se, f) {
+			// Finish checked that every part of this session's own uuid
+			// was acknowledged: the finalized file is this upload.
+			return &api.FileResponse{FileUUID: st.UUID}, nil
+		}
 		if se.has(f.MD5, f.TotalFileSize, f.TotalParts) {
 			perr.Message = "server's copy differs from the local file: " + perr.Message
 		}

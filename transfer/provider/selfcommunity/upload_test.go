@@ -88,8 +88,9 @@ func golden(t *testing.T, path, got string) {
 	}
 }
 
-// Files of one part go as a plain upload followed by done, as the
-// official client does; an empty file too.
+// Files of one part go through the chunk route (part 0 of 1) and done,
+// not as the official client's plain upload (see the package comment); an
+// empty file too.
 func TestSinglePart(t *testing.T) {
 	s := startSandbox(t, scsandbox.Options{}, nil)
 	p := newProvider(t, s.srv.BaseURL(), nil)

@@ -1,0 +1,284 @@
+package selfcommunity
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/selfcommunity/api"
+	scsandbox "github.com/ferry-sync/ferry/transfer/sandbox/selfcommunity"
+)
+
+// dropProxy forwards every request to the sandbox. While armed, a done
+// call is passed through, and then the client's connection is closed
+// before any answer: the server finalized, the client never learns it,
+// as when the process is killed at that moment. rewrite, when set, edits
+// every answer body (to play a server with other error codes).
+type dropProxy struct {
+	url     string
+	armed   atomic.Bool
+	dropped atomic.Int32
+	rewrite func([]byte) []byte
+}
+
+func newDropProxy(t *testing.T, target string) *dropProxy {
+	t.Helper()
+	d := &dropProxy{}
+	d.url = newLoopbackServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		out.Header = r.Header.Clone()
+		out.ContentLength = r.ContentLength
+		resp, err := http.DefaultClient.Do(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if r.URL.RawQuery == api.DoneQuery && d.armed.Load() {
+			d.dropped.Add(1)
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return
+			}
+			conn.Close()
+			return
+		}
+		if d.rewrite != nil {
+			body = d.rewrite(body)
+		}
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(body)
+	}))
+	return d
+}
+
+// sendParts sends parts [0, n) through sess and returns the states an
+// engine would persist: states[0] after Begin, states[i] after part i-1.
+func sendParts(t *testing.T, sess provider.Session, u provider.Upload, data []byte, n int) [][]byte {
+	t.Helper()
+	ctx := ctxT(t)
+	states := [][]byte{bytes.Clone(sess.State())}
+	for i := range n {
+		c := u.Chunk(i)
+		if err := retry(func() error { return sess.PutChunk(ctx, c, body(data, c)) }); err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, bytes.Clone(sess.State()))
+	}
+	return states
+}
+
+// oneFile checks that the sandbox holds exactly one file, with data, under
+// uuid.
+func (s *sb) oneFile(t *testing.T, uuid, name string, data []byte) {
+	t.Helper()
+	files := s.files()
+	sum := sha256.Sum256(data)
+	if len(files) != 1 || files[0].Path != "/"+uuid+"/"+name || files[0].SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("stored %+v, want one file /%s/%s", files, uuid, name)
+	}
+}
+
+// killedAfterDone runs a first process through every part and a done
+// whose answer is lost, as if it was killed right after the server
+// finalized; it returns the states its engine persisted and the uuid.
+func killedAfterDone(t *testing.T, s *sb, u provider.Upload, data []byte, mod func(*Config)) ([][]byte, string) {
+	t.Helper()
+	proxy := newDropProxy(t, s.srv.BaseURL())
+	proxy.armed.Store(true)
+	ctx := ctxT(t)
+	sess, err := newProvider(t, proxy.url, mod).Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := sendParts(t, sess, u, data, u.Chunks())
+	if _, err := sess.Finish(ctx); !provider.IsRetryable(err) {
+		t.Fatalf("finish with the answer dropped: %v, want a retryable error", err)
+	}
+	if proxy.dropped.Load() != 1 {
+		t.Fatalf("%d done answers dropped, want 1", proxy.dropped.Load())
+	}
+	st, err := decodeState(states[len(states)-1], u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.files()) != 1 {
+		t.Fatalf("the dropped done did not finalize: %+v", s.files())
+	}
+	return states, st.UUID
+}
+
+// A done that reached the server but whose answer was lost, then a
+// restart: the resumed session finishes the same upload and no second
+// file appears. Three resume points: what the engine persists today (the
+// state after the part before the last, so the last part is sent again
+// and refused as finalized), the state after every part (an engine that
+// saves before Finish), and the same for a one-part file. The message
+// goes out once, from the resumed session: the killed one never got to
+// it. Both field dialects name the uuid field differently.
+func TestResumeAfterLostDone(t *testing.T) {
+	cases := []struct {
+		name    string
+		dialect api.Dialect
+		size    int
+		resume  func(u provider.Upload) int // index into the persisted states
+	}{
+		{"before_last_part", api.Plain, 3*MinChunkSize + 11, func(u provider.Upload) int { return u.Chunks() - 1 }},
+		{"before_last_part_qq", api.QQ, 2*MinChunkSize + 1, func(u provider.Upload) int { return u.Chunks() - 1 }},
+		{"all_parts", api.Plain, 2*MinChunkSize + 5, func(u provider.Upload) int { return u.Chunks() }},
+		{"one_part", api.Plain, 1000, func(u provider.Upload) int { return u.Chunks() }},
+		{"one_part_qq", api.QQ, MinChunkSize, func(u provider.Upload) int { return u.Chunks() }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startSandbox(t, scsandbox.Options{Dialect: scsandbox.Dialect(tc.dialect)}, nil)
+			mod := func(c *Config) { c.Dialect = tc.dialect; c.Recipients = []int64{12} }
+			data := randomData(tc.size, 21)
+			u := plan("lost.bin", int64(len(data)), MinChunkSize)
+			states, uuid := killedAfterDone(t, s, u, data, mod)
+			from := tc.resume(u)
+			ctx := ctxT(t)
+			sess, err := newProvider(t, s.srv.BaseURL(), mod).Resume(ctx, u, states[from])
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := runUpload(ctx, sess, u, data, from)
+			if err != nil {
+				t.Fatalf("resumed upload: %v", err)
+			}
+			if res.RemoteID != uuid || res.RemoteName != "lost.bin" || res.Link != "" || res.Size != u.Size {
+				t.Fatalf("result %+v, want the first upload's uuid %s without a link", res, uuid)
+			}
+			s.oneFile(t, uuid, "lost.bin", data)
+			if ms := s.api.Messages(); len(ms) != 1 || ms[0].FileUUID != uuid {
+				t.Fatalf("messages %+v, want one for %s", ms, uuid)
+			}
+		})
+	}
+}
+
+// The same lost answer inside one process: the engine retries Finish on
+// the same session, done is refused as finalized, and that is success
+// with the message sent once.
+func TestFinishRetryAfterLostDone(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	proxy := newDropProxy(t, s.srv.BaseURL())
+	p := newProvider(t, proxy.url, func(c *Config) { c.Group = 21 })
+	data := randomData(MinChunkSize+3, 22)
+	u := plan("retry.bin", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	sess, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendParts(t, sess, u, data, u.Chunks())
+	proxy.armed.Store(true)
+	if _, err := sess.Finish(ctx); !provider.IsRetryable(err) {
+		t.Fatalf("finish with the answer dropped: %v, want a retryable error", err)
+	}
+	proxy.armed.Store(false)
+	res, err := sess.Finish(ctx)
+	if err != nil {
+		t.Fatalf("finish again: %v", err)
+	}
+	s.oneFile(t, res.RemoteID, "retry.bin", data)
+	if ms := s.api.Messages(); len(ms) != 1 || ms[0].FileUUID != res.RemoteID || ms[0].Group != 21 {
+		t.Fatalf("messages %+v", ms)
+	}
+	// A third Finish sends nothing more.
+	before := len(s.srv.Log())
+	if _, err := sess.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := len(s.srv.Log()); after != before {
+		t.Fatalf("a finished session sent %d more requests", after-before)
+	}
+}
+
+// A server whose answer for a finalized uuid is not recognised (here the
+// sandbox's code rewritten to the unknown-uuid one) gets the conservative
+// reading: ErrSessionGone, so the engine uploads the file again. That may
+// leave a second copy; it never loses the file.
+func TestUnrecognisedFinalizedAnswerRestarts(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	data := randomData(2*MinChunkSize+7, 23)
+	u := plan("other.bin", int64(len(data)), MinChunkSize)
+	states, _ := killedAfterDone(t, s, u, data, nil)
+	proxy := newDropProxy(t, s.srv.BaseURL())
+	proxy.rewrite = func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte(`"already_done"`), []byte(`"invalid"`))
+	}
+	ctx := ctxT(t)
+	p := newProvider(t, proxy.url, nil)
+	for _, from := range []int{u.Chunks() - 1, u.Chunks()} {
+		sess, err := p.Resume(ctx, u, states[from])
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = runUpload(ctx, sess, u, data, from)
+		var pe *provider.Error
+		if !errors.Is(err, provider.ErrSessionGone) || !errors.As(err, &pe) || !strings.Contains(pe.Message, "finalized") {
+			t.Fatalf("resume from state %d: %v, want ErrSessionGone quoting the server", from, err)
+		}
+	}
+	if len(s.files()) != 1 {
+		t.Fatalf("stored %+v", s.files())
+	}
+}
+
+// A one-part file goes through the chunk route: a process killed after
+// its part and before done leaves nothing visible, and the restart
+// stores exactly one file.
+func TestOnePartKilledBeforeDone(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	rec := newRecorder(t, s.srv.BaseURL())
+	data := randomData(500, 24)
+	u := plan("small.txt", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	first, err := newProvider(t, rec.url, nil).Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := sendParts(t, first, u, data, 1)
+	if files := s.files(); len(files) != 0 {
+		t.Fatalf("a part without done is visible: %+v", files)
+	}
+	tr := rec.transcript()
+	for _, want := range []string{"field partindex=0\n", "field totalparts=1\n", `part file filename="blob" (500 bytes)`, "Content-Range: bytes 0-499/500"} {
+		if !strings.Contains(tr, want) {
+			t.Fatalf("one-part request lacks %q:\n%s", want, tr)
+		}
+	}
+	// The engine persisted only the state after Begin: the restart sends
+	// the part again under a new uuid, and the first one never shows.
+	sess, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, states[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runUpload(ctx, sess, u, data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.oneFile(t, res.RemoteID, "small.txt", data)
+	if got := s.fetch(t, res.Link); !bytes.Equal(got, data) {
+		t.Fatal("file_url serves different bytes")
+	}
+}
