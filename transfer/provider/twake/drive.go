@@ -116,6 +116,35 @@ func (p *Provider) getItem(ctx context.Context, op, id string) (api.DriveItemDet
 	return d, nil
 }
 
+// findFileItem looks in Drive folder parent for a file item whose version
+// points at files-service entity f (notes §1.6: file_metadata.external_id),
+// so a Finish repeated after a lost answer reuses the item its first try
+// created instead of adding a second one. Only children of f's size are
+// read: a Drive folder listing shows no external ids. found is false when
+// there is none.
+func (p *Provider) findFileItem(ctx context.Context, parent string, f api.PublicFile) (item api.DriveItem, found bool, err error) {
+	op := fmt.Sprintf("find %q in Drive", f.Metadata.Name)
+	d, err := p.getItem(ctx, op, parent)
+	if err != nil {
+		return api.DriveItem{}, false, err
+	}
+	for _, ch := range d.Children {
+		if ch.IsDirectory || ch.InTrash || ch.ID == "" || ch.Size != f.UploadData.Size {
+			continue
+		}
+		det, err := p.getItem(ctx, op, ch.ID)
+		if err != nil {
+			return api.DriveItem{}, false, err
+		}
+		for _, v := range det.Versions {
+			if v.FileMetadata != nil && v.FileMetadata.ExternalID == f.ID {
+				return ch, true, nil
+			}
+		}
+	}
+	return api.DriveItem{}, false, nil
+}
+
 // createFileItem registers an uploaded file in Drive folder parent
 // (notes §1.6) and returns the created item.
 func (p *Provider) createFileItem(ctx context.Context, parent string, f api.PublicFile) (api.DriveItem, error) {

@@ -169,7 +169,7 @@ func TestStatusMapping(t *testing.T) {
 			w.WriteHeader(c.status)
 			_, _ = io.WriteString(w, c.body)
 		}))
-		p, err := New(Config{BaseURL: srv.URL, CompanyID: "c", Token: validLookingToken(t)})
+		p, err := New(Config{BaseURL: srv.URL, CompanyID: "c", Token: validLookingToken(t), PendingDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func TestStatusMapping(t *testing.T) {
 		srv.Close()
 	}
 	// Nothing listening: retryable.
-	p, err := New(Config{BaseURL: "http://127.0.0.1:1", CompanyID: "c", Token: validLookingToken(t)})
+	p, err := New(Config{BaseURL: "http://127.0.0.1:1", CompanyID: "c", Token: validLookingToken(t), PendingDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

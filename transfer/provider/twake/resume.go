@@ -18,6 +18,10 @@ import (
 // the server no longer knows the file (404) or recorded another plan for
 // it. A Twake server answers 500 for an unknown id: that stays a retryable
 // error because it cannot be told from a server failure.
+//
+// A resumed session takes over the entity's pending record (creating it
+// if missing; an ErrPermanent error when it cannot be written) and deletes
+// the unfinished entities dead runs recorded for the same remote path.
 func (p *Provider) Resume(ctx context.Context, u provider.Upload, raw []byte) (provider.Session, error) {
 	if err := p.checkUpload(u); err != nil {
 		return nil, err
@@ -33,6 +37,9 @@ func (p *Provider) Resume(ctx context.Context, u provider.Upload, raw []byte) (p
 			Message: "session was started for another company",
 		}
 	}
+	// Until this resume succeeds the engine may give up on the entity and
+	// begin anew: its record must then be free for that Begin's sweep.
+	p.pending.idle(st.FileID)
 	if why := p.planMismatch(u, st); why != "" {
 		return nil, p.dropSession(ctx, st, why)
 	}
@@ -47,7 +54,14 @@ func (p *Provider) Resume(ctx context.Context, u provider.Upload, raw []byte) (p
 	case f.UploadData == nil && st.Acked.count() > 0:
 		return nil, p.dropSession(ctx, st, "server lost the chunks acknowledged earlier")
 	}
-	return &session{p: p, u: u, st: st}, nil
+	key := uploadKey(u)
+	if err := p.pending.adopt(st.FileID, key); err != nil {
+		return nil, &provider.Error{Kind: provider.ErrPermanent, Op: "resume", Err: err}
+	}
+	// Entities recorded for this path by dead runs, other than this one,
+	// are referenced by nothing: the engine keeps one session per path.
+	p.pending.sweep(ctx, key, st.FileID, p.sweepDelete)
+	return &session{p: p, u: u, st: st, mayBeRegistered: true}, nil
 }
 
 // planMismatch says why st cannot continue upload u, or "" when it can.
@@ -69,7 +83,10 @@ func (p *Provider) planMismatch(u provider.Upload, st state) string {
 // ErrSessionGone error that makes the engine start over.
 func (p *Provider) dropSession(ctx context.Context, st state, why string) error {
 	if err := p.deleteFile(ctx, "resume", st.FileID); err != nil && !errors.Is(err, provider.ErrSessionGone) {
+		// The record stays (not live): the next upload of the path retries.
 		why += "; deleting the old file failed: " + err.Error()
+	} else if err := p.pending.release(st.FileID); err != nil {
+		why += "; " + err.Error()
 	}
 	return &provider.Error{Kind: provider.ErrSessionGone, Op: "resume", Message: why}
 }

@@ -18,6 +18,9 @@ import (
 type testServer struct {
 	srv *sandbox.Server
 	api *sbtwake.API
+	// pendingDir is the PendingDir of every provider of the test, so a
+	// second provider sees the records of the first, as after a restart.
+	pendingDir string
 }
 
 func startSandbox(t testing.TB, mod func(*sandbox.Config)) *testServer {
@@ -39,7 +42,7 @@ func startSandbox(t testing.TB, mod func(*sandbox.Config)) *testServer {
 			t.Error(err)
 		}
 	})
-	return &testServer{srv: srv, api: a}
+	return &testServer{srv: srv, api: a, pendingDir: t.TempDir()}
 }
 
 // token mints a token for the sandbox's user expiring at exp.
@@ -56,7 +59,7 @@ func (ts *testServer) token(t testing.TB, exp time.Time) string {
 func (ts *testServer) config(t testing.TB) Config {
 	return Config{
 		BaseURL: ts.srv.BaseURL(), CompanyID: ts.api.CompanyID(),
-		Token: ts.token(t, time.Now().Add(time.Hour)), ChunkSize: MinChunkSize,
+		Token: ts.token(t, time.Now().Add(time.Hour)), ChunkSize: MinChunkSize, PendingDir: ts.pendingDir,
 	}
 }
 

@@ -20,6 +20,11 @@ type session struct {
 	u  provider.Upload
 	mu sync.Mutex
 	st state
+	// mayBeRegistered: a Drive item for the file may exist already, because
+	// the session was resumed (an earlier run may have registered it before
+	// losing the answer) or this session's own registration was tried.
+	// Only Finish touches it; the engine calls Finish from one goroutine.
+	mayBeRegistered bool
 }
 
 // State returns the session state with the chunks acknowledged so far.
@@ -61,8 +66,11 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 			return err
 		}
 		// The entity is useless; removing it is best effort and its
-		// failure changes nothing for the engine, which restarts the file.
-		_ = s.p.deleteFile(ctx, op, s.st.FileID)
+		// failure changes nothing for the engine, which restarts the file
+		// (the record stays, so a later sweep retries the delete).
+		if derr := s.p.deleteFile(ctx, op, s.st.FileID); derr == nil || errors.Is(derr, provider.ErrSessionGone) {
+			_ = s.p.pending.release(s.st.FileID) // a stale record only costs one more delete later
+		}
 		return err
 	}
 	s.mu.Lock()
@@ -94,9 +102,13 @@ func (s *session) matchPlan(op string, f api.PublicFile) error {
 // and upload_data.size and upload_data.chunks equal to what was sent (the
 // real server has no completion call and serves a silently truncated file
 // when a chunk is missing). Any mismatch is an ErrPermanent error. With
-// Drive folders it then registers the file as a Drive item in its folder;
-// that step is not idempotent, so a retried Finish after a lost answer may
-// leave two items.
+// Drive folders it then registers the file as a Drive item in its folder.
+// Finish is idempotent: when a Drive item may exist already (a resumed
+// session, or a repeated Finish after a lost answer) it looks for the item
+// pointing at this file and reuses it instead of creating a second one.
+// Last, it removes the session's pending record; failing that is a
+// retryable error, since a record left behind would let a later upload of
+// the same path delete this finished file.
 func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 	s.mu.Lock()
 	missing := s.st.Acked.missing(s.st.Chunks, 10)
@@ -131,15 +143,44 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 	}
 	if !s.p.cfg.DriveFolders {
 		res.RemotePath = f.Metadata.Name
+		if err := s.release("finish"); err != nil {
+			return provider.Result{}, err
+		}
 		return res, nil
 	}
-	item, err := s.p.createFileItem(ctx, s.st.Parent, f)
+	item, err := s.register(ctx, f)
 	if err != nil {
 		return provider.Result{}, err
 	}
 	res.RemoteName = item.Name
 	res.RemotePath = path.Join(append(append([]string(nil), s.u.Dir...), item.Name)...)
+	if err := s.release("finish"); err != nil {
+		return provider.Result{}, err
+	}
 	return res, nil
+}
+
+// register returns the Drive item of the uploaded file f, creating it
+// unless an earlier try already did.
+func (s *session) register(ctx context.Context, f api.PublicFile) (api.DriveItem, error) {
+	if s.mayBeRegistered {
+		item, found, err := s.p.findFileItem(ctx, s.st.Parent, f)
+		if err != nil || found {
+			return item, err
+		}
+	}
+	// From here on an answer may be lost after the server created the item.
+	s.mayBeRegistered = true
+	return s.p.createFileItem(ctx, s.st.Parent, f)
+}
+
+// release removes the session's pending record once the entity is
+// finished or deleted.
+func (s *session) release(op string) error {
+	if err := s.p.pending.release(s.st.FileID); err != nil {
+		return &provider.Error{Kind: provider.ErrRetryable, Op: op, Err: err}
+	}
+	return nil
 }
 
 // Abort deletes the file entity this session created. A file the server
@@ -147,8 +188,11 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 // item is only created by Finish.
 func (s *session) Abort(ctx context.Context) error {
 	err := s.p.deleteFile(ctx, "abort", s.st.FileID)
-	if errors.Is(err, provider.ErrSessionGone) {
-		return nil
+	if err != nil && !errors.Is(err, provider.ErrSessionGone) {
+		// The record stays, no longer live: the next upload of this path
+		// retries the delete.
+		s.p.pending.idle(s.st.FileID)
+		return err
 	}
-	return err
+	return s.release("abort")
 }

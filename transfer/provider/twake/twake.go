@@ -71,6 +71,12 @@ type Config struct {
 	// remote path encoded by EncodeName, so the folder structure survives
 	// in the flat files service.
 	PathInName bool
+	// PendingDir is the folder where the provider records the file
+	// entities it created until they are finished or deleted, so that an
+	// entity orphaned by a crash is deleted by the next upload of the same
+	// path (see pending.go). Empty means ferry/twake-pending in the user's
+	// cache folder. Records hold no secret: an id and a remote path.
+	PendingDir string
 	// PinSHA256 and Timeout configure the HTTP client (see rest.Options).
 	PinSHA256 string
 	Timeout   time.Duration
@@ -84,6 +90,7 @@ type Provider struct {
 	base    string // BaseURL without trailing slashes
 	client  *http.Client
 	folders *folderCache
+	pending *pendingSet
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -130,12 +137,20 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.PendingDir == "" {
+		d, err := defaultPendingDir()
+		if err != nil {
+			return nil, fmt.Errorf("twake: %w", err)
+		}
+		cfg.PendingDir = d
+	}
 	client, err := rest.NewClient(rest.Options{PinSHA256: cfg.PinSHA256, Timeout: cfg.Timeout})
 	if err != nil {
 		return nil, fmt.Errorf("twake: %w", err)
 	}
 	p := &Provider{cfg: cfg, base: strings.TrimRight(u.String(), "/"), client: client}
 	p.folders = newFolderCache(p)
+	p.pending = newPendingSet(cfg.PendingDir, p.base, cfg.CompanyID)
 	return p, nil
 }
 
@@ -166,12 +181,17 @@ func (p *Provider) Capabilities() provider.Capabilities {
 // empty file entity and deletes it again, and with Drive folders it also
 // reads the Drive root folder. An expired or wrong token yields ErrAuth.
 func (p *Provider) Check(ctx context.Context) error {
-	f, err := p.initFile(ctx, "check", nil)
+	p.pending.sweep(ctx, checkKey, "", p.sweepDelete)
+	f, err := p.createRecorded(ctx, "check", checkKey, nil)
 	if err != nil {
 		return err
 	}
 	if err := p.deleteFile(ctx, "check", f.ID); err != nil {
+		p.pending.idle(f.ID) // the next Check retries the delete
 		return err
+	}
+	if err := p.pending.release(f.ID); err != nil {
+		return &provider.Error{Kind: provider.ErrRetryable, Op: "check", Err: err}
 	}
 	if p.cfg.DriveFolders {
 		if _, err := p.getItem(ctx, "check drive root", p.cfg.DriveRootID); err != nil {
@@ -181,8 +201,14 @@ func (p *Provider) Check(ctx context.Context) error {
 	return nil
 }
 
+// checkKey is the pending-record key of Check's entities; no upload key
+// contains a NUL.
+const checkKey = "\x00check"
+
 // Begin creates the remote folders (with Drive folders), then the file
-// entity. Nothing is transferred yet.
+// entity, recorded as pending before Begin returns. It first deletes the
+// entities earlier, dead runs created for the same remote path and never
+// finished (see pending.go). Nothing is transferred yet.
 func (p *Provider) Begin(ctx context.Context, u provider.Upload) (provider.Session, error) {
 	if err := p.checkUpload(u); err != nil {
 		return nil, err
@@ -198,7 +224,9 @@ func (p *Provider) Begin(ctx context.Context, u provider.Upload) (provider.Sessi
 		}
 		st.Parent = parent
 	}
-	f, err := p.initFile(ctx, "begin", url.Values{
+	key := uploadKey(u)
+	p.pending.sweep(ctx, key, "", p.sweepDelete)
+	f, err := p.createRecorded(ctx, "begin", key, url.Values{
 		api.QFilename: {st.Name}, api.QType: {st.Mime}, api.QTotalSize: {fmt.Sprint(u.Size)},
 	})
 	if err != nil {
@@ -207,6 +235,27 @@ func (p *Provider) Begin(ctx context.Context, u provider.Upload) (provider.Sessi
 	st.FileID = f.ID
 	st.Acked = newBitmap(st.Chunks)
 	return &session{p: p, u: u, st: st}, nil
+}
+
+// createRecorded creates a file entity and records it as pending under
+// key. When the record cannot be written the entity is deleted again (best
+// effort) and the error, an ErrPermanent naming the local problem, returned.
+func (p *Provider) createRecorded(ctx context.Context, op, key string, q url.Values) (api.PublicFile, error) {
+	f, err := p.initFile(ctx, op, q)
+	if err != nil {
+		return api.PublicFile{}, err
+	}
+	if err := p.pending.add(f.ID, key); err != nil {
+		// Without a record a crash could orphan it: do not use it.
+		_ = p.deleteFile(ctx, op, f.ID) // best effort; the local error below is the one to report
+		return api.PublicFile{}, &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
+	}
+	return f, nil
+}
+
+// sweepDelete deletes an entity a dead run left behind.
+func (p *Provider) sweepDelete(ctx context.Context, id string) error {
+	return p.deleteFile(ctx, "delete an unfinished upload of an earlier run", id)
 }
 
 // checkUpload refuses plans the server cannot take.

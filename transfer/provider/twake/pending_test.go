@@ -1,0 +1,337 @@
+package twake
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+	sbtwake "github.com/ferry-sync/ferry/transfer/sandbox/twake"
+)
+
+// die drops p's record locks without removing the records, as the death
+// of its process would.
+func die(p *Provider) {
+	p.pending.mu.Lock()
+	defer p.pending.mu.Unlock()
+	for id, h := range p.pending.held {
+		_ = h.f.Close() // test double of a process exit
+		delete(p.pending.held, id)
+	}
+}
+
+// records lists the pending records in ts's folder.
+func (ts *testServer) records(t testing.TB) []pendingRecord {
+	t.Helper()
+	var out []pendingRecord
+	err := filepath.WalkDir(ts.pendingDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, pendingExt) {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var r pendingRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// partials lists the file entities the sandbox holds that are not
+// complete files.
+func (ts *testServer) partials() []string {
+	var out []string
+	for _, e := range ts.srv.Tree(sbtwake.Name) {
+		if strings.HasPrefix(e.Path, "/files/") && e.Kind != sandbox.KindFile {
+			out = append(out, strings.TrimPrefix(e.Path, "/files/"))
+		}
+	}
+	return out
+}
+
+// A run killed after creating the entity but before the engine saved the
+// session leaves a record; the next run's Begin of the same path deletes
+// the orphan, and leaves another path's record alone.
+func TestCrashAfterInitLeavesNoOrphan(t *testing.T) {
+	ts := startSandbox(t, nil)
+	f := newTestFile("a.bin", 3*MinChunkSize+5, "dir")
+	other := newTestFile("b.bin", 10, "dir")
+	p1 := ts.provider(t, nil)
+	s1, err := p1.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.put(t, s1, 1); err != nil {
+		t.Fatal(err)
+	}
+	so, err := p1.Begin(ctx(t), other.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan, otherID := fileID(t, s1), fileID(t, so)
+	if n := len(ts.records(t)); n != 2 {
+		t.Fatalf("%d records after two Begins, want 2", n)
+	}
+	die(p1)
+
+	p2 := ts.provider(t, nil)
+	if err := f.upload(t, p2); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ts.api.Completion("", orphan); ok {
+		t.Fatalf("orphan %s still exists", orphan)
+	}
+	if got := ts.partials(); len(got) != 1 || got[0] != otherID {
+		t.Fatalf("unfinished entities %v, want only the other path's %s", got, otherID)
+	}
+	recs := ts.records(t)
+	if len(recs) != 1 || recs[0].ID != otherID || recs[0].Key != "dir/b.bin" {
+		t.Fatalf("records %+v, want only the other path's", recs)
+	}
+}
+
+// A record held by a live session (another provider stands for another
+// process) is never swept.
+func TestLiveSessionNotSwept(t *testing.T) {
+	ts := startSandbox(t, nil)
+	f := newTestFile("a.bin", 2*MinChunkSize, "dir")
+	p1, p2 := ts.provider(t, nil), ts.provider(t, nil)
+	s1, err := p1.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.upload(t, p2); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.putParallel(t, s1, 2, []int{0, 1}); err != nil {
+		t.Fatalf("live session swept: %v", err)
+	}
+	if _, err := s1.Finish(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if recs := ts.records(t); len(recs) != 0 {
+		t.Fatalf("records left after both finished: %+v", recs)
+	}
+}
+
+// A session whose resume failed is no longer live: when the engine gives
+// up on it and begins anew in the same run, Begin deletes the old entity.
+func TestBeginSweepsSessionGivenUp(t *testing.T) {
+	ts := startSandbox(t, nil)
+	f := newTestFile("a.bin", 2*MinChunkSize, "dir")
+	p := ts.provider(t, nil)
+	s1, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := fileID(t, s1)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.Resume(cancelled, f.u, s1.State()); err == nil {
+		t.Fatal("resume with a cancelled context succeeded")
+	}
+	if err := f.upload(t, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ts.api.Completion("", old); ok {
+		t.Fatalf("given-up entity %s still exists", old)
+	}
+	if got := ts.partials(); len(got) != 0 {
+		t.Fatalf("unfinished entities %v", got)
+	}
+}
+
+// A resumed session adopts its record (from a dead run) and finishes it;
+// Abort removes the record too.
+func TestResumeAdoptsRecordAbortRemoves(t *testing.T) {
+	ts := startSandbox(t, nil)
+	f := newTestFile("a.bin", 2*MinChunkSize, "dir")
+	p1 := ts.provider(t, nil)
+	s1, err := p1.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.put(t, s1, 0); err != nil {
+		t.Fatal(err)
+	}
+	state := s1.State()
+	die(p1)
+	p2 := ts.provider(t, nil)
+	s2, err := p2.Resume(ctx(t), f.u, state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// p3 stands for a third process beginning the same path while p2
+	// uploads: p2's adopted record is locked, so it is left alone.
+	p3 := ts.provider(t, nil)
+	s3, err := p3.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.put(t, s2, 1); err != nil {
+		t.Fatalf("adopted session swept: %v", err)
+	}
+	if _, err := s2.Finish(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s3.Abort(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if recs := ts.records(t); len(recs) != 0 {
+		t.Fatalf("records left: %+v", recs)
+	}
+	if got := ts.partials(); len(got) != 0 {
+		t.Fatalf("unfinished entities %v", got)
+	}
+}
+
+// An unwritable record folder fails Begin before anything is left on the
+// server.
+func TestBeginFailsWithoutRecord(t *testing.T) {
+	ts := startSandbox(t, nil)
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := ts.provider(t, func(c *Config) { c.PendingDir = blocker })
+	_, err := p.Begin(ctx(t), newTestFile("a.bin", 10).u)
+	if kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "record pending upload") {
+		t.Fatalf("begin: %v", err)
+	}
+	if n := ts.count(sbtwake.RouteInit); n != 1 {
+		t.Fatalf("%d init calls, want 1", n)
+	}
+	if got := ts.partials(); len(got) != 0 {
+		t.Fatalf("entity left on the server: %v", got)
+	}
+}
+
+// dropItemAnswer is a proxy in front of the sandbox that lets the first
+// Drive file-item creation through and then drops its answer (closes the
+// connection), the failure a timeout after the server committed gives.
+func dropItemAnswer(t testing.TB, ts *testServer) (string, *atomic.Int32) {
+	t.Helper()
+	target, err := url.Parse(ts.srv.BaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var dropped atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/item") || dropped.Load() > 0 {
+			rp.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var req api.DriveItemRequest
+		if err := json.Unmarshal(body, &req); err != nil || req.Item.IsDirectory {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			rp.ServeHTTP(w, r)
+			return
+		}
+		fwd, err := http.NewRequestWithContext(r.Context(), r.Method, target.String()+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		fwd.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(fwd)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body) // the answer is what gets lost
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("item creation through the proxy: %d", resp.StatusCode)
+		}
+		dropped.Add(1)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_ = conn.Close() // the lost answer
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &dropped
+}
+
+func (ts *testServer) driveFiles() []string {
+	var out []string
+	for _, e := range ts.srv.Tree(sbtwake.Name) {
+		if strings.HasPrefix(e.Path, "/drive/") && e.Kind == sandbox.KindFile {
+			out = append(out, e.Path)
+		}
+	}
+	return out
+}
+
+// A Finish repeated after its Drive registration's answer was lost reuses
+// the item instead of creating a second one, in the same session and in a
+// resumed one.
+func TestDriveFinishIdempotent(t *testing.T) {
+	for _, resumed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "same session", true: "resumed"}[resumed], func(t *testing.T) {
+			ts := startSandbox(t, nil)
+			base, dropped := dropItemAnswer(t, ts)
+			p := ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
+			f := newTestFile("report.bin", 2*MinChunkSize, "Docs")
+			// A same-size file in the folder must not be mistaken for it.
+			if err := newTestFile("other.bin", 2*MinChunkSize, "Docs").upload(t, ts.provider(t, func(c *Config) { c.DriveFolders = true })); err != nil {
+				t.Fatal(err)
+			}
+			s, err := p.Begin(ctx(t), f.u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.putParallel(t, s, 2, []int{0, 1}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Finish(ctx(t)); kindOf(err) != provider.ErrRetryable || dropped.Load() != 1 {
+				t.Fatalf("finish with the answer dropped: %v (%d dropped)", err, dropped.Load())
+			}
+			if resumed {
+				die(p)
+				p = ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
+				if s, err = p.Resume(ctx(t), f.u, s.State()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := s.Finish(ctx(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ts.driveFiles(); len(got) != 2 || res.RemotePath != "Docs/report.bin" {
+				t.Fatalf("drive files %v, result %+v; want other.bin and one report.bin", got, res)
+			}
+			if recs := ts.records(t); len(recs) != 0 {
+				t.Fatalf("records left: %+v", recs)
+			}
+		})
+	}
+}
