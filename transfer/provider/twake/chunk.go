@@ -19,14 +19,21 @@ import (
 // whole plan because whichever chunk arrives first fixes the file's
 // metadata (notes §1.4, §1.9); the server ignores multipart text fields, so
 // none are sent. thumbnail_sync is never sent (notes §1.3, §1.11).
+// resumableChunkSize, which the official client sends too (§1.4) and the
+// server ignores, tells a storage that can use it where each chunk belongs
+// (the sandbox writes chunks straight into place with it).
 func chunkQuery(st state, number int) url.Values {
-	return url.Values{
+	q := url.Values{
 		api.QChunkNumber: {strconv.Itoa(number)},
 		api.QTotalChunks: {strconv.Itoa(st.Chunks)},
 		api.QTotalSize:   {strconv.FormatInt(st.Size, 10)},
 		api.QFilename:    {st.Name},
 		api.QType:        {st.Mime},
 	}
+	if st.ChunkSize > 0 {
+		q.Set(api.QResumableChunkSize, strconv.FormatInt(st.ChunkSize, 10))
+	}
+	return q
 }
 
 // postChunk streams one chunk as a multipart body with a single part

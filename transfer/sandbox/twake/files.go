@@ -30,12 +30,24 @@ type file struct {
 	plan       *params       // parameters of the first chunk (SwitchSamePlan)
 	chunks     map[int]chunk // by chunk number
 	deleted    bool
+
+	// The assembly (assemble.go): stride is the size of every chunk but
+	// the last (0 until known); asm the blob chunks are written into at
+	// their offsets (nil when none is open); inNode says the /files node's
+	// content holds every chunk at its recorded offset (after a commit).
+	stride  int64
+	asm     *sandbox.Blob
+	inNode  bool
+	writing map[int]bool // chunk numbers whose region is being written
 }
 
-// chunk is one stored chunk object.
+// chunk is one stored chunk: a region of the assembly (inAsm: f.asm while
+// open, else the /files node's content) or a separate object.
 type chunk struct {
-	node string // store id of /.chunks/{id}/chunk{N}
-	size int64
+	node  string // store id of /.chunks/{id}/chunk{N}, when separate
+	inAsm bool
+	off   int64 // offset in the assembly, when inAsm
+	size  int64
 }
 
 // public is the resource the API returns; never an encryption key.
@@ -60,7 +72,7 @@ func (a *API) newFile(company string, c *Claims) (*file, error) {
 	now := a.env.Now().UnixMilli()
 	f := &file{
 		company: company, id: sandbox.NewID(), user: c.Subject, created: now, updated: now,
-		chunks: map[int]chunk{},
+		chunks: map[int]chunk{}, writing: map[int]bool{},
 	}
 	if c.ApplicationID != "" {
 		app := c.ApplicationID
@@ -109,6 +121,10 @@ func (a *API) forget(f *file) error {
 		return nil
 	}
 	f.deleted = true
+	if f.asm != nil {
+		f.asm.Discard()
+		f.asm = nil
+	}
 	return errors.Join(a.env.Store.Delete(Name, f.node), a.env.Store.Delete(Name, f.chunkDir))
 }
 
@@ -122,6 +138,9 @@ func (a *API) storeChunk(f *file, n int, b *sandbox.Blob) (int64, error) {
 		return 0, fmt.Errorf("store chunk %d: %w", n, err)
 	}
 	f.chunks[n] = chunk{node: node.ID, size: size}
+	if f.stride == 0 && f.uploadData != nil && n < f.uploadData.Chunks && size > 0 {
+		f.stride = size // the chunk size of a client that sends no hint
+	}
 	return size, nil
 }
 
@@ -183,8 +202,8 @@ func (a *API) Completion(company, id string) (Completion, bool) {
 }
 
 // publish updates the /files node after a chunk: while incomplete it stays
-// "partial" with its progress in Meta; once complete it gets the
-// concatenation of chunks 1..N in one atomic Fill. Caller holds f.mu.
+// "partial" with its progress in Meta; once complete it gets the chunks
+// 1..N in one atomic Fill (see assemble). Caller holds f.mu.
 func (a *API) publish(f *file) error {
 	c := f.completion()
 	meta := map[string]string{
@@ -201,37 +220,145 @@ func (a *API) publish(f *file) error {
 		})
 		return err
 	}
-	b, err := a.env.Store.NewBlob()
-	if err != nil {
-		return err
-	}
-	if err := a.concat(b, f, c.Chunks); err != nil {
-		b.Discard()
-		return err
-	}
-	if _, err := a.env.Store.Fill(Name, f.node, b, a.env.Now()); err != nil {
+	if err := a.assemble(f, c.Chunks); err != nil {
 		return err
 	}
 	meta["complete"] = "true"
-	_, err = a.env.Store.Update(Name, f.node, func(n *sandbox.Node) { n.Meta = meta })
+	_, err := a.env.Store.Update(Name, f.node, func(n *sandbox.Node) { n.Meta = meta })
 	return err
+}
+
+// assemble gives the /files node the content of chunks 1..n, all present.
+// When every chunk already in the assembly sits at its final offset, the
+// separate ones are copied into it and the assembly itself is committed:
+// one write of most bytes, one sync, one hash. Otherwise (chunks of uneven
+// sizes) the chunks are concatenated into a new blob. Either way each
+// chunk is then a region of the node's content and the separate chunk
+// objects are removed. Caller holds f.mu.
+func (a *API) assemble(f *file, n int) error {
+	var total int64
+	aligned, separate := true, false
+	for i := 1; i <= n; i++ {
+		ch := f.chunks[i]
+		if ch.inAsm && ch.off != total {
+			aligned = false
+		}
+		separate = separate || !ch.inAsm
+		total += ch.size
+	}
+	if aligned && !separate && f.asm == nil && f.inNode {
+		return nil // the node holds exactly these chunks already
+	}
+	var b *sandbox.Blob
+	var err error
+	if aligned {
+		b, err = a.promote(f, n, total)
+	} else {
+		b, err = a.env.Store.NewBlob()
+		if err == nil {
+			err = a.concat(b, f, n)
+		}
+	}
+	if err != nil {
+		if b != nil && b != f.asm {
+			b.Discard()
+		}
+		return err
+	}
+	if f.asm != nil && f.asm != b {
+		f.asm.Discard() // superseded by the concatenation
+	}
+	f.asm = nil
+	if _, err := a.env.Store.Fill(Name, f.node, b, a.env.Now()); err != nil {
+		f.inNode = false
+		return err
+	}
+	f.inNode = true
+	var errs []error
+	var off int64
+	for i := 1; i <= n; i++ {
+		ch := f.chunks[i]
+		if !ch.inAsm {
+			errs = append(errs, a.env.Store.Delete(Name, ch.node))
+		}
+		f.chunks[i] = chunk{inAsm: true, off: off, size: ch.size}
+		off += ch.size
+	}
+	return errors.Join(errs...)
+}
+
+// promote completes the assembly: separate chunks are copied to their
+// offsets and anything past total (a region of an earlier plan) is cut.
+// Caller holds f.mu.
+func (a *API) promote(f *file, n int, total int64) (*sandbox.Blob, error) {
+	if f.asm == nil {
+		b, err := a.newAssembly(f)
+		if err != nil {
+			return nil, err
+		}
+		f.asm = b
+	}
+	b := f.asm
+	var off int64
+	for i := 1; i <= n; i++ {
+		ch := f.chunks[i]
+		if !ch.inAsm {
+			r, err := a.env.Store.Open(Name, ch.node)
+			if err != nil {
+				return nil, fmt.Errorf("read chunk %d: %w", i, err)
+			}
+			_, err = io.Copy(io.NewOffsetWriter(b, off), r)
+			r.Close()
+			if err != nil {
+				return nil, fmt.Errorf("copy chunk %d into the assembly: %w", i, err)
+			}
+		}
+		off += ch.size
+	}
+	if b.Size() > total {
+		if err := b.Truncate(total); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // concat appends chunks 1..n of f to w, stopping silently at the first
 // missing one (the real download's truncation). Caller holds f.mu.
 func (a *API) concat(w io.Writer, f *file, n int) error {
+	var all io.ReaderAt
 	for i := 1; i <= n; i++ {
 		ch, ok := f.chunks[i]
 		if !ok {
 			return nil
 		}
-		r, err := a.env.Store.Open(Name, ch.node)
-		if err != nil {
-			return fmt.Errorf("read chunk %d: %w", i, err)
+		var r io.Reader
+		switch {
+		case ch.inAsm && f.asm != nil:
+			sr, err := f.asm.Reader()
+			if err != nil {
+				return fmt.Errorf("read chunk %d: %w", i, err)
+			}
+			r = io.NewSectionReader(sr, ch.off, ch.size)
+		case ch.inAsm:
+			if all == nil {
+				nf, err := a.env.Store.Open(Name, f.node)
+				if err != nil {
+					return fmt.Errorf("read chunk %d: %w", i, err)
+				}
+				defer nf.Close()
+				all = nf
+			}
+			r = io.NewSectionReader(all, ch.off, ch.size)
+		default:
+			cf, err := a.env.Store.Open(Name, ch.node)
+			if err != nil {
+				return fmt.Errorf("read chunk %d: %w", i, err)
+			}
+			defer cf.Close()
+			r = cf
 		}
-		_, err = io.Copy(w, r)
-		r.Close()
-		if err != nil {
+		if _, err := io.Copy(w, r); err != nil {
 			return fmt.Errorf("read chunk %d: %w", i, err)
 		}
 	}

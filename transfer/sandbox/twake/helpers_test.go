@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,4 +169,16 @@ func ok(t testing.TB) func(int, []byte) []byte {
 		}
 		return b
 	}
+}
+
+// under lists the store paths below prefix.
+func (e *tenv) under(t testing.TB, prefix string) []string {
+	t.Helper()
+	var out []string
+	for _, n := range e.srv.Tree(Name) {
+		if strings.HasPrefix(n.Path, prefix) {
+			out = append(out, n.Path)
+		}
+	}
+	return out
 }

@@ -146,7 +146,10 @@ func TestRule4OneShot(t *testing.T) {
 	if n := e.node(t, "/files/"+f.ID); n.Kind != "file" || n.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("stored %+v", n)
 	}
-	e.node(t, "/.chunks/"+f.ID+"/chunk1")
+	// Assembled: the chunk is a region of the file, no separate object.
+	if got := e.under(t, "/.chunks/"+f.ID+"/"); len(got) != 0 {
+		t.Fatalf("chunk objects left after assembly: %v", got)
+	}
 }
 
 // Rule 5: multipart with exactly one part "file"; parameters from the
@@ -182,7 +185,10 @@ func TestRule5Multipart(t *testing.T) {
 	if f := decode(t, b); f.UploadData.Chunks != 1 || f.UploadData.Size != 3 {
 		t.Errorf("lenient form-only parameters: %s", b)
 	}
-	l.node(t, "/.chunks/"+lid+"/chunk1")
+	sum := sha256.Sum256([]byte("abc"))
+	if n := l.node(t, "/files/"+lid); n.Kind != "file" || n.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("lenient upload stored %+v", n)
+	}
 }
 
 // Rule 6: chunk_number an integer in 1..total_chunks; names agree.

@@ -7,7 +7,10 @@
 //
 // What a test sees in the store namespace "twake":
 //
-//	/.chunks/{file_id}/chunk{N}  every chunk object as the real storage keeps it
+//	/.chunks/{file_id}/chunk{N}  a chunk stored as an object of its own until
+//	                             the file is complete (one whose place in the
+//	                             file was not known yet, see assemble.go;
+//	                             others are written straight into the file)
 //	/files/{file_id}             the file entity: "partial" while a chunk is
 //	                             missing, then "file" with the concatenation of
 //	                             chunks 1..N (size, SHA-256), made atomically

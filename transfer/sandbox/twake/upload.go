@@ -115,7 +115,7 @@ func (a *API) oneShot(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	in, ok := a.receive(w, r, q)
+	in, ok := a.receive(w, r, q, nil)
 	if !ok {
 		return
 	}
@@ -155,11 +155,13 @@ func (a *API) handleChunk(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	in, ok := a.receive(w, r, q)
+	// The file is looked up before the body is read, so the chunk can be
+	// written straight to its place in the file's assembly.
+	f := a.lookup(r.PathValue("company_id"), r.PathValue("id"))
+	in, ok := a.receive(w, r, q, f)
 	if !ok {
 		return
 	}
-	f := a.lookup(r.PathValue("company_id"), r.PathValue("id"))
 	if f == nil {
 		in.discard()
 		a.writeUnknownFile(w)
@@ -185,17 +187,17 @@ func (a *API) applyChunk(w http.ResponseWriter, r *http.Request, f *file, in *in
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.deleted {
-		in.discard()
+		in.discardLocked(f)
 		a.writeUnknownFile(w)
 		return
 	}
 	if a.strict(SwitchSamePlan) && f.plan != nil && !samePlan(*f.plan, p) {
-		in.discard()
+		in.discardLocked(f)
 		writeStrict(w, "total_chunks, total_size, filename and type must be the same on every chunk of a file")
 		return
 	}
 	if a.strict(SwitchThumbnailSync) && p.Thumbnail && p.TotalChunks > 1 {
-		in.discard()
+		in.discardLocked(f)
 		writeStrict(w, "thumbnail_sync on a multi-chunk upload waits for a preview that is never made; omit it")
 		return
 	}
@@ -211,6 +213,18 @@ func (a *API) applyChunk(w http.ResponseWriter, r *http.Request, f *file, in *in
 	if f.plan == nil {
 		plan := p
 		f.plan = &plan
+	}
+	if in.region != nil {
+		b, err := a.closeRegion(f, in.region)
+		in.region = nil
+		if err != nil {
+			writeInternal(w)
+			return
+		}
+		in.blob = b // nil: the chunk is in place; else stored separately below
+		if n := f.chunks[p.ChunkNumber].size; b == nil && f.uploadData.Chunks == 1 && n > 0 {
+			f.uploadData.Size = n
+		}
 	}
 	if in.blob != nil {
 		n, err := a.storeChunk(f, p.ChunkNumber, in.blob)
@@ -234,30 +248,49 @@ func samePlan(a, b params) bool {
 	return a.TotalChunks == b.TotalChunks && a.TotalSize == b.TotalSize && a.Filename == b.Filename && a.Type == b.Type
 }
 
-// incoming is a received multipart chunk.
+// incoming is a received multipart chunk: in its own blob, or written
+// into its file's assembly (region); neither when the request had no file
+// part.
 type incoming struct {
-	p    params
-	blob *sandbox.Blob // nil when the request had no file part
+	p      params
+	blob   *sandbox.Blob
+	region *region
+	f      *file // the file of region
 }
 
+// discard drops what was received; the caller does not hold in.f.mu.
 func (in *incoming) discard() {
+	if in.region != nil {
+		in.f.mu.Lock()
+		defer in.f.mu.Unlock()
+	}
+	in.discardLocked(in.f)
+}
+
+// discardLocked is discard for a caller holding f.mu.
+func (in *incoming) discardLocked(f *file) {
 	if in.blob != nil {
 		in.blob.Discard()
+	}
+	if in.region != nil {
+		dropRegion(f, in.region)
+		in.region = nil
 	}
 }
 
 // receive reads a multipart chunk request: parameters from the query
 // string (falling back to the part's filename and type like the real
-// controller), the first file part into a blob. It writes the error and
-// returns false when the request is refused.
-func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values) (*incoming, bool) {
+// controller), the first file part into its place in f's assembly when
+// f is known and the place is, else into a blob of its own. It writes the
+// error and returns false when the request is refused.
+func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values, f *file) (*incoming, bool) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		drain(r)
 		writeError(w, http.StatusNotAcceptable, "the request is not multipart")
 		return nil, false
 	}
-	in := &incoming{p: parseParams(q)}
+	in := &incoming{p: parseParams(q), f: f}
 	form := url.Values{}
 	var refuse string
 	var partName, partType string
@@ -275,22 +308,13 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values) (*in
 		case part.FileName() == "" && part.FormName() != "":
 			v, _ := io.ReadAll(io.LimitReader(part, maxField))
 			form.Add(part.FormName(), string(v))
-		case in.blob == nil && refuse == "":
+		case in.blob == nil && in.region == nil && refuse == "":
 			if a.strict(SwitchFilePart) && part.FormName() != api.FilePart {
 				refuse = "the file part must be named \"file\", got " + strconvQuote(part.FormName())
 				break
 			}
-			b, err := a.env.Store.NewBlob()
-			if err != nil {
-				writeInternal(w)
-				return nil, false
-			}
-			in.blob = b
 			partName, partType = part.FileName(), part.Header.Get("Content-Type")
-			if _, err := b.ReadFrom(part); err != nil {
-				in.discard()
-				// The client went away or broke the body off: nothing is stored.
-				writeError(w, http.StatusBadRequest, "the file part broke off")
+			if !a.receivePart(w, in, q, part) {
 				return nil, false
 			}
 		case a.strict(SwitchFilePart):
@@ -298,7 +322,7 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values) (*in
 		}
 		part.Close()
 	}
-	if refuse == "" && in.blob == nil && a.strict(SwitchFilePart) {
+	if refuse == "" && in.blob == nil && in.region == nil && a.strict(SwitchFilePart) {
 		refuse = "no file part named \"file\""
 	}
 	if refuse == "" && a.strict(SwitchFormParams) {
@@ -318,6 +342,42 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values) (*in
 		in.p.Type = partType
 	}
 	return in, true
+}
+
+// receivePart stores the file part: into its region when openRegion
+// finds one, else into a new blob. It writes the error and returns false
+// when the body broke off or storage failed.
+func (a *API) receivePart(w http.ResponseWriter, in *incoming, q url.Values, part io.Reader) bool {
+	var err error
+	if in.f != nil {
+		in.region, err = a.openRegion(in.f, in.p, hint(q))
+		if err != nil {
+			writeInternal(w)
+			return false
+		}
+	}
+	if in.region != nil {
+		_, err = a.fillRegion(in.region, part)
+	} else {
+		in.blob, err = a.env.Store.NewBlob()
+		if err != nil {
+			writeInternal(w)
+			return false
+		}
+		_, err = in.blob.ReadFrom(part)
+	}
+	if err != nil {
+		in.discard()
+		if errors.Is(err, sandbox.ErrBlobClosed) {
+			// The file was deleted while its chunk arrived.
+			a.writeUnknownFile(w)
+			return false
+		}
+		// The client went away or broke the body off: nothing is stored.
+		writeError(w, http.StatusBadRequest, "the file part broke off")
+		return false
+	}
+	return true
 }
 
 func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }

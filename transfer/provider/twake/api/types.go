@@ -26,6 +26,10 @@ const (
 	QResumableTotalSize   = "resumableTotalSize"
 	QResumableFilename    = "resumableFilename"
 	QResumableType        = "resumableType"
+	// QResumableChunkSize is the client's chunk size (every chunk but the
+	// last has it). The server ignores it; the official client sends it, and
+	// the sandbox takes it as a hint of where each chunk belongs.
+	QResumableChunkSize = "resumableChunkSize"
 )
 
 // FilePart is the multipart field name of the file part (the real server
