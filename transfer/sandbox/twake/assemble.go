@@ -221,6 +221,12 @@ func (a *API) closeRegion(f *file, rg *region) (*sandbox.Blob, error) {
 	if !fits {
 		return a.regionCopy(rg)
 	}
+	if old, ok := f.chunks[rg.n]; ok && !old.inAsm {
+		// A concurrent send of the same chunk was stored apart first.
+		if err := a.env.Store.Delete(Name, old.node); err != nil {
+			return nil, fmt.Errorf("replace chunk %d: %w", rg.n, err)
+		}
+	}
 	f.chunks[rg.n] = chunk{inAsm: true, off: rg.off, size: rg.written}
 	return nil, nil
 }

@@ -224,7 +224,9 @@ func (a *API) publish(f *file) error {
 		return err
 	}
 	meta["complete"] = "true"
-	_, err := a.env.Store.Update(Name, f.node, func(n *sandbox.Node) { n.Meta = meta })
+	// The node holds the content (filled now or before): a file again even
+	// if a chunk beyond N made it partial meanwhile.
+	_, err := a.env.Store.Update(Name, f.node, func(n *sandbox.Node) { n.Kind, n.Meta = sandbox.KindFile, meta })
 	return err
 }
 
