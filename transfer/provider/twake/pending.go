@@ -113,14 +113,11 @@ func (ps *pendingSet) add(id, key string) error {
 	if ps.dir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(ps.dir, 0o700); err != nil {
-		return fmt.Errorf("record pending upload: %w", err)
-	}
 	b, err := json.Marshal(pendingRecord{ID: id, Key: key, Created: time.Now().Unix()})
 	if err != nil {
 		return fmt.Errorf("record pending upload: %w", err)
 	}
-	tmp, err := os.CreateTemp(ps.dir, pendingTmp+"*")
+	tmp, err := ps.createTemp()
 	if err != nil {
 		return fmt.Errorf("record pending upload: %w", err)
 	}
@@ -153,6 +150,21 @@ func (ps *pendingSet) add(id, key string) error {
 	ps.held[id] = &held{f: f, live: true}
 	ps.mu.Unlock()
 	return nil
+}
+
+// createTemp creates a temporary file in the folder, creating the folder
+// first; release removes the folder when it empties, so a creation that
+// loses that race tries again.
+func (ps *pendingSet) createTemp() (*os.File, error) {
+	for try := 0; ; try++ {
+		if err := os.MkdirAll(ps.dir, 0o700); err != nil {
+			return nil, err
+		}
+		f, err := os.CreateTemp(ps.dir, pendingTmp+"*")
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || try == 2 {
+			return f, err
+		}
+	}
 }
 
 // hold opens and locks id's record and marks it live or not. It fails
@@ -228,6 +240,9 @@ func (ps *pendingSet) release(id string) error {
 	if err := os.Remove(ps.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove pending upload record: %w", err)
 	}
+	// The folder goes when it empties (this fails while it holds anything),
+	// so the cache keeps no trace of servers no longer uploaded to.
+	_ = os.Remove(ps.dir)
 	return nil
 }
 

@@ -132,6 +132,10 @@ func TestLiveSessionNotSwept(t *testing.T) {
 	if recs := ts.records(t); len(recs) != 0 {
 		t.Fatalf("records left after both finished: %+v", recs)
 	}
+	// The server's folder goes with its last record.
+	if ents, err := os.ReadDir(ts.pendingDir); err != nil || len(ents) != 0 {
+		t.Fatalf("pending folder holds %v (%v)", ents, err)
+	}
 }
 
 // A session whose resume failed is no longer live: when the engine gives
