@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -16,13 +17,15 @@ import (
 	scsandbox "github.com/ferry-sync/ferry/transfer/sandbox/selfcommunity"
 )
 
-// dropProxy forwards every request to the sandbox. While armed, a done
+// dropProxy forwards every request to the sandbox (target; a test may
+// switch it to play a restarted server). While armed, a done
 // call is passed through, and then the client's connection is closed
 // before any answer: the server finalized, the client never learns it,
 // as when the process is killed at that moment. rewrite, when set, edits
 // every answer body (to play a server with other error codes).
 type dropProxy struct {
 	url     string
+	target  atomic.Value // string: the server requests go to
 	armed   atomic.Bool
 	dropped atomic.Int32
 	rewrite func([]byte) []byte
@@ -31,8 +34,9 @@ type dropProxy struct {
 func newDropProxy(t *testing.T, target string) *dropProxy {
 	t.Helper()
 	d := &dropProxy{}
+	d.target.Store(target)
 	d.url = newLoopbackServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		out, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), r.Body)
+		out, err := http.NewRequestWithContext(r.Context(), r.Method, d.target.Load().(string)+r.URL.RequestURI(), r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -216,7 +220,11 @@ func TestFinishRetryAfterLostDone(t *testing.T) {
 // A server whose answer for a finalized uuid is not recognised (here the
 // sandbox's code rewritten to the unknown-uuid one) gets the conservative
 // reading: ErrSessionGone, so the engine uploads the file again. That may
-// leave a second copy; it never loses the file.
+// leave a second copy; it never loses the file. Since a done may have
+// reached the server in each case, the error also carries
+// ErrMaybeStored, so the engine warns that the file may be stored twice:
+// resumed before the last part, resumed after every part, and within one
+// session whose first done lost its answer.
 func TestUnrecognisedFinalizedAnswerRestarts(t *testing.T) {
 	s := startSandbox(t, scsandbox.Options{}, nil)
 	data := randomData(2*MinChunkSize+7, 23)
@@ -228,19 +236,72 @@ func TestUnrecognisedFinalizedAnswerRestarts(t *testing.T) {
 	}
 	ctx := ctxT(t)
 	p := newProvider(t, proxy.url, nil)
+	wantMaybe := func(t *testing.T, what string, err error) {
+		t.Helper()
+		var pe *provider.Error
+		if !errors.Is(err, provider.ErrSessionGone) || !errors.Is(err, provider.ErrMaybeStored) ||
+			!errors.As(err, &pe) || !strings.Contains(pe.Message, "finalized") {
+			t.Fatalf("%s: %v, want ErrSessionGone and ErrMaybeStored quoting the server", what, err)
+		}
+	}
 	for _, from := range []int{u.Chunks() - 1, u.Chunks()} {
 		sess, err := p.Resume(ctx, u, states[from])
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = runUpload(ctx, sess, u, data, from)
-		var pe *provider.Error
-		if !errors.Is(err, provider.ErrSessionGone) || !errors.As(err, &pe) || !strings.Contains(pe.Message, "finalized") {
-			t.Fatalf("resume from state %d: %v, want ErrSessionGone quoting the server", from, err)
-		}
+		wantMaybe(t, fmt.Sprintf("resume from state %d", from), err)
 	}
-	if len(s.files()) != 1 {
-		t.Fatalf("stored %+v", s.files())
+
+	in := plan("in.bin", int64(len(data)), MinChunkSize)
+	sess, err := p.Begin(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendParts(t, sess, in, data, in.Chunks())
+	proxy.armed.Store(true)
+	if _, err := sess.Finish(ctx); !provider.IsRetryable(err) {
+		t.Fatalf("finish with the answer dropped: %v", err)
+	}
+	proxy.armed.Store(false)
+	_, err = sess.Finish(ctx)
+	wantMaybe(t, "finish again in the session", err)
+	if n := len(s.files()); n != 2 {
+		t.Fatalf("%d files, want the two finalized ones", n)
+	}
+}
+
+// An unknown uuid where no done can have been sent (a session resumed
+// further back, a session whose done was never attempted) is a plain
+// ErrSessionGone: nothing may be stored, so there is nothing to warn of.
+func TestUnknownUUIDWithoutDone(t *testing.T) {
+	data := randomData(4*MinChunkSize, 25)
+	u := plan("early.bin", int64(len(data)), MinChunkSize)
+	a := startSandbox(t, scsandbox.Options{}, nil)
+	states := partial(t, a.srv.BaseURL(), u, data, 4)
+	b := startSandbox(t, scsandbox.Options{}, nil) // a restarted server: same users, no uploads
+	ctx := ctxT(t)
+	p := newProvider(t, b.srv.BaseURL(), nil)
+	sess, err := p.Resume(ctx, u, states[1]) // part 0 acknowledged of 4
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := u.Chunk(1)
+	err = sess.PutChunk(ctx, c, body(data, c))
+	if !errors.Is(err, provider.ErrSessionGone) || errors.Is(err, provider.ErrMaybeStored) {
+		t.Fatalf("resumed early, unknown uuid: %v, want ErrSessionGone alone", err)
+	}
+	// Every part acknowledged in this process, then the server restarts
+	// before the first done: refused at once, nothing stored.
+	proxy := newDropProxy(t, a.srv.BaseURL())
+	sess, err = newProvider(t, proxy.url, nil).Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendParts(t, sess, u, data, u.Chunks())
+	proxy.target.Store(b.srv.BaseURL())
+	if _, err := sess.Finish(ctx); !errors.Is(err, provider.ErrSessionGone) || errors.Is(err, provider.ErrMaybeStored) {
+		t.Fatalf("first done, unknown uuid: %v, want ErrSessionGone alone", err)
 	}
 }
 

@@ -50,7 +50,10 @@
 // (see lastPartFinalized). The real server's codes are not public
 // (protocol notes 3.6): finalizedCode recognises the sandbox's code and
 // reasonable variants; any other answer falls back to ErrSessionGone and
-// a restart, which may leave a second copy but never loses the file.
+// a restart, which may leave a second copy but never loses the file. When
+// a done may have reached the server, that fallback also carries
+// provider.ErrMaybeStored, so the engine warns the file may be stored
+// twice.
 //
 // This closes the window only where the uuid survives the crash. The
 // engine persists State after Begin and after every part but the last
@@ -238,6 +241,9 @@ func (p *Provider) Resume(_ context.Context, u provider.Upload, state []byte) (p
 	// The part after the last acknowledged one may be on the server already
 	// (crash before the acknowledgement was persisted).
 	s.attempted[st.Acked+1] = true
+	// From the part before the last on, the previous process may have sent
+	// every part and done (the engine does not save after the last part).
+	s.doneMaybe = st.UUID != "" && st.Acked >= st.Parts-2
 	return s, nil
 }
 

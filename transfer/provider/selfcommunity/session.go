@@ -3,6 +3,7 @@ package selfcommunity
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -36,6 +37,11 @@ type session struct {
 	attempted map[int]bool
 	done      *api.FileResponse // the done call's answer, once it succeeded
 	messaged  bool              // the private message was sent
+	// doneMaybe: a done for st.UUID may have reached the server without
+	// its answer being read (an attempt here ended without a definitive
+	// answer, or the session was resumed from a state the previous process
+	// may have finished from). See maybeStored.
+	doneMaybe bool
 }
 
 var _ provider.Session = (*session)(nil)
@@ -119,8 +125,11 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	}
 	if resp.StatusCode/100 != 2 {
 		perr, se := responseError(op, resp, f, c.Index > 0)
-		if c.Index > 0 && c.Index == st.Parts-1 && alreadyFinalized(resp.StatusCode, se, f) {
-			return s.lastPartFinalized(op, c, body, st)
+		if c.Index > 0 && c.Index == st.Parts-1 {
+			if alreadyFinalized(resp.StatusCode, se, f) {
+				return s.lastPartFinalized(op, c, body, st)
+			}
+			s.maybeStored(perr, se)
 		}
 		if resp.StatusCode == http.StatusBadRequest && se.has(f.PartIndex) && s.attempted[c.Index] {
 			perr.Kind = provider.ErrSessionGone
@@ -294,6 +303,7 @@ func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, er
 	fields = append(fields, s.typeAndSize()...)
 	resp, err := s.p.postForm(ctx, op, api.DoneQuery, fields, nil, nil)
 	if err != nil {
+		s.doneMaybe = true
 		return nil, err
 	}
 	if resp.StatusCode/100 != 2 {
@@ -303,6 +313,11 @@ func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, er
 			// was acknowledged: the finalized file is this upload.
 			return &api.FileResponse{FileUUID: st.UUID}, nil
 		}
+		if resp.StatusCode >= 500 {
+			// A gateway may answer 5xx after the server finalized.
+			s.doneMaybe = true
+		}
+		s.maybeStored(perr, se)
 		if se.has(f.MD5, f.TotalFileSize, f.TotalParts) {
 			perr.Message = "server's copy differs from the local file: " + perr.Message
 		}
@@ -319,6 +334,21 @@ func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, er
 		}
 	}
 	return &res, nil
+}
+
+// maybeStored marks perr with provider.ErrMaybeStored when it is a
+// refusal naming the uuid (ErrSessionGone) while a done of this upload may
+// have reached the server: the refusal was not recognised as "already
+// finalized" (see finalizedCode), yet it may mean just that, so the file
+// is sent again and the engine warns that the server may hold it twice.
+// When the uuid merely expired the warning is a false alarm; the two
+// answers cannot be told apart without knowing the server's codes.
+func (s *session) maybeStored(perr *provider.Error, se serverError) {
+	if !s.doneMaybe || !errors.Is(perr, provider.ErrSessionGone) || !se.has(s.p.fields.UUID) || perr.Err != nil {
+		return
+	}
+	perr.Err = provider.ErrMaybeStored
+	perr.Message += " (an earlier done of this upload may have stored the file; the answer is not a recognised \"already finalized\", so the file is sent again)"
 }
 
 // Abort has nothing to clean up: the API has no call to delete parts, and
