@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,10 +114,39 @@ func TestMaybeStoredRefusalWarns(t *testing.T) {
 	r.checkStored("up/a.bin", a)
 	r.checkStored("up/b.bin", b)
 	hist := r.history()
-	if w := hist[ids[0]].Warning; !strings.Contains(w, MaybeTwiceNote) || !strings.Contains(w, "answer") {
+	if w := hist[ids[0]].Warning; !strings.Contains(w, MaybeTwiceNote) || !strings.Contains(w, "answer to the request that stores") {
 		t.Errorf("a.bin warning %q, want the lost-answer warning", w)
 	}
 	if w := hist[ids[1]].Warning; w != "" {
 		t.Errorf("b.bin warning %q, want none (its session was gone, nothing was stored)", w)
+	}
+}
+
+// A provider whose finishing call stores the file (SelfCommunity's done)
+// asks for the session to be saved after the last chunk too, so a restart
+// after a lost answer resumes with every chunk acknowledged instead of
+// uploading again; others skip that queue write.
+func TestSaveBeforeFinish(t *testing.T) {
+	for _, save := range []bool{false, true} {
+		caps := provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 1000, Resumable: true, SaveBeforeFinish: save}
+		opts := fastOpts()
+		opts.RequestTries = 1
+		opts.JobBackoff = Backoff{Initial: time.Hour, Max: time.Hour} // stay Waiting after the failed Finish
+		r := newRig(t, fakeprovider.Options{Caps: caps}, TargetSettings{}, opts)
+		r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpFinish, Count: 1})
+		r.run()
+		id := r.enqueue(r.file("s.bin", randBytes(34, 3000)))[0]
+		r.until("the job waits after its failed finish", func() bool { return r.job(id).State == queue.Waiting })
+		s, ok, err := r.q.LoadSession(id)
+		if err != nil || !ok {
+			t.Fatalf("save=%v: session %v %v", save, ok, err)
+		}
+		want := []int{0, 1}
+		if save {
+			want = []int{0, 1, 2}
+		}
+		if !slices.Equal(s.Acked, want) {
+			t.Errorf("SaveBeforeFinish=%v: saved session acknowledges chunks %v, want %v", save, s.Acked, want)
+		}
 	}
 }

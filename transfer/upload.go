@@ -97,7 +97,7 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 		}
 		kind, _ := provider.Classify(err)
 		if kind == provider.ErrSessionGone && maybeStored(err) {
-			fu.warnMaybeStored("the answer to the request carrying the last chunk was lost")
+			fu.warnMaybeStored("the answer to the request that stores the file was lost")
 		}
 		switch {
 		case errors.Is(err, errFileChanged):
@@ -429,11 +429,12 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
 	fu.mu.Lock()
 	defer fu.mu.Unlock()
 	fu.acked[i] = true
-	if len(fu.acked) == fu.u.Chunks() {
+	if len(fu.acked) == fu.u.Chunks() && !fu.t.caps.SaveBeforeFinish {
 		// Finish follows at once. Saving now would only spare a crash in
 		// the next instant one chunk's resend, and costs a queue write per
 		// file, which dominates for small files. The session saved after
-		// Begin still lets a restart clean up or resume.
+		// Begin still lets a restart clean up or resume. A provider whose
+		// Finish cannot be repeated safely without it asks for the save.
 		return nil
 	}
 	acked := make([]int, 0, len(fu.acked))

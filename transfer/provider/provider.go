@@ -98,6 +98,13 @@ type Capabilities struct {
 	// Conflicts lists the conflict policies the provider implements; the
 	// engine refuses others with a permanent error before starting.
 	Conflicts []ConflictPolicy
+
+	// SaveBeforeFinish asks the engine to persist State after the last
+	// chunk too, before Finish. It is for services whose finish call
+	// stores the file and cannot be looked up afterwards: the state then
+	// lets a resumed session recognise a finish the server performed
+	// while its answer was lost, instead of uploading a second copy.
+	SaveBeforeFinish bool
 }
 
 // FolderModel is how a service represents the remote folder path.

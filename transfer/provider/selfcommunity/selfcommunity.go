@@ -55,14 +55,12 @@
 // provider.ErrMaybeStored, so the engine warns the file may be stored
 // twice.
 //
-// This closes the window only where the uuid survives the crash. The
-// engine persists State after Begin and after every part but the last
-// (it skips the save right before Finish), so for a one-part file the
-// persisted state predates part 0: a crash after done reached the server
-// and before the engine recorded the result still restarts the file and
-// leaves a second copy. Closing that needs the engine to persist State
-// after the last part as well, which Provider.State supports (it reflects
-// every acknowledged part).
+// This needs the uuid to survive the crash. The engine skips the State
+// save after the last part for most providers (Finish follows at once);
+// this one asks for it (Capabilities.SaveBeforeFinish), because
+// for a one-part file the state saved after Begin predates part 0, and a
+// crash after done reached the server would otherwise restart the file
+// and leave a second copy.
 //
 // # Messages
 //
@@ -210,6 +208,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		MinChunkSize: MinChunkSize, MaxChunkSize: MaxChunkSize, DefaultChunkSize: p.cfg.ChunkSize,
 		ParallelChunks: false, Resumable: true, MaxFileSize: p.cfg.MaxFileSize,
 		Folders: provider.FoldersNone, Conflicts: []provider.ConflictPolicy{provider.ConflictRename},
+		SaveBeforeFinish: true,
 	}
 }
 
@@ -242,7 +241,8 @@ func (p *Provider) Resume(_ context.Context, u provider.Upload, state []byte) (p
 	// (crash before the acknowledgement was persisted).
 	s.attempted[st.Acked+1] = true
 	// From the part before the last on, the previous process may have sent
-	// every part and done (the engine does not save after the last part).
+	// every part and done (a state saved by an engine that skipped the save
+	// after the last part ends at the part before it).
 	s.doneMaybe = st.UUID != "" && st.Acked >= st.Parts-2
 	return s, nil
 }

@@ -180,9 +180,10 @@ func (s *session) ack(c provider.Chunk, uuid string, h hash.Hash) {
 // lastPartFinalized handles the last part refused because the server has
 // already finalized the file uuid. The uuid was issued to this upload and
 // only its own done call finalizes it, which is sent only after every part
-// was acknowledged; the engine persists State after every part but the
-// last, so this is the resume after a crash that came after that done
-// reached the server and before the result was recorded. The part is taken
+// was acknowledged; so this is the resume, from a state saved before the
+// last part (an engine that skips the save after the last one), after a
+// crash that came after that done reached the server and before the
+// result was recorded. The part is taken
 // as acknowledged (its bytes are read and hashed so the state stays
 // consistent and the caller sees the whole chunk consumed), and Finish
 // sends done again: the server's answer to it decides, so a server whose
