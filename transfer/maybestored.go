@@ -43,6 +43,20 @@ func (fu *fileUpload) warnMaybeStored(why string) {
 	}
 }
 
+// warnTorn records on the job that the copy a LastChunkCommits service
+// stored may mix two versions: the file changed after the check before its
+// last chunk, so the stored bytes may be old ones followed by new ones.
+// The new version is uploaded as usual; the service offers no call to
+// remove the suspect copy, so the user is told where it is.
+func (fu *fileUpload) warnTorn() {
+	j := fu.a.job
+	w := fmt.Sprintf("the file changed while its last chunk was sent: the copy %s stored then may mix two versions; the new version is sent as well", fu.t.p.Kind())
+	fu.e.opts.Log.Warn("transfer: stored copy may mix two versions", "job", j.ID, "target", j.Target, "path", j.RelPath)
+	if err := fu.e.q.SetWarning(j.ID, w); err != nil {
+		fu.e.opts.Log.Error("transfer: set warning", "job", j.ID, "err", err)
+	}
+}
+
 // maybeStored reports whether err ends a session whose storing request may
 // have reached the server (provider.ErrMaybeStored).
 func maybeStored(err error) bool { return errors.Is(err, provider.ErrMaybeStored) }

@@ -1,9 +1,12 @@
 package transfer
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,5 +151,41 @@ func TestSaveBeforeFinish(t *testing.T) {
 		if !slices.Equal(s.Acked, want) {
 			t.Errorf("SaveBeforeFinish=%v: saved session acknowledges chunks %v, want %v", save, s.Acked, want)
 		}
+	}
+}
+
+// A file rewritten (same size) while the last chunk of a LastChunkCommits
+// upload goes out: the stored copy may mix two versions. The new version
+// is uploaded as well, and the job says where the suspect copy came from.
+func TestRewriteDuringLastChunkWarnsOfTornCopy(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{Caps: lastChunkCommits}, TargetSettings{}, fastOpts())
+	old, fresh := randBytes(35, 3000), randBytes(36, 3000)
+	j := r.file("torn.bin", old)
+	p := filepath.Join(r.root, "torn.bin")
+	var once sync.Once
+	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Match: func(c fakeprovider.Call) bool {
+		if c.Chunk == 2 {
+			once.Do(func() {
+				if err := os.WriteFile(p, fresh, 0o644); err != nil {
+					t.Error(err)
+				}
+				later := time.Now().Add(2 * time.Second)
+				if err := os.Chtimes(p, later, later); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		return false // never a fault: the hook only rewrites the file
+	}})
+	r.run()
+	id := r.enqueue(j)[0]
+	r.until("the new version is stored", func() bool {
+		got, ok, err := r.fake.Data("up/torn.bin")
+		return err == nil && ok && bytes.Equal(got, fresh)
+	})
+	r.wait(id)
+	h := r.history()[id]
+	if !strings.Contains(h.Warning, "may mix two versions") {
+		t.Fatalf("history warning %q, want the torn-copy warning", h.Warning)
 	}
 }

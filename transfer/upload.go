@@ -465,6 +465,9 @@ func (fu *fileUpload) finish(ctx context.Context) (provider.Result, error) {
 	// A file written to during the upload would be stored as a mix of two
 	// versions; re-stat and start over instead.
 	if err := fu.checkUnchanged("finish"); err != nil {
+		if fu.t.caps.LastChunkCommits {
+			fu.warnTorn()
+		}
 		return provider.Result{}, err
 	}
 	changed, err := e.q.Changed(j.ID)
