@@ -36,7 +36,7 @@
 // remote file must belong to a local file (its name carries the file's
 // unique id), and folder providers must keep the relative folder.
 //
-// The short run (quatrix only; see shortProviders for why) is part of
+// The short run (all four providers, fewer files and kills) is part of
 // `go test ./...`; the long one, all four providers, is
 //
 //	go test ./app/soak -run TestSoak -count=1 -v -timeout 60m -args -soak.long

@@ -23,20 +23,16 @@ var (
 	flagBin       = flag.String("soak.bin", "", "soak this ferry binary instead of building the module (e.g. a release build)")
 )
 
-// shortProviders are the providers of the short run in `make test`.
-// twake, files.ro and selfcommunity are left out of it (not of the long
-// run) while open problems make them fail at random, which would fail
-// every unrelated `make test`. The long run at commit 408efc7 (seed
-// 20261123) lost nothing but found: twake file entities orphaned by a kill
-// between creating the file and saving the session (leftovers); a second,
-// renamed copy when ferry watch is killed after the server committed the
-// file but before the queue recorded it (files.ro, selfcommunity); a torn
-// copy committed when a file is rewritten while its last chunk goes out
-// (files.ro: the last chunk is the commit, so the re-check before Finish
-// comes too late). Earlier short runs also saw one process upload an
-// unchanged version twice (selfcommunity). Run them with -soak.providers=twake,filesro,selfcommunity;
-// add each back here once its run is clean.
-const shortProviders = "quatrix"
+// shortProviders are the providers of the short run in `make test`: all
+// four. The problems the long run found in session 1 are fixed: twake file
+// entities orphaned by a kill between creating the file and saving the
+// session (now recorded before they are created), SelfCommunity's second
+// copy after a kill during the done call (every file goes through the chunk
+// route and a done refused as already finalized for our own uuid is
+// success), and files.ro's second copy when the kill falls after the server
+// stored the file but before the queue recorded it (the API cannot be
+// asked; Ferry resends and announces it, which verify accepts).
+const shortProviders = "quatrix,twake,filesro,selfcommunity"
 
 // defaultFaults is the profile of both runs: server errors, rate limits,
 // connection resets mid-body and expired sessions, with a little latency.
