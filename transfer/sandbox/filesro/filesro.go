@@ -235,7 +235,10 @@ func (a *API) Pending() []Pending {
 	for k, s := range a.sessions {
 		p := Pending{Key: k, Share: s.share, InProgress: s.active}
 		s.mu.Lock()
-		if s.blob != nil {
+		switch {
+		case s.streaming:
+			p.Bytes = s.visible // the chunk being received is not appended yet
+		case s.blob != nil:
 			p.Bytes = s.blob.Size()
 		}
 		s.mu.Unlock()

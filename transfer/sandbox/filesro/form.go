@@ -18,20 +18,29 @@ import (
 type form struct {
 	fields map[string]string
 	files  map[string]*upFile
+	direct *directAppend // the chunk part streamed onto its key's file, if any
 }
 
 type upFile struct {
 	filename string // client filename after directory stripping; "" = no file chosen
 	blob     *sandbox.Blob
+	direct   bool   // streamed onto the key's file (form.direct) instead of blob
 	sniff    string // http.DetectContentType of the first bytes
 }
 
-// discard frees every staged blob that was not taken over.
+// present reports whether a file was chosen (PHP saw an upload).
+func (u *upFile) present() bool { return u.blob != nil || u.direct }
+
+// discard frees every staged blob that was not taken over and undoes a
+// direct append that was not kept. It is idempotent.
 func (f *form) discard() {
 	for _, u := range f.files {
 		if u.blob != nil {
 			u.blob.Discard()
 		}
+	}
+	if f.direct != nil {
+		f.direct.undo()
 	}
 }
 
@@ -50,18 +59,20 @@ var errBodyTooLarge = errors.New("request body too large")
 //
 // onFile, when not nil, is called as soon as a file part with a non-empty
 // filename starts, before its bytes are read (the chunk key is known from
-// then on).
-func parseForm(r *http.Request, st *sandbox.Store, onFile func(field, filename string)) (*form, error) {
+// then on). When it returns a session, the part is streamed onto that
+// key's file (see directAppend) instead of a staged blob; the caller must
+// then keep or discard the form.
+func parseForm(r *http.Request, st *sandbox.Store, onFile func(field, filename string) *session) (*form, error) {
 	f := &form{fields: map[string]string{}, files: map[string]*upFile{}}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		_, _ = io.Copy(io.Discard, r.Body) // ignored input, as PHP ignores it
 		return f, nil
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
+	if params["boundary"] == "" {
 		return f, nil // a multipart type without a boundary: PHP sees no input either
 	}
+	mr := multipart.NewReader(sandbox.BufferBody(r.Body, r.ContentLength), params["boundary"])
 	for n := 0; ; n++ {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -90,7 +101,7 @@ func readErr(err error) error {
 	return fmt.Errorf("read form: %w", err)
 }
 
-func (f *form) addPart(p *multipart.Part, st *sandbox.Store, onFile func(field, filename string)) error {
+func (f *form) addPart(p *multipart.Part, st *sandbox.Store, onFile func(field, filename string) *session) error {
 	defer p.Close()
 	name := p.FormName()
 	if name == "" {
@@ -119,14 +130,30 @@ func (f *form) addPart(p *multipart.Part, st *sandbox.Store, onFile func(field, 
 		_, err := io.Copy(io.Discard, p)
 		return readErrOrNil(err)
 	}
+	var target *session
 	if onFile != nil {
-		onFile(name, filename)
+		target = onFile(name, filename)
 	}
-	b, err := st.NewBlob()
-	if err != nil {
-		return err
+	var b *sandbox.Blob
+	switch {
+	case target != nil && f.direct == nil:
+		d, err := beginDirect(target, st)
+		if err != nil {
+			return err
+		}
+		f.direct, u.direct, b = d, true, d.blob
+	case target != nil:
+		if err := f.direct.restart(); err != nil {
+			return err
+		}
+		u.direct, b = true, f.direct.blob
+	default:
+		nb, err := st.NewBlob()
+		if err != nil {
+			return err
+		}
+		u.blob, b = nb, nb
 	}
-	u.blob = b
 	head := make([]byte, 512)
 	n, err := io.ReadFull(p, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {

@@ -29,8 +29,20 @@ type session struct {
 	fieldsSet bool // fields holds the first accepted chunk's fields
 	fields    chunkFields
 
-	mu   sync.Mutex // serialises appends, like PHP's File::append on one file
+	// turn is held (a value sent in) by the one request appending to the
+	// key's file, a staged chunk being copied in or a chunk streamed
+	// straight in (directAppend), so appends never interleave, like PHP's
+	// File::append on one file. It is never waited for while holding mu or
+	// API.mu.
+	turn chan struct{}
+
+	mu   sync.Mutex // guards the fields below; held only briefly
 	blob *sandbox.Blob
+	// streaming: a chunk is being streamed onto blob; only its first
+	// visible bytes are appended so far (Pending shows those).
+	streaming bool
+	visible   int64
+	lost      bool // errKeyLost
 }
 
 // chunkFields are the fields the samefields switch compares across the
@@ -47,7 +59,7 @@ func (a *API) claim(key, shareName string) (*session, bool) {
 	defer a.mu.Unlock()
 	s := a.sessions[key]
 	if s == nil {
-		s = &session{share: shareName}
+		s = &session{share: shareName, turn: make(chan struct{}, 1)}
 		a.sessions[key] = s
 	}
 	s.active++
@@ -110,11 +122,26 @@ func (a *API) upload(m mode) http.HandlerFunc {
 		var claimed *session
 		var claimedKey string
 		busy := false
-		onFile := func(field, filename string) {
-			if field == "chunk" && m != modeSimple && claimed == nil {
+		// Under filesro.concurrent the first request on a key streams its
+		// chunk straight onto the key's file (directAppend), since any
+		// request arriving meanwhile is refused with 409 and appends
+		// nothing. Otherwise every chunk is staged and appended once
+		// complete, so concurrent chunks land in completion order, as on
+		// the real server; a streamed chunk would make a later one wait
+		// for its whole body instead.
+		direct := a.env.Switches.On("filesro.concurrent")
+		onFile := func(field, filename string) *session {
+			if field != "chunk" || m == modeSimple {
+				return nil
+			}
+			if claimed == nil {
 				claimedKey = filename
 				claimed, busy = a.claim(filename, sh.Name)
 			}
+			if busy || !direct {
+				return nil
+			}
+			return claimed
 		}
 		finished := false
 		defer func() {
@@ -206,7 +233,9 @@ func (a *API) chunk(w http.ResponseWriter, sh *share, parent string, f *form, s 
 	}
 	a.mu.Unlock()
 
-	if err := s.append(up); err != nil {
+	if up.direct {
+		f.direct.keep()
+	} else if err := s.append(up); err != nil {
 		messageJSON(w, http.StatusInternalServerError, "Server Error")
 		return false
 	}
@@ -228,11 +257,16 @@ func (a *API) chunk(w http.ResponseWriter, sh *share, parent string, f *form, s 
 	return true
 }
 
-// append adds the staged chunk to the key's file. The first chunk's
-// staged blob becomes the file itself (no copy).
+// append adds the staged chunk to the key's file, in its turn. The first
+// chunk's staged blob becomes the file itself (no copy).
 func (s *session) append(up *upFile) error {
+	s.turn <- struct{}{}
+	defer func() { <-s.turn }()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.lost {
+		return errKeyLost
+	}
 	if s.blob == nil {
 		s.blob, up.blob = up.blob, nil
 		return nil

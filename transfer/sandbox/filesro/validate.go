@@ -101,7 +101,7 @@ func (f *form) requiredFile(errs *fieldErrors, name string, disabled []string) {
 		errs.add(name, fmt.Sprintf("The %s must be a file.", attr(name)))
 	case u == nil && !f.hasField(name):
 		errs.add(name, fmt.Sprintf("The %s field is required.", attr(name)))
-	case u == nil || u.blob == nil:
+	case u == nil || !u.present():
 		// An empty filename (no file chosen) or an empty field: PHP and
 		// Laravel see null, which fails both rules.
 		errs.add(name, fmt.Sprintf("The %s field is required.", attr(name)))

@@ -3,6 +3,7 @@ package quatrix
 import (
 	"errors"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -156,7 +157,7 @@ func (a *API) multipart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	mr, err := r.MultipartReader()
+	mr, err := multipartReader(r)
 	if err != nil {
 		writeError(w, errf(400, codeBadParameter, "the body must be multipart/form-data: %v", err))
 		return
@@ -186,6 +187,26 @@ func (a *API) multipart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeFileID(w, n.ID)
+}
+
+// multipartReader is r.MultipartReader over a buffered body (see
+// sandbox.BufferBody), with the same errors for a body that is not
+// multipart/form-data or has no boundary.
+func multipartReader(r *http.Request) (*multipart.Reader, error) {
+	v := r.Header.Get("Content-Type")
+	if v == "" {
+		return nil, http.ErrNotMultipart
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	switch {
+	case err != nil:
+		return nil, err
+	case mt != "multipart/form-data" && mt != "multipart/mixed":
+		return nil, http.ErrNotMultipart
+	case params["boundary"] == "":
+		return nil, http.ErrMissingBoundary
+	}
+	return multipart.NewReader(sandbox.BufferBody(r.Body, r.ContentLength), params["boundary"]), nil
 }
 
 // readMultipart stores the single "file" part after the kept prefix and
