@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/rest"
@@ -218,3 +219,35 @@ func (p *Provider) postJSON(ctx context.Context, op, target string, v, out any) 
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// Cleanup deletes are tried a few times: a passing server failure must not
+// leave an entity behind that nothing will revisit (the engine does not
+// retry an Abort, and a sweep only runs again when the same path is
+// uploaded again).
+const (
+	cleanupAttempts = 4
+	cleanupBackoff  = 100 * time.Millisecond // doubled after every failure
+	cleanupMaxWait  = 2 * time.Second        // cap on a server's Retry-After
+)
+
+// deleteForCleanup is deleteFile retried while the failure is retryable.
+// It returns the last error; ErrSessionGone means the file is gone.
+func (p *Provider) deleteForCleanup(ctx context.Context, op, id string) error {
+	wait := cleanupBackoff
+	for attempt := 1; ; attempt++ {
+		err := p.deleteFile(ctx, op, id)
+		kind, after := provider.Classify(err)
+		if err == nil || kind != provider.ErrRetryable || attempt == cleanupAttempts {
+			return err
+		}
+		d := max(wait, min(after, cleanupMaxWait))
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}

@@ -339,3 +339,63 @@ func TestDriveFinishIdempotent(t *testing.T) {
 		})
 	}
 }
+
+// failDeletes is a proxy in front of the sandbox that answers the first n
+// DELETEs with 503, as a passing server failure.
+func failDeletes(t testing.TB, ts *testServer, n int32) (string, *atomic.Int32) {
+	t.Helper()
+	target, err := url.Parse(ts.srv.BaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var failed atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && failed.Add(1) <= n {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &failed
+}
+
+// Cleanup deletes outlast passing server failures: an Abort and a sweep
+// each succeed after three 503s, so nothing is left for a later upload of
+// the path (which may never come) to clean.
+func TestCleanupDeletesRetry(t *testing.T) {
+	ts := startSandbox(t, nil)
+	base, failed := failDeletes(t, ts, 3)
+	f := newTestFile("a.bin", 2*MinChunkSize, "dir")
+	p := ts.provider(t, func(c *Config) { c.BaseURL = base })
+	s, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abort(ctx(t)); err != nil {
+		t.Fatalf("abort: %v", err)
+	}
+	if got := failed.Load(); got != 4 {
+		t.Fatalf("%d DELETEs for the abort, want 3 failed + 1", got)
+	}
+	failed.Store(0)
+	s1, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	die(p)
+	p2 := ts.provider(t, func(c *Config) { c.BaseURL = base })
+	if err := f.upload(t, p2); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ts.api.Completion("", fileID(t, s1)); ok {
+		t.Fatal("orphan survived the failing deletes")
+	}
+	if got := ts.partials(); len(got) != 0 {
+		t.Fatalf("unfinished entities %v", got)
+	}
+	if recs := ts.records(t); len(recs) != 0 {
+		t.Fatalf("records left: %+v", recs)
+	}
+}

@@ -82,7 +82,7 @@ func (p *Provider) planMismatch(u provider.Upload, st state) string {
 // orphan the user cannot see in Drive, which is harmless) and returns the
 // ErrSessionGone error that makes the engine start over.
 func (p *Provider) dropSession(ctx context.Context, st state, why string) error {
-	if err := p.deleteFile(ctx, "resume", st.FileID); err != nil && !errors.Is(err, provider.ErrSessionGone) {
+	if err := p.deleteForCleanup(ctx, "resume", st.FileID); err != nil && !errors.Is(err, provider.ErrSessionGone) {
 		// The record stays (not live): the next upload of the path retries.
 		why += "; deleting the old file failed: " + err.Error()
 	} else if err := p.pending.release(st.FileID); err != nil {

@@ -68,7 +68,7 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 		// The entity is useless; removing it is best effort and its
 		// failure changes nothing for the engine, which restarts the file
 		// (the record stays, so a later sweep retries the delete).
-		if derr := s.p.deleteFile(ctx, op, s.st.FileID); derr == nil || errors.Is(derr, provider.ErrSessionGone) {
+		if derr := s.p.deleteForCleanup(ctx, op, s.st.FileID); derr == nil || errors.Is(derr, provider.ErrSessionGone) {
 			_ = s.p.pending.release(s.st.FileID) // a stale record only costs one more delete later
 		}
 		return err
@@ -187,7 +187,7 @@ func (s *session) release(op string) error {
 // no longer knows counts as deleted. Nothing else exists yet: the Drive
 // item is only created by Finish.
 func (s *session) Abort(ctx context.Context) error {
-	err := s.p.deleteFile(ctx, "abort", s.st.FileID)
+	err := s.p.deleteForCleanup(ctx, "abort", s.st.FileID)
 	if err != nil && !errors.Is(err, provider.ErrSessionGone) {
 		// The record stays, no longer live: the next upload of this path
 		// retries the delete.

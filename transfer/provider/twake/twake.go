@@ -186,7 +186,7 @@ func (p *Provider) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := p.deleteFile(ctx, "check", f.ID); err != nil {
+	if err := p.deleteForCleanup(ctx, "check", f.ID); err != nil {
 		p.pending.idle(f.ID) // the next Check retries the delete
 		return err
 	}
@@ -247,7 +247,7 @@ func (p *Provider) createRecorded(ctx context.Context, op, key string, q url.Val
 	}
 	if err := p.pending.add(f.ID, key); err != nil {
 		// Without a record a crash could orphan it: do not use it.
-		_ = p.deleteFile(ctx, op, f.ID) // best effort; the local error below is the one to report
+		_ = p.deleteForCleanup(ctx, op, f.ID) // best effort; the local error below is the one to report
 		return api.PublicFile{}, &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
 	}
 	return f, nil
@@ -255,7 +255,7 @@ func (p *Provider) createRecorded(ctx context.Context, op, key string, q url.Val
 
 // sweepDelete deletes an entity a dead run left behind.
 func (p *Provider) sweepDelete(ctx context.Context, id string) error {
-	return p.deleteFile(ctx, "delete an unfinished upload of an earlier run", id)
+	return p.deleteForCleanup(ctx, "delete an unfinished upload of an earlier run", id)
 }
 
 // checkUpload refuses plans the server cannot take.
