@@ -26,7 +26,8 @@ type Blob struct {
 	size      int64     // highest offset written
 	sum       hash.Hash // running SHA-256 while every write was an append
 	sumValid  bool
-	hashing   chan struct{} // closed when the background hash of the last append is done; nil if none
+	hashing   chan struct{} // closed when the background work of the last append is done; nil if none
+	flushed   int64         // bytes before this offset were handed to startWriteback
 	committed bool
 	id        string // blob id once committed
 }
@@ -58,6 +59,12 @@ func (b *Blob) Write(p []byte) (int, error) {
 // of the written bytes is computed on another goroutine, which reads p
 // until b.hashing is closed: the caller must not change p before the next
 // settle. Without async the caller hashes p[:n] itself. Caller holds b.mu.
+//
+// Async appends also start the disk write-out of every writebackStep
+// bytes as they arrive (on the same goroutine, so a slow disk never
+// blocks the caller's next read), which leaves little for commit's
+// fsync: without it the kernel keeps a whole upload dirty in memory and
+// the fsync writes it all while the client waits for its answer.
 func (b *Blob) appendLocked(p []byte, async bool) (int, error) {
 	if b.f == nil {
 		return 0, ErrBlobClosed
@@ -66,20 +73,37 @@ func (b *Blob) appendLocked(p []byte, async bool) (int, error) {
 	// file order.
 	b.settle()
 	n, err := b.f.WriteAt(p, b.size)
+	b.size += int64(n)
+	var wbOff, wbLen int64
+	if async && b.size-b.flushed >= writebackStep {
+		wbOff, wbLen = b.flushed, b.size-b.flushed
+		b.flushed = b.size
+	}
+	var h hash.Hash
 	if async && b.sumValid && n > 0 {
+		h = b.sum
+	}
+	if h != nil || wbLen > 0 {
 		done := make(chan struct{})
-		go func(h hash.Hash, p []byte) {
-			h.Write(p) // hash.Hash.Write never fails
+		go func(f *os.File, p []byte) {
+			if h != nil {
+				h.Write(p) // hash.Hash.Write never fails
+			}
+			if wbLen > 0 {
+				startWriteback(f, wbOff, wbLen) // f stays open: Discard and commit settle first
+			}
 			close(done)
-		}(b.sum, p[:n])
+		}(b.f, p[:n])
 		b.hashing = done
 	}
-	b.size += int64(n)
 	if err != nil {
 		return n, fmt.Errorf("write blob: %w", err)
 	}
 	return n, nil
 }
+
+// writebackStep is how many appended bytes are handed to the disk at once.
+const writebackStep = 8 << 20
 
 // settle waits for the background hash of the last append, so b.sum is
 // complete up to b.size. Every use of b.sum goes through it. Caller holds
@@ -214,6 +238,7 @@ func (b *Blob) Truncate(size int64) error {
 		return fmt.Errorf("truncate blob: %w", err)
 	}
 	b.size = size
+	b.flushed = min(b.flushed, size)
 	b.sumValid = false
 	return nil
 }

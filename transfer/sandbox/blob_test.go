@@ -134,3 +134,43 @@ func TestBlobDiscardDuringReadFrom(t *testing.T) {
 		t.Fatalf("tmp dir holds %d entries (%v), want none", len(left), err)
 	}
 }
+
+// TestBlobWritebackAcrossTruncate: appends large enough to start the early
+// disk write-out, cut back and appended again, commit the bytes and the
+// checksum of exactly what the blob holds.
+func TestBlobWritebackAcrossTruncate(t *testing.T) {
+	s := newTestStore(t)
+	b, err := s.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := bytes.Repeat([]byte{'a'}, 3*writebackStep+5)
+	if _, err := b.ReadFrom(bytes.NewReader(first)); err != nil {
+		t.Fatal(err)
+	}
+	keep := int64(writebackStep + 3)
+	if err := b.Truncate(keep); err != nil {
+		t.Fatal(err)
+	}
+	second := bytes.Repeat([]byte{'b'}, 2*writebackStep)
+	if _, err := b.ReadFrom(bytes.NewReader(second)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Commit("x", s.Root("x").ID, "f", b, CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(first[:keep:keep], second...)
+	f, err := s.Open("x", n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("stored %d bytes (%v), want %d", len(got), err, len(want))
+	}
+	if h := sha256.Sum256(want); n.SHA256 != hex.EncodeToString(h[:]) || n.Size != int64(len(want)) {
+		t.Fatalf("node %+v, want size %d sha %x", n, len(want), h)
+	}
+}
