@@ -14,6 +14,12 @@
 // file as a Drive file item in its folder; otherwise files are stored flat
 // and the folder path is kept in the name only when Config.PathInName asks
 // for it (see EncodeName).
+//
+// The files service lists no files and lets the client choose no id, so an
+// entity whose init answer was lost cannot be found again. The provider
+// keeps a small record of every entity it created until the entity is
+// finished or deleted, and deletes those a dead run left behind when the
+// same path is uploaded again (pending.go).
 package twake
 
 import (
