@@ -44,6 +44,7 @@ type region struct {
 	total      int64 // the plan the region assumed: total_size ...
 	chunks     int   // ... and total_chunks
 	asm        *sandbox.Blob
+	seq        *sequencer
 	written    int64         // bytes written at off
 	spill      *sandbox.Blob // the chunk's bytes once they overflowed the region
 }
@@ -95,7 +96,7 @@ func (a *API) openRegion(f *file, p params, stride int64) (*region, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.asm = b
+		f.asm, f.seq = b, newSequencer(b)
 	}
 	if old, ok := f.chunks[n]; ok && !old.inAsm {
 		// Replaced by the chunk about to be written in place.
@@ -103,7 +104,7 @@ func (a *API) openRegion(f *file, p params, stride int64) (*region, error) {
 			return nil, fmt.Errorf("replace chunk %d: %w", n, err)
 		}
 	}
-	rg.asm = f.asm
+	rg.asm, rg.seq = f.asm, f.seq
 	delete(f.chunks, n)
 	f.writing[n] = true
 	return rg, nil
@@ -169,7 +170,7 @@ func (a *API) writeRegion(rg *region, p []byte) error {
 		k = min(k, rg.limit-rg.written)
 	}
 	if k > 0 {
-		if _, err := rg.asm.WriteAt(p[:k], rg.off+rg.written); err != nil {
+		if err := rg.seq.write(p[:k], rg.off+rg.written); err != nil {
 			return err
 		}
 		rg.written += k
@@ -189,6 +190,9 @@ func (a *API) writeRegion(rg *region, p []byte) error {
 
 // regionCopy copies what the region holds into a new blob.
 func (a *API) regionCopy(rg *region) (*sandbox.Blob, error) {
+	if err := rg.seq.flush(); err != nil {
+		return nil, fmt.Errorf("copy chunk %d out of the assembly: %w", rg.n, err)
+	}
 	b, err := a.env.Store.NewBlob()
 	if err != nil {
 		return nil, err
@@ -238,4 +242,18 @@ func dropRegion(f *file, rg *region) {
 	if rg.spill != nil {
 		rg.spill.Discard()
 	}
+}
+
+// seqWriter writes consecutive bytes through a sequencer from off on.
+type seqWriter struct {
+	s   *sequencer
+	off int64
+}
+
+func (w *seqWriter) Write(p []byte) (int, error) {
+	if err := w.s.write(p, w.off); err != nil {
+		return 0, err
+	}
+	w.off += int64(len(p))
+	return len(p), nil
 }

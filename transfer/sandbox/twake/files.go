@@ -37,6 +37,7 @@ type file struct {
 	// content holds every chunk at its recorded offset (after a commit).
 	stride  int64
 	asm     *sandbox.Blob
+	seq     *sequencer // every write to asm goes through it
 	inNode  bool
 	writing map[int]bool // chunk numbers whose region is being written
 }
@@ -122,8 +123,9 @@ func (a *API) forget(f *file) error {
 	}
 	f.deleted = true
 	if f.asm != nil {
+		f.seq.drop()
 		f.asm.Discard()
-		f.asm = nil
+		f.asm, f.seq = nil, nil
 	}
 	return errors.Join(a.env.Store.Delete(Name, f.node), a.env.Store.Delete(Name, f.chunkDir))
 }
@@ -267,10 +269,13 @@ func (a *API) assemble(f *file, n int) error {
 		}
 		return err
 	}
-	if f.asm != nil && f.asm != b {
-		f.asm.Discard() // superseded by the concatenation
+	if f.asm != nil {
+		f.seq.drop()
+		if f.asm != b {
+			f.asm.Discard() // superseded by the concatenation
+		}
 	}
-	f.asm = nil
+	f.asm, f.seq = nil, nil
 	if _, err := a.env.Store.Fill(Name, f.node, b, a.env.Now()); err != nil {
 		f.inNode = false
 		return err
@@ -298,7 +303,7 @@ func (a *API) promote(f *file, n int, total int64) (*sandbox.Blob, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.asm = b
+		f.asm, f.seq = b, newSequencer(b)
 	}
 	b := f.asm
 	var off int64
@@ -309,13 +314,16 @@ func (a *API) promote(f *file, n int, total int64) (*sandbox.Blob, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read chunk %d: %w", i, err)
 			}
-			_, err = io.Copy(io.NewOffsetWriter(b, off), r)
+			_, err = io.Copy(&seqWriter{s: f.seq, off: off}, r)
 			r.Close()
 			if err != nil {
 				return nil, fmt.Errorf("copy chunk %d into the assembly: %w", i, err)
 			}
 		}
 		off += ch.size
+	}
+	if err := f.seq.flush(); err != nil {
+		return nil, err
 	}
 	if b.Size() > total {
 		if err := b.Truncate(total); err != nil {
@@ -337,6 +345,9 @@ func (a *API) concat(w io.Writer, f *file, n int) error {
 		var r io.Reader
 		switch {
 		case ch.inAsm && f.asm != nil:
+			if err := f.seq.flush(); err != nil {
+				return fmt.Errorf("read chunk %d: %w", i, err)
+			}
 			sr, err := f.asm.Reader()
 			if err != nil {
 				return fmt.Errorf("read chunk %d: %w", i, err)
