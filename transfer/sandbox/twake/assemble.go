@@ -214,6 +214,9 @@ func (a *API) regionCopy(rg *region) (*sandbox.Blob, error) {
 // (wrong size, or the plan changed meanwhile).
 func (a *API) closeRegion(f *file, rg *region) (*sandbox.Blob, error) {
 	delete(f.writing, rg.n)
+	if err := settleHeld(f); err != nil {
+		return nil, err
+	}
 	if rg.spill != nil {
 		return rg.spill, nil
 	}
@@ -239,9 +242,22 @@ func (a *API) closeRegion(f *file, rg *region) (*sandbox.Blob, error) {
 // absent. Caller holds f.mu.
 func dropRegion(f *file, rg *region) {
 	delete(f.writing, rg.n)
+	// A failed write here surfaces again when the file is assembled.
+	_ = settleHeld(f)
 	if rg.spill != nil {
 		rg.spill.Discard()
 	}
+}
+
+// settleHeld writes out the pieces f's sequencer holds once no chunk of f
+// is being written: nothing in flight can then bring the appended prefix
+// to them (a chunk before them failed or was never sent), and an upload
+// given up must not keep memory. Caller holds f.mu.
+func settleHeld(f *file) error {
+	if len(f.writing) > 0 || f.seq == nil {
+		return nil
+	}
+	return f.seq.flush()
 }
 
 // seqWriter writes consecutive bytes through a sequencer from off on.

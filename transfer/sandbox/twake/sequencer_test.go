@@ -32,10 +32,10 @@ func seqCase(t *testing.T, data []byte, order [][2]int) (sandbox.Node, bool) {
 		t.Fatal(err)
 	}
 	ordered := s.ordered
-	s.drop()
-	if n := heldTotal.Load(); n != 0 {
-		t.Fatalf("%d bytes still counted as held", n)
+	if len(s.held) != 0 || s.heldLen != 0 {
+		t.Fatalf("%d pieces (%d bytes) held after flush", len(s.held), s.heldLen)
 	}
+	s.drop()
 	n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
 	if err != nil {
 		t.Fatal(err)
