@@ -287,7 +287,7 @@ func targetTest(ctx context.Context, c *cli, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("target test needs exactly one target name")
 	}
-	cfg, _, err := c.loadConfig()
+	cfg, paths, err := c.loadConfig()
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func targetTest(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer closeLog()
-	p, err := BuildProvider(*t, store, BuildOptions{Log: log})
+	p, err := BuildProvider(*t, store, BuildOptions{Log: log, StateDir: paths.ProviderDir()})
 	if err != nil {
 		return fmt.Errorf("target test: %w", err)
 	}

@@ -184,7 +184,7 @@ func (b *guiBackend) TestTarget(ctx context.Context, name string) error {
 	if t == nil {
 		return fmt.Errorf("test target: no target %q", name)
 	}
-	p, err := BuildProvider(*t, b.rt.store, BuildOptions{Log: b.rt.log})
+	p, err := BuildProvider(*t, b.rt.store, BuildOptions{Log: b.rt.log, StateDir: b.rt.paths.ProviderDir()})
 	if err != nil {
 		return fmt.Errorf("test target: %w", explainSecretErr(err))
 	}

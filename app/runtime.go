@@ -82,7 +82,7 @@ func (rt *engineRuntime) resolve(_ context.Context, name string) (provider.Provi
 	if t == nil {
 		return nil, transfer.TargetSettings{}, fmt.Errorf("no target named %q in %s", name, rt.paths.ConfigFile)
 	}
-	p, err := BuildProvider(*t, rt.store, BuildOptions{Log: rt.log})
+	p, err := BuildProvider(*t, rt.store, BuildOptions{Log: rt.log, StateDir: rt.paths.ProviderDir()})
 	if err != nil {
 		return nil, transfer.TargetSettings{}, err
 	}

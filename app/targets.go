@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/ferry-sync/ferry/app/config"
@@ -40,6 +41,18 @@ type BuildOptions struct {
 	// Timeout bounds connecting and waiting for response headers; 0 means
 	// the rest package's default.
 	Timeout time.Duration
+	// StateDir is where a provider keeps its crash records
+	// (config.Paths.ProviderDir), one subfolder per kind; "" lets each
+	// provider pick its default.
+	StateDir string
+}
+
+// stateDir is the provider kind's folder in o.StateDir, or "".
+func (o BuildOptions) stateDir(kind string) string {
+	if o.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(o.StateDir, kind)
 }
 
 // kindSpec is how one service kind becomes a provider: which secrets it
@@ -81,7 +94,7 @@ var kindSpecs = map[string]kindSpec{
 				BaseURL: t.BaseURL, CompanyID: t.CompanyID, Token: sec[SecretJWT],
 				ChunkSize: t.ChunkSizeOrDefault(), MaxParallelChunks: t.ParallelChunksOrDefault(),
 				DriveFolders: t.DriveFolders, DriveRootID: t.DriveParentID, PathInName: t.KeepPathInName,
-				PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout,
+				PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout, PendingDir: o.stateDir(config.KindTwake),
 			})
 		},
 	},

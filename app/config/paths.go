@@ -31,6 +31,10 @@ type Paths struct {
 // QueueFile is the bbolt queue database in the data dir.
 func (p Paths) QueueFile() string { return filepath.Join(p.DataDir, "queue.db") }
 
+// ProviderDir is the folder where providers keep their own crash records
+// (Twake's list of file entities created and not yet finished).
+func (p Paths) ProviderDir() string { return filepath.Join(p.DataDir, "providers") }
+
 // LogDir is the folder of the rotating log files.
 func (p Paths) LogDir() string { return filepath.Join(p.DataDir, "logs") }
 

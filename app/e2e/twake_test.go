@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +42,21 @@ func TestTwakePlainFlat(t *testing.T) {
 	s := ferrytest.StartSandbox(t, "--log-size", "100000")
 	f := ferrytest.NewEnv(t, "")
 	plainScenario(t, s, f, twakeTarget(t, s, f, false), 32<<20, 31)
+	// The provider's crash records live in Ferry's data folder (so
+	// FERRY_DATA_DIR moves them too), and none is left after a clean run.
+	records := filepath.Join(f.Data, "providers", "twake")
+	if _, err := os.Stat(records); err != nil {
+		t.Fatalf("no twake record folder below the data folder: %v", err)
+	}
+	err := filepath.WalkDir(records, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("twake record left after every upload finished: %s", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestTwakePlainDriveFolders(t *testing.T) {
