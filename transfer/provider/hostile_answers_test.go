@@ -44,7 +44,7 @@ func hostileProviders(t *testing.T) map[string]makeProvider {
 			return p
 		},
 		"twake": func(t *testing.T, base, pin string) provider.Provider {
-			p, err := twake.New(twake.Config{BaseURL: base, CompanyID: "c1", Token: jwtToken, PinSHA256: pin, Timeout: 5 * time.Second})
+			p, err := twake.New(twake.Config{BaseURL: base, CompanyID: "c1", Token: jwtToken, PinSHA256: pin, Timeout: 5 * time.Second, PendingDir: t.TempDir()})
 			must(t, err)
 			return p
 		},
