@@ -25,6 +25,7 @@ func fastOpts() Options {
 		RequestBackoff: Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond},
 		JobBackoff:     Backoff{Initial: time.Millisecond, Max: 20 * time.Millisecond},
 		StallTimeout:   10 * time.Second,
+		CommitQuiet:    20 * time.Millisecond,
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }

@@ -1,8 +1,10 @@
 package transfer
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -54,6 +56,28 @@ func (fu *fileUpload) warnTorn() {
 	fu.e.opts.Log.Warn("transfer: stored copy may mix two versions", "job", j.ID, "target", j.Target, "path", j.RelPath)
 	if err := fu.e.q.SetWarning(j.ID, w); err != nil {
 		fu.e.opts.Log.Error("transfer: set warning", "job", j.ID, "err", err)
+	}
+}
+
+// waitQuiet waits until the local file's planned mtime is CommitQuiet old
+// (at most CommitQuiet, so a clock skewed into the future cannot hold the
+// upload), so that the request that stores the file does not read a file
+// that is still being written. A change meanwhile is then caught by the
+// caller's checkUnchanged. It returns ctx's error if ctx ends first.
+func (fu *fileUpload) waitQuiet(ctx context.Context) error {
+	quiet := fu.e.opts.CommitQuiet
+	age := fu.e.opts.Now().Sub(fu.u.ModTime)
+	if age >= quiet {
+		return nil
+	}
+	wait := quiet - max(age, 0)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

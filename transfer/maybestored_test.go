@@ -189,3 +189,50 @@ func TestRewriteDuringLastChunkWarnsOfTornCopy(t *testing.T) {
 		t.Fatalf("history warning %q, want the torn-copy warning", h.Warning)
 	}
 }
+
+// Where the last chunk stores the file, a file still being written is not
+// sent until it has been quiet for CommitQuiet: a rewrite during that wait
+// means the first plan is dropped before any byte of it reached the
+// server, and only the final content is stored, once.
+func TestCommitWaitsForQuietFile(t *testing.T) {
+	opts := fastOpts()
+	opts.CommitQuiet = 400 * time.Millisecond
+	r := newRig(t, fakeprovider.Options{Caps: lastChunkCommits}, TargetSettings{}, opts)
+	r.run()
+	first, final := randBytes(37, 500), randBytes(38, 900) // one chunk each
+	j := r.file("fresh.bin", first)
+	id := r.enqueue(j)[0]
+	time.Sleep(100 * time.Millisecond) // the writer goes on, well inside CommitQuiet
+	p := filepath.Join(r.root, "fresh.bin")
+	if err := os.WriteFile(p, final, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.until("the final content is stored", func() bool {
+		got, ok, err := r.fake.Data("up/fresh.bin")
+		return err == nil && ok && bytes.Equal(got, final)
+	})
+	r.wait(id)
+	r.checkStored("up/fresh.bin", final)
+	calls, err := r.fake.Calls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range calls {
+		if c.Op != fakeprovider.OpPut {
+			continue
+		}
+		if c.Size != int64(len(final)) {
+			t.Errorf("a chunk of %d bytes was sent: the half-written file reached the server", c.Size)
+		}
+		if quiet := c.At.Sub(fi.ModTime()); quiet < opts.CommitQuiet {
+			t.Errorf("the storing chunk went out %v after the last write, want at least %v", quiet, opts.CommitQuiet)
+		}
+	}
+	if w := r.history()[id].Warning; w != "" {
+		t.Errorf("warning %q, want none: nothing half-written was stored", w)
+	}
+}

@@ -16,6 +16,12 @@ type Options struct {
 	// StallTimeout aborts a request that made no progress (no body bytes
 	// read, no answer) for that long, and retries it; default 60s.
 	StallTimeout time.Duration
+	// CommitQuiet is how long a file must have gone unmodified before the
+	// request that stores it goes out to a service whose last chunk is the
+	// commit (provider.Capabilities.LastChunkCommits): a file still being
+	// written would be stored half-written, and such a copy cannot be
+	// replaced. Default 1s.
+	CommitQuiet time.Duration
 	// RequestTries is how many times one request (a chunk, Begin, Finish)
 	// is tried before the job as a whole is retried later; default 4.
 	RequestTries int
@@ -64,6 +70,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RequestTries <= 0 {
 		o.RequestTries = 4
+	}
+	if o.CommitQuiet <= 0 {
+		o.CommitQuiet = time.Second
 	}
 	if o.RequestBackoff.Initial <= 0 {
 		o.RequestBackoff.Initial = 250 * time.Millisecond

@@ -368,9 +368,12 @@ func (fu *fileUpload) send(ctx context.Context) error {
 	// Where chunks go in series the last one may be the commit (files.ro
 	// stores the file when it arrives), so the re-check before Finish would
 	// come too late to keep a file rewritten meanwhile from being stored
-	// half old, half new: check before sending it.
+	// half old, half new: check before sending it. Where the last chunk is
+	// known to be the commit, a one-chunk file is checked too, after the
+	// file has been quiet for CommitQuiet.
 	last := fu.u.Chunks() - 1
-	commitLast := par == 1 && last > 0 && slices.Contains(pending, last)
+	lastCommits := fu.t.caps.LastChunkCommits
+	commitLast := par == 1 && (last > 0 || lastCommits) && slices.Contains(pending, last)
 	for _, i := range pending {
 		if gctx.Err() != nil || commitLast && i == last {
 			break
@@ -382,6 +385,11 @@ func (fu *fileUpload) send(ctx context.Context) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if lastCommits {
+		if err := fu.waitQuiet(ctx); err != nil {
+			return err
+		}
 	}
 	if err := fu.checkUnchanged("before the last chunk"); err != nil {
 		return err
