@@ -34,15 +34,11 @@ func interruptedAtLast(j queue.Job, caps provider.Capabilities, s queue.Session)
 }
 
 // warnMaybeStored records on the job that the server may now hold the file
-// twice, and why. A failure to store the note is logged, never returned:
-// the upload itself is unaffected.
+// twice, and why.
 func (fu *fileUpload) warnMaybeStored(why string) {
-	j := fu.a.job
-	w := fmt.Sprintf("sent again because %s; %s cannot be asked whether that attempt stored the file, so %s", why, fu.t.p.Kind(), MaybeTwiceNote)
-	fu.e.opts.Log.Warn("transfer: file may be stored twice", "job", j.ID, "target", j.Target, "path", j.RelPath, "why", why)
-	if err := fu.e.q.SetWarning(j.ID, w); err != nil {
-		fu.e.opts.Log.Error("transfer: set warning", "job", j.ID, "err", err)
-	}
+	fu.warn("transfer: file may be stored twice",
+		fmt.Sprintf("sent again because %s; %s cannot be asked whether that attempt stored the file, so %s", why, fu.t.p.Kind(), MaybeTwiceNote),
+		"why", why)
 }
 
 // warnTorn records on the job that the copy a LastChunkCommits service
@@ -51,9 +47,16 @@ func (fu *fileUpload) warnMaybeStored(why string) {
 // The new version is uploaded as usual; the service offers no call to
 // remove the suspect copy, so the user is told where it is.
 func (fu *fileUpload) warnTorn() {
+	fu.warn("transfer: stored copy may mix two versions",
+		fmt.Sprintf("the file changed while its last chunk was sent: the copy %s stored then may mix two versions; the new version is sent as well", fu.t.p.Kind()))
+}
+
+// warn logs msg (with the job, target, path and attrs) and stores w as the
+// job's warning. A failure to store it is logged, never returned: the
+// upload itself is unaffected.
+func (fu *fileUpload) warn(msg, w string, attrs ...any) {
 	j := fu.a.job
-	w := fmt.Sprintf("the file changed while its last chunk was sent: the copy %s stored then may mix two versions; the new version is sent as well", fu.t.p.Kind())
-	fu.e.opts.Log.Warn("transfer: stored copy may mix two versions", "job", j.ID, "target", j.Target, "path", j.RelPath)
+	fu.e.opts.Log.Warn(msg, append([]any{"job", j.ID, "target", j.Target, "path", j.RelPath}, attrs...)...)
 	if err := fu.e.q.SetWarning(j.ID, w); err != nil {
 		fu.e.opts.Log.Error("transfer: set warning", "job", j.ID, "err", err)
 	}
