@@ -32,6 +32,12 @@
 // watch's queue carries that warning for the file, and any other duplicate
 // fails the run.
 //
+// Twake has the same kind of gap one step earlier: a new file entity's id
+// exists only in the init answer, and nothing lists files, so a kill while
+// that answer is on its way leaves an empty, nameless entity no client can
+// find. Those are counted apart ("empty init orphans") and do not fail the
+// run; any other partial node does.
+//
 // For every provider: no placeholder or partial node may be left, every
 // remote file must belong to a local file (its name carries the file's
 // unique id), and folder providers must keep the relative folder.

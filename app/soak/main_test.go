@@ -31,7 +31,9 @@ var (
 // route and a done refused as already finalized for our own uuid is
 // success), and files.ro's second copy when the kill falls after the server
 // stored the file but before the queue recorded it (the API cannot be
-// asked; Ferry resends and announces it, which verify accepts).
+// asked; Ferry resends and announces it, which verify accepts). Twake's
+// empty init orphans (a kill while the init answer is on its way) are
+// counted apart; see emptyInitOrphan.
 const shortProviders = "quatrix,twake,filesro,selfcommunity"
 
 // defaultFaults is the profile of both runs: server errors, rate limits,

@@ -108,8 +108,8 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	for _, n := range st.Faults {
 		faults += n
 	}
-	line := fmt.Sprintf("soak %-13s files=%d bytes=%d kills=%d faults=%d lost=%d duplicated=%d corrupt=%d (announced duplicates=%d, earlier versions kept=%d, leftovers=%d)",
-		l.api, o.files, o.bytes, s.kills, faults, o.lost, o.duplicated, o.corrupt, o.announced, o.earlier, o.leftovers)
+	line := fmt.Sprintf("soak %-13s files=%d bytes=%d kills=%d faults=%d lost=%d duplicated=%d corrupt=%d (announced duplicates=%d, earlier versions kept=%d, leftovers=%d, empty init orphans=%d)",
+		l.api, o.files, o.bytes, s.kills, faults, o.lost, o.duplicated, o.corrupt, o.announced, o.earlier, o.leftovers, o.orphans)
 	fmt.Println(line)
 	t.Log(line)
 	for _, pr := range o.problems {

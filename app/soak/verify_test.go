@@ -84,6 +84,7 @@ type outcome struct {
 	corrupt    int // content that never was a complete local version, wrong folder, stray uploads
 	earlier    int // copies of earlier versions (allowed without overwrite)
 	leftovers  int // placeholder or partial nodes
+	orphans    int // twake: empty, nameless entities whose init answer a kill cut off (see emptyInitOrphan)
 	problems   []string
 }
 
@@ -92,6 +93,18 @@ func (o *outcome) addf(counter *int, format string, args ...any) {
 	if len(o.problems) < 20 {
 		o.problems = append(o.problems, fmt.Sprintf(format, args...))
 	}
+}
+
+// emptyInitOrphan reports whether e is a Twake file entity as the init
+// call leaves it: no name, no byte. Twake picks the id and returns it only
+// in the init answer, and has no call that lists or searches files, so a
+// kill while that answer is on its way leaves such an entity that no client
+// can find again (the provider records every id it did receive and deletes
+// the entities dead runs left; see transfer/provider/twake/pending.go).
+// It is counted and printed, and does not fail the run; anything left with
+// a name or a byte in it does.
+func emptyInitOrphan(e sandbox.Entry) bool {
+	return e.Kind == sandbox.KindPartial && e.Size == 0 && strings.HasPrefix(e.Path, "/files/") && e.Meta["name"] == ""
 }
 
 // clean: nothing lost, corrupt or left over, and every duplicate one that
@@ -116,6 +129,10 @@ func verify(l layout, w *workload, tree []sandbox.Entry, announced map[string]bo
 	copies := map[string][]sandbox.Entry{} // file id -> remote files
 	for _, e := range tree {
 		if e.API != l.api {
+			continue
+		}
+		if l.api == "twake" && emptyInitOrphan(e) {
+			o.orphans++
 			continue
 		}
 		if e.Kind == sandbox.KindPlaceholder || e.Kind == sandbox.KindPartial {
