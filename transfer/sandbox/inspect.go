@@ -69,41 +69,48 @@ type SinkResult struct {
 	MBps    float64 `json:"mb_per_s"` // 10^6 bytes per second
 }
 
-// sink receives a body as fast as loopback and the disk allow: it writes it
-// to a temporary file under the store directory and syncs it to disk before
-// answering, as the store does for every uploaded file (so the baseline and
-// the uploads do the same disk work), then deletes it; with ?discard=1 it
-// writes nowhere. It is the baseline the upload paths compare to.
+// sink receives a body as fast as loopback and the disk allow. It stores
+// it exactly as the store stores an uploaded file (a Blob: 256 KiB reads,
+// the checksum on a second goroutine, disk write-out started as bytes
+// arrive, fsync and rename before answering), then deletes it: the upload
+// paths' protocol work is the only difference left. With ?discard=1 it
+// only hashes. It is the baseline the upload paths compare to.
 func (s *Server) sink(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	h := sha256.New()
-	dst := io.Writer(h)
-	var sf *os.File
-	if r.URL.Query().Get("discard") != "1" {
-		f, err := os.CreateTemp(s.store.tmpDir, "sink-*")
+	var res SinkResult
+	if r.URL.Query().Get("discard") == "1" {
+		h := sha256.New()
+		n, err := io.Copy(h, r.Body)
+		if err != nil {
+			WriteJSON(w, http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("sink: read body after %d bytes: %v", n, err)})
+			return
+		}
+		res.Size, res.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	} else {
+		b, err := s.store.NewBlob()
 		if err != nil {
 			WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: " + err.Error()})
 			return
 		}
-		defer os.Remove(filepath.Clean(f.Name()))
-		defer f.Close()
-		dst, sf = io.MultiWriter(f, h), f
-	}
-	n, err := io.Copy(dst, r.Body)
-	if err != nil {
-		WriteJSON(w, http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("sink: read body after %d bytes: %v", n, err)})
-		return
-	}
-	if sf != nil {
-		if err := sf.Sync(); err != nil {
-			WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: sync: " + err.Error()})
+		n, err := b.ReadFrom(r.Body)
+		if err != nil {
+			b.Discard()
+			WriteJSON(w, http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("sink: read body after %d bytes: %v", n, err)})
 			return
 		}
+		id, size, sum, err := b.commit()
+		if err != nil {
+			b.Discard()
+			WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: " + err.Error()})
+			return
+		}
+		_ = os.Remove(filepath.Join(s.store.blobDir, id)) // linked nowhere; a leftover goes with the store directory
+		res.Size, res.SHA256 = size, sum
 	}
 	secs := time.Since(start).Seconds()
-	res := SinkResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Seconds: secs}
+	res.Seconds = secs
 	if secs > 0 {
-		res.MBps = float64(n) / secs / 1e6
+		res.MBps = float64(res.Size) / secs / 1e6
 	}
 	WriteJSON(w, http.StatusOK, res)
 }

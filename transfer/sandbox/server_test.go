@@ -257,6 +257,13 @@ func TestSink(t *testing.T) {
 			t.Fatalf("sink%s: %d %+v", q, resp.StatusCode, res)
 		}
 	}
+	// The sink stores like the store, then deletes: nothing stays behind.
+	for _, dir := range []string{s.store.blobDir, s.store.tmpDir} {
+		left, err := os.ReadDir(dir)
+		if err != nil || len(left) != 0 {
+			t.Errorf("%s holds %d files after the sink answered (%v)", dir, len(left), err)
+		}
+	}
 }
 
 func TestLogRedactsRuntimeSecretsAndIsBounded(t *testing.T) {
