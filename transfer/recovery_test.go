@@ -107,3 +107,36 @@ func TestRewrittenFileIsCaughtBeforeTheLastChunk(t *testing.T) {
 		t.Fatalf("the last chunk went %d times, want once (for the final version only)", lastPuts)
 	}
 }
+
+// One connection cut mid-chunk is retried at the same chunk size (a bad
+// network is not cured by smaller chunks); a second cut at that size is
+// taken for a body limit and steps down.
+func TestOneResetKeepsTheChunkSize(t *testing.T) {
+	for _, tc := range []struct {
+		resets   int
+		stepDown bool
+	}{{1, false}, {2, true}} {
+		r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 4000}},
+			TargetSettings{}, fastOpts())
+		reset := &provider.Error{Kind: provider.ErrTooLarge, Op: "put chunk", Err: syscall.ECONNRESET}
+		r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Err: reset, Count: tc.resets})
+		r.run()
+		data := randBytes(13, 9000)
+		id := r.enqueue(r.file("c.bin", data))[0]
+		r.wait(id)
+		r.checkStored("up/c.bin", data)
+		calls, err := r.fake.Calls()
+		if err != nil {
+			t.Fatal(err)
+		}
+		smaller := false
+		for _, c := range calls {
+			if c.Op == fakeprovider.OpPut && c.Chunk == 0 && c.Size < 4000 {
+				smaller = true
+			}
+		}
+		if smaller != tc.stepDown {
+			t.Errorf("%d reset(s) in a row: chunk size stepped down = %v, want %v", tc.resets, smaller, tc.stepDown)
+		}
+	}
+}

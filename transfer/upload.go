@@ -84,6 +84,7 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 		Dir: remoteDir(j), Name: path.Base(j.RelPath), RelPath: j.RelPath,
 		Size: fi.Size(), ModTime: fi.ModTime(), ChunkSize: cs, Conflict: policy,
 	}}
+	var resetAt int64 // the chunk size a connection was last cut at, not yet stepped down from
 	for restarts := 0; ; restarts++ {
 		res, err := fu.run(ctx)
 		if err == nil {
@@ -109,8 +110,18 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 			// remember it for the target. A connection cut mid-chunk
 			// (a proxy's body limit, or just a bad network) steps down for
 			// this file only, and at the smallest size it is retried later
-			// like any network failure instead of failing the file.
+			// like any network failure instead of failing the file. A body
+			// limit cuts every body over it, a bad network now and then:
+			// one cut is retried at the same size, and only a second cut
+			// at that size steps down. Smaller chunks are no cure for a bad
+			// network, and where every failure restarts the file (files.ro)
+			// more chunks make it less likely ever to get through.
 			limit := serverSaid(err)
+			if !limit && resetAt != fu.u.ChunkSize && restarts < maxRestarts {
+				resetAt = fu.u.ChunkSize
+				e.opts.Log.Info("transfer: connection cut mid-chunk, trying the same size again", "target", j.Target, "size", fu.u.ChunkSize)
+				continue
+			}
 			if fu.u.ChunkSize <= caps.MinChunkSize || restarts >= maxRestarts {
 				if !limit {
 					return provider.Result{}, fi, &provider.Error{
