@@ -162,7 +162,7 @@ func TestBuiltProvidersUpload(t *testing.T) {
 	data := []byte("hello ferry")
 	for _, tg := range targets {
 		t.Run(tg.Kind, func(t *testing.T) {
-			p, err := BuildProvider(tg, st, BuildOptions{})
+			p, err := BuildProvider(tg, st, BuildOptions{StateDir: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
 			}
