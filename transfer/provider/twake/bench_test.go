@@ -10,27 +10,7 @@ import (
 func BenchmarkUploadParallel(b *testing.B) {
 	for _, par := range []int{1, DefaultParallelChunks} {
 		b.Run(map[int]string{1: "sequential", DefaultParallelChunks: "parallel4"}[par], func(b *testing.B) {
-			ts := startSandbox(b, nil)
-			p := ts.provider(b, func(c *Config) { c.ChunkSize = 1 << 20 })
-			f := newTestFile("bench.bin", 16<<20)
-			f.u.ChunkSize = 1 << 20
-			idx := make([]int, f.u.Chunks())
-			for i := range idx {
-				idx[i] = i
-			}
-			b.SetBytes(f.u.Size)
-			for b.Loop() {
-				s, err := p.Begin(ctx(b), f.u)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := f.putParallel(b, s, par, idx); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := s.Finish(ctx(b)); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchUpload(b, "bench.bin", 16<<20, 1<<20, par)
 		})
 	}
 }
@@ -39,10 +19,16 @@ func BenchmarkUploadParallel(b *testing.B) {
 // time, through the strict sandbox: the shape of a big-file upload, where
 // the sandbox's assembly and commit dominate.
 func BenchmarkUploadLarge(b *testing.B) {
+	benchUpload(b, "large.bin", 256<<20, 32<<20, DefaultParallelChunks)
+}
+
+// benchUpload uploads a size-byte file in chunk-byte chunks, par at a
+// time, once per benchmark iteration.
+func benchUpload(b *testing.B, name string, size, chunk int64, par int) {
 	ts := startSandbox(b, nil)
-	p := ts.provider(b, func(c *Config) { c.ChunkSize = 32 << 20 })
-	f := newTestFile("large.bin", 256<<20)
-	f.u.ChunkSize = 32 << 20
+	p := ts.provider(b, func(c *Config) { c.ChunkSize = chunk })
+	f := newTestFile(name, size)
+	f.u.ChunkSize = chunk
 	idx := make([]int, f.u.Chunks())
 	for i := range idx {
 		idx[i] = i
@@ -53,7 +39,7 @@ func BenchmarkUploadLarge(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := f.putParallel(b, s, DefaultParallelChunks, idx); err != nil {
+		if err := f.putParallel(b, s, par, idx); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Finish(ctx(b)); err != nil {
