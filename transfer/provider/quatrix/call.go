@@ -65,12 +65,17 @@ func (p *Provider) call(ctx context.Context, r request, out any) error {
 
 // rawCall performs r once with token (ignored with an API key).
 func (p *Provider) rawCall(ctx context.Context, r request, token string, out any) error {
-	req, err := p.newRequest(ctx, r)
+	req, body, err := p.newRequest(ctx, r)
 	if err != nil {
 		return &provider.Error{Kind: provider.ErrPermanent, Op: r.op, Err: err}
 	}
 	p.auth.apply(req, token)
 	resp, err := p.client.Do(req)
+	if body != nil {
+		// net/http may still be reading the body (a 401 answered before
+		// it was all sent); a replay rewinds r.body, so cut this one off.
+		body.Detach()
+	}
 	if err != nil {
 		return transportError(ctx, r.op, err)
 	}
@@ -95,30 +100,35 @@ func (p *Provider) rawCall(ctx context.Context, r request, token string, out any
 	return rest.DecodeJSON(r.op, resp, out)
 }
 
-func (p *Provider) newRequest(ctx context.Context, r request) (*http.Request, error) {
+// newRequest builds r's HTTP request. When r has a raw body it is rewound
+// and wrapped in the returned SoleBody, which the caller detaches once the
+// request is over.
+func (p *Provider) newRequest(ctx context.Context, r request) (*http.Request, *rest.SoleBody, error) {
 	u := p.base + r.path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
 	}
 	var body io.Reader
+	var sole *rest.SoleBody
 	var size int64
 	switch {
 	case r.json != nil:
 		b, err := json.Marshal(r.json)
 		if err != nil {
-			return nil, fmt.Errorf("encode request: %w", err)
+			return nil, nil, fmt.Errorf("encode request: %w", err)
 		}
 		body, size = bytes.NewReader(b), int64(len(b))
 	case r.body != nil:
 		// A replay after a re-login sends the same bytes again.
 		if _, err := r.body.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("rewind body: %w", err)
+			return nil, nil, fmt.Errorf("rewind body: %w", err)
 		}
-		body, size = io.LimitReader(r.body, r.size), r.size
+		sole = rest.NewSoleBody(io.LimitReader(r.body, r.size))
+		body, size = sole, r.size
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if body != nil {
 		req.ContentLength = size
@@ -133,7 +143,7 @@ func (p *Provider) newRequest(ctx context.Context, r request) (*http.Request, er
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	return req, nil
+	return req, sole, nil
 }
 
 // statusError reads resp's ErrorModel body and maps it to a provider error.
