@@ -1,12 +1,18 @@
 package app
 
-import "context"
+import (
+	"context"
+	"os"
+)
 
 // Main runs Ferry with the command-line arguments (without the program
 // name) and returns the process exit code. Without a command (no
 // arguments, or only global flags and --background) it opens the desktop
-// app; call it on the main goroutine.
+// app; call it on the main goroutine. With FERRY_CPUPROFILE set it writes
+// a CPU profile of the run there (see ProfileEnv).
 func Main(ctx context.Context, args []string) int {
+	stop := startProfile(os.Stderr)
+	defer stop()
 	if wantsGUI(args) {
 		return RunGUI(ctx, StdIO(), args)
 	}
