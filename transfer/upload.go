@@ -76,7 +76,7 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 		return provider.Result{}, nil, err
 	}
 	a.policy = policy
-	cs, err := e.chunkSize(j.Target, t)
+	cs, err := e.chunkSize(j.Target, t, fi.Size())
 	if err != nil {
 		return provider.Result{}, nil, err
 	}
@@ -188,11 +188,15 @@ func conflictPolicy(j queue.Job, t *resolved) (provider.ConflictPolicy, error) {
 	return p, nil
 }
 
-// chunkSize is the target's override or the provider's default, lowered to
-// a size remembered after a step-down, clamped to the provider's bounds.
-func (e *Engine) chunkSize(target string, t *resolved) (int64, error) {
+// chunkSize is the target's override or the provider's default for a file
+// of size bytes, lowered to a size remembered after a step-down, clamped
+// to the provider's bounds.
+func (e *Engine) chunkSize(target string, t *resolved, size int64) (int64, error) {
 	c := t.caps
 	cs := c.DefaultChunkSize
+	if c.LargeFileChunkSize > 0 && size > c.LargeFileSize {
+		cs = c.LargeFileChunkSize
+	}
 	if t.set.ChunkSize > 0 {
 		cs = t.set.ChunkSize
 	}
@@ -232,8 +236,8 @@ type fileUpload struct {
 	sess    provider.Session
 	sending bool // the current failure came from PutChunk
 
-	mu    sync.Mutex   // guards acked; serialises SaveSession
-	acked map[int]bool // acknowledged chunks of sess
+	mu    sync.Mutex // guards acked; serialises SaveSession
+	acked chunkSet   // acknowledged chunks of sess
 }
 
 // run opens (resumes or begins) a session, sends the missing chunks,
@@ -256,7 +260,7 @@ func (fu *fileUpload) run(ctx context.Context) (provider.Result, error) {
 // crash before the first chunk still lets the provider clean up.
 func (fu *fileUpload) open(ctx context.Context) error {
 	e, id := fu.e, fu.a.job.ID
-	fu.sess, fu.acked = nil, map[int]bool{}
+	fu.sess, fu.acked = nil, newChunkSet(fu.u.Chunks())
 	s, ok, err := e.q.LoadSession(id)
 	if errors.Is(err, queue.ErrCorrupt) {
 		e.opts.Log.Warn("transfer: dropping a damaged upload session", "job", id, "err", err)
@@ -278,10 +282,9 @@ func (fu *fileUpload) open(ctx context.Context) error {
 			})
 			if err == nil {
 				fu.sess, fu.u = sess, u
+				fu.acked = newChunkSet(u.Chunks())
 				for _, i := range s.Acked {
-					if i >= 0 && i < u.Chunks() {
-						fu.acked[i] = true
-					}
+					fu.acked.add(i)
 				}
 				return nil
 			}
@@ -354,7 +357,7 @@ func (fu *fileUpload) send(ctx context.Context) error {
 	var pending []int
 	var done int64
 	for i := range fu.u.Chunks() {
-		if fu.acked[i] {
+		if fu.acked.contains(i) {
 			done += fu.u.Chunk(i).Size
 		} else {
 			pending = append(pending, i)
@@ -447,8 +450,8 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
 	}
 	fu.mu.Lock()
 	defer fu.mu.Unlock()
-	fu.acked[i] = true
-	if len(fu.acked) == fu.u.Chunks() && !fu.t.caps.SaveBeforeFinish {
+	fu.acked.add(i)
+	if fu.acked.len() == fu.u.Chunks() && !fu.t.caps.SaveBeforeFinish {
 		// Finish follows at once. Saving now would only spare a crash in
 		// the next instant one chunk's resend, and costs a queue write per
 		// file, which dominates for small files. The session saved after
@@ -456,11 +459,7 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
 		// Finish cannot be repeated safely without it asks for the save.
 		return nil
 	}
-	acked := make([]int, 0, len(fu.acked))
-	for k := range fu.acked {
-		acked = append(acked, k)
-	}
-	slices.Sort(acked)
+	acked := fu.acked.list()
 	// Under fu.mu, so a save with fewer chunks never overwrites a later one.
 	return e.q.SaveSession(fu.a.job.ID, queue.Session{
 		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Acked: acked, Size: fu.u.Size, ModTime: fu.u.ModTime,
@@ -473,7 +472,7 @@ func (fu *fileUpload) finish(ctx context.Context) (provider.Result, error) {
 	e, j := fu.e, fu.a.job
 	var sent int64
 	for i := range fu.u.Chunks() {
-		if !fu.acked[i] {
+		if !fu.acked.contains(i) {
 			return provider.Result{}, fmt.Errorf("finish: chunk %d was never acknowledged: %w", i, provider.ErrSessionGone)
 		}
 		sent += fu.u.Chunk(i).Size

@@ -73,6 +73,14 @@ type Capabilities struct {
 	// Every chunk but the last has exactly the chosen size.
 	MinChunkSize, MaxChunkSize, DefaultChunkSize int64
 
+	// LargeFileChunkSize, when not 0, replaces DefaultChunkSize for files
+	// of more than LargeFileSize bytes. It is for services whose own
+	// client uses small parts and never sends large files: their small
+	// files keep the size the server is known to take, and large ones are
+	// not held to a round trip per small part. A target's configured
+	// chunk size overrides both, and a size refused with 413 lowers both.
+	LargeFileSize, LargeFileChunkSize int64
+
 	// ParallelChunks means chunks of one file may be sent concurrently and in
 	// any order; MaxParallelChunks bounds that concurrency (0 = no bound).
 	ParallelChunks    bool
