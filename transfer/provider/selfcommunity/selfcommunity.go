@@ -97,10 +97,21 @@ const Kind = "selfcommunity"
 // Chunk size bounds. The official web client sends 204,800-byte parts; the
 // server's limit is not documented, so larger parts are allowed up to a
 // bound well below the 100 MB request limits common in front of Django.
+//
+// The official client refuses files over OfficialMaxFileSize, so the server
+// is only known to take the small parts for files up to that size; Ferry
+// keeps them there. Larger files go in LargeFileChunkSize parts: in
+// 204,800-byte parts a gigabyte is 5,243 round trips in series, each with
+// a durable session save, which held uploads to a tenth of the link's
+// speed. A server that refuses the larger parts answers 413 (or cuts the
+// connection), and the engine halves the size and remembers it for the
+// target.
 const (
-	DefaultChunkSize = 204_800
-	MinChunkSize     = 16 << 10
-	MaxChunkSize     = 32 << 20
+	DefaultChunkSize    = 204_800
+	MinChunkSize        = 16 << 10
+	MaxChunkSize        = 32 << 20
+	OfficialMaxFileSize = 10_485_760
+	LargeFileChunkSize  = 16 << 20
 )
 
 // Config is one SelfCommunity target.
@@ -206,6 +217,7 @@ func (p *Provider) Kind() string { return Kind }
 func (p *Provider) Capabilities() provider.Capabilities {
 	return provider.Capabilities{
 		MinChunkSize: MinChunkSize, MaxChunkSize: MaxChunkSize, DefaultChunkSize: p.cfg.ChunkSize,
+		LargeFileSize: OfficialMaxFileSize, LargeFileChunkSize: LargeFileChunkSize,
 		ParallelChunks: false, Resumable: true, MaxFileSize: p.cfg.MaxFileSize,
 		Folders: provider.FoldersNone, Conflicts: []provider.ConflictPolicy{provider.ConflictRename},
 		SaveBeforeFinish: true,

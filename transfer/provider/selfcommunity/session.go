@@ -102,8 +102,8 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	if err != nil {
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
 	}
-	counter := &countWriter{w: h}
-	fp := &filePart{field: s.p.fields.File, filename: "blob", r: io.TeeReader(body, counter), size: c.Size}
+	hr := newHashingReader(body, h)
+	fp := &filePart{field: s.p.fields.File, filename: "blob", r: hr, size: c.Size}
 	f := s.p.fields
 	fields := []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
 	if c.Index > 0 {
@@ -119,6 +119,7 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 		hdr.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", c.Offset, c.Offset+c.Size-1, s.u.Size))
 	}
 	resp, err := s.p.postForm(ctx, op, "", fields, fp, hdr)
+	served := hr.Close()
 	if err != nil {
 		s.attempted[c.Index] = true
 		return err
@@ -153,13 +154,13 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 			Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode,
 			Message: fmt.Sprintf("server answered for file %q, not %q", ack.FileUUID, st.UUID),
 		}
-	case counter.n != c.Size:
+	case served != c.Size:
 		// The hash must cover exactly this part; a server that answered
 		// before reading it all cannot have stored it either.
 		s.attempted[c.Index] = true
 		return &provider.Error{
 			Kind: provider.ErrRetryable, Op: op, Status: resp.StatusCode,
-			Message: fmt.Sprintf("server answered after %d of %d bytes", counter.n, c.Size),
+			Message: fmt.Sprintf("server answered after %d of %d bytes", served, c.Size),
 		}
 	}
 	s.ack(c, ack.FileUUID, h)
@@ -356,14 +357,3 @@ func (s *session) maybeStored(perr *provider.Error, se serverError) {
 // parts without a done call never become a visible file (the server
 // expires them). It returns nil.
 func (s *session) Abort(context.Context) error { return nil }
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}

@@ -1,0 +1,63 @@
+package selfcommunity
+
+import (
+	"bytes"
+	"crypto/md5"
+	"errors"
+	"io"
+	"testing"
+	"testing/iotest"
+)
+
+func TestHashingReaderHashesWhatItServes(t *testing.T) {
+	for _, n := range []int{0, 1, hashPiece - 1, hashPiece, hashPiece + 1, 3*hashPiece + 17} {
+		data := randomData(n, byte(n)+1)
+		h := md5.New()
+		h.Write([]byte("earlier parts "))
+		hr := newHashingReader(iotest.OneByteReader(bytes.NewReader(data)), h)
+		var out bytes.Buffer
+		// Small reads, as a multipart writer's copy makes them.
+		if _, err := io.CopyBuffer(&out, struct{ io.Reader }{hr}, make([]byte, 1000)); err != nil {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		if served := hr.Close(); served != int64(n) {
+			t.Fatalf("%d bytes: Close says %d served", n, served)
+		}
+		want := md5.Sum(append([]byte("earlier parts "), data...))
+		if !bytes.Equal(out.Bytes(), data) || !bytes.Equal(h.Sum(nil), want[:]) {
+			t.Fatalf("%d bytes: served or hashed bytes differ", n)
+		}
+	}
+}
+
+func TestHashingReaderCountsOnlyServedBytes(t *testing.T) {
+	data := randomData(1000, 3)
+	hr := newHashingReader(bytes.NewReader(data), md5.New())
+	p := make([]byte, 100)
+	if n, err := hr.Read(p); n != 100 || err != nil {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	// The piece read ahead is hashed, but only 100 bytes reached the caller:
+	// a server answering now must not count as having had the whole part.
+	if served := hr.Close(); served != 100 {
+		t.Fatalf("served %d, want 100", served)
+	}
+	if n, err := hr.Read(p); n != 0 || !errors.Is(err, errHashingClosed) {
+		t.Fatalf("read after Close: %d, %v", n, err)
+	}
+	if hr.Close() != 100 {
+		t.Fatal("a second Close changed the count")
+	}
+}
+
+func TestHashingReaderPassesReadErrorsOn(t *testing.T) {
+	boom := errors.New("disk gone")
+	hr := newHashingReader(io.MultiReader(bytes.NewReader(make([]byte, 5000)), iotest.ErrReader(boom)), md5.New())
+	got, err := io.ReadAll(hr)
+	if !errors.Is(err, boom) || len(got) != 5000 {
+		t.Fatalf("read %d bytes, %v; want 5000 and the reader's error", len(got), err)
+	}
+	if hr.Close() != 5000 {
+		t.Fatal("served count wrong after an error")
+	}
+}
