@@ -311,7 +311,11 @@ func targetTest(ctx context.Context, c *cli, args []string) error {
 	defer closeProvider(p)
 	fmt.Fprintf(c.Out, "target %q: %s at %s\n", t.Name, t.Kind, t.BaseURL)
 	fmt.Fprintf(c.Out, "  secrets: read from the %s\n", store.Describe())
-	describeCaps(c, p.Capabilities())
+	configured := int64(t.ChunkSize)
+	if configured == 0 {
+		configured = int64(cfg.Transfer.ChunkSize)
+	}
+	describeCaps(c, p.Capabilities(), configured)
 	if err := checkProvider(ctx, p, t.Kind); err != nil {
 		return fmt.Errorf("target test: %w", err)
 	}
@@ -349,7 +353,10 @@ func checkProvider(ctx context.Context, p provider.Provider, kind string) error 
 // fails for a reason that may pass.
 const checkTries = 4
 
-func describeCaps(c *cli, caps provider.Capabilities) {
+// describeCaps prints how the target's uploads go; configured is the chunk
+// size the config sets for it (0 when it sets none), which the engine uses
+// instead of the provider's defaults.
+func describeCaps(c *cli, caps provider.Capabilities, configured int64) {
 	chunks := "one chunk at a time"
 	if caps.ParallelChunks {
 		chunks = "chunks in parallel"
@@ -363,8 +370,15 @@ func describeCaps(c *cli, caps provider.Capabilities) {
 		provider.FoldersClientCreated: "folders created by Ferry",
 		provider.FoldersServerCreated: "folders created by the server",
 	}[caps.Folders]
-	fmt.Fprintf(c.Out, "  uploads: %s chunks by default, %s, %s, %s\n",
-		humanBytes(caps.DefaultChunkSize), chunks, resume, folders)
+	size := humanBytes(caps.DefaultChunkSize) + " chunks by default"
+	switch {
+	case configured > 0:
+		size = humanBytes(configured) + " chunks (configured)"
+	case caps.LargeFileChunkSize > 0:
+		size = fmt.Sprintf("%s chunks by default, %s for files over %s",
+			humanBytes(caps.DefaultChunkSize), humanBytes(caps.LargeFileChunkSize), humanBytes(caps.LargeFileSize))
+	}
+	fmt.Fprintf(c.Out, "  uploads: %s, %s, %s, %s\n", size, chunks, resume, folders)
 }
 
 // explainCheck turns a failed check into a sentence by error kind; the
