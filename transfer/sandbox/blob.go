@@ -48,7 +48,7 @@ func (s *Store) NewBlob() (*Blob, error) {
 func (b *Blob) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n, err := b.appendLocked(p, false)
+	n, err := b.appendLocked(p, false, nil)
 	if b.sumValid && n > 0 {
 		b.sum.Write(p[:n])
 	}
@@ -59,13 +59,14 @@ func (b *Blob) Write(p []byte) (int, error) {
 // of the written bytes is computed on another goroutine, which reads p
 // until b.hashing is closed: the caller must not change p before the next
 // settle. Without async the caller hashes p[:n] itself. Caller holds b.mu.
+// The extra hashes (async only) are fed p[:n] on the same goroutine.
 //
 // Async appends also start the disk write-out of every writebackStep
 // bytes as they arrive (on the same goroutine, so a slow disk never
 // blocks the caller's next read), which leaves little for commit's
 // fsync: without it the kernel keeps a whole upload dirty in memory and
 // the fsync writes it all while the client waits for its answer.
-func (b *Blob) appendLocked(p []byte, async bool) (int, error) {
+func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error) {
 	if b.f == nil {
 		return 0, ErrBlobClosed
 	}
@@ -83,11 +84,17 @@ func (b *Blob) appendLocked(p []byte, async bool) (int, error) {
 	if async && b.sumValid && n > 0 {
 		h = b.sum
 	}
-	if h != nil || wbLen > 0 {
+	if !async || n == 0 {
+		extra = nil
+	}
+	if h != nil || wbLen > 0 || len(extra) > 0 {
 		done := make(chan struct{})
 		go func(f *os.File, p []byte) {
 			if h != nil {
 				h.Write(p) // hash.Hash.Write never fails
+			}
+			for _, x := range extra {
+				x.Write(p)
 			}
 			if wbLen > 0 {
 				startWriteback(f, wbOff, wbLen) // f stays open: Discard and commit settle first
@@ -148,7 +155,18 @@ func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
 // goroutine while the next one is read from r: the SHA-256 costs about as
 // much CPU as the socket read and the file write together, so on a
 // second core it no longer adds to the time an upload takes.
-func (b *Blob) ReadFrom(r io.Reader) (int64, error) {
+func (b *Blob) ReadFrom(r io.Reader) (int64, error) { return b.readFrom(r, nil) }
+
+// ReadFromHashing is ReadFrom that also writes every appended byte, in
+// order, to each of hashes, on the goroutine that computes the blob's own
+// checksum (so on a second core they cost the caller no time either). The
+// hashes have seen exactly the appended bytes when it returns, error or
+// not; the caller must not use them while it runs.
+func (b *Blob) ReadFromHashing(r io.Reader, hashes ...hash.Hash) (int64, error) {
+	return b.readFrom(r, hashes)
+}
+
+func (b *Blob) readFrom(r io.Reader, extra []hash.Hash) (int64, error) {
 	bufs := readBufs.Get().(*[2][]byte)
 	defer func() {
 		// The last piece may still be hashed from bufs.
@@ -164,7 +182,7 @@ func (b *Blob) ReadFrom(r io.Reader) (int64, error) {
 		n, rerr := fill(r, bufs[i])
 		if n > 0 {
 			b.mu.Lock()
-			w, werr := b.appendLocked(bufs[i][:n], true)
+			w, werr := b.appendLocked(bufs[i][:n], true, extra)
 			b.mu.Unlock()
 			total += int64(w)
 			if werr != nil {

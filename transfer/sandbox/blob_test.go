@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -172,5 +173,43 @@ func TestBlobWritebackAcrossTruncate(t *testing.T) {
 	}
 	if h := sha256.Sum256(want); n.SHA256 != hex.EncodeToString(h[:]) || n.Size != int64(len(want)) {
 		t.Fatalf("node %+v, want size %d sha %x", n, len(want), h)
+	}
+}
+
+// TestBlobReadFromHashing: the extra hashes see exactly the bytes
+// appended, in order, across several calls and a body that breaks off
+// (its received prefix included, nothing after it), and the blob's own
+// checksum is unaffected.
+func TestBlobReadFromHashing(t *testing.T) {
+	s := newTestStore(t)
+	root := s.Root("x").ID
+	b, err := s.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("0123456789abcdef"), 50_000) // 800,000 bytes: several buffers
+	h1, h2 := md5.New(), sha256.New()
+	broken := errors.New("connection reset")
+	cut := 300_003
+	body := io.MultiReader(iotest.HalfReader(bytes.NewReader(data[:cut])), iotest.ErrReader(broken))
+	if n, err := b.ReadFromHashing(body, h1, h2); !errors.Is(err, broken) || n != int64(cut) {
+		t.Fatalf("ReadFromHashing = %d, %v, want %d, %v", n, err, cut, broken)
+	}
+	if got, want := h1.Sum(nil), md5.Sum(data[:cut]); !bytes.Equal(got, want[:]) {
+		t.Fatal("the extra MD5 after a broken body is not the MD5 of the received prefix")
+	}
+	if n, err := b.ReadFromHashing(bytes.NewReader(data[cut:]), h1, h2); err != nil || n != int64(len(data)-cut) {
+		t.Fatalf("second ReadFromHashing = %d, %v", n, err)
+	}
+	want5, want256 := md5.Sum(data), sha256.Sum256(data)
+	if !bytes.Equal(h1.Sum(nil), want5[:]) || !bytes.Equal(h2.Sum(nil), want256[:]) {
+		t.Fatal("the extra hashes do not cover the appended bytes in order")
+	}
+	n, err := s.Commit("x", root, "h.bin", b, CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.SHA256 != hex.EncodeToString(want256[:]) || n.Size != int64(len(data)) {
+		t.Fatalf("committed %d bytes, sha256 %s, want %d, %x", n.Size, n.SHA256, len(data), want256)
 	}
 }
