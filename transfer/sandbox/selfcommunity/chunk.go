@@ -35,8 +35,11 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 			fmt.Sprintf("partindex %d is not below totalparts %d (parts are numbered from 0)", idx, total))
 	}
 	var up *upload
-	isNew := false
+	isNew, pinned := false, false
+	s := f.file.st
 	switch uuid := f.str(fUUID); {
+	case idx == 0 && !f.has(fUUID) && s != nil && s.fresh:
+		up, isNew = s.up, true // built when its part started
 	case idx == 0 && !f.has(fUUID):
 		b, err := a.env.Store.NewBlob()
 		if err != nil {
@@ -50,13 +53,22 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 	case uuid == "":
 		return 0, nil, fieldError(wire(d, fUUID), "required",
 			"This field is required when partindex > 0: send the file_uuid returned by part 0.")
+	case s != nil && !s.fresh && s.up.uuid == uuid:
+		// The part was streamed onto the upload, whose mu the stream holds
+		// since; the lookup's expire draw happens now, where it would have.
+		up, pinned = s.up, true
+		if a.forgetsLocked(up) {
+			return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
+		}
 	default:
 		if up = a.lookup(uuid, user); up == nil || up.kind != chunked {
 			return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 		}
 	}
-	up.mu.Lock()
-	defer up.mu.Unlock()
+	if !pinned {
+		up.mu.Lock()
+		defer up.mu.Unlock()
+	}
 	status, body, aerr := a.part(r, f, up, int(idx), int(total))
 	if isNew {
 		if aerr != nil {
@@ -82,16 +94,16 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 		return 0, nil, fieldError(wire(d, fTot), "invalid",
 			fmt.Sprintf("totalparts changed from %d to %d for this uuid", up.total, total))
 	}
-	size := f.file.Size
+	size := f.file.size
 	if idx < up.next && !a.env.Switches.On(SwitchSeries) {
 		// Lenient: an identical re-send is acknowledged again, as a server
 		// storing parts by index would; different content is refused
 		// because the running checksum already covers the first copy.
-		sum, err := partMD5(f)
+		same, err := f.file.sameAs(up, idx)
 		if err != nil {
 			return 0, nil, internalError(err)
 		}
-		if sum != up.partMD5[idx] || size != up.partLen[idx] {
+		if !same || size != up.partLen[idx] {
 			return 0, nil, fieldError(wire(d, fPart), "invalid",
 				fmt.Sprintf("part %d was already received with different content", idx))
 		}
@@ -111,22 +123,15 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
 		}}}
 	}
-	// Work on a copy of the running hash: a part that fails half-way must
-	// leave it as it was, and the blob is cut back to the old end.
-	state, err := up.sum.(interface{ MarshalBinary() ([]byte, error) }).MarshalBinary()
-	if err != nil {
-		return 0, nil, internalError(err)
-	}
-	sum, err := receive(f, up.blob, up.offset, up.sum)
-	if err != nil {
-		_ = up.sum.(interface{ UnmarshalBinary([]byte) error }).UnmarshalBinary(state)
-		_ = up.blob.Truncate(up.offset) // the next attempt overwrites these bytes anyway
+	// A part that fails half-way leaves the blob and the running MD5 as
+	// they were (storeInto, stream.end).
+	if err := f.file.storeInto(up); err != nil {
 		return 0, nil, internalError(err)
 	}
 	up.next++
-	up.offset = end
-	up.partMD5 = append(up.partMD5, sum)
+	up.partOff = append(up.partOff, up.offset)
 	up.partLen = append(up.partLen, size)
+	up.offset = end
 	if t := f.str(fType); t != "" {
 		up.filetype = t
 	}

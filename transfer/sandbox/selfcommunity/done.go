@@ -68,6 +68,9 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 		if up.filetype != "" {
 			meta["filetype"] = up.filetype
 		}
+		if err := up.trimBlob(); err != nil {
+			return 0, nil, internalError(err)
+		}
 		b := up.blob
 		up.blob = nil // consumed by commit whatever happens
 		if aerr := a.commit(up, name, b, meta); aerr != nil {

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
 // Logical field names; the qq dialect prefixes those in prefixed.
@@ -45,78 +46,104 @@ func wire(d Dialect, n string) string {
 }
 
 // form is a parsed request body: single values, the repeated values of
-// list fields, and at most one file.
+// list fields, and at most one file. A form with a file must be released.
 type form struct {
 	d         Dialect
 	values    map[string]string
 	lists     map[string][]string
-	file      *multipart.FileHeader
+	file      *filePart
 	fileField string // the file part's field name
 	names     []string
+}
+
+// release frees the file part: a staged blob nobody took is discarded, a
+// stream is kept or undone as the request's decision said (see stream).
+// It is idempotent.
+func (f *form) release() {
+	if f != nil && f.file != nil {
+		f.file.release()
+	}
 }
 
 // listFields may be given more than once (or as a JSON array).
 var listFields = map[string]bool{"recipients": true}
 
 // parseForm reads a multipart, urlencoded or JSON body (DRF's default
-// parsers) of at most max bytes. A file is only possible in multipart.
-func parseForm(w http.ResponseWriter, r *http.Request, d Dialect, max int64) (*form, *apiError) {
+// parsers) of at most max bytes. A file is only possible in multipart; it
+// is staged in a blob of st, or streamed where hook (may be nil) says.
+// On error the form is released; otherwise the caller releases it.
+func parseForm(w http.ResponseWriter, r *http.Request, d Dialect, max int64, st *sandbox.Store, hook streamHook) (*form, *apiError) {
 	r.Body = http.MaxBytesReader(w, r.Body, max)
 	f := &form{d: d, values: map[string]string{}, lists: map[string][]string{}}
+	aerr := f.read(r, st, hook)
+	if aerr == nil {
+		aerr = f.checkDialect()
+	}
+	if aerr != nil {
+		f.release()
+		return nil, aerr
+	}
+	return f, nil
+}
+
+func (f *form) read(r *http.Request, st *sandbox.Store, hook streamHook) *apiError {
 	ctype, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil && r.Header.Get("Content-Type") != "" {
-		return nil, statusError(http.StatusUnsupportedMediaType, "unsupported_media_type", "unreadable Content-Type")
+		return statusError(http.StatusUnsupportedMediaType, "unsupported_media_type", "unreadable Content-Type")
 	}
 	switch ctype {
 	case "multipart/form-data":
 		if params["boundary"] == "" {
-			return nil, statusError(http.StatusBadRequest, "parse_error", "multipart body without a boundary")
+			return statusError(http.StatusBadRequest, "parse_error", "multipart body without a boundary")
 		}
-		// Files above 1 MiB go to temporary files the server removes after
-		// the handler; fields and file may come in any order.
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return nil, bodyError(err)
+		// Fields and file may come in any order; the whole body is read
+		// before anything is decided.
+		vals, order, files, err := f.readMultipart(r.Body, params["boundary"], st, hook)
+		if err != nil {
+			var se errStore
+			if errors.As(err, &se) {
+				return internalError(se)
+			}
+			return bodyError(err)
 		}
-		for name, vs := range r.MultipartForm.Value {
-			if err := f.add(name, vs); err != nil {
-				return nil, err
+		for _, name := range order {
+			if err := f.add(name, vals[name]); err != nil {
+				return err
 			}
 		}
-		for name, fhs := range r.MultipartForm.File {
-			if f.file != nil || len(fhs) != 1 {
-				return nil, fieldError(name, "invalid", "exactly one file part is allowed")
+		for i, name := range files {
+			if i > 0 || (len(files) > 1 && files[1] == name) {
+				return fieldError(name, "invalid", "exactly one file part is allowed")
 			}
 			if _, dup := f.values[name]; dup {
-				return nil, fieldError(name, "invalid", "given both as a field and as a file")
+				return fieldError(name, "invalid", "given both as a field and as a file")
 			}
-			f.file, f.fileField = fhs[0], name
+			f.fileField = name
 			f.names = append(f.names, name)
 		}
 	case "application/x-www-form-urlencoded":
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, bodyError(err)
+			return bodyError(err)
 		}
 		q, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, statusError(http.StatusBadRequest, "parse_error", "malformed urlencoded body")
+			return statusError(http.StatusBadRequest, "parse_error", "malformed urlencoded body")
 		}
 		for name, vs := range q {
 			if err := f.add(name, vs); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	case "application/json":
-		if err := f.parseJSON(r.Body); err != nil {
-			return nil, err
-		}
+		return f.parseJSON(r.Body)
 	case "":
 		// No body at all: every required field will be reported missing.
 	default:
-		return nil, statusError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+		return statusError(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			fmt.Sprintf("unsupported media type %q in request", ctype))
 	}
-	return f, f.checkDialect()
+	return nil
 }
 
 func bodyError(err error) *apiError {

@@ -2,9 +2,12 @@ package selfcommunity
 
 import (
 	"bytes"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
 func FuzzParseContentRange(f *testing.F) {
@@ -29,6 +32,10 @@ func FuzzParseForm(f *testing.F) {
 	f.Add("application/json", []byte(`{"qquuid":"a","uuid":"b"}`), true)
 	f.Add("text/plain", []byte("x"), false)
 	f.Add("multipart/form-data", []byte("--X--"), true)
+	st, err := sandbox.NewStore(f.TempDir(), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, ctype string, body []byte, qq bool) {
 		d := Plain
 		if qq {
@@ -37,17 +44,15 @@ func FuzzParseForm(f *testing.F) {
 		r := httptest.NewRequest(http.MethodPost, "/api/v2/pm/upload/", bytes.NewReader(body))
 		r.Header.Set("Content-Type", ctype)
 		w := httptest.NewRecorder()
-		fm, aerr := parseForm(w, r, d, 1<<16)
-		if r.MultipartForm != nil {
-			defer func() { _ = r.MultipartForm.RemoveAll() }()
-		}
+		fm, aerr := parseForm(w, r, d, 1<<16, st, nil)
 		if aerr != nil {
 			if aerr.status < 400 || len(aerr.items) == 0 {
 				t.Fatalf("error without status or items: %+v", aerr)
 			}
 			return
 		}
-		if fm.file != nil && r.MultipartForm == nil {
+		defer fm.release()
+		if mt, _, _ := mime.ParseMediaType(ctype); fm.file != nil && mt != "multipart/form-data" {
 			t.Fatal("a file from a non-multipart body")
 		}
 		if fm.file != nil && fm.fileField != wire(d, fFile) {

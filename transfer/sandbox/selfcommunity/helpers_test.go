@@ -23,7 +23,7 @@ type testEnv struct {
 	bob   string
 }
 
-func start(t *testing.T, o Options, switches map[string]bool) *testEnv {
+func start(t testing.TB, o Options, switches map[string]bool) *testEnv {
 	t.Helper()
 	a, err := New(o)
 	if err != nil {

@@ -48,11 +48,12 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 		aerr.write(w)
 		return
 	}
-	f, aerr := parseForm(w, r, a.opt.Dialect, 1<<20)
+	f, aerr := parseForm(w, r, a.opt.Dialect, 1<<20, a.env.Store, nil)
 	if aerr != nil {
 		aerr.write(w)
 		return
 	}
+	defer f.release()
 	m, file, aerr := a.checkMessage(user, f)
 	if aerr != nil {
 		aerr.write(w)

@@ -46,6 +46,11 @@
 // (API.Messages). Unfinished uploads are not in the tree: they have no
 // name before done; their parts stay in a temporary blob until done, the
 // expire fault, or the server's end.
+//
+// A chunk's file part is received straight onto its upload's blob and
+// running MD5 when the fields before it (as clients send them) name the
+// upload, and undone if the request is refused once the whole body is
+// read (see stream); any other file part is staged in a blob of its own.
 package selfcommunity
 
 import (

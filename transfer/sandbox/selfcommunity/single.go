@@ -1,8 +1,6 @@
 package selfcommunity
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -20,12 +18,12 @@ func (a *API) storeWhole(r *http.Request, user User, f *form, k kind, meta map[s
 	}
 	name := f.str(fName)
 	if name == "" {
-		name = f.file.Filename
+		name = f.file.filename
 	}
 	if aerr := checkName(wire(d, fName), name); aerr != nil {
 		return nil, aerr
 	}
-	size := f.file.Size
+	size := f.file.size
 	if v, ok, aerr := f.integer(fSize, 0); aerr != nil {
 		return nil, aerr
 	} else if ok && v != size {
@@ -45,19 +43,13 @@ func (a *API) storeWhole(r *http.Request, user User, f *form, k kind, meta map[s
 			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
 		}}}
 	}
-	b, err := a.env.Store.NewBlob()
+	b, sum, err := f.file.own(a.env.Store)
 	if err != nil {
-		return nil, internalError(err)
-	}
-	h := md5.New()
-	sum, err := receive(f, b, 0, h)
-	if err != nil {
-		b.Discard()
 		return nil, internalError(err)
 	}
 	up := &upload{
 		uuid: sandbox.NewID(), owner: user.ID, kind: k, total: 1, next: 1, offset: size,
-		declSize: size, sum: h, md5hex: hex.EncodeToString(sum[:]), filetype: f.str(fType),
+		declSize: size, md5hex: sum, filetype: f.str(fType),
 	}
 	if m := f.str(fMD5); m != "" && !strings.EqualFold(m, up.md5hex) {
 		b.Discard()

@@ -1,13 +1,11 @@
 package selfcommunity
 
 import (
-	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -33,13 +31,13 @@ type upload struct {
 	owner int64
 	kind  kind
 
-	mu       sync.Mutex // guards the fields below
-	total    int        // parts announced with part 0
-	next     int        // parts received, in order
-	offset   int64      // bytes received
-	declSize int64      // announced whole-file size, -1 while unknown
-	partMD5  [][md5.Size]byte
-	partLen  []int64
+	mu       sync.Mutex    // guards the fields below
+	total    int           // parts announced with part 0
+	next     int           // parts received, in order
+	offset   int64         // bytes received
+	declSize int64         // announced whole-file size, -1 while unknown
+	partOff  []int64       // where each received part starts in blob
+	partLen  []int64       // and its length (a re-send is compared with it)
 	sum      hash.Hash     // MD5 over the parts received, in order
 	blob     *sandbox.Blob // content until done commits it
 	done     bool          // the done call succeeded
@@ -70,11 +68,16 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 		aerr.write(w)
 		return
 	}
-	f, aerr := parseForm(w, r, a.opt.Dialect, a.opt.MaxRequest)
+	var hook streamHook
+	if !isDone {
+		hook = a.streamHook(user)
+	}
+	f, aerr := parseForm(w, r, a.opt.Dialect, a.opt.MaxRequest, a.env.Store, hook)
 	if aerr != nil {
 		aerr.write(w)
 		return
 	}
+	defer f.release()
 	var status int
 	var body any
 	switch {
@@ -91,6 +94,7 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 	default:
 		status, body, aerr = a.single(r, user, f)
 	}
+	f.release() // before the answer: a streamed part's upload is free again
 	if aerr != nil {
 		aerr.write(w)
 		return
@@ -123,81 +127,53 @@ func (a *API) doneQuery(raw string) (bool, *apiError) {
 // belongs to someone else, or the "expire" fault made the server forget
 // it (unfinished chunked uploads only). Lock order: up.mu before a.mu.
 func (a *API) lookup(uuid string, user User) *upload {
+	up := a.find(uuid, user)
+	if up == nil || up.kind != chunked {
+		return up
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if a.forgetsLocked(up) {
+		return nil
+	}
+	return up
+}
+
+// find returns the caller's upload uuid as it is known (nil if unknown or
+// someone else's), without the expire check.
+func (a *API) find(uuid string, user User) *upload {
 	a.mu.Lock()
 	up := a.uploads[uuid]
 	a.mu.Unlock()
 	if up == nil || up.owner != user.ID {
 		return nil
 	}
-	if up.kind != chunked {
-		return up
-	}
-	up.mu.Lock()
-	defer up.mu.Unlock()
+	return up
+}
+
+// forgetsLocked reports whether the chunked upload up is gone, or is
+// forgotten now by the "expire" fault (drawn once per request naming an
+// unfinished upload). Caller holds up.mu.
+func (a *API) forgetsLocked(up *upload) bool {
 	if up.gone {
-		return nil
+		return true
 	}
 	if up.done || !a.env.Expire() {
-		return up
+		return false
 	}
 	up.gone = true
 	if up.blob != nil {
 		up.blob.Discard()
 		up.blob = nil
 	}
-	a.forget(uuid)
-	return nil
+	a.forget(up.uuid)
+	return true
 }
 
 func (a *API) register(up *upload) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.uploads[up.uuid] = up
-}
-
-// receive copies the file part into b at off, returning its MD5; every
-// byte also goes to the extra writers (the running whole-file MD5).
-func receive(f *form, b *sandbox.Blob, off int64, extra ...io.Writer) ([md5.Size]byte, error) {
-	var sum [md5.Size]byte
-	src, err := f.file.Open()
-	if err != nil {
-		return sum, fmt.Errorf("open file part: %w", err)
-	}
-	defer src.Close()
-	h := md5.New()
-	dst := io.MultiWriter(append([]io.Writer{h, &offsetWriter{b: b, off: off}}, extra...)...)
-	if _, err := io.Copy(dst, src); err != nil {
-		return sum, fmt.Errorf("store file part: %w", err)
-	}
-	copy(sum[:], h.Sum(nil))
-	return sum, nil
-}
-
-type offsetWriter struct {
-	b   *sandbox.Blob
-	off int64
-}
-
-func (o *offsetWriter) Write(p []byte) (int, error) {
-	n, err := o.b.WriteAt(p, o.off)
-	o.off += int64(n)
-	return n, err
-}
-
-// partMD5 hashes the file part without storing it.
-func partMD5(f *form) ([md5.Size]byte, error) {
-	var sum [md5.Size]byte
-	src, err := f.file.Open()
-	if err != nil {
-		return sum, fmt.Errorf("open file part: %w", err)
-	}
-	defer src.Close()
-	h := md5.New()
-	if _, err := io.Copy(h, src); err != nil {
-		return sum, fmt.Errorf("read file part: %w", err)
-	}
-	copy(sum[:], h.Sum(nil))
-	return sum, nil
 }
 
 // checkName applies the store's rules to a client-given file name.
