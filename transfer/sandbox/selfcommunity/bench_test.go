@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -35,11 +36,12 @@ func benchPart(b *testing.B, n int) {
 		if uuid != "" {
 			fields = append(fields, [2]string{"uuid", uuid})
 		}
-		body, ctype := partBody(b, fields, data)
+		body, n, ctype := partBody(b, fields, data)
 		hr, err := http.NewRequest(http.MethodPost, e.srv.BaseURL()+"/api/v2/pm/upload/", body)
 		if err != nil {
 			b.Fatal(err)
 		}
+		hr.ContentLength = n
 		hr.Header.Set("Content-Type", ctype)
 		hr.Header.Set("Authorization", "Bearer "+e.alice)
 		resp, err := http.DefaultClient.Do(hr)
@@ -66,24 +68,22 @@ func benchPart(b *testing.B, n int) {
 	b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(idx-1), "cpu-ns/op")
 }
 
-// partBody is a multipart body with fields first and the file part last.
-func partBody(b *testing.B, fields [][2]string, data []byte) (*bytes.Reader, string) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
+// partBody is a multipart body with fields first and the file part last,
+// its data not copied: the client's work per op stays small and fixed.
+func partBody(b *testing.B, fields [][2]string, data []byte) (io.Reader, int64, string) {
+	var head bytes.Buffer
+	mw := multipart.NewWriter(&head)
 	for _, f := range fields {
 		if err := mw.WriteField(f[0], f[1]); err != nil {
 			b.Fatal(err)
 		}
 	}
-	w, err := mw.CreateFormFile("file", "blob")
-	if err != nil {
+	if _, err := mw.CreateFormFile("file", "blob"); err != nil {
 		b.Fatal(err)
 	}
-	_, _ = w.Write(data)
-	if err := mw.Close(); err != nil {
-		b.Fatal(err)
-	}
-	return bytes.NewReader(buf.Bytes()), mw.FormDataContentType()
+	tail := "\r\n--" + mw.Boundary() + "--\r\n"
+	n := int64(head.Len()+len(tail)) + int64(len(data))
+	return io.MultiReader(&head, bytes.NewReader(data), strings.NewReader(tail)), n, mw.FormDataContentType()
 }
 
 func cpuTime(b *testing.B) time.Duration {
