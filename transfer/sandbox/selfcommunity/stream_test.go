@@ -7,9 +7,13 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
 // mpart is one part of a hand-ordered multipart body: a field, or the
@@ -202,10 +206,23 @@ func TestStreamedResendCompare(t *testing.T) {
 }
 
 // A connection that breaks off in the middle of a streamed part leaves no
-// trace: neither its received prefix (onto an upload, or as a fresh one)
-// nor the upload's lock.
+// trace: neither its received prefix (onto an upload, or as a fresh one,
+// whose temporary blob is removed) nor the upload's lock.
 func TestStreamedPartBrokenConnection(t *testing.T) {
-	e := start(t, Options{}, nil)
+	dir := t.TempDir()
+	a, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sandbox.New(sandbox.Config{APIs: []sandbox.API{a}, Strict: true, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	e := &testEnv{srv: srv, api: a, alice: a.Token("alice")}
 	data := testData(600 << 10)
 	n := 200 << 10
 	uuid := e.chunk(t, e.alice, "", 0, 3, data[:n]).ok(t).str("file_uuid")
@@ -228,12 +245,28 @@ func TestStreamedPartBrokenConnection(t *testing.T) {
 	// The next request naming the upload waits for the broken one to be
 	// undone, then finds the upload as it was.
 	e.finish(t, uuid, data, 1, n)
+	refused := func() int {
+		c := 0
+		for _, l := range srv.Log() {
+			if l.Status != http.StatusOK {
+				c++
+			}
+		}
+		return c
+	}
 	deadline := time.Now().Add(10 * time.Second)
-	for e.uploadCount() != 1 && time.Now().Before(deadline) {
+	for refused() < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if c := refused(); c != 2 {
+		t.Fatalf("%d refused requests in the log, want the 2 broken ones: %+v", c, srv.Log())
 	}
 	if c := e.uploadCount(); c != 1 {
 		t.Fatalf("%d uploads after a broken first part, want 1", c)
+	}
+	left, err := os.ReadDir(filepath.Join(dir, "tmp"))
+	if err != nil || len(left) != 0 {
+		t.Fatalf("temporary files left: %v (%v)", left, err)
 	}
 }
 
@@ -262,6 +295,20 @@ func TestStreamHoldsUpload(t *testing.T) {
 	half := len(body) - 500 // well inside the file part
 	if _, err := pw.Write(body[:half]); err != nil {
 		t.Fatal(err)
+	}
+	// Wait (bounded) until the server streams the part: it holds the
+	// upload's lock from the file part's start.
+	e.api.mu.Lock()
+	up := e.api.uploads[uuid]
+	e.api.mu.Unlock()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if !up.mu.TryLock() {
+			break
+		}
+		up.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the part did not start streaming within 10s")
+		}
 	}
 	second := make(chan answer, 1)
 	b, ct := orderedBody(t, []mpart{field("partindex", "2"), field("totalparts", "3"), field("uuid", uuid), filePartOf(data[2000:])})
