@@ -1,7 +1,6 @@
 package selfcommunity
 
 import (
-	"crypto/md5"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -47,7 +46,7 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 		}
 		up = &upload{
 			uuid: sandbox.NewID(), owner: user.ID, kind: chunked, total: int(total),
-			declSize: -1, sum: md5.New(), blob: b,
+			declSize: -1, md5: newMD5Follower(b), blob: b,
 		}
 		isNew = true
 	case uuid == "":
@@ -123,8 +122,8 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
 		}}}
 	}
-	// A part that fails half-way leaves the blob and the running MD5 as
-	// they were (storeInto, stream.end).
+	// A part that fails half-way leaves the blob as it was (storeInto,
+	// stream.end); only accepted bytes reach the MD5.
 	if err := f.file.storeInto(up); err != nil {
 		return 0, nil, internalError(err)
 	}
@@ -132,6 +131,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	up.partOff = append(up.partOff, up.offset)
 	up.partLen = append(up.partLen, size)
 	up.offset = end
+	up.md5.advance(end)
 	if t := f.str(fType); t != "" {
 		up.filetype = t
 	}

@@ -52,7 +52,11 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 		return 0, nil, fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize %d, the parts carry %d bytes", v, up.offset))
 	}
 	if up.kind == chunked {
-		up.md5hex = hexMD5(up.sum)
+		sum, err := up.md5.sum()
+		if err != nil {
+			return 0, nil, internalError(err)
+		}
+		up.md5hex = sum
 	}
 	if m := f.str(fMD5); m != "" && !strings.EqualFold(strings.TrimSpace(m), up.md5hex) {
 		return 0, nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the assembled file")

@@ -2,11 +2,8 @@ package selfcommunity
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -20,8 +17,8 @@ import (
 // totalparts, uuid, as the client sends them) already name the upload
 // and the part. Nothing is decided early: the request is validated after
 // the whole body was read, exactly as with staging, and a stream the
-// decision did not keep is undone (the blob cut back, the running MD5
-// restored), so the upload ends as if the request had been staged and
+// decision did not keep is undone (the blob cut back; the MD5 follows
+// accepted parts only), so the upload ends as if the request had been staged and
 // refused. A file part that comes before those fields is staged.
 //
 // A stream onto an existing upload holds up.mu from the part's start to
@@ -33,8 +30,7 @@ type stream struct {
 	mode  streamMode
 	size  int64
 
-	before int64  // appending: up.offset before the part
-	state  []byte // appending: up.sum before the part
+	before int64 // appending: up.offset before the part
 
 	idx  int   // comparing: the part compared with
 	same bool  // comparing: the bytes equal the stored part's
@@ -77,7 +73,7 @@ func (a *API) streamHook(user User) streamHook {
 			}
 			return &stream{up: &upload{
 				uuid: sandbox.NewID(), owner: user.ID, kind: chunked, total: int(total),
-				declSize: -1, sum: md5.New(), blob: b,
+				declSize: -1, md5: newMD5Follower(b), blob: b,
 			}, fresh: true}
 		}
 		if len(uuids) != 1 || uuids[0] == "" {
@@ -105,11 +101,10 @@ func (a *API) pin(up *upload, idx, total int) *stream {
 	}
 	switch {
 	case idx == up.next:
-		state, err := md5State(up.sum)
-		if err != nil || up.trimBlob() != nil {
+		if up.trimBlob() != nil {
 			return nil // staging gets the same failure at storing
 		}
-		return &stream{up: up, before: up.offset, state: state}
+		return &stream{up: up, before: up.offset}
 	case idx < up.next && !a.env.Switches.On(SwitchSeries):
 		return &stream{up: up, mode: comparing, idx: idx}
 	}
@@ -140,7 +135,7 @@ func (s *stream) receive(r io.Reader) (int64, error) {
 		s.size, s.same, err, s.err = matchPart(r, stored)
 		return s.size, err
 	}
-	s.size, err = s.up.blob.ReadFromHashing(r, s.up.sum)
+	s.size, err = s.up.blob.ReadFrom(r)
 	return s.size, err
 }
 
@@ -169,15 +164,14 @@ func (s *stream) end() {
 			s.up.blob.Discard()
 		}
 	case s.mode == appending && !s.kept:
-		s.up.undoAppend(s.before, s.state)
+		s.up.undoAppend(s.before)
 	}
 	if !s.fresh {
 		s.up.mu.Unlock()
 	}
 }
 
-// storeInto appends the file part to up's blob and running MD5 at
-// up.offset: a part streamed there is kept as it is, any other is copied
+// storeInto appends the file part to up's blob at up.offset: a part streamed there is kept as it is, any other is copied
 // (and undone if the copy fails). Caller holds up.mu.
 func (fp *filePart) storeInto(up *upload) error {
 	if s := fp.st; s != nil && s.mode == appending && s.up == up {
@@ -188,15 +182,11 @@ func (fp *filePart) storeInto(up *upload) error {
 	if err != nil {
 		return err
 	}
-	state, err := md5State(up.sum)
-	if err != nil {
-		return err
-	}
 	if err := up.trimBlob(); err != nil {
 		return err
 	}
-	if _, err := up.blob.ReadFromHashing(src, up.sum); err != nil {
-		up.undoAppend(up.offset, state)
+	if _, err := up.blob.ReadFrom(src); err != nil {
+		up.undoAppend(up.offset)
 		return fmt.Errorf("store file part: %w", err)
 	}
 	return nil
@@ -286,23 +276,11 @@ func (up *upload) trimBlob() error {
 	return up.blob.Truncate(up.offset)
 }
 
-// undoAppend cuts up's blob back to off and its running MD5 back to
-// state, after a part that was refused or broke off. A failed truncation
-// is left to trimBlob, which every append and done run first. Caller
-// holds up.mu.
-func (up *upload) undoAppend(off int64, state []byte) {
-	// The state was marshalled from this very hash, so it always fits.
-	_ = up.sum.(encoding.BinaryUnmarshaler).UnmarshalBinary(state)
+// undoAppend cuts up's blob back to off, after a part that was refused
+// or broke off. A failed truncation is left to trimBlob, which every append
+// and done run first. Caller holds up.mu.
+func (up *upload) undoAppend(off int64) {
 	if up.blob != nil {
 		_ = up.blob.Truncate(off)
 	}
-}
-
-// md5State is the running MD5's marshalled state (an undo point).
-func md5State(h hash.Hash) ([]byte, error) {
-	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("save MD5 state: %w", err)
-	}
-	return state, nil
 }

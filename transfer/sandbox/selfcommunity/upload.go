@@ -2,10 +2,8 @@ package selfcommunity
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"net/http"
 	"net/url"
 	"path"
@@ -38,7 +36,7 @@ type upload struct {
 	declSize int64         // announced whole-file size, -1 while unknown
 	partOff  []int64       // where each received part starts in blob
 	partLen  []int64       // and its length (a re-send is compared with it)
-	sum      hash.Hash     // MD5 over the parts received, in order
+	md5      *md5Follower  // MD5 over the parts accepted, in order (chunked only)
 	blob     *sandbox.Blob // content until done commits it
 	done     bool          // the done call succeeded
 	gone     bool          // forgotten (expire fault): requests naming it fail
@@ -213,8 +211,6 @@ func (a *API) commit(up *upload, name string, b *sandbox.Blob, meta map[string]s
 func fileAnswer(up *upload) map[string]string {
 	return map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid}
 }
-
-func hexMD5(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
 // reserveName returns the name a finished file is stored under. With the
 // switch selfcommunity.uniquenames (on unless turned off) a name already
