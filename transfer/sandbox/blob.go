@@ -59,7 +59,10 @@ func (b *Blob) Write(p []byte) (int, error) {
 // of the written bytes is computed on another goroutine, which reads p
 // until b.hashing is closed: the caller must not change p before the next
 // settle. Without async the caller hashes p[:n] itself. Caller holds b.mu.
-// The extra hashes (async only) are fed p[:n] on the same goroutine.
+// The extra hashes (async only) are fed p[:n] each on a goroutine of its
+// own beside the checksum's, so an MD5 (slower than the SHA-256 with its
+// instructions) does not hold the checksum back: the next append still
+// waits for all of them.
 //
 // Async appends also start the disk write-out of every writebackStep
 // bytes as they arrive (on the same goroutine, so a slow disk never
@@ -90,15 +93,17 @@ func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error
 	if h != nil || wbLen > 0 || len(extra) > 0 {
 		done := make(chan struct{})
 		go func(f *os.File, p []byte) {
-			if h != nil {
-				h.Write(p) // hash.Hash.Write never fails
-			}
+			var wg sync.WaitGroup
 			for _, x := range extra {
-				x.Write(p)
+				wg.Go(func() { x.Write(p) }) // hash.Hash.Write never fails
+			}
+			if h != nil {
+				h.Write(p)
 			}
 			if wbLen > 0 {
 				startWriteback(f, wbOff, wbLen) // f stays open: Discard and commit settle first
 			}
+			wg.Wait()
 			close(done)
 		}(b.f, p[:n])
 		b.hashing = done
