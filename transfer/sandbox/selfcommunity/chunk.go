@@ -97,7 +97,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	if idx < up.next && !a.env.Switches.On(SwitchSeries) {
 		// Lenient: an identical re-send is acknowledged again, as a server
 		// storing parts by index would; different content is refused
-		// because the running checksum already covers the first copy.
+		// because the whole-file MD5 already covers the first copy.
 		same, err := f.file.sameAs(up, idx)
 		if err != nil {
 			return 0, nil, internalError(err)

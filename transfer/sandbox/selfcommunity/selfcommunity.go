@@ -47,10 +47,12 @@
 // name before done; their parts stay in a temporary blob until done, the
 // expire fault, or the server's end.
 //
-// A chunk's file part is received straight onto its upload's blob and
-// running MD5 when the fields before it (as clients send them) name the
-// upload, and undone if the request is refused once the whole body is
-// read (see stream); any other file part is staged in a blob of its own.
+// A chunk's file part is received straight onto its upload's blob when
+// the fields before it (as clients send them) name the upload, and undone
+// if the request is refused once the whole body is read (see stream); any
+// other file part is staged in a blob of its own. The whole-file MD5 that
+// done checks is computed behind the requests over accepted parts only
+// (see md5Follower).
 package selfcommunity
 
 import (
