@@ -94,6 +94,7 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 	fs.StringVar(&t.Dialect, "dialect", "", `selfcommunity: form fields "plain" (default) or "qq"`)
 	fs.Var(&recipients, "recipients", "selfcommunity: user ids to send each file to, comma-separated")
 	fs.Int64Var(&t.Group, "group", 0, "selfcommunity: group id to send each file to")
+	fs.BoolVar(&t.NoMD5, "no-md5", false, "selfcommunity: leave the whole-file MD5 out of the done call")
 	fromStdin := fs.Bool("secret-stdin", false, "read secrets from standard input, one per line, instead of prompting")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -363,6 +363,8 @@ var targetFields = []targetField{
 		stringField(func(t *config.Target) *string { return &t.Dialect })),
 	field("group", "Group id to send files to", "", config.KindSelfCommunity, false, nil,
 		intField(func(t *config.Target) *int64 { return &t.Group })),
+	field("no_md5", "Skip the MD5 check", "", config.KindSelfCommunity, false, yesNo,
+		boolField(func(t *config.Target) *bool { return &t.NoMD5 })),
 	{
 		key: "recipients", label: "User ids to send files to", placeholder: "e.g. 12, 34", kind: config.KindSelfCommunity,
 		get: func(t config.Target) string {

@@ -106,7 +106,7 @@ var kindSpecs = map[string]kindSpec{
 		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
 			return selfcommunity.New(selfcommunity.Config{
 				BaseURL: t.BaseURL, Token: sec[SecretAccessToken], Dialect: scapi.Dialect(t.DialectOrDefault()),
-				ChunkSize: t.ChunkSizeOrDefault(), Recipients: t.Recipients, Group: t.Group,
+				ChunkSize: t.ChunkSizeOrDefault(), Recipients: t.Recipients, Group: t.Group, NoMD5: t.NoMD5,
 				PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout,
 			})
 		},

@@ -79,6 +79,10 @@ type Target struct {
 	Dialect    string  `toml:"dialect,omitempty"`    // "plain" (default) or "qq"
 	Recipients []int64 `toml:"recipients,omitempty"` // user ids to message the file to
 	Group      int64   `toml:"group,omitzero"`       // group id to message the file to
+	// NoMD5 leaves the whole-file MD5 out of the done call: the server then
+	// checks only the size and part count. For servers that mishandle it,
+	// and for machines where hashing is the bottleneck (see the README).
+	NoMD5 bool `toml:"no_md5,omitempty"`
 }
 
 // The quatrix authentication methods.
@@ -98,7 +102,7 @@ var kindKeys = map[string][]string{
 	KindFilesRo:       {"parent_id", "protected", "vue_file_manager"},
 	KindQuatrix:       {"auth", "email", "conflict"},
 	KindTwake:         {"company_id", "drive_folders", "drive_parent_id", "parallel_chunks", "keep_path_in_name"},
-	KindSelfCommunity: {"dialect", "recipients", "group"},
+	KindSelfCommunity: {"dialect", "recipients", "group", "no_md5"},
 }
 
 // ParallelChunksOrDefault is the number of chunks of one file sent at once

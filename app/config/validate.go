@@ -154,7 +154,7 @@ func foreignKeys(t Target) []string {
 		"conflict": t.Conflict != "", "company_id": t.CompanyID != "",
 		"drive_folders": t.DriveFolders, "drive_parent_id": t.DriveParentID != "",
 		"parallel_chunks": t.ParallelChunks != 0, "keep_path_in_name": t.KeepPathInName,
-		"dialect": t.Dialect != "", "recipients": len(t.Recipients) > 0, "group": t.Group != 0,
+		"dialect": t.Dialect != "", "recipients": len(t.Recipients) > 0, "group": t.Group != 0, "no_md5": t.NoMD5,
 	}
 	var out []string
 	for _, kind := range Kinds {

@@ -40,6 +40,7 @@ var validationCases = []struct {
 	{"duplicate name", tgt + tgt, 6, `target "work": name is used twice`, false},
 	{"foreign key", tgt + "company_id = \"c\"\n", 5, "company_id is not a quatrix setting", false},
 	{"foreign bool", tgt + "protected = true\n", 5, "protected is not a quatrix setting", false},
+	{"foreign selfcommunity bool", tgt + "no_md5 = true\n", 5, "no_md5 is not a quatrix setting", false},
 	{"quatrix auth", tgt + "auth = \"oauth\"\n", 5, `auth must be "apikey" or "password"`, false},
 	{"quatrix password no email", tgt + "auth = \"password\"\n", 5, "needs email", false},
 	{"twake no company", "[[target]]\nname = \"t\"\nkind = \"twake\"\nbase_url = \"https://t\"\n", 1, "company_id is missing", false},

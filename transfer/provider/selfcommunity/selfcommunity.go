@@ -134,6 +134,11 @@ type Config struct {
 	// as a private message; neither means no message is sent.
 	Recipients []int64
 	Group      int64
+	// NoMD5 leaves the optional md5 field out of the done call (and skips
+	// computing it): the server then checks only totalfilesize and
+	// totalparts. The official client never sends it; Ferry does by
+	// default, so the server verifies the assembled bytes.
+	NoMD5 bool
 	// MessageTemplate is the message text; "{path}" becomes Upload.RelPath
 	// (the name when RelPath is empty) and "{name}" the file name. Default
 	// "{path}".

@@ -102,7 +102,11 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	if err != nil {
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
 	}
-	hr := newHashingReader(body, h)
+	var feed hash.Hash
+	if !s.p.cfg.NoMD5 {
+		feed = h
+	}
+	hr := newHashingReader(body, feed)
 	fp := &filePart{field: s.p.fields.File, filename: "blob", r: hr, size: c.Size}
 	f := s.p.fields
 	fields := []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
@@ -230,8 +234,8 @@ func (s *session) typeAndSize() []field {
 	return append(out, field{f.TotalFileSize, strconv.FormatInt(s.u.Size, 10)})
 }
 
-// Finish calls done with the part count, size and MD5 (the server checks
-// them against what it assembled), then sends the private message when the
+// Finish calls done with the part count, size and MD5 (unless
+// Config.NoMD5; the server checks them against what it assembled), then sends the private message when the
 // target has recipients or a group. It is safe to repeat after a failure:
 // a done that succeeded is not sent again, only the message is retried.
 //
@@ -300,7 +304,9 @@ func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, er
 		{f.UUID, st.UUID},
 		{f.FileName, s.u.Name},
 		{f.TotalParts, strconv.Itoa(st.Parts)},
-		{f.MD5, hex.EncodeToString(h.Sum(nil))},
+	}
+	if !s.p.cfg.NoMD5 {
+		fields = append(fields, field{f.MD5, hex.EncodeToString(h.Sum(nil))})
 	}
 	fields = append(fields, s.typeAndSize()...)
 	resp, err := s.p.postForm(ctx, op, api.DoneQuery, fields, nil, nil)

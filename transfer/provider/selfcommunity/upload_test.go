@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -247,5 +248,31 @@ func TestTLSPinned(t *testing.T) {
 	wrong := newProvider(t, s.srv.BaseURL(), func(c *Config) { c.PinSHA256 = strings.Repeat("ab", 32) })
 	if err := wrong.Check(ctx); !errors.Is(err, provider.ErrPermanent) {
 		t.Fatalf("wrong pin: %v, want ErrPermanent", err)
+	}
+}
+
+// With NoMD5 the done call carries no md5 field (the server checks size
+// and part count only) and the upload still lands byte for byte.
+func TestNoMD5LeavesTheChecksumOut(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	rec := newRecorder(t, s.srv.BaseURL())
+	p := newProvider(t, rec.url, func(c *Config) { c.NoMD5 = true })
+	data := randomData(2*MinChunkSize+77, 5)
+	u := plan("plain.bin", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	sess, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runUpload(ctx, sess, u, data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.fetch(t, res.Link); !bytes.Equal(got, data) {
+		t.Fatal("file_url serves different bytes")
+	}
+	tr := rec.transcript()
+	if strings.Contains(tr, "md5") || !strings.Contains(tr, "totalfilesize="+strconv.Itoa(len(data))) {
+		t.Fatalf("done call with NoMD5:\n%s", tr)
 	}
 }
