@@ -121,6 +121,12 @@ func (r *runner) scenarios() []scenario {
 			r.uploadRuns(r.res.get("big", p, bigName, "MB/s", true), p, r.bigFile, 1, r.sz.Big, false, true)
 		}})
 	}
+	list = append(list, scenario{"big-no-md5/selfcommunity", func() {
+		// The same upload without the whole-file MD5 (no_md5 = true): what
+		// the checksum costs when both ends share two cores.
+		s := r.res.get("big-no-md5", "selfcommunity no_md5", bigName+", no_md5 = true", "MB/s", true)
+		r.uploadRuns(s, "selfcommunity", r.bigFile, 1, r.sz.Big, false, true, "--no-md5")
+	}})
 	list = append(list, scenario{"rss-flat/filesro", func() {
 		// The same upload at an eighth of the size: peak RSS must not follow.
 		small := filepath.Join(r.work, "eighth.bin")
