@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/url"
 	"strconv"
-	"sync"
 
 	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
@@ -34,8 +33,6 @@ import (
 // copyBufSize is the read size of a chunk body (multipart parts yield 4 KiB
 // per Read; batching them saves a write call each).
 const copyBufSize = 256 << 10
-
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
 
 // region is one chunk being written into its file's assembly.
 type region struct {
@@ -137,16 +134,22 @@ func (a *API) newAssembly(f *file) (*sandbox.Blob, error) {
 
 // fillRegion writes the chunk body r into the region, or into a spill blob
 // once it turns out larger than the region. It returns the bytes read.
+//
+// Its buffers come from heldBufs: a piece the sequencer holds keeps its
+// buffer (no copy), and the next read goes into another one.
 func (a *API) fillRegion(rg *region, r io.Reader) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
+	bp := heldBuf()
+	defer func() { piece{buf: bp}.release() }()
 	var total int64
 	for {
-		n, rerr := io.ReadFull(r, buf)
+		n, rerr := io.ReadFull(r, *bp)
 		if n > 0 {
-			if err := a.writeRegion(rg, buf[:n]); err != nil {
+			kept, err := a.writeRegion(rg, bp, (*bp)[:n])
+			if err != nil {
 				return total, err
+			}
+			if kept {
+				bp = heldBuf()
 			}
 			total += int64(n)
 		}
@@ -160,32 +163,41 @@ func (a *API) fillRegion(rg *region, r io.Reader) (int64, error) {
 	}
 }
 
-func (a *API) writeRegion(rg *region, p []byte) error {
+// writeRegion writes p, which lives in *bp, into the region; kept means
+// the sequencer kept bp (see sequencer.give).
+func (a *API) writeRegion(rg *region, bp *[]byte, p []byte) (kept bool, err error) {
 	if rg.spill != nil {
 		_, err := rg.spill.Write(p)
-		return err
+		return false, err
 	}
 	k := int64(len(p))
 	if rg.limit >= 0 {
 		k = min(k, rg.limit-rg.written)
 	}
+	if k == int64(len(p)) && k > 0 {
+		kept, err = rg.seq.give(bp, p, rg.off+rg.written)
+		if err == nil {
+			rg.written += k
+		}
+		return kept, err
+	}
 	if k > 0 {
 		if err := rg.seq.write(p[:k], rg.off+rg.written); err != nil {
-			return err
+			return false, err
 		}
 		rg.written += k
 	}
 	if k == int64(len(p)) {
-		return nil
+		return false, nil
 	}
 	// Larger than its place: the chunk becomes a separate object.
 	b, err := a.regionCopy(rg)
 	if err != nil {
-		return err
+		return false, err
 	}
 	rg.spill = b
 	_, err = b.Write(p[k:])
-	return err
+	return false, err
 }
 
 // regionCopy copies what the region holds into a new blob.

@@ -2,6 +2,7 @@ package twake
 
 import (
 	"bytes"
+	"io"
 	"sync"
 	"sync/atomic"
 
@@ -19,6 +20,17 @@ import (
 // ahead), or when a piece overlaps data already written, the sequencer
 // writes everything at its offset instead and the commit hashes the file
 // again: slower, never wrong.
+//
+// One writer at a time appends (the appender), outside the sequencer's
+// lock: a write whose piece continues the prefix appends it, then every
+// held piece the prefix reaches, through a single Blob.ReadFrom (which
+// hashes one piece while it writes the next). Other writers only park
+// their piece meanwhile, so a request holding the pieces of a chunk ahead
+// never waits for the appends (with the lock held through them, every
+// request of the file stopped reading its body while a finished chunk's
+// successors were appended). Held pieces live in recycled buffers (heldBufs): a
+// fresh allocation per piece cost a page fault per 4 KiB, more CPU than
+// the checksum (bytes.Clone was a quarter of the sandbox's profile).
 
 // maxHeld bounds the bytes all sequencers hold in memory together: three
 // 50 MB chunks (four in flight, one appending) and some margin.
@@ -26,10 +38,53 @@ const maxHeld = 192 << 20
 
 var heldTotal atomic.Int64
 
-// piece is held data: p belongs at off.
+// piece is held data: p belongs at off; buf is the buffer p lives
+// in (from heldBufs), nil when p was allocated for it.
 type piece struct {
 	off int64
 	p   []byte
+	buf *[]byte
+}
+
+// heldBufs keeps the buffers of held pieces for the next ones, up to
+// maxHeld bytes of them. Not a sync.Pool: a collection empties a pool, and
+// a parallel upload holds enough to run several, so most pieces landed in
+// fresh memory again (a page fault per 4 KiB: the copy into a recycled
+// buffer costs a fifth of that).
+var heldBufs = make(chan *[]byte, maxHeld/copyBufSize)
+
+func heldBuf() *[]byte {
+	select {
+	case bp := <-heldBufs:
+		return bp
+	default:
+		b := make([]byte, copyBufSize)
+		return &b
+	}
+}
+
+// release gives the piece's buffer back for reuse.
+func (h piece) release() {
+	if h.buf == nil {
+		return
+	}
+	select {
+	case heldBufs <- h.buf:
+	default: // enough kept; the collector takes this one
+	}
+}
+
+// hold makes p a piece at off: p itself when it lives in bp (from
+// heldBufs), else a copy.
+func hold(p []byte, off int64, bp *[]byte) piece {
+	if bp != nil {
+		return piece{off: off, p: p, buf: bp}
+	}
+	if len(p) > copyBufSize {
+		return piece{off: off, p: bytes.Clone(p)}
+	}
+	bp = heldBuf()
+	return piece{off: off, p: (*bp)[:copy(*bp, p)], buf: bp}
 }
 
 // sequencer writes to one assembly blob. Its methods are safe for
@@ -37,49 +92,145 @@ type piece struct {
 type sequencer struct {
 	b *sandbox.Blob
 
-	mu      sync.Mutex
-	next    int64   // end of the appended prefix
-	held    []piece // waiting for next to reach them, in arrival order
-	heldLen int64
-	ordered bool // false once a write went in at its offset
+	mu        sync.Mutex
+	idle      sync.Cond // broadcast when appending ends or frees held memory
+	next      int64     // end of the prefix appended or being appended
+	held      []piece   // waiting for next to reach them, in arrival order
+	heldLen   int64
+	ordered   bool // false once a write went in at its offset
+	appending bool // a write is appending up to next; no one else writes b
 }
 
 func newSequencer(b *sandbox.Blob) *sequencer {
-	return &sequencer{b: b, next: b.Size(), ordered: true}
+	s := &sequencer{b: b, next: b.Size(), ordered: true}
+	s.idle.L = &s.mu
+	return s
 }
 
-// write puts p at off.
+// write puts p at off. p is not kept after write returns.
 func (s *sequencer) write(p []byte, off int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ordered && off == s.next {
-		if err := s.appendLocked(p); err != nil {
-			return err
-		}
-		return s.drainLocked()
-	}
+	_, err := s.put(p, off, nil)
+	return err
+}
+
+// give is write for p living in *bp, a buffer from heldBuf: a piece held
+// keeps bp instead of a copy, and kept tells the caller to take another
+// buffer for its next read.
+func (s *sequencer) give(bp *[]byte, p []byte, off int64) (kept bool, err error) {
+	return s.put(p, off, bp)
+}
+
+func (s *sequencer) put(p []byte, off int64, bp *[]byte) (kept bool, err error) {
 	n := int64(len(p))
-	if s.ordered && off > s.next && !s.overlaps(off, n) {
+	s.mu.Lock()
+	for s.ordered {
+		if off == s.next && !s.appending {
+			s.appending = true
+			s.next += n
+			s.mu.Unlock()
+			return false, s.appendRun(p)
+		}
+		// At next while another write appends: that appender takes it.
+		if off < s.next || s.overlaps(off, n) {
+			break
+		}
 		if heldTotal.Add(n) <= maxHeld {
-			s.held = append(s.held, piece{off: off, p: bytes.Clone(p)})
+			s.held = append(s.held, hold(p, off, bp))
 			s.heldLen += n
-			return nil
+			s.mu.Unlock()
+			return bp != nil, nil
 		}
 		heldTotal.Add(-n)
+		if !s.appending {
+			break
+		}
+		// The appender frees held memory as it goes: wait for it (the
+		// body is not read meanwhile, as when the lock was held through
+		// the appends) rather than give up ordering for the whole file.
+		s.idle.Wait()
 	}
+	defer s.mu.Unlock()
 	if err := s.disorderLocked(); err != nil {
-		return err
+		return false, err
 	}
-	_, err := s.b.WriteAt(p, off)
-	return err
+	_, err = s.b.WriteAt(p, off)
+	return false, err
 }
 
-// appendLocked appends through ReadFrom, which also starts the disk
-// write-out as data arrives (less for the commit's sync to wait for).
-func (s *sequencer) appendLocked(p []byte) error {
-	n, err := s.b.ReadFrom(bytes.NewReader(p))
-	s.next += n
-	return err
+// appendRun appends p, already claimed (next counts it), then the held
+// pieces the prefix reaches, and ends appending. It appends through
+// ReadFrom, which also starts the disk write-out as data arrives (less
+// for the commit's sync to wait for). A failed append leaves the blob
+// shorter than next: later writes then go in at their offsets.
+func (s *sequencer) appendRun(p []byte) error {
+	r := &run{s: s, cur: piece{p: p}}
+	for {
+		_, err := s.b.ReadFrom(r)
+		r.cur.release()
+		r.cur = piece{}
+		s.mu.Lock()
+		if err == nil && s.ordered {
+			if h, ok := s.claimLocked(); ok {
+				// Held while ReadFrom was ending.
+				s.mu.Unlock()
+				r.cur = h
+				continue
+			}
+		}
+		if err != nil {
+			s.ordered = false
+		}
+		s.appending = false
+		s.idle.Broadcast()
+		s.mu.Unlock()
+		return err
+	}
+}
+
+// claimLocked takes the held piece at next, if any, for the appender.
+// Caller holds mu.
+func (s *sequencer) claimLocked() (piece, bool) {
+	for i, h := range s.held {
+		if h.off == s.next {
+			s.held = append(s.held[:i], s.held[i+1:]...)
+			n := int64(len(h.p))
+			s.heldLen -= n
+			heldTotal.Add(-n)
+			s.next += n
+			s.idle.Broadcast() // memory freed for writes waiting to hold
+			return h, true
+		}
+	}
+	return piece{}, false
+}
+
+// run reads the appender's pieces in order: the current one, then each
+// held piece at next, until there is none (or the sequencer gave up
+// ordering). A consumed piece's buffer goes back to heldBufs at once:
+// ReadFrom copies what it reads.
+type run struct {
+	s   *sequencer
+	cur piece
+}
+
+func (r *run) Read(p []byte) (int, error) {
+	if len(r.cur.p) == 0 {
+		r.cur.release()
+		r.cur = piece{}
+		r.s.mu.Lock()
+		h, ok := piece{}, false
+		if r.s.ordered {
+			h, ok = r.s.claimLocked()
+		}
+		r.s.mu.Unlock()
+		if !ok {
+			return 0, io.EOF
+		}
+		r.cur = h
+	}
+	n := copy(p, r.cur.p)
+	r.cur.p = r.cur.p[n:]
+	return n, nil
 }
 
 // overlaps reports whether [off, off+n) meets a held piece. Caller holds mu.
@@ -92,51 +243,38 @@ func (s *sequencer) overlaps(off, n int64) bool {
 	return false
 }
 
-// drainLocked appends the held pieces the prefix has reached.
-func (s *sequencer) drainLocked() error {
-	for moved := true; moved; {
-		moved = false
-		for i, h := range s.held {
-			if h.off != s.next {
-				continue
-			}
-			s.dropHeld(i)
-			if err := s.appendLocked(h.p); err != nil {
-				return err
-			}
-			moved = true
-			break
-		}
-	}
-	return nil
-}
-
-func (s *sequencer) dropHeld(i int) {
-	n := int64(len(s.held[i].p))
-	s.held = append(s.held[:i], s.held[i+1:]...)
-	s.heldLen -= n
-	heldTotal.Add(-n)
-}
-
-// disorderLocked writes every held piece at its offset, in arrival order
-// (a later piece at the same place wins, as on disk), and stops holding.
+// disorderLocked stops ordering, waits for the appender to finish its
+// piece, and writes every held piece at its offset, in arrival order (a
+// later piece at the same place wins, as on disk). Caller holds mu.
 func (s *sequencer) disorderLocked() error {
 	s.ordered = false
+	for s.appending {
+		s.idle.Wait()
+	}
 	for len(s.held) > 0 {
 		h := s.held[0]
-		s.dropHeld(0)
-		if _, err := s.b.WriteAt(h.p, h.off); err != nil {
+		s.held = s.held[1:]
+		n := int64(len(h.p))
+		s.heldLen -= n
+		heldTotal.Add(-n)
+		_, err := s.b.WriteAt(h.p, h.off)
+		h.release()
+		if err != nil {
 			return err
 		}
 	}
+	s.held = nil
 	return nil
 }
 
-// flush puts every held piece in the blob, so that reading the blob's
-// file sees all writes.
+// flush waits for the appender and puts every held piece in the blob, so
+// that reading the blob's file sees all writes.
 func (s *sequencer) flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for s.appending {
+		s.idle.Wait()
+	}
 	if len(s.held) == 0 {
 		return nil
 	}
@@ -148,5 +286,8 @@ func (s *sequencer) drop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	heldTotal.Add(-s.heldLen)
+	for _, h := range s.held {
+		h.release()
+	}
 	s.held, s.heldLen = nil, 0
 }

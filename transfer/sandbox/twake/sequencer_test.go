@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
@@ -134,4 +136,154 @@ func TestSequencerCap(t *testing.T) {
 		t.Fatal("content differs")
 	}
 	b.Discard()
+}
+
+// Regions written concurrently, as parallel chunks are, end up in place
+// and the writes stay appends (the blob's running checksum holds): the
+// appender takes the pieces parked by the others.
+func TestSequencerConcurrentRegions(t *testing.T) {
+	const regions, size, step = 4, 1 << 20, 48 << 10 // step does not divide size
+	data := content(regions*size, 12)
+	st, err := sandbox.NewStore(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSequencer(b)
+	errs := make(chan error, regions)
+	for r := range regions {
+		go func() {
+			for off := r * size; off < (r+1)*size; off += step {
+				end := min(off+step, (r+1)*size)
+				if err := s.write(data[off:end], int64(off)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range regions {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.ordered || len(s.held) != 0 || s.heldLen != 0 {
+		t.Fatalf("ordered %v, %d pieces (%d bytes) held after flush", s.ordered, len(s.held), s.heldLen)
+	}
+	s.drop()
+	n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNode(t, n, data)
+}
+
+// A piece that gives up ordering while another write appends waits for
+// that append: the content is right whatever the interleaving.
+func TestSequencerDisorderDuringAppend(t *testing.T) {
+	const piece, pieces = 64 << 10, 16
+	data := content(2*piece*pieces, 13)
+	other := content(2*piece*pieces, 14)
+	half := piece * pieces
+	for range 20 {
+		st, err := sandbox.NewStore(t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := st.NewBlob()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newSequencer(b)
+		done := make(chan error, 1)
+		go func() {
+			// The first half backwards: the last write appends all of it.
+			for i := pieces - 1; i >= 0; i-- {
+				if err := s.write(data[i*piece:(i+1)*piece], int64(i*piece)); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+		// Wait (boundedly) until that append runs.
+		for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+			s.mu.Lock()
+			busy := s.appending
+			s.mu.Unlock()
+			if busy {
+				break
+			}
+			runtime.Gosched()
+		}
+		// The second half, first with other's bytes, then rewritten: the
+		// rewrite overlaps the held piece and forces offsets.
+		if err := s.write(other[half:], int64(half)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.write(data[half:], int64(half)); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.flush(); err != nil {
+			t.Fatal(err)
+		}
+		s.drop()
+		n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkNode(t, n, data)
+	}
+}
+
+// give keeps the buffer of a piece it holds (the caller reads on into
+// another) and not of one it appends; the content is right either way.
+func TestSequencerGiveKeepsHeldBuffers(t *testing.T) {
+	const piece, pieces = copyBufSize, 4
+	data := content(piece*pieces, 15)
+	st, err := sandbox.NewStore(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSequencer(b)
+	for i := pieces - 1; i >= 0; i-- {
+		bp := heldBuf()
+		p := (*bp)[:copy(*bp, data[i*piece:(i+1)*piece])]
+		kept, err := s.give(bp, p, int64(i*piece))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := i > 0; kept != want {
+			t.Fatalf("piece %d: kept %v, want %v", i, kept, want)
+		}
+		if !kept {
+			copy(*bp, data[:piece]) // reused at once, as fillRegion does
+		}
+	}
+	if err := s.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.ordered {
+		t.Fatal("in-memory reordering gave up")
+	}
+	s.drop()
+	n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNode(t, n, data)
 }
