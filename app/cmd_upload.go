@@ -12,10 +12,17 @@ import (
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] PATH..."
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] PATH..."
 
 // enqueueBatch is how many jobs go into the queue per transaction.
 const enqueueBatch = 1000
+
+// defaultUploadAttempts is how many times `ferry upload` tries a file that
+// keeps failing with a temporary error before it exits non-zero: with the
+// engine's growing delay between attempts (10 s, 20 s, 40 s, 80 s), about
+// three minutes, enough to ride out a server restart, short enough for a
+// script to learn that something is wrong.
+const defaultUploadAttempts = 5
 
 func runUpload(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("upload", uploadUsage)
@@ -24,11 +31,16 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	conflict := fs.String("conflict", "", "when the remote name exists: rename, overwrite or skip (default: the target's)")
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
 	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
+	attempts := fs.Int("attempts", defaultUploadAttempts,
+		"give up on a file after this many failed attempts (it stays queued for the next run or `ferry watch`); 0 = keep trying")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("upload needs at least one file or folder\nusage: %s", uploadUsage)
+	}
+	if *attempts < 0 {
+		return usagef("upload: --attempts must be 0 or more, not %d", *attempts)
 	}
 	switch *conflict {
 	case "", "rename", "overwrite", "skip":
@@ -87,7 +99,7 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	runErr := make(chan error, 1)
 	go func() { runErr <- rt.engine.Run(runCtx) }()
-	waitErr := rt.engine.WaitIdle(ctx, ids...)
+	waitErr := rt.engine.WaitSettled(ctx, *attempts, ids...)
 	stop()
 	engineErr := <-runErr
 	sub.Close()

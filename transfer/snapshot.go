@@ -47,6 +47,14 @@ func (e *Engine) Snapshot() ([]JobStatus, Progress, error) {
 // Ids are checked in order and each is checked until it is final, so
 // waiting for many jobs costs about one read per state change.
 func (e *Engine) WaitIdle(ctx context.Context, ids ...queue.JobID) error {
+	return e.WaitSettled(ctx, 0, ids...)
+}
+
+// WaitSettled is WaitIdle for a command that must end: a job waiting for
+// its next try after at least attempts failed attempts also counts as
+// final (it stays queued, so a later run or `ferry watch` goes on with
+// it). attempts <= 0 waits like WaitIdle; with no ids it is ignored.
+func (e *Engine) WaitSettled(ctx context.Context, attempts int, ids ...queue.JobID) error {
 	for {
 		e.mu.Lock()
 		changed := e.changed
@@ -57,7 +65,7 @@ func (e *Engine) WaitIdle(ctx context.Context, ids ...queue.JobID) error {
 			idle, err = e.queueIdle()
 		} else {
 			for len(ids) > 0 {
-				final, ferr := e.final(ids[0])
+				final, ferr := e.final(ids[0], attempts)
 				if ferr != nil || !final {
 					err = ferr
 					break
@@ -85,7 +93,9 @@ func (e *Engine) queueIdle() (bool, error) {
 	return c[queue.Queued]+c[queue.Running]+c[queue.Waiting] == 0, nil
 }
 
-func (e *Engine) final(id queue.JobID) (bool, error) {
+// final reports whether job id is through for WaitSettled: gone from the
+// queue, failed, paused, or waiting to retry after attempts failures.
+func (e *Engine) final(id queue.JobID, attempts int) (bool, error) {
 	j, err := e.q.Get(id)
 	if errors.Is(err, queue.ErrNotFound) {
 		return true, nil
@@ -93,5 +103,6 @@ func (e *Engine) final(id queue.JobID) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return j.State == queue.Failed || j.State == queue.Paused, nil
+	gaveUp := attempts > 0 && j.State == queue.Waiting && j.Attempts >= attempts
+	return j.State == queue.Failed || j.State == queue.Paused || gaveUp, nil
 }
