@@ -184,7 +184,7 @@ func (b *Blob) readFrom(r io.Reader, extra []hash.Hash) (int64, error) {
 	for i := 0; ; i ^= 1 {
 		// bufs[i] is free: the piece last hashed from it was settled by
 		// the append of the piece after it.
-		n, rerr := fill(r, bufs[i])
+		n, rerr := Fill(r, bufs[i])
 		if n > 0 {
 			b.mu.Lock()
 			w, werr := b.appendLocked(bufs[i][:n], true, extra)
@@ -209,12 +209,12 @@ var readBufs = sync.Pool{New: func() any {
 	return &[2][]byte{make([]byte, 256<<10), make([]byte, 256<<10)}
 }}
 
-// fill reads into buf until it is full or r fails, and returns the bytes
+// Fill reads into buf until it is full or r fails, and returns the bytes
 // read with r's error (io.EOF included, unlike io.ReadFull, so that a body
 // cut short keeps its own error). Multipart parts yield at most 4 KiB per
 // Read; appending each alone cost a write syscall and a lock per 4 KiB,
 // most of the sandbox's time per chunk.
-func fill(r io.Reader, buf []byte) (int, error) {
+func Fill(r io.Reader, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
 		m, err := r.Read(buf[n:])

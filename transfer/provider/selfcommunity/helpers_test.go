@@ -103,6 +103,23 @@ func runUpload(ctx context.Context, sess provider.Session, u provider.Upload, da
 	return res, err
 }
 
+// uploadWhole sends data as name in MinChunkSize parts through p, start
+// to finish, failing the test on any error.
+func uploadWhole(t testing.TB, p *Provider, name string, data []byte) provider.Result {
+	t.Helper()
+	u := plan(name, int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	sess, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runUpload(ctx, sess, u, data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func retry(f func() error) error {
 	var err error
 	for range 30 {

@@ -34,17 +34,8 @@ func TestEndToEndDialects(t *testing.T) {
 			rec := newRecorder(t, s.srv.BaseURL())
 			p := newProvider(t, rec.url, func(c *Config) { c.Dialect = d; c.Recipients = []int64{12} })
 			data := randomData(2*MinChunkSize+1234, 1)
-			u := plan("report.pdf", int64(len(data)), MinChunkSize)
-			ctx := ctxT(t)
-			sess, err := p.Begin(ctx, u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := runUpload(ctx, sess, u, data, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.RemoteName != "report.pdf" || res.Size != u.Size || res.RemoteID == "" || res.Link == "" {
+			res := uploadWhole(t, p, "report.pdf", data)
+			if res.RemoteName != "report.pdf" || res.Size != int64(len(data)) || res.RemoteID == "" || res.Link == "" {
 				t.Fatalf("result %+v", res)
 			}
 			if got := s.fetch(t, res.Link); !bytes.Equal(got, data) {
@@ -150,18 +141,8 @@ func TestRepeatAndRetriesDoNotDoubleHash(t *testing.T) {
 			c.Faults.Reset = 0.2
 			c.Seed = 42
 		})
-		p := newProvider(t, f.srv.BaseURL(), nil)
 		data := randomData(6*MinChunkSize+5, 4)
-		u := plan("f.bin", int64(len(data)), MinChunkSize)
-		ctx := ctxT(t)
-		sess, err := p.Begin(ctx, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := runUpload(ctx, sess, u, data, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := uploadWhole(t, newProvider(t, f.srv.BaseURL(), nil), "f.bin", data)
 		if got := f.fetch(t, res.Link); !bytes.Equal(got, data) {
 			t.Fatal("stored content differs")
 		}
@@ -258,16 +239,7 @@ func TestNoMD5LeavesTheChecksumOut(t *testing.T) {
 	rec := newRecorder(t, s.srv.BaseURL())
 	p := newProvider(t, rec.url, func(c *Config) { c.NoMD5 = true })
 	data := randomData(2*MinChunkSize+77, 5)
-	u := plan("plain.bin", int64(len(data)), MinChunkSize)
-	ctx := ctxT(t)
-	sess, err := p.Begin(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runUpload(ctx, sess, u, data, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := uploadWhole(t, p, "plain.bin", data)
 	if got := s.fetch(t, res.Link); !bytes.Equal(got, data) {
 		t.Fatal("file_url serves different bytes")
 	}

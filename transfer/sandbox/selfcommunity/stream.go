@@ -219,7 +219,7 @@ func matchPart(r io.Reader, stored *io.SectionReader) (n int64, same bool, rerr,
 	got, want := buf[:piece], buf[piece:]
 	same = true
 	for {
-		m, err := fillPiece(r, got)
+		m, err := sandbox.Fill(r, got)
 		if m > 0 && same && serr == nil {
 			k, werr := stored.ReadAt(want[:m], n)
 			switch {
@@ -239,19 +239,6 @@ func matchPart(r io.Reader, stored *io.SectionReader) (n int64, same bool, rerr,
 			return n, false, err, serr
 		}
 	}
-}
-
-// fillPiece reads into buf until it is full or r fails (io.EOF included).
-func fillPiece(r io.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // stored reads the bytes received for part idx. Caller holds up.mu.

@@ -16,15 +16,7 @@ import (
 // the writes stayed appends.
 func seqCase(t *testing.T, data []byte, order [][2]int) (sandbox.Node, bool) {
 	t.Helper()
-	st, err := sandbox.NewStore(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.NewBlob()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newSequencer(b)
+	st, b, s := newSeq(t)
 	for _, r := range order {
 		if err := s.write(data[r[0]:r[1]], int64(r[0])); err != nil {
 			t.Fatal(err)
@@ -43,6 +35,35 @@ func seqCase(t *testing.T, data []byte, order [][2]int) (sandbox.Node, bool) {
 		t.Fatal(err)
 	}
 	return n, ordered
+}
+
+// newSeq is a sequencer over a fresh blob of a fresh store.
+func newSeq(t *testing.T) (*sandbox.Store, *sandbox.Blob, *sequencer) {
+	t.Helper()
+	st, err := sandbox.NewStore(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, b, newSequencer(b)
+}
+
+// commitChecked flushes s, commits its blob and checks the stored content
+// is data.
+func commitChecked(t *testing.T, st *sandbox.Store, b *sandbox.Blob, s *sequencer, data []byte) {
+	t.Helper()
+	if err := s.flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.drop()
+	n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNode(t, n, data)
 }
 
 func checkNode(t *testing.T, st sandbox.Node, data []byte) {
@@ -70,15 +91,7 @@ func TestSequencerOverlaps(t *testing.T) {
 	data := content(4000, 9)
 	other := content(4000, 10)
 	// 2000-3000 held, then rewritten (other's bytes first, data's last).
-	st, err := sandbox.NewStore(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.NewBlob()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newSequencer(b)
+	st, b, s := newSeq(t)
 	steps := []struct {
 		src        []byte
 		start, end int
@@ -94,12 +107,7 @@ func TestSequencerOverlaps(t *testing.T) {
 	if s.ordered {
 		t.Fatal("overlapping writes kept the sequencer ordered")
 	}
-	s.drop()
-	n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkNode(t, n, data)
+	commitChecked(t, st, b, s, data)
 }
 
 // Past maxHeld, pieces go in at their offsets instead of being held.
@@ -107,15 +115,7 @@ func TestSequencerCap(t *testing.T) {
 	heldTotal.Add(maxHeld) // as if other uploads held everything
 	defer heldTotal.Add(-maxHeld)
 	data := content(3000, 11)
-	st, err := sandbox.NewStore(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.NewBlob()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newSequencer(b)
+	_, b, s := newSeq(t)
 	for _, r := range [][2]int{{2000, 3000}, {0, 2000}} {
 		if err := s.write(data[r[0]:r[1]], int64(r[0])); err != nil {
 			t.Fatal(err)
@@ -144,15 +144,7 @@ func TestSequencerCap(t *testing.T) {
 func TestSequencerConcurrentRegions(t *testing.T) {
 	const regions, size, step = 4, 1 << 20, 48 << 10 // step does not divide size
 	data := content(regions*size, 12)
-	st, err := sandbox.NewStore(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.NewBlob()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newSequencer(b)
+	st, b, s := newSeq(t)
 	errs := make(chan error, regions)
 	for r := range regions {
 		go func() {
@@ -177,12 +169,7 @@ func TestSequencerConcurrentRegions(t *testing.T) {
 	if !s.ordered || len(s.held) != 0 || s.heldLen != 0 {
 		t.Fatalf("ordered %v, %d pieces (%d bytes) held after flush", s.ordered, len(s.held), s.heldLen)
 	}
-	s.drop()
-	n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkNode(t, n, data)
+	commitChecked(t, st, b, s, data)
 }
 
 // A piece that gives up ordering while another write appends waits for
@@ -193,15 +180,7 @@ func TestSequencerDisorderDuringAppend(t *testing.T) {
 	other := content(2*piece*pieces, 14)
 	half := piece * pieces
 	for range 20 {
-		st, err := sandbox.NewStore(t.TempDir(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := st.NewBlob()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := newSequencer(b)
+		st, b, s := newSeq(t)
 		done := make(chan error, 1)
 		go func() {
 			// The first half backwards: the last write appends all of it.
@@ -234,15 +213,7 @@ func TestSequencerDisorderDuringAppend(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		if err := s.flush(); err != nil {
-			t.Fatal(err)
-		}
-		s.drop()
-		n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkNode(t, n, data)
+		commitChecked(t, st, b, s, data)
 	}
 }
 
@@ -251,15 +222,7 @@ func TestSequencerDisorderDuringAppend(t *testing.T) {
 func TestSequencerGiveKeepsHeldBuffers(t *testing.T) {
 	const piece, pieces = copyBufSize, 4
 	data := content(piece*pieces, 15)
-	st, err := sandbox.NewStore(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.NewBlob()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newSequencer(b)
+	st, b, s := newSeq(t)
 	for i := pieces - 1; i >= 0; i-- {
 		bp := heldBuf()
 		p := (*bp)[:copy(*bp, data[i*piece:(i+1)*piece])]
@@ -280,10 +243,5 @@ func TestSequencerGiveKeepsHeldBuffers(t *testing.T) {
 	if !s.ordered {
 		t.Fatal("in-memory reordering gave up")
 	}
-	s.drop()
-	n, err := st.Commit("t", st.Root("t").ID, "f", b, sandbox.CommitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkNode(t, n, data)
+	commitChecked(t, st, b, s, data)
 }
