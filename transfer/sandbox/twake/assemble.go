@@ -62,8 +62,8 @@ func hint(q url.Values) int64 {
 func (a *API) openRegion(f *file, p params, stride int64) (*region, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.deleted {
-		return nil, nil
+	if f.deleted || a.planRefusal(f, p) != "" {
+		return nil, nil // staged: the refusal then discards it, nothing stored is touched
 	}
 	total, chunks := p.TotalSize, p.TotalChunks
 	if f.uploadData != nil && (f.uploadData.Size != total || f.uploadData.Chunks != chunks) {

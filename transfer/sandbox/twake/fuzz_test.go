@@ -106,7 +106,7 @@ func FuzzChunkRequest(f *testing.F) {
 			t.Fatalf("status %d", rec.Code)
 		}
 		if after, _ := a.Completion("", id); rec.Code != http.StatusOK && !slices.Equal(before.Present, after.Present) {
-			t.Fatalf("refused request (%d) changed the stored chunks from %v to %v", rec.Code, before.Present, after.Present)
+			t.Fatalf("refused request (%d: %s) changed the stored chunks from %v to %v", rec.Code, rec.Body, before.Present, after.Present)
 		}
 	})
 }

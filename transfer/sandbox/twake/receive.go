@@ -86,7 +86,7 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values, f *f
 				break
 			}
 			partName, partType = part.FileName(), part.Header.Get("Content-Type")
-			if !a.receivePart(w, in, q, part) {
+			if !a.receivePart(w, in, q, part, withPartDefaults(in.p, partName, partType)) {
 				return nil, false
 			}
 		case a.strict(SwitchFilePart):
@@ -107,22 +107,31 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values, f *f
 		writeStrict(w, refuse)
 		return nil, false
 	}
-	if in.p.Filename == "" {
-		in.p.Filename = partName
-	}
-	if in.p.Type == "" {
-		in.p.Type = partType
-	}
+	in.p = withPartDefaults(in.p, partName, partType)
 	return in, true
 }
 
+// withPartDefaults is p with the file part's filename and type where the
+// query string gave none, as the real controller falls back to them.
+func withPartDefaults(p params, name, typ string) params {
+	if p.Filename == "" {
+		p.Filename = name
+	}
+	if p.Type == "" {
+		p.Type = typ
+	}
+	return p
+}
+
 // receivePart stores the file part: into its region when openRegion
-// finds one, else into a new blob. It writes the error and returns false
-// when the body broke off or storage failed.
-func (a *API) receivePart(w http.ResponseWriter, in *incoming, q url.Values, part io.Reader) bool {
+// finds one, else into a new blob. p is the chunk's parameters as the
+// request will be judged by (the part's filename and type filled in). It
+// writes the error and returns false when the body broke off or storage
+// failed.
+func (a *API) receivePart(w http.ResponseWriter, in *incoming, q url.Values, part io.Reader, p params) bool {
 	var err error
 	if in.f != nil {
-		in.region, err = a.openRegion(in.f, in.p, hint(q))
+		in.region, err = a.openRegion(in.f, p, hint(q))
 		if err != nil {
 			writeInternal(w)
 			return false

@@ -190,14 +190,9 @@ func (a *API) applyChunk(w http.ResponseWriter, r *http.Request, f *file, in *in
 		a.writeUnknownFile(w)
 		return
 	}
-	if a.strict(SwitchSamePlan) && f.plan != nil && !samePlan(*f.plan, p) {
+	if msg := a.planRefusal(f, p); msg != "" {
 		in.discardLocked(f)
-		writeStrict(w, "total_chunks, total_size, filename and type must be the same on every chunk of a file")
-		return
-	}
-	if a.strict(SwitchThumbnailSync) && p.Thumbnail && p.TotalChunks > 1 {
-		in.discardLocked(f)
-		writeStrict(w, "thumbnail_sync on a multi-chunk upload waits for a preview that is never made; omit it")
+		writeStrict(w, msg)
 		return
 	}
 	c := claimsOf(r)
@@ -241,6 +236,20 @@ func (a *API) applyChunk(w http.ResponseWriter, r *http.Request, f *file, in *in
 		return
 	}
 	sandbox.WriteJSON(w, http.StatusOK, api.FileResponse{Resource: f.public()})
+}
+
+// planRefusal is why the strict checks refuse a chunk with parameters p
+// for f, or "". receive asks it before writing a chunk in place too: a
+// chunk written over a stored one and refused afterwards would destroy
+// the stored one. Caller holds f.mu.
+func (a *API) planRefusal(f *file, p params) string {
+	switch {
+	case a.strict(SwitchSamePlan) && f.plan != nil && !samePlan(*f.plan, p):
+		return "total_chunks, total_size, filename and type must be the same on every chunk of a file"
+	case a.strict(SwitchThumbnailSync) && p.Thumbnail && p.TotalChunks > 1:
+		return "thumbnail_sync on a multi-chunk upload waits for a preview that is never made; omit it"
+	}
+	return ""
 }
 
 func samePlan(a, b params) bool {
