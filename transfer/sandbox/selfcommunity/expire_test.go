@@ -10,19 +10,7 @@ import (
 // request naming it gets the unknown-uuid answer, and finished files are
 // never forgotten.
 func TestExpireFault(t *testing.T) {
-	a, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sandbox.New(sandbox.Config{APIs: []sandbox.API{a}, Strict: true, Faults: sandbox.FaultProfile{Expire: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	e := &testEnv{srv: srv, api: a, alice: a.Token("alice")}
+	e := startConfig(t, Options{}, sandbox.Config{Faults: sandbox.FaultProfile{Expire: 1}})
 	data := testData(600)
 	u := e.chunk(t, e.alice, "", 0, 2, data[:300]).ok(t).str("file_uuid")
 	e.chunk(t, e.alice, u, 1, 2, data[300:]).wantError(t, 400, "uuid", "")

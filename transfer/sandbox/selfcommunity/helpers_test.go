@@ -25,11 +25,19 @@ type testEnv struct {
 
 func start(t testing.TB, o Options, switches map[string]bool) *testEnv {
 	t.Helper()
+	return startConfig(t, o, sandbox.Config{Switches: switches})
+}
+
+// startConfig starts a strict sandbox serving this API with the rest of
+// cfg (its APIs and Strict are set here).
+func startConfig(t testing.TB, o Options, cfg sandbox.Config) *testEnv {
+	t.Helper()
 	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sandbox.New(sandbox.Config{APIs: []sandbox.API{a}, Strict: true, Switches: switches})
+	cfg.APIs, cfg.Strict = []sandbox.API{a}, true
+	srv, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

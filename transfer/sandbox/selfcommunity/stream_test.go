@@ -210,19 +210,7 @@ func TestStreamedResendCompare(t *testing.T) {
 // whose temporary blob is removed) nor the upload's lock.
 func TestStreamedPartBrokenConnection(t *testing.T) {
 	dir := t.TempDir()
-	a, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sandbox.New(sandbox.Config{APIs: []sandbox.API{a}, Strict: true, Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	e := &testEnv{srv: srv, api: a, alice: a.Token("alice")}
+	e := startConfig(t, Options{}, sandbox.Config{Dir: dir})
 	data := testData(600 << 10)
 	n := 200 << 10
 	uuid := e.chunk(t, e.alice, "", 0, 3, data[:n]).ok(t).str("file_uuid")
@@ -247,7 +235,7 @@ func TestStreamedPartBrokenConnection(t *testing.T) {
 	e.finish(t, uuid, data, 1, n)
 	refused := func() int {
 		c := 0
-		for _, l := range srv.Log() {
+		for _, l := range e.srv.Log() {
 			if l.Status != http.StatusOK {
 				c++
 			}
@@ -259,7 +247,7 @@ func TestStreamedPartBrokenConnection(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if c := refused(); c != 2 {
-		t.Fatalf("%d refused requests in the log, want the 2 broken ones: %+v", c, srv.Log())
+		t.Fatalf("%d refused requests in the log, want the 2 broken ones: %+v", c, e.srv.Log())
 	}
 	if c := e.uploadCount(); c != 1 {
 		t.Fatalf("%d uploads after a broken first part, want 1", c)
