@@ -61,6 +61,8 @@ test: deps-test
 	status=$$?; rm -rf $$keyring; exit $$status
 	$(MAKE) --no-print-directory fuzz FUZZTIME=2000x
 	$(MAKE) --no-print-directory package-check
+	$(MAKE) --no-print-directory cross-check
+	$(MAKE) --no-print-directory interop
 
 race: deps-test
 	$(GO) test -race -count=1 -timeout 30m ./...
@@ -108,3 +110,5 @@ clean:
 include packaging/package.mk
 include docs/screenshots.mk
 include docs/bench/bench.mk
+include packaging/cross.mk
+include transfer/sandbox/interop/interop.mk
