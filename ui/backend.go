@@ -164,4 +164,8 @@ type Settings struct {
 	StartAtLogin   bool
 	LastTarget     string
 	LastRemoteDir  string
+	// AutostartNote, when set, is shown beside "start at login": why the
+	// login item may not start this copy (it runs from a build folder).
+	// Read only; SaveSettings ignores it.
+	AutostartNote string
 }
