@@ -234,3 +234,19 @@ func (u *UI) ShowMain() {
 	u.win.Show()
 	u.win.RequestFocus()
 }
+
+// ConfirmQuit asks whether to quit Ferry (closing the window without a
+// tray) and calls quit when the user says yes; "Keep open" leaves the
+// window as it is.
+func ConfirmQuit(w fyne.Window, quit func()) {
+	d := dialog.NewConfirm("Quit Ferry?",
+		"Without a tray icon Ferry cannot keep running out of sight.\nQuit now? Unfinished uploads continue the next time Ferry starts.",
+		func(ok bool) {
+			if ok {
+				quit()
+			}
+		}, w)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep open")
+	d.Show()
+}
