@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -43,6 +44,12 @@ func (s *Store) Watch(ctx context.Context, fn func(Change)) error {
 		return fmt.Errorf("watch %s: %w", s.path, err)
 	}
 	dir := filepath.Dir(s.path)
+	// The first run has no config folder yet; the first save creates the
+	// file in it, and that must be seen too.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		w.Close()
+		return fmt.Errorf("watch %s: %w", s.path, err)
+	}
 	if err := w.Add(dir); err != nil {
 		w.Close()
 		return fmt.Errorf("watch %s: %w", s.path, err)
