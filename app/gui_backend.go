@@ -40,9 +40,10 @@ type guiBackend struct {
 	// homeDir locates ~ for the sandbox's outbox (os.UserHomeDir).
 	homeDir func() (string, error)
 
-	editMu sync.Mutex // serialises edits: clone, save, publish
-	mu     sync.Mutex // guards speed
-	speed  float64    // total bytes per second of the latest progress snapshot
+	editMu sync.Mutex      // serialises edits: clone, save, publish
+	mu     sync.Mutex      // guards speed and down
+	speed  float64         // total bytes per second of the latest progress snapshot
+	down   map[string]bool // targets whose server cannot be reached now
 
 	sandbox *appSandbox // guarded by editMu
 
@@ -91,7 +92,16 @@ func (b *guiBackend) ResumeAll() error { return b.rt.engine.ResumeAll() }
 
 // Retry runs a failed or waiting job now; a job that already ended fails
 // with a sentence saying to upload the file again.
+//
+// While every upload is paused it says so instead (the row goes with the
+// others on Resume all); a row paused on its own is resumed.
 func (b *guiBackend) Retry(id uint64) error {
+	if paused, _, err := b.rt.engine.Paused(); err == nil && paused {
+		return errors.New("retry: all uploads are paused; press Resume all to send this file with the others")
+	}
+	if j, err := b.rt.q.Get(queue.JobID(id)); err == nil && j.State == queue.Paused {
+		return explainGone(b.rt.engine.Resume(queue.JobID(id)), "resume")
+	}
 	return explainGone(b.rt.engine.Retry(queue.JobID(id)), "retry")
 }
 

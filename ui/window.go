@@ -185,6 +185,9 @@ func (u *UI) summaryText(st Status) string {
 	if st.Uploading > 0 {
 		text += " · " + humanSpeed(st.Speed)
 	}
+	if st.Unreachable != "" {
+		text += " · cannot reach the server of " + st.Unreachable + "; its uploads wait and retry"
+	}
 	if st.PausedAt(u.now()) {
 		if st.PausedUntil.IsZero() {
 			text = "Paused · " + text
