@@ -93,8 +93,8 @@ type Item struct {
 	// ServerWait is set while the job waits because its server could not
 	// be reached or was busy (it retries by itself).
 	ServerWait bool
-	Link      string        // a URL the service gave, if any
-	Updated   time.Time
+	Link       string // a URL the service gave, if any
+	Updated    time.Time
 }
 
 // Status is the global state for the toolbar and tray.
