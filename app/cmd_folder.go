@@ -90,8 +90,14 @@ func folderAdd(_ context.Context, c *cli, args []string) error {
 			return fmt.Errorf("folder add: %s already uploads to %q as folder %q", f.Path, f.Target, other.Name)
 		}
 	}
-	cfg.Folders = append(cfg.Folders, f)
-	if err := config.Save(paths.ConfigFile, cfg); err != nil {
+	_, err = config.NewStore(paths.ConfigFile).Apply(func(cur *config.Config) error {
+		if cur.Folder(f.Name) != nil {
+			return fmt.Errorf("folder %q was added meanwhile by another Ferry (choose another --name)", f.Name)
+		}
+		cur.Folders = append(cur.Folders, f)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("folder add: %w", err)
 	}
 	fmt.Fprintf(c.Out, "added folder %q: %s -> %s:/%s\n", f.Name, f.Path, f.Target, strings.Trim(f.RemoteDir, "/"))
@@ -140,8 +146,11 @@ func folderRemove(_ context.Context, c *cli, args []string) error {
 	if cfg.Folder(name) == nil {
 		return fmt.Errorf("folder remove: no folder %q", name)
 	}
-	cfg.Folders = slices.DeleteFunc(cfg.Folders, func(f config.Folder) bool { return f.Name == name })
-	if err := config.Save(paths.ConfigFile, cfg); err != nil {
+	_, err = config.NewStore(paths.ConfigFile).Apply(func(cur *config.Config) error {
+		cur.Folders = slices.DeleteFunc(cur.Folders, func(f config.Folder) bool { return f.Name == name })
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("folder remove: %w", err)
 	}
 	fmt.Fprintf(c.Out, "removed folder %q (its local files are untouched)\n", name)

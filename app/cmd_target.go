@@ -135,7 +135,16 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 			return fmt.Errorf("target add: %w", err)
 		}
 	}
-	if err := config.Save(paths.ConfigFile, cfg); err != nil {
+	// The add is made on the file as it is now (another process may have
+	// changed it while the secrets were asked for).
+	_, err = config.NewStore(paths.ConfigFile).Apply(func(cur *config.Config) error {
+		if cur.Target(t.Name) != nil {
+			return fmt.Errorf("target %q was added meanwhile by another Ferry", t.Name)
+		}
+		cur.Targets = append(cur.Targets, t)
+		return nil
+	})
+	if err != nil {
 		for name := range values {
 			// Best effort: the config save already failed and is the error to report.
 			_ = store.Delete(t.Name, name)
@@ -220,14 +229,26 @@ func targetRemove(_ context.Context, c *cli, args []string) error {
 			strings.Join(users, ", "), name)
 	}
 	kind := t.Kind
-	cfg.Targets = slices.DeleteFunc(cfg.Targets, func(x config.Target) bool { return x.Name == name })
 	store, err := c.store(cfg)
 	if err != nil {
 		return err
 	}
 	// The config goes first: the target is gone even when the keyring is
-	// locked, and the error below says which secrets are left behind.
-	if err := config.Save(paths.ConfigFile, cfg); err != nil {
+	// locked, and the error below says which secrets are left behind. The
+	// checks are made again on the file as it is under the lock.
+	_, err = config.NewStore(paths.ConfigFile).Apply(func(cur *config.Config) error {
+		if cur.Target(name) == nil {
+			return fmt.Errorf("no target %q", name)
+		}
+		for _, f := range cur.Folders {
+			if f.Target == name {
+				return fmt.Errorf("folder %s now uploads to %q: remove it first with `ferry folder remove`", f.Name, name)
+			}
+		}
+		cur.Targets = slices.DeleteFunc(cur.Targets, func(x config.Target) bool { return x.Name == name })
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("target remove: %w", err)
 	}
 	var errs []error
@@ -252,7 +273,7 @@ func targetSetSecret(_ context.Context, c *cli, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("target set-secret needs exactly one target name")
 	}
-	cfg, _, err := c.loadConfig()
+	cfg, paths, err := c.loadConfig()
 	if err != nil {
 		return err
 	}
@@ -273,6 +294,12 @@ func targetSetSecret(_ context.Context, c *cli, args []string) error {
 			return fmt.Errorf("target set-secret: %w", err)
 		}
 		fmt.Fprintf(c.Out, "stored %s for target %q in the %s\n", s.Name, t.Name, store.Describe())
+	}
+	// A running app or `ferry watch` follows the marker: it drops the
+	// target's cached credentials and retries what failed for them.
+	if err := config.NewStore(paths.ConfigFile).MarkSecretChanged(t.Name); err != nil {
+		return fmt.Errorf("target set-secret: the secret is stored, but a running Ferry was not told "+
+			"(restart it to use the new secret): %w", err)
 	}
 	return nil
 }

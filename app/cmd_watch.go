@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ferry-sync/ferry/app/config"
 	foldersync "github.com/ferry-sync/ferry/sync"
 	"github.com/ferry-sync/ferry/transfer"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -43,12 +44,7 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 			folders = append(folders, *f)
 		}
 	}
-	enabled := 0
-	for _, f := range folders {
-		if f.IsEnabled() {
-			enabled++
-		}
-	}
+	enabled := countEnabled(folders)
 	if enabled == 0 {
 		return usagef("watch: no enabled folder to watch; add one with `ferry folder add`")
 	}
@@ -77,6 +73,38 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 	}
 	if err := ws.apply(watchCtx, folders); err != nil {
 		fmt.Fprintln(c.Err, "ferry:", err)
+	}
+	if sb := watchSandbox(watchCtx, c, rt); sb != nil {
+		defer func() {
+			if err := sb.stop(); err != nil {
+				rt.log.Warn("watch: stop the sandbox", "err", err)
+			}
+		}()
+	}
+	// Follow the config file: a folder or target added, changed or removed
+	// with the CLI (or by hand) applies at once, and a secret replaced with
+	// `ferry target set-secret` is used for the next attempt.
+	err = rt.follow(watchCtx, func(cfg *config.Config) {
+		next := cfg.Folders
+		if len(only) > 0 {
+			next = nil
+			for _, name := range only {
+				if f := cfg.Folder(name); f != nil {
+					next = append(next, *f)
+				}
+			}
+		}
+		fmt.Fprintf(c.Err, "%s config changed: %d target(s), %d folder(s) watched\n",
+			time.Now().Format("15:04:05"), len(cfg.Targets), countEnabled(next))
+		if err := ws.apply(watchCtx, next); err != nil {
+			fmt.Fprintln(c.Err, "ferry:", err)
+		}
+	}, func(err error) {
+		fmt.Fprintf(c.Err, "%s ferry: the config file cannot be used; the settings it had stay: %v\n",
+			time.Now().Format("15:04:05"), err)
+	})
+	if err != nil {
+		fmt.Fprintln(c.Err, "ferry: changes to the config file apply only after a restart:", err)
 	}
 	fmt.Fprintf(c.Err, "watching %d folder(s); Ctrl-C to stop\n", enabled)
 	reportHealth(watchCtx, c, ws)
@@ -136,4 +164,33 @@ func reportHealth(ctx context.Context, c *cli, ws *watchers) {
 		case <-tick.C:
 		}
 	}
+}
+
+// countEnabled counts the enabled folders.
+func countEnabled(folders []config.Folder) int {
+	n := 0
+	for _, f := range folders {
+		if f.IsEnabled() {
+			n++
+		}
+	}
+	return n
+}
+
+// watchSandbox serves the first-run sandbox target (the one the desktop
+// app set up) while `ferry watch` runs, so its folders upload here too,
+// and says so on the terminal; when it cannot start, the terminal says why
+// and that the target's uploads wait. Without that target it does nothing.
+func watchSandbox(ctx context.Context, c *cli, rt *engineRuntime) *appSandbox {
+	if !isAppSandbox(rt.config().Target(sandboxTarget), sandboxAddr) {
+		return nil
+	}
+	sb, err := startConfiguredSandbox(ctx, rt, sandboxAddr)
+	if err != nil {
+		fmt.Fprintf(c.Err, "ferry: target %q is the sandbox built into Ferry, and it could not start here: %v\n"+
+			"its uploads wait until it runs (in the desktop app, or `ferry watch` again)\n", sandboxTarget, err)
+		return nil
+	}
+	fmt.Fprintf(c.Err, "target %q: serving Ferry's built-in sandbox at %s while this runs\n", sandboxTarget, sandboxURL(sandboxAddr))
+	return sb
 }

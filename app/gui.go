@@ -14,6 +14,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/ferry-sync/ferry/app/autostart"
+	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/logging"
 	"github.com/ferry-sync/ferry/icons"
 	"github.com/ferry-sync/ferry/ui"
@@ -88,6 +89,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	appCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	b := newGUIBackend(appCtx, rt, exe, setAutostart)
+	b.loginExe, b.loginNote = autostart.Installed(exe, autostart.LookPath)
 	if err := b.resumeSandbox(sandboxAddr); err != nil {
 		// Not fatal: the sandbox target's uploads wait and say why.
 		rt.log.Error("gui: sandbox", "err", err)
@@ -97,13 +99,20 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	a.SetIcon(icons.App)
 	u := ui.New(a, b)
 	win := u.Window()
-	hasTray := false
-	if desk, ok := a.(desktop.App); ok && trayHost(runtime.GOOS) {
+	hasTray, why := trayHost(runtime.GOOS)
+	notice := "" // what the window's notice line says when all is well
+	if desk, ok := a.(desktop.App); ok && hasTray {
 		u.EnableTray(newPNGTray(desk, rt.log.Warn), a.Quit)
-		hasTray = true
 		win.SetCloseIntercept(win.Hide) // the tray's Quit ends the app
 	} else {
-		win.SetMaster() // without a tray, closing the window quits
+		hasTray = false
+		rt.log.Info("gui: no tray", "why", why)
+		// Closing the only way back in must not leave Ferry running
+		// unseen: ask, then quit.
+		win.SetMaster()
+		win.SetCloseIntercept(func() { ui.ConfirmQuit(win, a.Quit) })
+		notice = noTrayNotice
+		u.SetNotice(notice)
 	}
 
 	srv, err := listenHandoff(sock, guiHandoff(a, u, b))
@@ -114,6 +123,24 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	go func() { engineDone <- rt.engine.Run(appCtx) }()
 	if err := b.ws.apply(appCtx, b.config().Folders); err != nil {
 		rt.log.Error("gui: watch folders", "err", err) // each folder's health says why
+	}
+	// Follow the config file: the CLI, a second process or a hand edit
+	// changes it while the app runs.
+	err = rt.follow(appCtx, func(cfg *config.Config) {
+		rt.log.Info("gui: config changed elsewhere", "targets", targetNames(cfg), "folders", folderNames(cfg))
+		if err := b.ws.apply(appCtx, cfg.Folders); err != nil {
+			rt.log.Error("gui: watch folders", "err", err)
+		}
+		fyne.Do(func() {
+			u.SetNotice(notice) // a config error shown before is over
+			u.ConfigChanged()
+		})
+	}, func(err error) {
+		rt.log.Warn("gui: config file", "err", err)
+		fyne.Do(func() { u.SetNotice("The config file cannot be used; Ferry keeps the settings it had: " + err.Error()) })
+	})
+	if err != nil {
+		rt.log.Error("gui: follow the config file", "err", err)
 	}
 	u.Start(appCtx)
 	stopped := make(chan struct{})
@@ -187,21 +214,31 @@ func checkDisplay(goos string, getenv func(string) string) error {
 	return nil
 }
 
-// trayHost reports whether a tray icon can be set up. On Linux and the
-// BSDs the tray speaks D-Bus (StatusNotifierItem): without a session bus
-// fyne's systray panics on Quit (fyne-io/fyne#6403), so no bus, no tray.
-func trayHost(goos string) bool {
+// trayHost reports whether a tray icon will be seen, and when not, why
+// (for the log). On Linux and the BSDs the tray speaks D-Bus
+// (StatusNotifierItem): without a session bus fyne's systray panics on Quit
+// (fyne-io/fyne#6403), and without a registered StatusNotifier host (stock
+// GNOME, many tiling desktops) the icon is shown nowhere, so the app would
+// be running invisibly.
+func trayHost(goos string) (bool, string) {
 	switch goos {
 	case "windows", "darwin":
-		return true
+		return true, ""
 	}
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
-		return false
+		return false, "no session bus: " + err.Error()
 	}
 	// The probe's own connection; systray opens its own.
-	_ = conn.Close()
-	return true
+	defer conn.Close()
+	ok, err := statusNotifierHost(context.Background(), conn)
+	switch {
+	case err != nil:
+		return false, err.Error()
+	case !ok:
+		return false, "no StatusNotifier host on the session bus"
+	}
+	return true, ""
 }
 
 // setAutostart turns the login item on or off.

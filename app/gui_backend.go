@@ -20,24 +20,30 @@ import (
 // any goroutine; the UI calls them from its event handlers, the notifier
 // calls Settings from the engine's subscription goroutine.
 //
-// The config is the runtime's copy-on-write config: an edit clones it,
-// validates and saves the clone, then publishes it (engineRuntime.setConfig),
-// so the engine's target resolver always sees a whole config.
+// The config is the runtime's copy-on-write config: an edit goes through
+// the config file's Store (re-read under its lock, validated, saved) and
+// the saved config is published, so the engine's target resolver always
+// sees a whole config and no edit drops what another process added.
 type guiBackend struct {
 	rt  *engineRuntime
 	ws  *watchers
 	ctx context.Context // the watchers' and the sandbox's lifetime
-	// exe is the executable the login item starts.
+	// exe is the running executable.
 	exe string
+	// loginExe is the executable the login item starts (autostart.Installed:
+	// exe, or the installed copy when exe is in a build folder; "" when
+	// there is none), and loginNote says why it is not exe.
+	loginExe, loginNote string
 	// autostart turns "start at login" on and off (autostart.Enable and
 	// Disable in the app; a fake in tests).
 	autostart func(on bool, exe string) error
 	// homeDir locates ~ for the sandbox's outbox (os.UserHomeDir).
 	homeDir func() (string, error)
 
-	editMu sync.Mutex // serialises edits: clone, save, publish
-	mu     sync.Mutex // guards speed
-	speed  float64    // total bytes per second of the latest progress snapshot
+	editMu sync.Mutex      // serialises edits: clone, save, publish
+	mu     sync.Mutex      // guards speed and down
+	speed  float64         // total bytes per second of the latest progress snapshot
+	down   map[string]bool // targets whose server cannot be reached now
 
 	sandbox *appSandbox // guarded by editMu
 
@@ -53,7 +59,7 @@ const historyLimit = 1000
 // newGUIBackend takes over rt and makes the folder watchers. ctx bounds
 // the watchers and the sandbox.
 func newGUIBackend(ctx context.Context, rt *engineRuntime, exe string, autostart func(bool, string) error) *guiBackend {
-	b := &guiBackend{rt: rt, ctx: ctx, exe: exe, autostart: autostart, homeDir: os.UserHomeDir}
+	b := &guiBackend{rt: rt, ctx: ctx, exe: exe, loginExe: exe, autostart: autostart, homeDir: os.UserHomeDir}
 	b.ws = newWatchers(rt)
 	return b
 }
@@ -61,34 +67,23 @@ func newGUIBackend(ctx context.Context, rt *engineRuntime, exe string, autostart
 // config returns the current config; callers must not modify it.
 func (b *guiBackend) config() *config.Config { return b.rt.config() }
 
-// editConfig applies fn to a copy of the config, saves it (config.Save
-// validates) and publishes it. Nothing changes when fn or the save fails.
+// editConfig applies fn to the config file as it is now and publishes the
+// result (engineRuntime.editConfig). Nothing changes when fn or the save
+// fails.
 func (b *guiBackend) editConfig(fn func(*config.Config) error) error {
 	b.editMu.Lock()
 	defer b.editMu.Unlock()
 	return b.editConfigLocked(fn)
 }
 
-// editConfigLocked is editConfig for a caller holding editMu.
+// editConfigLocked is editConfig for a caller holding editMu. fn gets the
+// file's current content, re-read under its lock: a target or folder added
+// elsewhere (the CLI while the app runs) is in it and stays.
 func (b *guiBackend) editConfigLocked(fn func(*config.Config) error) error {
-	next := cloneConfig(b.config())
-	if err := fn(next); err != nil {
-		return err
-	}
-	if err := config.Save(b.rt.paths.ConfigFile, next); err != nil {
+	if _, err := b.rt.editConfig(fn); err != nil {
 		return fmt.Errorf("save %s: %w", b.rt.paths.ConfigFile, err)
 	}
-	b.rt.setConfig(next)
 	return nil
-}
-
-// cloneConfig copies the parts an edit replaces (whole targets and
-// folders, never their inner slices in place).
-func cloneConfig(c *config.Config) *config.Config {
-	n := *c
-	n.Targets = slices.Clone(c.Targets)
-	n.Folders = slices.Clone(c.Folders)
-	return &n
 }
 
 func (b *guiBackend) PauseAll(until time.Time) error { return b.rt.engine.PauseAll(until) }
@@ -97,7 +92,16 @@ func (b *guiBackend) ResumeAll() error { return b.rt.engine.ResumeAll() }
 
 // Retry runs a failed or waiting job now; a job that already ended fails
 // with a sentence saying to upload the file again.
+//
+// While every upload is paused it says so instead (the row goes with the
+// others on Resume all); a row paused on its own is resumed.
 func (b *guiBackend) Retry(id uint64) error {
+	if paused, _, err := b.rt.engine.Paused(); err == nil && paused {
+		return errors.New("retry: all uploads are paused; press Resume all to send this file with the others")
+	}
+	if j, err := b.rt.q.Get(queue.JobID(id)); err == nil && j.State == queue.Paused {
+		return explainGone(b.rt.engine.Resume(queue.JobID(id)), "resume")
+	}
 	return explainGone(b.rt.engine.Retry(queue.JobID(id)), "retry")
 }
 
@@ -141,4 +145,13 @@ func (b *guiBackend) SetParallel(files int) error {
 		c.Transfer.ParallelFiles = files
 		return nil
 	})
+}
+
+// cloneConfig copies the parts an edit replaces (whole targets and
+// folders, never their inner slices in place), for a trial edit.
+func cloneConfig(c *config.Config) *config.Config {
+	n := *c
+	n.Targets = slices.Clone(c.Targets)
+	n.Folders = slices.Clone(c.Folders)
+	return &n
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -72,6 +73,7 @@ func (b *guiBackend) Status() ui.Status {
 	if st.Uploading > 0 {
 		st.Speed = speed
 	}
+	st.Unreachable = b.unreachable()
 	return st
 }
 
@@ -128,11 +130,20 @@ func (w *itemWatch) event(ev transfer.Event) {
 				it = jobItem(j)
 			}
 			applyProgress(&it, jp)
+			if jp.Done > 0 {
+				w.b.setDown(jp.Target, false)
+			}
 			w.live[jp.ID] = it
 			w.fn(ui.Change{Item: &it})
 		}
 	} else {
 		it := jobItem(ev.Job)
+		switch {
+		case ev.Job.State == queue.Done:
+			w.b.setDown(ev.Job.Target, false)
+		case ev.Job.State == queue.Waiting && ev.Job.ErrKind == transfer.KindRetryable:
+			w.b.setDown(ev.Job.Target, true)
+		}
 		if ev.Job.State == queue.Done {
 			it.Bytes = it.Total
 			if ev.RemotePath != "" {
@@ -171,6 +182,7 @@ func jobItem(j queue.Job) ui.Item {
 		it.State = ui.Waiting
 	case queue.Waiting:
 		it.State = ui.Waiting
+		it.ServerWait = j.ErrKind == transfer.KindRetryable
 		if !j.NextAttempt.IsZero() {
 			it.Reason = fmt.Sprintf("next try at %s: %s", j.NextAttempt.Local().Format("15:04:05"), j.ErrMsg)
 		}
@@ -218,4 +230,29 @@ func historyItem(h queue.HistoryEntry) ui.Item {
 // "target: dir/name" (servers report stored paths with a leading slash).
 func remoteLabel(target, remotePath string) string {
 	return target + ": " + strings.TrimPrefix(remotePath, "/")
+}
+
+// setDown records whether target's server is unreachable: a job that
+// waits after a network or server failure marks it, an acknowledged byte
+// or a finished upload clears it.
+func (b *guiBackend) setDown(target string, down bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if down {
+		if b.down == nil {
+			b.down = map[string]bool{}
+		}
+		b.down[target] = true
+	} else {
+		delete(b.down, target)
+	}
+}
+
+// unreachable names the targets whose server is down, sorted, for the
+// window's header.
+func (b *guiBackend) unreachable() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	names := slices.Sorted(maps.Keys(b.down))
+	return strings.Join(names, ", ")
 }

@@ -97,15 +97,25 @@ func (b *guiBackend) resumeSandbox(addr string) error {
 	if !isAppSandbox(b.config().Target(sandboxTarget), addr) || b.sandbox != nil {
 		return nil
 	}
-	token, err := b.rt.store.Get(sandboxTarget, SecretShareToken)
-	if err != nil {
-		return fmt.Errorf("start the sandbox: %w", explainSecretErr(err))
-	}
-	b.sandbox, err = startAppSandbox(b.ctx, addr, b.sandboxDir(), token, b.rt.log)
+	var err error
+	b.sandbox, err = startConfiguredSandbox(b.ctx, b.rt, addr)
 	return err
 }
 
-func (b *guiBackend) sandboxDir() string { return filepath.Join(b.rt.paths.DataDir, "sandbox") }
+// startConfiguredSandbox starts the sandbox of the target SetupSandbox
+// made, with its token from the secrets store (the app at launch, and
+// `ferry watch`).
+func startConfiguredSandbox(ctx context.Context, rt *engineRuntime, addr string) (*appSandbox, error) {
+	token, err := rt.store.Get(sandboxTarget, SecretShareToken)
+	if err != nil {
+		return nil, fmt.Errorf("start the sandbox: %w", explainSecretErr(err))
+	}
+	return startAppSandbox(ctx, addr, sandboxDir(rt), token, rt.log)
+}
+
+func (b *guiBackend) sandboxDir() string { return sandboxDir(b.rt) }
+
+func sandboxDir(rt *engineRuntime) string { return filepath.Join(rt.paths.DataDir, "sandbox") }
 
 // SetupSandbox is ui.Backend's first-run offer on the default address.
 func (b *guiBackend) SetupSandbox(watchFolder bool) (string, error) {

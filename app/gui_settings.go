@@ -19,6 +19,7 @@ func (b *guiBackend) Settings() ui.Settings {
 		StartAtLogin:   cfg.UI.StartAtLogin,
 		LastTarget:     cfg.UI.LastTarget,
 		LastRemoteDir:  cfg.UI.LastRemoteDir,
+		AutostartNote:  b.loginNote,
 	}
 }
 
@@ -35,7 +36,10 @@ func (b *guiBackend) SaveSettings(s ui.Settings) error {
 	defer b.editMu.Unlock()
 	cur := b.config()
 	if s.StartAtLogin != cur.UI.StartAtLogin {
-		if err := b.autostart(s.StartAtLogin, b.exe); err != nil {
+		if s.StartAtLogin && b.loginExe == "" {
+			return fmt.Errorf("save settings: start at login: %s", b.loginNote)
+		}
+		if err := b.autostart(s.StartAtLogin, b.loginExe); err != nil {
 			return fmt.Errorf("save settings: start at login: %w", err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ferry-sync/ferry/app/config"
@@ -19,15 +20,20 @@ import (
 // commands and the desktop app build it the same way.
 type engineRuntime struct {
 	// cfg is copy-on-write: a published *config.Config is never modified;
-	// an edit (the settings window) clones it and swaps the pointer with
-	// setConfig, so workers resolving targets never see a half-made edit.
-	cfg    atomic.Pointer[config.Config]
-	paths  config.Paths
-	store  secrets.Store
-	log    *slog.Logger
-	q      *queue.Queue
-	engine *transfer.Engine
-	close  func() error
+	// an edit goes through cfgStore (the file's one owner) and the saved
+	// config is published with adopt, so workers resolving targets never
+	// see a half-made edit.
+	cfg      atomic.Pointer[config.Config]
+	cfgStore *config.Store
+	// adoptMu orders publishing: an edit's save and publish, and a reload
+	// after a change made elsewhere, never interleave.
+	adoptMu sync.Mutex
+	paths   config.Paths
+	store   secrets.Store
+	log     *slog.Logger
+	q       *queue.Queue
+	engine  *transfer.Engine
+	close   func() error
 }
 
 // ErrBusy means another Ferry process holds the queue.
@@ -57,7 +63,7 @@ func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
 		}
 		return nil, err
 	}
-	rt := &engineRuntime{paths: paths, store: store, log: log, q: q}
+	rt := &engineRuntime{paths: paths, store: store, log: log, q: q, cfgStore: config.NewStore(paths.ConfigFile)}
 	rt.cfg.Store(cfg)
 	rt.engine = transfer.New(q, transfer.TargetFunc(rt.resolve), transfer.Options{
 		Parallel:     cfg.Transfer.ParallelFilesOrDefault(),
@@ -71,9 +77,6 @@ func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
 
 // config returns the current config; callers must not modify it.
 func (rt *engineRuntime) config() *config.Config { return rt.cfg.Load() }
-
-// setConfig publishes c, which must not be modified afterwards.
-func (rt *engineRuntime) setConfig(c *config.Config) { rt.cfg.Store(c) }
 
 // resolve builds the provider of a configured target; the engine caches it.
 func (rt *engineRuntime) resolve(_ context.Context, name string) (provider.Provider, transfer.TargetSettings, error) {

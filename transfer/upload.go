@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"slices"
@@ -411,6 +412,17 @@ func (fu *fileUpload) send(ctx context.Context) error {
 	return fu.sendChunk(ctx, last)
 }
 
+// deletedWhole reports whether the local file is gone from its path
+// while the open file the chunks were read from still has the planned
+// size and mtime (deleted, not rewritten, after it was read).
+func (fu *fileUpload) deletedWhole() bool {
+	if _, err := os.Stat(localPath(fu.a.job)); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	fi, err := fu.f.Stat()
+	return err == nil && fi.Size() == fu.u.Size && fi.ModTime().Equal(fu.u.ModTime)
+}
+
 // checkUnchanged re-stats the local file: errFileChanged (named op) when
 // its size or mtime is not what the upload was planned from.
 func (fu *fileUpload) checkUnchanged(op string) error {
@@ -483,10 +495,18 @@ func (fu *fileUpload) finish(ctx context.Context) (provider.Result, error) {
 	// A file written to during the upload would be stored as a mix of two
 	// versions; re-stat and start over instead.
 	if err := fu.checkUnchanged("finish"); err != nil {
-		if fu.t.caps.LastChunkCommits {
-			fu.warnTorn()
+		if fu.deletedWhole() {
+			// Deleted after every byte was read from the unchanged file:
+			// the server holds the whole file, so finish and say so
+			// instead of reporting that nothing was sent.
+			fu.warn("transfer: file deleted after it was sent",
+				"the local file was deleted after all of it was sent; the server holds the whole file")
+		} else {
+			if fu.t.caps.LastChunkCommits {
+				fu.warnTorn()
+			}
+			return provider.Result{}, err
 		}
-		return provider.Result{}, err
 	}
 	changed, err := e.q.Changed(j.ID)
 	if err != nil {

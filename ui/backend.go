@@ -8,6 +8,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -89,8 +90,11 @@ type Item struct {
 	Reason    string        // why it waits or failed, in words
 	Advice    string        // what to do about it
 	Warning   string        // a note that did not stop it
-	Link      string        // a URL the service gave, if any
-	Updated   time.Time
+	// ServerWait is set while the job waits because its server could not
+	// be reached or was busy (it retries by itself).
+	ServerWait bool
+	Link       string // a URL the service gave, if any
+	Updated    time.Time
 }
 
 // Status is the global state for the toolbar and tray.
@@ -103,6 +107,19 @@ type Status struct {
 	Waiting     int
 	Failed      int
 	Speed       float64 // total bytes per second
+	// Unreachable names the targets whose server cannot be reached now
+	// (comma-separated, "" when none); their uploads wait and retry.
+	Unreachable string
+}
+
+// TargetDown reports whether target's server is unreachable in s.
+func (s Status) TargetDown(target string) bool {
+	for _, t := range strings.Split(s.Unreachable, ", ") {
+		if t != "" && t == target {
+			return true
+		}
+	}
+	return false
 }
 
 // PausedAt reports whether uploads are paused at now.
@@ -164,4 +181,8 @@ type Settings struct {
 	StartAtLogin   bool
 	LastTarget     string
 	LastRemoteDir  string
+	// AutostartNote, when set, is shown beside "start at login": why the
+	// login item may not start this copy (it runs from a build folder).
+	// Read only; SaveSettings ignores it.
+	AutostartNote string
 }

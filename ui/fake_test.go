@@ -137,6 +137,7 @@ func (f *fakeBackend) RemoveFolder(name string) error {
 }
 func (f *fakeBackend) Settings() Settings { return f.settings }
 func (f *fakeBackend) SaveSettings(s Settings) error {
+	f.record("save settings")
 	f.settings = s
 	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -20,6 +22,7 @@ type row struct {
 	progress *widget.ProgressBar
 	primary  *widget.Button
 	second   *widget.Button
+	details  *widget.Button // the row's full text, when there is any
 	box      *fyne.Container
 }
 
@@ -31,12 +34,14 @@ func newRow() *row {
 		progress: widget.NewProgressBar(),
 		primary:  widget.NewButton("", nil),
 		second:   widget.NewButton("", nil),
+		details:  widget.NewButtonWithIcon("", theme.InfoIcon(), nil),
 	}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.remote.Truncation = fyne.TextTruncateEllipsis
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.remote.Importance = widget.LowImportance
-	buttons := container.NewHBox(r.primary, r.second)
+	r.details.Hide()
+	buttons := container.NewHBox(r.details, r.primary, r.second)
 	text := container.NewVBox(r.name, r.remote, r.detail)
 	r.box = container.NewBorder(nil, r.progress, nil, container.NewCenter(buttons), text)
 	return r
@@ -58,17 +63,26 @@ func (u *UI) updateActiveRow(r *row, it Item) {
 	} else {
 		r.progress.SetValue(0)
 	}
+	st := u.model.currentStatus()
+	down := st.TargetDown(it.Target)
 	switch {
+	case it.Paused || (st.PausedAt(u.now()) && it.State != Uploading):
+		r.detail.SetText("Paused")
+	case it.State == Uploading && it.Bytes == 0 && down:
+		r.detail.SetText("Waiting for server")
+	case it.State == Uploading && it.Bytes == 0 && it.Speed == 0:
+		r.detail.SetText("Connecting · " + humanBytes(it.Total))
 	case it.State == Uploading:
 		r.detail.SetText(fmt.Sprintf("%s of %s · %s · %s",
 			humanBytes(it.Bytes), humanBytes(it.Total), humanSpeed(it.Speed), humanETA(it.ETA)))
-	case it.Paused:
-		r.detail.SetText("Paused")
+	case it.ServerWait || down:
+		r.detail.SetText("Waiting for server · " + it.Reason)
 	case it.Reason != "":
 		r.detail.SetText(it.Reason)
 	default:
 		r.detail.SetText("Waiting · " + humanBytes(it.Total))
 	}
+	u.setDetails(r, it, r.detail.Text)
 	id := it.ID
 	r.primary.SetText("Retry now")
 	r.primary.SetIcon(theme.ViewRefreshIcon())
@@ -94,6 +108,7 @@ func (u *UI) updateFailedRow(r *row, it Item) {
 		text += " — " + it.Advice
 	}
 	r.detail.SetText(text)
+	u.setDetails(r, it, text)
 	id := it.ID
 	r.primary.SetText("Retry")
 	r.primary.SetIcon(theme.ViewRefreshIcon())
@@ -119,6 +134,7 @@ func (u *UI) updateHistoryRow(r *row, it Item) {
 	default:
 		r.detail.SetText(fmt.Sprintf("%s · uploaded %s", humanBytes(it.Total), when))
 	}
+	u.setDetails(r, it, r.detail.Text)
 	dir := filepath.Dir(it.LocalPath)
 	r.primary.SetText("Show file")
 	r.primary.SetIcon(theme.FolderOpenIcon())
@@ -134,6 +150,34 @@ func (u *UI) updateHistoryRow(r *row, it Item) {
 		r.second.Hide()
 	}
 	r.box.Refresh()
+}
+
+// setDetails offers the row's whole text (its warning, reason and advice,
+// never cut off) behind the details button when the row has any.
+func (u *UI) setDetails(r *row, it Item, shown string) {
+	var parts []string
+	for _, p := range []string{it.Reason, it.Advice, it.Warning} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		r.details.Hide()
+		return
+	}
+	full := strings.Join(parts, "\n\n")
+	name := it.Name
+	r.details.OnTapped = func() { u.showText(name, shown+"\n\n"+full) }
+	r.details.Show()
+}
+
+// showText shows text in full, wrapped, in a dialog titled title.
+func (u *UI) showText(title, text string) {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(title, "Close", container.NewVScroll(l), u.win)
+	d.Resize(fyne.NewSize(520, 300))
+	d.Show()
 }
 
 func (u *UI) openLocal(dir string) {

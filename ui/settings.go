@@ -23,17 +23,41 @@ func (u *UI) ShowSettings() {
 		return
 	}
 	w := u.app.NewWindow("Ferry settings")
-	w.SetContent(container.NewAppTabs(
+	u.settingsTabs = u.settingsContent(w)
+	w.SetContent(u.settingsTabs)
+	w.Resize(fyne.NewSize(640, 460))
+	w.SetOnClosed(func() { u.settings, u.settingsTabs = nil, nil })
+	u.settings = w
+	w.Show()
+}
+
+// settingsContent builds the settings tabs from the backend's current
+// state. Building them only reads: every widget gets its value before its
+// change handler is attached, so populating never saves.
+func (u *UI) settingsContent(w fyne.Window) *container.AppTabs {
+	return container.NewAppTabs(
 		container.NewTabItemWithIcon("Targets", theme.StorageIcon(), u.targetsTab(w)),
 		container.NewTabItemWithIcon("Watched folders", theme.FolderIcon(), u.foldersTab(w)),
 		container.NewTabItemWithIcon("Transfers", theme.UploadIcon(), u.transfersTab()),
 		container.NewTabItemWithIcon("Notifications", theme.InfoIcon(), u.notificationsTab()),
 		container.NewTabItemWithIcon("General", theme.SettingsIcon(), u.generalTab()),
-	))
-	w.Resize(fyne.NewSize(640, 460))
-	w.SetOnClosed(func() { u.settings = nil })
-	u.settings = w
-	w.Show()
+	)
+}
+
+// ConfigChanged shows a config changed elsewhere (the CLI, another
+// process, a hand edit): an open settings window is rebuilt from it (on
+// the tab it showed) and the tray's folder menu follows. UI goroutine.
+func (u *UI) ConfigChanged() {
+	if u.settings != nil && u.settingsTabs != nil {
+		sel := u.settingsTabs.SelectedIndex()
+		u.settingsTabs = u.settingsContent(u.settings)
+		u.settingsTabs.SelectIndex(sel)
+		u.settings.SetContent(u.settingsTabs)
+	}
+	if u.tray != nil {
+		u.tray.setFolders(u.tray.folders)
+		u.tray.menu.Refresh()
+	}
 }
 
 func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
@@ -193,31 +217,31 @@ func collectTarget(name string, spec KindSpec, entries map[string]*widget.Entry)
 
 func (u *UI) transfersTab() fyne.CanvasObject {
 	st := u.be.Settings()
-	parallel := widget.NewSelect([]string{"1", "2", "3", "4", "6", "8", "12", "16"}, func(s string) {
+	parallel := widget.NewSelect([]string{"1", "2", "3", "4", "6", "8", "12", "16"}, nil)
+	parallel.SetSelected(strconv.Itoa(st.ParallelFiles))
+	parallel.OnChanged = func(s string) {
 		n, _ := strconv.Atoi(s) // options are numbers
 		cur := u.be.Settings()
 		if n != cur.ParallelFiles {
 			cur.ParallelFiles = n
 			u.act("save settings", u.be.SaveSettings(cur))
-			u.act("set parallel files", u.be.SetParallel(n))
 		}
-	})
-	parallel.SetSelected(strconv.Itoa(st.ParallelFiles))
+	}
 	labels := make([]string, len(bandwidthChoices))
 	for i, c := range bandwidthChoices {
 		labels[i] = c.label
 	}
-	bw := widget.NewSelect(labels, func(label string) {
+	bw := widget.NewSelect(labels, nil)
+	bw.SetSelected(bandwidthLabel(st.Bandwidth))
+	bw.OnChanged = func(label string) {
 		for _, c := range bandwidthChoices {
 			cur := u.be.Settings()
 			if c.label == label && c.bps != cur.Bandwidth {
 				cur.Bandwidth = c.bps
 				u.act("save settings", u.be.SaveSettings(cur))
-				u.act("set bandwidth", u.be.SetBandwidth(c.bps))
 			}
 		}
-	})
-	bw.SetSelected(bandwidthLabel(st.Bandwidth))
+	}
 	note := widget.NewLabel("The bandwidth limit is shared by all uploads; it never reduces how many files go at once.")
 	note.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(widget.NewForm(
@@ -229,31 +253,42 @@ func (u *UI) notificationsTab() fyne.CanvasObject {
 	st := u.be.Settings()
 	save := func(apply func(*Settings)) {
 		cur := u.be.Settings()
+		before := cur
 		apply(&cur)
-		u.act("save settings", u.be.SaveSettings(cur))
+		if cur != before {
+			u.act("save settings", u.be.SaveSettings(cur))
+		}
 	}
-	uploaded := widget.NewCheck("When uploads finish (one summary per batch)", func(on bool) {
-		save(func(s *Settings) { s.NotifyUploaded = on })
-	})
+	uploaded := widget.NewCheck("When uploads finish (one summary per batch)", nil)
 	uploaded.SetChecked(st.NotifyUploaded)
-	failed := widget.NewCheck("When an upload needs attention", func(on bool) {
-		save(func(s *Settings) { s.NotifyFailed = on })
-	})
+	uploaded.OnChanged = func(on bool) { save(func(s *Settings) { s.NotifyUploaded = on }) }
+	failed := widget.NewCheck("When an upload needs attention", nil)
 	failed.SetChecked(st.NotifyFailed)
+	failed.OnChanged = func(on bool) { save(func(s *Settings) { s.NotifyFailed = on }) }
 	return container.NewVBox(uploaded, failed)
 }
 
 func (u *UI) generalTab() fyne.CanvasObject {
 	st := u.be.Settings()
-	login := widget.NewCheck("Start Ferry when I log in", func(on bool) {
+	login := widget.NewCheck("Start Ferry when I log in", nil)
+	login.SetChecked(st.StartAtLogin)
+	login.OnChanged = func(on bool) {
 		cur := u.be.Settings()
 		if cur.StartAtLogin != on {
 			cur.StartAtLogin = on
 			u.act("save settings", u.be.SaveSettings(cur))
 		}
-	})
-	login.SetChecked(st.StartAtLogin)
-	return container.NewVBox(login)
+	}
+	box := container.NewVBox(login)
+	if st.AutostartNote != "" {
+		// The login item cannot start this copy reliably (a build folder):
+		// say so beside the switch.
+		note := widget.NewLabel(st.AutostartNote)
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.WarningImportance
+		box.Add(note)
+	}
+	return box
 }
 
 func (u *UI) actIn(w fyne.Window, what string, err error) {

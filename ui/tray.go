@@ -15,11 +15,12 @@ import (
 // does (the app decides; on Linux a D-Bus session bus is required, see
 // BUILD.md); every action in it is also in the main window.
 type tray struct {
-	u     *UI
-	desk  desktop.App
-	pause *fyne.MenuItem
-	menu  *fyne.Menu
-	icon  fyne.Resource
+	u       *UI
+	desk    desktop.App
+	pause   *fyne.MenuItem
+	folders *fyne.MenuItem
+	menu    *fyne.Menu
+	icon    fyne.Resource
 }
 
 // EnableTray installs the tray icon and menu. quit is called for "Quit".
@@ -41,6 +42,7 @@ func (u *UI) EnableTray(desk desktop.App, quit func()) {
 		fyne.NewMenuItemSeparator(),
 		quitItem,
 	)
+	t.folders = folders
 	t.setFolders(folders)
 	u.tray = t
 	desk.SetSystemTrayMenu(t.menu)

@@ -37,6 +37,11 @@ type UI struct {
 	retryAll   *widget.Button
 	tray       *tray
 	settings   fyne.Window
+	// settingsTabs is the open settings window's content (nil when closed).
+	settingsTabs *container.AppTabs
+	// notice is the line under the toolbar for things the user should know
+	// once (no tray host, a config file that cannot be read).
+	notice *widget.Label
 }
 
 // New builds the main window for a on top of be. Nothing runs until Start.
@@ -115,7 +120,11 @@ func (u *UI) build() fyne.CanvasObject {
 		widget.NewLabel("Limit:"), u.bandwidth, add, settings)
 	hint := widget.NewLabelWithStyle("Drop files or folders here to upload them.",
 		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	return container.NewBorder(container.NewVBox(toolbar, u.summary), hint, nil, nil, u.tabs)
+	u.notice = widget.NewLabel("")
+	u.notice.Wrapping = fyne.TextWrapWord
+	u.notice.Importance = widget.WarningImportance
+	u.notice.Hide()
+	return container.NewBorder(container.NewVBox(toolbar, u.summary, u.notice), hint, nil, nil, u.tabs)
 }
 
 func (u *UI) newList(items func() []Item, update func(*row, Item)) *widget.List {
@@ -176,6 +185,9 @@ func (u *UI) summaryText(st Status) string {
 	if st.Uploading > 0 {
 		text += " · " + humanSpeed(st.Speed)
 	}
+	if st.Unreachable != "" {
+		text += " · cannot reach the server of " + st.Unreachable + "; its uploads wait and retry"
+	}
 	if st.PausedAt(u.now()) {
 		if st.PausedUntil.IsZero() {
 			text = "Paused · " + text
@@ -206,8 +218,38 @@ func (u *UI) showError(err error) {
 	dialog.ShowError(err, u.win)
 }
 
+// SetNotice shows text (in full, wrapped) under the toolbar until it is
+// replaced; "" hides it. UI goroutine.
+func (u *UI) SetNotice(text string) {
+	u.notice.SetText(text)
+	if text == "" {
+		u.notice.Hide()
+	} else {
+		u.notice.Show()
+	}
+}
+
+// Notice is the text SetNotice shows ("" when none).
+func (u *UI) Notice() string { return u.notice.Text }
+
 // ShowMain brings the main window to the front.
 func (u *UI) ShowMain() {
 	u.win.Show()
 	u.win.RequestFocus()
+}
+
+// ConfirmQuit asks whether to quit Ferry (closing the window without a
+// tray) and calls quit when the user says yes; "Keep open" leaves the
+// window as it is.
+func ConfirmQuit(w fyne.Window, quit func()) {
+	d := dialog.NewConfirm("Quit Ferry?",
+		"Without a tray icon Ferry cannot keep running out of sight.\nQuit now? Unfinished uploads continue the next time Ferry starts.",
+		func(ok bool) {
+			if ok {
+				quit()
+			}
+		}, w)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep open")
+	d.Show()
 }

@@ -40,6 +40,10 @@ type Config struct {
 	Folders  []Folder `toml:"folder,omitempty"`
 	Transfer Transfer `toml:"transfer,omitempty"`
 	UI       UI       `toml:"ui,omitempty"`
+
+	// base is what the file held when this config was loaded (nil when it
+	// was built in memory); Store.Save refuses to drop entries added since.
+	base *base
 }
 
 // Target is one configured upload destination: a service kind, where it is

@@ -21,12 +21,17 @@ import (
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &Config{}, nil
+		return &Config{base: &base{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(data, filepath.Base(path))
+	cfg, err := Parse(data, filepath.Base(path))
+	if err != nil {
+		return nil, err
+	}
+	cfg.base = baseOf(cfg)
+	return cfg, nil
 }
 
 // Parse decodes and validates one config document; name labels the messages

@@ -16,8 +16,13 @@ const header = "# Ferry configuration. Secrets are never stored here: `ferry tar
 // the same directory, synced, then renamed over the old one, so a crash
 // leaves either the old or the new file. The file gets mode 0600 and a
 // missing directory is created with mode 0700. An invalid cfg is refused
-// with the *Error Validate returns and nothing is written.
-func Save(path string, cfg *Config) error {
+// with the *Error Validate returns and nothing is written. It is
+// Store.Save: the write is locked against other writers, and a cfg loaded
+// before another process added a target or folder is refused (ErrStale).
+func Save(path string, cfg *Config) error { return NewStore(path).Save(cfg) }
+
+// write validates cfg and writes it atomically; the caller holds the lock.
+func write(path string, cfg *Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
