@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
+	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
@@ -26,7 +28,7 @@ const defaultUploadAttempts = 5
 
 func runUpload(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("upload", uploadUsage)
-	target := fs.String("target", "", "target to upload to (default: the only one, or the last used)")
+	target := fs.String("target", "", "target to upload to (needed when more than one is configured)")
 	to := fs.String("to", "", "remote folder below the target's root, slash-separated")
 	conflict := fs.String("conflict", "", "when the remote name exists: rename, overwrite or skip (default: the target's)")
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
@@ -48,6 +50,13 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 		return usagef("upload: --conflict must be rename, overwrite or skip, not %q", *conflict)
 	}
 
+	// The target is chosen here, also for a hand-off: the running app
+	// must not pick one the user did not name.
+	if cfg, _, err := c.loadConfig(); err != nil {
+		return err
+	} else if *target, err = chooseTarget(cfg, *target); err != nil {
+		return err
+	}
 	rt, err := c.openRuntime(true)
 	if errors.Is(err, ErrBusy) {
 		// The desktop app runs: it queues the files (handoff.go).
@@ -59,11 +68,10 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer rt.close()
-	name, err := chooseTarget(rt, *target)
-	if err != nil {
-		return err
+	if rt.config().Target(*target) == nil { // removed since it was chosen
+		return usagef("upload: no target named %q (see `ferry target list`)", *target)
 	}
-	set, err := collectUploads(fs.Args(), name, *to, *conflict)
+	set, err := collectUploads(fs.Args(), *target, *to, *conflict)
 	if err != nil {
 		return err
 	}
@@ -116,10 +124,11 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	return summarize(c, rt.q, ids)
 }
 
-// chooseTarget resolves --target: the named one, else the only target,
-// else the last one used in the desktop app.
-func chooseTarget(rt *engineRuntime, name string) (string, error) {
-	cfg := rt.config()
+// chooseTarget resolves --target: the named one, else the only target.
+// With several targets and none named it refuses and lists them: a file
+// never goes to a target the user did not choose (the desktop app's last
+// used one included).
+func chooseTarget(cfg *config.Config, name string) (string, error) {
 	switch {
 	case name != "":
 		if cfg.Target(name) == nil {
@@ -130,10 +139,13 @@ func chooseTarget(rt *engineRuntime, name string) (string, error) {
 		return cfg.Targets[0].Name, nil
 	case len(cfg.Targets) == 0:
 		return "", usagef("upload: no target configured yet; add one with `ferry target add`")
-	case cfg.UI.LastTarget != "" && cfg.Target(cfg.UI.LastTarget) != nil:
-		return cfg.UI.LastTarget, nil
 	}
-	return "", usagef("upload: %d targets are configured; choose one with --target", len(cfg.Targets))
+	names := make([]string, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		names[i] = t.Name
+	}
+	return "", usagef("upload: %d targets are configured (%s); choose one with --target NAME",
+		len(cfg.Targets), strings.Join(names, ", "))
 }
 
 // dropAlreadySent leaves out files whose size and mtime match the last

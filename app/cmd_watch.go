@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/logging"
 	foldersync "github.com/ferry-sync/ferry/sync"
 	"github.com/ferry-sync/ferry/transfer"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -26,11 +28,15 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("watch: unexpected argument %q", fs.Arg(0))
 	}
+	c.fileLog = true
 	rt, err := c.openRuntime(true)
 	if err != nil {
 		return err
 	}
 	defer rt.close()
+	if c.g.logLevel == "" {
+		fmt.Fprintf(c.Err, "details go to the log: %s\n", filepath.Join(rt.paths.LogDir(), logging.LogFileName))
+	}
 
 	cfg := rt.config()
 	folders := cfg.Folders
