@@ -42,6 +42,11 @@ type Backend interface {
 	// SaveTarget adds or replaces a target; secrets go to the secrets store,
 	// never the config. An error says what to fix, in words.
 	SaveTarget(t Target, secrets map[string]string) error
+	// CheckTarget checks t as the form holds it, saving nothing: first
+	// its settings (a *Problem with the Field at fault), then a real
+	// request with secrets (those left out are read from the store, for
+	// an edited target). The error says why the login failed, in words.
+	CheckTarget(ctx context.Context, t Target, secrets map[string]string) error
 	// TestTarget performs a real request with the saved credentials.
 	TestTarget(ctx context.Context, name string) error
 	RemoveTarget(name string) error

@@ -120,6 +120,11 @@ func (f *fakeBackend) SaveTarget(t Target, secrets map[string]string) error {
 }
 
 func (f *fakeBackend) TestTarget(context.Context, string) error { return f.testErr }
+
+func (f *fakeBackend) CheckTarget(_ context.Context, t Target, _ map[string]string) error {
+	f.record("check target " + t.Name)
+	return f.testErr
+}
 func (f *fakeBackend) RemoveTarget(name string) error {
 	f.record("remove target " + name)
 	return nil
