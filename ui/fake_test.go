@@ -125,6 +125,7 @@ func (f *fakeBackend) CheckTarget(_ context.Context, t Target, _ map[string]stri
 	f.record("check target " + t.Name)
 	return f.testErr
 }
+
 func (f *fakeBackend) RemoveTarget(name string) error {
 	f.record("remove target " + name)
 	return nil
