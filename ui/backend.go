@@ -56,6 +56,7 @@ type Backend interface {
 	SecretsProblem() error
 
 	Folders() []Folder
+	// SaveFolder adds or replaces a watched folder and starts watching it.
 	SaveFolder(f Folder) error
 	RemoveFolder(name string) error
 
@@ -175,6 +176,9 @@ type Folder struct {
 	Ignore    []string
 	Enabled   bool
 	Health    string // "ok", "degraded: …", "failed: …"
+	// Create asks SaveFolder to create a missing folder; without it a
+	// missing folder is refused with an error wrapping ErrFolderMissing.
+	Create bool
 }
 
 // Settings are the user's preferences shown in the settings window.

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -133,6 +135,9 @@ func (f *fakeBackend) RemoveTarget(name string) error {
 func (f *fakeBackend) SecretsProblem() error { return f.secErr }
 func (f *fakeBackend) Folders() []Folder     { return f.folders }
 func (f *fakeBackend) SaveFolder(fo Folder) error {
+	if strings.Contains(fo.Path, "missing") && !fo.Create {
+		return fmt.Errorf("watch folder: %s does not exist: %w", fo.Path, ErrFolderMissing)
+	}
 	f.folders = append(f.folders, fo)
 	return nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -105,17 +106,13 @@ func (u *UI) addFolder(w fyne.Window, done func()) {
 			Conflict: conflict.Selected, Ignore: splitLines(ignore.Text), Enabled: true,
 		}
 		if f.Path == "" {
-			u.actIn(w, "watch folder", fmt.Errorf("choose a folder to watch"))
+			u.actIn(w, "watch folder", errors.New("choose a folder to watch"))
 			return
 		}
 		if f.Name == "" {
 			f.Name = filepath.Base(f.Path)
 		}
-		if err := u.be.SaveFolder(f); err != nil {
-			u.actIn(w, "watch folder", err)
-			return
-		}
-		done()
+		u.saveFolder(w, f, done)
 	}, w)
 	d.Resize(fyne.NewSize(600, 480))
 	d.Show()
@@ -129,4 +126,23 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// saveFolder saves f; for a folder that does not exist it asks whether to
+// create it, then saves again with Create set.
+func (u *UI) saveFolder(w fyne.Window, f Folder, done func()) {
+	err := u.be.SaveFolder(f)
+	switch {
+	case err == nil:
+		done()
+	case errors.Is(err, ErrFolderMissing) && !f.Create:
+		dialog.ShowConfirm("Create the folder?", f.Path+" does not exist. Create it and watch it?", func(ok bool) {
+			if ok {
+				f.Create = true
+				u.saveFolder(w, f, done)
+			}
+		}, w)
+	default:
+		u.actIn(w, "watch folder", err)
+	}
 }

@@ -210,7 +210,7 @@ func (u *UI) generalTab() fyne.CanvasObject {
 
 func (u *UI) actIn(w fyne.Window, what string, err error) {
 	if err != nil {
-		dialog.ShowError(fmt.Errorf("%s: %w", what, err), w)
+		u.showProblem(w, what, err)
 	}
 }
 

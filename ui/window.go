@@ -210,12 +210,12 @@ func (u *UI) togglePause() {
 // what went wrong in words.
 func (u *UI) act(what string, err error) {
 	if err != nil {
-		u.showError(fmt.Errorf("%s: %w", what, err))
+		u.showProblem(u.win, what, err)
 	}
 }
 
 func (u *UI) showError(err error) {
-	dialog.ShowError(err, u.win)
+	u.showProblem(u.win, "Something went wrong", err)
 }
 
 // SetNotice shows text (in full, wrapped) under the toolbar until it is
