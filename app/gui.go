@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/ferry-sync/ferry/app/autostart"
@@ -96,13 +97,24 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 
 	a := fyneapp.NewWithID(appID)
-	a.SetIcon(icons.App)
+	// A bitmap: the X11 window icon (_NET_WM_ICON) stays empty for an SVG.
+	if p, err := svgToPNG(icons.App, 256); err == nil {
+		a.SetIcon(p)
+	} else {
+		rt.log.Warn("gui: app icon", "err", err)
+		a.SetIcon(icons.App)
+	}
 	u := ui.New(a, b)
 	win := u.Window()
+	u.SetOpenURL(openURL(a.OpenURL))
+	if n := newDBusNotifier(rt.log, func(key string) { u.NoticeAction(noticeKey(key)) }); n != nil {
+		u.SetNotifier(n.send)
+	}
 	hasTray, why := trayHost(runtime.GOOS)
 	notice := "" // what the window's notice line says when all is well
 	if desk, ok := a.(desktop.App); ok && hasTray {
 		u.EnableTray(newPNGTray(desk, rt.log.Warn), a.Quit)
+		u.SetTrayTooltip(systray.SetTooltip)
 		win.SetCloseIntercept(win.Hide) // the tray's Quit ends the app
 	} else {
 		hasTray = false

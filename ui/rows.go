@@ -190,7 +190,11 @@ func (u *UI) openLink(link string) {
 		u.showError(fmt.Errorf("open %q: %w", link, err))
 		return
 	}
-	if err := u.app.OpenURL(parsed); err != nil {
+	open := u.app.OpenURL
+	if u.openURL != nil {
+		open = u.openURL
+	}
+	if err := open(parsed); err != nil {
 		u.showError(fmt.Errorf("open %s: %w", link, err))
 	}
 }

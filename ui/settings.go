@@ -52,10 +52,7 @@ func (u *UI) ConfigChanged() {
 		u.settingsTabs.SelectIndex(sel)
 		u.settings.SetContent(u.settingsTabs)
 	}
-	if u.tray != nil {
-		u.tray.setFolders(u.tray.folders)
-		u.tray.menu.Refresh()
-	}
+	u.refreshFolders()
 }
 
 func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {

@@ -18,9 +18,11 @@ type tray struct {
 	u       *UI
 	desk    desktop.App
 	pause   *fyne.MenuItem
+	status  *fyne.MenuItem // the first line: what Ferry does now (disabled)
 	folders *fyne.MenuItem
 	menu    *fyne.Menu
 	icon    fyne.Resource
+	tooltip string
 }
 
 // EnableTray installs the tray icon and menu. quit is called for "Quit".
@@ -34,8 +36,13 @@ func (u *UI) EnableTray(desk desktop.App, quit func()) {
 	folders.ChildMenu = fyne.NewMenu("")
 	quitItem := fyne.NewMenuItem("Quit", quit)
 	quitItem.IsQuit = true
+	t.status = fyne.NewMenuItem("Up to date", nil)
+	t.status.Disabled = true
 	t.menu = fyne.NewMenu("Ferry",
+		t.status,
+		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Show Ferry", u.ShowMain),
+		fyne.NewMenuItem("Settings…", u.ShowSettings),
 		fyne.NewMenuItemSeparator(),
 		t.pause, pauseHour,
 		folders,
@@ -43,21 +50,45 @@ func (u *UI) EnableTray(desk desktop.App, quit func()) {
 		quitItem,
 	)
 	t.folders = folders
-	t.setFolders(folders)
+	t.setFolderList(u.be.Folders())
 	u.tray = t
 	desk.SetSystemTrayMenu(t.menu)
 	t.update(u.model.currentStatus(), u.now())
 }
 
-func (t *tray) setFolders(item *fyne.MenuItem) {
-	item.ChildMenu.Items = nil
-	for _, f := range t.u.be.Folders() {
+// setFolderList fills the folder submenu from folders (each opens its
+// folder; one that does not work says so) and refreshes the menu when it
+// changed. UI goroutine.
+func (t *tray) setFolderList(folders []Folder) {
+	var items []*fyne.MenuItem
+	for _, f := range folders {
 		path := f.Path
-		item.ChildMenu.Items = append(item.ChildMenu.Items, fyne.NewMenuItem(f.Name, func() {
+		label := f.Name
+		if len(folderProblems([]Folder{f})) > 0 {
+			label += " — " + f.Health
+		}
+		items = append(items, fyne.NewMenuItem(label, func() {
 			t.u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String())
 		}))
 	}
-	item.Disabled = len(item.ChildMenu.Items) == 0
+	if sameLabels(t.folders.ChildMenu.Items, items) {
+		return
+	}
+	t.folders.ChildMenu.Items = items
+	t.folders.Disabled = len(items) == 0
+	t.menu.Refresh()
+}
+
+func sameLabels(a, b []*fyne.MenuItem) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Label != b[i].Label {
+			return false
+		}
+	}
+	return true
 }
 
 // update sets the icon and the pause label for st. UI goroutine.
@@ -75,9 +106,15 @@ func (t *tray) update(st Status, now time.Time) {
 	if st.PausedAt(now) {
 		label = "Resume all"
 	}
-	if label != t.pause.Label {
+	line := t.u.trayStatus(st, now)
+	if label != t.pause.Label || line != t.status.Label {
 		t.pause.Label = label
+		t.status.Label = line
 		t.menu.Refresh()
+	}
+	if line != t.tooltip && t.u.trayTooltip != nil {
+		t.tooltip = line
+		t.u.trayTooltip("Ferry: " + line)
 	}
 	if icon != t.icon {
 		t.icon = icon
