@@ -14,7 +14,7 @@ import (
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] PATH..."
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--no-wait] PATH..."
 
 // enqueueBatch is how many jobs go into the queue per transaction.
 const enqueueBatch = 1000
@@ -33,6 +33,7 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	conflict := fs.String("conflict", "", "when the remote name exists: rename, overwrite or skip (default: the target's)")
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
 	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
+	noWait := fs.Bool("no-wait", false, "when the desktop app or ferry watch runs, hand the files to it and return at once")
 	attempts := fs.Int("attempts", defaultUploadAttempts,
 		"give up on a file after this many failed attempts (it stays queued for the next run or `ferry watch`); 0 = keep trying")
 	if err := fs.Parse(args); err != nil {
@@ -60,9 +61,9 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	rt, err := c.openRuntime(true)
 	if errors.Is(err, ErrBusy) {
 		// The desktop app runs: it queues the files (handoff.go).
-		return c.handOffUpload(ctx, err, handoffRequest{
+		return c.uploadViaRunning(ctx, err, handoffRequest{
 			Op: handoffUpload, Paths: fs.Args(), Target: *target, To: *to, Conflict: *conflict, Force: *force,
-		})
+		}, *noWait, *mode, *attempts)
 	}
 	if err != nil {
 		return err

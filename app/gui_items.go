@@ -173,7 +173,7 @@ func jobItem(j queue.Job) ui.Item {
 		Reason: j.ErrMsg, Warning: j.Warning, Updated: j.Updated,
 	}
 	if j.ErrKind != "" {
-		it.Advice = transfer.Explain(j.ErrKind)
+		it.Advice = desktopAdvice(j.ErrKind, j.ErrMsg)
 	}
 	switch j.State {
 	case queue.Running:
@@ -255,4 +255,16 @@ func (b *guiBackend) unreachable() string {
 	defer b.mu.Unlock()
 	names := slices.Sorted(maps.Keys(b.down))
 	return strings.Join(names, ", ")
+}
+
+// desktopAdvice is the plain sentence a failed row leads with: the error
+// kind's explanation, except that a view-only share link (which the
+// provider files as an authentication error) is not called a login
+// problem.
+func desktopAdvice(kind, msg string) string {
+	if isReadOnlyShare(msg) {
+		return "The share link only allows viewing; uploads need a link with the editor permission. " +
+			"Put an editor link's token in the target (Settings, Targets, Edit), then press Retry."
+	}
+	return transfer.Explain(kind)
 }

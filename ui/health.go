@@ -27,7 +27,12 @@ type problemGroup struct {
 func commonProblem(failed []Item) (g problemGroup, ok bool) {
 	groups := map[[2]string]*problemGroup{}
 	for _, it := range failed {
-		k := [2]string{it.Target, it.Reason}
+		// The advice names the cause (one per error kind); the raw
+		// reason differs per file (its name, its chunk).
+		k := [2]string{it.Target, it.Advice}
+		if it.Advice == "" {
+			k[1] = it.Reason
+		}
 		if groups[k] == nil {
 			groups[k] = &problemGroup{target: it.Target, reason: it.Reason, advice: it.Advice}
 		}
@@ -75,9 +80,9 @@ func (b *banner) show(failed []Item) {
 		return
 	}
 	b.ids = g.ids
-	text := fmt.Sprintf("%d uploads to %s failed for the same reason: %s", len(g.ids), g.target, strings.TrimSuffix(g.reason, "."))
-	if g.advice != "" {
-		text += ". " + g.advice
+	text := fmt.Sprintf("%d uploads to %s failed for the same reason: %s", len(g.ids), g.target, g.advice)
+	if g.advice == "" {
+		text = fmt.Sprintf("%d uploads to %s failed for the same reason: %s", len(g.ids), g.target, g.reason)
 	}
 	if b.text.Text != text {
 		b.text.SetText(text)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestOneProblemManyFilesIsOneBanner(t *testing.T) {
 	for i := range 9 {
 		be.items = append(be.items, Item{
 			ID: uint64(i + 1), Name: "f", Target: "work", State: Failed, Updated: t0,
-			Reason: "The server refused the login.", Advice: "Store a new key in Settings.",
+			Reason: fmt.Sprintf("put chunk of f%d: HTTP 401", i), Advice: "The server refused the login. Store a new key in Settings.",
 		})
 	}
 	be.items = append(be.items, Item{ID: 50, Name: "g", Target: "share", State: Failed, Reason: "Too large.", Updated: t0})

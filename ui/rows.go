@@ -103,9 +103,10 @@ func (u *UI) updateFailedRow(r *row, it Item) {
 	r.name.SetText(it.Name)
 	r.remote.SetText("→ " + it.Remote)
 	r.progress.Hide()
+	// The plain words first; the server's own message is behind Details.
 	text := it.Reason
 	if it.Advice != "" {
-		text += " — " + it.Advice
+		text = it.Advice
 	}
 	r.detail.SetText(text)
 	u.setDetails(r, it, text)
@@ -167,16 +168,25 @@ func (u *UI) setDetails(r *row, it Item, shown string) {
 	}
 	full := strings.Join(parts, "\n\n")
 	name := it.Name
-	r.details.OnTapped = func() { u.showText(name, shown+"\n\n"+full) }
+	r.details.OnTapped = func() { u.showText(name, shown, full) }
 	r.details.Show()
 }
 
-// showText shows text in full, wrapped, in a dialog titled title.
-func (u *UI) showText(title, text string) {
+// showText shows text in full, wrapped, in a dialog titled title, with
+// details below in a selectable (copyable) text.
+func (u *UI) showText(title, text, details string) {
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, "Close", container.NewVScroll(l), u.win)
-	d.Resize(fyne.NewSize(520, 300))
+	raw := widget.NewMultiLineEntry()
+	raw.SetText(details)
+	raw.Wrapping = fyne.TextWrapWord
+	raw.OnChanged = func(s string) { // for reading and copying only
+		if s != details {
+			raw.SetText(details)
+		}
+	}
+	d := dialog.NewCustom(title, "Close", container.NewBorder(l, nil, nil, nil, raw), u.win)
+	d.Resize(fyne.NewSize(520, 320))
 	d.Show()
 }
 

@@ -23,7 +23,7 @@ func (u *UI) ShowSettings() {
 	w := u.app.NewWindow("Ferry settings")
 	u.settingsTabs = u.settingsContent(w)
 	w.SetContent(u.settingsTabs)
-	w.Resize(fyne.NewSize(640, 460))
+	w.Resize(fyne.NewSize(720, 560))
 	w.SetOnClosed(func() { u.settings, u.settingsTabs = nil, nil })
 	u.settings = w
 	w.Show()

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -199,15 +200,13 @@ func (u *UI) showTargetForm(w fyne.Window, edit *Target, done func()) *targetFor
 		f.problem.show(&Problem{Reason: "Secrets cannot be stored: " + err.Error()})
 	}
 	// The buttons sit below the scrolled fields, never over them.
-	buttons := container.NewHBox(layoutSpacer(), f.cancel, f.saveAnyway, f.save)
+	buttons := container.NewHBox(layout.NewSpacer(), f.cancel, f.saveAnyway, f.save)
 	content := container.NewBorder(nil, container.NewVBox(f.problem.box, buttons), nil, nil, f.scroll)
 	f.dlg = dialog.NewCustomWithoutButtons(title, content, w)
-	f.dlg.Resize(fyne.NewSize(560, 520))
+	f.dlg.Resize(fyne.NewSize(600, 500))
 	f.dlg.Show()
 	return f
 }
-
-func layoutSpacer() fyne.CanvasObject { return container.NewStack() }
 
 // showKind rebuilds the fields for the service labelled label.
 func (f *targetForm) showKind(label string) {
