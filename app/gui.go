@@ -203,6 +203,8 @@ func guiHandoff(a fyne.App, u *ui.UI, b *guiBackend) handoffHandler {
 			})
 		case handoffUpload:
 			return b.queueUpload(req)
+		case handoffJobs:
+			return jobsReply(b.rt, req)
 		case handoffQuit:
 			fyne.Do(a.Quit)
 		default:

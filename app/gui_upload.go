@@ -70,6 +70,9 @@ func queueFiles(rt *engineRuntime, req handoffRequest) (handoffReply, error) {
 		return handoffReply{}, err
 	}
 	reply.Queued = len(ids)
+	for _, id := range ids {
+		reply.IDs = append(reply.IDs, uint64(id))
+	}
 	rt.log.Info("queued handed-over files", "files", len(ids), "target", target, "origin", req.Op)
 	return reply, nil
 }

@@ -49,6 +49,7 @@ const (
 	handoffDrop   = "drop"
 	handoffUpload = "upload"
 	handoffQuit   = "quit"
+	handoffJobs   = "jobs" // the state of queued jobs (upload_follow.go)
 )
 
 type handoffRequest struct {
@@ -58,6 +59,8 @@ type handoffRequest struct {
 	To       string   `json:"to,omitempty"`
 	Conflict string   `json:"conflict,omitempty"`
 	Force    bool     `json:"force,omitempty"`
+	// For "jobs": the jobs asked about.
+	IDs []uint64 `json:"ids,omitempty"`
 }
 
 type handoffReply struct {
@@ -68,6 +71,10 @@ type handoffReply struct {
 	Queued    int      `json:"queued,omitempty"`
 	Unchanged int      `json:"unchanged,omitempty"`
 	Skipped   []string `json:"skipped,omitempty"`
+	// For "upload": the queued jobs, so `ferry upload` can follow them.
+	IDs []uint64 `json:"ids,omitempty"`
+	// For "jobs": their states.
+	Jobs []followedJob `json:"jobs,omitempty"`
 }
 
 // handoffHandler answers one request. It runs on the connection's
@@ -314,6 +321,8 @@ func listenEngineHandoff(rt *engineRuntime, stop func()) (*handoffServer, error)
 		case handoffQuit:
 			stop()
 			return handoffReply{}, nil
+		case handoffJobs:
+			return jobsReply(rt, req)
 		case handoffShow, handoffDrop:
 			return handoffReply{}, fmt.Errorf("%s: `ferry watch` runs here, without a window; quit it and start `ferry` for the desktop app", req.Op)
 		}

@@ -139,7 +139,7 @@ func TestUploadHandsOffToRunningApp(t *testing.T) {
 	}
 	defer srv.Close()
 	writeFiles(t, e.dir, map[string]string{"handed/one.txt": "1", "handed/two.txt": "22"})
-	r := e.run(context.Background(), "", "upload", "--to", "inbox", filepath.Join(e.dir, "handed"))
+	r := e.run(context.Background(), "", "upload", "--no-wait", "--to", "inbox", filepath.Join(e.dir, "handed"))
 	if r.code != ExitOK || !strings.Contains(r.out, "handed 2 file(s) for sandbox to the running Ferry") {
 		t.Fatalf("upload: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
