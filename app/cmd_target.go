@@ -447,10 +447,20 @@ func checkProvider(ctx context.Context, p provider.Provider, kind string) error 
 		return struct{}{}, err
 	}, backoff.WithBackOff(b), backoff.WithMaxTries(checkTries))
 	if err != nil {
-		return errors.New(explainCheck(err))
+		return &checkError{msg: explainCheck(err), err: err}
 	}
 	return nil
 }
+
+// checkError is a failed credential check: the sentence for people
+// (explainCheck) as its text, the provider's error behind it.
+type checkError struct {
+	msg string
+	err error
+}
+
+func (e *checkError) Error() string { return e.msg }
+func (e *checkError) Unwrap() error { return e.err }
 
 // checkTries is how many times a credential check is tried when the server
 // fails for a reason that may pass.

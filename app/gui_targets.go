@@ -261,6 +261,10 @@ func (b *guiBackend) CheckTarget(ctx context.Context, t ui.Target, sec map[strin
 // reads first and the technical message behind "Details".
 func checkProblem(err error) *ui.Problem {
 	msg := err.Error()
+	var ce *checkError
+	if errors.As(err, &ce) {
+		msg = ce.err.Error() // the sentence below replaces explainCheck's
+	}
 	reason := "The login test failed."
 	switch kind, _ := provider.Classify(err); {
 	case isReadOnlyShare(msg):
@@ -290,7 +294,10 @@ func (b *guiBackend) TestTarget(ctx context.Context, name string) error {
 		return fmt.Errorf("test target: %w", explainSecretErr(err))
 	}
 	defer closeProvider(p)
-	return checkProvider(ctx, p, t.Kind)
+	if err := checkProvider(ctx, p, t.Kind); err != nil {
+		return checkProblem(err)
+	}
+	return nil
 }
 
 // RemoveTarget removes a target no folder uses, then its secrets. The
