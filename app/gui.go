@@ -107,8 +107,13 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	u := ui.New(a, b)
 	win := u.Window()
 	u.SetOpenURL(openURL(a.OpenURL))
-	if n := newDBusNotifier(rt.log, func(key string) { u.NoticeAction(noticeKey(key)) }); n != nil {
+	switch n := newDBusNotifier(rt.log, func(key string) { u.NoticeAction(noticeKey(key)) }); {
+	case n != nil:
 		u.SetNotifier(n.send)
+	case runtime.GOOS != "windows" && runtime.GOOS != "darwin":
+		// No session bus: nothing could show a notification, and fyne
+		// would print an error for each one.
+		u.SetNotifier(func(ui.Notice) {})
 	}
 	hasTray, why := trayHost(runtime.GOOS)
 	notice := "" // what the window's notice line says when all is well

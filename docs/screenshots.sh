@@ -125,7 +125,7 @@ click 'Ferry settings' 390 254 # files.ro
 typein 'Ferry settings' 460 180 "http://127.0.0.1:$port" # Server URL
 typein 'Ferry settings' 460 414 "$(token visitor)" # Share token
 click 'Ferry settings' 612 488 # Save: the login test says the link only allows viewing
-sleep 3
+sleep 8 # the test's answer, drawn by software GL
 shot 'Ferry settings' target-test-failed
 click 'Ferry settings' 600 440 # Details
 shot 'Ferry settings' target-test-details
