@@ -51,6 +51,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
@@ -97,6 +98,10 @@ type Options struct {
 	// RateLimit is the number of requests per minute per IP when the
 	// filesro.ratelimit switch is on; default 100.
 	RateLimit int
+	// FolderRaceWindow is how long a folder lookup's "none" stays true
+	// before the folder is created, under the filesro.folderrace switch
+	// (on by default); DefaultFolderRaceWindow when 0. See parentFolders.
+	FolderRaceWindow time.Duration
 }
 
 // DefaultShares returns an editor, a visitor and a password-protected
@@ -118,7 +123,8 @@ type API struct {
 	order    []*share
 	throttle *rateLimiter
 
-	fin sync.Mutex // serialises finalizing (quota check + commit)
+	fin      sync.Mutex // serialises quota checks
+	folderMu sync.Mutex // makes folder lookup+create atomic when filesro.folderrace is off
 
 	mu       sync.Mutex          // guards sessions, cookies and files
 	sessions map[string]*session // chunk key -> append state, across all shares
@@ -139,6 +145,9 @@ func New(opt Options) (*API, error) {
 	if opt.RateLimit == 0 {
 		opt.RateLimit = 100
 	}
+	if opt.FolderRaceWindow == 0 {
+		opt.FolderRaceWindow = DefaultFolderRaceWindow
+	}
 	a := &API{opt: opt, shares: map[string]*share{}, sessions: map[string]*session{}, cookies: map[string]string{}, files: map[string]string{}}
 	names := map[string]bool{}
 	for _, s := range opt.Shares {
@@ -158,7 +167,7 @@ func New(opt Options) (*API, error) {
 		a.shares[s.Token] = sh
 		a.order = append(a.order, sh)
 	}
-	if opt.UploadLimit < 0 || opt.Quota < 0 || opt.MaxRequestBody < 0 || opt.RateLimit < 0 {
+	if opt.UploadLimit < 0 || opt.Quota < 0 || opt.MaxRequestBody < 0 || opt.RateLimit < 0 || opt.FolderRaceWindow < 0 {
 		return nil, errors.New("new filesro api: limits must not be negative")
 	}
 	a.throttle = newRateLimiter(opt.RateLimit)
@@ -184,7 +193,6 @@ func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	mux.HandleFunc("POST /api/v1/shares/{token}/uploads", a.upload(modeAny))
 	mux.HandleFunc("POST /api/sharing/upload/chunks/{token}", a.upload(modeChunked))
 	mux.HandleFunc("POST /api/sharing/upload/{token}", a.upload(modeSimple))
-	mux.HandleFunc("POST /api/v1/shares/{token}/authenticate", a.authenticate)
 	mux.HandleFunc("POST /api/sharing/authenticate/{token}", a.authenticate)
 	mux.HandleFunc("GET /file/{basename}", a.download)
 }

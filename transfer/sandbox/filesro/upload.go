@@ -165,7 +165,11 @@ func (a *API) upload(m mode) http.HandlerFunc {
 		chunked := m == modeChunked || (m == modeAny && (f.files["chunk"] != nil || f.hasField("chunk") || f.hasField("is_last_chunk") || f.files["file"] == nil))
 		var errs *fieldErrors
 		if chunked {
-			errs = f.validateChunked(a.opt.DisabledMimetypes)
+			errs = f.validateChunked(chunkRules{
+				disabled:     a.opt.DisabledMimetypes,
+				pathRequired: a.env.Switches.OnDefault("filesro.pathrequired", false),
+				emptyRefused: a.env.Switches.OnDefault("filesro.emptyrefused", false),
+			})
 		} else {
 			errs = f.validateSimple(a.opt.DisabledMimetypes)
 		}
