@@ -84,8 +84,13 @@ type Provider struct {
 	base   *url.URL
 	client *http.Client
 
-	mu     sync.Mutex // guards cookie
-	cookie string     // share_session value, "" until authenticated
+	mu        sync.Mutex // guards cookie and authRoute
+	cookie    string     // share_session value, "" until authenticated
+	authRoute string     // the password route that answered, "" until one did
+
+	folders folderGate // serialises the first commit into each new folder path
+	resets  resetLog   // connection resets per chunk, to tell a size limit from bad luck
+	lost    lostLog    // uploads whose storing request got no answer
 }
 
 // New validates cfg and returns the provider. It does not contact the
@@ -121,8 +126,12 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) Kind() string { return Kind }
 
 // Capabilities: sequential, not resumable, folders from the path field,
-// duplicate names kept (the service never overwrites or refuses), and the
-// last chunk's request stores the file with no way to ask afterwards.
+// and the last chunk's request stores the file with no way to ask
+// afterwards. Name conflicts: a file is a row keyed by a new id, so an
+// upload of a name the folder already has makes a second file of the SAME
+// name; nothing is renamed, replaced or refused (VueFileManager's
+// ProcessFileAction inserts the name as sent). The only policy offered is
+// "rename" in its keep-both sense, flagged SameNameCopies.
 func (p *Provider) Capabilities() provider.Capabilities {
 	return provider.Capabilities{
 		MinChunkSize:     MinChunkSize,
@@ -133,6 +142,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		LastChunkCommits: true,
 		Folders:          provider.FoldersServerCreated,
 		Conflicts:        []provider.ConflictPolicy{provider.ConflictRename},
+		SameNameCopies:   true,
 	}
 }
 
@@ -150,7 +160,18 @@ func (p *Provider) Begin(ctx context.Context, u provider.Upload) (provider.Sessi
 	case u.Conflict != "" && u.Conflict != provider.ConflictRename:
 		return nil, &provider.Error{
 			Kind: provider.ErrPermanent, Op: "begin " + u.Name,
-			Message: fmt.Sprintf("conflict policy %q is not supported: files.ro keeps both files", u.Conflict),
+			Message: fmt.Sprintf("conflict policy %q is not possible on files.ro: an upload of a name that exists makes a second file with the same name; "+
+				"use the rename policy (both files are kept, under the same name)", u.Conflict),
+		}
+	}
+	if p.lost.take(u) {
+		// An earlier attempt's storing request got no answer (see
+		// session.PutChunk). Say so once, as a session the engine must
+		// start again: it warns that the file may be stored twice, then
+		// begins again.
+		return nil, &provider.Error{
+			Kind: provider.ErrSessionGone, Op: "begin " + u.Name, Err: provider.ErrMaybeStored,
+			Message: "the previous attempt got no answer to the request that stores the file; it is sent again",
 		}
 	}
 	if p.cfg.Password != "" {
