@@ -216,6 +216,12 @@ func (s *session) send(ctx context.Context, op string, c provider.Chunk, body io
 			}
 		}
 		perr := statusError(op, resp, raw)
+		if resp.StatusCode == http.StatusUnprocessableEntity && s.u.Size == 0 {
+			// How the real server treats an empty chunk is unknown (the
+			// official web client cannot send one): stored, or refused as
+			// a missing chunk. Both are handled; the refusal is said plainly.
+			perr.Message = "files.ro refuses empty files (it found no chunk in the empty upload): " + perr.Message
+		}
 		if resp.StatusCode == http.StatusForbidden && cookie != "" && strings.Contains(perr.Message, msgProtected) && !renewed {
 			s.p.forget(cookie)
 			renewed = true
