@@ -8,8 +8,12 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
-// fileResource builds the 201 body (2.8), with the real quirks: filesize
-// is a human string, mimetype is the extension, type is the sniffed class.
+// fileResource builds the 201 body, with the real quirks: filesize is
+// ByteUnits' string [R-size], mimetype is the extension, type is the
+// sniffed class, dates are display strings [R-date], relationships is a
+// mergeWhen array [R-rel] ([] when nothing merges)
+// (VueFileManager/vuefilemanager@5ba4bf347880
+// src/Domain/Files/Resources/FileResource.php:16-95).
 func (a *API) fileResource(n, parent sandbox.Node, sh *share, sniff string) map[string]any {
 	typ := "file"
 	for _, c := range []string{"image", "video", "audio"} {
