@@ -443,6 +443,17 @@ func TestValidationRejections(t *testing.T) {
 		t.Fatalf("refused MIME type: %v", err)
 	}
 
+	// The blacklist is checked on every chunk: a middle chunk that sniffs
+	// as gzip is refused (DisabledMimetypes on the chunk field).
+	mixed := append(randomData(MinChunkSize, 2), gz...)
+	for i := range 512 {
+		mixed[i] = 'a' // a text first chunk
+	}
+	_, err = upload(ctx(t), tb.provider("editor"), plan(nil, "mixed.bin", mixed, MinChunkSize), mixed)
+	if kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "put chunk 1") {
+		t.Fatalf("gzip-looking second chunk: %v, want a permanent refusal of chunk 1", err)
+	}
+
 	var hits int
 	var mu sync.Mutex
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
