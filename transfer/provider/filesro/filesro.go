@@ -1,25 +1,39 @@
-// Package filesro uploads into a files.ro share (VueFileManager's share
-// upload), following shared/protocols/filesro.md section 2.9.
+// Package filesro uploads into a files.ro share. files.ro's server is
+// VueFileManager (VFM); the rules the client relies on, with their sources,
+// are in docs/protocols/filesro.md.
 //
 // The protocol: every chunk is a multipart POST to
-// /api/v1/shares/{token}/uploads carrying name, extension, is_last_chunk
-// (1/0), optional path and parent_id, and the bytes as a file part whose
-// filename is the upload key. The server appends each chunk to the file the
-// key names, in arrival order, and finalizes on is_last_chunk=1, answering
-// 201 with the file resource; folders are created from path. There is no
-// chunk index, no offset, no checksum and no way to ask what the server
-// holds, so:
+// /api/v1/shares/{token}/uploads (files.ro's document; VFM's own route is
+// /api/sharing/upload/chunks/{token}) carrying name, extension,
+// is_last_chunk (1/0), path, optional parent_id, and the bytes as a file
+// part whose filename is the upload key. The server appends each chunk to
+// the file the key names, in arrival order, and finalizes on
+// is_last_chunk=1, answering 201 with the file resource; folders are
+// created from path. There is no chunk index, no offset, no checksum and no
+// way to ask what the server holds, so:
 //
 //   - chunks are strictly sequential (Capabilities.ParallelChunks false);
 //   - every upload attempt uses a fresh random key, never reused;
 //   - nothing can be resumed (Resume always returns ErrSessionGone);
 //   - a chunk whose earlier attempt may have reached the server cannot be
-//     sent again (its bytes might be appended twice): PutChunk returns
-//     ErrSessionGone and the engine restarts the file under a new key.
+//     sent again (its bytes might be appended twice): the file restarts
+//     under a new key; when the server gave no answer at all, the restart
+//     waits for the job's next attempt, and a lost answer to the last
+//     chunk (which stores the file) is never resent within the attempt;
+//   - path is always sent ("/"+name at the top): files.ro's document marks
+//     it required, VFM's rule is optional and ignores "/"+name;
+//   - the server creates folders with an unlocked lookup-then-create, so the
+//     first commit into each new folder path goes alone (folderGate);
+//   - a connection cut while a chunk goes out is retried at the same size;
+//     only the same chunk cut again is taken for a body size limit;
+//   - a second upload of a name makes a second file of the same name
+//     (Capabilities.SameNameCopies).
 //
 // Password-protected shares need the share_session cookie; the provider
-// gets it with the share password (Config.Password) and renews it once when
-// the server says the session is not valid.
+// gets it with the share password (Config.Password) from VFM's
+// /api/sharing/authenticate/{token}, or, where the server lacks that route,
+// from /api/v1/shares/{token}/authenticate (files.ro documents neither),
+// and renews it once when the server says the session is not valid.
 package filesro
 
 import (
