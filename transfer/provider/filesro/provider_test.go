@@ -498,3 +498,18 @@ func TestAwkwardNames(t *testing.T) {
 		t.Fatalf("key of %d bytes", len(k))
 	}
 }
+
+// TestUploadMaxFilesizeIsTooLarge: a 422 "The chunk failed to upload." is
+// PHP's upload_max_filesize, a size limit the engine steps down from.
+func TestUploadMaxFilesizeIsTooLarge(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{UploadMaxFilesize: MinChunkSize}, sandbox.Config{})
+	data := randomData(2*MinChunkSize, 3)
+	_, err := upload(ctx(t), tb.provider("editor"), plan(nil, "big.bin", data, 2*MinChunkSize), data)
+	var pe *provider.Error
+	if kindOf(err) != provider.ErrTooLarge || !errors.As(err, &pe) || pe.Status != 422 {
+		t.Fatalf("chunk over upload_max_filesize: %v, want ErrTooLarge with the server's status", err)
+	}
+	if _, err := upload(ctx(t), tb.provider("editor"), plan(nil, "big.bin", data, MinChunkSize), data); err != nil {
+		t.Fatalf("at the smaller size: %v", err)
+	}
+}

@@ -99,8 +99,15 @@ type Options struct {
 	// does not fit is 401 {"type":"error"} and deleted. 0 means none.
 	Quota int64
 	// MaxRequestBody caps one request body (a proxy's or PHP's
-	// post_max_size): larger is 413 before anything is stored. 0 = none.
+	// post_max_size): larger is 413 before anything is stored [R-postsize]
+	// (Laravel's ValidatePostSize, global middleware in
+	// VueFileManager/vuefilemanager@5ba4bf347880 src/App/Http/Kernel.php:35).
+	// 0 = none.
 	MaxRequestBody int64
+	// UploadMaxFilesize is PHP's upload_max_filesize: a file part larger
+	// than it reaches Laravel as a failed upload, 422 "The chunk failed to
+	// upload." [R-ini]. 0 = none.
+	UploadMaxFilesize int64
 	// DisabledMimetypes lists sniffed MIME types (http.DetectContentType,
 	// e.g. "application/x-gzip") refused in any chunk with 422.
 	DisabledMimetypes []string
@@ -179,7 +186,7 @@ func New(opt Options) (*API, error) {
 		a.shares[s.Token] = sh
 		a.order = append(a.order, sh)
 	}
-	if opt.UploadLimit < 0 || opt.Quota < 0 || opt.MaxRequestBody < 0 || opt.RateLimit < 0 || opt.FolderRaceWindow < 0 {
+	if opt.UploadLimit < 0 || opt.Quota < 0 || opt.MaxRequestBody < 0 || opt.UploadMaxFilesize < 0 || opt.RateLimit < 0 || opt.FolderRaceWindow < 0 {
 		return nil, errors.New("new filesro api: limits must not be negative")
 	}
 	a.throttle = newRateLimiter(opt.RateLimit)

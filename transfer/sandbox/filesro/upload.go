@@ -167,6 +167,7 @@ func (a *API) upload(m mode) http.HandlerFunc {
 		if chunked {
 			errs = f.validateChunked(chunkRules{
 				disabled:     a.opt.DisabledMimetypes,
+				maxFile:      a.opt.UploadMaxFilesize,
 				pathRequired: a.env.Switches.OnDefault("filesro.pathrequired", false),
 				emptyRefused: a.env.Switches.OnDefault("filesro.emptyrefused", false),
 			})

@@ -141,6 +141,8 @@ func (f *form) hasField(name string) bool {
 // rules.
 type chunkRules struct {
 	disabled []string
+	// maxFile is PHP's upload_max_filesize (0 = none) [R-ini].
+	maxFile int64
 	// pathRequired: files.ro's document marks path required [S-path].
 	pathRequired bool
 	// emptyRefused: a zero-byte chunk is refused as missing [S-empty].
@@ -175,7 +177,13 @@ func (f *form) validateChunked(r chunkRules) *fieldErrors {
 		errs.add("is_last_chunk", "The is last chunk field must be true or false.")
 	}
 	f.requiredString(errs, "extension", true)
-	if u := f.files["chunk"]; r.emptyRefused && u != nil && u.present() && u.size == 0 {
+	if u := f.files["chunk"]; r.maxFile > 0 && u != nil && u.present() && u.size > r.maxFile {
+		// [R-ini] PHP drops a part over upload_max_filesize
+		// (UPLOAD_ERR_INI_SIZE); Laravel's validator then reports the
+		// file as not uploaded and runs no other rule on it ("uploaded"
+		// failure, message "The :attribute failed to upload.").
+		errs.add("chunk", "The chunk failed to upload.")
+	} else if r.emptyRefused && u != nil && u.present() && u.size == 0 {
 		// [S-empty] what a server that drops empty uploads would answer
 		// (PHP keeps them: an empty part with a filename is UPLOAD_ERR_OK
 		// [inference]); a switch so the client is tested both ways.

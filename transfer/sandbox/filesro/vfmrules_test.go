@@ -112,3 +112,16 @@ func TestCreatedAtFormat(t *testing.T) {
 		t.Fatalf("created_at %q: %v", got, err)
 	}
 }
+
+// TestUploadMaxFilesize: a chunk over PHP's upload_max_filesize is a 422
+// "failed to upload", and nothing is appended.
+func TestUploadMaxFilesize(t *testing.T) {
+	e := strictEnv(t, Options{UploadMaxFilesize: 10})
+	r := e.post(uploadsPath(e.token("editor")), chunkParts("k", "a.txt", "more than ten bytes", true))
+	if r.status != 422 || r.json(t)["message"] != "The chunk failed to upload." {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if e.files() != 0 {
+		t.Fatal("a refused chunk was stored")
+	}
+}
