@@ -17,16 +17,19 @@ import (
 
 // TestEngineOneAttemptAgainstMuteServer is issue #18 item 2 end to end:
 // `ferry upload --attempts 1` against a server that reads the request and
-// never answers (or trickles its status line) must end: the engine sends
+// never answers (or trickles its status line, or its body after the
+// headers, where only the engine's stall watchdog can stop it) must end:
+// the engine sends
 // the file once, the attempt counts, and the job waits with a reason that
 // says the file may be stored. Bounded: provider timeout 1s, stall 2s.
 func TestEngineOneAttemptAgainstMuteServer(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		trickle time.Duration
-	}{{"mute", 0}, {"trickle", 300 * time.Millisecond}} {
+		body    bool
+	}{{"mute", 0, false}, {"trickle", 300 * time.Millisecond, false}, {"trickle body", 300 * time.Millisecond, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newSilentServer(t, tc.trickle)
+			srv := newSilentServer(t, tc.trickle, tc.body)
 			p, err := New(Config{BaseURL: "http://" + srv.ln.Addr().String(), Token: "ShareTokenABCDEF", Timeout: time.Second})
 			if err != nil {
 				t.Fatal(err)

@@ -18,14 +18,15 @@ import (
 )
 
 // silentServer accepts connections on loopback and reads each request in
-// full; then answer decides what happens: nothing (mute) or a byte of a
-// status line every interval (trickle). It counts the requests read.
+// full; then it answers nothing (trickle 0, mute) or one byte of its
+// answer every trickle: of the status line, or (body true) of a 201's body
+// after complete headers. It counts the requests read.
 type silentServer struct {
 	ln       net.Listener
 	requests atomic.Int32
 }
 
-func newSilentServer(t *testing.T, trickle time.Duration) *silentServer {
+func newSilentServer(t *testing.T, trickle time.Duration, body ...bool) *silentServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -54,7 +55,14 @@ func newSilentServer(t *testing.T, trickle time.Duration) *silentServer {
 						<-done // mute: hold the connection, never answer
 						return
 					}
-					for _, b := range []byte("HTTP/1.1 201 Created\r\n") {
+					answer := "HTTP/1.1 201 Created\r\n"
+					if len(body) > 0 && body[0] {
+						if _, err := c.Write([]byte("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n")); err != nil {
+							return
+						}
+						answer = `{"data":{"id":"x","type":"file","attributes":{"name":"f.bin"`
+					}
+					for _, b := range []byte(answer) {
 						select {
 						case <-done:
 							return
