@@ -232,12 +232,37 @@ const (
 
 // deleteForCleanup is deleteFile retried while the failure is retryable.
 // It returns the last error; ErrSessionGone means the file is gone.
+//
+// A 404 after an attempt that failed in a way that may have deleted the
+// entity (a 5xx, a lost answer) is success: the entity is gone. This is
+// the real server's ordinary answer for an entity that never received a
+// chunk: it removes the row, then crashes on the null upload_data (500),
+// and a repeated DELETE finds no row (404) (linagora/Twake@39f533e5e838
+// twake/backend/node/src/services/files/services/index.ts:276-289; the same
+// code in twake-drive-legacy). Since a 500 is that expected crash (and a
+// sweep cannot know whether its entity ever received a chunk), the first
+// 500 is confirmed at once by a second DELETE that does not count as an
+// attempt.
 func (p *Provider) deleteForCleanup(ctx context.Context, op, id string) error {
 	wait := cleanupBackoff
+	mayBeGone, confirm := false, true
 	for attempt := 1; ; attempt++ {
 		err := p.deleteFile(ctx, op, id)
+		if mayBeGone && errors.Is(err, provider.ErrSessionGone) {
+			return nil // an earlier attempt deleted it
+		}
 		kind, after := provider.Classify(err)
-		if err == nil || kind != provider.ErrRetryable || attempt == cleanupAttempts {
+		if err == nil || kind != provider.ErrRetryable {
+			return err
+		}
+		mayBeGone = true
+		var pe *provider.Error
+		if confirm && errors.As(err, &pe) && pe.Status == http.StatusInternalServerError {
+			confirm = false // one free confirmation
+			attempt--
+			continue
+		}
+		if attempt == cleanupAttempts {
 			return err
 		}
 		d := max(wait, min(after, cleanupMaxWait))

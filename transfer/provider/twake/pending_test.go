@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
@@ -376,8 +378,10 @@ func TestCleanupDeletesRetry(t *testing.T) {
 	if err := s.Abort(ctx(t)); err != nil {
 		t.Fatalf("abort: %v", err)
 	}
-	if got := failed.Load(); got != 4 {
-		t.Fatalf("%d DELETEs for the abort, want 3 failed + 1", got)
+	// The real server's answer to the fourth DELETE of an entity without a
+	// chunk is the crash after removal (500), confirmed by a fifth (404).
+	if got := failed.Load(); got != 5 {
+		t.Fatalf("%d DELETEs for the abort, want 3 failed + the crash + the confirmation", got)
 	}
 	failed.Store(0)
 	s1, err := p.Begin(ctx(t), f.u)
@@ -391,6 +395,44 @@ func TestCleanupDeletesRetry(t *testing.T) {
 	}
 	if _, ok := ts.api.Completion("", fileID(t, s1)); ok {
 		t.Fatal("orphan survived the failing deletes")
+	}
+	if got := ts.partials(); len(got) != 0 {
+		t.Fatalf("unfinished entities %v", got)
+	}
+	if recs := ts.records(t); len(recs) != 0 {
+		t.Fatalf("records left: %+v", recs)
+	}
+}
+
+// Check and an Abort before the first chunk meet the real server's DELETE
+// of an entity that never received a chunk: 500 after removing it, then
+// 404. Both succeed at once: the confirming DELETE waits for no backoff.
+func TestDeleteNeverChunkedIsNoFailure(t *testing.T) {
+	ts := startSandbox(t, nil)
+	p := ts.provider(t, nil)
+	start := time.Now()
+	if err := p.Check(ctx(t)); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	f := newTestFile("a.bin", 2*MinChunkSize, "dir")
+	s, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abort(ctx(t)); err != nil {
+		t.Fatalf("abort: %v", err)
+	}
+	if d := time.Since(start); d >= cleanupBackoff {
+		t.Fatalf("took %v: a backoff was waited", d)
+	}
+	var statuses []int
+	for _, e := range ts.srv.Log() {
+		if e.Route == sbtwake.RouteDelete {
+			statuses = append(statuses, e.Status)
+		}
+	}
+	if fmt.Sprint(statuses) != "[500 404 500 404]" {
+		t.Fatalf("DELETE answers %v", statuses)
 	}
 	if got := ts.partials(); len(got) != 0 {
 		t.Fatalf("unfinished entities %v", got)

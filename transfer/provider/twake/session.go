@@ -187,6 +187,9 @@ func (s *session) release(op string) error {
 // no longer knows counts as deleted. Nothing else exists yet: the Drive
 // item is only created by Finish.
 func (s *session) Abort(ctx context.Context) error {
+	// Before the first chunk the real server answers the DELETE with a 500
+	// after removing the entity; deleteForCleanup confirms with a second
+	// DELETE (404: gone), so this is no failure.
 	err := s.p.deleteForCleanup(ctx, "abort", s.st.FileID)
 	if err != nil && !errors.Is(err, provider.ErrSessionGone) {
 		// The record stays, no longer live: the next upload of this path

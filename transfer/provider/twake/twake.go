@@ -184,7 +184,9 @@ func (p *Provider) Capabilities() provider.Capabilities {
 }
 
 // Check proves the credentials work with a real round trip: it creates an
-// empty file entity and deletes it again, and with Drive folders it also
+// empty file entity and deletes it again (the real server answers that
+// DELETE 500 after removing the entity; deleteForCleanup's second DELETE
+// gets 404 and counts it as deleted), and with Drive folders it also
 // reads the Drive root folder. An expired or wrong token yields ErrAuth.
 func (p *Provider) Check(ctx context.Context) error {
 	p.pending.sweep(ctx, checkKey, "", p.sweepDelete)

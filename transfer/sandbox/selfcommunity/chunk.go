@@ -60,7 +60,31 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 			return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 		}
 	default:
-		if up = a.lookup(uuid, user); up == nil || up.kind != chunked {
+		up = a.lookup(uuid, user)
+		if up == nil && idx == 0 {
+			// A uuid on part 0 that names no upload of the caller starts a
+			// new one under that uuid: Fine Uploader sends its own qquuid on
+			// every part, part 0 included, and echoes it (not the answer's)
+			// afterwards; the document only says the uuid is required when
+			// partindex > 0 (selfcommunity/developers-doc@a0a0656538e9
+			// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:26).
+			// A uuid already used by someone else gets a fresh one.
+			b, err := a.env.Store.NewBlob()
+			if err != nil {
+				return 0, nil, internalError(err)
+			}
+			id := uuid
+			if a.taken(id) {
+				id = sandbox.NewID()
+			}
+			up = &upload{
+				uuid: id, owner: user.ID, kind: chunked, total: int(total),
+				declSize: -1, md5: newMD5Follower(b), blob: b,
+			}
+			isNew = true
+			break
+		}
+		if up == nil || up.kind != chunked {
 			return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 		}
 	}
@@ -94,10 +118,10 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 			fmt.Sprintf("totalparts changed from %d to %d for this uuid", up.total, total))
 	}
 	size := f.file.size
-	if idx < up.next && !a.env.Switches.On(SwitchSeries) {
-		// Lenient: an identical re-send is acknowledged again, as a server
-		// storing parts by index would; different content is refused
-		// because the whole-file MD5 already covers the first copy.
+	if a.resendAllowed(up, idx) {
+		// An identical re-send is acknowledged again, as a server storing
+		// parts by index would; different content is refused because the
+		// whole-file MD5 already covers the first copy.
 		same, err := f.file.sameAs(up, idx)
 		if err != nil {
 			return 0, nil, internalError(err)
@@ -136,6 +160,27 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 		up.filetype = t
 	}
 	return http.StatusOK, map[string]string{"file_uuid": up.uuid}, nil
+}
+
+// resendAllowed reports whether part idx, already received, may be sent
+// again (and is then compared with the stored copy). The last part
+// received always may: a client whose 200 answer was lost repeats it, as
+// every uploader retries a part (react-uploady's chunked sender retries a
+// failed chunk, selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:197-219 sends
+// the same partindex again), so even the strict series rule takes it.
+// Older parts only with the switch selfcommunity.series off. Caller holds
+// up.mu.
+func (a *API) resendAllowed(up *upload, idx int) bool {
+	return idx < up.next && (idx == up.next-1 || !a.env.Switches.On(SwitchSeries))
+}
+
+// taken reports whether uuid names any known upload (of any user).
+func (a *API) taken(uuid string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.uploads[uuid]
+	return ok
 }
 
 // checkRanges enforces that the optional size fields and Content-Range

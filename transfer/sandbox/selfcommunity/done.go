@@ -82,6 +82,20 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 			return 0, nil, aerr
 		}
 	}
+	if up.kind == single && name != up.name {
+		// The official client's one-part file: a plain upload of a part
+		// called "blob", then done naming the file
+		// (selfcommunity/community-js@0918bfbad504
+		// packages/react-ui/src/shared/MessageChunkUploader/index.ts:162-165,206-217).
+		// The file takes done's name; inferred, the server's code is not
+		// public.
+		if aerr := checkName(wire(d, fName), name); aerr != nil {
+			return 0, nil, aerr
+		}
+		if aerr := a.rename(up, name); aerr != nil {
+			return 0, nil, aerr
+		}
+	}
 	up.done = true
 	return http.StatusOK, fileAnswer(up), nil
 }

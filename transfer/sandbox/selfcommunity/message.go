@@ -11,7 +11,9 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
-// Message is one private message as recorded by the sandbox.
+// Message is one Send a Message request as recorded by the sandbox. The
+// server delivers it as one private message per recipient (or one to the
+// group), with the consecutive ids ID, ID+1, ... in Recipients order.
 type Message struct {
 	ID         int64     `json:"id"`
 	Sender     int64     `json:"sender"`
@@ -21,6 +23,15 @@ type Message struct {
 	FileUUID   string    `json:"file_uuid,omitempty"`
 	FileName   string    `json:"filename,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
+	file       *upload   // the attached file, nil without one
+}
+
+// rows is how many private messages m delivered.
+func (m Message) rows() int {
+	if m.Group != 0 {
+		return 1
+	}
+	return len(m.Recipients)
 }
 
 // Messages returns the messages sent so far, oldest first.
@@ -30,19 +41,34 @@ func (a *API) Messages() []Message {
 	out := make([]Message, len(a.messages))
 	for i, m := range a.messages {
 		m.Recipients = slices.Clone(m.Recipients)
+		m.file = nil
 		out[i] = m
 	}
 	return out
 }
 
+// pm serves /api/v2/pm/: POST is Send a Message, GET is Get a Thread.
+func (a *API) pm(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		a.sendMessage(w, r)
+	case http.MethodGet:
+		a.thread(w, r)
+	default:
+		methodNotAllowed(w, r, "GET, POST")
+	}
+}
+
 // sendMessage is "Send a Message": recipients (user ids) or group, and
 // message and/or file_uuid (a finished file of the sender). Recipients
 // must be other known users; a group must exist and include the sender.
+// The answer is 201 with a JSON list of the private messages created, one
+// per recipient (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/send_a_message.md:100 "list([Private
+// Message])"; the official client reads res.data.length and res.data[0],
+// selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/components/PrivateMessageThread/PrivateMessageThread.tsx:477-479).
 func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, r, http.MethodPost)
-		return
-	}
 	user, aerr := a.auth(r)
 	if aerr != nil {
 		aerr.write(w)
@@ -59,14 +85,12 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 		aerr.write(w)
 		return
 	}
+	m.file = file
 	a.mu.Lock()
-	m.ID = int64(len(a.messages) + 1)
+	m.ID = a.nextMsg + 1
+	a.nextMsg += int64(m.rows())
 	a.messages = append(a.messages, m)
 	a.mu.Unlock()
-	body := map[string]any{
-		"id": m.ID, "sender": map[string]any{"id": user.ID, "username": user.Username},
-		"message": m.Text, "created_at": m.CreatedAt.Format(time.RFC3339Nano), "status": "new", "file": nil,
-	}
 	if file != nil {
 		to := "group:" + strconv.FormatInt(m.Group, 10)
 		if m.Group == 0 {
@@ -84,12 +108,161 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 			internalError(err).write(w)
 			return
 		}
-		body["file"] = map[string]any{
-			"uuid": file.uuid, "filename": file.name, "filesize": file.size,
-			"mimetype": file.filetype, "url": file.fileURL, "thumbnail": nil,
+	}
+	out := make([]wireMessage, 0, m.rows())
+	for i := range m.rows() {
+		out = append(out, a.wireOf(m, i))
+	}
+	sandbox.WriteJSON(w, http.StatusCreated, out)
+}
+
+// wireMessage is the Private Message schema
+// (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/schemas/private_message.md:8-18), declared here
+// and not shared with the client.
+type wireMessage struct {
+	ID        int64          `json:"id"`
+	Sender    map[string]any `json:"sender"`
+	Receiver  map[string]any `json:"receiver,omitempty"`
+	Group     *int64         `json:"group,omitempty"`
+	Message   string         `json:"message"`
+	CreatedAt string         `json:"created_at"`
+	Status    string         `json:"status"`
+	File      *wireFile      `json:"file"`
+	ThreadID  int64          `json:"thread_id"`
+}
+
+// wireFile is the File schema (developers-doc
+// docs/apireference/v2/schemas/file.md).
+type wireFile struct {
+	UUID      string `json:"uuid"`
+	Filename  string `json:"filename"`
+	Filesize  int64  `json:"filesize"`
+	MimeType  string `json:"mimetype"`
+	URL       string `json:"url"`
+	Thumbnail any    `json:"thumbnail"`
+}
+
+// wireOf is row i of message m (its i-th recipient, or the group).
+func (a *API) wireOf(m Message, i int) wireMessage {
+	sender := a.users[m.Sender]
+	w := wireMessage{
+		ID: m.ID + int64(i), Sender: map[string]any{"id": sender.ID, "username": sender.Username},
+		Message: m.Text, CreatedAt: m.CreatedAt.Format(time.RFC3339Nano), Status: "new",
+	}
+	if m.Group != 0 {
+		g := m.Group
+		w.Group, w.ThreadID = &g, g
+	} else {
+		rcpt := a.users[m.Recipients[i]]
+		w.Receiver = map[string]any{"id": rcpt.ID, "username": rcpt.Username}
+		w.ThreadID = threadOf(m.Sender, rcpt.ID)
+	}
+	if up := m.file; up != nil {
+		up.mu.Lock()
+		w.File = &wireFile{UUID: up.uuid, Filename: up.name, Filesize: up.size, MimeType: up.filetype, URL: up.fileURL}
+		up.mu.Unlock()
+	}
+	return w
+}
+
+// threadOf numbers the one-to-one thread of two users (the same both
+// ways); group threads are numbered by the group id.
+func threadOf(x, y int64) int64 {
+	return 1_000_000 + min(x, y)*1000 + max(x, y)
+}
+
+// thread is "Get a Thread", GET /api/v2/pm/?user=|group=|thread= with
+// limit and offset (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/get_a_thread.md:20-28): the
+// caller's messages with that user or in that group, oldest first, in
+// the paginated {count,next,previous,results} shape (ibid. :88-93). The
+// order of the real answer is not documented.
+func (a *API) thread(w http.ResponseWriter, r *http.Request) {
+	user, aerr := a.auth(r)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	q := r.URL.Query()
+	num := func(k string) (int64, bool, *apiError) {
+		s := q.Get(k)
+		if s == "" {
+			return 0, false, nil
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 0 {
+			return 0, false, fieldError(k, "invalid", "A valid integer is required.")
+		}
+		return v, true, nil
+	}
+	other, byUser, e1 := num("user")
+	group, byGroup, e2 := num("group")
+	th, byThread, e3 := num("thread")
+	limit, hasLimit, e4 := num("limit")
+	offset, _, e5 := num("offset")
+	for _, e := range []*apiError{e1, e2, e3, e4, e5} {
+		if e != nil {
+			e.write(w)
+			return
 		}
 	}
-	sandbox.WriteJSON(w, http.StatusCreated, body)
+	if !byUser && !byGroup && !byThread {
+		fieldError("thread", "required", "One of thread, user or group is required.").write(w)
+		return
+	}
+	if !hasLimit || limit == 0 {
+		limit = 20
+	}
+	if byGroup {
+		g, ok := a.groups[group]
+		if !ok || !slices.Contains(g.Members, user.ID) {
+			statusError(http.StatusForbidden, "permission_denied", "You are not a member of this group.").write(w)
+			return
+		}
+	}
+	a.mu.Lock()
+	msgs := slices.Clone(a.messages)
+	a.mu.Unlock()
+	var rows []wireMessage // built without a.mu: wireOf takes the files' locks (order up.mu, a.mu)
+	for _, m := range msgs {
+		for i := range m.rows() {
+			row := a.wireOf(m, i)
+			var mine bool
+			switch {
+			case m.Group != 0:
+				mine = slices.Contains(a.groups[m.Group].Members, user.ID) &&
+					(byGroup && m.Group == group || byThread && row.ThreadID == th)
+			default:
+				rcpt := m.Recipients[i]
+				involved := m.Sender == user.ID || rcpt == user.ID
+				mine = involved && (byUser && (m.Sender == other && rcpt == user.ID || m.Sender == user.ID && rcpt == other) ||
+					byThread && row.ThreadID == th)
+			}
+			if mine {
+				rows = append(rows, row)
+			}
+		}
+	}
+	count := int64(len(rows))
+	from, to := min(offset, count), min(offset+limit, count)
+	page := map[string]any{"count": count, "next": nil, "previous": nil, "results": rows[from:to]}
+	if page["results"] == nil || from == to {
+		page["results"] = []wireMessage{}
+	}
+	link := func(off int64) string {
+		v := r.URL.Query()
+		v.Set("limit", strconv.FormatInt(limit, 10))
+		v.Set("offset", strconv.FormatInt(off, 10))
+		return a.env.BaseURL() + "/api/v2/pm/?" + v.Encode()
+	}
+	if to < count {
+		page["next"] = link(to)
+	}
+	if from > 0 {
+		page["previous"] = link(max(0, from-limit))
+	}
+	sandbox.WriteJSON(w, http.StatusOK, page)
 }
 
 // checkMessage validates the fields and returns the message to record and
@@ -143,6 +316,22 @@ func (a *API) checkMessage(user User, f *form) (Message, *upload, *apiError) {
 	}
 	if up == nil {
 		return m, nil, fieldError("file_uuid", "invalid", "file_uuid must be a finished file of yours")
+	}
+	if a.env.Switches.On(SwitchPMFile) {
+		// Stricter than known: the official client sends file_uuid only
+		// with an empty text, and only a thumbnail's uuid
+		// (selfcommunity/community-js@0918bfbad504
+		// packages/react-ui/src/components/PrivateMessageThread/PrivateMessageThread.tsx:470,
+		// packages/react-ui/src/shared/MessageChunkUploader/index.ts:120-126).
+		up.mu.Lock()
+		isThumb := up.kind == thumb
+		up.mu.Unlock()
+		switch {
+		case m.Text != "":
+			return m, nil, fieldError("file_uuid", "invalid", "file_uuid is sent with an empty message (selfcommunity.pmfile)")
+		case !isThumb:
+			return m, nil, fieldError("file_uuid", "invalid", "file_uuid must be the thumbnail upload's file_uuid (selfcommunity.pmfile)")
+		}
 	}
 	m.FileUUID = fid
 	return m, up, nil

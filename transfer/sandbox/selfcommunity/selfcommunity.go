@@ -79,6 +79,7 @@ const (
 	SwitchRedone = Name + ".redone"
 	SwitchRanges = Name + ".ranges"
 	SwitchUnique = Name + ".uniquenames"
+	SwitchPMFile = Name + ".pmfile"
 )
 
 // Dialect selects the accepted form field names for a run.
@@ -133,6 +134,7 @@ type API struct {
 	uploads  map[string]*upload
 	names    map[string]bool // names of stored files (see reserveName)
 	messages []Message
+	nextMsg  int64 // last private message id used
 }
 
 var _ sandbox.API = (*API)(nil)
@@ -203,7 +205,7 @@ func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	a.env = env
 	mux.HandleFunc("/api/v2/pm/upload/{$}", a.upload)
 	mux.HandleFunc("/api/v2/pm/upload", a.noSlash)
-	mux.HandleFunc("/api/v2/pm/{$}", a.sendMessage)
+	mux.HandleFunc("/api/v2/pm/{$}", a.pm)
 	mux.HandleFunc("/api/v2/user/me/{$}", a.me)
 	mux.HandleFunc("GET /media/pm/{uuid}/{name}", a.media)
 }

@@ -2,6 +2,7 @@ package selfcommunity
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -96,4 +97,40 @@ func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiErro
 		return 0, nil, aerr
 	}
 	return http.StatusOK, map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
+}
+
+// rename stores the finished file up under name instead (a copy of its
+// content committed anew, the old node deleted), keeping its uuid and
+// meta. Caller holds up.mu.
+func (a *API) rename(up *upload, name string) *apiError {
+	st := a.env.Store
+	old, err := st.Get(Name, up.nodeID)
+	if err != nil {
+		return internalError(err)
+	}
+	f, err := st.Open(Name, up.nodeID)
+	if err != nil {
+		return internalError(err)
+	}
+	b, err := st.NewBlob()
+	if err != nil {
+		f.Close()
+		return internalError(err)
+	}
+	_, err = b.ReadFrom(f)
+	f.Close()
+	if err != nil {
+		b.Discard()
+		return internalError(err)
+	}
+	if err := st.Delete(Name, up.nodeID); err != nil {
+		b.Discard()
+		return internalError(err)
+	}
+	a.releaseName(up.name)
+	meta := maps.Clone(old.Meta)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	return a.commit(up, name, b, meta)
 }

@@ -3,18 +3,17 @@ package twake
 import (
 	"net/http"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
 // writeError writes Fastify's default error serialisation (notes §1.8).
 func writeError(w http.ResponseWriter, status int, msg string) {
-	sandbox.WriteJSON(w, status, api.ErrorBody{StatusCode: status, Error: http.StatusText(status), Message: msg})
+	sandbox.WriteJSON(w, status, errorBody{StatusCode: status, Error: http.StatusText(status), Message: msg})
 }
 
 // writeInternal is the answer to any thrown Error on the real server.
 func writeInternal(w http.ResponseWriter) {
-	sandbox.WriteJSON(w, http.StatusInternalServerError, api.ErrorBody{
+	sandbox.WriteJSON(w, http.StatusInternalServerError, errorBody{
 		StatusCode: 500, Error: "Internal Server Error", Message: "Something went wrong", RequestID: sandbox.NewID(),
 	})
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -25,11 +24,13 @@ type file struct {
 
 	mu         sync.Mutex
 	updated    int64
-	metadata   *api.Metadata
-	uploadData *api.UploadData
+	metadata   *fileMetadata
+	uploadData *uploadData
 	plan       *params       // parameters of the first chunk (SwitchSamePlan)
 	chunks     map[int]chunk // by chunk number
 	deleted    bool
+	previewGen int  // counts preview requests; a worker's late answer to an older one is dropped
+	sawChunk   bool // a chunk request reached the entity (SwitchInitRace)
 
 	// The assembly (assemble.go): stride is the size of every chunk but
 	// the last (0 until known); asm the blob chunks are written into at
@@ -52,10 +53,10 @@ type chunk struct {
 }
 
 // public is the resource the API returns; never an encryption key.
-func (f *file) public() api.PublicFile {
-	pf := api.PublicFile{
+func (f *file) public() publicFile {
+	pf := publicFile{
 		CompanyID: f.company, ID: f.id, UserID: f.user, ApplicationID: f.app,
-		CreatedAt: f.created, UpdatedAt: f.updated, Thumbnails: []api.Thumbnail{},
+		CreatedAt: f.created, UpdatedAt: f.updated, Thumbnails: []thumbnail{},
 	}
 	if f.metadata != nil {
 		m := *f.metadata

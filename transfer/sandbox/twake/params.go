@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 )
 
 // params are the chunk parameters as the real controller derives them from
@@ -24,11 +22,11 @@ type params struct {
 
 // paramNames pairs every option's resumable name with its snake_case name.
 var paramNames = [][2]string{
-	{api.QResumableChunkNumber, api.QChunkNumber},
-	{api.QResumableTotalChunks, api.QTotalChunks},
-	{api.QResumableTotalSize, api.QTotalSize},
-	{api.QResumableFilename, api.QFilename},
-	{api.QResumableType, api.QType},
+	{qResumableChunkNumber, qChunkNumber},
+	{qResumableTotalChunks, qTotalChunks},
+	{qResumableTotalSize, qTotalSize},
+	{qResumableFilename, qFilename},
+	{qResumableType, qType},
 }
 
 // pick returns the value the controller uses for an option: the first
@@ -48,7 +46,7 @@ func parseParams(q url.Values) params {
 		TotalSize:   jsParseInt(pick(q, paramNames[2])),
 		Filename:    pick(q, paramNames[3]),
 		Type:        pick(q, paramNames[4]),
-		Thumbnail:   q.Get(api.QThumbnailSync) != "",
+		Thumbnail:   q.Get(qThumbnailSync) != "",
 	}
 	if p.ChunkNumber == 0 { // parseInt(...) || 1: NaN and 0 become 1
 		p.ChunkNumber = 1

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -81,7 +80,7 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values, f *f
 			v, _ := io.ReadAll(io.LimitReader(part, maxField))
 			form.Add(part.FormName(), string(v))
 		case in.blob == nil && in.region == nil && refuse == "":
-			if a.strict(SwitchFilePart) && part.FormName() != api.FilePart {
+			if a.strict(SwitchFilePart) && part.FormName() != filePartName {
 				refuse = "the file part must be named \"file\", got " + strconvQuote(part.FormName())
 				break
 			}

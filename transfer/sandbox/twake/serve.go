@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -28,10 +27,12 @@ func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
 		a.writeUnknownFile(w)
 		return
 	}
-	sandbox.WriteJSON(w, http.StatusOK, api.FileResponse{Resource: pf})
+	sandbox.WriteJSON(w, http.StatusOK, fileResponse{Resource: pf})
 }
 
-// handleDelete is route 6: it removes the entity and its chunks.
+// handleDelete is route 6 (FileServiceImpl.delete, linagora/Twake@39f533e5e838
+// twake/backend/node/src/services/files/services/index.ts:276-308; the same
+// code in twake-drive-legacy@03cf4614a506).
 func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 	if !a.pathOK(r, "company_id", "id") {
 		a.handleNotFound(w, r)
@@ -39,14 +40,27 @@ func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	f := a.lookup(r.PathValue("company_id"), r.PathValue("id"))
 	if f == nil {
-		a.writeUnknownFile(w)
+		// TW-FILES-DEL-1: an explicit CrudException("File not found", 404)
+		// on Twake too (index.ts:279-281), unlike GET and chunk POST.
+		writeError(w, http.StatusNotFound, "File not found")
+		return
+	}
+	f.mu.Lock()
+	neverChunked := f.uploadData == nil
+	f.mu.Unlock()
+	err := a.forget(f)
+	if neverChunked {
+		// TW-FILES-DEL-2: the row is removed (index.ts:283), then
+		// storage.remove reads upload_data.chunks of null (index.ts:287-289):
+		// a TypeError, the generic 500. A repeat finds no row: 404.
+		writeInternal(w)
 		return
 	}
 	status := "success"
-	if err := a.forget(f); err != nil {
+	if err != nil {
 		status = "error"
 	}
-	sandbox.WriteJSON(w, http.StatusOK, api.DeleteResponse{Status: status})
+	sandbox.WriteJSON(w, http.StatusOK, deleteResponse{Status: status})
 }
 
 // handleDownload is route 4 (no authentication on the real server): the
