@@ -73,7 +73,10 @@ for (const mode of modes) {
         assert.ok(thumb, `${f.name}: thumbnail not stored at /${r.media.file_uuid}/${thumbName}`);
         assert.equal(thumb.meta?.parent_uuid, r.done.file_uuid, `${f.name}: thumbnail's parent`);
         assert.equal(thumb.meta?.sent_to, `users:${bob}`, `${f.name}: message recipients`);
-        assert.equal(r.message?.file?.uuid, r.media.file_uuid, `${f.name}: the message carries the file`);
+        // The client reads the answer as a list of messages
+        // (PrivateMessageThread.tsx:474-476: res.data.length, res.data[0]).
+        assert.ok(Array.isArray(r.message), `${f.name}: Send a Message answered ${JSON.stringify(r.message)}, not a list`);
+        assert.equal(r.message[0]?.file?.uuid, r.media.file_uuid, `${f.name}: the message carries the file`);
       }
     });
   });
