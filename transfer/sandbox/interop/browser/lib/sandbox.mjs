@@ -63,11 +63,15 @@ export async function startSandbox(args = []) {
   return {
     base,
     args,
-    /** cred returns the value of the credential api/kind/name. */
-    cred(api, kind, name) {
+    /** credential returns the credential api/kind/name ({value, note, ...}). */
+    credential(api, kind, name) {
       const c = credentials.find((c) => c.api === api && c.kind === kind && (name === undefined || c.name === name));
       if (!c) throw new Error(`the sandbox lists no ${api} ${kind} ${name ?? ''} credential`);
-      return c.value;
+      return c;
+    },
+    /** cred returns the value of the credential api/kind/name. */
+    cred(api, kind, name) {
+      return this.credential(api, kind, name).value;
     },
     /** tree lists the store entries of one API (/_sandbox/tree). */
     tree: (api) => get(`/_sandbox/tree?api=${encodeURIComponent(api)}`),

@@ -32,12 +32,15 @@ function getResumableInstance({ target, headers, chunkSize, testChunks, simultan
 }
 
 /**
- * twakeUpload uploads one generated file the web client's way and resolves
+ * twakeUpload uploads one generated file the web client's way to apiRoot
+ * (default: the page's origin) and resolves
  * with the init answer's resource and the last chunk's resource; it
  * rejects with the answer when a step fails.
  */
-export async function twakeUpload({ companyId, authorization, name, type, size, seed }) {
-  const apiRoot = document.location.protocol + '//' + document.location.host; // environment.ts.dist:5
+export async function twakeUpload({ apiRoot, companyId, authorization, name, type, size, seed }) {
+  // Globals.api_root_url: the page's own origin when self-hosted
+  // (environment.ts.dist:5), a configured URL otherwise (:15).
+  apiRoot = apiRoot || document.location.protocol + '//' + document.location.host;
   const file = makeFile(name, type, size, seed);
   const route = `${prefixUrl}/companies/${companyId}/files`;
 

@@ -27,9 +27,11 @@ for (const mode of modes) {
   describe(`SelfCommunity web client (react-uploady chunked sender) → ${mode.label}`, () => {
     let sb;
     let br;
+    let page;
     before(async () => {
       sb = await startSandbox(mode.args);
-      br = await openBrowser(sb.base);
+      br = await openBrowser();
+      page = await br.open(sb.base);
     }, { timeout: 60_000 });
     after(async () => {
       await br?.close();
@@ -37,12 +39,12 @@ for (const mode of modes) {
     }, { timeout: 30_000 });
 
     it('sends three files in messages, each stored byte-identical with its thumbnail', { timeout: 60_000 }, async () => {
-      const results = await br.run(
+      const results = await page.run(
         'selfcommunityUpload',
         { token: sb.cred('selfcommunity', 'token', 'alice'), recipients: [bob], files },
         45_000,
       );
-      const requests = await br.page.evaluate(() => window.interop.requests);
+      const requests = await page.page.evaluate(() => window.interop.requests);
       const tree = await sb.tree('selfcommunity');
       for (const f of files) {
         const r = results.find((x) => x.name === f.name);
