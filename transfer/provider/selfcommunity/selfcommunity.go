@@ -84,6 +84,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -155,6 +157,12 @@ type Provider struct {
 	fields api.Fields
 	cfg    Config
 	client *http.Client
+
+	// md5Refused holds "<md5>/<size>" of files whose done was refused on
+	// the md5 field; md5Off is set once the same bytes were refused twice
+	// (see finalize).
+	md5Refused sync.Map
+	md5Off     atomic.Bool
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -261,6 +269,11 @@ func (p *Provider) Resume(_ context.Context, u provider.Upload, state []byte) (p
 	// every part and done (a state saved by an engine that skipped the save
 	// after the last part ends at the part before it).
 	s.doneMaybe = st.UUID != "" && st.Acked >= st.Parts-2
+	if st.Done != nil && s.p.messaging() {
+		// The previous process may have sent the next message before it
+		// died: look for it before sending (see sendMessages).
+		s.st.Pending = true
+	}
 	return s, nil
 }
 

@@ -62,8 +62,10 @@ func (e *testEnv) uploadyFile(t *testing.T, name string, data []byte) (fileUUID,
 	// A document's thumbnail is named after it with ".jpeg" (community-js
 	// utils/thumbnailCoverter.ts:27).
 	thumbName := strings.TrimSuffix(name, name[strings.LastIndex(name, "."):]) + ".jpeg"
-	th := e.do(t, req{token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName,
-		file: []byte("\x89PNG placeholder")}).ok(t)
+	th := e.do(t, req{
+		token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName,
+		file: []byte("\x89PNG placeholder"),
+	}).ok(t)
 	if th.str("parent_file_uuid") != uuid || th.str("file_uuid") == "" || th.str("file_uuid") == uuid {
 		t.Fatalf("thumbnail answered %s", th.raw)
 	}
@@ -118,8 +120,13 @@ func TestFineUploaderUUIDOnPart0(t *testing.T) {
 			for i := range 3 {
 				part := data[i*officialPart : min(len(data), (i+1)*officialPart)]
 				a := e.do(t, req{token: e.alice, fileName: "qqfile", file: part, fields: [][2]string{
-					{"qqpartindex", itoa(i)}, {"qqpartbyteoffset", itoa(i * officialPart)}, {"qqchunksize", itoa(len(part))},
-					{"qqtotalparts", "3"}, {"qqtotalfilesize", itoa(len(data))}, {"qqfilename", "f.bin"}, {"qquuid", qq},
+					{"qqpartindex", itoa(i)},
+					{"qqpartbyteoffset", itoa(i * officialPart)},
+					{"qqchunksize", itoa(len(part))},
+					{"qqtotalparts", "3"},
+					{"qqtotalfilesize", itoa(len(data))},
+					{"qqfilename", "f.bin"},
+					{"qquuid", qq},
 				}}).ok(t)
 				if a.str("file_uuid") != qq {
 					t.Fatalf("part %d answered %s, want the client's uuid", i, a.raw)
