@@ -68,7 +68,9 @@ func cut(t *testing.T, w http.ResponseWriter) {
 	conn.Close()
 }
 
-func isMessage(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/api/v2/pm/" }
+func isMessage(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/api/v2/pm/"
+}
 
 // Finding 0.1: Send a Message answers 201 with a list. The list is read,
 // and so is an object; an answer that cannot be read still means the
