@@ -67,13 +67,16 @@ func (s *session) snapshot() state {
 // feed the whole-file MD5 as they stream out; the hash advances only when
 // the server acknowledges, so a failed attempt never double-hashes.
 //
-// Every file goes through the chunk route, a one-part file as part 0 of
-// totalparts=1 (see the package comment for why not the plain upload). A
-// 400 naming the uuid field (the server forgot the file) is
+// A one-part file goes as a plain upload, the file alone (see the package
+// comment). A 400 naming the uuid field (the server forgot the file) is
 // ErrSessionGone; so is a 400 naming the part index for a part that may
-// already be on the server (see the package comment). The last part
-// refused because its uuid is already finalized is taken as sent (see
-// lastPartFinalized); Finish's done call then has the final word.
+// already be on the server (see the package comment). A part larger than
+// the official 204,800 bytes refused with 400 on the file field is
+// ErrTooLarge, so the engine steps the size down. The last part refused
+// because its uuid is already finalized is taken as sent (see
+// lastPartFinalized); the done call then has the final word. The last
+// part goes on to done and the thumbnail (see complete), and is repeated
+// by the engine until they succeed.
 func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
 	s.send.Lock()
 	defer s.send.Unlock()
@@ -227,13 +230,12 @@ func (s *session) ack(c provider.Chunk, uuid string, h hash.Hash) {
 // lastPartFinalized handles the last part refused because the server has
 // already finalized the file uuid. The uuid was issued to this upload and
 // only its own done call finalizes it, which is sent only after every part
-// was acknowledged; so this is the resume, from a state saved before the
-// last part (an engine that skips the save after the last one), after a
-// crash that came after that done reached the server and before the
-// result was recorded. The part is taken
-// as acknowledged (its bytes are read and hashed so the state stays
-// consistent and the caller sees the whole chunk consumed), and Finish
-// sends done again: the server's answer to it decides, so a server whose
+// was acknowledged; so this is the resume, from the state saved before the
+// last part, after a crash that came after that done reached the server
+// and before the result was recorded. The part is taken as acknowledged
+// (its bytes are read and hashed so the state stays consistent and the
+// caller sees the whole chunk consumed), and done is sent again (see
+// complete): the server's answer to it decides, so a server whose
 // refusal meant something else still cannot make an unfinished upload
 // count as stored. Returns ErrPermanent if the local part is shorter than
 // planned (the file shrank). Caller holds s.send.
