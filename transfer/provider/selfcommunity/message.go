@@ -70,8 +70,11 @@ func (s *session) messages(st state) []api.SendMessage {
 // or one that cannot be read) counts as sent. Where the thread cannot be
 // read (the endpoint refuses, or the message is not in the pages read) the
 // message is sent: at least once is kept over at most once, since the
-// message is how the file reaches its recipients.
+// message is how the file reaches its recipients. One file's messages go
+// out together: no other upload of this provider sends between them.
 func (s *session) sendMessages(ctx context.Context) error {
+	s.p.msgMu.Lock()
+	defer s.p.msgMu.Unlock()
 	for {
 		st := s.snapshot()
 		msgs := s.messages(st)

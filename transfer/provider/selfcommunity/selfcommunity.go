@@ -174,6 +174,11 @@ type Provider struct {
 	// (see finalize).
 	md5Refused sync.Map
 	md5Off     atomic.Bool
+
+	// msgMu keeps one file's messages together: uploads finish in
+	// parallel, and a file message followed by another file's text would
+	// caption the wrong file in the thread.
+	msgMu sync.Mutex
 }
 
 var _ provider.Provider = (*Provider)(nil)

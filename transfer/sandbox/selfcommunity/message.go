@@ -90,31 +90,92 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	m.ID = a.nextMsg + 1
 	a.nextMsg += int64(m.rows())
+	var prev *upload // the file of the sender's previous message in this thread, if it had no text
+	for i := len(a.messages) - 1; i >= 0; i-- {
+		if p := a.messages[i]; p.Sender == m.Sender && threadKey(p) == threadKey(m) {
+			if p.file != nil && p.Text == "" {
+				prev = p.file
+			}
+			break
+		}
+	}
 	a.messages = append(a.messages, m)
 	a.mu.Unlock()
-	if file != nil {
-		to := "group:" + strconv.FormatInt(m.Group, 10)
-		if m.Group == 0 {
-			ids := make([]string, len(m.Recipients))
-			for i, id := range m.Recipients {
-				ids[i] = strconv.FormatInt(id, 10)
-			}
-			to = "users:" + strings.Join(ids, ",")
-		}
-		// The tree shows which message carried the file (the last one).
-		_, err := a.env.Store.Update(Name, file.nodeID, func(n *sandbox.Node) {
-			n.Meta["sent_to"], n.Meta["message"], n.Meta["message_id"] = to, m.Text, strconv.FormatInt(m.ID, 10)
-		})
-		if err != nil {
-			internalError(err).write(w)
-			return
-		}
+	if aerr := a.annotate(m, file, prev); aerr != nil {
+		aerr.write(w)
+		return
 	}
 	out := make([]wireMessage, 0, m.rows())
 	for i := range m.rows() {
 		out = append(out, a.wireOf(m, i))
 	}
 	sandbox.WriteJSON(w, http.StatusCreated, out)
+}
+
+// threadKey names the thread a message went to, for the tree annotation.
+func threadKey(m Message) string {
+	if m.Group != 0 {
+		return "group:" + strconv.FormatInt(m.Group, 10)
+	}
+	ids := make([]string, len(m.Recipients))
+	for i, id := range m.Recipients {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return "users:" + strings.Join(ids, ",")
+}
+
+// annotate shows in the tree which message carried a file: its node's
+// Meta "sent_to", "message_id" and "message" (the text). A message naming
+// a thumbnail annotates the thumbnail and its parent file. The official
+// client never sends a text with a file, so a text-only message that
+// follows the sender's file message without text in the same thread is
+// taken as that file's caption: its text becomes the file's "message".
+// This is the sandbox's view for tests only, not a rule of the service.
+func (a *API) annotate(m Message, file, prev *upload) *apiError {
+	to := threadKey(m)
+	nodes := func(up *upload) []string {
+		up.mu.Lock()
+		ids := []string{up.nodeID}
+		parent := up.parent
+		up.mu.Unlock()
+		if parent != "" {
+			a.mu.Lock()
+			p := a.uploads[parent]
+			a.mu.Unlock()
+			if p != nil {
+				p.mu.Lock()
+				ids = append(ids, p.nodeID)
+				p.mu.Unlock()
+			}
+		}
+		return ids
+	}
+	update := func(id string, fn func(n *sandbox.Node)) *apiError {
+		if _, err := a.env.Store.Update(Name, id, fn); err != nil {
+			return internalError(err)
+		}
+		return nil
+	}
+	switch {
+	case file != nil:
+		for _, id := range nodes(file) {
+			if aerr := update(id, func(n *sandbox.Node) {
+				n.Meta["sent_to"], n.Meta["message_id"] = to, strconv.FormatInt(m.ID, 10)
+				if m.Text != "" || n.Meta["message"] == "" {
+					n.Meta["message"] = m.Text
+				}
+			}); aerr != nil {
+				return aerr
+			}
+		}
+	case prev != nil && m.Text != "":
+		for _, id := range nodes(prev) {
+			if aerr := update(id, func(n *sandbox.Node) { n.Meta["message"] = m.Text }); aerr != nil {
+				return aerr
+			}
+		}
+	}
+	return nil
 }
 
 // wireMessage is the Private Message schema

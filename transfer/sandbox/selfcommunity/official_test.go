@@ -225,3 +225,25 @@ func TestGetThread(t *testing.T) {
 	get(e.alice, "").wantError(t, 400, "thread", "required")
 	get(e.alice, "group=77").wantError(t, 403, "", "permission_denied")
 }
+
+// TestTreeShowsTheCaption: the file message (a thumbnail's uuid, no text)
+// marks the thumbnail and its parent file as sent; the text message that
+// follows it in the thread becomes the file's caption in the tree.
+func TestTreeShowsTheCaption(t *testing.T) {
+	e := startAs(t, Options{}, sandbox.Config{})
+	uuid, thumb := e.uploadyFile(t, "report.pdf", testData(3000))
+	send := func(body string) {
+		t.Helper()
+		if a := e.do(t, req{path: "/api/v2/pm/", token: e.alice, ctype: "application/json", body: strings.NewReader(body)}); a.status != 201 {
+			t.Fatalf("send: %s", a.raw)
+		}
+	}
+	send(`{"recipients":[12,13],"message":"","file_uuid":"` + thumb + `"}`)
+	send(`{"recipients":[12],"message":"elsewhere"}`) // another thread: no caption
+	send(`{"recipients":[12,13],"message":"docs/report.pdf","file_uuid":null}`)
+	send(`{"recipients":[12,13],"message":"a later text"}`) // not right after a file message
+	en := e.entry(t, "/"+uuid+"/report.pdf")
+	if en.Meta["sent_to"] != "users:12,13" || en.Meta["message"] != "docs/report.pdf" || en.Meta["message_id"] != "1" {
+		t.Fatalf("file meta %+v", en.Meta)
+	}
+}

@@ -103,6 +103,9 @@ func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiErro
 	if aerr != nil {
 		return 0, nil, aerr
 	}
+	up.mu.Lock()
+	up.parent = pid
+	up.mu.Unlock()
 	return http.StatusOK, map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
 }
 

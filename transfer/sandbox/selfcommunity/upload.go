@@ -42,6 +42,7 @@ type upload struct {
 	gone     bool          // forgotten (expire fault): requests naming it fail
 	final    bool          // the file is in the store
 	nodeID   string
+	parent   string // a thumbnail's parent file uuid
 	name     string
 	fileURL  string
 	md5hex   string
