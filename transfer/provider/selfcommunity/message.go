@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/rest"
@@ -81,30 +83,75 @@ func (s *session) sendMessages(ctx context.Context) error {
 		if st.Sent >= len(msgs) {
 			return nil
 		}
-		m := msgs[st.Sent]
-		if st.Pending {
-			found, id, err := s.findMessage(ctx, m, st)
-			if err != nil {
-				return err
-			}
-			if found {
-				s.sent(st.Sent, id)
-				continue
-			}
-		}
-		s.mu.Lock()
-		s.st.Pending = true
-		s.mu.Unlock()
-		id, reached, err := s.p.postMessage(ctx, m)
-		if err != nil {
-			if !reached {
-				s.mu.Lock()
-				s.st.Pending = false
-				s.mu.Unlock()
-			}
+		if err := retryBriefly(ctx, func() error { return s.sendOne(ctx, msgs[st.Sent], st) }); err != nil {
 			return err
 		}
-		s.sent(st.Sent, id)
+	}
+}
+
+// sendOne sends message number st.Sent, m, unless it is found to have
+// been sent already (see sendMessages).
+func (s *session) sendOne(ctx context.Context, m api.SendMessage, st state) error {
+	st = s.snapshot() // Pending may have changed in an earlier attempt
+	if st.Pending {
+		found, id, err := s.findMessage(ctx, m, st)
+		if err != nil {
+			return err
+		}
+		if found {
+			s.sent(st.Sent, id)
+			return nil
+		}
+	}
+	s.mu.Lock()
+	s.st.Pending = true
+	s.mu.Unlock()
+	id, reached, err := s.p.postMessage(ctx, m)
+	if err != nil {
+		if !reached {
+			s.mu.Lock()
+			s.st.Pending = false
+			s.mu.Unlock()
+		}
+		return err
+	}
+	s.sent(st.Sent, id)
+	return nil
+}
+
+// Brief retries keep one file's messages together in the thread: a
+// temporary failure is retried here, holding the provider's message lock,
+// rather than by the engine, which would let other uploads' messages in
+// between. Persistent failures are still returned to the engine.
+const (
+	briefAttempts = 4
+	briefBackoff  = 200 * time.Millisecond
+	briefMaxWait  = 5 * time.Second
+)
+
+// retryBriefly runs f until it succeeds, fails for good, or briefAttempts
+// attempts failed temporarily, waiting between them (doubling from
+// briefBackoff, or the server's Retry-After, at most briefMaxWait).
+func retryBriefly(ctx context.Context, f func() error) error {
+	wait := briefBackoff
+	for attempt := 1; ; attempt++ {
+		err := f()
+		if err == nil || !provider.IsRetryable(err) || attempt == briefAttempts || ctx.Err() != nil {
+			return err
+		}
+		d := wait
+		var pe *provider.Error
+		if errors.As(err, &pe) && pe.RetryAfter > 0 {
+			d = pe.RetryAfter
+		}
+		t := time.NewTimer(min(d, briefMaxWait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait *= 2
 	}
 }
 
