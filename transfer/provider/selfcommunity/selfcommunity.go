@@ -12,13 +12,17 @@
 //
 // The official web client sends a one-part file as a plain "Upload a
 // Media" request of the file alone (no part fields) and calls done after
-// it; Ferry does the same. The document also allows the chunk route with
-// totalparts=1, which Ferry used to take because a plain upload may be
-// stored the moment its body arrives: a crash before the answer is read
-// leaves a file Ferry cannot know about. On this API that file is a media
-// upload no message names, which nobody sees; a chunk route of one part
-// that the real server might refuse would fail every small file. The
-// route known to work wins.
+// it. A plain upload may be stored the moment its body arrives, and the
+// API has no call to find it again: a crash before done leaves a media
+// file no message names, and the restart stores a second one. The chunk
+// route (partindex 0 of totalparts 1, then done), which the document
+// allows (0 <= partindex < totalparts), never becomes a file without done,
+// so a crash at any moment before done leaves nothing behind but a part
+// the server expires. Ferry therefore sends one-part files through the
+// chunk route, and takes the route that works either way: if the server
+// refuses it (a 400 naming partindex or totalparts, on the part or on
+// done), the file goes again as the official plain upload, and so does
+// every later one-part file of this provider.
 //
 // # Resume
 //
@@ -179,6 +183,10 @@ type Provider struct {
 	// parallel, and a file message followed by another file's text would
 	// caption the wrong file in the thread.
 	msgMu sync.Mutex
+
+	// plainOnePart is set once the server refused a one-part chunk
+	// upload: one-part files then go as plain uploads (see PutChunk).
+	plainOnePart atomic.Bool
 }
 
 var _ provider.Provider = (*Provider)(nil)

@@ -67,8 +67,9 @@ func (s *session) snapshot() state {
 // feed the whole-file MD5 as they stream out; the hash advances only when
 // the server acknowledges, so a failed attempt never double-hashes.
 //
-// A one-part file goes as a plain upload, the file alone (see the package
-// comment). A 400 naming the uuid field (the server forgot the file) is
+// A one-part file goes through the chunk route, or as a plain upload of
+// the file alone once the server refused that (see the package comment).
+// A 400 naming the uuid field (the server forgot the file) is
 // ErrSessionGone; so is a 400 naming the part index for a part that may
 // already be on the server (see the package comment). A part larger than
 // the official 204,800 bytes refused with 400 on the file field is
@@ -80,6 +81,11 @@ func (s *session) snapshot() state {
 func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
 	s.send.Lock()
 	defer s.send.Unlock()
+	return s.put(ctx, c, body)
+}
+
+// put is PutChunk; caller holds s.send.
+func (s *session) put(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
 	op := fmt.Sprintf("put part %d", c.Index)
 	st := s.snapshot()
 	if c.Total != st.Parts || c.Index < 0 || c.Index >= st.Parts || c != s.u.Chunk(c.Index) {
@@ -116,8 +122,12 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	hr := newHashingReader(body, feed)
 	fp := &filePart{field: s.p.fields.File, filename: "blob", r: hr, size: c.Size}
 	f := s.p.fields
+	// A one-part file goes through the chunk route unless this server
+	// refused that; then as the official client sends it, a plain upload
+	// of the file alone (see the package comment, "One-part files").
+	plain := c.Total == 1 && s.p.plainOnePart.Load()
 	var fields []field
-	if c.Total > 1 {
+	if !plain {
 		fields = []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
 		if c.Index > 0 {
 			fields = append(fields, field{f.UUID, st.UUID})
@@ -127,9 +137,6 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 			field{f.PartByteOffset, strconv.FormatInt(c.Offset, 10)},
 			field{f.ChunkSize, strconv.FormatInt(c.Size, 10)})
 	}
-	// else: a one-part file goes as the official client sends it, a plain
-	// upload with the file alone (see the package comment, "One-part
-	// files").
 	hdr := http.Header{}
 	if c.Size > 0 {
 		// The official client (react-uploady) sends this on every part.
@@ -143,6 +150,12 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	}
 	if resp.StatusCode/100 != 2 {
 		perr, se := responseError(op, resp, f, c.Index > 0)
+		if c.Total == 1 && !plain && resp.StatusCode == http.StatusBadRequest && se.has(f.PartIndex, f.TotalParts) {
+			// The server does not take a one-part chunk upload: from now
+			// on one-part files go the official client's way.
+			s.p.plainOnePart.Store(true)
+			return s.put(ctx, c, body)
+		}
 		if c.Index > 0 && c.Index == st.Parts-1 {
 			if alreadyFinalized(resp.StatusCode, se, f) {
 				return s.lastPartFinalized(ctx, op, c, body, st)
