@@ -235,15 +235,20 @@ func TestBeginFailsWithoutRecord(t *testing.T) {
 // dropItemAnswer is a proxy in front of the sandbox that lets the first
 // Drive file-item creation through and then drops its answer (closes the
 // connection), the failure a timeout after the server committed gives.
-func dropItemAnswer(t testing.TB, ts *testServer) (string, *atomic.Int32) {
+// The failGets Drive reads after the drop are answered 503.
+func dropItemAnswer(t testing.TB, ts *testServer, failGets int32) (string, *atomic.Int32) {
 	t.Helper()
 	target, err := url.Parse(ts.srv.BaseURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
-	var dropped atomic.Int32
+	var dropped, failed atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/item/") && dropped.Load() > 0 && failed.Add(1) <= failGets {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
 		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/item") || dropped.Load() > 0 {
 			rp.ServeHTTP(w, r)
 			return
@@ -297,19 +302,25 @@ func (ts *testServer) driveFiles() []string {
 	return out
 }
 
-// A Finish repeated after its Drive registration's answer was lost reuses
-// the item instead of creating a second one, in the same session and in a
-// resumed one.
-func TestDriveFinishIdempotent(t *testing.T) {
-	for _, resumed := range []bool{false, true} {
-		t.Run(map[bool]string{false: "same session", true: "resumed"}[resumed], func(t *testing.T) {
+// A Drive registration whose answer was lost is found at once by one
+// listing of the folder (every child carries its external_id), retried
+// through passing failures, and reused instead of creating a second item;
+// no sibling is read on its own. Before, the lost answer failed the
+// Finish, and the next one read every same-size sibling, failing on the
+// first read that failed.
+func TestDriveFinishAfterLostAnswer(t *testing.T) {
+	for _, failGets := range []int32{0, 2} {
+		t.Run(fmt.Sprintf("failing reads=%d", failGets), func(t *testing.T) {
 			ts := startSandbox(t, nil)
-			base, dropped := dropItemAnswer(t, ts)
+			base, dropped := dropItemAnswer(t, ts, failGets)
 			p := ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
 			f := newTestFile("report.bin", 2*MinChunkSize, "Docs")
-			// A same-size file in the folder must not be mistaken for it.
-			if err := newTestFile("other.bin", 2*MinChunkSize, "Docs").upload(t, ts.provider(t, func(c *Config) { c.DriveFolders = true })); err != nil {
-				t.Fatal(err)
+			// Same-size files in the folder must not be mistaken for it.
+			direct := ts.provider(t, func(c *Config) { c.DriveFolders = true })
+			for _, name := range []string{"other.bin", "third.bin"} {
+				if err := newTestFile(name, 2*MinChunkSize, "Docs").upload(t, direct); err != nil {
+					t.Fatal(err)
+				}
 			}
 			s, err := p.Begin(ctx(t), f.u)
 			if err != nil {
@@ -318,27 +329,57 @@ func TestDriveFinishIdempotent(t *testing.T) {
 			if err := f.putParallel(t, s, 2, []int{0, 1}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Finish(ctx(t)); kindOf(err) != provider.ErrRetryable || dropped.Load() != 1 {
+			before := ts.count(sbtwake.RouteItemGet)
+			res, err := s.Finish(ctx(t))
+			if err != nil || dropped.Load() != 1 {
 				t.Fatalf("finish with the answer dropped: %v (%d dropped)", err, dropped.Load())
 			}
-			if resumed {
-				die(p)
-				p = ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
-				if s, err = p.Resume(ctx(t), f.u, s.State()); err != nil {
-					t.Fatal(err)
-				}
+			if got := ts.driveFiles(); len(got) != 3 || res.RemotePath != "Docs/report.bin" {
+				t.Fatalf("drive files %v, result %+v; want other.bin, third.bin and one report.bin", got, res)
 			}
-			res, err := s.Finish(ctx(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := ts.driveFiles(); len(got) != 2 || res.RemotePath != "Docs/report.bin" {
-				t.Fatalf("drive files %v, result %+v; want other.bin and one report.bin", got, res)
+			if reads := ts.count(sbtwake.RouteItemGet) - before; reads != 1 {
+				t.Fatalf("%d Drive reads reached the server to find the item, want one listing", reads)
 			}
 			if recs := ts.records(t); len(recs) != 0 {
 				t.Fatalf("records left: %+v", recs)
 			}
 		})
+	}
+}
+
+// A resumed session looks for the item an earlier run may have created
+// before creating one.
+func TestDriveFinishIdempotentResumed(t *testing.T) {
+	ts := startSandbox(t, nil)
+	base, dropped := dropItemAnswer(t, ts, 2*getAttempts) // the first Finish cannot look
+	p := ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
+	f := newTestFile("report.bin", 2*MinChunkSize, "Docs")
+	s, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.putParallel(t, s, 2, []int{0, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Finish(ctx(t)); kindOf(err) != provider.ErrRetryable || dropped.Load() != 1 {
+		t.Fatalf("finish with the answer dropped and reads failing: %v (%d dropped)", err, dropped.Load())
+	}
+	die(p)
+	p = ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
+	if s, err = p.Resume(ctx(t), f.u, s.State()); err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 0; ; attempt++ { // the reads still failing make more retryable errors
+		res, err := s.Finish(ctx(t))
+		if err == nil {
+			if got := ts.driveFiles(); len(got) != 1 || res.RemotePath != "Docs/report.bin" {
+				t.Fatalf("drive files %v, result %+v", got, res)
+			}
+			break
+		}
+		if kindOf(err) != provider.ErrRetryable || attempt == 3 {
+			t.Fatalf("resumed finish: %v", err)
+		}
 	}
 }
 

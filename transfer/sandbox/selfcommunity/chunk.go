@@ -10,7 +10,11 @@ import (
 )
 
 // chunk handles one part: 0-based partindex of totalparts, part 0 issuing
-// the file uuid that later parts must echo, parts in series.
+// the file uuid that later parts must echo, parts in series. Rules
+// sc.part.fields and sc.part.uuid (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:30-33;
+// selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:201,206-214).
 func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 	d := a.opt.Dialect
 	if f.file == nil {
@@ -67,7 +71,8 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 			// every part, part 0 included, and echoes it (not the answer's)
 			// afterwards; the document only says the uuid is required when
 			// partindex > 0 (selfcommunity/developers-doc@a0a0656538e9
-			// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:26).
+			// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:31;
+			// rule sc.part.uuid0).
 			// A uuid already used by someone else gets a fresh one.
 			b, err := a.env.Store.NewBlob()
 			if err != nil {
@@ -113,7 +118,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 		// The same code as a second done: a client resuming after a lost
 		// done answer re-sends its last part first.
 		return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
-	case total != up.total:
+	case total != up.total: // rule sc.part.total (inferred)
 		return 0, nil, fieldError(wire(d, fTot), "invalid",
 			fmt.Sprintf("totalparts changed from %d to %d for this uuid", up.total, total))
 	}
@@ -132,7 +137,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 		}
 		return http.StatusOK, map[string]string{"file_uuid": up.uuid}, nil
 	}
-	if idx != up.next {
+	if idx != up.next { // rule sc.part.series (upload_a_media_in_chunks.md:17 "in series")
 		return 0, nil, fieldError(wire(d, fPart), "invalid",
 			fmt.Sprintf("expected part %d, got %d: parts must be sent in series", up.next, idx))
 	}
@@ -169,6 +174,9 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 // failed chunk, selfcommunity/community-js@0918bfbad504
 // packages/react-ui/src/shared/MessageChunkUploader/index.ts:197-219 sends
 // the same partindex again), so even the strict series rule takes it.
+// Rule sc.part.series; the default models a server storing parts by
+// index, the strict one (switch selfcommunity.series) the document's
+// "in series" (upload_a_media_in_chunks.md:17).
 // Older parts only with the switch selfcommunity.series off. Caller holds
 // up.mu.
 func (a *API) resendAllowed(up *upload, idx int) bool {
@@ -184,7 +192,9 @@ func (a *API) taken(uuid string) bool {
 }
 
 // checkRanges enforces that the optional size fields and Content-Range
-// describe the bytes actually received (switch selfcommunity.ranges).
+// describe the bytes actually received (switch selfcommunity.ranges,
+// stricter than known: the fields are documented optional,
+// upload_a_media_in_chunks.md:34-38, and the official client sends none).
 // It also fixes the announced file size on the first part that gives one.
 func (a *API) checkRanges(r *http.Request, f *form, up *upload, idx int, size int64) *apiError {
 	d := a.opt.Dialect

@@ -64,10 +64,11 @@ func (a *API) pm(w http.ResponseWriter, r *http.Request) {
 // must be other known users; a group must exist and include the sender.
 // The answer is 201 with a JSON list of the private messages created, one
 // per recipient (selfcommunity/developers-doc@a0a0656538e9
-// docs/apireference/v2/privatemessage/send_a_message.md:100 "list([Private
+// docs/apireference/v2/privatemessage/send_a_message.md:93 "list([Private
 // Message])"; the official client reads res.data.length and res.data[0],
 // selfcommunity/community-js@0918bfbad504
-// packages/react-ui/src/components/PrivateMessageThread/PrivateMessageThread.tsx:477-479).
+// packages/react-ui/src/components/PrivateMessageThread/PrivateMessageThread.tsx:475-476). Rules sc.msg.answer, sc.msg.fields
+// (send_a_message.md:22-27).
 func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 	user, aerr := a.auth(r)
 	if aerr != nil {
@@ -89,31 +90,92 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	m.ID = a.nextMsg + 1
 	a.nextMsg += int64(m.rows())
+	var prev *upload // the file of the sender's previous message in this thread, if it had no text
+	for i := len(a.messages) - 1; i >= 0; i-- {
+		if p := a.messages[i]; p.Sender == m.Sender && threadKey(p) == threadKey(m) {
+			if p.file != nil && p.Text == "" {
+				prev = p.file
+			}
+			break
+		}
+	}
 	a.messages = append(a.messages, m)
 	a.mu.Unlock()
-	if file != nil {
-		to := "group:" + strconv.FormatInt(m.Group, 10)
-		if m.Group == 0 {
-			ids := make([]string, len(m.Recipients))
-			for i, id := range m.Recipients {
-				ids[i] = strconv.FormatInt(id, 10)
-			}
-			to = "users:" + strings.Join(ids, ",")
-		}
-		// The tree shows which message carried the file (the last one).
-		_, err := a.env.Store.Update(Name, file.nodeID, func(n *sandbox.Node) {
-			n.Meta["sent_to"], n.Meta["message"], n.Meta["message_id"] = to, m.Text, strconv.FormatInt(m.ID, 10)
-		})
-		if err != nil {
-			internalError(err).write(w)
-			return
-		}
+	if aerr := a.annotate(m, file, prev); aerr != nil {
+		aerr.write(w)
+		return
 	}
 	out := make([]wireMessage, 0, m.rows())
 	for i := range m.rows() {
 		out = append(out, a.wireOf(m, i))
 	}
 	sandbox.WriteJSON(w, http.StatusCreated, out)
+}
+
+// threadKey names the thread a message went to, for the tree annotation.
+func threadKey(m Message) string {
+	if m.Group != 0 {
+		return "group:" + strconv.FormatInt(m.Group, 10)
+	}
+	ids := make([]string, len(m.Recipients))
+	for i, id := range m.Recipients {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return "users:" + strings.Join(ids, ",")
+}
+
+// annotate shows in the tree which message carried a file: its node's
+// Meta "sent_to", "message_id" and "message" (the text). A message naming
+// a thumbnail annotates the thumbnail and its parent file. The official
+// client never sends a text with a file, so a text-only message that
+// follows the sender's file message without text in the same thread is
+// taken as that file's caption: its text becomes the file's "message".
+// This is the sandbox's view for tests only, not a rule of the service.
+func (a *API) annotate(m Message, file, prev *upload) *apiError {
+	to := threadKey(m)
+	nodes := func(up *upload) []string {
+		up.mu.Lock()
+		ids := []string{up.nodeID}
+		parent := up.parent
+		up.mu.Unlock()
+		if parent != "" {
+			a.mu.Lock()
+			p := a.uploads[parent]
+			a.mu.Unlock()
+			if p != nil {
+				p.mu.Lock()
+				ids = append(ids, p.nodeID)
+				p.mu.Unlock()
+			}
+		}
+		return ids
+	}
+	update := func(id string, fn func(n *sandbox.Node)) *apiError {
+		if _, err := a.env.Store.Update(Name, id, fn); err != nil {
+			return internalError(err)
+		}
+		return nil
+	}
+	switch {
+	case file != nil:
+		for _, id := range nodes(file) {
+			if aerr := update(id, func(n *sandbox.Node) {
+				n.Meta["sent_to"], n.Meta["message_id"] = to, strconv.FormatInt(m.ID, 10)
+				if m.Text != "" || n.Meta["message"] == "" {
+					n.Meta["message"] = m.Text
+				}
+			}); aerr != nil {
+				return aerr
+			}
+		}
+	case prev != nil && m.Text != "":
+		for _, id := range nodes(prev) {
+			if aerr := update(id, func(n *sandbox.Node) { n.Meta["message"] = m.Text }); aerr != nil {
+				return aerr
+			}
+		}
+	}
+	return nil
 }
 
 // wireMessage is the Private Message schema
@@ -174,9 +236,9 @@ func threadOf(x, y int64) int64 {
 
 // thread is "Get a Thread", GET /api/v2/pm/?user=|group=|thread= with
 // limit and offset (selfcommunity/developers-doc@a0a0656538e9
-// docs/apireference/v2/privatemessage/get_a_thread.md:20-28): the
+// docs/apireference/v2/privatemessage/get_a_thread.md:25-31; rule sc.thread): the
 // caller's messages with that user or in that group, oldest first, in
-// the paginated {count,next,previous,results} shape (ibid. :88-93). The
+// the paginated {count,next,previous,results} shape (ibid. :86-91). The
 // order of the real answer is not documented.
 func (a *API) thread(w http.ResponseWriter, r *http.Request) {
 	user, aerr := a.auth(r)
@@ -269,6 +331,8 @@ func (a *API) thread(w http.ResponseWriter, r *http.Request) {
 // the attached upload (nil without file_uuid).
 func (a *API) checkMessage(user User, f *form) (Message, *upload, *apiError) {
 	m := Message{Sender: user.ID, Text: f.values["message"], CreatedAt: a.env.Now()}
+	// Rule sc.msg.fields (send_a_message.md:22-27), sc.msg.recipients
+	// (:12; following is not modelled), sc.msg.group (inferred).
 	rec, hasGroup := f.lists["recipients"], f.values["group"] != ""
 	switch {
 	case len(rec) == 0 && !hasGroup:
@@ -303,6 +367,7 @@ func (a *API) checkMessage(user User, f *form) (Message, *upload, *apiError) {
 	if fid == "" {
 		return m, nil, nil
 	}
+	// Rule sc.msg.file (inferred): a finished file of the sender.
 	up := a.lookup(fid, user)
 	if up != nil {
 		up.mu.Lock()
@@ -321,8 +386,9 @@ func (a *API) checkMessage(user User, f *form) (Message, *upload, *apiError) {
 		// Stricter than known: the official client sends file_uuid only
 		// with an empty text, and only a thumbnail's uuid
 		// (selfcommunity/community-js@0918bfbad504
-		// packages/react-ui/src/components/PrivateMessageThread/PrivateMessageThread.tsx:470,
+		// packages/react-ui/src/components/PrivateMessageThread/PrivateMessageThread.tsx:471,
 		// packages/react-ui/src/shared/MessageChunkUploader/index.ts:120-126).
+		// Rule: strict selfcommunity.pmfile.
 		up.mu.Lock()
 		isThumb := up.kind == thumb
 		up.mu.Unlock()
@@ -337,7 +403,9 @@ func (a *API) checkMessage(user User, f *form) (Message, *upload, *apiError) {
 	return m, up, nil
 }
 
-// me is GET /api/v2/user/me/: the token's user.
+// me is GET /api/v2/user/me/: the token's user (rule sc.me,
+// selfcommunity/community-js@0918bfbad504
+// packages/api-services/src/constants/Endpoints.ts:401-403).
 func (a *API) me(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		methodNotAllowed(w, r, http.MethodGet)
@@ -352,7 +420,10 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) {
 }
 
 // noSlash answers the upload path without its trailing slash: a DRF
-// backend cannot redirect a POST there (switch selfcommunity.slash).
+// backend cannot redirect a POST there (switch selfcommunity.slash,
+// stricter than known; both clients use the slash,
+// selfcommunity/community-js@0918bfbad504
+// packages/api-services/src/constants/Endpoints.ts:891).
 func (a *API) noSlash(w http.ResponseWriter, r *http.Request) {
 	if !a.env.Switches.On(SwitchSlash) {
 		a.upload(w, r)
@@ -362,7 +433,7 @@ func (a *API) noSlash(w http.ResponseWriter, r *http.Request) {
 }
 
 // media serves a finished file at its file_url. Like the real service's
-// media URLs it needs no token.
+// media URLs it needs no token (rule sc.media, inferred).
 func (a *API) media(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	up := a.uploads[r.PathValue("uuid")]

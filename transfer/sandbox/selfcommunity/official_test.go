@@ -62,8 +62,10 @@ func (e *testEnv) uploadyFile(t *testing.T, name string, data []byte) (fileUUID,
 	// A document's thumbnail is named after it with ".jpeg" (community-js
 	// utils/thumbnailCoverter.ts:27).
 	thumbName := strings.TrimSuffix(name, name[strings.LastIndex(name, "."):]) + ".jpeg"
-	th := e.do(t, req{token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName,
-		file: []byte("\x89PNG placeholder")}).ok(t)
+	th := e.do(t, req{
+		token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName,
+		file: []byte("\x89PNG placeholder"),
+	}).ok(t)
 	if th.str("parent_file_uuid") != uuid || th.str("file_uuid") == "" || th.str("file_uuid") == uuid {
 		t.Fatalf("thumbnail answered %s", th.raw)
 	}
@@ -118,8 +120,13 @@ func TestFineUploaderUUIDOnPart0(t *testing.T) {
 			for i := range 3 {
 				part := data[i*officialPart : min(len(data), (i+1)*officialPart)]
 				a := e.do(t, req{token: e.alice, fileName: "qqfile", file: part, fields: [][2]string{
-					{"qqpartindex", itoa(i)}, {"qqpartbyteoffset", itoa(i * officialPart)}, {"qqchunksize", itoa(len(part))},
-					{"qqtotalparts", "3"}, {"qqtotalfilesize", itoa(len(data))}, {"qqfilename", "f.bin"}, {"qquuid", qq},
+					{"qqpartindex", itoa(i)},
+					{"qqpartbyteoffset", itoa(i * officialPart)},
+					{"qqchunksize", itoa(len(part))},
+					{"qqtotalparts", "3"},
+					{"qqtotalfilesize", itoa(len(data))},
+					{"qqfilename", "f.bin"},
+					{"qquuid", qq},
 				}}).ok(t)
 				if a.str("file_uuid") != qq {
 					t.Fatalf("part %d answered %s, want the client's uuid", i, a.raw)
@@ -217,4 +224,26 @@ func TestGetThread(t *testing.T) {
 	}
 	get(e.alice, "").wantError(t, 400, "thread", "required")
 	get(e.alice, "group=77").wantError(t, 403, "", "permission_denied")
+}
+
+// TestTreeShowsTheCaption: the file message (a thumbnail's uuid, no text)
+// marks the thumbnail and its parent file as sent; the text message that
+// follows it in the thread becomes the file's caption in the tree.
+func TestTreeShowsTheCaption(t *testing.T) {
+	e := startAs(t, Options{}, sandbox.Config{})
+	uuid, thumb := e.uploadyFile(t, "report.pdf", testData(3000))
+	send := func(body string) {
+		t.Helper()
+		if a := e.do(t, req{path: "/api/v2/pm/", token: e.alice, ctype: "application/json", body: strings.NewReader(body)}); a.status != 201 {
+			t.Fatalf("send: %s", a.raw)
+		}
+	}
+	send(`{"recipients":[12,13],"message":"","file_uuid":"` + thumb + `"}`)
+	send(`{"recipients":[12],"message":"elsewhere"}`) // another thread: no caption
+	send(`{"recipients":[12,13],"message":"docs/report.pdf","file_uuid":null}`)
+	send(`{"recipients":[12,13],"message":"a later text"}`) // not right after a file message
+	en := e.entry(t, "/"+uuid+"/report.pdf")
+	if en.Meta["sent_to"] != "users:12,13" || en.Meta["message"] != "docs/report.pdf" || en.Meta["message_id"] != "1" {
+		t.Fatalf("file meta %+v", en.Meta)
+	}
 }

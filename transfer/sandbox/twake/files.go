@@ -52,7 +52,8 @@ type chunk struct {
 	size  int64
 }
 
-// public is the resource the API returns; never an encryption key.
+// public is the resource the API returns; never an encryption key
+// (TW-RESP-1: linagora/Twake@39f533e5e838 twake/backend/node/src/services/files/entities/file.ts:50-63).
 func (f *file) public() publicFile {
 	pf := publicFile{
 		CompanyID: f.company, ID: f.id, UserID: f.user, ApplicationID: f.app,
@@ -132,7 +133,8 @@ func (a *API) forget(f *file) error {
 }
 
 // storeChunk links a received chunk body as chunk{n} of f (replacing an
-// earlier one) and records its size. Caller holds f.mu.
+// earlier one, TW-CHUNK-2: core/platform/services/storage/index.ts:58) and
+// records its size. Caller holds f.mu.
 func (a *API) storeChunk(f *file, n int, b *sandbox.Blob) (int64, error) {
 	size := b.Size()
 	node, err := a.env.Store.Commit(Name, f.chunkDir, "chunk"+strconv.Itoa(n), b,

@@ -158,7 +158,7 @@ func TestRule5Multipart(t *testing.T) {
 	id := e.initFile(t)
 	q := plan(1, 1, 3, "a.bin").Encode()
 	st, b := e.do(t, "POST", e.filesPath()+"/"+id+"?"+q, map[string]string{"Content-Type": "application/octet-stream"}, []byte("abc"))
-	if st != 406 {
+	if st != 400 || !strings.Contains(string(b), "not multipart") {
 		t.Errorf("raw body: %d %s", st, b)
 	}
 	ct, body := multipartBody(t, part{"data", "a.bin", []byte("abc")})
@@ -178,6 +178,12 @@ func TestRule5Multipart(t *testing.T) {
 	// and any file part name is taken.
 	l := start(t, false, nil)
 	lid := l.initFile(t)
+	// TW-CHUNK-4: a body that is not multipart stores nothing: 200, the
+	// entity unchanged.
+	b = ok(t)(l.do(t, "POST", l.filesPath()+"/"+lid+"?"+q, map[string]string{"Content-Type": "application/octet-stream"}, []byte("abc")))
+	if f := decode(t, b); f.UploadData != nil || f.Metadata != nil {
+		t.Errorf("lenient raw body changed the entity: %s", b)
+	}
 	ct, body = multipartBody(t, part{field: "chunk_number", data: []byte("2")}, part{field: "total_chunks", data: []byte("2")},
 		part{"data", "a.bin", []byte("abc")})
 	b = ok(t)(l.do(t, "POST", l.filesPath()+"/"+lid, map[string]string{"Content-Type": ct}, body))

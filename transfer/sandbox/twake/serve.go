@@ -9,7 +9,8 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
-// handleGet is route 3: the file's metadata.
+// handleGet is route 3: the file's resource (TW-RESP-1), 500 or 404 for
+// an unknown id (TW-UNKNOWN-1).
 func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
 	if !a.pathOK(r, "company_id", "id") {
 		a.handleNotFound(w, r)
@@ -63,7 +64,9 @@ func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 	sandbox.WriteJSON(w, http.StatusOK, deleteResponse{Status: status})
 }
 
-// handleDownload is route 4 (no authentication on the real server): the
+// handleDownload is route 4, TW-DOWNLOAD (linagora/Twake@39f533e5e838 twake/backend/node/src/services/files/
+// web/controllers/files.ts:41-54, core/platform/services/storage/
+// index.ts:80-122; no authentication on the real server): the
 // concatenation of chunks 1..N, cut short without an HTTP error when one is
 // missing, with Content-Length set to upload_data.size.
 func (a *API) handleDownload(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +101,8 @@ func sanitize(name string) string {
 	}, name)
 }
 
-// handleThumbnail is route 5. The sandbox makes no previews, so it gives
+// handleThumbnail is route 5 (TW-THUMB: files.ts:56-75). The sandbox
+// makes no previews, so it gives
 // the real server's answer for a thumbnail it cannot serve: 500, no body.
 func (a *API) handleThumbnail(w http.ResponseWriter, _ *http.Request) {
 	w.WriteHeader(http.StatusInternalServerError)

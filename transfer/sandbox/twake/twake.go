@@ -1,9 +1,14 @@
 // Package twake is the sandbox's Twake API: the files service
 // (/internal/services/files/v1) and the part of the Twake Drive documents
 // service (/internal/services/documents/v1) a desktop client needs to
-// place files in folders. It follows shared/protocols/twake.md; every check
-// listed in its section 1.10 is implemented, those stricter than the real
-// service behind a switch named "twake.<check>" (see the Switch constants).
+// place files in folders. Its default mode models the real servers' code
+// rule by rule (linagora/Twake@39f533e5e838, linagora/twake-drive-legacy@
+// 03cf4614a506), crashes included; the rule table with every rule's source
+// is docs/protocols/twake.md, and each rule's id (TW-...) is cited next to
+// its code. Checks stricter than the real servers run only behind a switch
+// named "twake.<check>" (see the Switch constants), on under --strict.
+// The wire types are the package's own (wire.go), written from the real
+// entities and schemas; it imports no client code.
 //
 // What a test sees in the store namespace "twake":
 //

@@ -42,8 +42,9 @@ func drain(r *http.Request) {
 }
 
 // handleInit is route 1: without a multipart body it creates an empty
-// entity (query parameters are ignored, notes §1.3); with one it is the
-// classic one-shot upload (§1.10 rule 4).
+// entity, query parameters ignored (TW-INIT-1: linagora/Twake@39f533e5e838 twake/backend/node/src/
+// services/files/services/index.ts:64-79); with one it is the one-shot
+// upload (TW-ONESHOT).
 func (a *API) handleInit(w http.ResponseWriter, r *http.Request) {
 	if !a.pathOK(r, "company_id") {
 		drain(r)
@@ -73,7 +74,8 @@ func (a *API) handleInit(w http.ResponseWriter, r *http.Request) {
 	sandbox.WriteJSON(w, http.StatusOK, fileResponse{Resource: pf})
 }
 
-// readInitBody applies Fastify's body parsing to a non-multipart init: a
+// readInitBody applies Fastify's body parsing to a non-multipart init
+// (TW-INIT-2, document only: Fastify 3 defaults): a
 // body is allowed and ignored (the official client sends "{}" as
 // text/plain), but an empty or invalid body declared as JSON is a 400 and
 // anything over the body limit a 413. It writes the error and returns
@@ -127,7 +129,8 @@ func (a *API) oneShot(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleSlashInit serves ".../files/": the real router probably gives
-// route 2 an empty id, which the service takes as "create" (notes §1.1).
+// route 2 an empty id, which the service takes as "create" (TW-ROUTE-2,
+// inferred; SwitchPath makes it a 404).
 // Strict, it is the not-found answer the Go client must never provoke.
 func (a *API) handleSlashInit(w http.ResponseWriter, r *http.Request) {
 	if a.strict(SwitchPath) {
@@ -279,7 +282,8 @@ func (a *API) storeLocked(w http.ResponseWriter, r *http.Request, f *file, in *i
 	return wait, true
 }
 
-// planRefusal is why the strict checks refuse a chunk with parameters p
+// planRefusal (SwitchSamePlan, strict only; the real server keeps the
+// first plan, TW-CHUNK-1) is why the strict checks refuse a chunk with parameters p
 // for f, or "". receive asks it before writing a chunk in place too: a
 // chunk written over a stored one and refused afterwards would destroy
 // the stored one. Caller holds f.mu.
