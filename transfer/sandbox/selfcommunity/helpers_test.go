@@ -32,11 +32,19 @@ func start(t testing.TB, o Options, switches map[string]bool) *testEnv {
 // cfg (its APIs and Strict are set here).
 func startConfig(t testing.TB, o Options, cfg sandbox.Config) *testEnv {
 	t.Helper()
+	cfg.Strict = true
+	return startAs(t, o, cfg)
+}
+
+// startAs starts a sandbox serving this API with cfg as given (Strict
+// included: false is the default, real-model mode).
+func startAs(t testing.TB, o Options, cfg sandbox.Config) *testEnv {
+	t.Helper()
 	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.APIs, cfg.Strict = []sandbox.API{a}, true
+	cfg.APIs = []sandbox.API{a}
 	srv, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +64,7 @@ type req struct {
 	token    string
 	fields   [][2]string
 	fileName string // file part field name ("" = no file part)
+	partName string // the file part's filename (default "blob")
 	file     []byte
 	header   map[string]string
 	body     io.Reader // raw body instead of multipart
@@ -65,6 +74,7 @@ type req struct {
 type answer struct {
 	status int
 	body   map[string]any
+	list   []map[string]any
 	raw    []byte
 }
 
@@ -86,7 +96,11 @@ func (e *testEnv) do(t *testing.T, r req) answer {
 			}
 		}
 		if r.fileName != "" {
-			w, err := mw.CreateFormFile(r.fileName, "blob")
+			pn := r.partName
+			if pn == "" {
+				pn = "blob"
+			}
+			w, err := mw.CreateFormFile(r.fileName, pn)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,6 +139,7 @@ func (e *testEnv) do(t *testing.T, r req) answer {
 	}
 	a := answer{status: resp.StatusCode, raw: raw}
 	_ = json.Unmarshal(raw, &a.body) // non-JSON bodies are checked through raw
+	_ = json.Unmarshal(raw, &a.list) // the list answers (Send a Message)
 	return a
 }
 

@@ -2,6 +2,7 @@ package selfcommunity
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -37,7 +38,7 @@ func (a *API) storeWhole(r *http.Request, user User, f *form, k kind, meta map[s
 				fmt.Sprintf("Content-Range %q does not describe the %d-byte file", cr, size))
 		}
 	}
-	if a.opt.MaxFileSize > 0 && size > a.opt.MaxFileSize {
+	if a.opt.MaxFileSize > 0 && size > a.opt.MaxFileSize { // rule sc.limits (configured only)
 		return nil, &apiError{status: http.StatusRequestEntityTooLarge, items: []errItem{{
 			Code:  "file_too_large",
 			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
@@ -65,8 +66,12 @@ func (a *API) storeWhole(r *http.Request, user User, f *form, k kind, meta map[s
 }
 
 // single is "Upload a Media": the whole file at once. The answer already
-// carries file_url; a done call afterwards is accepted once (the official
-// client sends one with totalparts=1).
+// carries file_url; a done call afterwards is accepted (the official
+// client sends one with totalparts=1) and gives the file done's name.
+// Rule sc.plain (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/upload_a_media.md:23-28,100-101;
+// selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:206-217).
 func (a *API) single(r *http.Request, user User, f *form) (int, any, *apiError) {
 	up, aerr := a.storeWhole(r, user, f, single, map[string]string{"kind": "single"})
 	if aerr != nil {
@@ -76,7 +81,10 @@ func (a *API) single(r *http.Request, user User, f *form) (int, any, *apiError) 
 }
 
 // thumbnail is "Upload a Thumbnail": parentuuid must name a finished file
-// of the caller.
+// of the caller. Rule sc.thumb (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/upload_a_thumbnail.md:17,29-34,105-109;
+// selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:109-127).
 func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiError) {
 	pid := f.values["parentuuid"]
 	parent := a.lookup(pid, user)
@@ -95,5 +103,44 @@ func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiErro
 	if aerr != nil {
 		return 0, nil, aerr
 	}
+	up.mu.Lock()
+	up.parent = pid
+	up.mu.Unlock()
 	return http.StatusOK, map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
+}
+
+// rename stores the finished file up under name instead (a copy of its
+// content committed anew, the old node deleted), keeping its uuid and
+// meta. Caller holds up.mu.
+func (a *API) rename(up *upload, name string) *apiError {
+	st := a.env.Store
+	old, err := st.Get(Name, up.nodeID)
+	if err != nil {
+		return internalError(err)
+	}
+	f, err := st.Open(Name, up.nodeID)
+	if err != nil {
+		return internalError(err)
+	}
+	b, err := st.NewBlob()
+	if err != nil {
+		f.Close()
+		return internalError(err)
+	}
+	_, err = b.ReadFrom(f)
+	f.Close()
+	if err != nil {
+		b.Discard()
+		return internalError(err)
+	}
+	if err := st.Delete(Name, up.nodeID); err != nil {
+		b.Discard()
+		return internalError(err)
+	}
+	a.releaseName(up.name)
+	meta := maps.Clone(old.Meta)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	return a.commit(up, name, b, meta)
 }
