@@ -5,6 +5,9 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -247,4 +250,24 @@ func (e *testEnv) entry(t *testing.T, path string) sandbox.Entry {
 	}
 	t.Fatalf("no %s in the tree: %+v", path, e.srv.Tree(Name))
 	return sandbox.Entry{}
+}
+
+// tinyPNG is a valid 2x2 PNG, a thumbnail as the official client sends.
+func tinyPNG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// tinyJPEG is a valid 2x2 JPEG.
+func tinyJPEG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -64,7 +64,7 @@ func (e *testEnv) uploadyFile(t *testing.T, name string, data []byte) (fileUUID,
 	thumbName := strings.TrimSuffix(name, name[strings.LastIndex(name, "."):]) + ".jpeg"
 	th := e.do(t, req{
 		token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName,
-		file: []byte("\x89PNG placeholder"),
+		file: tinyJPEG(t), // the official client draws a JPEG
 	}).ok(t)
 	if th.str("parent_file_uuid") != uuid || th.str("file_uuid") == "" || th.str("file_uuid") == uuid {
 		t.Fatalf("thumbnail answered %s", th.raw)
@@ -245,5 +245,24 @@ func TestTreeShowsTheCaption(t *testing.T) {
 	en := e.entry(t, "/"+uuid+"/report.pdf")
 	if en.Meta["sent_to"] != "users:12,13" || en.Meta["message"] != "docs/report.pdf" || en.Meta["message_id"] != "1" {
 		t.Fatalf("file meta %+v", en.Meta)
+	}
+}
+
+// TestThumbImageStrict: only under selfcommunity.thumbimage must a
+// thumbnail be an image.
+func TestThumbImageStrict(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			e := startAs(t, Options{}, sandbox.Config{Strict: strict})
+			uuid := e.uploadyPart(t, "", 0, 1, testData(50), 50).ok(t).str("file_uuid")
+			e.done(t, e.alice, [2]string{"uuid", uuid}, [2]string{"filename", "a.txt"}, [2]string{"totalparts", "1"}).ok(t)
+			a := e.do(t, req{token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: "a.jpeg", file: []byte("not an image")})
+			if strict {
+				a.wantError(t, 400, "file", "invalid_image")
+			} else {
+				a.ok(t)
+			}
+			e.do(t, req{token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: "a.png", file: tinyPNG(t)}).ok(t)
+		})
 	}
 }

@@ -38,6 +38,8 @@
 //	                      only a thumbnail's uuid, as the official client
 //	                      sends it; off: any finished file, with or
 //	                      without text
+//	selfcommunity.thumbimage  a thumbnail must be a PNG, JPEG or GIF image
+//	                      (the official client's are); off: any file
 //
 // One switch emulates inferred behaviour rather than a stricter check and
 // is on unless turned off explicitly:
@@ -83,12 +85,13 @@ const Name = "selfcommunity"
 
 // Switch names (see the package comment).
 const (
-	SwitchSeries = Name + ".series"
-	SwitchSlash  = Name + ".slash"
-	SwitchRedone = Name + ".redone"
-	SwitchRanges = Name + ".ranges"
-	SwitchUnique = Name + ".uniquenames"
-	SwitchPMFile = Name + ".pmfile"
+	SwitchSeries     = Name + ".series"
+	SwitchSlash      = Name + ".slash"
+	SwitchRedone     = Name + ".redone"
+	SwitchRanges     = Name + ".ranges"
+	SwitchUnique     = Name + ".uniquenames"
+	SwitchPMFile     = Name + ".pmfile"
+	SwitchThumbImage = Name + ".thumbimage"
 )
 
 // Dialect selects the accepted form field names for a run.
