@@ -62,8 +62,9 @@ func (e *testEnv) uploadyFile(t *testing.T, name string, data []byte) (fileUUID,
 	// A document's thumbnail is named after it with ".jpeg" (community-js
 	// utils/thumbnailCoverter.ts:27).
 	thumbName := strings.TrimSuffix(name, name[strings.LastIndex(name, "."):]) + ".jpeg"
+	// uploadThumbnail appends file, then parentuuid (MCU:110-112).
 	th := e.do(t, req{
-		token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName,
+		token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName, fileFirst: true,
 		file: tinyJPEG(t), // the official client draws a JPEG
 	}).ok(t)
 	if th.str("parent_file_uuid") != uuid || th.str("file_uuid") == "" || th.str("file_uuid") == uuid {

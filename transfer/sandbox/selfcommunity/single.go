@@ -103,7 +103,7 @@ func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiErro
 	if parent == nil {
 		return 0, nil, fieldError("parentuuid", "invalid", "parentuuid must be a finished file of yours")
 	}
-	if a.env.Switches.On(SwitchThumbImage) {
+	if a.env.Switches.On(SwitchThumbImage) { // rule sc.thumb.image: strict only
 		if aerr := isImage(f); aerr != nil {
 			return 0, nil, aerr
 		}
