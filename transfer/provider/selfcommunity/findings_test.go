@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -139,6 +140,25 @@ func TestMessageNotResentAfterLostAnswer(t *testing.T) {
 				return true
 			}
 			p := newProvider(t, proxy.url, func(c *Config) { c.Group = 21 })
+			// A long thread (bob's earlier messages): the message is not on
+			// the first pages of an oldest-first listing.
+			for i := range 1050 {
+				req, err := http.NewRequest(http.MethodPost, s.srv.BaseURL()+"/api/v2/pm/",
+					strings.NewReader(fmt.Sprintf(`{"group":21,"message":"earlier %d"}`, i)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+testUsers[1].Token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					t.Fatalf("earlier message: %d", resp.StatusCode)
+				}
+			}
 			data := randomData(2*MinChunkSize, 32)
 			u := plan("lost-answer.bin", int64(len(data)), MinChunkSize)
 			ctx := ctxT(t)
