@@ -267,3 +267,35 @@ func TestThumbImageStrict(t *testing.T) {
 		})
 	}
 }
+
+// TestCORS: a browser page of another origin (the official client's case)
+// gets its preflight answered and its origin echoed; a request without
+// Origin gets no CORS headers.
+func TestCORS(t *testing.T) {
+	e := startAs(t, Options{}, sandbox.Config{})
+	pre := e.do(t, req{method: http.MethodOptions, header: map[string]string{
+		"Origin": "http://127.0.0.1:5173", "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "authorization,content-range",
+	}})
+	if pre.status != http.StatusNoContent {
+		t.Fatalf("preflight: %d %s", pre.status, pre.raw)
+	}
+	req0, err := http.NewRequest(http.MethodOptions, e.srv.BaseURL()+"/api/v2/pm/upload/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req0.Header.Set("Origin", "http://127.0.0.1:5173")
+	req0.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "http://127.0.0.1:5173" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("preflight headers %v", resp.Header)
+	}
+	a := e.uploadyPart(t, "", 0, 1, testData(10), 10)
+	a.ok(t)
+	e.do(t, req{method: http.MethodOptions}).wantError(t, 405, "", "method_not_allowed") // no Origin: not a preflight
+}

@@ -215,11 +215,11 @@ func (a *API) Name() string { return Name }
 // method so a GET gets the service's 405 body rather than the mux's.
 func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	a.env = env
-	mux.HandleFunc("/api/v2/pm/upload/{$}", a.upload)
-	mux.HandleFunc("/api/v2/pm/upload", a.noSlash)
-	mux.HandleFunc("/api/v2/pm/{$}", a.pm)
-	mux.HandleFunc("/api/v2/user/me/{$}", a.me)
-	mux.HandleFunc("GET /media/pm/{uuid}/{name}", a.media)
+	mux.Handle("/api/v2/pm/upload/{$}", cors(http.HandlerFunc(a.upload)))
+	mux.Handle("/api/v2/pm/upload", cors(http.HandlerFunc(a.noSlash)))
+	mux.Handle("/api/v2/pm/{$}", cors(http.HandlerFunc(a.pm)))
+	mux.Handle("/api/v2/user/me/{$}", cors(http.HandlerFunc(a.me)))
+	mux.Handle("/media/pm/{uuid}/{name}", cors(http.HandlerFunc(a.media)))
 }
 
 // Credentials lists each user's token (the note names its id), each user
