@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -135,6 +140,25 @@ func TestMessageNotResentAfterLostAnswer(t *testing.T) {
 				return true
 			}
 			p := newProvider(t, proxy.url, func(c *Config) { c.Group = 21 })
+			// A long thread (bob's earlier messages): the message is not on
+			// the first pages of an oldest-first listing.
+			for i := range 1050 {
+				req, err := http.NewRequest(http.MethodPost, s.srv.BaseURL()+"/api/v2/pm/",
+					strings.NewReader(fmt.Sprintf(`{"group":21,"message":"earlier %d"}`, i)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+testUsers[1].Token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					t.Fatalf("earlier message: %d", resp.StatusCode)
+				}
+			}
 			data := randomData(2*MinChunkSize, 32)
 			u := plan("lost-answer.bin", int64(len(data)), MinChunkSize)
 			ctx := ctxT(t)
@@ -385,5 +409,65 @@ func TestOnePartFallsBackToPlainUpload(t *testing.T) {
 				golden(t, filepath.Join("testdata", "transcript-onepart-plain.txt"), tr)
 			}
 		})
+	}
+}
+
+// The thumbnail: a JPEG preview at most previewSide pixels a side drawn
+// from an image the session saw whole, the generic PNG for other files
+// and for a resumed session (which has not seen the earlier parts).
+func TestThumbnailImage(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	p := newProvider(t, s.srv.BaseURL(), func(c *Config) { c.Recipients = []int64{12} })
+	src := image.NewNRGBA(image.Rect(0, 0, 600, 300))
+	for y := range 300 {
+		for x := range 600 {
+			src.SetNRGBA(x, y, color.NRGBA{uint8(x), uint8(y), 0x80, 0xFF})
+		}
+	}
+	var pngData bytes.Buffer
+	if err := png.Encode(&pngData, src); err != nil {
+		t.Fatal(err)
+	}
+	thumbOf := func(t *testing.T, res provider.Result) (string, image.Config) {
+		t.Helper()
+		ms := s.api.Messages()
+		thumb := ms[len(ms)-2].FileUUID
+		if s.thumbParent(thumb) != res.RemoteID {
+			t.Fatalf("message names %s, not a thumbnail of %s", thumb, res.RemoteID)
+		}
+		for _, e := range s.srv.Tree(scsandbox.Name) {
+			if strings.HasPrefix(e.Path, "/"+thumb+"/") {
+				cfg, format, err := image.DecodeConfig(bytes.NewReader(s.fetch(t, e.Link)))
+				if err != nil {
+					t.Fatalf("thumbnail %s: %v", e.Path, err)
+				}
+				return format + " " + path.Base(e.Path), cfg
+			}
+		}
+		t.Fatalf("thumbnail %s not stored", thumb)
+		return "", image.Config{}
+	}
+	res := uploadWhole(t, p, "photo.png", pngData.Bytes()) // several parts
+	if got, cfg := thumbOf(t, res); got != "jpeg photo.jpeg" || cfg.Width != previewSide || cfg.Height != previewSide/2 {
+		t.Fatalf("image thumbnail %s %dx%d, want a %dx%d JPEG", got, cfg.Width, cfg.Height, previewSide, previewSide/2)
+	}
+	res = uploadWhole(t, p, "notes.txt", randomData(5000, 50))
+	if got, cfg := thumbOf(t, res); got != "png notes.png" || cfg.Width != 64 {
+		t.Fatalf("document thumbnail %s %dx%d, want the generic PNG", got, cfg.Width, cfg.Height)
+	}
+	// Resumed after the first part: the preview bytes are not all here.
+	data := pngData.Bytes()
+	u := plan("again.png", int64(len(data)), MinChunkSize)
+	states := partial(t, s.srv.BaseURL(), u, data, 1)
+	sess, err := p.Resume(ctxT(t), u, states[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = runUpload(ctxT(t), sess, u, data, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := thumbOf(t, res); !strings.HasPrefix(got, "png again") { // the name is taken by the file: suffixed
+		t.Fatalf("resumed thumbnail %s, want the generic PNG", got)
 	}
 }

@@ -42,11 +42,13 @@ func (s *session) complete(ctx context.Context) error {
 	switch {
 	case err == nil:
 		s.st.Thumb = thumb
+		s.preview = nil // no longer needed
 	case errors.Is(err, provider.ErrPermanent):
 		// The server refuses the thumbnail: the file is stored and the
 		// message can still name the file's own uuid, which the document
 		// allows ("The private message file id").
 		s.st.NoThumb = true
+		s.preview = nil
 	default:
 		return err
 	}
@@ -202,8 +204,12 @@ func onlyField(se serverError, name string) bool {
 // official client puts in the message (see thumbnail.go for the image).
 func (s *session) uploadThumbnail(ctx context.Context, parent string) (string, error) {
 	const op = "upload thumbnail"
-	img := thumbnailPNG()
-	fp := &filePart{field: s.p.fields.File, filename: thumbnailName(s.u.Name), r: bytes.NewReader(img), size: int64(len(img))}
+	var src []byte
+	if s.preview != nil && int64(s.preview.Len()) == s.u.Size {
+		src = s.preview.Bytes()
+	}
+	img, name := thumbnail(s.u.Name, src)
+	fp := &filePart{field: s.p.fields.File, filename: name, r: bytes.NewReader(img), size: int64(len(img))}
 	resp, err := s.p.postForm(ctx, op, "", []field{{api.ParentUUID, parent}}, fp, nil)
 	if err != nil {
 		return "", err

@@ -300,7 +300,12 @@ func newLoopbackServer(t testing.TB, h http.Handler) string {
 // thumbnail of uuid), then text alone (none when text is "").
 func (s *sb) checkMessages(t testing.TB, uuid, text string) {
 	t.Helper()
-	ms := s.api.Messages()
+	var ms []scsandbox.Message // the ones alice, the provider's user, sent
+	for _, m := range s.api.Messages() {
+		if m.Sender == testUsers[0].ID {
+			ms = append(ms, m)
+		}
+	}
 	want := 1
 	if text != "" {
 		want = 2

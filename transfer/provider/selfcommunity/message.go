@@ -18,9 +18,12 @@ import (
 	"github.com/ferry-sync/ferry/transfer/provider/selfcommunity/api"
 )
 
-// maxThreadPages bounds the pages Get a Thread is read for a message
-// that may have been sent.
-const maxThreadPages = 10
+// maxThreadPages bounds the pages of threadPage messages Get a Thread
+// is read for a message that may have been sent.
+const (
+	maxThreadPages = 10
+	threadPage     = 100
+)
 
 // messaging reports whether finished files are sent as private messages.
 func (p *Provider) messaging() bool { return len(p.cfg.Recipients) > 0 || p.cfg.Group != 0 }
@@ -225,14 +228,13 @@ func firstMessageID(raw []byte) int64 {
 }
 
 // findMessage looks for m in the thread with the first recipient or the
-// group (Get a Thread, at most maxThreadPages pages of 100). The file
+// group (Get a Thread, at most maxThreadPages pages of threadPage). The file
 // message matches by its file (the thumbnail's or the file's uuid); the
 // text message by its text, and only after the file message's id, so an
 // older message with the same text does not count. A thread the server
 // will not show (400, 403, 404, 405) or cannot describe counts as not
 // found; a transport failure or 5xx is returned, to be retried.
 func (s *session) findMessage(ctx context.Context, m api.SendMessage, st state) (bool, int64, error) {
-	const op = "look up message"
 	if m.FileUUID == nil && st.MsgID == 0 {
 		return false, 0, nil // nothing bounds the search: send it
 	}
@@ -242,44 +244,70 @@ func (s *session) findMessage(ctx context.Context, m api.SendMessage, st state) 
 	} else {
 		q.Set("user", strconv.FormatInt(s.p.cfg.Recipients[0], 10))
 	}
-	q.Set("limit", "100")
-	raw := q.Encode()
-	for range maxThreadPages {
-		req, err := s.p.newRequest(ctx, http.MethodGet, api.MessagePath, raw, nil)
-		if err != nil {
-			return false, 0, err
+	q.Set("limit", strconv.Itoa(threadPage))
+	first := q.Encode()
+	// The order of the thread is not documented: the message, a recent
+	// one, is on the first page (newest first) or on the last (oldest
+	// first). Those two are read first, then the pages between.
+	page, found, id, err := s.threadPage(ctx, first, m, st)
+	if err != nil || found || page == nil {
+		return found, id, err
+	}
+	next := page.Next
+	if page.Count > threadPage {
+		q.Set("offset", strconv.Itoa(page.Count-threadPage))
+		if _, found, id, err := s.threadPage(ctx, q.Encode(), m, st); err != nil || found {
+			return found, id, err
 		}
-		resp, err := s.p.client.Do(req)
-		if err != nil {
-			return false, 0, transportError(ctx, op, err)
-		}
-		switch {
-		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-			perr, _ := responseError(op, resp, s.p.fields, false)
-			return false, 0, perr
-		case resp.StatusCode/100 != 2:
-			rest.Drain(resp)
+	}
+	for range maxThreadPages - 2 {
+		if next == nil {
 			return false, 0, nil
 		}
-		var page api.ThreadPage
-		if err := rest.DecodeJSON(op, resp, &page); err != nil {
+		u, err := url.Parse(*next)
+		if err != nil || u.RawQuery == "" {
 			return false, 0, nil
 		}
-		for _, got := range page.Results {
-			if matches(got, m, st) {
-				return true, got.ID, nil
-			}
+		if page, found, id, err = s.threadPage(ctx, u.RawQuery, m, st); err != nil || found || page == nil {
+			return found, id, err
 		}
-		if page.Next == nil {
-			return false, 0, nil
-		}
-		next, err := url.Parse(*page.Next)
-		if err != nil || next.RawQuery == "" {
-			return false, 0, nil
-		}
-		raw = next.RawQuery
+		next = page.Next
 	}
 	return false, 0, nil
+}
+
+// threadPage reads one page of Get a Thread (raw is its query) and looks
+// for m in it. A page the server will not give or describe is nil, with
+// no error (the message is then sent); a transport failure, 401, 429 or
+// 5xx is an error.
+func (s *session) threadPage(ctx context.Context, raw string, m api.SendMessage, st state) (*api.ThreadPage, bool, int64, error) {
+	const op = "look up message"
+	req, err := s.p.newRequest(ctx, http.MethodGet, api.MessagePath, raw, nil)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	resp, err := s.p.client.Do(req)
+	if err != nil {
+		return nil, false, 0, transportError(ctx, op, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		perr, _ := responseError(op, resp, s.p.fields, false)
+		return nil, false, 0, perr
+	case resp.StatusCode/100 != 2:
+		rest.Drain(resp)
+		return nil, false, 0, nil
+	}
+	var page api.ThreadPage
+	if err := rest.DecodeJSON(op, resp, &page); err != nil {
+		return nil, false, 0, nil
+	}
+	for _, got := range page.Results {
+		if matches(got, m, st) {
+			return &page, true, got.ID, nil
+		}
+	}
+	return &page, false, 0, nil
 }
 
 // matches reports whether got is the message m this session sends.

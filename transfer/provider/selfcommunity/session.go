@@ -1,6 +1,7 @@
 package selfcommunity
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,10 @@ type session struct {
 	// client could trust (a failed request, or the part after the last
 	// acknowledged one in a resumed session): the server may hold them.
 	attempted map[int]bool
+	// preview holds the bytes of the parts acknowledged in this session,
+	// in order, for a file a thumbnail may be drawn from (see
+	// thumbnail.go); nil otherwise. Guarded by send.
+	preview *bytes.Buffer
 	// doneMaybe: a done for st.UUID may have reached the server without
 	// its answer being read (an attempt here ended without a definitive
 	// answer, or the session was resumed from a state the previous process
@@ -43,7 +48,31 @@ type session struct {
 var _ provider.Session = (*session)(nil)
 
 func newSession(p *Provider, u provider.Upload, st state) *session {
-	return &session{p: p, u: u, st: st, attempted: map[int]bool{}}
+	s := &session{p: p, u: u, st: st, attempted: map[int]bool{}}
+	if p.messaging() && previewable(u) && st.Acked < 0 {
+		s.preview = &bytes.Buffer{}
+	}
+	return s
+}
+
+// keepPreview appends acknowledged part c, read again from body, to the
+// preview bytes; a part out of order or unreadable drops them (the
+// generic thumbnail is sent then). Caller holds s.send.
+func (s *session) keepPreview(c provider.Chunk, body io.ReadSeeker) {
+	if s.preview == nil {
+		return
+	}
+	if int64(s.preview.Len()) != c.Offset {
+		s.preview = nil
+		return
+	}
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		s.preview = nil
+		return
+	}
+	if n, err := io.Copy(s.preview, io.LimitReader(body, c.Size)); err != nil || n != c.Size {
+		s.preview = nil
+	}
 }
 
 // State returns the persisted form of the acknowledged progress: file
@@ -203,6 +232,7 @@ func (s *session) put(ctx context.Context, c provider.Chunk, body io.ReadSeeker)
 		}
 	}
 	s.ack(c, ack.FileUUID, h)
+	s.keepPreview(c, body)
 	if c.Last {
 		return s.complete(ctx)
 	}
@@ -271,6 +301,7 @@ func (s *session) lastPartFinalized(ctx context.Context, op string, c provider.C
 		}
 	}
 	s.ack(c, st.UUID, h)
+	s.keepPreview(c, body)
 	return s.complete(ctx)
 }
 

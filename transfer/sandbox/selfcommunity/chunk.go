@@ -115,8 +115,9 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	case up.gone:
 		return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 	case up.done || up.blob == nil:
-		// The same code as a second done: a client resuming after a lost
-		// done answer re-sends its last part first.
+		// Rule sc.done.after (inferred). The same code as a second done:
+		// a client resuming after a lost done answer re-sends its last
+		// part first.
 		return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
 	case total != up.total: // rule sc.part.total (inferred)
 		return 0, nil, fieldError(wire(d, fTot), "invalid",
@@ -164,6 +165,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	if t := f.str(fType); t != "" {
 		up.filetype = t
 	}
+	// Rule sc.part.answer (upload_a_media_in_chunks.md:108-118).
 	return http.StatusOK, map[string]string{"file_uuid": up.uuid}, nil
 }
 

@@ -5,6 +5,9 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -58,17 +61,18 @@ func startAs(t testing.TB, o Options, cfg sandbox.Config) *testEnv {
 
 // req is one raw request: fields in order, an optional file part.
 type req struct {
-	path     string // default /api/v2/pm/upload/
-	query    string
-	method   string
-	token    string
-	fields   [][2]string
-	fileName string // file part field name ("" = no file part)
-	partName string // the file part's filename (default "blob")
-	file     []byte
-	header   map[string]string
-	body     io.Reader // raw body instead of multipart
-	ctype    string
+	path      string // default /api/v2/pm/upload/
+	query     string
+	method    string
+	token     string
+	fields    [][2]string
+	fileName  string // file part field name ("" = no file part)
+	partName  string // the file part's filename (default "blob")
+	fileFirst bool   // the file part before the fields (FormData order of the official thumbnail)
+	file      []byte
+	header    map[string]string
+	body      io.Reader // raw body instead of multipart
+	ctype     string
 }
 
 type answer struct {
@@ -90,10 +94,15 @@ func (e *testEnv) do(t *testing.T, r req) answer {
 	if body == nil && r.method == http.MethodPost {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
-		for _, f := range r.fields {
-			if err := mw.WriteField(f[0], f[1]); err != nil {
-				t.Fatal(err)
+		writeFields := func() {
+			for _, f := range r.fields {
+				if err := mw.WriteField(f[0], f[1]); err != nil {
+					t.Fatal(err)
+				}
 			}
+		}
+		if !r.fileFirst {
+			writeFields()
 		}
 		if r.fileName != "" {
 			pn := r.partName
@@ -105,6 +114,9 @@ func (e *testEnv) do(t *testing.T, r req) answer {
 				t.Fatal(err)
 			}
 			_, _ = w.Write(r.file)
+		}
+		if r.fileFirst {
+			writeFields()
 		}
 		if err := mw.Close(); err != nil {
 			t.Fatal(err)
@@ -247,4 +259,24 @@ func (e *testEnv) entry(t *testing.T, path string) sandbox.Entry {
 	}
 	t.Fatalf("no %s in the tree: %+v", path, e.srv.Tree(Name))
 	return sandbox.Entry{}
+}
+
+// tinyPNG is a valid 2x2 PNG, a thumbnail as the official client sends.
+func tinyPNG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// tinyJPEG is a valid 2x2 JPEG.
+func tinyJPEG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

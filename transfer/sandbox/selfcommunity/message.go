@@ -435,6 +435,10 @@ func (a *API) noSlash(w http.ResponseWriter, r *http.Request) {
 // media serves a finished file at its file_url. Like the real service's
 // media URLs it needs no token (rule sc.media, inferred).
 func (a *API) media(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, r, "GET")
+		return
+	}
 	a.mu.Lock()
 	up := a.uploads[r.PathValue("uuid")]
 	a.mu.Unlock()

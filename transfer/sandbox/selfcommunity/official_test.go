@@ -62,9 +62,10 @@ func (e *testEnv) uploadyFile(t *testing.T, name string, data []byte) (fileUUID,
 	// A document's thumbnail is named after it with ".jpeg" (community-js
 	// utils/thumbnailCoverter.ts:27).
 	thumbName := strings.TrimSuffix(name, name[strings.LastIndex(name, "."):]) + ".jpeg"
+	// uploadThumbnail appends file, then parentuuid (MCU:110-112).
 	th := e.do(t, req{
-		token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName,
-		file: []byte("\x89PNG placeholder"),
+		token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: thumbName, fileFirst: true,
+		file: tinyJPEG(t), // the official client draws a JPEG
 	}).ok(t)
 	if th.str("parent_file_uuid") != uuid || th.str("file_uuid") == "" || th.str("file_uuid") == uuid {
 		t.Fatalf("thumbnail answered %s", th.raw)
@@ -246,4 +247,55 @@ func TestTreeShowsTheCaption(t *testing.T) {
 	if en.Meta["sent_to"] != "users:12,13" || en.Meta["message"] != "docs/report.pdf" || en.Meta["message_id"] != "1" {
 		t.Fatalf("file meta %+v", en.Meta)
 	}
+}
+
+// TestThumbImageStrict: only under selfcommunity.thumbimage must a
+// thumbnail be an image.
+func TestThumbImageStrict(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			e := startAs(t, Options{}, sandbox.Config{Strict: strict})
+			uuid := e.uploadyPart(t, "", 0, 1, testData(50), 50).ok(t).str("file_uuid")
+			e.done(t, e.alice, [2]string{"uuid", uuid}, [2]string{"filename", "a.txt"}, [2]string{"totalparts", "1"}).ok(t)
+			a := e.do(t, req{token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: "a.jpeg", file: []byte("not an image")})
+			if strict {
+				a.wantError(t, 400, "file", "invalid_image")
+			} else {
+				a.ok(t)
+			}
+			e.do(t, req{token: e.alice, fields: [][2]string{{"parentuuid", uuid}}, fileName: "file", partName: "a.png", file: tinyPNG(t)}).ok(t)
+		})
+	}
+}
+
+// TestCORS: a browser page of another origin (the official client's case)
+// gets its preflight answered and its origin echoed; a request without
+// Origin gets no CORS headers.
+func TestCORS(t *testing.T) {
+	e := startAs(t, Options{}, sandbox.Config{})
+	pre := e.do(t, req{method: http.MethodOptions, header: map[string]string{
+		"Origin": "http://127.0.0.1:5173", "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "authorization,content-range",
+	}})
+	if pre.status != http.StatusNoContent {
+		t.Fatalf("preflight: %d %s", pre.status, pre.raw)
+	}
+	req0, err := http.NewRequest(http.MethodOptions, e.srv.BaseURL()+"/api/v2/pm/upload/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req0.Header.Set("Origin", "http://127.0.0.1:5173")
+	req0.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "http://127.0.0.1:5173" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("preflight headers %v", resp.Header)
+	}
+	a := e.uploadyPart(t, "", 0, 1, testData(10), 10)
+	a.ok(t)
+	e.do(t, req{method: http.MethodOptions}).wantError(t, 405, "", "method_not_allowed") // no Origin: not a preflight
 }

@@ -268,7 +268,7 @@ func TestThumbnail(t *testing.T) {
 	e := start(t, Options{}, nil)
 	data := testData(800)
 	uuid := e.uploadParts(t, e.alice, data, 500)
-	thumb := []byte("\x89PNG fake thumbnail")
+	thumb := tinyPNG(t)
 	e.do(t, req{token: e.alice, fields: [][2]string{{"parentuuid", uuid}, {"filename", "t.png"}}, fileName: "file", file: thumb}).
 		wantError(t, 400, "parentuuid", "")
 	e.done(t, e.alice, [2]string{"uuid", uuid}, [2]string{"filename", "v.mp4"}).ok(t)

@@ -38,6 +38,8 @@
 //	                      only a thumbnail's uuid, as the official client
 //	                      sends it; off: any finished file, with or
 //	                      without text
+//	selfcommunity.thumbimage  a thumbnail must be a PNG, JPEG or GIF image
+//	                      (the official client's are); off: any file
 //
 // One switch emulates inferred behaviour rather than a stricter check and
 // is on unless turned off explicitly:
@@ -83,12 +85,13 @@ const Name = "selfcommunity"
 
 // Switch names (see the package comment).
 const (
-	SwitchSeries = Name + ".series"
-	SwitchSlash  = Name + ".slash"
-	SwitchRedone = Name + ".redone"
-	SwitchRanges = Name + ".ranges"
-	SwitchUnique = Name + ".uniquenames"
-	SwitchPMFile = Name + ".pmfile"
+	SwitchSeries     = Name + ".series"
+	SwitchSlash      = Name + ".slash"
+	SwitchRedone     = Name + ".redone"
+	SwitchRanges     = Name + ".ranges"
+	SwitchUnique     = Name + ".uniquenames"
+	SwitchPMFile     = Name + ".pmfile"
+	SwitchThumbImage = Name + ".thumbimage"
 )
 
 // Dialect selects the accepted form field names for a run.
@@ -212,11 +215,11 @@ func (a *API) Name() string { return Name }
 // method so a GET gets the service's 405 body rather than the mux's.
 func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	a.env = env
-	mux.HandleFunc("/api/v2/pm/upload/{$}", a.upload)
-	mux.HandleFunc("/api/v2/pm/upload", a.noSlash)
-	mux.HandleFunc("/api/v2/pm/{$}", a.pm)
-	mux.HandleFunc("/api/v2/user/me/{$}", a.me)
-	mux.HandleFunc("GET /media/pm/{uuid}/{name}", a.media)
+	mux.Handle("/api/v2/pm/upload/{$}", cors(http.HandlerFunc(a.upload)))
+	mux.Handle("/api/v2/pm/upload", cors(http.HandlerFunc(a.noSlash)))
+	mux.Handle("/api/v2/pm/{$}", cors(http.HandlerFunc(a.pm)))
+	mux.Handle("/api/v2/user/me/{$}", cors(http.HandlerFunc(a.me)))
+	mux.Handle("/media/pm/{uuid}/{name}", cors(http.HandlerFunc(a.media)))
 }
 
 // Credentials lists each user's token (the note names its id), each user

@@ -1,6 +1,7 @@
 // Package api holds the wire types of SelfCommunity's private-message media
 // upload API (v2): the form field names of both parameter dialects and the
-// JSON bodies the server answers with. It has no behaviour beyond naming.
+// JSON bodies the server answers with. It has no behaviour beyond naming
+// and decoding.
 //
 // Sources: the vendor docs "Upload a Media in Chunks", "Chunk Upload Done",
 // "Upload a Media", "Send a Message", "Me", and the official web client
