@@ -1,7 +1,9 @@
 package twake
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +15,21 @@ import (
 )
 
 // finishRetrying calls Finish again while it fails retryably, as the
-// engine does, at most tries times.
-func finishRetrying(t *testing.T, s provider.Session, tries int) (provider.Result, error) {
+// engine does, at most tries times, each call cancelled after stall (the
+// engine's stall watchdog) when stall > 0.
+func finishRetrying(t *testing.T, s provider.Session, tries int, stall time.Duration) (provider.Result, error) {
 	t.Helper()
 	for i := 1; ; i++ {
-		res, err := s.Finish(ctx(t))
+		c := ctx(t)
+		if stall > 0 {
+			var cancel context.CancelFunc
+			c, cancel = context.WithTimeout(c, stall)
+			defer cancel()
+		}
+		res, err := s.Finish(c)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = &provider.Error{Kind: provider.ErrRetryable, Op: "finish", Message: "stalled", Err: err}
+		}
 		if err == nil || kindOf(err) != provider.ErrRetryable || i == tries {
 			return res, err
 		}
@@ -25,18 +37,21 @@ func finishRetrying(t *testing.T, s provider.Session, tries int) (provider.Resul
 }
 
 // A one-chunk file's Drive registration makes the real server wait for
-// the file's preview before it answers. The provider waits for the
-// preview itself; when it does not come within PreviewWait it sends the
-// create with a client that outwaits the server. Either way there is one
-// item, never a "-2" duplicate. Before, the create ran into the 60 s
-// header timeout (here 300 ms), and its retry created a second item.
+// the file's preview before it answers. The provider sends the create
+// detached, with a client that outwaits the server; a Finish waits for it
+// up to PreviewWait, and the next Finish waits for that same request. Either way there is one item, never
+// a "-2" duplicate, though every Finish is cut by a stall watchdog shorter
+// than the server's hold. Before, the create ran into the 60 s header
+// timeout (here 300 ms) or the watchdog, and its retry created a second
+// item.
 func TestDriveRegistrationWaitsForPreview(t *testing.T) {
 	for _, tc := range []struct {
-		name        string
-		previewWait time.Duration
+		name               string
+		previewWait, stall time.Duration
+		finishes           int
 	}{
-		{"provider waits for the preview", 5 * time.Second},
-		{"server holds the create", 50 * time.Millisecond},
+		{"one Finish outwaits the hold", 3 * time.Second, 0, 1},
+		{"the hold outlasts several Finish calls", 50 * time.Millisecond, 450 * time.Millisecond, 40},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startSandboxWith(t, sbtwake.Config{PreviewDelay: time.Second, PollUnit: 20 * time.Millisecond}, nil)
@@ -51,7 +66,7 @@ func TestDriveRegistrationWaitsForPreview(t *testing.T) {
 			if err := f.putParallel(t, s, 1, []int{0}); err != nil {
 				t.Fatal(err)
 			}
-			res, err := finishRetrying(t, s, 3)
+			res, err := finishRetrying(t, s, tc.finishes, tc.stall)
 			if err != nil {
 				t.Fatalf("finish: %v", err)
 			}
@@ -108,7 +123,7 @@ func TestDriveCreate500IsBounded(t *testing.T) {
 	if err := f.putParallel(t, s, 1, []int{0}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := finishRetrying(t, s, 5); kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "check the folder") {
+	if _, err := finishRetrying(t, s, 5, 0); kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "check the folder") {
 		t.Fatalf("file item under a file item: %v", err)
 	}
 	if n := ts.count(sbtwake.RouteItemPost) - before; n != maxCreateAttempts {

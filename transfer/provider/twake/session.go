@@ -170,24 +170,34 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 // an item may now exist (mayBeRegistered), so any later try looks for it
 // first; a create answered with a 5xx or lost is followed by a look at
 // once, and at most maxCreateAttempts creates are made in the session
-// (the server answers 500 for permanent failures too).
+// (the server answers 500 for permanent failures too). A create runs
+// detached from ctx (see startCreate): when it outlasts one Finish, the
+// next Finish waits for the same request instead of sending a second.
 func (s *session) register(ctx context.Context, f api.PublicFile) (api.DriveItem, error) {
 	op := fmt.Sprintf("register %q in Drive", f.Metadata.Name)
-	if s.mayBeRegistered {
+	c := s.p.creating(f.ID)
+	if c == nil && s.mayBeRegistered {
 		item, found, _, err := s.p.findFileItem(ctx, s.st.Parent, f)
 		if err != nil || found {
 			return item, err
 		}
 	}
-	f, slow, err := s.p.waitForPreview(ctx, f)
-	if err != nil {
-		return api.DriveItem{}, err
-	}
-	for s.createAttempts < maxCreateAttempts {
-		// From here on an answer may be lost after the server created the item.
-		s.mayBeRegistered = true
-		s.createAttempts++
-		item, err := s.p.createFileItem(ctx, s.st.Parent, f, slow)
+	for {
+		if c == nil {
+			if s.createAttempts >= maxCreateAttempts {
+				return api.DriveItem{}, createGaveUp(op, s.st.Parent, s.lastCreateErr)
+			}
+			// From here on an answer may be lost after the server created
+			// the item.
+			s.mayBeRegistered = true
+			s.createAttempts++
+			c = s.p.startCreate(ctx, s.st.Parent, f, slowCreate(f))
+		}
+		item, finished, err := s.p.awaitCreate(ctx, op, c)
+		if !finished {
+			return api.DriveItem{}, err
+		}
+		c = nil
 		if err == nil {
 			return item, nil
 		}
@@ -213,7 +223,6 @@ func (s *session) register(ctx context.Context, f api.PublicFile) (api.DriveItem
 			return api.DriveItem{}, err
 		}
 	}
-	return api.DriveItem{}, createGaveUp(op, s.st.Parent, s.lastCreateErr)
 }
 
 // release removes the session's pending record once the entity is

@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -83,10 +84,9 @@ type Config struct {
 	// path (see pending.go). Empty means ferry/twake-pending in the user's
 	// cache folder. Records hold no secret: an id and a remote path.
 	PendingDir string
-	// PreviewWait bounds how long Finish waits for a one-chunk file's
-	// preview before registering it in Drive (DefaultPreviewWait when 0;
-	// see preview.go). After it the create is sent anyway, with a client
-	// that waits for the server's own, longer wait.
+	// PreviewWait bounds how long one Finish waits for a Drive create the
+	// server holds until the file's preview is made (DefaultPreviewWait
+	// when 0; see preview.go). Keep it under the engine's stall timeout.
 	PreviewWait time.Duration
 	// PinSHA256 and Timeout configure the HTTP client (see rest.Options).
 	PinSHA256 string
@@ -103,8 +103,12 @@ type Provider struct {
 	// slowClient waits driveCreateTimeout for response headers: for a
 	// Drive create the server holds while it waits for a preview.
 	slowClient *http.Client
-	folders    *folderCache
-	pending    *pendingSet
+	// creates are the Drive creates running detached, by file id
+	// (preview.go); guarded by createMu.
+	createMu sync.Mutex
+	creates  map[string]*createCall
+	folders  *folderCache
+	pending  *pendingSet
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -169,7 +173,7 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("twake: %w", err)
 	}
-	p := &Provider{cfg: cfg, base: strings.TrimRight(u.String(), "/"), client: client, slowClient: slow}
+	p := &Provider{cfg: cfg, base: strings.TrimRight(u.String(), "/"), client: client, slowClient: slow, creates: map[string]*createCall{}}
 	p.folders = newFolderCache(p)
 	p.pending = newPendingSet(cfg.PendingDir, p.base, cfg.CompanyID)
 	return p, nil

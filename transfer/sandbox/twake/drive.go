@@ -229,7 +229,14 @@ func (a *API) createFileItem(parent, name, externalID string, c *Claims) (sandbo
 		return sandbox.Node{}, err
 	}
 	if externalID != "" {
-		f, err := a.waitForThumbnail(a.cfg.CompanyID, externalID)
+		wait := a.waitForThumbnail
+		if a.tdrive() {
+			// Twake Drive legacy reads the file without waiting
+			// (twake-drive-legacy@03cf4614a506 tdrive/backend/node/src/
+			// services/documents/services/index.ts:398-405).
+			wait = a.fileForItem
+		}
+		f, err := wait(a.cfg.CompanyID, externalID)
 		if err != nil {
 			b.Discard()
 			return sandbox.Node{}, err
@@ -254,6 +261,23 @@ func (a *API) createFileItem(parent, name, externalID string, c *Claims) (sandbo
 	}
 	b.Discard()
 	return sandbox.Node{}, sandbox.ErrExists
+}
+
+// fileForItem is the file lookup of a create that does not wait: the
+// entity with its metadata and upload data, or errNoEntity.
+func (a *API) fileForItem(company, id string) (*file, error) {
+	a.mu.Lock()
+	f := a.files[fileKey{company, id}]
+	a.mu.Unlock()
+	if f == nil {
+		return nil, errNoEntity
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.deleted || f.metadata == nil || f.uploadData == nil {
+		return nil, errNoEntity
+	}
+	return f, nil
 }
 
 // handleItemGet is GET .../item/{id}: the item, its versions, its children

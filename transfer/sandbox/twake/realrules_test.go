@@ -150,3 +150,18 @@ func TestInitRaceFault(t *testing.T) {
 	}
 	ok(t)(e.chunk(t, id, plan(1, 1, 1, "r"), []byte("r")))
 }
+
+// Twake Drive legacy: one-chunk files stay "waiting" (no preview asked)
+// and its Drive create does not wait for them.
+func TestTDriveCreateDoesNotWait(t *testing.T) {
+	e := startPreview(t, 50*time.Millisecond, time.Hour, map[string]bool{SwitchTDrive: true})
+	id := e.upload(t, []byte("tiny"))
+	if f := decode(t, ok(t)(e.do(t, "GET", e.filesPath()+"/"+id, nil, nil))); f.Metadata.ThumbnailsStatus != "waiting" {
+		t.Fatalf("status %q", f.Metadata.ThumbnailsStatus)
+	}
+	start := time.Now()
+	ok(t)(e.postItem(t, e.fileItemBody("root", "t.txt", id)))
+	if d := time.Since(start); d > 40*time.Millisecond {
+		t.Fatalf("create took %v; Twake Drive legacy does not wait", d)
+	}
+}
