@@ -37,6 +37,11 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/1.0/file/makedir", a.authed(a.makedir))
 	mux.HandleFunc("POST /api/1.0/file/modify", a.authed(a.modify))
 	mux.HandleFunc("POST /api/1.0/file/delete", a.authed(a.deleteFiles))
+	mux.HandleFunc("POST /api/1.0/file/moveone", a.authed(a.moveOne))
+	mux.HandleFunc("POST /api/1.0/file/copyone", a.authed(a.copyOne))
+	mux.HandleFunc("POST /api/1.0/file/rename/{id}", a.authed(a.rename))
+	mux.HandleFunc("POST /api/1.0/file/move", a.authed(a.moveFiles))
+	mux.HandleFunc("POST /api/1.0/file/copy", a.authed(a.copyFiles))
 	mux.HandleFunc("POST /api/1.0/file/download-link", a.authed(a.downloadLink))
 	mux.HandleFunc("GET /api/1.0/file/download/{id}", a.authed(a.download))
 	mux.HandleFunc("POST /api/1.0/upload/link", a.authed(a.uploadLink))
@@ -263,7 +268,7 @@ func (a *API) makedir(w http.ResponseWriter, r *http.Request, acc *account) {
 		writeError(w, e)
 		return
 	}
-	if e := checkName("name", req.Name); e != nil {
+	if e := a.checkName("name", req.Name); e != nil {
 		writeError(w, e)
 		return
 	}

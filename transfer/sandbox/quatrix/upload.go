@@ -87,7 +87,7 @@ func (a *API) uploadLink(w http.ResponseWriter, r *http.Request, acc *account) {
 		writeError(w, e)
 		return
 	}
-	if e := checkName("name", req.Name); e != nil {
+	if e := a.checkName("name", req.Name); e != nil {
 		writeError(w, e)
 		return
 	}
@@ -135,8 +135,13 @@ func (a *API) checkSpace(acc *account, size int64) *apiError {
 	if acc.MaxFileSize > 0 && size > acc.MaxFileSize {
 		return errf(http.StatusRequestEntityTooLarge, codeBadParameter, "file_size %d exceeds the maximum file size %d", size, acc.MaxFileSize)
 	}
+	// Q-QUOTA-ACC: the user's own limit when set, else the account's
+	// (rclone docs/content/quatrix.md:285-289).
 	if acc.Quota > 0 && a.used(acc)+size > acc.Quota {
 		return errf(400, codeQuotaExceeded, "quota exceeded")
+	}
+	if a.accountUsed()+size > a.cfg.AccountLimit {
+		return errf(400, codeQuotaExceeded, "the account's storage limit is exceeded")
 	}
 	return nil
 }
