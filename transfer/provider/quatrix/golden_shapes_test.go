@@ -329,19 +329,27 @@ func TestGoldenShapes(t *testing.T) {
 // there for (so TestGoldenShapes cannot pass vacuously).
 func TestGoldenShapesCatchMistakes(t *testing.T) {
 	bad := []exchange{
-		{method: "POST", uri: "/api/1.0/upload/link", status: 200, header: map[string]string{"Content-Type": "application/json"},
-			reqBody: `{"name":"a","parentId":"<id1>"}`, resBody: `{"file_id":"<id2>","parent_id":"<id1>","upload_key":"<id3>"}`},
-		{method: "POST", uri: "/api/1.0/upload/link", status: 200, header: map[string]string{"Content-Type": "application/json"},
-			reqBody: `{"name":"a","parent_id":"<id1>","file_size":"12"}`, resBody: `{"file_id":"<id2>","parent_id":"<id1>","upload_key":"<id3>"}`},
+		{
+			method: "POST", uri: "/api/1.0/upload/link", status: 200, header: map[string]string{"Content-Type": "application/json"},
+			reqBody: `{"name":"a","parentId":"<id1>"}`, resBody: `{"file_id":"<id2>","parent_id":"<id1>","upload_key":"<id3>"}`,
+		},
+		{
+			method: "POST", uri: "/api/1.0/upload/link", status: 200, header: map[string]string{"Content-Type": "application/json"},
+			reqBody: `{"name":"a","parent_id":"<id1>","file_size":"12"}`, resBody: `{"file_id":"<id2>","parent_id":"<id1>","upload_key":"<id3>"}`,
+		},
 		{method: "POST", uri: "/api/1.0/upload/chunked/<id3>", status: 200},
 		{method: "POST", uri: "/upload/chunked/<id3>", status: 200, header: map[string]string{"Content-Range": "bytes 0-1000/2500", "Content-Length": "1000"}, resBody: `"<id2>"`},
 		{method: "POST", uri: "/upload/chunked/<id3>", status: 200, header: map[string]string{"Content-Range": "bytes 0-999/2500", "Content-Length": "1000"}, resBody: `{"id":"<id2>"}`},
 		{method: "GET", uri: "/api/1.0/upload/finalize/<id3>?mtime=1749283750", status: 200, resBody: `{"id":"<id2>","size":1}`},
 		{method: "GET", uri: "/api/1.0/upload/finalize/<id3>?mtime=1749283750.123456", status: 200, resBody: `{"id":"<id2>","size":"1"}`},
-		{method: "POST", uri: "/api/1.0/file/makedir", status: 201, header: map[string]string{"Content-Type": "application/json"},
-			reqBody: `{"name":"d"}`, resBody: `{"id":"<id2>","name":"d","parent_id":"<id1>","type":"D","size":0,"created":null,"modified":1,"modified_ms":1.5}`},
-		{method: "POST", uri: "/api/1.0/file/id", status: 404, header: map[string]string{"Content-Type": "application/json"},
-			reqBody: `{"path":"x"}`, resBody: `{"message":"not found"}`},
+		{
+			method: "POST", uri: "/api/1.0/file/makedir", status: 201, header: map[string]string{"Content-Type": "application/json"},
+			reqBody: `{"name":"d"}`, resBody: `{"id":"<id2>","name":"d","parent_id":"<id1>","type":"D","size":0,"created":null,"modified":1,"modified_ms":1.5}`,
+		},
+		{
+			method: "POST", uri: "/api/1.0/file/id", status: 404, header: map[string]string{"Content-Type": "application/json"},
+			reqBody: `{"path":"x"}`, resBody: `{"message":"not found"}`,
+		},
 	}
 	for i, x := range bad {
 		if err := checkExchange(x); err == nil {
