@@ -236,3 +236,15 @@ func TestTrailingSpace(t *testing.T) {
 	stok := s.login(alice)
 	wantErr(t, s.call(stok, "POST", "/file/makedir", map[string]any{"name": "dir ", "target": s.home()}), 400, 10)
 }
+
+// Q-ROUTE-404 and Q-ROUTE-501: an unknown route is ErrorModel 404 code 20;
+// a route of the vendor's swagger that the sandbox lacks is 501 code 21.
+func TestUnservedRoutes(t *testing.T) {
+	e := start(t, opts{lenient: true})
+	tok := e.login(alice)
+	wantErr(t, e.call(tok, "POST", "/upload/chunked/abc", "x"), 404, 20)
+	wantErr(t, e.call(tok, "GET", "/no/such/route", nil), 404, 20)
+	wantErr(t, e.call(tok, "POST", "/file/search", map[string]any{}), 501, 21)
+	wantErr(t, e.call(tok, "GET", "/file/info/"+e.home(), nil), 501, 21)
+	wantErr(t, e.call(tok, "GET", "/file/info/", nil), 404, 20)
+}

@@ -49,10 +49,41 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /upload/chunked/{key}", a.chunk)
 	mux.HandleFunc("POST /upload/multipart/{key}", a.multipart)
 	// Anything else under the API root (notably /api/1.0/upload/chunked/,
-	// a common client bug) is an ErrorModel 404, not a generic one.
+	// a common client bug) is an ErrorModel 404 code 20 (Q-ROUTE-404:
+	// document only; no source shows what real Quatrix answers for a
+	// route it does not have, the code is the seed's "Not found",
+	// quatrix-api-reference.txt:183). A route the vendor's swagger lists
+	// but the sandbox does not serve is 501 code 21 (Q-ROUTE-501).
 	mux.HandleFunc("/api/1.0/", func(w http.ResponseWriter, r *http.Request) {
+		if knownRoute(strings.TrimPrefix(r.URL.Path, "/api/1.0")) {
+			writeError(w, errf(http.StatusNotImplemented, codeNotSupported,
+				"the sandbox does not implement %s %s, which real Quatrix has; use a real account for it", r.Method, r.URL.Path))
+			return
+		}
 		writeError(w, errf(404, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
+}
+
+// knownRoute reports whether p (below /api/1.0) is one of swaggerPaths.
+func knownRoute(p string) bool {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for _, sp := range swaggerPaths {
+		want := strings.Split(strings.Trim(sp, "/"), "/")
+		if len(want) != len(segs) {
+			continue
+		}
+		match := true
+		for i, w := range want {
+			if !(strings.HasPrefix(w, "{") && segs[i] != "") && w != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }
 
 // fileResp is the File object (FileResp). Times are numbers, never null.
