@@ -15,7 +15,7 @@ import (
 const resolveOverwrite = "overwrite"
 
 // copyMoveOneReq is FileCopyMoveOneParams (Q-ONE-REQ): rclone/rclone@64ab1ac32260
-// backend/quatrix/api/types.go:182-192. rclone always sends every field
+// backend/quatrix/api/types.go:185-192. rclone always sends every field
 // (none is omitempty), resolve_mode "" for a directory move.
 type copyMoveOneReq struct {
 	FileID      *string  `json:"file_id"`
@@ -28,9 +28,9 @@ type copyMoveOneReq struct {
 
 // moveOne is POST /file/moveone (Q-MOVEONE): moves a file or folder to
 // target_id under name, keeping its id, and answers 200 with its File
-// object. rclone/rclone@64ab1ac32260 backend/quatrix/quatrix.go:786-838
+// object. rclone/rclone@64ab1ac32260 backend/quatrix/quatrix.go:787-848
 // (Move: files, resolve true + overwrite, the source's mtime; also the
-// rename of every ".partial" upload) and :849-895 (DirMove: folders,
+// rename of every ".partial" upload) and :850-899 (DirMove: folders,
 // resolve false, resolve_mode ""); a 404 is "object not found" to rclone.
 func (a *API) moveOne(w http.ResponseWriter, r *http.Request, acc *account) {
 	a.copyMoveOne(w, r, acc, false)
@@ -39,7 +39,7 @@ func (a *API) moveOne(w http.ResponseWriter, r *http.Request, acc *account) {
 // copyOne is POST /file/copyone (Q-COPYONE): copies a file or folder (with
 // everything below it) to target_id under name and answers 200 with the
 // copy's File object (a new id). rclone/rclone@64ab1ac32260
-// backend/quatrix/quatrix.go:713-776 (Copy).
+// backend/quatrix/quatrix.go:708-785 (Copy).
 func (a *API) copyOne(w http.ResponseWriter, r *http.Request, acc *account) {
 	a.copyMoveOne(w, r, acc, true)
 }

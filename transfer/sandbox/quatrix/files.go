@@ -86,7 +86,9 @@ func knownRoute(p string) bool {
 	return false
 }
 
-// fileResp is the File object (FileResp). Times are numbers, never null.
+// fileResp is the File object (FileResp). Times are numbers, never null
+// (Q-TYPES: maytech/api-client-go@3d3df036 api/swagger.yaml:3485;
+// rclone/rclone@64ab1ac32260 backend/quatrix/api/types.go:73-116).
 type fileResp struct {
 	ID         string         `json:"id"`
 	ParentID   string         `json:"parent_id"`
@@ -190,7 +192,8 @@ func (a *API) writeObject(w http.ResponseWriter, status int, n sandbox.Node, con
 }
 
 // fileID is POST /file/id: resolve path (repeated slashes ignored) below
-// parent_id, or home when absent.
+// parent_id, or home when absent (Q-FILEID: rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:253-283, api/types.go:32-45).
 func (a *API) fileID(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		ParentID *string `json:"parent_id"`
@@ -244,7 +247,8 @@ func (a *API) fileID(w http.ResponseWriter, r *http.Request, acc *account) {
 }
 
 // altName is the n-th alternative of name: "test(1).pgp" for files (before
-// the extension), "name(1)" for folders.
+// the extension), "name(1)" for folders (Q-RESOLVE: document only, seed
+// quatrix-uploading-files.txt:14; the folder form is unverified).
 func altName(name string, n int, folder bool) string {
 	if n == 0 {
 		return name
@@ -284,7 +288,10 @@ func (a *API) create(parent string, n sandbox.Node, resolve bool) (sandbox.Node,
 	return sandbox.Node{}, errf(400, codeObjectExists, "no free alternative name for %q", base)
 }
 
-// makedir is POST /file/makedir {target?, name, resolve=true}: 201 + File.
+// makedir is POST /file/makedir {target?, name, resolve=true}: 201 + File
+// (Q-MKDIR: maytech/api-client-go@3d3df036 api/swagger.yaml:721-746,
+// MakeDirReq :4813; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:306-330).
 func (a *API) makedir(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		Target  *string `json:"target"`

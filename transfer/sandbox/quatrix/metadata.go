@@ -9,6 +9,8 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
+// profile is GET /profile (Q-PROFILE: maytech/api-client-go@3d3df036
+// api/swagger.yaml:1397, ProfileResp :5215).
 func (a *API) profile(w http.ResponseWriter, _ *http.Request, acc *account) {
 	sandbox.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": acc.id, "name": acc.Email, "email": acc.Email, "home_id": acc.home,
@@ -37,7 +39,7 @@ func (a *API) usedUnder(prefix string) int64 {
 // profileInfo is GET /profile/info: 200 ProfileInfoResp (Q-QUOTA-*).
 // maytech/api-client-go@3d3df036 api/swagger.yaml:1462-1475,5399-5412
 // gives the four numbers; rclone/rclone@64ab1ac32260
-// backend/quatrix/quatrix.go:900-932 (About) reads user_limit -1 as "no
+// backend/quatrix/quatrix.go:901-933 (About) reads user_limit -1 as "no
 // user limit, the account's applies" and acc_limit as the total, and
 // docs/content/quatrix.md:285-289 says the account limit is bought with
 // the account and applies to a user without a custom limit. So acc_limit
@@ -53,7 +55,9 @@ func (a *API) profileInfo(w http.ResponseWriter, _ *http.Request, acc *account) 
 	})
 }
 
-// metadata is GET /file/metadata[/{id}]?content=0|1 (default 1).
+// metadata is GET /file/metadata[/{id}]?content=0|1 (default 1). Q-META:
+// maytech/api-client-go@3d3df036 api/swagger.yaml:506-584;
+// rclone/rclone@64ab1ac32260 backend/quatrix/quatrix.go:567-595.
 func (a *API) metadata(w http.ResponseWriter, r *http.Request, acc *account) {
 	id := r.PathValue("id")
 	if id == "" {
@@ -79,7 +83,10 @@ func (a *API) metadata(w http.ResponseWriter, r *http.Request, acc *account) {
 	a.writeObject(w, http.StatusOK, n, content)
 }
 
-// setMetadata is POST /file/metadata {id, mtime}: sets the modification time.
+// setMetadata is POST /file/metadata {id, mtime}: sets the modification
+// time (Q-MTIME: FileMetadataPostReq in maytech/api-client-go@3d3df036
+// api/swagger.yaml; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:597-624).
 func (a *API) setMetadata(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		ID    *string  `json:"id"`

@@ -32,7 +32,8 @@ const (
 	codeQuotaExceeded    = 122
 )
 
-// apiError is the ErrorModel body, with the HTTP status it goes out with.
+// apiError is the ErrorModel body, with the HTTP status it goes out with
+// (Q-ERR: maytech/api-client-go@3d3df036 api/swagger.yaml:4467).
 type apiError struct {
 	status  int
 	Msg     string         `json:"msg"`
@@ -57,7 +58,9 @@ const maxJSONBody = 1 << 20
 // decodeBody reads a JSON object into v (a struct of pointer fields). The
 // Content-Type check is SwitchContentType. Unknown fields, wrong types,
 // trailing data and non-objects are code 10; callers check required fields
-// (nil pointers) for code 11.
+// (nil pointers) for code 11. Q-JSON; the Content-Type check is
+// S-CONTENTTYPE, strict only (the C# SDK's HttpRequest.cs posts JSON with
+// no Content-Type).
 func (a *API) decodeBody(r *http.Request, v any) *apiError {
 	if a.env.Switches.On(SwitchContentType) {
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -151,7 +154,7 @@ func nameError(name string) string {
 // (a FIXME from the backend's first commit) says names with trailing
 // spaces are not supported, but the same commit's user documentation
 // (docs/content/quatrix.md:145-147) leaves them out, the backend's default
-// encoding does not escape a trailing space (quatrix.go:64-67, no
+// encoding does not escape a trailing space (quatrix.go:69-71, no
 // EncodeRightSpace), and rclone's integration run against real Quatrix
 // ignores no test but cmd/bisync (fstest/test_all/config.yaml:654-658),
 // so FsEncoding's "trailing space " names pass there. The default accepts
