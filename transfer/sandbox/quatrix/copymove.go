@@ -97,17 +97,12 @@ func (a *API) copyMoveOne(w http.ResponseWriter, r *http.Request, acc *account, 
 		name = *req.Name
 	}
 	resolve := req.Resolve == nil || *req.Resolve
-	name, e = a.placeFor(src, *req.TargetID, name, resolve, mode == resolveOverwrite)
+	name, victim, e := a.placeFor(src, *req.TargetID, name, resolve, mode == resolveOverwrite)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	var out sandbox.Node
-	if isCopy {
-		out, e = a.copyNode(src.ID, *req.TargetID, name)
-	} else {
-		out, e = a.moveNode(src.ID, *req.TargetID, name)
-	}
+	out, e := a.place(src.ID, *req.TargetID, name, victim, isCopy)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -132,35 +127,77 @@ func (a *API) copyMoveOne(w http.ResponseWriter, r *http.Request, acc *account, 
 // resolve does elsewhere (seed quatrix-uploading-files.txt). Overwriting
 // a folder, or a file by a folder, is not described anywhere: the sandbox
 // refuses it with code 30 rather than guess.
-func (a *API) placeFor(src sandbox.Node, target, name string, resolve, overwrite bool) (string, *apiError) {
+//
+// It returns the name to use and, for an overwrite, the id of the file to
+// replace ("" otherwise); place replaces it only once the new content is
+// in place, so a failed copy loses nothing.
+func (a *API) placeFor(src sandbox.Node, target, name string, resolve, overwrite bool) (string, string, *apiError) {
 	st := a.env.Store
 	cur, err := st.Lookup(Name, target, name)
 	if errors.Is(err, sandbox.ErrNotFound) || (err == nil && cur.ID == src.ID) {
-		return name, nil
+		return name, "", nil
 	}
 	if err != nil {
-		return "", errf(404, codeNotFound, "%v", err)
+		return "", "", errf(404, codeNotFound, "%v", err)
 	}
 	switch {
 	case !resolve:
-		return "", errf(400, codeObjectExists, "an object called %q already exists", name)
+		return "", "", errf(400, codeObjectExists, "an object called %q already exists", name)
 	case overwrite:
 		if isFolder(cur) || isFolder(src) {
-			return "", errf(400, codeObjectExists, "%q exists and only a file can overwrite a file", name)
+			return "", "", errf(400, codeObjectExists, "%q exists and only a file can overwrite a file", name)
 		}
-		if err := st.Delete(Name, cur.ID); err != nil && !errors.Is(err, sandbox.ErrNotFound) {
-			return "", errf(500, -1, "overwrite %q: %v", name, err)
-		}
-		a.dropDeletedUploads()
-		return name, nil
+		return name, cur.ID, nil
 	}
 	for i := 1; i < 10_000; i++ {
 		alt := altName(name, i, isFolder(src))
 		if _, err := st.Lookup(Name, target, alt); errors.Is(err, sandbox.ErrNotFound) {
-			return alt, nil
+			return alt, "", nil
 		}
 	}
-	return "", errf(400, codeObjectExists, "no free alternative name for %q", name)
+	return "", "", errf(400, codeObjectExists, "no free alternative name for %q", name)
+}
+
+// place copies or moves id to target/name. With a victim (an overwrite) a
+// copy is made under a temporary name first; only then is the victim
+// deleted for good and the new node given its name.
+func (a *API) place(id, target, name, victim string, isCopy bool) (sandbox.Node, *apiError) {
+	final := name
+	if victim != "" && isCopy {
+		name = ".sandbox-copy-" + sandbox.NewID()
+	}
+	var out sandbox.Node
+	var e *apiError
+	if victim != "" && !isCopy {
+		// A file moved within the store cannot fail halfway: drop the
+		// victim, then move.
+		if e := a.deleteForGood(victim); e != nil {
+			return sandbox.Node{}, e
+		}
+	}
+	if isCopy {
+		out, e = a.copyNode(id, target, name)
+	} else {
+		out, e = a.moveNode(id, target, name)
+	}
+	if e != nil || name == final {
+		return out, e
+	}
+	if e := a.deleteForGood(victim); e != nil {
+		_ = a.env.Store.Delete(Name, out.ID) // the copy under its temporary name; the victim stays
+		return sandbox.Node{}, e
+	}
+	return a.moveNode(out.ID, target, final)
+}
+
+// deleteForGood removes id (an overwritten file) and invalidates any
+// upload key writing to it.
+func (a *API) deleteForGood(id string) *apiError {
+	if err := a.env.Store.Delete(Name, id); err != nil && !errors.Is(err, sandbox.ErrNotFound) {
+		return errf(500, -1, "overwrite: %v", err)
+	}
+	a.dropDeletedUploads()
+	return nil
 }
 
 // moveNode moves id to parent/name, keeping its id.
@@ -274,7 +311,7 @@ func (a *API) rename(w http.ResponseWriter, r *http.Request, acc *account) {
 		writeError(w, errf(400, codeNotAllowed, "the home and trash folders cannot be renamed"))
 		return
 	}
-	name, e := a.placeFor(n, n.Parent, *req.Name, req.Resolve == nil || *req.Resolve, false)
+	name, _, e := a.placeFor(n, n.Parent, *req.Name, req.Resolve == nil || *req.Resolve, false)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -358,13 +395,9 @@ func (a *API) copyMoveFiles(w http.ResponseWriter, r *http.Request, acc *account
 	}
 	resolve := req.Resolve == nil || *req.Resolve
 	for _, src := range srcs {
-		name, e := a.placeFor(src, *req.Target, src.Name, resolve, false)
+		name, victim, e := a.placeFor(src, *req.Target, src.Name, resolve, false)
 		if e == nil {
-			if isCopy {
-				_, e = a.copyNode(src.ID, *req.Target, name)
-			} else {
-				_, e = a.moveNode(src.ID, *req.Target, name)
-			}
+			_, e = a.place(src.ID, *req.Target, name, victim, isCopy)
 		}
 		if e != nil {
 			writeError(w, e)

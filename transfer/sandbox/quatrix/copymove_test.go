@@ -1,6 +1,7 @@
 package quatrix_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox/quatrix"
@@ -130,6 +131,20 @@ func TestCopyOne(t *testing.T) {
 		t.Error("folder copy lost its empty subfolder")
 	}
 	wantErr(t, e.call(tok, "POST", "/file/copyone", map[string]any{"file_id": d, "target_id": d, "name": "x"}), 400, 70)
+	// Overwrite by copy: the new content under the old name, the old file
+	// gone, no temporary name left behind.
+	old := e.put(tok, e.home(), "o.txt", "old", "1")
+	r = e.call(tok, "POST", "/file/copyone", moveOneBody(f, e.home(), "o.txt", 1, true, "overwrite"))
+	wantOK(t, r, 200)
+	if e.sha("o.txt") != sum([]byte("data")) || r.obj(t)["name"] != "o.txt" {
+		t.Errorf("copy overwrite: %s", r.body)
+	}
+	wantErr(t, e.call(tok, "GET", "/file/metadata/"+old+"?content=0", nil), 404, 20)
+	for _, en := range e.srv.Tree(quatrix.Name) {
+		if strings.Contains(en.Path, ".sandbox-copy-") {
+			t.Errorf("temporary copy left: %s", en.Path)
+		}
+	}
 	// Empty files copy too (they have no blob).
 	z := e.put(tok, e.home(), "zero", "", "1")
 	wantOK(t, e.call(tok, "POST", "/file/copyone", map[string]any{"file_id": z, "target_id": d, "name": "zero"}), 200)
