@@ -304,3 +304,26 @@ func TestTrailingSpace(t *testing.T) {
 		t.Errorf("server has %+v", got)
 	}
 }
+
+// TestInplaceOverwrite: with --inplace rclone overwrites an existing file
+// under its own id through file/modify (truncate 0) instead of a partial
+// name and a rename.
+func TestInplaceOverwrite(t *testing.T) {
+	e := start(t)
+	f := e.remote("")
+	putFile(t, e, f, "doc.txt", []byte("first version"), time.Now())
+	id := e.tree()["doc.txt"].ID
+	ci := fs.GetConfig(e.ctx)
+	ci.Inplace = true
+	defer func() { ci.Inplace = false }()
+	before := e.requests("/file/moveone")
+	putFile(t, e, f, "doc.txt", []byte("second"), time.Now())
+	got := e.tree()["doc.txt"]
+	if got.SHA256 != sum([]byte("second")) || got.ID != id {
+		t.Errorf("in-place overwrite: %+v (id before %s)", got, id)
+	}
+	if e.requests("/file/modify") != 1 || e.requests("/file/moveone") != before {
+		t.Errorf("in-place overwrite used %d modify and %d more moveone calls, want 1 and 0",
+			e.requests("/file/modify"), e.requests("/file/moveone")-before)
+	}
+}
