@@ -20,4 +20,7 @@ interop-browser:
 	  { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && \
 	  FERRY_BIN="$$tmp/ferry" CHROMIUM=/usr/bin/chromium node --test --test-concurrency=1 test/
 
+# rclone's quatrix backend (a nested module: it fetches rclone from the
+# module proxy on first use) against the in-process Quatrix sandbox.
 interop-quatrix:
+	cd transfer/sandbox/interop/quatrix && GOWORK=off go test -count=1 ./...
