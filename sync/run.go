@@ -186,6 +186,12 @@ func (r *run) onScan(m scanMsg, now time.Time) error {
 	for _, rel := range m.skipped {
 		r.w.skip(rel)
 	}
+	for _, rel := range m.twins {
+		if _, ok := r.w.skipped[rel]; !ok {
+			r.w.log.Warn("two folders have names equal in Unicode NFC (accents encoded differently); nothing below them is uploaded until one is renamed", "path", rel)
+		}
+		r.w.skip(rel)
+	}
 	for _, f := range m.files {
 		if err := r.onFound(f, now); err != nil {
 			return err

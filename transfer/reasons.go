@@ -22,6 +22,7 @@ const (
 	KindNotRegular = "not_regular" // a folder, link, device or pipe
 	KindChanged    = "changed"     // the file changed during the upload
 	KindVanished   = "vanished"    // the file was deleted before it was sent
+	KindNameTwins  = "name_twins"  // another local file has the same name in Unicode NFC
 )
 
 // KindOf names err's kind as stored in queue.Job.ErrKind.
@@ -70,6 +71,8 @@ func Explain(kind string) string {
 		return "The file changed while it was uploading. Ferry starts it over once it stops changing."
 	case KindVanished:
 		return "The file was deleted or moved before it could be uploaded. Nothing was sent."
+	case KindNameTwins:
+		return "Two files in this folder are named alike: their names differ only in how accented letters are encoded, and the server would store them as one file. Nothing was sent; rename one of them and both are uploaded."
 	}
 	return "The server rejected the upload. Retrying the same request will not help; check the file and the target, then press Retry."
 }
