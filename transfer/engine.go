@@ -67,6 +67,10 @@ type active struct {
 // New returns an engine for q that resolves targets through targets.
 func New(q *queue.Queue, targets TargetResolver, opts Options) *Engine {
 	opts = opts.withDefaults()
+	if d, ok := q.Damage(); ok {
+		// Said once, loudly, before anything is uploaded again.
+		opts.Log.Error(d.Message(), "moved_to", d.MovedTo, "sent_kept", d.SentKept, "jobs_kept", d.JobsKept)
+	}
 	return &Engine{
 		q:         q,
 		targets:   &targetCache{r: targets, m: map[string]*resolved{}},
