@@ -62,6 +62,7 @@ type active struct {
 	base   atomic.Int64            // done when sending began (resumed bytes)
 	since  atomic.Int64            // when sending began, Unix nanoseconds
 	policy provider.ConflictPolicy // set by the worker once decided
+	sum    []byte                  // SHA-256 of what was sent, when known (see contenthash.go)
 }
 
 // New returns an engine for q that resolves targets through targets.
