@@ -84,6 +84,9 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 		}
 		runOnce(t, env, px, w, plan, k, batch, upFor, rng, stdout, stderr, &ks)
 		if plan == killMidBodyTruncate && len(reuploaded) == 0 {
+			// Requests the dead process had sent may still be finishing
+			// on the server: let it go quiet before taking stock.
+			waitQuiet(t, sb, l.api, 500*time.Millisecond)
 			tree, err := sb.Tree(l.api)
 			if err != nil {
 				t.Fatal(err)
@@ -190,6 +193,28 @@ func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit ti
 	}
 	t.Errorf("no clean, quiet state within %v", limit)
 	return o
+}
+
+// waitQuiet waits (at most 10 s) until the sandbox saw no request of api
+// for quiet.
+func waitQuiet(t *testing.T, sb *ferrytest.Sandbox, api string, quiet time.Duration) {
+	t.Helper()
+	last, since := -1, time.Now()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		st, err := sb.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range st.Requests[api] {
+			n += c
+		}
+		if n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return
+		}
+	}
 }
 
 // keepEvidence copies the run's files and the sandbox's views into
