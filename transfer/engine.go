@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ferry-sync/ferry/transfer/bwtimetable"
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
@@ -30,6 +31,7 @@ type Engine struct {
 	targets *targetCache
 	opts    Options
 	bw      *bandwidth
+	sched   *bwtimetable.Scheduler // sets bw from the timetable
 	hub     *hub
 	kick    chan struct{} // buffered(1): the dispatcher should look again
 
@@ -67,7 +69,7 @@ type active struct {
 // New returns an engine for q that resolves targets through targets.
 func New(q *queue.Queue, targets TargetResolver, opts Options) *Engine {
 	opts = opts.withDefaults()
-	return &Engine{
+	e := &Engine{
 		q:         q,
 		targets:   &targetCache{r: targets, m: map[string]*resolved{}},
 		opts:      opts,
@@ -79,6 +81,13 @@ func New(q *queue.Queue, targets TargetResolver, opts Options) *Engine {
 		perTarget: map[string]int{},
 		changed:   make(chan struct{}),
 	}
+	e.sched = bwtimetable.NewScheduler(opts.Clock, e.bw.set)
+	tt := bwtimetable.Constant(opts.Bandwidth)
+	if opts.Schedule != nil {
+		tt = *opts.Schedule
+	}
+	e.sched.Set(tt)
+	return e
 }
 
 // Run dispatches jobs until ctx ends. Then it stops every worker (their
@@ -105,6 +114,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(progDone)
 		e.progressLoop(ctx)
 	}()
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		e.sched.Run(ctx)
+	}()
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -118,6 +132,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			err := e.shutdown()
 			<-progDone
+			<-schedDone
 			return err
 		case <-e.kick:
 		case <-timer.C:
