@@ -32,6 +32,7 @@ type Engine struct {
 	opts    Options
 	bw      *bandwidth
 	sched   *bwtimetable.Scheduler // sets bw from the timetable
+	hold    holdState              // SetHold: a pause that is not the user's
 	hub     *hub
 	kick    chan struct{} // buffered(1): the dispatcher should look again
 
@@ -219,6 +220,9 @@ func (e *Engine) slotFree() bool {
 
 // allow is the per-target limit; the queue calls it inside Claim.
 func (e *Engine) allow(j queue.Job) bool {
+	if e.held(j.Target) {
+		return false
+	}
 	e.mu.Lock()
 	n := e.perTarget[j.Target]
 	e.mu.Unlock()
