@@ -203,6 +203,10 @@ type Transfer struct {
 	PerTargetParallel int `toml:"per_target_parallel,omitzero"` // 0 = same as parallel_files
 	// BandwidthLimit caps the total upload rate; 0 means unlimited.
 	BandwidthLimit Rate     `toml:"bandwidth_limit,omitzero"`
+	StallTimeout   Duration `toml:"stall_timeout,omitzero"`
+	// ChunkSize is the chunk size for targets that set none of their own
+	// (0 = each provider's default).
+	ChunkSize Size `toml:"chunk_size,omitzero"`
 	// BandwidthSchedule is a timetable in rclone's --bwlimit syntax
 	// ("Mon-Fri 08:00,512k 18:00,off", see package bwtimetable); when set
 	// it replaces BandwidthLimit, which must then be left out.
@@ -210,10 +214,6 @@ type Transfer struct {
 	// PauseOnMetered pauses uploads while the connection is metered (where
 	// the system can tell); a target's pause_on_metered overrides it.
 	PauseOnMetered bool `toml:"pause_on_metered,omitempty"`
-	StallTimeout   Duration `toml:"stall_timeout,omitzero"`
-	// ChunkSize is the chunk size for targets that set none of their own
-	// (0 = each provider's default).
-	ChunkSize Size `toml:"chunk_size,omitzero"`
 }
 
 // ParallelFilesOrDefault is the number of files uploaded at once.
