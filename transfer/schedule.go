@@ -20,3 +20,7 @@ func (e *Engine) Schedule() bwtimetable.Timetable { return e.sched.Timetable() }
 // BandwidthState returns the limit the timetable puts in force now, in
 // bytes per second (0: none), and when it next changes (zero: never).
 func (e *Engine) BandwidthState() (bps int64, until time.Time) { return e.sched.State() }
+
+// BandwidthNote says what a timetable puts in force now, for the window's
+// toolbar ("limit 512 KiB/s until 18:00"); "" when the limit is one rate.
+func (e *Engine) BandwidthNote() string { return e.sched.Describe() }

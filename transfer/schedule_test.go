@@ -85,7 +85,7 @@ func TestScheduleSwitchesLive(t *testing.T) {
 	})
 	clock.set(friday.Add(time.Minute))
 	r.until("the timetable to lift the limit at 18:00", func() bool { return r.e.Bandwidth() == 0 })
-	if bps, until := r.e.BandwidthState(); bps != 0 || until.Weekday() != time.Monday || until.Hour() != 8 {
+	if bps, until := r.e.BandwidthState(); bps != 0 || until.Weekday() != time.Monday || until.Hour() != 8 || r.e.BandwidthNote() != "no limit until Mon 08:00" {
 		t.Fatalf("state at 18:00 = %d until %v, want no limit until Monday 08:00", bps, until)
 	}
 	r.wait(ids...)

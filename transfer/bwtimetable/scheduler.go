@@ -107,3 +107,18 @@ func (s *Scheduler) Run(ctx context.Context) {
 		}
 	}
 }
+
+// Describe says what the timetable puts in force at the clock's now, as
+// Describe does ("limit 512 KiB/s until 18:00"); "" when the timetable is
+// one rate.
+func (s *Scheduler) Describe() string {
+	s.mu.Lock()
+	tt := s.tt
+	s.mu.Unlock()
+	if _, constant := tt.IsConstant(); constant {
+		return ""
+	}
+	now := s.clock.Now()
+	rate, until := tt.At(now)
+	return Describe(rate, until, now)
+}
