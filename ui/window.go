@@ -115,6 +115,7 @@ func (u *UI) build() fyne.CanvasObject {
 		}
 	})
 	u.bwNote = widget.NewLabel("")
+	u.bwNote.Hide()
 	add := widget.NewButtonWithIcon("Upload…", theme.ContentAddIcon(), u.chooseFiles)
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.ShowSettings)
 	toolbar := container.NewHBox(u.pauseBtn,
@@ -178,6 +179,11 @@ func (u *UI) refresh() {
 	u.bandwidth.Selected = bandwidthLabel(st.Bandwidth)
 	u.bandwidth.Refresh()
 	u.bwNote.SetText(st.BandwidthNote)
+	if st.BandwidthNote == "" {
+		u.bwNote.Hide() // no timetable: nothing to say, no gap
+	} else {
+		u.bwNote.Show()
+	}
 	if u.tray != nil {
 		u.tray.update(st, u.now())
 	}

@@ -184,10 +184,10 @@ func parseDay(s string) (time.Weekday, error) {
 // parseDayGroup reads "Mon" or "Mon-Fri" (a range may wrap: "Fri-Mon").
 func parseDayGroup(tok string) ([]time.Weekday, error) {
 	from, to, isRange := strings.Cut(tok, "-")
-	if _, err := parseHHMM(to); isRange && err == nil {
-		return nil, fmt.Errorf("%q has no rate: write DAY-HH:MM,RATE like \"Mon-08:00,512k\"", tok)
-	}
-	if _, err := parseHHMM(tok); err == nil {
+	if strings.Contains(tok, ":") { // a time, not a day: the rate is missing
+		if isRange {
+			return nil, fmt.Errorf("%q has no rate: write DAY-HH:MM,RATE like \"Mon-08:00,512k\"", tok)
+		}
 		return nil, fmt.Errorf("%q has no rate: write HH:MM,RATE like \"08:00,512k\"", tok)
 	}
 	a, err := parseDay(from)

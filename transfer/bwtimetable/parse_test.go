@@ -118,6 +118,7 @@ func TestParseInvalid(t *testing.T) {
 		{"08:00,", "a rate is missing"},
 		{"08:00,1M 18:00", `"18:00" has no rate`},
 		{"Mon-08:00 18:00,off", `"Mon-08:00" has no rate`},
+		{"Mon-Fri 8:00", `"8:00" has no rate`},
 		{"Mon-Fry 08:00,1M", `not a day range like "Mon-Fri"`},
 		{"Weekdays 08:00,1M", `neither a TIME,RATE entry nor a day`},
 		{"Mon-Fri 08:00,1M Sat", "ends with a day group"},
