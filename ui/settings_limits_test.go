@@ -103,3 +103,34 @@ func TestHeldRowsAndHeader(t *testing.T) {
 		t.Errorf("toolbar note %q (visible %v)", u.bwNote.Text, u.bwNote.Visible())
 	}
 }
+
+// trayRecorder is a desktop.App that keeps what the tray was given.
+type trayRecorder struct {
+	menu *fyne.Menu
+	icon fyne.Resource
+}
+
+func (r *trayRecorder) SetSystemTrayMenu(m *fyne.Menu)    { r.menu = m }
+func (r *trayRecorder) SetSystemTrayIcon(i fyne.Resource) { r.icon = i }
+func (r *trayRecorder) SetSystemTrayWindow(_ fyne.Window) {}
+
+// The tray says "Paused: metered connection" at the top of its menu, with
+// the paused icon, only while the hold lasts.
+func TestTrayShowsHold(t *testing.T) {
+	be := newFakeBackend()
+	u := newTestUI(t, be)
+	rec := &trayRecorder{}
+	u.EnableTray(rec, func() {})
+	n := len(rec.menu.Items)
+	u.tray.update(Status{Held: "metered connection", HeldAll: true}, t0)
+	if len(rec.menu.Items) != n+1 || rec.menu.Items[0].Label != "Paused: metered connection" || !rec.menu.Items[0].Disabled {
+		t.Fatalf("tray menu while held: first %q, %d items (was %d)", rec.menu.Items[0].Label, len(rec.menu.Items), n)
+	}
+	if rec.icon == nil || !strings.Contains(rec.icon.Name(), "paused") {
+		t.Errorf("tray icon while held: %v", rec.icon)
+	}
+	u.tray.update(Status{}, t0)
+	if len(rec.menu.Items) != n || rec.menu.Items[0].Label == "Paused: metered connection" {
+		t.Fatalf("tray menu after the hold: %d items, first %q", len(rec.menu.Items), rec.menu.Items[0].Label)
+	}
+}
