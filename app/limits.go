@@ -45,8 +45,8 @@ func (f *bwlimitFlag) Set(s string) error {
 }
 
 // bwlimitUsage is the help line of --bwlimit.
-const bwlimitUsage = `upload bandwidth limit for this run, replacing the config's: a rate ("512k", "10M", "off") ` +
-	`or an rclone-style timetable ("Mon-Fri 08:00,512k 18:00,off")`
+const bwlimitUsage = "upload bandwidth `LIMIT` for this run, replacing the config's: " +
+	`a rate ("512k", "10M", "off") or an rclone-style timetable ("Mon-Fri 08:00,512k 18:00,off")`
 
 // overrideBandwidth makes tt the limit for this process, whatever the
 // config says (nil: follow the config).
