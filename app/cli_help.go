@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -80,10 +81,11 @@ func (c *cli) printUsage(w io.Writer, top flagSet) {
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		line := "  --" + f.Name
-		if arg := argName(f); arg != "" {
+		arg, usage := argName(f)
+		if arg != "" {
 			line += " " + arg
 		}
-		fmt.Fprintf(w, "%s\n        %s", line, f.Usage)
+		fmt.Fprintf(w, "%s\n        %s", line, usage)
 		if d := f.DefValue; d != "" && d != "0" && d != "false" && !strings.Contains(f.Usage, "default") {
 			fmt.Fprintf(w, " (default %s)", d)
 		}
@@ -91,20 +93,33 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	})
 }
 
-// argName names a flag's argument by its type: "" for a switch, N for a
-// number, VALUE otherwise.
-func argName(f *flag.Flag) string {
+// argName names a flag's argument and returns its help text: a `NAME` in
+// capitals in the help names it (Go's convention, the quotes dropped);
+// otherwise the type does: "" for a switch, N for a number, VALUE else.
+// Quoted words that are not one capitalised name stay text.
+func argName(f *flag.Flag) (name, usage string) {
+	usage = f.Usage
+	if i := strings.Index(usage, "`"); i >= 0 {
+		if j := strings.Index(usage[i+1:], "`"); j >= 0 {
+			if word := usage[i+1 : i+1+j]; argWord.MatchString(word) {
+				return word, usage[:i] + word + usage[i+2+j:]
+			}
+		}
+	}
 	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-		return ""
+		return "", usage
 	}
 	switch reflect.TypeOf(f.Value).String() {
 	case "*flag.intValue", "*flag.int64Value", "*flag.uintValue", "*flag.uint64Value":
-		return "N"
+		return "N", usage
 	case "*flag.durationValue":
-		return "DURATION"
+		return "DURATION", usage
 	}
-	return "VALUE"
+	return "VALUE", usage
 }
+
+// argWord is an argument name in a flag's help: capitals, digits, '_'.
+var argWord = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 
 // unknownCommand is the usage error for a command name that does not
 // exist, with the nearest one when the name is close to it.

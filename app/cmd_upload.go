@@ -11,10 +11,11 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/metered"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--no-wait] PATH..."
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--bwlimit LIMIT] [--no-wait] PATH..."
 
 // enqueueBatch is how many jobs go into the queue per transaction.
 const enqueueBatch = 1000
@@ -34,6 +35,8 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
 	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
 	noWait := fs.Bool("no-wait", false, "when the desktop app or ferry watch runs, hand the files to it and return at once")
+	var bwlimit bwlimitFlag
+	fs.Var(&bwlimit, "bwlimit", bwlimitUsage)
 	attempts := fs.Int("attempts", defaultUploadAttempts,
 		"give up on a file after this many failed attempts (it stays queued for the next run or `ferry watch`); 0 = keep trying")
 	if err := fs.Parse(args); err != nil {
@@ -60,6 +63,9 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	}
 	rt, err := c.openRuntime(true)
 	if errors.Is(err, ErrBusy) {
+		if bwlimit.tt != nil {
+			fmt.Fprintln(c.Err, "ferry: --bwlimit does not apply: the running Ferry uploads these files with its own limit (set it in its settings or config)")
+		}
 		// The desktop app runs: it queues the files (handoff.go).
 		return c.uploadViaRunning(ctx, err, handoffRequest{
 			Op: handoffUpload, Paths: fs.Args(), Target: *target, To: *to, Conflict: *conflict, Force: *force,
@@ -69,6 +75,13 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer rt.close()
+	rt.overrideBandwidth(bwlimit.tt)
+	meter := metered.New()
+	defer meter.Close()
+	rt.followMetered(ctx, meter)
+	if h := rt.engine.CurrentHold(); h.Active() {
+		fmt.Fprintf(c.Err, "ferry: paused: %s; the uploads start when it is not (pause_on_metered in the config)\n", heldNote(h))
+	}
 	if rt.config().Target(*target) == nil { // removed since it was chosen
 		return usagef("upload: no target named %q (see `ferry target list`)", *target)
 	}

@@ -107,6 +107,12 @@ type Capabilities struct {
 	// engine refuses others with a permanent error before starting.
 	Conflicts []ConflictPolicy
 
+	// SameNameCopies says that under ConflictRename the service keeps both
+	// files under the SAME name (it neither renames nor refuses): the
+	// second upload of a name makes a second file called that name
+	// (files.ro). Result.RemoteName is then the name sent.
+	SameNameCopies bool
+
 	// SaveBeforeFinish asks the engine to persist State after the last
 	// chunk too, before Finish. It is for services whose finish call
 	// stores the file and cannot be looked up afterwards: the state then

@@ -54,3 +54,10 @@ func TestConformanceProtectedShareTLS(t *testing.T) {
 	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{Strict: true, TLS: true})
 	providertest.Run(t, harness(tb, "protected"))
 }
+
+// TestConformanceDefaultSandbox runs the suite against the sandbox as it
+// starts by default (the real-model rules, no stricter checks).
+func TestConformanceDefaultSandbox(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{})
+	providertest.Run(t, harness(tb, "editor"))
+}

@@ -3,6 +3,7 @@ package filesro
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/filesro/api"
@@ -25,6 +26,7 @@ const (
 //	404 unknown token     share link wrong or removed   ErrAuth
 //	409                   the key was busy (sandbox)    ErrSessionGone
 //	413                   upload limit or proxy cap     ErrTooLarge
+//	422 chunk "failed to upload"  over upload_max_filesize  ErrTooLarge
 //	422                   validation                    ErrPermanent
 //	429, 5xx                                            ErrRetryable (+Retry-After)
 //	3xx                   Laravel's redirect for a failed validation   ErrPermanent
@@ -50,6 +52,12 @@ func statusError(op string, resp *http.Response, body []byte) *provider.Error {
 		kind = provider.ErrSessionGone
 	case s >= 300 && s < 400:
 		kind, msg = provider.ErrPermanent, "the server redirected instead of answering (a refused request)"
+	case s == http.StatusUnprocessableEntity && uploadFailed(eb):
+		// PHP dropped a part over its upload_max_filesize and Laravel
+		// reports it as not uploaded: the chunk is too large for this
+		// server, not the file wrong.
+		kind = provider.ErrTooLarge
+		msg = "the server refused the chunk as larger than its upload limit (PHP upload_max_filesize): " + eb.Errors[api.FieldChunk][0]
 	case s == http.StatusUnprocessableEntity:
 		kind = provider.ErrPermanent
 		for field, msgs := range eb.Errors {
@@ -59,4 +67,13 @@ func statusError(op string, resp *http.Response, body []byte) *provider.Error {
 		}
 	}
 	return rest.StatusError(op, resp, kind, "", msg)
+}
+
+// uploadFailed reports Laravel's "uploaded" failure on the chunk field
+// ("The chunk failed to upload."), what a part over PHP's
+// upload_max_filesize gets (the validator checks the upload before any
+// rule of the field).
+func uploadFailed(eb api.ErrorBody) bool {
+	msgs := eb.Errors[api.FieldChunk]
+	return len(msgs) > 0 && strings.HasSuffix(msgs[0], "failed to upload.")
 }

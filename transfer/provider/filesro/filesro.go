@@ -1,25 +1,39 @@
-// Package filesro uploads into a files.ro share (VueFileManager's share
-// upload), following shared/protocols/filesro.md section 2.9.
+// Package filesro uploads into a files.ro share. files.ro's server is
+// VueFileManager (VFM); the rules the client relies on, with their sources,
+// are in docs/protocols/filesro.md.
 //
 // The protocol: every chunk is a multipart POST to
-// /api/v1/shares/{token}/uploads carrying name, extension, is_last_chunk
-// (1/0), optional path and parent_id, and the bytes as a file part whose
-// filename is the upload key. The server appends each chunk to the file the
-// key names, in arrival order, and finalizes on is_last_chunk=1, answering
-// 201 with the file resource; folders are created from path. There is no
-// chunk index, no offset, no checksum and no way to ask what the server
-// holds, so:
+// /api/v1/shares/{token}/uploads (files.ro's document; VFM's own route is
+// /api/sharing/upload/chunks/{token}) carrying name, extension,
+// is_last_chunk (1/0), path, optional parent_id, and the bytes as a file
+// part whose filename is the upload key. The server appends each chunk to
+// the file the key names, in arrival order, and finalizes on
+// is_last_chunk=1, answering 201 with the file resource; folders are
+// created from path. There is no chunk index, no offset, no checksum and no
+// way to ask what the server holds, so:
 //
 //   - chunks are strictly sequential (Capabilities.ParallelChunks false);
 //   - every upload attempt uses a fresh random key, never reused;
 //   - nothing can be resumed (Resume always returns ErrSessionGone);
 //   - a chunk whose earlier attempt may have reached the server cannot be
-//     sent again (its bytes might be appended twice): PutChunk returns
-//     ErrSessionGone and the engine restarts the file under a new key.
+//     sent again (its bytes might be appended twice): the file restarts
+//     under a new key; when the server gave no answer at all, the restart
+//     waits for the job's next attempt, and a lost answer to the last
+//     chunk (which stores the file) is never resent within the attempt;
+//   - path is always sent ("/"+name at the top): files.ro's document marks
+//     it required, VFM's rule is optional and ignores "/"+name;
+//   - the server creates folders with an unlocked lookup-then-create, so the
+//     first commit into each new folder path goes alone (folderGate);
+//   - a connection cut while a chunk goes out is retried at the same size;
+//     only the same chunk cut again is taken for a body size limit;
+//   - a second upload of a name makes a second file of the same name
+//     (Capabilities.SameNameCopies).
 //
 // Password-protected shares need the share_session cookie; the provider
-// gets it with the share password (Config.Password) and renews it once when
-// the server says the session is not valid.
+// gets it with the share password (Config.Password) from VFM's
+// /api/sharing/authenticate/{token}, or, where the server lacks that route,
+// from /api/v1/shares/{token}/authenticate (files.ro documents neither),
+// and renews it once when the server says the session is not valid.
 package filesro
 
 import (
@@ -84,8 +98,13 @@ type Provider struct {
 	base   *url.URL
 	client *http.Client
 
-	mu     sync.Mutex // guards cookie
-	cookie string     // share_session value, "" until authenticated
+	mu        sync.Mutex // guards cookie and authRoute
+	cookie    string     // share_session value, "" until authenticated
+	authRoute string     // the password route that answered, "" until one did
+
+	folders folderGate // serialises the first commit into each new folder path
+	resets  resetLog   // connection resets per chunk, to tell a size limit from bad luck
+	lost    lostLog    // uploads whose storing request got no answer
 }
 
 // New validates cfg and returns the provider. It does not contact the
@@ -121,8 +140,12 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) Kind() string { return Kind }
 
 // Capabilities: sequential, not resumable, folders from the path field,
-// duplicate names kept (the service never overwrites or refuses), and the
-// last chunk's request stores the file with no way to ask afterwards.
+// and the last chunk's request stores the file with no way to ask
+// afterwards. Name conflicts: a file is a row keyed by a new id, so an
+// upload of a name the folder already has makes a second file of the SAME
+// name; nothing is renamed, replaced or refused (VueFileManager's
+// ProcessFileAction inserts the name as sent). The only policy offered is
+// "rename" in its keep-both sense, flagged SameNameCopies.
 func (p *Provider) Capabilities() provider.Capabilities {
 	return provider.Capabilities{
 		MinChunkSize:     MinChunkSize,
@@ -133,6 +156,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		LastChunkCommits: true,
 		Folders:          provider.FoldersServerCreated,
 		Conflicts:        []provider.ConflictPolicy{provider.ConflictRename},
+		SameNameCopies:   true,
 	}
 }
 
@@ -150,7 +174,18 @@ func (p *Provider) Begin(ctx context.Context, u provider.Upload) (provider.Sessi
 	case u.Conflict != "" && u.Conflict != provider.ConflictRename:
 		return nil, &provider.Error{
 			Kind: provider.ErrPermanent, Op: "begin " + u.Name,
-			Message: fmt.Sprintf("conflict policy %q is not supported: files.ro keeps both files", u.Conflict),
+			Message: fmt.Sprintf("conflict policy %q is not possible on files.ro: an upload of a name that exists makes a second file with the same name; "+
+				"use the rename policy (both files are kept, under the same name)", u.Conflict),
+		}
+	}
+	if p.lost.take(u) {
+		// An earlier attempt's storing request got no answer (see
+		// session.PutChunk). Say so once, as a session the engine must
+		// start again: it warns that the file may be stored twice, then
+		// begins again.
+		return nil, &provider.Error{
+			Kind: provider.ErrSessionGone, Op: "begin " + u.Name, Err: provider.ErrMaybeStored,
+			Message: "the previous attempt got no answer to the request that stores the file; it is sent again",
 		}
 	}
 	if p.cfg.Password != "" {

@@ -42,13 +42,14 @@ func TestGoldenTranscript(t *testing.T) {
 		}
 		fmt.Fprintf(&out, "\n%s\n\n", body)
 		switch {
-		case strings.HasSuffix(r.URL.Path, "/authenticate"):
-			http.SetCookie(w, &http.Cookie{Name: "share_session", Value: "COOKIE"})
+		case strings.HasPrefix(r.URL.Path, "/api/sharing/authenticate/"):
+			// VisitorUnlockLockedShareController: ShareResource + cookie.
+			http.SetCookie(w, &http.Cookie{Name: "share_session", Value: "COOKIE", Path: "/", HttpOnly: true, MaxAge: 43200 * 60})
 			w.WriteHeader(200)
-			_, _ = io.WriteString(w, `{"data":{"id":"t","type":"shared"}}`)
+			_, _ = io.WriteString(w, `{"data":{"id":"t","type":"shared","attributes":{"permission":"editor","protected":true}}}`)
 		case bytes.Contains(body, []byte("name=\"is_last_chunk\"\r\n\r\n1")):
 			w.WriteHeader(201)
-			_, _ = io.WriteString(w, `{"data":{"id":"9c1e","type":"file","attributes":{"filesize":"10 B","name":"notes v2.txt","file_url":"https://files.example/file/9c1e.txt"},"relationships":[]}}`)
+			_, _ = io.WriteString(w, `{"data":{"id":"9c1e","type":"file","attributes":{"filesize":"10B","name":"notes v2.txt","basename":"9c1e.txt","mimetype":"txt","file_url":"https://files.example/file/9c1e.txt","thumbnail":null,"parent_id":"0f8fad5b-d9cb-469f-a165-70867728950e","created_at":"06. Dec. 2026, 09:15","updated_at":"06. Dec. 2026, 09:15","deleted_at":null},"relationships":[]}}`)
 		default:
 			w.WriteHeader(200)
 		}

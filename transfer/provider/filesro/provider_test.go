@@ -1,6 +1,7 @@
 package filesro
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -192,12 +193,24 @@ func TestAmbiguousFailureRestarts(t *testing.T) {
 	}
 }
 
-func TestResetMidChunkIsTooLarge(t *testing.T) {
+// TestResetMidChunkTwiceIsTooLarge: a chunk cut on every attempt is taken
+// for a body size limit at its second cut (ErrTooLarge); the first cut is
+// retried under the same key (nothing reached PHP).
+func TestResetMidChunkTwiceIsTooLarge(t *testing.T) {
 	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{Strict: true, Faults: sandbox.FaultProfile{Reset: 1}})
 	data := randomData(4<<20, 7)
-	_, err := upload(ctx(t), tb.provider("editor"), plan(nil, "reset", data, int64(len(data))), data)
-	if kindOf(err) != provider.ErrTooLarge {
-		t.Fatalf("reset mid-chunk: %v (kind %v), want ErrTooLarge", err, kindOf(err))
+	u := plan(nil, "reset", data, int64(len(data)))
+	s, err := tb.provider("editor").Begin(ctx(t), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutChunk(ctx(t), u.Chunk(0), bytes.NewReader(data)); kindOf(err) == provider.ErrTooLarge {
+		t.Fatalf("first cut: %v, want it tried again at the same size", err)
+	}
+	// Every later session of the file is cut at the same chunk: a limit.
+	err, _, tooLarge := engineAttemptCounting(ctx(t), tb.provider("editor"), u, data)
+	if err == nil || tooLarge == 0 {
+		t.Fatalf("cut on every attempt: %v, %d ErrTooLarge; want the cuts taken for a size limit", err, tooLarge)
 	}
 }
 
@@ -423,11 +436,22 @@ func TestRestClientErrorsArePermanentOnTLS(t *testing.T) {
 // meet are permanent: a refused MIME type (422) and a redirect, which a
 // Laravel server sends for a failed validation when it ignores Accept.
 func TestValidationRejections(t *testing.T) {
-	tb := newTestbed(t, sbfilesro.Options{DisabledMimetypes: []string{"application/x-gzip"}}, sandbox.Config{Strict: true})
+	tb := newTestbed(t, sbfilesro.Options{DisabledMimetypes: []string{"x-gzip"}}, sandbox.Config{Strict: true})
 	gz := append([]byte("\x1f\x8b\x08\x00"), randomData(100, 1)...)
 	_, err := upload(ctx(t), tb.provider("editor"), plan(nil, "a.gz", gz, MinChunkSize), gz)
 	if kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "mime type is not allowed") {
 		t.Fatalf("refused MIME type: %v", err)
+	}
+
+	// The blacklist is checked on every chunk: a middle chunk that sniffs
+	// as gzip is refused (DisabledMimetypes on the chunk field).
+	mixed := append(randomData(MinChunkSize, 2), gz...)
+	for i := range 512 {
+		mixed[i] = 'a' // a text first chunk
+	}
+	_, err = upload(ctx(t), tb.provider("editor"), plan(nil, "mixed.bin", mixed, MinChunkSize), mixed)
+	if kindOf(err) != provider.ErrPermanent || !strings.Contains(err.Error(), "put chunk 1") {
+		t.Fatalf("gzip-looking second chunk: %v, want a permanent refusal of chunk 1", err)
 	}
 
 	var hits int
@@ -472,5 +496,20 @@ func TestAwkwardNames(t *testing.T) {
 	}
 	if k := NewKey(long); len(k) > maxKeyBytes {
 		t.Fatalf("key of %d bytes", len(k))
+	}
+}
+
+// TestUploadMaxFilesizeIsTooLarge: a 422 "The chunk failed to upload." is
+// PHP's upload_max_filesize, a size limit the engine steps down from.
+func TestUploadMaxFilesizeIsTooLarge(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{UploadMaxFilesize: MinChunkSize}, sandbox.Config{})
+	data := randomData(2*MinChunkSize, 3)
+	_, err := upload(ctx(t), tb.provider("editor"), plan(nil, "big.bin", data, 2*MinChunkSize), data)
+	var pe *provider.Error
+	if kindOf(err) != provider.ErrTooLarge || !errors.As(err, &pe) || pe.Status != 422 {
+		t.Fatalf("chunk over upload_max_filesize: %v, want ErrTooLarge with the server's status", err)
+	}
+	if _, err := upload(ctx(t), tb.provider("editor"), plan(nil, "big.bin", data, MinChunkSize), data); err != nil {
+		t.Fatalf("at the smaller size: %v", err)
 	}
 }

@@ -26,18 +26,22 @@ func chunkForm(fields []rest.Field, key string, size int64) (*rest.Form, error) 
 // sent is what happened on the wire in one attempt.
 type sent struct {
 	resp *http.Response
-	// wrote is true once the request headers went out: from then on the
-	// server may have received (and appended) the chunk.
-	wrote bool
-	err   error
+	// wrote is true once the request headers went out; wroteAll once the
+	// whole request (body included) was written: only from then on may the
+	// server have appended the chunk.
+	wrote, wroteAll bool
+	err             error
 }
 
 // post sends one chunk request; body is rewound for transparent retries
 // of the HTTP transport (it retries only requests that never reached the
 // server, so a retry cannot duplicate an append).
 func (p *Provider) post(ctx context.Context, url string, f *rest.Form, body io.ReadSeeker, size int64, cookie string) sent {
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
+	var wrote, wroteAll atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() { wrote.Store(true) },
+		WroteRequest: func(i httptrace.WroteRequestInfo) { wroteAll.Store(i.Err == nil) },
+	})
 	newBody := func() (io.ReadCloser, error) {
 		if _, err := body.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("rewind chunk: %w", err)
@@ -60,7 +64,7 @@ func (p *Provider) post(ctx context.Context, url string, f *rest.Form, body io.R
 		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: cookie})
 	}
 	resp, err := p.client.Do(req)
-	return sent{resp: resp, wrote: wrote.Load(), err: err}
+	return sent{resp: resp, wrote: wrote.Load(), wroteAll: wroteAll.Load(), err: err}
 }
 
 // isReset reports a connection torn down by the other side while the

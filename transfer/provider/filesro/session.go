@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path"
 	"strings"
@@ -32,9 +33,14 @@ type session struct {
 	// the server (its bytes may or may not have been appended). The chunk
 	// cannot be sent again under this key.
 	tainted bool
-	done    bool // the last chunk was acknowledged with the file resource
-	aborted bool
-	result  provider.Result
+	// noAnswer: the tainted attempt got no answer at all (a timeout, the
+	// engine's stall watchdog, an answer that broke off): the server is not
+	// answering, so the file waits for the job's next attempt instead of
+	// restarting at once.
+	noAnswer bool
+	done     bool // the last chunk was acknowledged with the file resource
+	aborted  bool
+	result   provider.Result
 }
 
 func newSession(p *Provider, u provider.Upload) *session {
@@ -90,18 +96,47 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 			Kind: provider.ErrSessionGone, Op: op,
 			Message: fmt.Sprintf("chunk %d has not been sent; chunks must be appended in order", s.next),
 		}
-	case s.tainted && c.Index == s.u.Chunks()-1:
-		// The last chunk's request stores the file: its answer was lost,
-		// so the file may exist already.
+	case s.tainted && c.Last && s.noAnswer:
+		// The request that stores the file got no answer: the file may be
+		// stored. Sending it again now, and again at every timeout, would
+		// leave one copy per timeout; the job waits for its next attempt
+		// (which counts), and that attempt says it may store a second copy
+		// (Begin). Never resent here.
+		return &provider.Error{
+			Kind: provider.ErrRetryable, Op: op, Err: provider.ErrMaybeStored,
+			Message: "files.ro did not answer the request that stores the file, so it may be stored already; " +
+				"it is not sent again now: the next attempt sends it again, and the server may then hold it twice",
+		}
+	case s.tainted && c.Last:
+		// The last chunk's request stores the file: its answer was an
+		// error after which the file may exist already.
 		return &provider.Error{
 			Kind: provider.ErrSessionGone, Op: op, Err: provider.ErrMaybeStored,
 			Message: "an earlier attempt of the last chunk may have stored the file; the file restarts under a new key",
+		}
+	case s.tainted && s.noAnswer:
+		return &provider.Error{
+			Kind: provider.ErrRetryable, Op: op,
+			Message: "files.ro did not answer a chunk request; the file restarts under a new key at the next attempt",
 		}
 	case s.tainted:
 		return &provider.Error{
 			Kind: provider.ErrSessionGone, Op: op,
 			Message: "an earlier attempt of this chunk may have been appended; the file restarts under a new key",
 		}
+	}
+	if c.Last {
+		// Serialise the first commit into a new folder path (folderGate).
+		release, err := s.p.folders.enter(ctx, s.u.Dir)
+		if err != nil {
+			return fmt.Errorf("%s: waiting for another upload to create the folder: %w", op, err)
+		}
+		err = s.send(ctx, op, c, body)
+		release(err == nil)
+		if err == nil {
+			s.next++
+		}
+		return err
 	}
 	err := s.send(ctx, op, c, body)
 	if err == nil {
@@ -120,11 +155,12 @@ func (s *session) fields(c provider.Chunk) []rest.Field {
 		{Name: api.FieldExtension, Value: Extension(s.u.Name)},
 		{Name: api.FieldIsLastChunk, Value: last},
 	}
-	if len(s.u.Dir) > 0 {
-		// 2.5: the server drops the first element (before the leading
-		// "/") and the last (the file name), so both must be there.
-		f = append(f, rest.Field{Name: api.FieldPath, Value: "/" + strings.Join(append(append([]string{}, s.u.Dir...), s.u.Name), "/")})
-	}
+	// path is always sent: files.ro's document marks it required ("File
+	// Chunks Upload": path "yes"), VueFileManager's rule is "sometimes"
+	// (UploadChunkRequest.php:29). The server drops the first element
+	// (before the leading "/") and the last (the file name)
+	// (GetFileParentId.php:14-16), so "/name" makes no folder on either.
+	f = append(f, rest.Field{Name: api.FieldPath, Value: "/" + strings.Join(append(append([]string{}, s.u.Dir...), s.u.Name), "/")})
 	if s.p.cfg.ParentID != "" {
 		f = append(f, rest.Field{Name: api.FieldParentID, Value: s.p.cfg.ParentID})
 	}
@@ -154,15 +190,19 @@ func (s *session) send(ctx context.Context, op string, c provider.Chunk, body io
 		}
 		r := s.p.post(ctx, url, form, body, c.Size, cookie)
 		if r.err != nil {
-			return s.transportFailure(op, r)
+			return s.transportFailure(op, c, r)
 		}
+		s.p.resets.clear(s.u, c)
 		resp := r.resp
 		raw, rerr := rest.ReadBody(resp)
 		switch {
 		case rerr != nil:
 			// The server answered but the answer broke off: it may well
-			// have appended.
-			s.tainted = true
+			// have appended (or stored the file).
+			s.tainted, s.noAnswer = true, true
+			if c.Last {
+				s.p.lost.add(s.u)
+			}
 			return &provider.Error{Kind: provider.ErrRetryable, Op: op, Status: resp.StatusCode, Err: rerr}
 		case resp.StatusCode == http.StatusOK && !c.Last:
 			return nil
@@ -176,6 +216,12 @@ func (s *session) send(ctx context.Context, op string, c provider.Chunk, body io
 			}
 		}
 		perr := statusError(op, resp, raw)
+		if resp.StatusCode == http.StatusUnprocessableEntity && s.u.Size == 0 {
+			// How the real server treats an empty chunk is unknown (the
+			// official web client cannot send one): stored, or refused as
+			// a missing chunk. Both are handled; the refusal is said plainly.
+			perr.Message = "files.ro refuses empty files (it found no chunk in the empty upload): " + perr.Message
+		}
 		if resp.StatusCode == http.StatusForbidden && cookie != "" && strings.Contains(perr.Message, msgProtected) && !renewed {
 			s.p.forget(cookie)
 			renewed = true
@@ -196,13 +242,29 @@ func (s *session) send(ctx context.Context, op string, c provider.Chunk, body io
 
 // transportFailure classifies a request that got no answer. Caller holds
 // s.mu.
-func (s *session) transportFailure(op string, r sent) error {
+//
+// PHP runs the controller only once the whole request body has arrived,
+// so a request that failed before its last byte was written cannot have
+// been appended (or stored): the key stays clean and the chunk may be
+// sent again under it. A request written in full and then left without an
+// answer may have been: the key is tainted.
+func (s *session) transportFailure(op string, c provider.Chunk, r sent) error {
 	if errors.Is(r.err, rest.ErrShortBody) {
 		s.tainted = true
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "the local file changed while it was sent", Err: r.err}
 	}
-	if r.wrote {
+	var ne net.Error
+	timeout := errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded) || (errors.As(r.err, &ne) && ne.Timeout())
+	if r.wroteAll {
 		s.tainted = true
+		if timeout {
+			// Written in full, then silence: the server may be processing
+			// it, or have stored the file and lost the answer.
+			s.noAnswer = true
+			if c.Last {
+				s.p.lost.add(s.u)
+			}
+		}
 	}
 	if errors.Is(r.err, context.Canceled) {
 		// Not a failure of the server: let Classify report the
@@ -210,16 +272,20 @@ func (s *session) transportFailure(op string, r sent) error {
 		return fmt.Errorf("%s: %w", op, r.err)
 	}
 	perr := rest.TransportError(op, r.err)
-	if !r.wrote {
-		return perr // nothing reached the server: the same key is still clean
+	if !r.wrote || perr.Kind != provider.ErrRetryable || !isReset(r.err) {
+		return perr
 	}
-	if isReset(r.err) && perr.Kind == provider.ErrRetryable {
-		// A connection cut while the body was going out is how proxies
-		// and servers refuse bodies over their limit; the engine steps the
-		// chunk size down and restarts the file.
+	// The connection was cut while the body was going out. That is how
+	// proxies and servers refuse bodies over their limit, and also what a
+	// bad network does now and then. Only the same chunk cut again at the
+	// same offset and size is taken for a limit (the engine then steps the
+	// chunk size down); a cut elsewhere is retried at the same size.
+	if s.p.resets.add(s.u, c) >= resetsForLimit {
 		perr.Kind = provider.ErrTooLarge
-		perr.Message = "connection reset while sending the chunk (a body size limit?)"
+		perr.Message = fmt.Sprintf("connection cut again while sending the %d-byte chunk at offset %d (a body size limit?)", c.Size, c.Offset)
+		return perr
 	}
+	perr.Message = "connection cut while sending the chunk; trying again at the same size"
 	return perr
 }
 

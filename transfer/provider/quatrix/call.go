@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/quatrix/api"
@@ -90,7 +91,13 @@ func (p *Provider) rawCall(ctx context.Context, r request, token string, out any
 		}
 		return e
 	}
-	if token != "" {
+	// Only API calls count as activity for the keepalive clock. Whether a
+	// chunk POST to /upload/chunked/ refreshes the server's session is
+	// unknown (real-servers.md risk #9; the official SDKs ping every 5
+	// minutes regardless), so the client assumes it does not: during a
+	// long upload made of chunks only, the keepalive loop still pings.
+	// That works whichever way the server behaves.
+	if token != "" && strings.HasPrefix(r.path, apiRoot+"/") {
 		p.auth.touch()
 	}
 	if out == nil {

@@ -12,12 +12,21 @@ import (
 	qsandbox "github.com/ferry-sync/ferry/transfer/sandbox/quatrix"
 )
 
-// TestConformance runs the provider suite against the strict sandbox in
-// both auth modes, over TLS with the sandbox's certificate pinned.
+// TestConformance runs the provider suite in both auth modes, over TLS
+// with the sandbox's certificate pinned, against the strict sandbox and
+// against its default rules (the real-server model).
 func TestConformance(t *testing.T) {
-	for _, mode := range []string{"apikey", "session"} {
-		t.Run(mode, func(t *testing.T) {
-			e := newEnv(t, envOpts{tls: true})
+	for _, c := range []struct {
+		mode      string
+		realModel bool
+	}{{"apikey", false}, {"session", false}, {"apikey", true}, {"session", true}} {
+		mode := c.mode
+		name := mode
+		if c.realModel {
+			name += "/default-rules"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, envOpts{tls: true, realModel: c.realModel})
 			providertest.Run(t, providertest.Harness{
 				New: func(t testing.TB, s providertest.Settings) provider.Provider {
 					return e.provider(t, mode, func(c *quatrix.Config) {

@@ -81,6 +81,10 @@ func startRecorder(t *testing.T, e *env) (*recorder, string) {
 		if strings.HasPrefix(req.Header.Get("Content-Type"), "application/json") {
 			fmt.Fprintf(&b, "  %s\n", body)
 		}
+		// The answer's JSON body, when it has one, for TestGoldenShapes.
+		if strings.HasPrefix(cw.Header().Get("Content-Type"), "application/json") && cw.body.Len() > 0 {
+			fmt.Fprintf(&b, "  <- %s\n", bytes.TrimSpace(cw.body.Bytes()))
+		}
 		rec.mu.Lock()
 		rec.lines = append(rec.lines, rec.norm(b.String()))
 		rec.mu.Unlock()
@@ -92,6 +96,12 @@ func startRecorder(t *testing.T, e *env) (*recorder, string) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	body   bytes.Buffer // the answer's body as relayed
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -102,6 +112,8 @@ func (w *statusWriter) WriteHeader(code int) {
 // TestGoldenTranscripts records the requests of the worked example
 // (protocols/quatrix.md §10, scaled down) plus an overwrite, in both auth
 // modes, and compares them with testdata/*.golden (-update rewrites them).
+// What the golden files hold is itself checked against the documented wire
+// shapes by TestGoldenShapes, so a rewrite cannot bless a wrong request.
 func TestGoldenTranscripts(t *testing.T) {
 	for _, mode := range []string{"apikey", "session"} {
 		t.Run(mode, func(t *testing.T) {

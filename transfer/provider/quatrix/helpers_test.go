@@ -65,9 +65,13 @@ type envOpts struct {
 	faults sandbox.FaultProfile
 	// switches sets named sandbox switches (Strict stays on).
 	switches map[string]bool
+	// realModel runs the sandbox with its defaults (Strict off): the rules
+	// that model the real server, without the stricter checks.
+	realModel bool
 }
 
-// newEnv starts a strict sandbox serving only the Quatrix API.
+// newEnv starts a strict sandbox serving only the Quatrix API (the
+// default-rules sandbox with realModel).
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	cfg := o.cfg
@@ -81,7 +85,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	srv, err := sandbox.New(sandbox.Config{
-		Dir: t.TempDir(), TLS: o.tls, Strict: true, APIs: []sandbox.API{api}, Now: c.Now, Faults: o.faults,
+		Dir: t.TempDir(), TLS: o.tls, Strict: !o.realModel, APIs: []sandbox.API{api}, Now: c.Now, Faults: o.faults,
 		Switches: o.switches,
 	})
 	if err != nil {

@@ -434,3 +434,41 @@ func TestReplayNeverSharesTheBody(t *testing.T) {
 		t.Errorf("stored %+v (found %v), want sha %s", en, ok, sha(data))
 	}
 }
+
+// TestKeepAliveDuringBusyUpload (real-servers.md risk #9): chunk POSTs
+// arriving faster than the keepalive period must not stand in for API
+// activity, since whether they refresh the server's session is unknown.
+// While an upload is open and no API call happened for a period, the
+// client pings however busy the chunk traffic is, as the official SDKs do.
+func TestKeepAliveDuringBusyUpload(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	const period = 150 * time.Millisecond
+	p := e.provider(t, "session", func(c *quatrix.Config) { c.KeepAlive = period })
+	ctx := ctxT(t)
+	const n = 24
+	data := randomBytes(t, n*quatrix.MinChunkSize)
+	u := plan(nil, "busy.bin", data, quatrix.MinChunkSize, provider.ConflictRename)
+	s, err := p.Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.api.Counts().KeepAlives
+	start := time.Now()
+	// One chunk every period/6: the session is never idle for a period
+	// if chunk POSTs counted, and the upload lasts about 4 periods.
+	for i := range u.Chunks() {
+		if err := putChunk(ctx, s, u, data, i); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(period / 6)
+	}
+	elapsed := time.Since(start)
+	got := e.api.Counts().KeepAlives - before
+	if _, err := s.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The sleeps alone make elapsed at least 4 periods.
+	if got == 0 {
+		t.Errorf("no keepalive in %v of chunk traffic with a %v keepalive period", elapsed, period)
+	}
+}

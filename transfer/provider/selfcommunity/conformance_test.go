@@ -12,11 +12,27 @@ import (
 
 // The stored tree lists finished files only: an unfinished upload has no
 // name on this API until done, and nothing a person could open.
+//
+// It runs against the sandbox's default (real-model) mode and its strict
+// mode alike.
 func TestConformance(t *testing.T) {
-	s := startSandbox(t, scsandbox.Options{}, nil)
+	for _, strict := range []bool{false, true} {
+		name := "default"
+		if strict {
+			name = "strict"
+		}
+		t.Run(name, func(t *testing.T) {
+			s := startSandbox(t, scsandbox.Options{}, func(c *sandbox.Config) { c.Strict = strict })
+			conformance(t, s)
+		})
+	}
+}
+
+func conformance(t *testing.T, s *sb) {
 	providertest.Run(t, providertest.Harness{
 		New: func(t testing.TB, set providertest.Settings) provider.Provider {
 			return newProvider(t, s.srv.BaseURL(), func(c *Config) {
+				c.Recipients = []int64{12} // the whole route: done, thumbnail, messages
 				if set.BadCredentials {
 					c.Token = "not-a-known-token"
 				}
@@ -25,7 +41,7 @@ func TestConformance(t *testing.T) {
 		Stored: func(t testing.TB) []providertest.Entry {
 			var out []providertest.Entry
 			for _, e := range s.srv.Tree(scsandbox.Name) {
-				if e.Kind == sandbox.KindFolder {
+				if e.Kind == sandbox.KindFolder || e.Meta["kind"] == "thumbnail" {
 					continue
 				}
 				sum, err := hex.DecodeString(e.SHA256)

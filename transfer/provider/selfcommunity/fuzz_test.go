@@ -79,6 +79,8 @@ func FuzzResponses(f *testing.F) {
 	f.Add(200, []byte(`{"file_uuid":"u1","file_url":"https://h/m/u1/a.txt"}`))
 	f.Add(200, []byte(`{"file_uuid":""}`))
 	f.Add(200, []byte(`[]`))
+	f.Add(201, []byte(`[{"id":1,"file":{"uuid":"u1"}}]`))
+	f.Add(200, []byte(`{"file_uuid":"u1","file_url":"https://h/m/u1/a.txt","parent_file_uuid":"u2"}`))
 	f.Add(400, []byte(`{"errors":[{"code":"invalid","field":"uuid","message":"x"}]}`))
 	f.Add(413, []byte(`{"errors":[{"code":"file_too_large","field":"file"}]}`))
 	f.Add(429, []byte(``))
@@ -96,7 +98,9 @@ func FuzzResponses(f *testing.F) {
 		_, _ = w.Write(b)
 	}))
 	f.Cleanup(srv.Close)
-	p, err := New(Config{BaseURL: srv.URL, Token: "fuzz-token"})
+	// Messages on: the thumbnail, Send a Message and Get a Thread get the
+	// same answer too.
+	p, err := New(Config{BaseURL: srv.URL, Token: "fuzz-token", Recipients: []int64{12}})
 	if err != nil {
 		f.Fatal(err)
 	}

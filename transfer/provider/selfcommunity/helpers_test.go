@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -161,10 +162,11 @@ func (s *sb) fetch(t testing.TB, link string) []byte {
 	return b
 }
 
+// files lists the stored files, thumbnails left out.
 func (s *sb) files() []sandbox.Entry {
 	var out []sandbox.Entry
 	for _, e := range s.srv.Tree(scsandbox.Name) {
-		if e.Kind == sandbox.KindFile {
+		if e.Kind == sandbox.KindFile && e.Meta["kind"] != "thumbnail" {
 			out = append(out, e)
 		}
 	}
@@ -206,15 +208,35 @@ func newRecorder(t testing.TB, target string) *recorder {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		r.record(req, raw)
 		req.Body = io.NopCloser(bytes.NewReader(raw))
-		proxy.ServeHTTP(w, req)
+		cw := &capture{ResponseWriter: w, status: http.StatusOK}
+		proxy.ServeHTTP(cw, req)
+		r.record(req, raw, cw.status, cw.body.Bytes(), target)
 	}))
 	r.url = srv
 	return r
 }
 
-func (r *recorder) record(req *http.Request, raw []byte) {
+// capture keeps a copy of the answer the proxy relays.
+type capture struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (c *capture) WriteHeader(code int) { c.status = code; c.ResponseWriter.WriteHeader(code) }
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.body.Write(p)
+	return c.ResponseWriter.Write(p)
+}
+
+// timeRE matches the RFC 3339 times in answers.
+var timeRE = regexp.MustCompile(`"\d{4}-\d\d-\d\dT[0-9:.]+(Z|[+-]\d\d:\d\d)"`)
+
+// record adds one exchange: the request, then "-> <status> <body>" with
+// the server's address, times and uuids replaced by placeholders.
+func (r *recorder) record(req *http.Request, raw []byte, status int, answer []byte, server string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL.RequestURI())
 	var hs []string
@@ -252,6 +274,9 @@ func (r *recorder) record(req *http.Request, raw []byte) {
 	} else if len(raw) > 0 {
 		fmt.Fprintf(&b, "  body %s\n", raw)
 	}
+	ans := strings.ReplaceAll(strings.TrimSpace(string(answer)), server, "<server>")
+	ans = timeRE.ReplaceAllString(ans, `"<time>"`)
+	fmt.Fprintf(&b, "  -> %d %s\n", status, ans)
 	r.mu.Lock()
 	r.lines = append(r.lines, b.String())
 	r.mu.Unlock()
@@ -268,4 +293,53 @@ func newLoopbackServer(t testing.TB, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// checkMessages asserts the messages sent for the stored file uuid, as the
+// official client sends them: first the file (empty text, file_uuid a
+// thumbnail of uuid), then text alone (none when text is "").
+func (s *sb) checkMessages(t testing.TB, uuid, text string) {
+	t.Helper()
+	var ms []scsandbox.Message // the ones alice, the provider's user, sent
+	for _, m := range s.api.Messages() {
+		if m.Sender == testUsers[0].ID {
+			ms = append(ms, m)
+		}
+	}
+	want := 1
+	if text != "" {
+		want = 2
+	}
+	if len(ms) != want {
+		t.Fatalf("%d messages, want %d: %+v", len(ms), want, ms)
+	}
+	if ms[0].Text != "" || ms[0].FileUUID == "" || s.thumbParent(ms[0].FileUUID) != uuid {
+		t.Fatalf("file message %+v: want an empty text and a thumbnail of %s", ms[0], uuid)
+	}
+	if text != "" && (ms[1].Text != text || ms[1].FileUUID != "") {
+		t.Fatalf("text message %+v, want %q alone", ms[1], text)
+	}
+}
+
+// thumbParent is the parent uuid of the stored thumbnail thumb ("" if it
+// is not a thumbnail).
+func (s *sb) thumbParent(thumb string) string {
+	for _, e := range s.srv.Tree(scsandbox.Name) {
+		if e.Kind == sandbox.KindFile && e.Meta["kind"] == "thumbnail" && strings.HasPrefix(e.Path, "/"+thumb+"/") {
+			return e.Meta["parent_uuid"]
+		}
+	}
+	return ""
+}
+
+// withoutDone is st as a process that sent done but lost its answer
+// would hold it: every part acknowledged, nothing recorded after.
+func withoutDone(t testing.TB, st []byte, u provider.Upload) []byte {
+	t.Helper()
+	s, err := decodeState(st, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Done, s.Thumb, s.NoThumb, s.Sent, s.Pending, s.MsgID = nil, "", false, 0, false, 0
+	return s.encode()
 }

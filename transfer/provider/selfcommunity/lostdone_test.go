@@ -27,6 +27,7 @@ type dropProxy struct {
 	url     string
 	target  atomic.Value // string: the server requests go to
 	armed   atomic.Bool
+	block   atomic.Bool // done calls are cut before they reach the server
 	dropped atomic.Int32
 	rewrite func([]byte) []byte
 }
@@ -36,6 +37,15 @@ func newDropProxy(t *testing.T, target string) *dropProxy {
 	d := &dropProxy{}
 	d.target.Store(target)
 	d.url = newLoopbackServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == api.DoneQuery && d.block.Load() {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return
+			}
+			conn.Close()
+			return
+		}
 		out, err := http.NewRequestWithContext(r.Context(), r.Method, d.target.Load().(string)+r.URL.RequestURI(), r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -101,9 +111,11 @@ func (s *sb) oneFile(t *testing.T, uuid, name string, data []byte) {
 	}
 }
 
-// killedAfterDone runs a first process through every part and a done
-// whose answer is lost, as if it was killed right after the server
-// finalized; it returns the states its engine persisted and the uuid.
+// killedAfterDone runs a first process through every part, the last one
+// carrying the done call whose answer is lost, as if the process was killed
+// right after the server finalized. It returns the states its engine
+// persisted (after Begin and each part but the last), then the state the
+// session held (every part acknowledged, done unknown), and the uuid.
 func killedAfterDone(t *testing.T, s *sb, u provider.Upload, data []byte, mod func(*Config)) ([][]byte, string) {
 	t.Helper()
 	proxy := newDropProxy(t, s.srv.BaseURL())
@@ -113,13 +125,15 @@ func killedAfterDone(t *testing.T, s *sb, u provider.Upload, data []byte, mod fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := sendParts(t, sess, u, data, u.Chunks())
-	if _, err := sess.Finish(ctx); !provider.IsRetryable(err) {
-		t.Fatalf("finish with the answer dropped: %v, want a retryable error", err)
+	states := sendParts(t, sess, u, data, u.Chunks()-1)
+	c := u.Chunk(u.Chunks() - 1)
+	if err := sess.PutChunk(ctx, c, body(data, c)); !provider.IsRetryable(err) {
+		t.Fatalf("last part with done's answer dropped: %v, want a retryable error", err)
 	}
 	if proxy.dropped.Load() != 1 {
 		t.Fatalf("%d done answers dropped, want 1", proxy.dropped.Load())
 	}
+	states = append(states, bytes.Clone(sess.State()))
 	st, err := decodeState(states[len(states)-1], u)
 	if err != nil {
 		t.Fatal(err)
@@ -132,12 +146,12 @@ func killedAfterDone(t *testing.T, s *sb, u provider.Upload, data []byte, mod fu
 
 // A done that reached the server but whose answer was lost, then a
 // restart: the resumed session finishes the same upload and no second
-// file appears. Three resume points: what the engine persists today (the
-// state after the part before the last, so the last part is sent again
-// and refused as finalized), the state after every part (an engine that
-// saves before Finish), and the same for a one-part file. The message
-// goes out once, from the resumed session: the killed one never got to
-// it. Both field dialects name the uuid field differently.
+// file appears. Two resume points: what the engine persists (the state
+// after the part before the last, so the last part is sent again and
+// refused as finalized), and the state after every part, done unknown;
+// the latter for a one-part file too. The messages go out once, from the
+// resumed session: the killed one never got to them. Both field dialects
+// name the uuid field differently.
 func TestResumeAfterLostDone(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -172,16 +186,14 @@ func TestResumeAfterLostDone(t *testing.T) {
 				t.Fatalf("result %+v, want the first upload's uuid %s without a link", res, uuid)
 			}
 			s.oneFile(t, uuid, "lost.bin", data)
-			if ms := s.api.Messages(); len(ms) != 1 || ms[0].FileUUID != uuid {
-				t.Fatalf("messages %+v, want one for %s", ms, uuid)
-			}
+			s.checkMessages(t, uuid, "docs/2026/lost.bin")
 		})
 	}
 }
 
-// The same lost answer inside one process: the engine retries Finish on
-// the same session, done is refused as finalized, and that is success
-// with the message sent once.
+// The same lost answer inside one process: the engine repeats the last
+// part, done is refused as finalized, and that is success; Finish sends
+// the messages once.
 func TestFinishRetryAfterLostDone(t *testing.T) {
 	s := startSandbox(t, scsandbox.Options{}, nil)
 	proxy := newDropProxy(t, s.srv.BaseURL())
@@ -193,21 +205,23 @@ func TestFinishRetryAfterLostDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sendParts(t, sess, u, data, u.Chunks())
+	sendParts(t, sess, u, data, u.Chunks()-1)
 	proxy.armed.Store(true)
-	if _, err := sess.Finish(ctx); !provider.IsRetryable(err) {
-		t.Fatalf("finish with the answer dropped: %v, want a retryable error", err)
+	c := u.Chunk(u.Chunks() - 1)
+	if err := sess.PutChunk(ctx, c, body(data, c)); !provider.IsRetryable(err) {
+		t.Fatalf("last part with done's answer dropped: %v, want a retryable error", err)
 	}
 	proxy.armed.Store(false)
+	if err := sess.PutChunk(ctx, c, body(data, c)); err != nil {
+		t.Fatalf("last part again: %v", err)
+	}
 	res, err := sess.Finish(ctx)
 	if err != nil {
-		t.Fatalf("finish again: %v", err)
+		t.Fatalf("finish: %v", err)
 	}
 	s.oneFile(t, res.RemoteID, "retry.bin", data)
-	if ms := s.api.Messages(); len(ms) != 1 || ms[0].FileUUID != res.RemoteID || ms[0].Group != 21 {
-		t.Fatalf("messages %+v", ms)
-	}
-	// A third Finish sends nothing more.
+	s.checkMessages(t, res.RemoteID, "docs/2026/retry.bin")
+	// A second Finish sends nothing more.
 	before := len(s.srv.Log())
 	if _, err := sess.Finish(ctx); err != nil {
 		t.Fatal(err)
@@ -258,14 +272,15 @@ func TestUnrecognisedFinalizedAnswerRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sendParts(t, sess, in, data, in.Chunks())
+	sendParts(t, sess, in, data, in.Chunks()-1)
 	proxy.armed.Store(true)
-	if _, err := sess.Finish(ctx); !provider.IsRetryable(err) {
-		t.Fatalf("finish with the answer dropped: %v", err)
+	c := in.Chunk(in.Chunks() - 1)
+	if err := sess.PutChunk(ctx, c, body(data, c)); !provider.IsRetryable(err) {
+		t.Fatalf("last part with done's answer dropped: %v", err)
 	}
 	proxy.armed.Store(false)
-	_, err = sess.Finish(ctx)
-	wantMaybe(t, "finish again in the session", err)
+	err = sess.PutChunk(ctx, c, body(data, c))
+	wantMaybe(t, "last part again in the session", err)
 	if n := len(s.files()); n != 2 {
 		t.Fatalf("%d files, want the two finalized ones", n)
 	}
@@ -291,34 +306,42 @@ func TestUnknownUUIDWithoutDone(t *testing.T) {
 	if !errors.Is(err, provider.ErrSessionGone) || errors.Is(err, provider.ErrMaybeStored) {
 		t.Fatalf("resumed early, unknown uuid: %v, want ErrSessionGone alone", err)
 	}
-	// Every part acknowledged in this process, then the server restarts
-	// before the first done: refused at once, nothing stored.
+	// Every part but the last acknowledged in this process, then the
+	// server restarts before the last part and its done: refused at once,
+	// nothing stored.
 	proxy := newDropProxy(t, a.srv.BaseURL())
 	sess, err = newProvider(t, proxy.url, nil).Begin(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sendParts(t, sess, u, data, u.Chunks())
+	sendParts(t, sess, u, data, u.Chunks()-1)
 	proxy.target.Store(b.srv.BaseURL())
-	if _, err := sess.Finish(ctx); !errors.Is(err, provider.ErrSessionGone) || errors.Is(err, provider.ErrMaybeStored) {
-		t.Fatalf("first done, unknown uuid: %v, want ErrSessionGone alone", err)
+	last := u.Chunk(u.Chunks() - 1)
+	if err := sess.PutChunk(ctx, last, body(data, last)); !errors.Is(err, provider.ErrSessionGone) || errors.Is(err, provider.ErrMaybeStored) {
+		t.Fatalf("last part, unknown uuid: %v, want ErrSessionGone alone", err)
 	}
 }
 
 // A one-part file goes through the chunk route: a process killed after
-// its part and before done leaves nothing visible, and the restart
-// stores exactly one file.
+// its part and before done leaves nothing visible, and the restart stores
+// exactly one file.
 func TestOnePartKilledBeforeDone(t *testing.T) {
 	s := startSandbox(t, scsandbox.Options{}, nil)
 	rec := newRecorder(t, s.srv.BaseURL())
+	proxy := newDropProxy(t, rec.url)
+	proxy.block.Store(true)
 	data := randomData(500, 24)
 	u := plan("small.txt", int64(len(data)), MinChunkSize)
 	ctx := ctxT(t)
-	first, err := newProvider(t, rec.url, nil).Begin(ctx, u)
+	first, err := newProvider(t, proxy.url, nil).Begin(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := sendParts(t, first, u, data, 1)
+	begun := bytes.Clone(first.State())
+	c := u.Chunk(0)
+	if err := first.PutChunk(ctx, c, body(data, c)); !provider.IsRetryable(err) {
+		t.Fatalf("one part with done cut off: %v, want a retryable error", err)
+	}
 	if files := s.files(); len(files) != 0 {
 		t.Fatalf("a part without done is visible: %+v", files)
 	}
@@ -330,7 +353,7 @@ func TestOnePartKilledBeforeDone(t *testing.T) {
 	}
 	// The engine persisted only the state after Begin: the restart sends
 	// the part again under a new uuid, and the first one never shows.
-	sess, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, states[0])
+	sess, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, begun)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,5 +364,76 @@ func TestOnePartKilledBeforeDone(t *testing.T) {
 	s.oneFile(t, res.RemoteID, "small.txt", data)
 	if got := s.fetch(t, res.Link); !bytes.Equal(got, data) {
 		t.Fatal("file_url serves different bytes")
+	}
+}
+
+// A one-part file whose done reached the server, then a kill before its
+// answer: the restart resumes from what the engine persisted, which is the
+// state the provider checkpointed before done (with the uuid), not the
+// state after Begin. Found by the soak: before the checkpoint the restart
+// sent part 0 again and the server held a second copy that nobody
+// announced.
+func TestOnePartKilledAfterDoneResumesFromCheckpoint(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	proxy := newDropProxy(t, s.srv.BaseURL())
+	proxy.armed.Store(true)
+	data := randomData(700, 25)
+	u := plan("once.txt", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	first, err := newProvider(t, proxy.url, nil).Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	persisted := bytes.Clone(first.State()) // the engine saves the state after Begin
+	checkpoints := 0
+	cctx := provider.WithCheckpoint(ctx, func() error {
+		checkpoints++
+		persisted = bytes.Clone(first.State())
+		return nil
+	})
+	c := u.Chunk(0)
+	if err := first.PutChunk(cctx, c, body(data, c)); !provider.IsRetryable(err) {
+		t.Fatalf("one part with done's answer dropped: %v, want a retryable error", err)
+	}
+	if checkpoints != 1 || proxy.dropped.Load() != 1 || len(s.files()) != 1 {
+		t.Fatalf("checkpoints %d, done answers dropped %d, files %+v: want 1, 1, one file", checkpoints, proxy.dropped.Load(), s.files())
+	}
+	st, err := decodeState(persisted, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, persisted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runUpload(ctx, sess, u, data, 0)
+	if err != nil {
+		t.Fatalf("resumed upload: %v", err)
+	}
+	if st.UUID == "" || res.RemoteID != st.UUID {
+		t.Fatalf("resumed as %q, checkpointed uuid %q: want the first upload's uuid", res.RemoteID, st.UUID)
+	}
+	s.oneFile(t, st.UUID, "once.txt", data)
+}
+
+// A checkpoint the engine cannot write (a full disk) stops the part before
+// done: nothing becomes visible that a restart could not recognise.
+func TestOnePartCheckpointFailureStopsBeforeDone(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	data := randomData(300, 26)
+	u := plan("full.txt", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	sess, err := newProvider(t, s.srv.BaseURL(), nil).Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diskFull := errors.New("no space left on device")
+	cctx := provider.WithCheckpoint(ctx, func() error { return diskFull })
+	c := u.Chunk(0)
+	if err := sess.PutChunk(cctx, c, body(data, c)); !errors.Is(err, diskFull) {
+		t.Fatalf("PutChunk with a failing checkpoint: %v, want the save's error", err)
+	}
+	if files := s.files(); len(files) != 0 || s.uploadRequests(true) != 0 {
+		t.Fatalf("stored %+v, done requests %d: want nothing before the state is saved", files, s.uploadRequests(true))
 	}
 }

@@ -77,7 +77,10 @@ func TestCrashBetweenServerWriteAndPersist(t *testing.T) {
 	u := plan("crash.bin", int64(len(data)), MinChunkSize)
 	t.Run("strict_series", func(t *testing.T) {
 		s := startSandbox(t, scsandbox.Options{}, nil)
-		states := partial(t, s.srv.BaseURL(), u, data, 3) // server has parts 0..2
+		// The server has parts 0..3; the repeat of part 2, not the last
+		// one received, is refused (the last one would be acknowledged
+		// again: a lost answer's repeat).
+		states := partial(t, s.srv.BaseURL(), u, data, 4)
 		p2 := newProvider(t, s.srv.BaseURL(), nil)
 		ctx := ctxT(t)
 		sess, err := p2.Resume(ctx, u, states[2]) // persisted: parts 0..1
@@ -133,15 +136,18 @@ func TestCrashBetweenServerWriteAndPersist(t *testing.T) {
 		if err := sess.PutChunk(ctx, c0, body(data, c0)); err != nil {
 			t.Fatal(err)
 		}
-		// Deliver part 1 behind the session's back, as if its answer was lost.
+		// Deliver parts 1 and 2 behind the session's back, as if their
+		// answers were lost.
 		states := sess.State()
 		side, err := p.Resume(ctx, u, states)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c1 := u.Chunk(1)
-		if err := side.PutChunk(ctx, c1, body(data, c1)); err != nil {
-			t.Fatal(err)
+		for _, c := range []provider.Chunk{c1, u.Chunk(2)} {
+			if err := side.PutChunk(ctx, c, body(data, c)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// A first refusal of a part never tried before is a plain error...
 		if err := sess.PutChunk(ctx, c1, body(data, c1)); !errors.Is(err, provider.ErrPermanent) {
@@ -173,7 +179,7 @@ func TestResumeAfterServerForgot(t *testing.T) {
 	}
 	// All parts acknowledged but done unknown: Finish says the same.
 	states = partial(t, a.srv.BaseURL(), u, data, 3)
-	sess, err = newProvider(t, b.srv.BaseURL(), nil).Resume(ctx, u, states[3])
+	sess, err = newProvider(t, b.srv.BaseURL(), nil).Resume(ctx, u, withoutDone(t, states[3], u))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +203,7 @@ func TestResumeRejectsBadState(t *testing.T) {
 	}{
 		"garbage":        {u, []byte("{")},
 		"other_size":     {other, good},
-		"old_version":    {u, bytes.Replace(good, []byte(`"v":1`), []byte(`"v":0`), 1)},
+		"old_version":    {u, bytes.Replace(good, []byte(`"v":2`), []byte(`"v":1`), 1)},
 		"hashed_wrong":   {u, bytes.Replace(good, []byte(`"hashed":32768`), []byte(`"hashed":32767`), 1)},
 		"acked_too_far":  {u, bytes.Replace(good, []byte(`"acked":1`), []byte(`"acked":7`), 1)},
 		"no_uuid":        {u, regexpUUID(good)},

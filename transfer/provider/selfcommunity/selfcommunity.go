@@ -1,22 +1,28 @@
 // Package selfcommunity uploads files as SelfCommunity private-message media
 // (API v2, the seed's "Quentrix" host): each file is cut into parts sent in
 // series to POST /api/v2/pm/upload/, finished with the "?done" call carrying
-// the whole file's MD5, and optionally sent as a private message to
-// configured recipients or a group with its relative path in the text (the
-// API has no folders).
+// the whole file's MD5, and optionally sent as private messages to
+// configured recipients or a group, the file and its relative path (the
+// API has no folders). The requests follow the official web client
+// (community-js MessageChunkUploader, PrivateMessageThread) wherever the
+// real server's behaviour is unknown; docs/protocols/selfcommunity.md
+// lists the sources.
 //
-// # One route for every file
+// # One-part files
 //
 // The official web client sends a one-part file as a plain "Upload a
-// Media" request and calls done after it. The server stores a finished,
-// visible file the moment that request's body arrives, and the API has no
-// call to find it again: a crash before the answer is read leaves a file
-// Ferry cannot know about, and the restart stores a second copy. Ferry
-// deviates: every file, one part included, goes through the chunk route
-// (partindex 0 of totalparts N >= 1, then done), which the documented
-// rules allow (0 <= partindex < totalparts, totalparts >= 1). Parts
-// without a done call never become a visible file, so a crash at any
-// moment before done leaves nothing behind but parts the server expires.
+// Media" request of the file alone (no part fields) and calls done after
+// it. A plain upload may be stored the moment its body arrives, and the
+// API has no call to find it again: a crash before done leaves a media
+// file no message names, and the restart stores a second one. The chunk
+// route (partindex 0 of totalparts 1, then done), which the document
+// allows (0 <= partindex < totalparts), never becomes a file without done,
+// so a crash at any moment before done leaves nothing behind but a part
+// the server expires. Ferry therefore sends one-part files through the
+// chunk route, and takes the route that works either way: if the server
+// refuses it (a 400 naming partindex or totalparts, on the part or on
+// done), the file goes again as the official plain upload, and so does
+// every later one-part file of this provider.
 //
 // # Resume
 //
@@ -28,23 +34,36 @@
 //
 // A part the server stored but whose acknowledgement the client never
 // persisted (a crash between the server's write and the client's state
-// write) is not guessed at: the client sends that part again, and a server
-// that enforces "in series" strictly rejects the repeat. That rejection, on
-// the first part after a Resume or on a part already attempted once in this
-// session, means the two sides disagree about what was received; PutChunk
-// returns ErrSessionGone and the file restarts with a new uuid, costing at
-// most one re-upload of the file (the web client caps files at 10 MiB). A
-// server that accepts the repeat (storing parts by index, like Fine
-// Uploader) simply acknowledges it and the upload goes on.
+// write) is not guessed at: the client sends that part again. A server
+// storing parts by index acknowledges the repeat; one enforcing "in
+// series" strictly may refuse it, and that refusal, on the first part
+// after a Resume or on a part already attempted once in this session,
+// means the two sides disagree about what was received; PutChunk returns
+// ErrSessionGone and the file restarts with a new uuid, costing at most
+// one re-upload of the file.
+//
+// # Done, thumbnail and the last part
+//
+// The last PutChunk does more than send the last part: once it is
+// acknowledged it sends done and, when messages are configured, the
+// thumbnail (which the official client always uploads after done, and
+// whose file_uuid its message carries). The engine saves the session's
+// State after the last part (Capabilities.SaveBeforeFinish), so that state
+// records the stored file and its thumbnail; Finish only sends the
+// messages. A process that dies between done and the messages resumes
+// with a state that says the file is stored: it sends the messages and no
+// second done, which a server that forgets finalized uuids would refuse
+// (issue #18, item 7). While done is not recorded the engine repeats the
+// last part, and PutChunk goes on from where it stopped.
 //
 // # A done whose answer was lost
 //
 // The done call finalizes on the server. When its answer is lost (the
 // connection dropped, or the process died before the result was recorded)
-// the next done for the same uuid is refused with 400 on the uuid field,
-// "already_done" in the sandbox. For a uuid the session owns with every
-// part acknowledged, that refusal means the earlier done succeeded, and
-// Finish returns success (without a link: the API cannot look a file up
+// the next done for the same uuid may be refused with 400 on the uuid
+// field, "already_done" in the sandbox. For a uuid the session owns with
+// every part acknowledged, that refusal means the earlier done succeeded,
+// and the upload succeeds (without a link: the API cannot look a file up
 // by uuid). A resumed session meets the same refusal one step earlier, on
 // the re-sent last part; it takes that part as sent and lets done decide
 // (see lastPartFinalized). The real server's codes are not public
@@ -55,26 +74,21 @@
 // provider.ErrMaybeStored, so the engine warns the file may be stored
 // twice.
 //
-// This needs the uuid to survive the crash. The engine skips the State
-// save after the last part for most providers (Finish follows at once);
-// this one asks for it (Capabilities.SaveBeforeFinish), because
-// for a one-part file the state saved after Begin predates part 0, and a
-// crash after done reached the server would otherwise restart the file
-// and leave a second copy.
-//
 // # Messages
 //
-// The private message (POST /api/v2/pm/) is sent after done and has no
-// lookup either. A missing message is worse than a second one: with
-// recipients configured the message is how the file reaches them, and a
-// second message carries the same file uuid, so it shows the same file
-// twice rather than a different one. Ferry therefore sends it at least
-// once: within a session a message that succeeded is never sent again, and
-// a session resumed after a crash sends it again. Recording "message
-// requested" in State would not change that: the engine does not persist
-// State during or after Finish, and a record written before the request
-// could not tell a message the server created from one it never received,
-// so it could only turn a second message into a missing one.
+// The official client never sends a text and a file in one message: it
+// sends file_uuid (the thumbnail's) only with an empty text. Ferry sends
+// those two shapes: the file message, then the template's text alone (see
+// session.messages). Send a Message answers 201 with a list; any 2xx
+// counts as sent, whatever its body.
+//
+// Each message is sent at most once and, as far as the API allows, at
+// least once. The session records that a message may have reached the
+// server before sending it; a lost answer, or a session resumed after a
+// crash, first looks for the message in the thread (Get a Thread) and sends
+// it only if it is not there. Where the thread cannot be read the message
+// is sent: with recipients configured the message is how the file reaches
+// them, so a second one is the lesser harm.
 package selfcommunity
 
 import (
@@ -84,6 +98,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -134,10 +150,11 @@ type Config struct {
 	// as a private message; neither means no message is sent.
 	Recipients []int64
 	Group      int64
-	// NoMD5 leaves the optional md5 field out of the done call (and skips
-	// computing it): the server then checks only totalfilesize and
-	// totalparts. The official client never sends it; Ferry does by
-	// default, so the server verifies the assembled bytes.
+	// NoMD5 leaves the optional md5 field out of the done call: the
+	// server then checks only totalfilesize and totalparts. The official
+	// client never sends it; Ferry does by default, so the server verifies
+	// the assembled bytes, and stops by itself for the rest of the run if
+	// the server refuses the same bytes' md5 twice (see finalize).
 	NoMD5 bool
 	// MessageTemplate is the message text; "{path}" becomes Upload.RelPath
 	// (the name when RelPath is empty) and "{name}" the file name. Default
@@ -155,6 +172,21 @@ type Provider struct {
 	fields api.Fields
 	cfg    Config
 	client *http.Client
+
+	// md5Refused holds "<md5>/<size>" of files whose done was refused on
+	// the md5 field; md5Off is set once the same bytes were refused twice
+	// (see finalize).
+	md5Refused sync.Map
+	md5Off     atomic.Bool
+
+	// msgMu keeps one file's messages together: uploads finish in
+	// parallel, and a file message followed by another file's text would
+	// caption the wrong file in the thread.
+	msgMu sync.Mutex
+
+	// plainOnePart is set once the server refused a one-part chunk
+	// upload: one-part files then go as plain uploads (see PutChunk).
+	plainOnePart atomic.Bool
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -261,6 +293,11 @@ func (p *Provider) Resume(_ context.Context, u provider.Upload, state []byte) (p
 	// every part and done (a state saved by an engine that skipped the save
 	// after the last part ends at the part before it).
 	s.doneMaybe = st.UUID != "" && st.Acked >= st.Parts-2
+	if st.Done != nil && s.p.messaging() {
+		// The previous process may have sent the next message before it
+		// died: look for it before sending (see sendMessages).
+		s.st.Pending = true
+	}
 	return s, nil
 }
 

@@ -1,15 +1,14 @@
 package selfcommunity
 
 import (
+	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strconv"
 	"sync"
@@ -35,8 +34,10 @@ type session struct {
 	// client could trust (a failed request, or the part after the last
 	// acknowledged one in a resumed session): the server may hold them.
 	attempted map[int]bool
-	done      *api.FileResponse // the done call's answer, once it succeeded
-	messaged  bool              // the private message was sent
+	// preview holds the bytes of the parts acknowledged in this session,
+	// in order, for a file a thumbnail may be drawn from (see
+	// thumbnail.go); nil otherwise. Guarded by send.
+	preview *bytes.Buffer
 	// doneMaybe: a done for st.UUID may have reached the server without
 	// its answer being read (an attempt here ended without a definitive
 	// answer, or the session was resumed from a state the previous process
@@ -47,7 +48,31 @@ type session struct {
 var _ provider.Session = (*session)(nil)
 
 func newSession(p *Provider, u provider.Upload, st state) *session {
-	return &session{p: p, u: u, st: st, attempted: map[int]bool{}}
+	s := &session{p: p, u: u, st: st, attempted: map[int]bool{}}
+	if p.messaging() && previewable(u) && st.Acked < 0 {
+		s.preview = &bytes.Buffer{}
+	}
+	return s
+}
+
+// keepPreview appends acknowledged part c, read again from body, to the
+// preview bytes; a part out of order or unreadable drops them (the
+// generic thumbnail is sent then). Caller holds s.send.
+func (s *session) keepPreview(c provider.Chunk, body io.ReadSeeker) {
+	if s.preview == nil {
+		return
+	}
+	if int64(s.preview.Len()) != c.Offset {
+		s.preview = nil
+		return
+	}
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		s.preview = nil
+		return
+	}
+	if n, err := io.Copy(s.preview, io.LimitReader(body, c.Size)); err != nil || n != c.Size {
+		s.preview = nil
+	}
 }
 
 // State returns the persisted form of the acknowledged progress: file
@@ -71,22 +96,39 @@ func (s *session) snapshot() state {
 // feed the whole-file MD5 as they stream out; the hash advances only when
 // the server acknowledges, so a failed attempt never double-hashes.
 //
-// Every file goes through the chunk route, a one-part file as part 0 of
-// totalparts=1 (see the package comment for why not the plain upload). A
-// 400 naming the uuid field (the server forgot the file) is
+// A one-part file goes through the chunk route, or as a plain upload of
+// the file alone once the server refused that (see the package comment).
+// A 400 naming the uuid field (the server forgot the file) is
 // ErrSessionGone; so is a 400 naming the part index for a part that may
-// already be on the server (see the package comment). The last part
-// refused because its uuid is already finalized is taken as sent (see
-// lastPartFinalized); Finish's done call then has the final word.
+// already be on the server (see the package comment). A part larger than
+// the official 204,800 bytes refused with 400 on the file field is
+// ErrTooLarge, so the engine steps the size down. The last part refused
+// because its uuid is already finalized is taken as sent (see
+// lastPartFinalized); the done call then has the final word. The last
+// part goes on to done and the thumbnail (see complete), and is repeated
+// by the engine until they succeed.
 func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
 	s.send.Lock()
 	defer s.send.Unlock()
+	return s.put(ctx, c, body)
+}
+
+// put is PutChunk; caller holds s.send.
+func (s *session) put(ctx context.Context, c provider.Chunk, body io.ReadSeeker) error {
 	op := fmt.Sprintf("put part %d", c.Index)
 	st := s.snapshot()
 	if c.Total != st.Parts || c.Index < 0 || c.Index >= st.Parts || c != s.u.Chunk(c.Index) {
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "chunk does not match the upload's plan"}
 	}
 	if c.Index <= st.Acked {
+		if c.Last {
+			// Acknowledged before, but done or the thumbnail did not
+			// complete: the engine repeats the last part until they do.
+			if err := consume(op, body, c.Size); err != nil {
+				return err
+			}
+			return s.complete(ctx)
+		}
 		return nil
 	}
 	if c.Index != st.Acked+1 {
@@ -109,14 +151,21 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	hr := newHashingReader(body, feed)
 	fp := &filePart{field: s.p.fields.File, filename: "blob", r: hr, size: c.Size}
 	f := s.p.fields
-	fields := []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
-	if c.Index > 0 {
-		fields = append(fields, field{f.UUID, st.UUID})
+	// A one-part file goes through the chunk route unless this server
+	// refused that; then as the official client sends it, a plain upload
+	// of the file alone (see the package comment, "One-part files").
+	plain := c.Total == 1 && s.p.plainOnePart.Load()
+	var fields []field
+	if !plain {
+		fields = []field{{f.PartIndex, strconv.Itoa(c.Index)}, {f.TotalParts, strconv.Itoa(c.Total)}}
+		if c.Index > 0 {
+			fields = append(fields, field{f.UUID, st.UUID})
+		}
+		fields = s.fileFields(fields)
+		fields = append(fields,
+			field{f.PartByteOffset, strconv.FormatInt(c.Offset, 10)},
+			field{f.ChunkSize, strconv.FormatInt(c.Size, 10)})
 	}
-	fields = s.fileFields(fields)
-	fields = append(fields,
-		field{f.PartByteOffset, strconv.FormatInt(c.Offset, 10)},
-		field{f.ChunkSize, strconv.FormatInt(c.Size, 10)})
 	hdr := http.Header{}
 	if c.Size > 0 {
 		// The official client (react-uploady) sends this on every part.
@@ -130,11 +179,26 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	}
 	if resp.StatusCode/100 != 2 {
 		perr, se := responseError(op, resp, f, c.Index > 0)
+		if c.Total == 1 && !plain && resp.StatusCode == http.StatusBadRequest && se.has(f.PartIndex, f.TotalParts) {
+			// The server does not take a one-part chunk upload: from now
+			// on one-part files go the official client's way.
+			s.p.plainOnePart.Store(true)
+			return s.put(ctx, c, body)
+		}
 		if c.Index > 0 && c.Index == st.Parts-1 {
 			if alreadyFinalized(resp.StatusCode, se, f) {
-				return s.lastPartFinalized(op, c, body, st)
+				return s.lastPartFinalized(ctx, op, c, body, st)
 			}
 			s.maybeStored(perr, se)
+		}
+		if resp.StatusCode == http.StatusBadRequest && se.has(f.File) && c.Size > DefaultChunkSize &&
+			!errors.Is(perr, provider.ErrTooLarge) && !errors.Is(perr, provider.ErrSessionGone) {
+			// The official client's parts are 204,800 bytes; a server
+			// refusing a larger part's file (a size validator, whatever its
+			// code) is asked again with smaller ones: the engine steps the
+			// part size down on ErrTooLarge.
+			perr.Kind = provider.ErrTooLarge
+			perr.Message += fmt.Sprintf(" (a part of %d bytes was refused; retrying with smaller parts)", c.Size)
 		}
 		if resp.StatusCode == http.StatusBadRequest && se.has(f.PartIndex) && s.attempted[c.Index] {
 			perr.Kind = provider.ErrSessionGone
@@ -168,6 +232,39 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 		}
 	}
 	s.ack(c, ack.FileUUID, h)
+	s.keepPreview(c, body)
+	if !c.Last {
+		return nil
+	}
+	if c.Index == 0 {
+		// A one-part file: no state with its uuid was saved yet, and done
+		// makes the file visible. Saved first, a process killed after done
+		// resumes this upload (done again, "already finalized") instead of
+		// storing a second copy.
+		if err := provider.Checkpoint(ctx); err != nil {
+			return fmt.Errorf("%s: save the upload's state before done: %w", op, err)
+		}
+	}
+	return s.complete(ctx)
+}
+
+// consume reads a part the server already holds, as the engine expects
+// of a nil return; a part shorter than planned is ErrPermanent (the file
+// shrank).
+func consume(op string, body io.ReadSeeker, size int64) error {
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "rewind chunk", Err: err}
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(body, size))
+	if err != nil {
+		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "read chunk", Err: err}
+	}
+	if n != size {
+		return &provider.Error{
+			Kind: provider.ErrPermanent, Op: op, Err: rest.ErrShortBody,
+			Message: fmt.Sprintf("local file shrank: part has %d of %d bytes", n, size),
+		}
+	}
 	return nil
 }
 
@@ -185,17 +282,16 @@ func (s *session) ack(c provider.Chunk, uuid string, h hash.Hash) {
 // lastPartFinalized handles the last part refused because the server has
 // already finalized the file uuid. The uuid was issued to this upload and
 // only its own done call finalizes it, which is sent only after every part
-// was acknowledged; so this is the resume, from a state saved before the
-// last part (an engine that skips the save after the last one), after a
-// crash that came after that done reached the server and before the
-// result was recorded. The part is taken
-// as acknowledged (its bytes are read and hashed so the state stays
-// consistent and the caller sees the whole chunk consumed), and Finish
-// sends done again: the server's answer to it decides, so a server whose
+// was acknowledged; so this is the resume, from the state saved before the
+// last part, after a crash that came after that done reached the server
+// and before the result was recorded. The part is taken as acknowledged
+// (its bytes are read and hashed so the state stays consistent and the
+// caller sees the whole chunk consumed), and done is sent again (see
+// complete): the server's answer to it decides, so a server whose
 // refusal meant something else still cannot make an unfinished upload
 // count as stored. Returns ErrPermanent if the local part is shorter than
 // planned (the file shrank). Caller holds s.send.
-func (s *session) lastPartFinalized(op string, c provider.Chunk, body io.ReadSeeker, st state) error {
+func (s *session) lastPartFinalized(ctx context.Context, op string, c provider.Chunk, body io.ReadSeeker, st state) error {
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "rewind chunk", Err: err}
 	}
@@ -214,7 +310,8 @@ func (s *session) lastPartFinalized(op string, c provider.Chunk, body io.ReadSee
 		}
 	}
 	s.ack(c, st.UUID, h)
-	return nil
+	s.keepPreview(c, body)
+	return s.complete(ctx)
 }
 
 // fileFields appends the optional whole-file description to fields: the
@@ -232,116 +329,6 @@ func (s *session) typeAndSize() []field {
 		out = append(out, field{f.FileType, t})
 	}
 	return append(out, field{f.TotalFileSize, strconv.FormatInt(s.u.Size, 10)})
-}
-
-// Finish calls done with the part count, size and MD5 (unless
-// Config.NoMD5; the server checks them against what it assembled), then sends the private message when the
-// target has recipients or a group. It is safe to repeat after a failure:
-// a done that succeeded is not sent again, only the message is retried.
-//
-// A done refused because the uuid is already finalized (see
-// alreadyFinalized) means an earlier done of this upload succeeded and its
-// answer was lost: Finish succeeds, with RemoteID the uuid, RemoteName the
-// name sent (the server's answer, which would say whether storage renamed
-// it, is gone) and no Link (the API has no call that looks a file up by
-// uuid). Any other 400 naming the uuid (unknown: expired or forgotten) is
-// ErrSessionGone; a 400 naming md5, size or part count means the server's
-// copy differs from the local file and is ErrPermanent.
-//
-// The message is sent at least once per finalized file: after a crash the
-// resumed session cannot know whether the earlier process sent it (see the
-// package comment), so it sends it again rather than risk none.
-func (s *session) Finish(ctx context.Context) (provider.Result, error) {
-	s.send.Lock()
-	defer s.send.Unlock()
-	st := s.snapshot()
-	if st.Acked != st.Parts-1 {
-		return provider.Result{}, &provider.Error{
-			Kind: provider.ErrPermanent, Op: "finish",
-			Message: fmt.Sprintf("only parts 0..%d of %d were acknowledged", st.Acked, st.Parts),
-		}
-	}
-	if s.done == nil {
-		res, err := s.finalize(ctx, st)
-		if err != nil {
-			return provider.Result{}, err
-		}
-		s.done = res
-	}
-	if s.p.messaging() && !s.messaged {
-		if err := s.p.sendMessage(ctx, s.u, st.UUID); err != nil {
-			return provider.Result{}, err
-		}
-		s.messaged = true
-	}
-	return provider.Result{RemoteID: st.UUID, RemoteName: storedName(s.done.FileURL, s.u.Name), Link: s.done.FileURL, Size: s.u.Size}, nil
-}
-
-// storedName is the file name as the server reports it: the last segment
-// of file_url, which differs from the name sent when the server's storage
-// renamed a taken name. It falls back to the name sent when the URL has
-// no usable last segment.
-func storedName(fileURL, sent string) string {
-	u, err := url.Parse(fileURL)
-	if err != nil {
-		return sent
-	}
-	name := path.Base(u.Path)
-	if name == "." || name == "/" || name == "" {
-		return sent
-	}
-	return name
-}
-
-func (s *session) finalize(ctx context.Context, st state) (*api.FileResponse, error) {
-	const op = "finish"
-	h, err := loadHash(st.MD5)
-	if err != nil {
-		return nil, &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
-	}
-	f := s.p.fields
-	fields := []field{
-		{f.UUID, st.UUID},
-		{f.FileName, s.u.Name},
-		{f.TotalParts, strconv.Itoa(st.Parts)},
-	}
-	if !s.p.cfg.NoMD5 {
-		fields = append(fields, field{f.MD5, hex.EncodeToString(h.Sum(nil))})
-	}
-	fields = append(fields, s.typeAndSize()...)
-	resp, err := s.p.postForm(ctx, op, api.DoneQuery, fields, nil, nil)
-	if err != nil {
-		s.doneMaybe = true
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		perr, se := responseError(op, resp, f, true)
-		if alreadyFinalized(resp.StatusCode, se, f) {
-			// Finish checked that every part of this session's own uuid
-			// was acknowledged: the finalized file is this upload.
-			return &api.FileResponse{FileUUID: st.UUID}, nil
-		}
-		if resp.StatusCode >= 500 {
-			// A gateway may answer 5xx after the server finalized.
-			s.doneMaybe = true
-		}
-		s.maybeStored(perr, se)
-		if se.has(f.MD5, f.TotalFileSize, f.TotalParts) {
-			perr.Message = "server's copy differs from the local file: " + perr.Message
-		}
-		return nil, perr
-	}
-	var res api.FileResponse
-	if err := rest.DecodeJSON(op, resp, &res); err != nil {
-		return nil, err
-	}
-	if res.FileUUID != "" && res.FileUUID != st.UUID {
-		return nil, &provider.Error{
-			Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode,
-			Message: fmt.Sprintf("server finalized file %q, not %q", res.FileUUID, st.UUID),
-		}
-	}
-	return &res, nil
 }
 
 // maybeStored marks perr with provider.ErrMaybeStored when it is a

@@ -13,7 +13,7 @@ import (
 
 // stateVersion changes whenever the persisted layout does; an older layout
 // is refused (ErrSessionGone) rather than misread.
-const stateVersion = 1
+const stateVersion = 2
 
 // state is what survives a restart. It reflects exactly the parts the
 // server acknowledged: Acked is the last acknowledged part (-1 for none)
@@ -28,6 +28,25 @@ type state struct {
 	ChunkSize int64  `json:"chunk_size"`
 	Hashed    int64  `json:"hashed"`
 	MD5       []byte `json:"md5"` // crypto/md5 MarshalBinary output
+
+	// After the last part: the done call's answer, the thumbnail's
+	// file_uuid (NoThumb: the server refused the thumbnail, the message
+	// carries the file's own uuid), and the private messages' progress.
+	// The engine saves this state after the last part (SaveBeforeFinish),
+	// so a process that dies before Finish sent the messages resumes
+	// straight at the messages (see the package comment, "Messages").
+	Done    *doneRec `json:"done,omitempty"`
+	Thumb   string   `json:"thumb,omitempty"`
+	NoThumb bool     `json:"no_thumb,omitempty"`
+	Sent    int      `json:"sent,omitempty"`    // messages known to be sent, in plan order
+	Pending bool     `json:"pending,omitempty"` // message Sent may have reached the server
+	MsgID   int64    `json:"msg_id,omitempty"`  // the file message's id, once known
+}
+
+// doneRec is the done call's answer: the file is stored.
+type doneRec struct {
+	FileUUID string `json:"uuid"`
+	FileURL  string `json:"url,omitempty"`
 }
 
 func newState(u provider.Upload) state {
@@ -61,6 +80,10 @@ func decodeState(b []byte, u provider.Upload) (state, error) {
 		return state{}, fmt.Errorf("decode state: acknowledged part %d out of range", s.Acked)
 	case s.Acked >= 0 && s.UUID == "":
 		return state{}, errors.New("decode state: parts acknowledged without a file uuid")
+	case s.Done != nil && (s.Acked != s.Parts-1 || s.Done.FileUUID != s.UUID):
+		return state{}, errors.New("decode state: done recorded for an upload that is not complete")
+	case s.Sent < 0 || s.Sent > 2 || (s.Sent > 0 || s.Pending || s.Thumb != "") && s.Done == nil:
+		return state{}, errors.New("decode state: message progress without a finished file")
 	}
 	want := int64(0)
 	if s.Acked >= 0 {

@@ -50,14 +50,20 @@ func TestEndToEndDialects(t *testing.T) {
 			if files[0].Meta["md5"] != hex.EncodeToString(md[:]) {
 				t.Fatalf("server md5 %s", files[0].Meta["md5"])
 			}
-			ms := s.api.Messages()
-			if len(ms) != 1 || ms[0].Text != "docs/2026/report.pdf" || ms[0].FileUUID != res.RemoteID || ms[0].Recipients[0] != 12 {
+			s.checkMessages(t, res.RemoteID, "docs/2026/report.pdf")
+			if ms := s.api.Messages(); ms[0].Recipients[0] != 12 || ms[1].Recipients[0] != 12 {
 				t.Fatalf("messages %+v", ms)
 			}
 			tr := uuidRE.ReplaceAllString(rec.transcript(), "<uuid>")
 			if !strings.Contains(tr, "md5="+hex.EncodeToString(md[:])) {
 				t.Fatalf("done call carried no md5:\n%s", tr)
 			}
+			// A one-part file: the plain upload, done, thumbnail, messages.
+			small := randomData(700, 3)
+			if res := uploadWhole(t, p, "notes.txt", small); !bytes.Equal(s.fetch(t, res.Link), small) {
+				t.Fatal("file_url serves different bytes")
+			}
+			tr = uuidRE.ReplaceAllString(rec.transcript(), "<uuid>")
 			golden(t, filepath.Join("testdata", "transcript-"+string(d)+".txt"), tr)
 		})
 	}

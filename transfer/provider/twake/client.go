@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -43,6 +44,12 @@ type request struct {
 	// notFound is the kind a 404 means for this call: ErrSessionGone for a
 	// known file id, ErrPermanent where it can only mean a wrong URL.
 	notFound error
+	// driveFolder is the Drive item a documents read names: its 401 means
+	// "no access to it", with a valid token or without one.
+	driveFolder string
+	// slow sends the request with the client that waits driveCreateTimeout
+	// for the answer.
+	slow bool
 }
 
 // do sends r and returns the response of a 2xx answer with its body unread.
@@ -73,7 +80,11 @@ func (p *Provider) do(ctx context.Context, r request) (*http.Response, error) {
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
 	}
-	resp, err := p.client.Do(req)
+	client := p.client
+	if r.slow {
+		client = p.slowClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
@@ -101,7 +112,11 @@ func (p *Provider) statusError(r request, resp *http.Response) error {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		kind = provider.ErrAuth
-		msg = p.authMessage(msg)
+		if r.driveFolder != "" {
+			msg = p.driveAuthMessage(msg, r.driveFolder)
+		} else {
+			msg = p.authMessage(msg)
+		}
 	case http.StatusForbidden:
 		// The token is valid but lacks access (another company's Drive).
 		kind = provider.ErrAuth
@@ -125,6 +140,18 @@ func (p *Provider) authMessage(server string) string {
 			"; paste a fresh access token into the target settings"
 	}
 	return server + ": the server rejected the JWT (wrong secret, revoked or for another server)"
+}
+
+// driveAuthMessage explains a documents 401. Those routes authenticate
+// optionally (linagora/Twake@39f533e5e838 .../documents/web/routes.ts): a
+// bad token is no user, who may read nothing, so the 401 comes from the
+// access check and names no cause; the token's expiry tells one of them.
+func (p *Provider) driveAuthMessage(server, folder string) string {
+	if exp, err := tokenExpiry(p.cfg.Token); err == nil && !exp.IsZero() && !p.cfg.Now().Before(exp) {
+		return p.authMessage(server)
+	}
+	return fmt.Sprintf("%s: Twake Drive denied access to folder %q: either the token is not valid for this "+
+		"server, or this user may not read the folder; check the token and the target's Drive root", server, folder)
 }
 
 // decodeFile reads a {"resource": PublicFile} answer and checks it names a
@@ -204,13 +231,22 @@ func (p *Provider) deleteFile(ctx context.Context, op, id string) error {
 
 // postJSON sends v as a JSON body and decodes the 2xx answer into out.
 func (p *Provider) postJSON(ctx context.Context, op, target string, v, out any) error {
+	return p.sendJSON(ctx, op, target, v, out, false)
+}
+
+// postJSONSlow is postJSON for an answer that may take driveCreateTimeout.
+func (p *Provider) postJSONSlow(ctx context.Context, op, target string, v, out any) error {
+	return p.sendJSON(ctx, op, target, v, out, true)
+}
+
+func (p *Provider) sendJSON(ctx context.Context, op, target string, v, out any, slow bool) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return &provider.Error{Kind: provider.ErrPermanent, Op: op, Err: err}
 	}
 	resp, err := p.do(ctx, request{
 		op: op, method: http.MethodPost, url: target, contentType: "application/json",
-		body: bytes.NewReader(b), length: int64(len(b)), notFound: provider.ErrPermanent,
+		body: bytes.NewReader(b), length: int64(len(b)), notFound: provider.ErrPermanent, slow: slow,
 	})
 	if err != nil {
 		return err
@@ -232,12 +268,37 @@ const (
 
 // deleteForCleanup is deleteFile retried while the failure is retryable.
 // It returns the last error; ErrSessionGone means the file is gone.
+//
+// A 404 after an attempt that failed in a way that may have deleted the
+// entity (a 5xx, a lost answer) is success: the entity is gone. This is
+// the real server's ordinary answer for an entity that never received a
+// chunk: it removes the row, then crashes on the null upload_data (500),
+// and a repeated DELETE finds no row (404) (linagora/Twake@39f533e5e838
+// twake/backend/node/src/services/files/services/index.ts:276-289; the same
+// code in twake-drive-legacy). Since a 500 is that expected crash (and a
+// sweep cannot know whether its entity ever received a chunk), the first
+// 500 is confirmed at once by a second DELETE that does not count as an
+// attempt.
 func (p *Provider) deleteForCleanup(ctx context.Context, op, id string) error {
 	wait := cleanupBackoff
+	mayBeGone, confirm := false, true
 	for attempt := 1; ; attempt++ {
 		err := p.deleteFile(ctx, op, id)
+		if mayBeGone && errors.Is(err, provider.ErrSessionGone) {
+			return nil // an earlier attempt deleted it
+		}
 		kind, after := provider.Classify(err)
-		if err == nil || kind != provider.ErrRetryable || attempt == cleanupAttempts {
+		if err == nil || kind != provider.ErrRetryable {
+			return err
+		}
+		mayBeGone = true
+		var pe *provider.Error
+		if confirm && errors.As(err, &pe) && pe.Status == http.StatusInternalServerError {
+			confirm = false // one free confirmation
+			attempt--
+			continue
+		}
+		if attempt == cleanupAttempts {
 			return err
 		}
 		d := max(wait, min(after, cleanupMaxWait))

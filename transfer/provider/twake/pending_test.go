@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
@@ -233,15 +235,20 @@ func TestBeginFailsWithoutRecord(t *testing.T) {
 // dropItemAnswer is a proxy in front of the sandbox that lets the first
 // Drive file-item creation through and then drops its answer (closes the
 // connection), the failure a timeout after the server committed gives.
-func dropItemAnswer(t testing.TB, ts *testServer) (string, *atomic.Int32) {
+// The failGets Drive reads after the drop are answered 503.
+func dropItemAnswer(t testing.TB, ts *testServer, failGets int32) (string, *atomic.Int32) {
 	t.Helper()
 	target, err := url.Parse(ts.srv.BaseURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
-	var dropped atomic.Int32
+	var dropped, failed atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/item/") && dropped.Load() > 0 && failed.Add(1) <= failGets {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
 		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/item") || dropped.Load() > 0 {
 			rp.ServeHTTP(w, r)
 			return
@@ -295,19 +302,25 @@ func (ts *testServer) driveFiles() []string {
 	return out
 }
 
-// A Finish repeated after its Drive registration's answer was lost reuses
-// the item instead of creating a second one, in the same session and in a
-// resumed one.
-func TestDriveFinishIdempotent(t *testing.T) {
-	for _, resumed := range []bool{false, true} {
-		t.Run(map[bool]string{false: "same session", true: "resumed"}[resumed], func(t *testing.T) {
+// A Drive registration whose answer was lost is found at once by one
+// listing of the folder (every child carries its external_id), retried
+// through passing failures, and reused instead of creating a second item;
+// no sibling is read on its own. Before, the lost answer failed the
+// Finish, and the next one read every same-size sibling, failing on the
+// first read that failed.
+func TestDriveFinishAfterLostAnswer(t *testing.T) {
+	for _, failGets := range []int32{0, 2} {
+		t.Run(fmt.Sprintf("failing reads=%d", failGets), func(t *testing.T) {
 			ts := startSandbox(t, nil)
-			base, dropped := dropItemAnswer(t, ts)
+			base, dropped := dropItemAnswer(t, ts, failGets)
 			p := ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
 			f := newTestFile("report.bin", 2*MinChunkSize, "Docs")
-			// A same-size file in the folder must not be mistaken for it.
-			if err := newTestFile("other.bin", 2*MinChunkSize, "Docs").upload(t, ts.provider(t, func(c *Config) { c.DriveFolders = true })); err != nil {
-				t.Fatal(err)
+			// Same-size files in the folder must not be mistaken for it.
+			direct := ts.provider(t, func(c *Config) { c.DriveFolders = true })
+			for _, name := range []string{"other.bin", "third.bin"} {
+				if err := newTestFile(name, 2*MinChunkSize, "Docs").upload(t, direct); err != nil {
+					t.Fatal(err)
+				}
 			}
 			s, err := p.Begin(ctx(t), f.u)
 			if err != nil {
@@ -316,27 +329,57 @@ func TestDriveFinishIdempotent(t *testing.T) {
 			if err := f.putParallel(t, s, 2, []int{0, 1}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Finish(ctx(t)); kindOf(err) != provider.ErrRetryable || dropped.Load() != 1 {
+			before := ts.count(sbtwake.RouteItemGet)
+			res, err := s.Finish(ctx(t))
+			if err != nil || dropped.Load() != 1 {
 				t.Fatalf("finish with the answer dropped: %v (%d dropped)", err, dropped.Load())
 			}
-			if resumed {
-				die(p)
-				p = ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
-				if s, err = p.Resume(ctx(t), f.u, s.State()); err != nil {
-					t.Fatal(err)
-				}
+			if got := ts.driveFiles(); len(got) != 3 || res.RemotePath != "Docs/report.bin" {
+				t.Fatalf("drive files %v, result %+v; want other.bin, third.bin and one report.bin", got, res)
 			}
-			res, err := s.Finish(ctx(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := ts.driveFiles(); len(got) != 2 || res.RemotePath != "Docs/report.bin" {
-				t.Fatalf("drive files %v, result %+v; want other.bin and one report.bin", got, res)
+			if reads := ts.count(sbtwake.RouteItemGet) - before; reads != 1 {
+				t.Fatalf("%d Drive reads reached the server to find the item, want one listing", reads)
 			}
 			if recs := ts.records(t); len(recs) != 0 {
 				t.Fatalf("records left: %+v", recs)
 			}
 		})
+	}
+}
+
+// A resumed session looks for the item an earlier run may have created
+// before creating one.
+func TestDriveFinishIdempotentResumed(t *testing.T) {
+	ts := startSandbox(t, nil)
+	base, dropped := dropItemAnswer(t, ts, 2*getAttempts) // the first Finish cannot look
+	p := ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
+	f := newTestFile("report.bin", 2*MinChunkSize, "Docs")
+	s, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.putParallel(t, s, 2, []int{0, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Finish(ctx(t)); kindOf(err) != provider.ErrRetryable || dropped.Load() != 1 {
+		t.Fatalf("finish with the answer dropped and reads failing: %v (%d dropped)", err, dropped.Load())
+	}
+	die(p)
+	p = ts.provider(t, func(c *Config) { c.DriveFolders, c.BaseURL = true, base })
+	if s, err = p.Resume(ctx(t), f.u, s.State()); err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 0; ; attempt++ { // the reads still failing make more retryable errors
+		res, err := s.Finish(ctx(t))
+		if err == nil {
+			if got := ts.driveFiles(); len(got) != 1 || res.RemotePath != "Docs/report.bin" {
+				t.Fatalf("drive files %v, result %+v", got, res)
+			}
+			break
+		}
+		if kindOf(err) != provider.ErrRetryable || attempt == 3 {
+			t.Fatalf("resumed finish: %v", err)
+		}
 	}
 }
 
@@ -376,8 +419,10 @@ func TestCleanupDeletesRetry(t *testing.T) {
 	if err := s.Abort(ctx(t)); err != nil {
 		t.Fatalf("abort: %v", err)
 	}
-	if got := failed.Load(); got != 4 {
-		t.Fatalf("%d DELETEs for the abort, want 3 failed + 1", got)
+	// The real server's answer to the fourth DELETE of an entity without a
+	// chunk is the crash after removal (500), confirmed by a fifth (404).
+	if got := failed.Load(); got != 5 {
+		t.Fatalf("%d DELETEs for the abort, want 3 failed + the crash + the confirmation", got)
 	}
 	failed.Store(0)
 	s1, err := p.Begin(ctx(t), f.u)
@@ -391,6 +436,44 @@ func TestCleanupDeletesRetry(t *testing.T) {
 	}
 	if _, ok := ts.api.Completion("", fileID(t, s1)); ok {
 		t.Fatal("orphan survived the failing deletes")
+	}
+	if got := ts.partials(); len(got) != 0 {
+		t.Fatalf("unfinished entities %v", got)
+	}
+	if recs := ts.records(t); len(recs) != 0 {
+		t.Fatalf("records left: %+v", recs)
+	}
+}
+
+// Check and an Abort before the first chunk meet the real server's DELETE
+// of an entity that never received a chunk: 500 after removing it, then
+// 404. Both succeed at once: the confirming DELETE waits for no backoff.
+func TestDeleteNeverChunkedIsNoFailure(t *testing.T) {
+	ts := startSandbox(t, nil)
+	p := ts.provider(t, nil)
+	start := time.Now()
+	if err := p.Check(ctx(t)); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	f := newTestFile("a.bin", 2*MinChunkSize, "dir")
+	s, err := p.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abort(ctx(t)); err != nil {
+		t.Fatalf("abort: %v", err)
+	}
+	if d := time.Since(start); d >= cleanupBackoff {
+		t.Fatalf("took %v: a backoff was waited", d)
+	}
+	var statuses []int
+	for _, e := range ts.srv.Log() {
+		if e.Route == sbtwake.RouteDelete {
+			statuses = append(statuses, e.Status)
+		}
+	}
+	if fmt.Sprint(statuses) != "[500 404 500 404]" {
+		t.Fatalf("DELETE answers %v", statuses)
 	}
 	if got := ts.partials(); len(got) != 0 {
 		t.Fatalf("unfinished entities %v", got)

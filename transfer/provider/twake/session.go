@@ -25,6 +25,11 @@ type session struct {
 	// losing the answer) or this session's own registration was tried.
 	// Only Finish touches it; the engine calls Finish from one goroutine.
 	mayBeRegistered bool
+	// createAttempts counts the Drive creates of this session and
+	// lastCreateErr keeps the last one's failure (register); only Finish
+	// touches them.
+	createAttempts int
+	lastCreateErr  error
 }
 
 // State returns the session state with the chunks acknowledged so far.
@@ -161,17 +166,63 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 }
 
 // register returns the Drive item of the uploaded file f, creating it
-// unless an earlier try already did.
+// unless an earlier try already did. Before each create it records that
+// an item may now exist (mayBeRegistered), so any later try looks for it
+// first; a create answered with a 5xx or lost is followed by a look at
+// once, and at most maxCreateAttempts creates are made in the session
+// (the server answers 500 for permanent failures too). A create runs
+// detached from ctx (see startCreate): when it outlasts one Finish, the
+// next Finish waits for the same request instead of sending a second.
 func (s *session) register(ctx context.Context, f api.PublicFile) (api.DriveItem, error) {
-	if s.mayBeRegistered {
-		item, found, err := s.p.findFileItem(ctx, s.st.Parent, f)
+	op := fmt.Sprintf("register %q in Drive", f.Metadata.Name)
+	c := s.p.creating(f.ID)
+	if c == nil && s.mayBeRegistered {
+		item, found, _, err := s.p.findFileItem(ctx, s.st.Parent, f)
 		if err != nil || found {
 			return item, err
 		}
 	}
-	// From here on an answer may be lost after the server created the item.
-	s.mayBeRegistered = true
-	return s.p.createFileItem(ctx, s.st.Parent, f)
+	for {
+		if c == nil {
+			if s.createAttempts >= maxCreateAttempts {
+				return api.DriveItem{}, createGaveUp(op, s.st.Parent, s.lastCreateErr)
+			}
+			// From here on an answer may be lost after the server created
+			// the item.
+			s.mayBeRegistered = true
+			s.createAttempts++
+			c = s.p.startCreate(ctx, s.st.Parent, f, slowCreate(f))
+		}
+		item, finished, err := s.p.awaitCreate(ctx, op, c)
+		if !finished {
+			return api.DriveItem{}, err
+		}
+		c = nil
+		if err == nil {
+			return item, nil
+		}
+		if kind, _ := provider.Classify(err); kind != provider.ErrRetryable || ctx.Err() != nil {
+			return api.DriveItem{}, err
+		}
+		s.lastCreateErr = err
+		item, found, access, ferr := s.p.findFileItem(ctx, s.st.Parent, f)
+		switch {
+		case ferr != nil:
+			return api.DriveItem{}, ferr // a 401 here names the real cause of the 500
+		case found:
+			return item, nil
+		}
+		if werr := writable(op, s.st.Parent, api.DriveItemDetails{Access: access}); werr != nil {
+			return api.DriveItem{}, werr
+		}
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.Status == 0 {
+			// A lost answer, not found yet: the server may still be
+			// working on it. Let the engine come back later; the next
+			// try looks first.
+			return api.DriveItem{}, err
+		}
+	}
 }
 
 // release removes the session's pending record once the entity is
@@ -187,6 +238,9 @@ func (s *session) release(op string) error {
 // no longer knows counts as deleted. Nothing else exists yet: the Drive
 // item is only created by Finish.
 func (s *session) Abort(ctx context.Context) error {
+	// Before the first chunk the real server answers the DELETE with a 500
+	// after removing the entity; deleteForCleanup confirms with a second
+	// DELETE (404: gone), so this is no failure.
 	err := s.p.deleteForCleanup(ctx, "abort", s.st.FileID)
 	if err != nil && !errors.Is(err, provider.ErrSessionGone) {
 		// The record stays, no longer live: the next upload of this path

@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -83,6 +84,10 @@ type Config struct {
 	// path (see pending.go). Empty means ferry/twake-pending in the user's
 	// cache folder. Records hold no secret: an id and a remote path.
 	PendingDir string
+	// PreviewWait bounds how long one Finish waits for a Drive create the
+	// server holds until the file's preview is made (DefaultPreviewWait
+	// when 0; see preview.go). Keep it under the engine's stall timeout.
+	PreviewWait time.Duration
 	// PinSHA256 and Timeout configure the HTTP client (see rest.Options).
 	PinSHA256 string
 	Timeout   time.Duration
@@ -92,11 +97,18 @@ type Config struct {
 
 // Provider is a configured Twake target. It is safe for concurrent use.
 type Provider struct {
-	cfg     Config
-	base    string // BaseURL without trailing slashes
-	client  *http.Client
-	folders *folderCache
-	pending *pendingSet
+	cfg    Config
+	base   string // BaseURL without trailing slashes
+	client *http.Client
+	// slowClient waits driveCreateTimeout for response headers: for a
+	// Drive create the server holds while it waits for a preview.
+	slowClient *http.Client
+	// creates are the Drive creates running detached, by file id
+	// (preview.go); guarded by createMu.
+	createMu sync.Mutex
+	creates  map[string]*createCall
+	folders  *folderCache
+	pending  *pendingSet
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -140,6 +152,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.DriveFolders && cfg.PathInName {
 		return nil, errors.New("twake: path-in-name is for flat uploads; it cannot be combined with Drive folders")
 	}
+	if cfg.PreviewWait == 0 {
+		cfg.PreviewWait = DefaultPreviewWait
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -154,7 +169,11 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("twake: %w", err)
 	}
-	p := &Provider{cfg: cfg, base: strings.TrimRight(u.String(), "/"), client: client}
+	slow, err := rest.NewClient(rest.Options{PinSHA256: cfg.PinSHA256, Timeout: driveCreateTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("twake: %w", err)
+	}
+	p := &Provider{cfg: cfg, base: strings.TrimRight(u.String(), "/"), client: client, slowClient: slow, creates: map[string]*createCall{}}
 	p.folders = newFolderCache(p)
 	p.pending = newPendingSet(cfg.PendingDir, p.base, cfg.CompanyID)
 	return p, nil
@@ -184,7 +203,9 @@ func (p *Provider) Capabilities() provider.Capabilities {
 }
 
 // Check proves the credentials work with a real round trip: it creates an
-// empty file entity and deletes it again, and with Drive folders it also
+// empty file entity and deletes it again (the real server answers that
+// DELETE 500 after removing the entity; deleteForCleanup's second DELETE
+// gets 404 and counts it as deleted), and with Drive folders it also
 // reads the Drive root folder. An expired or wrong token yields ErrAuth.
 func (p *Provider) Check(ctx context.Context) error {
 	p.pending.sweep(ctx, checkKey, "", p.sweepDelete)

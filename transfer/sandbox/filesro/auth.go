@@ -25,7 +25,9 @@ type sessionCookie struct {
 
 // authenticate checks a share password (form or JSON "password") and
 // sets the share_session cookie: 200 with the share resource, 401 for a
-// wrong password, 404 for an unknown token.
+// wrong password, 404 for an unknown token [R-auth]
+// (VueFileManager/vuefilemanager@5ba4bf347880 routes/share.php:32,
+// src/Domain/Sharing/Controllers/VisitorUnlockLockedShareController.php:24-35).
 func (a *API) authenticate(w http.ResponseWriter, r *http.Request) {
 	if !a.allow(w, r) {
 		return

@@ -1,30 +1,37 @@
-// Package filesro is the sandbox's files.ro share upload API (the
-// VueFileManager share upload it is built on), following
-// protocols/filesro.md sections 2.2-2.8 and the strict-server checklist of
-// section 2.10.
+// Package filesro is the sandbox's files.ro share upload API. files.ro's
+// server is VueFileManager (VFM); the default behaviour models VFM's code
+// (VueFileManager/vuefilemanager@5ba4bf347880) rule by rule, quirks
+// included. Every rule carries its id and source in a comment next to its
+// code; the table is docs/protocols/filesro.md.
 //
-// Routes (files.ro mode, plus the VueFileManager paths of the same
-// handlers):
+// Routes:
 //
-//	POST /api/v1/shares/{token}/uploads          chunked (chunk + is_last_chunk) or simple (file) upload
-//	POST /api/v1/shares/{token}/authenticate     password => share_session cookie (protected shares)
-//	POST /api/sharing/upload/chunks/{token}      VFM chunked upload
-//	POST /api/sharing/upload/{token}             VFM simple upload
-//	POST /api/sharing/authenticate/{token}       VFM share authentication
+//	POST /api/v1/shares/{token}/uploads          files.ro's documented route: chunked (chunk + is_last_chunk) or simple (file) upload
+//	POST /api/sharing/upload/chunks/{token}      VFM chunked upload (routes/share.php:21)
+//	POST /api/sharing/upload/{token}             VFM simple upload (routes/share.php:22)
+//	POST /api/sharing/authenticate/{token}       VFM share password => share_session cookie (routes/share.php:32)
 //	GET  /file/{basename}                        the file_url of an uploaded file (no auth in the sandbox)
 //
-// files.ro does not document how protected shares authenticate; the
-// sandbox serves VueFileManager's POST /api/sharing/authenticate/{token}
-// and the files.ro-style equivalent /api/v1/shares/{token}/authenticate,
-// both taking a form or JSON "password" and answering 200 with the share
-// and Set-Cookie: share_session=...; a wrong password is 401.
+// files.ro documents no share-password route; the sandbox serves VFM's
+// only (the /api/v1/shares/{token}/authenticate path Ferry once used is in
+// no source).
+//
+// Real quirks a client must survive, on by default:
+//
+//   - Folders from path are looked up, then created, with no lock
+//     (GetFileParentId): concurrent last chunks into a new path create
+//     duplicate folders of one name (switch filesro.folderrace, on; see
+//     parentFolders).
+//   - A second file of one name is a second file of that same name: nothing
+//     is renamed or refused.
+//   - The MIME blacklist is checked on every chunk, on halves of the type.
 //
 // Deviations from the real service, all visible rather than silent:
 //
-//   - Two files with one name in one folder: VueFileManager stores both
-//     under the same name (files are rows keyed by uuid); the sandbox's tree
-//     keys names per folder, so the second becomes "name (1).ext". Both
-//     are kept either way, and the 201 body carries the stored name.
+//   - The store keys names per folder: a second folder or file of one name
+//     is stored as "name (sandbox duplicate N)" with the real name in its
+//     Meta; every answer carries the real name, only the inspection tree
+//     shows the marker.
 //   - A path segment that is empty, "." or "..", or a name containing "/",
 //     would be stored as is by the real server; the sandbox answers 422
 //     with a "sandbox:" message instead.
@@ -32,17 +39,22 @@
 //     parser's message; PHP would drop the broken parts and Laravel would
 //     then report missing fields (422).
 //   - Folder names match exactly; MySQL's usual collation would match
-//     them case-insensitively [inference in the notes].
+//     them case-insensitively [inference].
 //   - The "expire" fault is not used: the real server never expires chunk
-//     keys, and losing one silently is exactly what the protocol cannot
-//     detect.
+//     keys.
 //
-// Switches (Config.Strict is the default of the strict ones):
+// Switches. Stricter than real (Config.Strict turns these on):
 //
-//	filesro.accept      require Accept: application/json on every request (stricter than real)
-//	filesro.concurrent  refuse a second request for a chunk key still in progress (stricter than real)
-//	filesro.samefields  refuse chunks whose name/extension/path/parent_id differ from the key's first chunk (stricter than real)
-//	filesro.ratelimit   100 requests per minute per IP, as the real service (default off, so tests run fast)
+//	filesro.accept       require Accept: application/json on every request
+//	filesro.concurrent   refuse a second request for a chunk key still in progress
+//	filesro.samefields   refuse chunks whose name/extension/path/parent_id differ from the key's first chunk
+//
+// Named only (Config.Strict leaves them as they are):
+//
+//	filesro.folderrace   the real lookup-then-create race of folders (default on; off = atomic)
+//	filesro.ratelimit    100 requests per minute per IP, as the real service (default off, so tests run fast)
+//	filesro.pathrequired path required, as files.ro's document says (default off; VFM: sometimes)
+//	filesro.emptyrefused refuse a zero-byte chunk (default off; tests the client's other path)
 package filesro
 
 import (
@@ -51,6 +63,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
@@ -86,8 +99,15 @@ type Options struct {
 	// does not fit is 401 {"type":"error"} and deleted. 0 means none.
 	Quota int64
 	// MaxRequestBody caps one request body (a proxy's or PHP's
-	// post_max_size): larger is 413 before anything is stored. 0 = none.
+	// post_max_size): larger is 413 before anything is stored [R-postsize]
+	// (Laravel's ValidatePostSize, global middleware in
+	// VueFileManager/vuefilemanager@5ba4bf347880 src/App/Http/Kernel.php:35).
+	// 0 = none.
 	MaxRequestBody int64
+	// UploadMaxFilesize is PHP's upload_max_filesize: a file part larger
+	// than it reaches Laravel as a failed upload, 422 "The chunk failed to
+	// upload." [R-ini]. 0 = none.
+	UploadMaxFilesize int64
 	// DisabledMimetypes lists sniffed MIME types (http.DetectContentType,
 	// e.g. "application/x-gzip") refused in any chunk with 422.
 	DisabledMimetypes []string
@@ -97,6 +117,10 @@ type Options struct {
 	// RateLimit is the number of requests per minute per IP when the
 	// filesro.ratelimit switch is on; default 100.
 	RateLimit int
+	// FolderRaceWindow is how long a folder lookup's "none" stays true
+	// before the folder is created, under the filesro.folderrace switch
+	// (on by default); DefaultFolderRaceWindow when 0. See parentFolders.
+	FolderRaceWindow time.Duration
 }
 
 // DefaultShares returns an editor, a visitor and a password-protected
@@ -118,7 +142,8 @@ type API struct {
 	order    []*share
 	throttle *rateLimiter
 
-	fin sync.Mutex // serialises finalizing (quota check + commit)
+	fin      sync.Mutex // serialises quota checks
+	folderMu sync.Mutex // makes folder lookup+create atomic when filesro.folderrace is off
 
 	mu       sync.Mutex          // guards sessions, cookies and files
 	sessions map[string]*session // chunk key -> append state, across all shares
@@ -139,6 +164,9 @@ func New(opt Options) (*API, error) {
 	if opt.RateLimit == 0 {
 		opt.RateLimit = 100
 	}
+	if opt.FolderRaceWindow == 0 {
+		opt.FolderRaceWindow = DefaultFolderRaceWindow
+	}
 	a := &API{opt: opt, shares: map[string]*share{}, sessions: map[string]*session{}, cookies: map[string]string{}, files: map[string]string{}}
 	names := map[string]bool{}
 	for _, s := range opt.Shares {
@@ -158,7 +186,7 @@ func New(opt Options) (*API, error) {
 		a.shares[s.Token] = sh
 		a.order = append(a.order, sh)
 	}
-	if opt.UploadLimit < 0 || opt.Quota < 0 || opt.MaxRequestBody < 0 || opt.RateLimit < 0 {
+	if opt.UploadLimit < 0 || opt.Quota < 0 || opt.MaxRequestBody < 0 || opt.UploadMaxFilesize < 0 || opt.RateLimit < 0 || opt.FolderRaceWindow < 0 {
 		return nil, errors.New("new filesro api: limits must not be negative")
 	}
 	a.throttle = newRateLimiter(opt.RateLimit)
@@ -184,7 +212,6 @@ func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	mux.HandleFunc("POST /api/v1/shares/{token}/uploads", a.upload(modeAny))
 	mux.HandleFunc("POST /api/sharing/upload/chunks/{token}", a.upload(modeChunked))
 	mux.HandleFunc("POST /api/sharing/upload/{token}", a.upload(modeSimple))
-	mux.HandleFunc("POST /api/v1/shares/{token}/authenticate", a.authenticate)
 	mux.HandleFunc("POST /api/sharing/authenticate/{token}", a.authenticate)
 	mux.HandleFunc("GET /file/{basename}", a.download)
 }

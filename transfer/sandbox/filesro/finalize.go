@@ -10,10 +10,12 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
-// finalize turns a complete upload into a file (2.4 "completion"): upload
-// limit (413), quota (401, file deleted), folders from path (2.5), then
-// the file appears atomically and the answer is 201 with the FileResource.
-// It owns blob.
+// finalize turns a complete upload into a file, in the order of
+// ProcessFileAction (VueFileManager/vuefilemanager@5ba4bf347880
+// src/Domain/Files/Actions/ProcessFileAction.php:38-97): upload limit
+// (413, [R-limit] l.53-56), quota (401, file deleted, [R-quota]), folders
+// from path ([R-folders]), then the file row; the answer is 201 with the
+// FileResource (VisitorUploadFileChunksController.php:75). It owns blob.
 func (a *API) finalize(w http.ResponseWriter, sh *share, parent, name, ext string, path value, blob *sandbox.Blob) {
 	st, ns := a.env.Store, a.Name()
 	size := blob.Size()
@@ -31,38 +33,42 @@ func (a *API) finalize(w http.ResponseWriter, sh *share, parent, name, ext strin
 	}
 	sniff := sniffBlob(blob)
 
-	// One finalize at a time: the quota check and the commit must not
-	// interleave with another upload's, or both could fit "alone".
+	// [R-quota] ProcessFileAction.php:58-70: a file that does not fit is
+	// deleted and answered 401 {"type":"error"}. The check and the insert
+	// are not atomic on the real server either; the sandbox only keeps two
+	// checks from interleaving.
 	a.fin.Lock()
-	defer a.fin.Unlock()
 	if a.opt.Quota > 0 && a.used()+size > a.opt.Quota {
+		a.fin.Unlock()
 		blob.Discard()
 		typedError(w, http.StatusUnauthorized, "This user action is not allowed: the storage capacity of the share owner is full.")
 		return
 	}
-	if path.present {
-		for _, dir := range splitPath(path.s) {
-			f, _, err := st.EnsureFolder(ns, parent, dir)
-			if err != nil {
-				blob.Discard()
-				if errors.Is(err, sandbox.ErrBadName) || errors.Is(err, sandbox.ErrNotFolder) {
-					messageJSON(w, http.StatusUnprocessableEntity, fmt.Sprintf("sandbox: cannot create folder %q from path %q: %v", dir, path.s, err))
-					return
-				}
-				messageJSON(w, http.StatusInternalServerError, "Server Error")
-				return
-			}
-			parent = f.ID
+	a.fin.Unlock()
+	// Folders after the quota check, without any lock (see parentFolders).
+	parent, err := a.parentFolders(parent, path)
+	if err != nil {
+		blob.Discard()
+		if errors.Is(err, sandbox.ErrBadName) {
+			messageJSON(w, http.StatusUnprocessableEntity, fmt.Sprintf("sandbox: cannot create a folder from path %q: %v", path.s, err))
+			return
 		}
+		messageJSON(w, http.StatusInternalServerError, "Server Error")
+		return
 	}
 	basename := sandbox.NewID() + "." + ext
 	link := a.env.BaseURL() + "/file/" + basename
 	n, err := st.Commit(ns, parent, name, blob, sandbox.CommitOptions{
-		// Two uploads of one name keep both; see the package comment on
-		// why the sandbox renames where the real server may not.
-		Conflict: sandbox.ConflictRename,
-		Link:     link,
-		Meta:     map[string]string{"basename": basename, "extension": ext, "share": sh.Name, "sniffed": sniff},
+		// [R-samename] A file is a row keyed by a new UUID: a second file
+		// of one name is stored under the same name, nothing is renamed or
+		// refused (ProcessFileAction.php:88-97 inserts whatever name was
+		// sent). The store keys names per folder, so the second is stored
+		// as "name (sandbox duplicate N)" with the real name in Meta; the
+		// answer carries the real name.
+		Conflict:     sandbox.ConflictRename,
+		RenameFormat: func(base, ext string, n int) string { return duplicateName(base+ext, n) },
+		Link:         link,
+		Meta:         map[string]string{"basename": basename, "extension": ext, "share": sh.Name, "sniffed": sniff, "name": name},
 	})
 	if err != nil {
 		messageJSON(w, http.StatusInternalServerError, "Server Error")

@@ -26,6 +26,7 @@ type upFile struct {
 	blob     *sandbox.Blob
 	direct   bool   // streamed onto the key's file (form.direct) instead of blob
 	sniff    string // http.DetectContentType of the first bytes
+	size     int64  // bytes of this part
 }
 
 // present reports whether a file was chosen (PHP saw an upload).
@@ -165,9 +166,11 @@ func (f *form) addPart(p *multipart.Part, st *sandbox.Store, onFile func(field, 
 			return err
 		}
 	}
-	if _, err := b.ReadFrom(p); err != nil {
+	m, err := b.ReadFrom(p)
+	if err != nil {
 		return readErr(err)
 	}
+	u.size = int64(n) + m
 	return nil
 }
 

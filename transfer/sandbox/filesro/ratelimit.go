@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// rateLimiter is Laravel's throttle:api for anonymous clients: a fixed
-// one-minute window per IP.
+// rateLimiter is Laravel's throttle:api for anonymous clients, 100 per
+// minute per IP [R-throttle] (VueFileManager/vuefilemanager@5ba4bf347880
+// src/App/Providers/RouteServiceProvider.php:83-86, applied to the api
+// group in src/App/Http/Kernel.php:57): a fixed one-minute window per IP.
 type rateLimiter struct {
 	limit int
 

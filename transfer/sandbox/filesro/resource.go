@@ -8,8 +8,12 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
-// fileResource builds the 201 body (2.8), with the real quirks: filesize
-// is a human string, mimetype is the extension, type is the sniffed class.
+// fileResource builds the 201 body, with the real quirks: filesize is
+// ByteUnits' string [R-size], mimetype is the extension, type is the
+// sniffed class, dates are display strings [R-date], relationships is a
+// mergeWhen array [R-rel] ([] when nothing merges)
+// (VueFileManager/vuefilemanager@5ba4bf347880
+// src/Domain/Files/Resources/FileResource.php:16-95).
 func (a *API) fileResource(n, parent sandbox.Node, sh *share, sniff string) map[string]any {
 	typ := "file"
 	for _, c := range []string{"image", "video", "audio"} {
@@ -17,10 +21,13 @@ func (a *API) fileResource(n, parent sandbox.Node, sh *share, sniff string) map[
 			typ = c
 		}
 	}
-	created := n.MTime.Format("02. Jan. 2006")
+	// [R-date] set_time_by_user_timezone: translatedFormat('d. M. Y, h:i')
+	// (VueFileManager/vuefilemanager@5ba4bf347880 src/Support/helpers.php:1029-1036;
+	// FileResource.php:32-36), a 12-hour clock without am/pm.
+	created := n.MTime.Format("02. Jan. 2006, 03:04")
 	attrs := map[string]any{
 		"filesize":   HumanSize(n.Size),
-		"name":       n.Name,
+		"name":       displayName(n),
 		"basename":   n.Meta["basename"],
 		"mimetype":   n.Meta["extension"],
 		"file_url":   n.Link,
@@ -32,7 +39,7 @@ func (a *API) fileResource(n, parent sandbox.Node, sh *share, sniff string) map[
 	}
 	var rel any = map[string]any{
 		"parent": map[string]any{"data": map[string]any{
-			"type": "folder", "id": parent.ID, "attributes": map[string]any{"name": parent.Name},
+			"type": "folder", "id": parent.ID, "attributes": map[string]any{"name": displayName(parent)},
 		}},
 		"creator": map[string]any{"data": map[string]any{
 			"type": "creator", "id": "sandbox-owner",
@@ -47,24 +54,33 @@ func (a *API) fileResource(n, parent sandbox.Node, sh *share, sniff string) map[
 	}}
 }
 
-// HumanSize formats n bytes the way the service's filesize attribute does:
-// decimal units, at most two decimals ("512 B", "1.2 MB", "64 MB").
+// HumanSize formats n bytes the way the filesize attribute is made [R-size]:
+// ByteUnits\Metric::bytes(n)->format() (FileResource.php:18), i.e. base
+// 1000, the largest unit the value reaches, "%d" plus the unit for bytes
+// and "%.2f" plus the unit otherwise, with no space: "18B", "1.20MB",
+// "64.00MB" (gabrielelana/byte-units src/ByteUnits/Formatter.php
+// formatInByteUnit, Metric.php suffixes; precision 2). files.ro's document
+// shows "1.2 MB", which is not what the code emits.
 func HumanSize(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
+	units := []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
 	v, i := float64(n), 0
 	for v >= 1000 && i < len(units)-1 {
 		v /= 1000
 		i++
 	}
 	if i == 0 {
-		return fmt.Sprintf("%d B", n)
+		return fmt.Sprintf("%dB", n)
 	}
-	return trimZeros(strconv.FormatFloat(v, 'f', 2, 64)) + " " + units[i]
+	return strconv.FormatFloat(v, 'f', 2, 64) + units[i]
 }
 
-func trimZeros(s string) string {
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+// displayName is the name the service shows for n: the name it was
+// created with. The store keys names per folder, so a second folder or
+// file of one name (which the real server keeps as is) is stored under a
+// marked name with the real one in Meta["name"].
+func displayName(n sandbox.Node) string {
+	if v := n.Meta["name"]; v != "" {
+		return v
 	}
-	return s
+	return n.Name
 }

@@ -82,11 +82,27 @@ func TestValidation(t *testing.T) {
 	}
 }
 
+// TestDisabledMimetype: the blacklist holds halves of a type
+// (DisabledMimetypes.php:16-19 explodes the sniffed type at "/"), and the
+// rule runs on every chunk: a middle chunk that sniffs as gzip is refused
+// although the file's first chunk is text.
 func TestDisabledMimetype(t *testing.T) {
-	e := strictEnv(t, Options{DisabledMimetypes: []string{"application/x-gzip"}})
+	e := strictEnv(t, Options{DisabledMimetypes: []string{"x-gzip", "exe"}})
 	r := e.post(uploadsPath(e.token("editor")), chunkParts("k", "a.gz", "\x1f\x8b\x08\x00rest", true))
 	if r.status != 422 || r.json(t)["message"] != "Type of this mime type is not allowed." {
 		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if r := e.post(uploadsPath(e.token("editor")), chunkParts("k2", "a.txt", "plain text first", false)); r.status != 200 {
+		t.Fatalf("first chunk: %d %s", r.status, r.body)
+	}
+	r = e.post(uploadsPath(e.token("editor")), chunkParts("k2", "a.txt", "\x1f\x8b\x08\x00middle", false))
+	if r.status != 422 {
+		t.Fatalf("gzip-looking middle chunk: %d %s, want 422", r.status, r.body)
+	}
+	// A whole type in the list matches neither half: not refused.
+	e2 := strictEnv(t, Options{DisabledMimetypes: []string{"application/x-gzip"}})
+	if r := e2.post(uploadsPath(e2.token("editor")), chunkParts("k", "b.gz", "\x1f\x8b\x08\x00rest", true)); r.status != 201 {
+		t.Fatalf("full type in the list: %d %s, want 201 (only halves match)", r.status, r.body)
 	}
 }
 
@@ -140,7 +156,7 @@ func TestProtectedShare(t *testing.T) {
 	if body := r.json(t); r.status != 403 || body["message"] != "Sorry, you don't have permission" {
 		t.Fatalf("no cookie: %d %s", r.status, r.body)
 	}
-	authPath := "/api/v1/shares/" + sh.Token + "/authenticate"
+	authPath := "/api/sharing/authenticate/" + sh.Token
 	if r := e.post(authPath, []part{field("password", "wrong")}); r.status != 401 {
 		t.Fatalf("wrong password: %d %s", r.status, r.body)
 	}
@@ -270,7 +286,7 @@ func TestCookieIsPerShare(t *testing.T) {
 	}})
 	p1, _, _ := e.api.ShareByName("p1")
 	p2, _, _ := e.api.ShareByName("p2")
-	r := e.post("/api/v1/shares/"+p1.Token+"/authenticate", []part{field("password", p1.Password)})
+	r := e.post("/api/sharing/authenticate/"+p1.Token, []part{field("password", p1.Password)})
 	cookies := (&http.Response{Header: r.header}).Cookies()
 	if r.status != 200 || len(cookies) != 1 {
 		t.Fatalf("authenticate: %d", r.status)
@@ -293,7 +309,7 @@ func TestProtectedVisitorOrder(t *testing.T) {
 	if r.status != 403 || r.json(t)["message"] != "Sorry, you don't have permission" {
 		t.Fatalf("without cookie: %d %s", r.status, r.body)
 	}
-	a := e.post("/api/v1/shares/"+sh.Token+"/authenticate", []part{field("password", sh.Password)})
+	a := e.post("/api/sharing/authenticate/"+sh.Token, []part{field("password", sh.Password)})
 	cookies := (&http.Response{Header: a.header}).Cookies()
 	if a.status != 200 || len(cookies) != 1 {
 		t.Fatalf("authenticate: %d", a.status)

@@ -165,7 +165,12 @@ func (a *API) upload(m mode) http.HandlerFunc {
 		chunked := m == modeChunked || (m == modeAny && (f.files["chunk"] != nil || f.hasField("chunk") || f.hasField("is_last_chunk") || f.files["file"] == nil))
 		var errs *fieldErrors
 		if chunked {
-			errs = f.validateChunked(a.opt.DisabledMimetypes)
+			errs = f.validateChunked(chunkRules{
+				disabled:     a.opt.DisabledMimetypes,
+				maxFile:      a.opt.UploadMaxFilesize,
+				pathRequired: a.env.Switches.OnDefault("filesro.pathrequired", false),
+				emptyRefused: a.env.Switches.OnDefault("filesro.emptyrefused", false),
+			})
 		} else {
 			errs = f.validateSimple(a.opt.DisabledMimetypes)
 		}
@@ -173,14 +178,18 @@ func (a *API) upload(m mode) http.HandlerFunc {
 			reject(w, r, a.env.BaseURL(), errs)
 			return
 		}
+		// [R-protect] ProtectShareRecordAction.php:18-38 (VFM@5ba4bf347880).
 		if sh.Password != "" && !a.validCookie(r, sh) {
 			typedError(w, http.StatusForbidden, "Sorry, you don't have permission")
 			return
 		}
+		// [R-visitor] VisitorUploadFileChunksController.php:45-48.
 		if sh.Permission == PermVisitor {
 			typedError(w, http.StatusForbidden, "Access Denied")
 			return
 		}
+		// [R-parent] VisitorUploadFileChunksController.php:50-56
+		// (VerifyAccessToItemAction): abort(403) outside the share.
 		parent := sh.folder
 		if v := f.value("parent_id"); v.present {
 			parent = v.s
@@ -211,7 +220,10 @@ func (a *API) upload(m mode) http.HandlerFunc {
 }
 
 // chunk appends one chunk to its key's file and finalizes on the last
-// one. It reports whether the key is finished (moved away or failed at
+// one [R-append] (VueFileManager/vuefilemanager@5ba4bf347880
+// src/Domain/Files/Actions/StoreFileChunksAction.php:17-31: File::append
+// to chunks/<client filename>; VisitorUploadFileChunksController.php:58-77:
+// nothing returned, so 200 with an empty body, for a non-last chunk). It reports whether the key is finished (moved away or failed at
 // finalize), so the caller forgets it.
 func (a *API) chunk(w http.ResponseWriter, sh *share, parent string, f *form, s *session) bool {
 	up := f.files["chunk"]

@@ -32,7 +32,7 @@ func TestChunkedUploadWithPath(t *testing.T) {
 		attrs := data["attributes"].(map[string]any)
 		en := e.mustFile("/editor/docs/2024/report.pdf", strings.Join(chunks, ""))
 		if data["id"] != en.ID || attrs["name"] != "report.pdf" || attrs["mimetype"] != "pdf" ||
-			attrs["filesize"] != "18 B" || data["type"] != "file" {
+			attrs["filesize"] != "18B" || data["type"] != "file" {
 			t.Fatalf("resource = %s", r.body)
 		}
 		folder, _ := e.entry("/editor/docs/2024")
@@ -238,11 +238,13 @@ func TestDuplicateNameKeepsBoth(t *testing.T) {
 	if r.status != 201 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	if got := r.json(t)["data"].(map[string]any)["attributes"].(map[string]any)["name"]; got != "dup (1).txt" {
-		t.Fatalf("second name %v", got)
+	// ProcessFileAction.php:88-97 inserts the name as sent: two rows, one
+	// name. The store marks the second (inspection only).
+	if got := r.json(t)["data"].(map[string]any)["attributes"].(map[string]any)["name"]; got != "dup.txt" {
+		t.Fatalf("second name %v, want dup.txt (kept, not renamed)", got)
 	}
 	e.mustFile("/editor/dup.txt", "one")
-	e.mustFile("/editor/dup (1).txt", "two")
+	e.mustFile("/editor/dup.txt"+DuplicateMark+"1)", "two")
 }
 
 func TestEmptyRelationships(t *testing.T) {
@@ -254,9 +256,11 @@ func TestEmptyRelationships(t *testing.T) {
 }
 
 func TestHumanSize(t *testing.T) {
+	// ByteUnits\Metric: "%d" + unit for bytes, "%.2f" + unit otherwise, no
+	// space (byte-units Formatter.php formatInByteUnit).
 	for n, want := range map[int64]string{
-		0: "0 B", 999: "999 B", 1000: "1 kB", 1234: "1.23 kB", 1_200_000: "1.2 MB",
-		64_000_000: "64 MB", 5_368_709_120: "5.37 GB",
+		0: "0B", 999: "999B", 1000: "1.00kB", 1234: "1.23kB", 1_200_000: "1.20MB",
+		64_000_000: "64.00MB", 5_368_709_120: "5.37GB",
 	} {
 		if got := HumanSize(n); got != want {
 			t.Errorf("HumanSize(%d) = %q, want %q", n, got, want)

@@ -106,9 +106,30 @@ func (f *form) requiredFile(errs *fieldErrors, name string, disabled []string) {
 		// Laravel see null, which fails both rules.
 		errs.add(name, fmt.Sprintf("The %s field is required.", attr(name)))
 		errs.add(name, fmt.Sprintf("The %s must be a file.", attr(name)))
-	case u.sniff != "" && slices.Contains(disabled, strings.TrimSpace(strings.SplitN(u.sniff, ";", 2)[0])):
+	case disabledMime(u.sniff, disabled):
 		errs.add(name, "Type of this mime type is not allowed.")
 	}
+}
+
+// disabledMime is the DisabledMimetypes rule [R-mime]: the uploaded part's
+// sniffed type is split at "/" and refused when either half is in the
+// admin's comma-separated blacklist, so "image" refuses every image and
+// "x-gzip" one subtype (VueFileManager/vuefilemanager@5ba4bf347880
+// src/Domain/Admin/Rules/DisabledMimetypes.php:14-19). It is a rule of the
+// chunk field, so it runs on every chunk, each sniffed on its own bytes: a
+// middle chunk that looks like a blacklisted type is refused (422) although
+// the file as a whole is not.
+func disabledMime(sniff string, disabled []string) bool {
+	if sniff == "" || len(disabled) == 0 {
+		return false
+	}
+	mt := strings.TrimSpace(strings.SplitN(sniff, ";", 2)[0])
+	for _, half := range strings.Split(mt, "/") {
+		if half != "" && slices.Contains(disabled, half) {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *form) hasField(name string) bool {
@@ -116,15 +137,35 @@ func (f *form) hasField(name string) bool {
 	return ok
 }
 
-// validateChunked applies the chunk upload rules [V-req], in their order:
-// name required|string, parent_id sometimes|uuid, path sometimes|string,
-// is_last_chunk required|boolean, extension required|string|nullable,
-// chunk required|file|DisabledMimetypes.
-func (f *form) validateChunked(disabled []string) *fieldErrors {
+// chunkRules are the switches validateChunked applies beyond the real
+// rules.
+type chunkRules struct {
+	disabled []string
+	// maxFile is PHP's upload_max_filesize (0 = none) [R-ini].
+	maxFile int64
+	// pathRequired: files.ro's document marks path required [S-path].
+	pathRequired bool
+	// emptyRefused: a zero-byte chunk is refused as missing [S-empty].
+	emptyRefused bool
+}
+
+// validateChunked applies the chunk upload rules [R-valid], in their
+// order: name required|string, parent_id sometimes|uuid, path
+// sometimes|string, is_last_chunk required|boolean, extension
+// required|string|nullable, chunk required|file|DisabledMimetypes
+// (VueFileManager/vuefilemanager@5ba4bf347880
+// src/Domain/Files/Requests/UploadChunkRequest.php:26-33).
+func (f *form) validateChunked(r chunkRules) *fieldErrors {
 	errs := &fieldErrors{}
 	f.requiredString(errs, "name", false)
 	f.optionalUUID(errs, "parent_id")
-	f.optionalString(errs, "path")
+	if r.pathRequired {
+		// [S-path] document only (files.ro "File Chunks Upload": path
+		// "yes"); VueFileManager's rule is "sometimes".
+		f.requiredString(errs, "path", false)
+	} else {
+		f.optionalString(errs, "path")
+	}
 	if v := f.value("is_last_chunk"); !v.present || v.null {
 		errs.add("is_last_chunk", "The is last chunk field is required.")
 		if v.present {
@@ -136,7 +177,21 @@ func (f *form) validateChunked(disabled []string) *fieldErrors {
 		errs.add("is_last_chunk", "The is last chunk field must be true or false.")
 	}
 	f.requiredString(errs, "extension", true)
-	f.requiredFile(errs, "chunk", disabled)
+	if u := f.files["chunk"]; r.maxFile > 0 && u != nil && u.present() && u.size > r.maxFile {
+		// [R-ini] PHP drops a part over upload_max_filesize
+		// (UPLOAD_ERR_INI_SIZE); Laravel's validator then reports the
+		// file as not uploaded and runs no other rule on it ("uploaded"
+		// failure, message "The :attribute failed to upload.").
+		errs.add("chunk", "The chunk failed to upload.")
+	} else if r.emptyRefused && u != nil && u.present() && u.size == 0 {
+		// [S-empty] what a server that drops empty uploads would answer
+		// (PHP keeps them: an empty part with a filename is UPLOAD_ERR_OK
+		// [inference]); a switch so the client is tested both ways.
+		errs.add("chunk", "The chunk field is required.")
+		errs.add("chunk", "The chunk must be a file.")
+	} else {
+		f.requiredFile(errs, "chunk", r.disabled)
+	}
 	return errs
 }
 

@@ -21,7 +21,9 @@ type sessionRec struct {
 // handler is an authenticated endpoint.
 type handler func(w http.ResponseWriter, r *http.Request, acc *account)
 
-// authed runs h with the request's principal, or answers 401 code 14.
+// authed runs h with the request's principal, or answers 401 code 14
+// (Q-AUTH: maytech/api-client-go@3d3df036 api/swagger.yaml:3401-3404;
+// rclone/rclone@64ab1ac32260 backend/quatrix/quatrix.go:206-208).
 func (a *API) authed(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		acc, e := a.principal(r)
@@ -42,7 +44,9 @@ func (a *API) principal(r *http.Request) (*account, *apiError) {
 
 // principalRefresh is principal; refresh false checks a session without
 // counting the request as API activity (chunk POSTs: whether they keep a
-// session alive is unknown, so the sandbox assumes they do not).
+// session alive is unknown, so the sandbox assumes they do not; Q-IDLE,
+// Q-CHUNK-AUTH). The token cookie is document only (seed
+// quatrix-api-reference.txt:65-69).
 func (a *API) principalRefresh(r *http.Request, refresh bool) (*account, *apiError) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		return a.useSession(tok, refresh)
@@ -91,7 +95,10 @@ func (a *API) useSession(tok string, refresh bool) (*account, *apiError) {
 	return s.acc, nil
 }
 
-// login is GET /api/1.0/session/login with Basic auth.
+// login is GET /api/1.0/session/login with Basic auth (Q-LOGIN, Q-MFA:
+// maytech/api-client-go@3d3df036 api/swagger.yaml:69-130, SessionLoginResp
+// :3410; the rate limit Q-LOGIN-LIMIT is document only, the QA1 Login page
+// in shared/protocols/quatrix.md:59).
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	email, password, ok := r.BasicAuth()
 	if !ok {
@@ -144,7 +151,9 @@ func (a *API) loginMFA(w http.ResponseWriter, _ *http.Request) {
 	writeError(w, errf(400, codeNotSupported, "the sandbox does not implement the MFA second step; use an API key"))
 }
 
-// keepalive is GET /api/1.0/session/keepalive: 200 with an empty body.
+// keepalive is GET /api/1.0/session/keepalive: 200 with an empty body
+// (Q-KEEPALIVE: maytech/api-client-go@3d3df036 api/swagger.yaml:131-145;
+// its description is the 15-minute idle rule Q-IDLE, :137).
 func (a *API) keepalive(w http.ResponseWriter, _ *http.Request, _ *account) {
 	a.mu.Lock()
 	a.counts.KeepAlives++
@@ -152,7 +161,8 @@ func (a *API) keepalive(w http.ResponseWriter, _ *http.Request, _ *account) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// logout is GET /api/1.0/session/logout: the session stops working.
+// logout is GET /api/1.0/session/logout: the session stops working
+// (Q-LOGOUT: maytech/api-client-go@3d3df036 api/swagger.yaml:146-155).
 func (a *API) logout(w http.ResponseWriter, r *http.Request, _ *account) {
 	tok := r.Header.Get("X-Auth-Token")
 	if tok == "" {

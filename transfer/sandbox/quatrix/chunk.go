@@ -16,7 +16,9 @@ import (
 // at the Content-Range start (a re-sent chunk overwrites from its start; a
 // gap is refused). The key alone authorises it (the C# SDK sends no auth).
 // A body that breaks off keeps nothing of that chunk. Answers 200 with the
-// file id as a JSON string.
+// file id as a JSON string (Q-CHUNK: rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:1221-1242; Q-CHUNK-AUTH for the key-only
+// authorisation, from the C# SDK's FileChunkUpload.cs).
 func (a *API) chunk(w http.ResponseWriter, r *http.Request) {
 	if f, ok := a.nextFault(); ok {
 		a.injectFault(w, r, f)
@@ -68,7 +70,9 @@ func (a *API) chunk(w http.ResponseWriter, r *http.Request) {
 // errIncomplete is a body shorter than its Content-Length.
 var errIncomplete = errors.New("request body ended early")
 
-// checkChunk applies the header checks of §11.15 before reading the body.
+// checkChunk applies the header checks of §11.15 before reading the body
+// (Q-CHUNK; the end check is S-RANGEEND, strict only: rclone sent an
+// exclusive end until its commit 2abeda596 and production accepted it).
 func (a *API) checkChunk(u *upload, acc *account, length, start, end, total int64) *apiError {
 	if e := ownerMismatch(acc, u); e != nil {
 		return e
@@ -148,7 +152,8 @@ func (a *API) injectFault(w http.ResponseWriter, r *http.Request, f chunkFault) 
 	_ = raw.Close() // the close is the fault being injected
 }
 
-// multipart is POST /upload/multipart/{key}: the whole file as the one
+// multipart (Q-MULTIPART, document only: DOC-UP in
+// shared/protocols/quatrix.md §1) is POST /upload/multipart/{key}: the whole file as the one
 // part named "file" of a multipart/form-data body. It consumes the key; no
 // finalize follows.
 func (a *API) multipart(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,9 @@ import (
 // deletes synchronously, so the job is done when the answer arrives).
 // Without delete_permanently the items move to the user's Trash (as copies
 // with new ids: the store has no move). Deleting an upload's file
-// invalidates its key.
+// invalidates its key. Q-DELETE: maytech/api-client-go@3d3df036
+// api/swagger.yaml:659-690; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:626-652, api/types.go:26-30.
 func (a *API) deleteFiles(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		IDs               *[]string `json:"ids"`

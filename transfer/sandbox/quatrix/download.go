@@ -10,7 +10,9 @@ import (
 
 // downloadLink is POST /file/download-link {ids}: a link id for GET
 // /file/download/{id}. The real service zips several ids; the sandbox
-// serves one file per link and refuses more visibly (code 21).
+// serves one file per link and refuses more visibly (code 21). Q-DLINK:
+// maytech/api-client-go@3d3df036 api/swagger.yaml:869-918;
+// rclone/rclone@64ab1ac32260 backend/quatrix/quatrix.go:1014-1065.
 func (a *API) downloadLink(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		IDs *[]string `json:"ids"`

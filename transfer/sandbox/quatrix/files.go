@@ -37,6 +37,11 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/1.0/file/makedir", a.authed(a.makedir))
 	mux.HandleFunc("POST /api/1.0/file/modify", a.authed(a.modify))
 	mux.HandleFunc("POST /api/1.0/file/delete", a.authed(a.deleteFiles))
+	mux.HandleFunc("POST /api/1.0/file/moveone", a.authed(a.moveOne))
+	mux.HandleFunc("POST /api/1.0/file/copyone", a.authed(a.copyOne))
+	mux.HandleFunc("POST /api/1.0/file/rename/{id}", a.authed(a.rename))
+	mux.HandleFunc("POST /api/1.0/file/move", a.authed(a.moveFiles))
+	mux.HandleFunc("POST /api/1.0/file/copy", a.authed(a.copyFiles))
 	mux.HandleFunc("POST /api/1.0/file/download-link", a.authed(a.downloadLink))
 	mux.HandleFunc("GET /api/1.0/file/download/{id}", a.authed(a.download))
 	mux.HandleFunc("POST /api/1.0/upload/link", a.authed(a.uploadLink))
@@ -44,13 +49,46 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /upload/chunked/{key}", a.chunk)
 	mux.HandleFunc("POST /upload/multipart/{key}", a.multipart)
 	// Anything else under the API root (notably /api/1.0/upload/chunked/,
-	// a common client bug) is an ErrorModel 404, not a generic one.
+	// a common client bug) is an ErrorModel 404 code 20 (Q-ROUTE-404:
+	// document only; no source shows what real Quatrix answers for a
+	// route it does not have, the code is the seed's "Not found",
+	// quatrix-api-reference.txt:183). A route the vendor's swagger lists
+	// but the sandbox does not serve is 501 code 21 (Q-ROUTE-501).
 	mux.HandleFunc("/api/1.0/", func(w http.ResponseWriter, r *http.Request) {
+		if knownRoute(strings.TrimPrefix(r.URL.Path, "/api/1.0")) {
+			writeError(w, errf(http.StatusNotImplemented, codeNotSupported,
+				"the sandbox does not implement %s %s, which real Quatrix has; use a real account for it", r.Method, r.URL.Path))
+			return
+		}
 		writeError(w, errf(404, codeNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
 }
 
-// fileResp is the File object (FileResp). Times are numbers, never null.
+// knownRoute reports whether p (below /api/1.0) is one of swaggerPaths.
+func knownRoute(p string) bool {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for _, sp := range swaggerPaths {
+		want := strings.Split(strings.Trim(sp, "/"), "/")
+		if len(want) != len(segs) {
+			continue
+		}
+		match := true
+		for i, w := range want {
+			if !(strings.HasPrefix(w, "{") && segs[i] != "") && w != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
+// fileResp is the File object (FileResp). Times are numbers, never null
+// (Q-TYPES: maytech/api-client-go@3d3df036 api/swagger.yaml:3485;
+// rclone/rclone@64ab1ac32260 backend/quatrix/api/types.go:73-116).
 type fileResp struct {
 	ID         string         `json:"id"`
 	ParentID   string         `json:"parent_id"`
@@ -154,7 +192,8 @@ func (a *API) writeObject(w http.ResponseWriter, status int, n sandbox.Node, con
 }
 
 // fileID is POST /file/id: resolve path (repeated slashes ignored) below
-// parent_id, or home when absent.
+// parent_id, or home when absent (Q-FILEID: rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:253-283, api/types.go:32-45).
 func (a *API) fileID(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		ParentID *string `json:"parent_id"`
@@ -208,7 +247,8 @@ func (a *API) fileID(w http.ResponseWriter, r *http.Request, acc *account) {
 }
 
 // altName is the n-th alternative of name: "test(1).pgp" for files (before
-// the extension), "name(1)" for folders.
+// the extension), "name(1)" for folders (Q-RESOLVE: document only, seed
+// quatrix-uploading-files.txt:14; the folder form is unverified).
 func altName(name string, n int, folder bool) string {
 	if n == 0 {
 		return name
@@ -248,7 +288,10 @@ func (a *API) create(parent string, n sandbox.Node, resolve bool) (sandbox.Node,
 	return sandbox.Node{}, errf(400, codeObjectExists, "no free alternative name for %q", base)
 }
 
-// makedir is POST /file/makedir {target?, name, resolve=true}: 201 + File.
+// makedir is POST /file/makedir {target?, name, resolve=true}: 201 + File
+// (Q-MKDIR: maytech/api-client-go@3d3df036 api/swagger.yaml:721-746,
+// MakeDirReq :4813; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:306-330).
 func (a *API) makedir(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		Target  *string `json:"target"`
@@ -263,7 +306,7 @@ func (a *API) makedir(w http.ResponseWriter, r *http.Request, acc *account) {
 		writeError(w, e)
 		return
 	}
-	if e := checkName("name", req.Name); e != nil {
+	if e := a.checkName("name", req.Name); e != nil {
 		writeError(w, e)
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
+// profile is GET /profile (Q-PROFILE: maytech/api-client-go@3d3df036
+// api/swagger.yaml:1397, ProfileResp :5215).
 func (a *API) profile(w http.ResponseWriter, _ *http.Request, acc *account) {
 	sandbox.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": acc.id, "name": acc.Email, "email": acc.Email, "home_id": acc.home,
@@ -18,8 +20,14 @@ func (a *API) profile(w http.ResponseWriter, _ *http.Request, acc *account) {
 
 // used is the bytes stored in acc's home (placeholders count 0).
 func (a *API) used(acc *account) int64 {
+	return a.usedUnder("/" + acc.Email + "/")
+}
+
+// accountUsed is the bytes stored by every user of the account.
+func (a *API) accountUsed() int64 { return a.usedUnder("/") }
+
+func (a *API) usedUnder(prefix string) int64 {
 	var sum int64
-	prefix := "/" + acc.Email + "/"
 	for _, e := range a.env.Store.Snapshot(Name) {
 		if strings.HasPrefix(e.Path, prefix) && e.Kind == sandbox.KindFile {
 			sum += e.Size
@@ -28,18 +36,28 @@ func (a *API) used(acc *account) int64 {
 	return sum
 }
 
+// profileInfo is GET /profile/info: 200 ProfileInfoResp (Q-QUOTA-*).
+// maytech/api-client-go@3d3df036 api/swagger.yaml:1462-1475,5399-5412
+// gives the four numbers; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:901-933 (About) reads user_limit -1 as "no
+// user limit, the account's applies" and acc_limit as the total, and
+// docs/content/quatrix.md:285-289 says the account limit is bought with
+// the account and applies to a user without a custom limit. So acc_limit
+// is never 0: it is Config.AccountLimit.
 func (a *API) profileInfo(w http.ResponseWriter, _ *http.Request, acc *account) {
-	limit := acc.Quota
-	if limit == 0 {
-		limit = -1
+	userLimit := acc.Quota
+	if userLimit == 0 {
+		userLimit = -1
 	}
-	used := a.used(acc)
 	sandbox.WriteJSON(w, http.StatusOK, map[string]int64{
-		"user_used": used, "user_limit": limit, "acc_used": used, "acc_limit": max(limit, 0),
+		"user_used": a.used(acc), "user_limit": userLimit,
+		"acc_used": a.accountUsed(), "acc_limit": a.cfg.AccountLimit,
 	})
 }
 
-// metadata is GET /file/metadata[/{id}]?content=0|1 (default 1).
+// metadata is GET /file/metadata[/{id}]?content=0|1 (default 1). Q-META:
+// maytech/api-client-go@3d3df036 api/swagger.yaml:506-584;
+// rclone/rclone@64ab1ac32260 backend/quatrix/quatrix.go:567-595.
 func (a *API) metadata(w http.ResponseWriter, r *http.Request, acc *account) {
 	id := r.PathValue("id")
 	if id == "" {
@@ -65,7 +83,10 @@ func (a *API) metadata(w http.ResponseWriter, r *http.Request, acc *account) {
 	a.writeObject(w, http.StatusOK, n, content)
 }
 
-// setMetadata is POST /file/metadata {id, mtime}: sets the modification time.
+// setMetadata is POST /file/metadata {id, mtime}: sets the modification
+// time (Q-MTIME: FileMetadataPostReq in maytech/api-client-go@3d3df036
+// api/swagger.yaml; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:597-624).
 func (a *API) setMetadata(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		ID    *string  `json:"id"`

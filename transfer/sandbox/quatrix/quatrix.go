@@ -10,8 +10,9 @@
 // namespace, one folder per user (named after the email) as its home.
 //
 // Not implemented, and answered visibly (404 code 20 for unknown routes,
-// 400 code 21 for unsupported options): the MFA second login step, rename,
-// copy and move, API-key management, zip downloads of several ids.
+// 400 code 21 for unsupported options): the MFA second login step,
+// API-key management, zip downloads of several ids, shares, search. The
+// rule table with each rule's source is docs/protocols/quatrix.md.
 package quatrix
 
 import (
@@ -44,6 +45,14 @@ const (
 	// SwitchLoginLimit enforces 15 logins per 15 minutes per user. It is a
 	// real rule but off by default, since it slows tests down.
 	SwitchLoginLimit = "quatrix.loginlimit"
+	// SwitchTrailingSpace refuses names ending in a space (400 code 10).
+	// The evidence that production refuses them is weak (see
+	// trailingSpaceError), so only strict runs check it.
+	SwitchTrailingSpace = "quatrix.trailingspace"
+	// SwitchResolveMode refuses a copyone/moveone resolve_mode other than
+	// "" and "overwrite" (the only values rclone sends); the default
+	// treats any other value as a rename, like resolve without a mode.
+	SwitchResolveMode = "quatrix.resolvemode"
 )
 
 // User is an account the sandbox accepts.
@@ -52,9 +61,11 @@ type User struct {
 	// MFA makes login answer 207 with Mfa-Code 71: the account requires a
 	// second factor, which the sandbox does not implement further.
 	MFA bool
-	// MaxFileSize (profile max_file_size) and Quota bound uploads; 0 means none.
+	// MaxFileSize (profile max_file_size) bounds one upload; 0 means none.
 	MaxFileSize int64
-	Quota       int64
+	// Quota is the user's own storage limit (profile/info user_limit); 0
+	// means none, so the account's limit applies (user_limit -1).
+	Quota int64
 }
 
 // APIKey is an API key and the user it acts for.
@@ -82,6 +93,10 @@ type Config struct {
 	// on; defaults 15 per 15 minutes.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// AccountLimit is the storage bought for the whole account
+	// (profile/info acc_limit), shared by every user; default 1 TiB. A
+	// real account always has one (Q-QUOTA-ACC).
+	AccountLimit int64
 }
 
 // API is the Quatrix sandbox API. Create it with New and pass it to
@@ -130,6 +145,9 @@ func New(cfg Config) (*API, error) {
 	}
 	if cfg.LoginWindow == 0 {
 		cfg.LoginWindow = 15 * time.Minute
+	}
+	if cfg.AccountLimit == 0 {
+		cfg.AccountLimit = 1 << 40
 	}
 	if len(cfg.Users) == 0 {
 		cfg.Users = []User{

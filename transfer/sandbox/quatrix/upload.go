@@ -34,7 +34,8 @@ type upload struct {
 }
 
 // keyExpired applies the TTL (sliding from the last chunk, or absolute
-// from creation). Caller holds a.mu.
+// from creation). Caller holds a.mu. Q-KEY-TTL is document only
+// (shared/protocols/quatrix.md §5); which mode is real is unknown.
 func (a *API) keyExpired(u *upload) bool {
 	ref := u.lastUse
 	if a.cfg.KeyTTLAbsolute || a.env.Switches.OnDefault(SwitchKeyAbsolute, false) {
@@ -75,7 +76,10 @@ func (a *API) release(u *upload) {
 }
 
 // uploadLink is POST /upload/link {name, parent_id, resolve=true,
-// file_size?}: creates the placeholder now and returns its upload key.
+// file_size?}: creates the placeholder now and returns its upload key
+// (Q-LINK: maytech/api-client-go@3d3df036 api/swagger.yaml:1914-1939,
+// UploadLinkReq :5850; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:1162-1183, api/types.go:155-168).
 func (a *API) uploadLink(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		Name     *string `json:"name"`
@@ -87,7 +91,7 @@ func (a *API) uploadLink(w http.ResponseWriter, r *http.Request, acc *account) {
 		writeError(w, e)
 		return
 	}
-	if e := checkName("name", req.Name); e != nil {
+	if e := a.checkName("name", req.Name); e != nil {
 		writeError(w, e)
 		return
 	}
@@ -131,12 +135,19 @@ func (a *API) uploadLink(w http.ResponseWriter, r *http.Request, acc *account) {
 
 // checkSpace refuses a declared size over max_file_size (413) or the quota
 // (400 code 122; both statuses are unverified, the codes are the SDK's).
+// Q-MAXSIZE: ProfileResp max_file_size, maytech/api-client-go@3d3df036
+// api/swagger.yaml:5215.
 func (a *API) checkSpace(acc *account, size int64) *apiError {
 	if acc.MaxFileSize > 0 && size > acc.MaxFileSize {
 		return errf(http.StatusRequestEntityTooLarge, codeBadParameter, "file_size %d exceeds the maximum file size %d", size, acc.MaxFileSize)
 	}
+	// Q-QUOTA-ACC: the user's own limit when set, else the account's
+	// (rclone docs/content/quatrix.md:285-289).
 	if acc.Quota > 0 && a.used(acc)+size > acc.Quota {
 		return errf(400, codeQuotaExceeded, "quota exceeded")
+	}
+	if a.accountUsed()+size > a.cfg.AccountLimit {
+		return errf(400, codeQuotaExceeded, "the account's storage limit is exceeded")
 	}
 	return nil
 }
@@ -189,7 +200,9 @@ func (a *API) prune(now time.Time) {
 // modify is POST /file/modify {id, truncate}: reopens an existing file
 // for writing under the same id. truncate is the number of bytes kept
 // (default: all). The old content stays visible until finalize swaps it,
-// so an abandoned overwrite leaves the original intact.
+// so an abandoned overwrite leaves the original intact (Q-MODIFY:
+// maytech/api-client-go@3d3df036 api/swagger.yaml:1004-1030;
+// rclone/rclone@64ab1ac32260 backend/quatrix/quatrix.go:1185-1205).
 func (a *API) modify(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req struct {
 		ID       *string `json:"id"`
@@ -258,7 +271,10 @@ func ownerMismatch(acc *account, u *upload) *apiError {
 // finalize is GET /api/1.0/upload/finalize/{key}?mtime=<seconds[.micro]>:
 // checks every byte arrived, makes the content visible at once and answers
 // {id, parent_id, size, modified} with an integer modified. A mismatch is
-// 400 code 10 and leaves the key usable.
+// 400 code 10 and leaves the key usable (Q-FINALIZE:
+// maytech/api-client-go@3d3df036 api/swagger.yaml:1940-1966,
+// UploadFinalizeResp :5874; rclone/rclone@64ab1ac32260
+// backend/quatrix/quatrix.go:1244-1262, size checked at :1149).
 func (a *API) finalize(w http.ResponseWriter, r *http.Request, acc *account) {
 	q := r.URL.Query()
 	mtime := a.env.Now()

@@ -6,7 +6,9 @@ import (
 )
 
 // auth returns the user of the request's Bearer token. Missing or unknown
-// tokens are 401 not_authenticated, the DRF code the notes name.
+// tokens are 401 not_authenticated, the DRF code the notes name. Rule
+// sc.auth (selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:202).
 func (a *API) auth(r *http.Request) (User, *apiError) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
@@ -21,7 +23,7 @@ func (a *API) auth(r *http.Request) (User, *apiError) {
 	return u, nil
 }
 
-// methodNotAllowed is DRF's 405 answer.
+// methodNotAllowed is DRF's 405 answer (rule sc.method, inferred).
 func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
 	w.Header().Set("Allow", allow)
 	statusError(http.StatusMethodNotAllowed, "method_not_allowed", `Method "`+r.Method+`" not allowed.`).write(w)

@@ -10,7 +10,11 @@ import (
 )
 
 // chunk handles one part: 0-based partindex of totalparts, part 0 issuing
-// the file uuid that later parts must echo, parts in series.
+// the file uuid that later parts must echo, parts in series. Rules
+// sc.part.fields and sc.part.uuid (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:30-33;
+// selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:201,206-214).
 func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 	d := a.opt.Dialect
 	if f.file == nil {
@@ -60,7 +64,32 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 			return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 		}
 	default:
-		if up = a.lookup(uuid, user); up == nil || up.kind != chunked {
+		up = a.lookup(uuid, user)
+		if up == nil && idx == 0 {
+			// A uuid on part 0 that names no upload of the caller starts a
+			// new one under that uuid: Fine Uploader sends its own qquuid on
+			// every part, part 0 included, and echoes it (not the answer's)
+			// afterwards; the document only says the uuid is required when
+			// partindex > 0 (selfcommunity/developers-doc@a0a0656538e9
+			// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:31;
+			// rule sc.part.uuid0).
+			// A uuid already used by someone else gets a fresh one.
+			b, err := a.env.Store.NewBlob()
+			if err != nil {
+				return 0, nil, internalError(err)
+			}
+			id := uuid
+			if a.taken(id) {
+				id = sandbox.NewID()
+			}
+			up = &upload{
+				uuid: id, owner: user.ID, kind: chunked, total: int(total),
+				declSize: -1, md5: newMD5Follower(b), blob: b,
+			}
+			isNew = true
+			break
+		}
+		if up == nil || up.kind != chunked {
 			return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 		}
 	}
@@ -86,18 +115,19 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	case up.gone:
 		return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 	case up.done || up.blob == nil:
-		// The same code as a second done: a client resuming after a lost
-		// done answer re-sends its last part first.
+		// Rule sc.done.after (inferred). The same code as a second done:
+		// a client resuming after a lost done answer re-sends its last
+		// part first.
 		return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
-	case total != up.total:
+	case total != up.total: // rule sc.part.total (inferred)
 		return 0, nil, fieldError(wire(d, fTot), "invalid",
 			fmt.Sprintf("totalparts changed from %d to %d for this uuid", up.total, total))
 	}
 	size := f.file.size
-	if idx < up.next && !a.env.Switches.On(SwitchSeries) {
-		// Lenient: an identical re-send is acknowledged again, as a server
-		// storing parts by index would; different content is refused
-		// because the whole-file MD5 already covers the first copy.
+	if a.resendAllowed(up, idx) {
+		// An identical re-send is acknowledged again, as a server storing
+		// parts by index would; different content is refused because the
+		// whole-file MD5 already covers the first copy.
 		same, err := f.file.sameAs(up, idx)
 		if err != nil {
 			return 0, nil, internalError(err)
@@ -108,7 +138,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 		}
 		return http.StatusOK, map[string]string{"file_uuid": up.uuid}, nil
 	}
-	if idx != up.next {
+	if idx != up.next { // rule sc.part.series (upload_a_media_in_chunks.md:17 "in series")
 		return 0, nil, fieldError(wire(d, fPart), "invalid",
 			fmt.Sprintf("expected part %d, got %d: parts must be sent in series", up.next, idx))
 	}
@@ -135,11 +165,38 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	if t := f.str(fType); t != "" {
 		up.filetype = t
 	}
+	// Rule sc.part.answer (upload_a_media_in_chunks.md:108-118).
 	return http.StatusOK, map[string]string{"file_uuid": up.uuid}, nil
 }
 
+// resendAllowed reports whether part idx, already received, may be sent
+// again (and is then compared with the stored copy). The last part
+// received always may: a client whose 200 answer was lost repeats it, as
+// every uploader retries a part (react-uploady's chunked sender retries a
+// failed chunk, selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:197-219 sends
+// the same partindex again), so even the strict series rule takes it.
+// Rule sc.part.series; the default models a server storing parts by
+// index, the strict one (switch selfcommunity.series) the document's
+// "in series" (upload_a_media_in_chunks.md:17).
+// Older parts only with the switch selfcommunity.series off. Caller holds
+// up.mu.
+func (a *API) resendAllowed(up *upload, idx int) bool {
+	return idx < up.next && (idx == up.next-1 || !a.env.Switches.On(SwitchSeries))
+}
+
+// taken reports whether uuid names any known upload (of any user).
+func (a *API) taken(uuid string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.uploads[uuid]
+	return ok
+}
+
 // checkRanges enforces that the optional size fields and Content-Range
-// describe the bytes actually received (switch selfcommunity.ranges).
+// describe the bytes actually received (switch selfcommunity.ranges,
+// stricter than known: the fields are documented optional,
+// upload_a_media_in_chunks.md:34-38, and the official client sends none).
 // It also fixes the announced file size on the first part that gives one.
 func (a *API) checkRanges(r *http.Request, f *form, up *upload, idx int, size int64) *apiError {
 	d := a.opt.Dialect

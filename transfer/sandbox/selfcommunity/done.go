@@ -8,7 +8,11 @@ import (
 
 // done is "Chunk Upload Done": uuid and filename required; the optional
 // totalparts, totalfilesize and md5 must match what was assembled. The
-// file then appears in the store under /<uuid>/<filename>.
+// file then appears in the store under /<uuid>/<filename>. Rule sc.done
+// (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/chunk_upload_done.md:17-29,109-112;
+// selfcommunity/community-js@0918bfbad504
+// packages/react-ui/src/shared/MessageChunkUploader/index.ts:162-165).
 func (a *API) done(user User, f *form) (int, any, *apiError) {
 	d := a.opt.Dialect
 	uuid, e1 := f.required(fUUID)
@@ -31,7 +35,7 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	if up.gone {
 		return 0, nil, fieldError(wire(d, fUUID), "invalid", "Unknown file uuid.")
 	}
-	if up.done {
+	if up.done { // rule sc.done.again (inferred; strict: selfcommunity.redone)
 		if a.env.Switches.On(SwitchRedone) {
 			return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
 		}
@@ -42,7 +46,7 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	} else if ok && int(v) != up.total {
 		return 0, nil, fieldError(wire(d, fTot), "invalid", fmt.Sprintf("totalparts %d, the upload has %d", v, up.total))
 	}
-	if up.next != up.total {
+	if up.next != up.total { // rule sc.done.incomplete (inferred)
 		return 0, nil, statusError(http.StatusBadRequest, "incomplete",
 			fmt.Sprintf("parts %d..%d of %d were not received", up.next, up.total-1, up.total))
 	}
@@ -79,6 +83,20 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 		up.blob = nil // consumed by commit whatever happens
 		if aerr := a.commit(up, name, b, meta); aerr != nil {
 			a.forget(up.uuid)
+			return 0, nil, aerr
+		}
+	}
+	if up.kind == single && name != up.name {
+		// The official client's one-part file: a plain upload of a part
+		// called "blob", then done naming the file
+		// (selfcommunity/community-js@0918bfbad504
+		// packages/react-ui/src/shared/MessageChunkUploader/index.ts:162-165,206-217).
+		// The file takes done's name; inferred, the server's code is not
+		// public. Rule sc.done.plain.
+		if aerr := checkName(wire(d, fName), name); aerr != nil {
+			return 0, nil, aerr
+		}
+		if aerr := a.rename(up, name); aerr != nil {
 			return 0, nil, aerr
 		}
 	}

@@ -12,7 +12,9 @@ import (
 // that tell a lost done answer from an unknown uuid key on it.
 const codeAlreadyDone = "already_done"
 
-// errItem is one entry of the service's error body.
+// errItem is one entry of the service's error body (rule sc.errors,
+// selfcommunity/community-js@0918bfbad504
+// packages/api-services/src/utils/http.ts:22-24,35-36).
 type errItem struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`

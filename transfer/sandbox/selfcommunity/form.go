@@ -69,7 +69,7 @@ func (f *form) release() {
 var listFields = map[string]bool{"recipients": true}
 
 // parseForm reads a multipart, urlencoded or JSON body (DRF's default
-// parsers) of at most max bytes. A file is only possible in multipart; it
+// parsers; rule sc.parsers) of at most max bytes. A file is only possible in multipart; it
 // is staged in a blob of st, or streamed where hook (may be nil) says.
 // On error the form is released; otherwise the caller releases it.
 func parseForm(w http.ResponseWriter, r *http.Request, d Dialect, max int64, st *sandbox.Store, hook streamHook) (*form, *apiError) {
@@ -209,7 +209,9 @@ func (f *form) parseJSON(r io.Reader) *apiError {
 }
 
 // checkDialect refuses any name of the other dialect, alone or mixed with
-// this run's names: one run speaks one dialect. Every offending name is
+// this run's names: one run speaks one dialect (rule sc.dialect; the
+// current names: selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:30-38). Every offending name is
 // reported, sorted, so the answer does not depend on map order.
 func (f *form) checkDialect() *apiError {
 	other := Plain

@@ -5,6 +5,9 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -32,11 +35,19 @@ func start(t testing.TB, o Options, switches map[string]bool) *testEnv {
 // cfg (its APIs and Strict are set here).
 func startConfig(t testing.TB, o Options, cfg sandbox.Config) *testEnv {
 	t.Helper()
+	cfg.Strict = true
+	return startAs(t, o, cfg)
+}
+
+// startAs starts a sandbox serving this API with cfg as given (Strict
+// included: false is the default, real-model mode).
+func startAs(t testing.TB, o Options, cfg sandbox.Config) *testEnv {
+	t.Helper()
 	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.APIs, cfg.Strict = []sandbox.API{a}, true
+	cfg.APIs = []sandbox.API{a}
 	srv, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -50,21 +61,24 @@ func startConfig(t testing.TB, o Options, cfg sandbox.Config) *testEnv {
 
 // req is one raw request: fields in order, an optional file part.
 type req struct {
-	path     string // default /api/v2/pm/upload/
-	query    string
-	method   string
-	token    string
-	fields   [][2]string
-	fileName string // file part field name ("" = no file part)
-	file     []byte
-	header   map[string]string
-	body     io.Reader // raw body instead of multipart
-	ctype    string
+	path      string // default /api/v2/pm/upload/
+	query     string
+	method    string
+	token     string
+	fields    [][2]string
+	fileName  string // file part field name ("" = no file part)
+	partName  string // the file part's filename (default "blob")
+	fileFirst bool   // the file part before the fields (FormData order of the official thumbnail)
+	file      []byte
+	header    map[string]string
+	body      io.Reader // raw body instead of multipart
+	ctype     string
 }
 
 type answer struct {
 	status int
 	body   map[string]any
+	list   []map[string]any
 	raw    []byte
 }
 
@@ -80,17 +94,29 @@ func (e *testEnv) do(t *testing.T, r req) answer {
 	if body == nil && r.method == http.MethodPost {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
-		for _, f := range r.fields {
-			if err := mw.WriteField(f[0], f[1]); err != nil {
-				t.Fatal(err)
+		writeFields := func() {
+			for _, f := range r.fields {
+				if err := mw.WriteField(f[0], f[1]); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
+		if !r.fileFirst {
+			writeFields()
+		}
 		if r.fileName != "" {
-			w, err := mw.CreateFormFile(r.fileName, "blob")
+			pn := r.partName
+			if pn == "" {
+				pn = "blob"
+			}
+			w, err := mw.CreateFormFile(r.fileName, pn)
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, _ = w.Write(r.file)
+		}
+		if r.fileFirst {
+			writeFields()
 		}
 		if err := mw.Close(); err != nil {
 			t.Fatal(err)
@@ -125,6 +151,7 @@ func (e *testEnv) do(t *testing.T, r req) answer {
 	}
 	a := answer{status: resp.StatusCode, raw: raw}
 	_ = json.Unmarshal(raw, &a.body) // non-JSON bodies are checked through raw
+	_ = json.Unmarshal(raw, &a.list) // the list answers (Send a Message)
 	return a
 }
 
@@ -232,4 +259,24 @@ func (e *testEnv) entry(t *testing.T, path string) sandbox.Entry {
 	}
 	t.Fatalf("no %s in the tree: %+v", path, e.srv.Tree(Name))
 	return sandbox.Entry{}
+}
+
+// tinyPNG is a valid 2x2 PNG, a thumbnail as the official client sends.
+func tinyPNG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// tinyJPEG is a valid 2x2 JPEG.
+func tinyJPEG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSendMessage(t *testing.T) {
-	e := start(t, Options{}, nil)
+	e := start(t, Options{}, map[string]bool{SwitchPMFile: false})
 	data := testData(700)
 	uuid := e.uploadParts(t, e.alice, data, 300)
 	msg := func(token, ctype, body string) answer {
@@ -26,7 +26,7 @@ func TestSendMessage(t *testing.T) {
 	msg(e.alice, js, `{"recipients":[12]}`).wantError(t, 400, "message", "required")
 	msg(e.alice, js, `{"group":77,"message":"hi"}`).wantError(t, 400, "group", "")
 	msg(e.bob, js, `{"recipients":[11],"file_uuid":"`+uuid+`"}`).wantError(t, 400, "file_uuid", "")
-	e.do(t, req{path: "/api/v2/pm/", method: http.MethodGet, token: e.alice}).wantError(t, 405, "", "")
+	e.do(t, req{path: "/api/v2/pm/", method: http.MethodPut, token: e.alice}).wantError(t, 405, "", "")
 	if n := len(e.api.Messages()); n != 0 {
 		t.Fatalf("refused messages were recorded: %d", n)
 	}
@@ -35,9 +35,17 @@ func TestSendMessage(t *testing.T) {
 	if a.status != http.StatusCreated {
 		t.Fatalf("send: %d %s", a.status, a.raw)
 	}
-	file, _ := a.body["file"].(map[string]any)
-	if a.str("message") != "docs/m.bin" || file["uuid"] != uuid || file["filename"] != "m.bin" || file["filesize"] != float64(700) {
-		t.Fatalf("message answer %s", a.raw)
+	// 201 with a list: one private message per recipient (send_a_message.md).
+	if len(a.list) != 2 {
+		t.Fatalf("message answer is not a list of 2: %s", a.raw)
+	}
+	for i, m := range a.list {
+		file, _ := m["file"].(map[string]any)
+		rcpt, _ := m["receiver"].(map[string]any)
+		if m["message"] != "docs/m.bin" || file["uuid"] != uuid || file["filename"] != "m.bin" || file["filesize"] != float64(700) ||
+			rcpt["id"] != float64(12+i) || m["id"] != float64(1+i) {
+			t.Fatalf("message answer %s", a.raw)
+		}
 	}
 	body, ctype := urlencoded("group", "21", "message", "to the team")
 	if a := e.do(t, req{path: "/api/v2/pm/", token: e.bob, body: body, ctype: ctype}); a.status != http.StatusCreated {

@@ -1,34 +1,45 @@
 // Package selfcommunity is the sandbox's SelfCommunity private-message API
 // (v2): chunked media uploads to POST /api/v2/pm/upload/ with the "?done"
-// call, single uploads, thumbnails, Send a Message, and the current user.
+// call, plain uploads ("Upload a Media"), thumbnails, Send a Message (201,
+// a list of messages), Get a Thread, and the current user.
 //
-// It checks every rule of the protocol notes' "strict emulating server"
-// list: exact path with trailing slash, Bearer tokens, one field dialect
-// per run (current plain names or the older qq* names; mixed names
-// rejected), 0-based parts echoing the server-issued uuid, parts in series,
-// consistency of the optional size fields and Content-Range, and on done
-// the part count, size and MD5 against the assembled bytes. Error answers
-// use the service's {"errors":[{code,message,field}]} shape; a request
-// naming an upload already finalized (a second done, a part after done)
-// gets code "already_done" on the uuid field, an unknown uuid "invalid".
+// Its default mode models the real server rule by rule as the vendor
+// documents and the official web client (community-js) show it; every
+// rule, its source and its strict form are listed in
+// docs/protocols/selfcommunity.md, and each rule's id is cited next to its
+// code. In short: exact paths with the trailing slash, Bearer tokens, one
+// field dialect per run (current plain names or the older qq* names),
+// 0-based parts echoing the file uuid (a uuid on part 0, as Fine Uploader
+// sends, starts an upload under it), done with uuid and filename checking
+// the optional totalparts, totalfilesize and md5 against the assembled
+// bytes, a plain upload finished by done under done's name (the official
+// client's one-part files), thumbnails naming a finished parent. Error
+// answers use the service's {"errors":[{code,message,field}]} shape; a
+// request naming an upload already finalized (a part after done) gets code
+// "already_done" on the uuid field, an unknown uuid "invalid".
 //
-// A chunked upload of one part (partindex 0, totalparts 1, then done) is
-// served like any other; the plain upload ("Upload a Media") stays for
-// clients that send one-part files the official client's way.
+// Checks stricter than (or not known of) the real service are switches,
+// on when the sandbox runs strict. None of them refuses a request the
+// official client or Fine Uploader sends (parentuuid and duration have no
+// qq form: Fine Uploader never had them):
 //
-// Checks that are stricter than (or not known of) the real service are
-// switches, on when the sandbox runs strict (parentuuid and duration have
-// no qq form: Fine Uploader never had them):
-//
-//	selfcommunity.series  a part must be the next one; off: an identical
-//	                      re-send of a received part is acknowledged again
-//	                      (a server storing parts by index would do so)
+//	selfcommunity.series  only the last part received may be sent again
+//	                      (a lost answer's retry); off (default): any
+//	                      identical re-send of a received part is
+//	                      acknowledged again (a server storing parts by
+//	                      index would do so)
 //	selfcommunity.slash   /api/v2/pm/upload without the slash is refused;
 //	                      off: it is served like the slash form
 //	selfcommunity.redone  a second done for a uuid is refused; off: it
 //	                      returns the first answer again
 //	selfcommunity.ranges  partbyteoffset, chunksize, totalfilesize and
 //	                      Content-Range must match the bytes received
+//	selfcommunity.pmfile  a message's file_uuid only with an empty text and
+//	                      only a thumbnail's uuid, as the official client
+//	                      sends it; off: any finished file, with or
+//	                      without text
+//	selfcommunity.thumbimage  a thumbnail must be a PNG, JPEG or GIF image
+//	                      (the official client's are); off: any file
 //
 // One switch emulates inferred behaviour rather than a stricter check and
 // is on unless turned off explicitly:
@@ -74,11 +85,13 @@ const Name = "selfcommunity"
 
 // Switch names (see the package comment).
 const (
-	SwitchSeries = Name + ".series"
-	SwitchSlash  = Name + ".slash"
-	SwitchRedone = Name + ".redone"
-	SwitchRanges = Name + ".ranges"
-	SwitchUnique = Name + ".uniquenames"
+	SwitchSeries     = Name + ".series"
+	SwitchSlash      = Name + ".slash"
+	SwitchRedone     = Name + ".redone"
+	SwitchRanges     = Name + ".ranges"
+	SwitchUnique     = Name + ".uniquenames"
+	SwitchPMFile     = Name + ".pmfile"
+	SwitchThumbImage = Name + ".thumbimage"
 )
 
 // Dialect selects the accepted form field names for a run.
@@ -133,6 +146,7 @@ type API struct {
 	uploads  map[string]*upload
 	names    map[string]bool // names of stored files (see reserveName)
 	messages []Message
+	nextMsg  int64 // last private message id used
 }
 
 var _ sandbox.API = (*API)(nil)
@@ -201,11 +215,11 @@ func (a *API) Name() string { return Name }
 // method so a GET gets the service's 405 body rather than the mux's.
 func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	a.env = env
-	mux.HandleFunc("/api/v2/pm/upload/{$}", a.upload)
-	mux.HandleFunc("/api/v2/pm/upload", a.noSlash)
-	mux.HandleFunc("/api/v2/pm/{$}", a.sendMessage)
-	mux.HandleFunc("/api/v2/user/me/{$}", a.me)
-	mux.HandleFunc("GET /media/pm/{uuid}/{name}", a.media)
+	mux.Handle("/api/v2/pm/upload/{$}", cors(http.HandlerFunc(a.upload)))
+	mux.Handle("/api/v2/pm/upload", cors(http.HandlerFunc(a.noSlash)))
+	mux.Handle("/api/v2/pm/{$}", cors(http.HandlerFunc(a.pm)))
+	mux.Handle("/api/v2/user/me/{$}", cors(http.HandlerFunc(a.me)))
+	mux.Handle("/media/pm/{uuid}/{name}", cors(http.HandlerFunc(a.media)))
 }
 
 // Credentials lists each user's token (the note names its id), each user

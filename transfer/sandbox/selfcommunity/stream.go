@@ -105,7 +105,7 @@ func (a *API) pin(up *upload, idx, total int) *stream {
 			return nil // staging gets the same failure at storing
 		}
 		return &stream{up: up, before: up.offset}
-	case idx < up.next && !a.env.Switches.On(SwitchSeries):
+	case a.resendAllowed(up, idx):
 		return &stream{up: up, mode: comparing, idx: idx}
 	}
 	return nil

@@ -141,8 +141,6 @@ func TestStreamedFirstPart(t *testing.T) {
 			wantError(t, 400, "totalfilesize", "")
 		e.ordered(t, field("partindex", "0"), field("totalparts", "2"), filePartOf(data[:1000]), field("uuid", "")).
 			wantError(t, 400, "uuid", "required")
-		e.ordered(t, field("partindex", "0"), field("totalparts", "2"), filePartOf(data[:1000]), field("uuid", "nope")).
-			wantError(t, 400, "uuid", "invalid")
 		if n := e.uploadCount(); n != 0 {
 			t.Fatalf("refused first parts registered %d uploads", n)
 		}
@@ -152,9 +150,8 @@ func TestStreamedFirstPart(t *testing.T) {
 			e := start(t, Options{}, map[string]bool{SwitchSeries: series})
 			uuid := e.chunk(t, e.alice, "", 0, 2, data[:1000]).ok(t).str("file_uuid")
 			a := e.ordered(t, field("partindex", "0"), field("totalparts", "2"), filePartOf(data[:1000]), field("uuid", uuid))
-			if series {
-				a.wantError(t, 400, "partindex", "")
-			} else if a.ok(t).str("file_uuid") != uuid {
+			// The last part received may always be sent again (a lost 200).
+			if a.ok(t).str("file_uuid") != uuid {
 				t.Fatalf("re-send answered %s", a.raw)
 			}
 			e.ordered(t, field("partindex", "0"), field("totalparts", "2"), filePartOf(data[1:1001]), field("uuid", uuid)).

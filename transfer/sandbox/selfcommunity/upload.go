@@ -42,6 +42,7 @@ type upload struct {
 	gone     bool          // forgotten (expire fault): requests naming it fail
 	final    bool          // the file is in the store
 	nodeID   string
+	parent   string // a thumbnail's parent file uuid
 	name     string
 	fileURL  string
 	md5hex   string
@@ -50,7 +51,11 @@ type upload struct {
 }
 
 // upload serves POST /api/v2/pm/upload/: chunks, single uploads,
-// thumbnails, and with "?done" the Chunk Upload Done call.
+// thumbnails, and with "?done" the Chunk Upload Done call. Rules sc.path
+// (selfcommunity/community-js@0918bfbad504
+// packages/api-services/src/constants/Endpoints.ts:890-905), sc.method
+// (inferred, DRF), sc.auth (selfcommunity/developers-doc@a0a0656538e9
+// docs/apireference/v2/privatemessage/upload_a_media_in_chunks.md:11).
 func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		methodNotAllowed(w, r, http.MethodPost)
@@ -82,7 +87,7 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 	case isDone:
 		status, body, aerr = a.done(user, f)
 	case f.has(fPart) || f.has(fTot):
-		if f.values["parentuuid"] != "" {
+		if f.values["parentuuid"] != "" { // rule sc.thumb.parts (inferred)
 			aerr = fieldError("parentuuid", "invalid", "a thumbnail is not sent in parts")
 			break
 		}
@@ -102,7 +107,9 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 
 // doneQuery tells a done call from an upload by the query key "done". The
 // vendor doc's literal "?done/" is accepted only when configured; else it
-// is refused visibly rather than mistaken for an upload.
+// is refused visibly rather than mistaken for an upload. Rule sc.done.slash
+// (chunk_upload_done.md:17 writes "?done/"; community-js Endpoints.ts:903
+// sends "?done").
 func (a *API) doneQuery(raw string) (bool, *apiError) {
 	q, err := url.ParseQuery(raw)
 	if err != nil {
@@ -212,7 +219,8 @@ func fileAnswer(up *upload) map[string]string {
 	return map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid}
 }
 
-// reserveName returns the name a finished file is stored under. With the
+// reserveName returns the name a finished file is stored under (rule
+// sc.names, inferred). With the
 // switch selfcommunity.uniquenames (on unless turned off) a name already
 // used by another stored file gets Django's get_available_name suffix,
 // "<root>_<7 random letters or digits><ext>": the backend is Django REST

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -48,7 +47,7 @@ type region struct {
 
 // hint reads resumableChunkSize (notes §1.4); 0 when absent or invalid.
 func hint(q url.Values) int64 {
-	v, err := strconv.ParseInt(q.Get(api.QResumableChunkSize), 10, 64)
+	v, err := strconv.ParseInt(q.Get(qResumableChunkSize), 10, 64)
 	if err != nil || v <= 0 {
 		return 0
 	}

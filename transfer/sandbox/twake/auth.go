@@ -10,7 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Claims are the JWT claims the real server reads (notes §1.7).
+// Claims are the JWT claims the real server reads (TW-AUTH-1: jwt.ts:12-24).
 type Claims struct {
 	Email         string `json:"email,omitempty"`
 	ProviderID    string `json:"provider_id,omitempty"`
@@ -57,7 +57,8 @@ func (a *API) verify(header string) (*Claims, error) {
 type claimsKey struct{}
 
 // authed wraps a handler of an authenticated route: any failure is 401
-// "Bad credentials", whatever the reason, like fastify-jwt.
+// "Bad credentials", whatever the reason (TW-AUTH-1: linagora/Twake@39f533e5e838 twake/backend/node/src/
+// core/platform/services/auth/web/jwt.ts:28-34).
 func (a *API) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := a.verify(r.Header.Get("Authorization"))

@@ -2,111 +2,194 @@ package twake
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
+// Drive requests are written as raw JSON in the shapes of the real
+// schemas (documents web/schemas.ts createDocumentSchema), not with any
+// client's types.
+
 func (e *tenv) itemsPath() string {
-	return api.DocumentsPrefix + "/companies/" + e.api.CompanyID() + "/item"
+	return documentsPrefix + "/companies/" + e.api.CompanyID() + "/item"
 }
 
-func (e *tenv) postItem(t testing.TB, req api.DriveItemRequest) (int, []byte) {
+var jsonHdr = map[string]string{"Content-Type": "application/json"}
+
+func (e *tenv) postItem(t testing.TB, body string) (int, []byte) {
 	t.Helper()
-	b, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e.do(t, "POST", e.itemsPath(), map[string]string{"Content-Type": "application/json"}, b)
+	return e.do(t, "POST", e.itemsPath(), jsonHdr, []byte(body))
 }
 
-func (e *tenv) folder(t testing.TB, parent, name string) api.DriveItem {
+func (e *tenv) folder(t testing.TB, parent, name string) createdItem {
 	t.Helper()
-	b := ok(t)(e.postItem(t, api.DriveItemRequest{Item: api.DriveItem{
-		CompanyID: e.api.CompanyID(), ParentID: parent, Name: name, IsDirectory: true,
-	}}))
-	var it api.DriveItem
+	b := ok(t)(e.postItem(t, `{"item":{"company_id":"`+e.api.CompanyID()+`","parent_id":"`+parent+`","name":"`+name+`","is_directory":true},"version":{}}`))
+	var it createdItem
 	if err := json.Unmarshal(b, &it); err != nil || it.ID == "" || !it.IsDirectory {
 		t.Fatalf("folder answer %s: %v", b, err)
 	}
 	return it
 }
 
-func TestDriveFoldersAndFiles(t *testing.T) {
-	e := start(t, true, nil)
-	a := e.folder(t, api.RootFolderID, "a")
-	b := e.folder(t, a.ID, "b")
-	if a.ParentID != "root" || b.ParentID != a.ID {
-		t.Fatalf("parents %q %q", a.ParentID, b.ParentID)
-	}
-	if again := e.folder(t, api.RootFolderID, "a"); again.Name != "a (1)" {
-		t.Fatalf("second folder a named %q, want both kept", again.Name)
-	}
+// fileItemBody is the body the web client sends to register file id.
+func (e *tenv) fileItemBody(parent, name, id string) string {
+	return `{"item":{"company_id":"` + e.api.CompanyID() + `","workspace_id":"drive","parent_id":"` + parent +
+		`","name":"` + name + `"},"version":{"provider":"internal","application_id":"","file_metadata":` +
+		`{"name":"` + name + `","mime":"text/plain","thumbnails":[],"source":"internal","external_id":"` + id + `"}}}`
+}
+
+// upload stores data as a complete one-chunk file and returns its id.
+func (e *tenv) upload(t testing.TB, data []byte) string {
+	t.Helper()
 	id := e.initFile(t)
-	data := []byte("drive content")
-	ok(t)(e.chunk(t, id, plan(1, 1, int64(len(data)), "doc.txt"), data))
-	fileReq := func(name, ext string) api.DriveItemRequest {
-		empty := ""
-		return api.DriveItemRequest{
-			Item: api.DriveItem{CompanyID: e.api.CompanyID(), WorkspaceID: "drive", ParentID: b.ID, Name: name, Size: int64(len(data))},
-			Version: api.DriveVersion{Provider: "internal", ApplicationID: &empty, FileMetadata: &api.DriveFileMetadata{
-				Name: name, Size: int64(len(data)), Source: "internal", ExternalID: ext,
-			}},
+	ok(t)(e.chunk(t, id, plan(1, 1, int64(len(data)), "f.txt"), data))
+	return id
+}
+
+func TestDriveFolderRenameRule(t *testing.T) {
+	e := start(t, false, nil)
+	a := e.folder(t, rootID, "a")
+	if a.ParentID != rootID || a.Name != "a" {
+		t.Fatalf("folder %+v", a)
+	}
+	// getItemName: "-2" inserted before the extension, repeatedly.
+	for _, want := range []string{"a-2", "a-2-2"} {
+		if again := e.folder(t, rootID, "a"); again.Name != want {
+			t.Fatalf("taken folder name gave %q, want %q", again.Name, want)
 		}
 	}
-	var it api.DriveItem
-	if err := json.Unmarshal(ok(t)(e.postItem(t, fileReq("doc.txt", id))), &it); err != nil || it.IsDirectory || it.Name != "doc.txt" {
-		t.Fatalf("file item %+v: %v", it, err)
+	b := e.folder(t, a.ID, "v1.2.tar")
+	if again := e.folder(t, a.ID, "v1.2.tar"); again.Name != "v1.2-2.tar" {
+		t.Fatalf("dotted name gave %q", again.Name)
 	}
-	sum := sha256.Sum256(data)
-	if n := e.node(t, "/drive/a/b/doc.txt"); n.Kind != "file" || n.SHA256 != hex.EncodeToString(sum[:]) || n.Meta["external_id"] != id {
-		t.Fatalf("drive file %+v", n)
+	_ = b
+}
+
+func TestNextName(t *testing.T) {
+	for in, want := range map[string]string{
+		"a.txt": "a-2.txt", "a-2.txt": "a-2-2.txt", "a": "a-2", ".bashrc": "-2.bashrc", "a.": "a.-2", "a.tar.gz": "a.tar-2.gz",
+	} {
+		if got := nextName(in); got != want {
+			t.Errorf("nextName(%q) = %q, want %q", in, got, want)
+		}
 	}
-	var d api.DriveItemDetails
-	if err := json.Unmarshal(ok(t)(e.do(t, "GET", e.itemsPath()+"/"+b.ID, nil, nil)), &d); err != nil {
+}
+
+func TestDriveFileItem(t *testing.T) {
+	e := start(t, false, nil)
+	folder := e.folder(t, rootID, "b")
+	id := e.upload(t, []byte("hello"))
+	b := ok(t)(e.postItem(t, e.fileItemBody(folder.ID, "n.txt", id)))
+	// The answer went through documentSchema: file_metadata.size a string.
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Children) != 1 || d.Children[0].Name != "doc.txt" || d.Children[0].ParentID != b.ID || d.Item.ID != b.ID {
-		t.Fatalf("listing %+v", d)
+	if _, has := raw["workspace_id"]; has {
+		t.Fatalf("answer keeps a key documentSchema drops: %s", b)
 	}
-	if err := json.Unmarshal(ok(t)(e.do(t, "GET", e.itemsPath()+"/root", nil, nil)), &d); err != nil || len(d.Children) != 2 {
-		t.Fatalf("root listing %+v: %v", d, err)
+	lvc, _ := raw["last_version_cache"].(map[string]any)
+	fm, _ := lvc["file_metadata"].(map[string]any)
+	if fm["external_id"] != id || fm["size"] != "5" || raw["is_in_trash"] != false || raw["size"] != 5.0 {
+		t.Fatalf("create answer %s", b)
 	}
-	if err := json.Unmarshal(ok(t)(e.do(t, "GET", e.itemsPath()+"/"+it.ID, nil, nil)), &d); err != nil ||
-		len(d.Versions) != 1 || d.Versions[0].FileMetadata.ExternalID != id {
-		t.Fatalf("file item details %+v: %v", d, err)
+	// Same name again: renamed, both kept.
+	var again createdItem
+	if err := json.Unmarshal(ok(t)(e.postItem(t, e.fileItemBody(folder.ID, "n.txt", id))), &again); err != nil || again.Name != "n-2.txt" {
+		t.Fatalf("second item %+v %v", again, err)
 	}
+	// The listing shows every child as a full entity with its
+	// last_version_cache, so a client finds its item without reading each.
+	var d struct {
+		Item     map[string]any `json:"item"`
+		Children []map[string]any
+	}
+	if err := json.Unmarshal(ok(t)(e.do(t, "GET", e.itemsPath()+"/"+folder.ID, nil, nil)), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Children) != 2 {
+		t.Fatalf("children %v", d.Children)
+	}
+	for _, ch := range d.Children {
+		lvc, _ := ch["last_version_cache"].(map[string]any)
+		fm, _ := lvc["file_metadata"].(map[string]any)
+		if fm["external_id"] != id || fm["size"] != 5.0 || ch["is_in_trash"] != false {
+			t.Fatalf("child %v", ch)
+		}
+	}
+	if n := e.node(t, "/drive/b/n-2.txt"); n.SHA256 != fmt.Sprintf("%x", sha256.Sum256([]byte("hello"))) {
+		t.Fatalf("item content %+v", n)
+	}
+	var root struct {
+		Item map[string]any `json:"item"`
+	}
+	if err := json.Unmarshal(ok(t)(e.do(t, "GET", e.itemsPath()+"/root", nil, nil)), &root); err != nil || len(root.Item) != 4 || root.Item["parent_id"] != nil {
+		t.Fatalf("root item %v %v", root.Item, err)
+	}
+}
 
-	// Refusals: incomplete or unknown files, unknown parents, bad bodies,
-	// other companies, store internals addressed as items.
-	partial := e.initFile(t)
-	ok(t)(e.chunk(t, partial, plan(1, 2, 4, "p.bin"), []byte("ab")))
-	for name, req := range map[string]api.DriveItemRequest{
-		"incomplete": fileReq("p.bin", partial), "unknown": fileReq("u.bin", "0b9f8f8e-1111-4222-8333-444455556666"),
-		"no external id": fileReq("n.bin", ""), "no name": {Item: api.DriveItem{ParentID: "root", IsDirectory: true}},
-		"slash": {Item: api.DriveItem{ParentID: "root", Name: "x/y", IsDirectory: true}},
+// TW-DRIVE-1: every failure inside create is the generic 500; only the
+// schema check before the handler is a 400.
+func TestDriveCreateErrorsAre500(t *testing.T) {
+	e := start(t, false, nil)
+	noChunk := e.initFile(t)
+	for name, body := range map[string]string{
+		"unknown parent":  `{"item":{"parent_id":"0b9f8f8e-aaaa-4222-8333-444455556666","name":"x","is_directory":true},"version":{}}`,
+		"unknown file":    e.fileItemBody("root", "x.txt", "0b9f8f8e-aaaa-4222-8333-444455556666"),
+		"file never sent": e.fileItemBody("root", "x.txt", noChunk),
+		"slash in name":   `{"item":{"parent_id":"root","name":"x/y","is_directory":true},"version":{}}`,
 	} {
-		if st, body := e.postItem(t, req); st != 400 {
-			t.Errorf("%s: %d %s", name, st, body)
+		st, b := e.postItem(t, body)
+		if st != 500 || !strings.Contains(string(b), "Something went wrong") {
+			t.Errorf("%s: %d %s", name, st, b)
 		}
 	}
-	for _, parent := range []string{"nope", e.node(t, "/files/"+id).ID} {
-		if st, body := e.postItem(t, api.DriveItemRequest{Item: api.DriveItem{ParentID: parent, Name: "x", IsDirectory: true}}); st != 404 {
-			t.Errorf("parent %s: %d %s", parent, st, body)
+	for name, body := range map[string]string{"no version": `{"item":{"name":"x"}}`, "no item": `{"version":{}}`, "bad JSON": `[`} {
+		if st, b := e.postItem(t, body); st != 400 {
+			t.Errorf("%s: %d %s", name, st, b)
 		}
 	}
-	if st, body := e.do(t, "POST", e.itemsPath(), map[string]string{"Content-Type": "application/json"}, []byte("[")); st != 400 {
-		t.Errorf("bad JSON: %d %s", st, body)
+	// authenticateOptional: a bad token is no user: create fails as 500,
+	// reading root is 401 "no access", an unknown item 404.
+	bad := map[string]string{"Content-Type": "application/json", "Authorization": "Bearer nope"}
+	if st, b := e.do(t, "POST", e.itemsPath(), bad, []byte(`{"item":{"name":"x","is_directory":true},"version":{}}`)); st != 500 {
+		t.Errorf("create, bad token: %d %s", st, b)
 	}
+	if st, b := e.do(t, "GET", e.itemsPath()+"/root", bad, nil); st != 401 || !strings.Contains(string(b), "does not have access") {
+		t.Errorf("get root, bad token: %d %s", st, b)
+	}
+	if st, b := e.do(t, "GET", e.itemsPath()+"/0b9f8f8e-aaaa-4222-8333-444455556666", bad, nil); st != 404 {
+		t.Errorf("get unknown, bad token: %d %s", st, b)
+	}
+	// A company the user is not in: a guest who may read its (empty) root.
 	other := strings.Replace(e.itemsPath(), e.api.CompanyID(), "0b9f8f8e-aaaa-4222-8333-444455556666", 1)
-	if st, body := e.do(t, "GET", other+"/root", nil, nil); st != 403 {
-		t.Errorf("other company: %d %s", st, body)
+	if st, b := e.do(t, "GET", other+"/root", nil, nil); st != 200 || !strings.Contains(string(b), `"children":[]`) {
+		t.Errorf("other company root: %d %s", st, b)
 	}
+	if st, b := e.do(t, "POST", other, jsonHdr, []byte(`{"item":{"name":"x","is_directory":true},"version":{}}`)); st != 500 {
+		t.Errorf("other company create: %d %s", st, b)
+	}
+}
+
+// Strict: what the real server accepts but no client should send.
+func TestDriveStrictItem(t *testing.T) {
+	e := start(t, true, nil)
+	for name, body := range map[string]string{
+		"no name":         `{"item":{"parent_id":"root","is_directory":true},"version":{}}`,
+		"no external id":  `{"item":{"parent_id":"root","name":"x.txt"},"version":{}}`,
+		"another company": `{"item":{"company_id":"0b9f8f8e-aaaa-4222-8333-444455556666","parent_id":"root","name":"x","is_directory":true},"version":{}}`,
+	} {
+		if st, b := e.postItem(t, body); st != 400 || !strings.Contains(string(b), "sandbox strict") {
+			t.Errorf("%s: %d %s", name, st, b)
+		}
+	}
+	// What the web client sends passes.
+	ok(t)(e.postItem(t, e.fileItemBody("root", "w.txt", e.upload(t, []byte("w")))))
 }
 
 func TestCredentials(t *testing.T) {

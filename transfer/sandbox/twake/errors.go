@@ -3,18 +3,18 @@ package twake
 import (
 	"net/http"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
-// writeError writes Fastify's default error serialisation (notes §1.8).
+// writeError writes Fastify's error serialisation (TW-ERR-1).
 func writeError(w http.ResponseWriter, status int, msg string) {
-	sandbox.WriteJSON(w, status, api.ErrorBody{StatusCode: status, Error: http.StatusText(status), Message: msg})
+	sandbox.WriteJSON(w, status, errorBody{StatusCode: status, Error: http.StatusText(status), Message: msg})
 }
 
-// writeInternal is the answer to any thrown Error on the real server.
+// writeInternal is the answer to any thrown Error on the real server
+// (TW-ERR-1: linagora/Twake@39f533e5e838 twake/backend/node/src/core/platform/services/webserver/error.ts:7-15).
 func writeInternal(w http.ResponseWriter) {
-	sandbox.WriteJSON(w, http.StatusInternalServerError, api.ErrorBody{
+	sandbox.WriteJSON(w, http.StatusInternalServerError, errorBody{
 		StatusCode: 500, Error: "Internal Server Error", Message: "Something went wrong", RequestID: sandbox.NewID(),
 	})
 }
@@ -26,13 +26,16 @@ func writeStrict(w http.ResponseWriter, msg string) {
 }
 
 // handleNotFound is the real not-found handler's answer for any unknown
-// route below the service prefixes (including wrong methods).
+// route below the service prefixes (including wrong methods) (TW-ROUTE-1:
+// core/platform/services/webserver/index.ts:117-128).
 func (a *API) handleNotFound(w http.ResponseWriter, _ *http.Request) {
 	sandbox.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})
 }
 
 // writeUnknownFile answers for a file id the company does not have: 500
-// on Twake (a thrown Error), 404 on Twake Drive legacy (CrudException).
+// on Twake (a thrown Error), 404 on Twake Drive legacy (CrudException)
+// (TW-UNKNOWN-1: services/files/services/index.ts:59-61; TDL
+// services/files/services/index.ts:300).
 func (a *API) writeUnknownFile(w http.ResponseWriter) {
 	if a.tdrive() {
 		writeError(w, http.StatusNotFound, "File not found")

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -25,11 +24,13 @@ type file struct {
 
 	mu         sync.Mutex
 	updated    int64
-	metadata   *api.Metadata
-	uploadData *api.UploadData
+	metadata   *fileMetadata
+	uploadData *uploadData
 	plan       *params       // parameters of the first chunk (SwitchSamePlan)
 	chunks     map[int]chunk // by chunk number
 	deleted    bool
+	previewGen int  // counts preview requests; a worker's late answer to an older one is dropped
+	sawChunk   bool // a chunk request reached the entity (SwitchInitRace)
 
 	// The assembly (assemble.go): stride is the size of every chunk but
 	// the last (0 until known); asm the blob chunks are written into at
@@ -51,11 +52,12 @@ type chunk struct {
 	size  int64
 }
 
-// public is the resource the API returns; never an encryption key.
-func (f *file) public() api.PublicFile {
-	pf := api.PublicFile{
+// public is the resource the API returns; never an encryption key
+// (TW-RESP-1: linagora/Twake@39f533e5e838 twake/backend/node/src/services/files/entities/file.ts:50-63).
+func (f *file) public() publicFile {
+	pf := publicFile{
 		CompanyID: f.company, ID: f.id, UserID: f.user, ApplicationID: f.app,
-		CreatedAt: f.created, UpdatedAt: f.updated, Thumbnails: []api.Thumbnail{},
+		CreatedAt: f.created, UpdatedAt: f.updated, Thumbnails: []thumbnail{},
 	}
 	if f.metadata != nil {
 		m := *f.metadata
@@ -131,7 +133,8 @@ func (a *API) forget(f *file) error {
 }
 
 // storeChunk links a received chunk body as chunk{n} of f (replacing an
-// earlier one) and records its size. Caller holds f.mu.
+// earlier one, TW-CHUNK-2: core/platform/services/storage/index.ts:58) and
+// records its size. Caller holds f.mu.
 func (a *API) storeChunk(f *file, n int, b *sandbox.Blob) (int64, error) {
 	size := b.Size()
 	node, err := a.env.Store.Commit(Name, f.chunkDir, "chunk"+strconv.Itoa(n), b,

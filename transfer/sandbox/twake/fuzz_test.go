@@ -2,6 +2,7 @@ package twake
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -52,18 +53,42 @@ func FuzzParams(f *testing.F) {
 	})
 }
 
-func FuzzDecodeItemRequest(f *testing.F) {
+// FuzzItemCreate feeds arbitrary bodies to Drive item creation: the
+// sandbox answers 200 with an item, 400 (schema) or the generic 500, and
+// never panics; a 200 names an item that exists.
+func FuzzItemCreate(f *testing.F) {
+	a := New(Config{Secret: []byte("fuzz-secret-0123456789abcdef0123"), PollUnit: time.Microsecond})
+	srv, err := sandbox.New(sandbox.Config{APIs: []sandbox.API{a}, Dir: f.TempDir()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = srv.Close() })
+	tok, err := a.Token(a.UserID(), time.Now().Add(time.Hour))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add([]byte(`{"item":{"parent_id":"root","name":"a","is_directory":true},"version":{}}`))
 	f.Add([]byte(`{"item":{"parent_id":"root","name":"a"},"version":{"file_metadata":{"external_id":"x"}}}`))
+	f.Add([]byte(`{"item":{"name":"a.b.c"},"version":{}}`))
 	f.Add([]byte(`{"item":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, err := decodeItemRequest(body)
-		if err != nil {
-			return
-		}
-		if req.Item.Name == "" || req.Item.ParentID == "" ||
-			(!req.Item.IsDirectory && (req.Version.FileMetadata == nil || req.Version.FileMetadata.ExternalID == "")) {
-			t.Fatalf("accepted an invalid request %+v", req)
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/internal/services/documents/v1/companies/"+a.CompanyID()+"/item", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		srv.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK:
+			var it createdItem
+			if err := json.Unmarshal(rec.Body.Bytes(), &it); err != nil || it.ID == "" {
+				t.Fatalf("200 without an item: %s", rec.Body)
+			}
+			if _, ok := a.driveNode(it.ID); !ok {
+				t.Fatalf("answered item %s does not exist", it.ID)
+			}
+		case http.StatusBadRequest, http.StatusInternalServerError, http.StatusRequestEntityTooLarge:
+		default:
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -49,7 +48,7 @@ func startCfg(t testing.TB, cfg sandbox.Config) *tenv {
 }
 
 func (e *tenv) filesPath() string {
-	return api.FilesPrefix + "/companies/" + e.api.CompanyID() + "/files"
+	return filesPrefix + "/companies/" + e.api.CompanyID() + "/files"
 }
 
 // do sends a request with the test token (unless hdr sets Authorization,
@@ -138,9 +137,9 @@ func plan(n, total int, size int64, name string) url.Values {
 	}
 }
 
-func decode(t testing.TB, b []byte) api.PublicFile {
+func decode(t testing.TB, b []byte) publicFile {
 	t.Helper()
-	var fr api.FileResponse
+	var fr fileResponse
 	if err := json.Unmarshal(b, &fr); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}

@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 )
 
 // params are the chunk parameters as the real controller derives them from
-// the query string (notes §1.2): the resumable.js name wins over the
+// the query string (TW-PARAM-1: linagora/Twake@39f533e5e838 twake/backend/node/src/services/files/web/controllers/
+// files.ts:24-31): the resumable.js name wins over the
 // snake_case one, numbers go through JavaScript's parseInt, and missing or
 // invalid values take the defaults (total_chunks 1, total_size 0,
 // chunk_number 1).
@@ -24,11 +23,11 @@ type params struct {
 
 // paramNames pairs every option's resumable name with its snake_case name.
 var paramNames = [][2]string{
-	{api.QResumableChunkNumber, api.QChunkNumber},
-	{api.QResumableTotalChunks, api.QTotalChunks},
-	{api.QResumableTotalSize, api.QTotalSize},
-	{api.QResumableFilename, api.QFilename},
-	{api.QResumableType, api.QType},
+	{qResumableChunkNumber, qChunkNumber},
+	{qResumableTotalChunks, qTotalChunks},
+	{qResumableTotalSize, qTotalSize},
+	{qResumableFilename, qFilename},
+	{qResumableType, qType},
 }
 
 // pick returns the value the controller uses for an option: the first
@@ -48,7 +47,7 @@ func parseParams(q url.Values) params {
 		TotalSize:   jsParseInt(pick(q, paramNames[2])),
 		Filename:    pick(q, paramNames[3]),
 		Type:        pick(q, paramNames[4]),
-		Thumbnail:   q.Get(api.QThumbnailSync) != "",
+		Thumbnail:   q.Get(qThumbnailSync) != "",
 	}
 	if p.ChunkNumber == 0 { // parseInt(...) || 1: NaN and 0 become 1
 		p.ChunkNumber = 1
@@ -59,7 +58,8 @@ func parseParams(q url.Values) params {
 	return p
 }
 
-// strictParams is the stricter check (SwitchChunkRange): chunk_number and
+// strictParams is the stricter check (SwitchChunkRange; strict only, see
+// docs/protocols/twake.md section 3): chunk_number and
 // total_chunks present as plain integers, 1 <= chunk_number <= total_chunks,
 // total_size a non-negative integer when present, and both names of an
 // option equal when both are sent.
@@ -103,7 +103,7 @@ func strictInt(v, name string, required bool) (int64, error) {
 	return n, nil
 }
 
-// formOnly returns the first parameter name that appears in the multipart
+// formOnly (SwitchFormParams, strict only) returns the first parameter name that appears in the multipart
 // text fields but not in the query string: the real server ignores it, so
 // the client's intent is silently lost.
 func formOnly(q, form url.Values) string {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -59,8 +58,13 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values, f *f
 	mr, err := multipartReader(r, br)
 	if err != nil {
 		drain(r)
-		writeError(w, http.StatusNotAcceptable, "the request is not multipart")
-		return nil, false
+		if a.strict(SwitchFilePart) {
+			writeStrict(w, "the body is not multipart/form-data: the server would store nothing and answer 200")
+			return nil, false
+		}
+		// TW-CHUNK-4: not multipart, no file (files.ts:19-22): the save
+		// changes nothing and answers the entity.
+		return &incoming{p: parseParams(q), f: f}, true
 	}
 	in := &incoming{p: parseParams(q), f: f}
 	form := url.Values{}
@@ -81,7 +85,9 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values, f *f
 			v, _ := io.ReadAll(io.LimitReader(part, maxField))
 			form.Add(part.FormName(), string(v))
 		case in.blob == nil && in.region == nil && refuse == "":
-			if a.strict(SwitchFilePart) && part.FormName() != api.FilePart {
+			// TW-PARAM-2: the first file part, whatever its name
+			// (request.file(), files.ts:20-22).
+			if a.strict(SwitchFilePart) && part.FormName() != filePartName {
 				refuse = "the file part must be named \"file\", got " + strconvQuote(part.FormName())
 				break
 			}
@@ -112,7 +118,8 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request, q url.Values, f *f
 }
 
 // withPartDefaults is p with the file part's filename and type where the
-// query string gave none, as the real controller falls back to them.
+// query string gave none, as the real controller falls back to them
+// (TW-PARAM-1: files.ts:28-29).
 func withPartDefaults(p params, name, typ string) params {
 	if p.Filename == "" {
 		p.Filename = name

@@ -90,7 +90,6 @@ func TestRule2Auth(t *testing.T) {
 		{"POST", e.filesPath() + "/" + id + "?chunk_number=1&total_chunks=1"},
 		{"GET", e.filesPath() + "/" + id},
 		{"DELETE", e.filesPath() + "/" + id},
-		{"GET", "/internal/services/documents/v1/companies/" + e.api.CompanyID() + "/item/root"},
 	}
 	for name, auth := range auths {
 		for _, r := range routes {
@@ -159,7 +158,7 @@ func TestRule5Multipart(t *testing.T) {
 	id := e.initFile(t)
 	q := plan(1, 1, 3, "a.bin").Encode()
 	st, b := e.do(t, "POST", e.filesPath()+"/"+id+"?"+q, map[string]string{"Content-Type": "application/octet-stream"}, []byte("abc"))
-	if st != 406 {
+	if st != 400 || !strings.Contains(string(b), "not multipart") {
 		t.Errorf("raw body: %d %s", st, b)
 	}
 	ct, body := multipartBody(t, part{"data", "a.bin", []byte("abc")})
@@ -179,6 +178,12 @@ func TestRule5Multipart(t *testing.T) {
 	// and any file part name is taken.
 	l := start(t, false, nil)
 	lid := l.initFile(t)
+	// TW-CHUNK-4: a body that is not multipart stores nothing: 200, the
+	// entity unchanged.
+	b = ok(t)(l.do(t, "POST", l.filesPath()+"/"+lid+"?"+q, map[string]string{"Content-Type": "application/octet-stream"}, []byte("abc")))
+	if f := decode(t, b); f.UploadData != nil || f.Metadata != nil {
+		t.Errorf("lenient raw body changed the entity: %s", b)
+	}
 	ct, body = multipartBody(t, part{field: "chunk_number", data: []byte("2")}, part{field: "total_chunks", data: []byte("2")},
 		part{"data", "a.bin", []byte("abc")})
 	b = ok(t)(l.do(t, "POST", l.filesPath()+"/"+lid, map[string]string{"Content-Type": ct}, body))
@@ -254,11 +259,12 @@ func TestRule7SamePlan(t *testing.T) {
 func TestRule8UnknownFile(t *testing.T) {
 	unknown := "0b9f8f8e-1111-4222-8333-444455556666"
 	e := start(t, true, nil)
-	for _, m := range []string{"GET", "DELETE"} {
-		st, b := e.do(t, m, e.filesPath()+"/"+unknown, nil, nil)
-		if st != 500 || !strings.Contains(string(b), `"message":"Something went wrong"`) {
-			t.Errorf("%s unknown: %d %s", m, st, b)
-		}
+	if st, b := e.do(t, "GET", e.filesPath()+"/"+unknown, nil, nil); st != 500 || !strings.Contains(string(b), `"message":"Something went wrong"`) {
+		t.Errorf("GET unknown: %d %s", st, b)
+	}
+	// DELETE throws an explicit CrudException(404) on Twake too.
+	if st, b := e.do(t, "DELETE", e.filesPath()+"/"+unknown, nil, nil); st != 404 || !strings.Contains(string(b), `"message":"File not found"`) {
+		t.Errorf("DELETE unknown: %d %s", st, b)
 	}
 	if st, b := e.chunk(t, unknown, plan(1, 1, 1, "u"), []byte("u")); st != 500 {
 		t.Errorf("chunk to unknown: %d %s", st, b)
@@ -360,8 +366,9 @@ func TestRule11SingleChunkSize(t *testing.T) {
 	}
 }
 
-// Rule 12: thumbnail_sync refused on init and multi-chunk uploads when
-// strict, accepted and ignored otherwise.
+// Rule 12: thumbnail_sync is read only for one-chunk files, where the
+// answer waits for the preview; it is accepted on every chunk (the web
+// client sends it on all of them) and refused, strict, only on init.
 func TestRule12ThumbnailSync(t *testing.T) {
 	e := start(t, true, nil)
 	if st, b := e.do(t, "POST", e.filesPath()+"?thumbnail_sync=1", nil, nil); st != 400 {
@@ -369,13 +376,23 @@ func TestRule12ThumbnailSync(t *testing.T) {
 	}
 	id := e.initFile(t)
 	q := plan(1, 2, 2, "t.png")
-	q.Set("thumbnail_sync", "0") // "0" is truthy for the real server
-	if st, b := e.chunk(t, id, q, []byte("a")); st != 400 {
-		t.Errorf("multi-chunk with thumbnail_sync: %d %s", st, b)
+	q.Set("thumbnail_sync", "0") // "0" is truthy for the real server; ignored on multi-chunk files
+	f := decode(t, ok(t)(e.chunk(t, id, q, []byte("a"))))
+	if f.Metadata.ThumbnailsStatus != "done" {
+		t.Errorf("multi-chunk file status %q", f.Metadata.ThumbnailsStatus)
 	}
+	// One chunk: the answer waits for the simulated preview worker.
+	id = e.initFile(t)
 	q = plan(1, 1, 1, "t.png")
 	q.Set("thumbnail_sync", "1")
-	ok(t)(e.chunk(t, id, q, []byte("a")))
+	if f := decode(t, ok(t)(e.chunk(t, id, q, []byte("a")))); f.Metadata.ThumbnailsStatus != "done" {
+		t.Errorf("thumbnail_sync answer before the preview: %q", f.Metadata.ThumbnailsStatus)
+	}
+	// Without the flag the answer comes at once, still waiting.
+	id = e.initFile(t)
+	if f := decode(t, ok(t)(e.chunk(t, id, plan(1, 1, 1, "t.png"), []byte("a")))); f.Metadata.ThumbnailsStatus != "waiting" {
+		t.Errorf("one-chunk file status %q, want waiting", f.Metadata.ThumbnailsStatus)
+	}
 	l := start(t, false, nil)
 	ok(t)(l.do(t, "POST", l.filesPath()+"?thumbnail_sync=1", nil, nil))
 }

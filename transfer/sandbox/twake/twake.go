@@ -1,9 +1,14 @@
 // Package twake is the sandbox's Twake API: the files service
 // (/internal/services/files/v1) and the part of the Twake Drive documents
 // service (/internal/services/documents/v1) a desktop client needs to
-// place files in folders. It follows shared/protocols/twake.md; every check
-// listed in its section 1.10 is implemented, those stricter than the real
-// service behind a switch named "twake.<check>" (see the Switch constants).
+// place files in folders. Its default mode models the real servers' code
+// rule by rule (linagora/Twake@39f533e5e838, linagora/twake-drive-legacy@
+// 03cf4614a506), crashes included; the rule table with every rule's source
+// is docs/protocols/twake.md, and each rule's id (TW-...) is cited next to
+// its code. Checks stricter than the real servers run only behind a switch
+// named "twake.<check>" (see the Switch constants), on under --strict.
+// The wire types are the package's own (wire.go), written from the real
+// entities and schemas; it imports no client code.
 //
 // What a test sees in the store namespace "twake":
 //
@@ -29,7 +34,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -58,12 +62,26 @@ const (
 	// SwitchSamePlan: total_chunks, total_size, filename and type must be the
 	// same on every chunk of a file (the real server keeps the first).
 	SwitchSamePlan = "twake.sameplan"
-	// SwitchThumbnailSync: 400 for thumbnail_sync on an init call or on a
-	// multi-chunk upload, where it crashes or does nothing on the real
-	// servers.
+	// SwitchThumbnailSync: 400 for thumbnail_sync on an init call, which
+	// has no file to wait for (the real server ignores it there). The flag
+	// on chunks is real (see SwitchPreview) and never refused: the official
+	// web client sends it on every chunk.
 	SwitchThumbnailSync = "twake.thumbnailsync"
+	// SwitchDriveItem: 400 for Drive item requests the real server accepts
+	// silently but no client should send (see strictItemRefusal).
+	SwitchDriveItem = "twake.driveitem"
+	// SwitchPreview (a mode, on by default): the simulated preview worker
+	// answers after Config.PreviewDelay. Off, it never answers, as when the
+	// real preview service is down: one-chunk files under 50 MB stay
+	// "waiting" and every wait for them runs its full 99 steps.
+	SwitchPreview = "twake.preview"
+	// SwitchInitRace (a fault, off by default): the first chunk of every
+	// entity answers 500 "does not exist", as when the real server's
+	// unawaited save of the init call has not landed yet.
+	SwitchInitRace = "twake.initrace"
 	// SwitchTDrive: behave like Twake Drive legacy, answering 404 instead of
-	// 500 for an unknown file id.
+	// 500 for an unknown file id, and never asking for previews of chunk
+	// uploads (ignoreThumbnails).
 	SwitchTDrive = "twake.tdrive"
 )
 
@@ -80,7 +98,22 @@ type Config struct {
 	// TokenTTL is the lifetime of the token Credentials prints (ten years
 	// when 0).
 	TokenTTL time.Duration
+	// PollUnit is the step of the real server's thumbnail wait, which
+	// sleeps i*PollUnit before its i-th re-read, 99 times at most (real:
+	// 200 ms, about 16.5 min in all). DefaultPollUnit when 0.
+	PollUnit time.Duration
+	// PreviewDelay is how long the simulated preview worker takes to mark
+	// a one-chunk file's thumbnails "done". DefaultPreviewDelay when 0.
+	PreviewDelay time.Duration
 }
+
+// The defaults scale the real thumbnail wait by 1/10 so tests stay fast:
+// a file with a preview costs a wait of about 60 ms, a file whose preview
+// never comes (SwitchPreview off) about 99 s.
+const (
+	DefaultPollUnit     = 20 * time.Millisecond
+	DefaultPreviewDelay = 50 * time.Millisecond
+)
 
 // Default ids, fixed so that a sandbox restarted with the same secret gives
 // the same credentials.
@@ -116,6 +149,12 @@ func New(cfg Config) *API {
 	if cfg.UserID == "" {
 		cfg.UserID = DefaultUserID
 	}
+	if cfg.PollUnit == 0 {
+		cfg.PollUnit = DefaultPollUnit
+	}
+	if cfg.PreviewDelay == 0 {
+		cfg.PreviewDelay = DefaultPreviewDelay
+	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 10 * 365 * 24 * time.Hour
 	}
@@ -133,9 +172,9 @@ func (a *API) UserID() string { return a.cfg.UserID }
 
 // Routes, as registered (the request log's Route field).
 const (
-	files     = api.FilesPrefix + "/companies/{company_id}/files"
+	files     = filesPrefix + "/companies/{company_id}/files"
 	oneFile   = files + "/{id}"
-	items     = api.DocumentsPrefix + "/companies/{company_id}/item"
+	items     = documentsPrefix + "/companies/{company_id}/item"
 	RouteInit = "POST " + files
 	// RouteChunk is the pattern of chunk uploads: count log entries with
 	// this Route to count chunk POSTs (see ChunkPosts).
@@ -162,17 +201,23 @@ func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 		}
 		*id = n.ID
 	}
-	mux.HandleFunc(RouteInit, a.authed(a.handleInit))
-	mux.HandleFunc("POST "+files+"/{$}", a.handleSlashInit)
-	mux.HandleFunc(RouteChunk, a.authed(a.handleChunk))
-	mux.HandleFunc(RouteGet, a.authed(a.handleGet))
-	mux.HandleFunc(RouteDelete, a.authed(a.handleDelete))
-	mux.HandleFunc(RouteDownload, a.handleDownload)
-	mux.HandleFunc(RouteThumb, a.handleThumbnail)
-	mux.HandleFunc(RouteItemPost, a.authed(a.handleItemCreate))
-	mux.HandleFunc(RouteItemGet, a.authed(a.handleItemGet))
-	mux.HandleFunc(api.FilesPrefix+"/", a.handleNotFound)
-	mux.HandleFunc(api.DocumentsPrefix+"/", a.handleNotFound)
+	// Every route answers with the CORS headers of fastify-cors (rule
+	// TW-CORS-1).
+	handle := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, withCORS(h)) }
+	handle(RouteInit, a.authed(a.handleInit))
+	handle("POST "+files+"/{$}", a.handleSlashInit)
+	handle(RouteChunk, a.authed(a.handleChunk))
+	handle(RouteGet, a.authed(a.handleGet))
+	handle(RouteDelete, a.authed(a.handleDelete))
+	handle(RouteDownload, a.handleDownload)
+	handle(RouteThumb, a.handleThumbnail)
+	// The documents routes use authenticateOptional (rule TW-AUTH-2).
+	handle(RouteItemPost, a.handleItemCreate)
+	handle(RouteItemGet, a.handleItemGet)
+	handle(filesPrefix+"/", a.handleNotFound)
+	handle(documentsPrefix+"/", a.handleNotFound)
+	handle("OPTIONS "+filesPrefix+"/", handlePreflight)
+	handle("OPTIONS "+documentsPrefix+"/", handlePreflight)
 }
 
 // Credentials gives the long-lived JWT, with the company and user ids in
@@ -185,7 +230,7 @@ func (a *API) Credentials() []sandbox.Credential {
 	return []sandbox.Credential{{
 		Kind: "token", Name: "jwt", Value: tok,
 		Note: fmt.Sprintf("Bearer JWT (HS256) for user_id=%s; company_id=%s; files API below %s",
-			a.cfg.UserID, a.cfg.CompanyID, api.FilesPrefix),
+			a.cfg.UserID, a.cfg.CompanyID, filesPrefix),
 	}}
 }
 

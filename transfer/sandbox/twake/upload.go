@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 
-	"github.com/ferry-sync/ferry/transfer/provider/twake/api"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
 
@@ -43,8 +42,9 @@ func drain(r *http.Request) {
 }
 
 // handleInit is route 1: without a multipart body it creates an empty
-// entity (query parameters are ignored, notes §1.3); with one it is the
-// classic one-shot upload (§1.10 rule 4).
+// entity, query parameters ignored (TW-INIT-1: linagora/Twake@39f533e5e838 twake/backend/node/src/
+// services/files/services/index.ts:64-79); with one it is the one-shot
+// upload (TW-ONESHOT).
 func (a *API) handleInit(w http.ResponseWriter, r *http.Request) {
 	if !a.pathOK(r, "company_id") {
 		drain(r)
@@ -59,8 +59,8 @@ func (a *API) handleInit(w http.ResponseWriter, r *http.Request) {
 	if !a.readInitBody(w, r, ct) {
 		return
 	}
-	if a.strict(SwitchThumbnailSync) && r.URL.Query().Get(api.QThumbnailSync) != "" {
-		writeStrict(w, "thumbnail_sync on the init call makes Twake Drive answer 500 (metadata is still null); omit it")
+	if a.strict(SwitchThumbnailSync) && r.URL.Query().Get(qThumbnailSync) != "" {
+		writeStrict(w, "thumbnail_sync on the init call does nothing (there is no file to wait for); omit it")
 		return
 	}
 	f, err := a.newFile(r.PathValue("company_id"), claimsOf(r))
@@ -71,10 +71,11 @@ func (a *API) handleInit(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	pf := f.public()
 	f.mu.Unlock()
-	sandbox.WriteJSON(w, http.StatusOK, api.FileResponse{Resource: pf})
+	sandbox.WriteJSON(w, http.StatusOK, fileResponse{Resource: pf})
 }
 
-// readInitBody applies Fastify's body parsing to a non-multipart init: a
+// readInitBody applies Fastify's body parsing to a non-multipart init
+// (TW-INIT-2, document only: Fastify 3 defaults): a
 // body is allowed and ignored (the official client sends "{}" as
 // text/plain), but an empty or invalid body declared as JSON is a 400 and
 // anything over the body limit a 413. It writes the error and returns
@@ -128,7 +129,8 @@ func (a *API) oneShot(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleSlashInit serves ".../files/": the real router probably gives
-// route 2 an empty id, which the service takes as "create" (notes §1.1).
+// route 2 an empty id, which the service takes as "create" (TW-ROUTE-2,
+// inferred; SwitchPath makes it a 404).
 // Strict, it is the not-found answer the Go client must never provoke.
 func (a *API) handleSlashInit(w http.ResponseWriter, r *http.Request) {
 	if a.strict(SwitchPath) {
@@ -180,29 +182,73 @@ func strictNames(q url.Values) error {
 	return nil
 }
 
-// applyChunk runs the service's chunk logic (notes §1.4) on f and answers.
+// applyChunk runs the service's chunk logic (FileServiceImpl.save,
+// linagora/Twake@39f533e5e838 twake/backend/node/src/services/files/
+// services/index.ts:81-178, F: below) on f and answers.
 func (a *API) applyChunk(w http.ResponseWriter, r *http.Request, f *file, in *incoming) {
 	p := in.p
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.deleted {
 		in.discardLocked(f)
+		f.mu.Unlock()
 		a.writeUnknownFile(w)
 		return
 	}
+	if a.env.Switches.OnDefault(SwitchInitRace, false) && !f.sawChunk {
+		// TW-FILES-INIT-2 fault: the init's save (F:78, not awaited) has
+		// not landed: findOne misses and save throws (F:59-61).
+		f.sawChunk = true
+		in.discardLocked(f)
+		f.mu.Unlock()
+		writeInternal(w)
+		return
+	}
+	f.sawChunk = true
 	if msg := a.planRefusal(f, p); msg != "" {
 		in.discardLocked(f)
+		f.mu.Unlock()
 		writeStrict(w, msg)
 		return
 	}
+	wait, ok := a.storeLocked(w, r, f, in)
+	pf := f.public()
+	f.mu.Unlock()
+	if !ok {
+		return
+	}
+	if wait && p.Thumbnail && !a.tdrive() {
+		// thumbnail_sync (read only here, for one-chunk files, F:155-164;
+		// TDL never waits): the answer is the entity re-read after the wait.
+		wf, err := a.waitForThumbnail(f.company, f.id)
+		if err != nil {
+			writeInternal(w) // getPublicObject() of null
+			return
+		}
+		wf.mu.Lock()
+		pf = wf.public()
+		wf.mu.Unlock()
+	}
+	sandbox.WriteJSON(w, http.StatusOK, fileResponse{Resource: pf})
+}
+
+// storeLocked is the part of applyChunk under f.mu: it fixes metadata and
+// upload_data, stores the chunk and asks for a preview. It reports whether
+// the file now waits for a preview, and false ok after writing an error.
+func (a *API) storeLocked(w http.ResponseWriter, r *http.Request, f *file, in *incoming) (wait, ok bool) {
+	p := in.p
 	c := claimsOf(r)
-	// The first chunk to arrive fixes metadata and upload_data; later chunks
-	// from a plain user cannot change them (only a caller whose JWT names
-	// an application, and server requests).
+	if in.blob == nil && in.region == nil {
+		// No file part: the real save skips everything (F:81) and
+		// answers the entity as it is.
+		return false, true
+	}
+	// The first chunk to arrive fixes metadata and upload_data (F:85-101);
+	// later chunks from a plain user cannot change them (only a caller
+	// whose JWT names an application, and server requests).
 	if (c.ApplicationID != "" || f.uploadData == nil || f.uploadData.Size == 0 || c.ServerRequest) &&
 		(f.uploadData == nil || f.uploadData.Size != p.TotalSize || f.metadata == nil || f.metadata.Name != p.Filename) {
-		f.metadata = &api.Metadata{Name: p.Filename, Mime: p.Type, ThumbnailsStatus: "done"}
-		f.uploadData = &api.UploadData{Size: p.TotalSize, Chunks: p.TotalChunks}
+		f.metadata = &fileMetadata{Name: p.Filename, Mime: p.Type, ThumbnailsStatus: "done"}
+		f.uploadData = &uploadData{Size: p.TotalSize, Chunks: p.TotalChunks}
 	}
 	if f.plan == nil {
 		plan := p
@@ -213,32 +259,31 @@ func (a *API) applyChunk(w http.ResponseWriter, r *http.Request, f *file, in *in
 		in.region = nil
 		if err != nil {
 			writeInternal(w)
-			return
+			return false, false
 		}
 		in.blob = b // nil: the chunk is in place; else stored separately below
-		if n := f.chunks[p.ChunkNumber].size; b == nil && f.uploadData.Chunks == 1 && n > 0 {
-			f.uploadData.Size = n
-		}
 	}
 	if in.blob != nil {
-		n, err := a.storeChunk(f, p.ChunkNumber, in.blob)
-		if err != nil {
+		if _, err := a.storeChunk(f, p.ChunkNumber, in.blob); err != nil {
 			writeInternal(w)
-			return
-		}
-		if f.uploadData.Chunks == 1 && n > 0 {
-			f.uploadData.Size = n
+			return false, false
 		}
 	}
+	received := f.chunks[p.ChunkNumber].size
+	if f.uploadData.Chunks == 1 && received > 0 {
+		f.uploadData.Size = received // F:114-117
+	}
+	wait = a.askPreview(f, received)
 	f.updated = a.env.Now().UnixMilli()
 	if err := a.publish(f); err != nil {
 		writeInternal(w)
-		return
+		return false, false
 	}
-	sandbox.WriteJSON(w, http.StatusOK, api.FileResponse{Resource: f.public()})
+	return wait, true
 }
 
-// planRefusal is why the strict checks refuse a chunk with parameters p
+// planRefusal (SwitchSamePlan, strict only; the real server keeps the
+// first plan, TW-CHUNK-1) is why the strict checks refuse a chunk with parameters p
 // for f, or "". receive asks it before writing a chunk in place too: a
 // chunk written over a stored one and refused afterwards would destroy
 // the stored one. Caller holds f.mu.
@@ -246,8 +291,6 @@ func (a *API) planRefusal(f *file, p params) string {
 	switch {
 	case a.strict(SwitchSamePlan) && f.plan != nil && !samePlan(*f.plan, p):
 		return "total_chunks, total_size, filename and type must be the same on every chunk of a file"
-	case a.strict(SwitchThumbnailSync) && p.Thumbnail && p.TotalChunks > 1:
-		return "thumbnail_sync on a multi-chunk upload waits for a preview that is never made; omit it"
 	}
 	return ""
 }

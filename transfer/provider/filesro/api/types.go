@@ -12,12 +12,24 @@ import (
 )
 
 // Route templates below the base URL; %s is the share token.
+//
+// UploadPath is files.ro's documented chunk upload. files.ro documents no
+// share-password route: VFMAuthenticatePath is VueFileManager's
+// (routes/share.php "/authenticate/{shared}" under the api/sharing
+// prefix), which files.ro's server is built on; AuthenticatePath is the
+// same route in files.ro's /api/v1/shares style, a guess no source shows,
+// tried only when the VFM route is missing (404 without a model message).
 const (
 	UploadPath          = "/api/v1/shares/%s/uploads"
 	AuthenticatePath    = "/api/v1/shares/%s/authenticate"
 	VFMUploadChunksPath = "/api/sharing/upload/chunks/%s"
 	VFMAuthenticatePath = "/api/sharing/authenticate/%s"
 )
+
+// UnknownShareMessage starts the message of Laravel's 404 for a share
+// token no share has (route model binding), as opposed to a 404 for a
+// route the server does not have.
+const UnknownShareMessage = "No query results for model"
 
 // Multipart field names of a chunk request (2.2).
 const (
@@ -47,8 +59,10 @@ type FileData struct {
 	Relationships json.RawMessage `json:"relationships"`
 }
 
-// FileAttributes are the file's attributes. Filesize is a human string
-// ("1.2 MB") on the real service; RawMessage accepts a number too.
+// FileAttributes are the file's attributes. Filesize is ByteUnits' string
+// ("1.20MB", "18B"; files.ro's document shows "1.2 MB"); RawMessage
+// accepts a number too. CreatedAt is a display string ("06. Dec. 2026,
+// 09:15"), never parsed.
 type FileAttributes struct {
 	Filesize  json.RawMessage `json:"filesize"`
 	Name      string          `json:"name"`

@@ -1,12 +1,15 @@
 // Package api holds the wire types of SelfCommunity's private-message media
 // upload API (v2): the form field names of both parameter dialects and the
-// JSON bodies the server answers with. It has no behaviour beyond naming.
+// JSON bodies the server answers with. It has no behaviour beyond naming
+// and decoding.
 //
 // Sources: the vendor docs "Upload a Media in Chunks", "Chunk Upload Done",
 // "Upload a Media", "Send a Message", "Me", and the official web client
 // (community-js MessageChunkUploader), as summarised in the project's
 // protocol notes.
 package api
+
+import "encoding/json"
 
 // Paths of the endpoints used. The trailing slashes are part of the API
 // (a Django REST Framework backend cannot redirect a POST that lacks one).
@@ -89,16 +92,25 @@ type ErrorItem struct {
 	Messages []string `json:"messages,omitempty"`
 }
 
-// SendMessage is the JSON body of Send a Message: Recipients (user ids) or
-// Group (a group id), and Message and/or FileUUID.
+// ParentUUID is the thumbnail upload's field naming the finished file it
+// belongs to (the same in both dialects: Fine Uploader never had it).
+const ParentUUID = "parentuuid"
+
+// SendMessage is the JSON body of Send a Message as the official client
+// sends it: Recipients (user ids) or Group, Message always present (""
+// with a file), FileUUID null unless a file is attached, and then only
+// with an empty Message (community-js PrivateMessageThread.tsx handleSend:
+// "file_uuid: file && !message ? file : null").
 type SendMessage struct {
 	Recipients []int64 `json:"recipients,omitempty"`
 	Group      int64   `json:"group,omitempty"`
-	Message    string  `json:"message,omitempty"`
-	FileUUID   string  `json:"file_uuid,omitempty"`
+	Message    string  `json:"message"`
+	FileUUID   *string `json:"file_uuid"`
 }
 
-// Message is the 201 answer to Send a Message (the fields Ferry reads).
+// Message is one private message (the fields Ferry reads). Send a Message
+// answers 201 with a list of them, one per recipient (developers-doc
+// send_a_message.md; the official client reads res.data[0]).
 type Message struct {
 	ID        int64  `json:"id"`
 	Message   string `json:"message"`
@@ -107,13 +119,47 @@ type Message struct {
 	File      *File  `json:"file,omitempty"`
 }
 
-// File is the file schema embedded in a message.
+// File is the file schema embedded in a message. The document types uuid
+// as an integer and shows strings elsewhere; Flexible takes both.
 type File struct {
-	UUID     string `json:"uuid"`
-	Filename string `json:"filename"`
-	Filesize int64  `json:"filesize"`
-	MimeType string `json:"mimetype,omitempty"`
-	URL      string `json:"url"`
+	UUID     Flexible `json:"uuid"`
+	Filename string   `json:"filename"`
+	Filesize int64    `json:"filesize"`
+	MimeType string   `json:"mimetype,omitempty"`
+	URL      string   `json:"url"`
+}
+
+// Flexible is a JSON string or number, kept as its text.
+type Flexible string
+
+// UnmarshalJSON takes a string, a number or null.
+func (f *Flexible) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = Flexible(s)
+		return nil
+	}
+	if string(b) == "null" {
+		*f = ""
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*f = Flexible(n.String())
+	return nil
+}
+
+// ThreadPage is one page of Get a Thread (GET /api/v2/pm/?user=|group=):
+// the paginated {count, next, previous, results} shape.
+type ThreadPage struct {
+	Count   int       `json:"count"`
+	Next    *string   `json:"next"`
+	Results []Message `json:"results"`
 }
 
 // User is the answer of GET /api/v2/user/me/ (the fields Ferry reads).

@@ -103,7 +103,9 @@ type DriveItemRequest struct {
 	Version DriveVersion `json:"version"`
 }
 
-// DriveItem is a folder or a file in Twake Drive.
+// DriveItem is a folder or a file in Twake Drive (the DriveFile entity,
+// linagora/Twake@39f533e5e838 .../documents/entities/drive-file.ts). The
+// virtual root item has a null parent_id, which decodes as "".
 type DriveItem struct {
 	ID          string `json:"id,omitempty"`
 	CompanyID   string `json:"company_id"`
@@ -111,9 +113,23 @@ type DriveItem struct {
 	ParentID    string `json:"parent_id"`
 	Name        string `json:"name"`
 	IsDirectory bool   `json:"is_directory"`
-	InTrash     bool   `json:"in_trash,omitempty"`
+	IsInTrash   bool   `json:"is_in_trash,omitempty"`
 	Size        int64  `json:"size,omitempty"`
 	Added       string `json:"added,omitempty"`
+	// LastVersionCache is the item's current version as create stored it
+	// (documents services/index.ts:263); answers only, never sent. Folder
+	// listings carry it for every child, so a client finds the item of a
+	// file by its external_id without reading each child.
+	LastVersionCache *VersionCache `json:"last_version_cache,omitempty"`
+}
+
+// VersionCache is the part of DriveItem.last_version_cache the provider
+// reads. Only external_id: the create answer writes file_metadata through
+// a schema that turns size into a string, the listing does not.
+type VersionCache struct {
+	FileMetadata *struct {
+		ExternalID string `json:"external_id"`
+	} `json:"file_metadata,omitempty"`
 }
 
 // DriveVersion is one version of a Drive file item; empty for folders.
@@ -142,4 +158,7 @@ type DriveItemDetails struct {
 	Versions []DriveVersion `json:"versions"`
 	Children []DriveItem    `json:"children"`
 	Path     []DriveItem    `json:"path,omitempty"`
+	// Access is the caller's level on the item: "manage", "write", "read"
+	// or "none" (documents services/index.ts:182).
+	Access string `json:"access,omitempty"`
 }

@@ -1,0 +1,89 @@
+package filesro
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer"
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// TestEngineOneAttemptAgainstMuteServer is issue #18 item 2 end to end:
+// `ferry upload --attempts 1` against a server that reads the request and
+// never answers (or trickles its status line, or its body after the
+// headers, where only the engine's stall watchdog can stop it) must end:
+// the engine sends
+// the file once, the attempt counts, and the job waits with a reason that
+// says the file may be stored. Bounded: provider timeout 1s, stall 2s.
+func TestEngineOneAttemptAgainstMuteServer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trickle time.Duration
+		body    bool
+	}{{"mute", 0, false}, {"trickle", 300 * time.Millisecond, false}, {"trickle body", 300 * time.Millisecond, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newSilentServer(t, tc.trickle, tc.body)
+			p, err := New(Config{BaseURL: "http://" + srv.ln.Addr().String(), Token: "ShareTokenABCDEF", Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := t.TempDir()
+			data := randomData(5000, 2)
+			file := filepath.Join(root, "f.bin")
+			if err := os.WriteFile(file, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			old := time.Now().Add(-time.Hour)
+			if err := os.Chtimes(file, old, old); err != nil {
+				t.Fatal(err)
+			}
+			q, err := queue.Open(filepath.Join(t.TempDir(), "queue.db"), queue.Options{Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.Close()
+			e := transfer.New(q, transfer.TargetFunc(func(context.Context, string) (provider.Provider, transfer.TargetSettings, error) {
+				return p, transfer.TargetSettings{}, nil
+			}), transfer.Options{
+				StallTimeout:   2 * time.Second,
+				CommitQuiet:    time.Millisecond,
+				RequestBackoff: transfer.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond},
+				Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+			})
+			ids, err := e.Enqueue(queue.Job{Target: "t", Origin: "upload", Root: root, RelPath: "f.bin", RemoteDir: "dir", Size: int64(len(data)), ModTime: old})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- e.Run(c) }()
+			start := time.Now()
+			if err := e.WaitSettled(c, 1, ids...); err != nil {
+				t.Fatalf("the job did not settle after one attempt: %v (after %v)", err, time.Since(start))
+			}
+			j, err := q.Get(ids[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+			<-done
+			if j.State != queue.Waiting || j.Attempts != 1 || !strings.Contains(j.ErrMsg, "may be stored") {
+				t.Fatalf("job %v attempts %d: %q; want waiting after 1 attempt, saying the file may be stored", j.State, j.Attempts, j.ErrMsg)
+			}
+			if n := srv.requests.Load(); n != 1 {
+				t.Fatalf("the server got the file %d times in one attempt, want 1", n)
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Fatalf("one attempt took %v", d)
+			}
+		})
+	}
+}

@@ -1,0 +1,45 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInsideItself is Move's error for moving a folder into itself or one
+// of its descendants.
+var ErrInsideItself = errors.New("a folder cannot be moved into itself")
+
+// Move gives node id a new parent and name in one step, keeping its id,
+// content, modification time and (for a folder) everything below it. A
+// name taken by another node is ErrExists; moving the namespace root, or a
+// folder into itself or below itself, is refused.
+func (s *Store) Move(ns, id, parent, name string) (Node, error) {
+	if err := checkName(name); err != nil {
+		return Node{}, fmt.Errorf("move: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.space(ns)
+	n := sp.nodes[id]
+	if n == nil {
+		return Node{}, fmt.Errorf("move %s: %w", id, ErrNotFound)
+	}
+	if id == sp.root {
+		return Node{}, errors.New("move: the root folder cannot be moved")
+	}
+	if _, err := sp.folder(parent); err != nil {
+		return Node{}, fmt.Errorf("move %q: %w", n.Name, err)
+	}
+	for p := sp.nodes[parent]; p != nil; p = sp.nodes[p.Parent] {
+		if p.ID == id {
+			return Node{}, fmt.Errorf("move %q: %w", n.Name, ErrInsideItself)
+		}
+	}
+	if other, ok := sp.children[parent][name]; ok && other != id {
+		return Node{}, fmt.Errorf("move %q: %w", name, ErrExists)
+	}
+	delete(sp.children[n.Parent], n.Name)
+	n.Parent, n.Name = parent, name
+	sp.link(n)
+	return n.clone(), nil
+}
