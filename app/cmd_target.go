@@ -113,7 +113,8 @@ func targetAdd(ctx context.Context, c *cli, args []string) error {
 		return usagef("target add: %s", flagWords(err.Error()))
 	}
 	if err := CheckTargetUse(t); err != nil {
-		return usagef("target add: %s", flagWords(err.Error()))
+		// Said, not refused: a target that only stores files is allowed.
+		fmt.Fprintf(c.Err, "ferry: note: %s\n", flagWords(err.Error()))
 	}
 	store, err := c.store(cfg)
 	if err != nil {

@@ -99,7 +99,6 @@ func TestTargetAddRefusals(t *testing.T) {
 		{"plain http", "s", []string{"--name", "a", "--kind", "filesro", "--url", "http://f.example", "--secret-stdin"}, ExitUsage, "--url must be https://"},
 		{"foreign flag", "s", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--company-id", "c", "--secret-stdin"}, ExitUsage, "--company-id is not a filesro setting"},
 		{"twake without company", "s", []string{"--name", "a", "--kind", "twake", "--url", "https://t", "--secret-stdin"}, ExitUsage, `target "a": --company-id is missing`},
-		{"selfcommunity to nobody", "s", []string{"--name", "a", "--kind", "selfcommunity", "--url", "https://c", "--secret-stdin"}, ExitUsage, "--recipients or --group is needed"},
 		{"second secret missing", "tok\n", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--protected", "--secret-stdin"}, ExitUsage, "password of the protected share is empty"},
 		{"bad size", "s", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--chunk-size", "big"}, ExitUsage, "not a size"},
 	} {
@@ -113,6 +112,21 @@ func TestTargetAddRefusals(t *testing.T) {
 	}
 	if _, err := (secrets.Keyring{}).Get("a", "share_token"); !errors.Is(err, secrets.ErrNotFound) {
 		t.Errorf("a refused add stored a secret: %v", err)
+	}
+}
+
+// TestSelfCommunityWithoutRecipientsIsSaid: a SelfCommunity target that
+// would send each file to nobody is added with a note that says so.
+func TestSelfCommunityWithoutRecipientsIsSaid(t *testing.T) {
+	e := newEnv(t)
+	r := e.mustRun("tok", "target", "add", "--no-test", "--name", "pm", "--kind", "selfcommunity", "--url", "https://c.example", "--secret-stdin")
+	if !strings.Contains(r.errOut, "without --recipients or --group each file is uploaded but sent to nobody") {
+		t.Errorf("no note: %q", r.errOut)
+	}
+	r = e.mustRun("tok", "target", "add", "--no-test", "--name", "pm2", "--kind", "selfcommunity", "--url", "https://c.example",
+		"--group", "4", "--secret-stdin")
+	if strings.Contains(r.errOut, "nobody") {
+		t.Errorf("a note for a target with a group: %q", r.errOut)
 	}
 }
 

@@ -196,9 +196,7 @@ checks:
 	pw.SetText(editor)
 	test.Tap(s.mustButton("Save"))
 	waitFor(t, "the save", func() bool { return len(g.b.Targets()) == 1 })
-	if s.dialogOpen() {
-		t.Error("the dialog stayed open after a save")
-	}
+	waitFor(t, "the dialog to close after the save", func() bool { return !s.dialogOpen() })
 	if v, err := g.b.rt.store.Get("share", SecretShareToken); err != nil || v != editor {
 		t.Errorf("stored token %q, %v", v, err)
 	}

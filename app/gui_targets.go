@@ -193,9 +193,6 @@ func (b *guiBackend) validateTarget(ct config.Target) error {
 	replaceTarget(probe, ct)
 	err := probe.Validate()
 	if err == nil {
-		err = CheckTargetUse(ct)
-	}
-	if err == nil {
 		return nil
 	}
 	msg := err.Error()
@@ -216,6 +213,22 @@ func (b *guiBackend) validateTarget(ct config.Target) error {
 		return "“" + label + "”", true
 	})
 	return &ui.Problem{Field: field, Reason: strings.ToUpper(msg[:1]) + msg[1:] + "."}
+}
+
+// useProblem is CheckTargetUse's warning for the form: on its field, and
+// the target may be saved anyway.
+func useProblem(ct config.Target) error {
+	err := CheckTargetUse(ct)
+	if err == nil {
+		return nil
+	}
+	msg := replaceKeys(err.Error(), func(key string) (string, bool) {
+		if l := fieldLabel(ct.Kind, key); l != "" {
+			return "“" + l + "”", true
+		}
+		return "", false
+	})
+	return &ui.Problem{Field: "recipients", Reason: strings.ToUpper(msg[:1]) + msg[1:] + ".", Anyway: true}
 }
 
 // fieldLabel is the form label of a config key of kind, "" for none.
@@ -239,6 +252,9 @@ func (b *guiBackend) CheckTarget(ctx context.Context, t ui.Target, sec map[strin
 		return err
 	}
 	if err := b.validateTarget(ct); err != nil {
+		return err
+	}
+	if err := useProblem(ct); err != nil {
 		return err
 	}
 	existed := b.config().Target(ct.Name) != nil

@@ -173,15 +173,16 @@ func BuildProvider(t config.Target, store secrets.Store, o BuildOptions) (provid
 	return p, nil
 }
 
-// CheckTargetUse refuses a target that validates but cannot do what a
-// person expects of it: a SelfCommunity target without recipients or a
-// group uploads each file and sends it to nobody (the provider sends no
-// message then). The message names config keys; the CLI turns them into
-// flags and the desktop form marks the field.
+// CheckTargetUse says when a target validates but will not do what a
+// person most likely expects of it: a SelfCommunity target without
+// recipients or a group uploads each file and sends it to nobody (the
+// provider sends no message then). It is a warning (the CLI prints it, the
+// desktop form marks the field and offers to save anyway); the message
+// names config keys, which the CLI turns into flags.
 func CheckTargetUse(t config.Target) error {
 	if t.Kind == config.KindSelfCommunity && len(t.Recipients) == 0 && t.Group == 0 {
-		return errors.New("recipients or group is needed: without them each file is uploaded " +
-			"but sent to nobody (SelfCommunity delivers files as private messages)")
+		return errors.New("without recipients or group each file is uploaded but sent to nobody " +
+			"(SelfCommunity delivers files as private messages)")
 	}
 	return nil
 }

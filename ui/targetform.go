@@ -22,6 +22,8 @@ type Problem struct {
 	Field   string
 	Reason  string
 	Details string
+	// Anyway marks a warning: the target can be saved as it is.
+	Anyway bool
 }
 
 func (p *Problem) Error() string {
@@ -298,7 +300,7 @@ func (f *targetForm) submit(anyway bool) {
 				p := problemOf(err)
 				// A field's problem is fixed in the form; a failed test may
 				// be the server's, so the target can be saved anyway.
-				f.showProblem(p, p.Field == "")
+				f.showProblem(p, p.Field == "" || p.Anyway)
 				return
 			}
 			f.commit(t, secrets)

@@ -127,3 +127,24 @@ func TestTargetFormScrollsAndButtonsStayBelow(t *testing.T) {
 		t.Skip("the fields fit; nothing to scroll at this size")
 	}
 }
+
+// TestTargetFormWarningOffersSaveAnyway: a warning on a field (a
+// SelfCommunity target without recipients) marks it and can be saved anyway.
+func TestTargetFormWarningOffersSaveAnyway(t *testing.T) {
+	be := newFakeBackend()
+	u := newTestUI(t, be)
+	f := u.showTargetForm(u.win, nil, nil)
+	test.Type(f.name, "pm")
+	f.inputs["base_url"].entry.SetText("https://c.example")
+	f.inputs["api_key"].entry.SetText("k")
+	be.testErr = &Problem{Field: "email", Reason: "Without recipients each file is sent to nobody.", Anyway: true}
+	test.Tap(f.save)
+	waitUntil(t, "the warning", func() bool { return f.saveAnyway.Visible() })
+	if !f.inputs["email"].err.Visible() {
+		t.Error("the field of the warning is not marked")
+	}
+	test.Tap(f.saveAnyway)
+	if len(be.saved) != 1 {
+		t.Errorf("save anyway: %v", be.saved)
+	}
+}
