@@ -95,3 +95,13 @@ type fakeDesk struct {
 func (d *fakeDesk) SetSystemTrayMenu(m *fyne.Menu)    { d.menu = m }
 func (d *fakeDesk) SetSystemTrayIcon(r fyne.Resource) { d.icon = r }
 func (d *fakeDesk) SetSystemTrayWindow(w fyne.Window) {}
+
+// TestSummaryWithoutSpeedHasNoDash: uploads that send nothing yet (a
+// server that does not answer) show no "· — ·" in the summary.
+func TestSummaryWithoutSpeedHasNoDash(t *testing.T) {
+	u := newTestUI(t, newFakeBackend())
+	got := u.summaryText(Status{Uploading: 2, Waiting: 1, Unreachable: "work"})
+	if strings.Contains(got, "—") || got != "2 uploading · 1 waiting · 0 failed · cannot reach the server of work; its uploads wait and retry" {
+		t.Errorf("summary %q", got)
+	}
+}

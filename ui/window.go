@@ -218,7 +218,7 @@ func (u *UI) refresh() {
 
 func (u *UI) summaryText(st Status) string {
 	text := fmt.Sprintf("%d uploading · %d waiting · %d failed", st.Uploading, st.Waiting, st.Failed)
-	if st.Uploading > 0 {
+	if st.Uploading > 0 && st.Speed > 0 {
 		text += " · " + humanSpeed(st.Speed)
 	}
 	if st.Unreachable != "" {
