@@ -34,13 +34,24 @@ func (u *UI) foldersTab(w fyne.Window) fyne.CanvasObject {
 			o.(*widget.Label).SetText(fmt.Sprintf("%s: %s → %s:/%s (%s, %s) — watcher %s",
 				f.Name, f.Path, f.Target, f.RemoteDir, f.Conflict, state, f.Health))
 		})
+	var full *widget.Label
 	reload := func() {
 		folders = u.be.Folders()
 		selected = -1
+		if full != nil {
+			full.SetText("")
+		}
 		list.UnselectAll()
 		list.Refresh()
 	}
-	list.OnSelected = func(i widget.ListItemID) { selected = i }
+	// The selected folder in full, wrapped: a list row may cut it short.
+	full = widget.NewLabel("")
+	full.Wrapping = fyne.TextWrapWord
+	list.OnSelected = func(i widget.ListItemID) {
+		selected = i
+		f := folders[i]
+		full.SetText(fmt.Sprintf("%s: %s → %s:/%s\nWatcher: %s", f.Name, f.Path, f.Target, f.RemoteDir, f.Health))
+	}
 	add := widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), func() { u.addFolder(w, reload) })
 	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
 		if selected < 0 {
@@ -56,7 +67,7 @@ func (u *UI) foldersTab(w fyne.Window) fyne.CanvasObject {
 			}, w)
 	})
 	reload()
-	return container.NewBorder(nil, container.NewHBox(add, remove), nil, nil, list)
+	return container.NewBorder(nil, container.NewVBox(full, container.NewHBox(add, remove)), nil, nil, list)
 }
 
 func (u *UI) addFolder(w fyne.Window, done func()) {

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // TestOneProblemManyFilesIsOneBanner: nine files refused for one reason
@@ -103,5 +104,31 @@ func TestSummaryWithoutSpeedHasNoDash(t *testing.T) {
 	got := u.summaryText(Status{Uploading: 2, Waiting: 1, Unreachable: "work"})
 	if strings.Contains(got, "—") || got != "2 uploading · 1 waiting · 0 failed · cannot reach the server of work; its uploads wait and retry" {
 		t.Errorf("summary %q", got)
+	}
+}
+
+// TestSelectedFolderShownInFull: the folders tab shows the selected
+// folder's path and watcher state wrapped, not cut by an ellipsis.
+func TestSelectedFolderShownInFull(t *testing.T) {
+	be := newFakeBackend()
+	long := "failed: folder /home/ana/a/very/long/path/that/does/not/fit/in/one/row/outbox no longer exists; waiting for it to come back"
+	be.folders = []Folder{{Name: "out", Path: "/home/ana/out", Target: "work", Enabled: true, Health: long}}
+	u := newTestUI(t, be)
+	tab := u.foldersTab(u.win)
+	var list *widget.List
+	for _, o := range test.LaidOutObjects(tab) {
+		if l, ok := o.(*widget.List); ok {
+			list = l
+		}
+	}
+	list.Select(0)
+	found := false
+	for _, o := range test.LaidOutObjects(tab) {
+		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, long) && l.Wrapping == fyne.TextWrapWord {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the selected folder's watcher state is not shown in full")
 	}
 }
