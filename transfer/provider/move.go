@@ -45,6 +45,9 @@ type Move struct {
 	// ModTime is the local file's modification time, sent where the
 	// service's move takes one (zero for a folder).
 	ModTime time.Time
+	// Size is the file's size as recorded when it was uploaded (0 for a
+	// folder).
+	Size int64
 	// Owned reports whether a remote file id is one Ferry uploaded to this
 	// target; used for folder moves (nil: none is).
 	Owned func(remoteID string) bool
@@ -54,3 +57,9 @@ type Move struct {
 // folder holds something Ferry did not upload (or cannot be listed whole).
 // It is not an error kind: it wraps into an *Error of kind ErrPermanent.
 var ErrNotOwned = errors.New("the folder on the server holds files Ferry did not upload")
+
+// ErrCannotMove is the cause of a Move refused because this target cannot
+// move at all (a Twake target without Drive folders keeps files flat in
+// the files service, which has no move). The engine then uploads the new
+// path, as for a service without Mover.
+var ErrCannotMove = errors.New("this target cannot move files on the server")
