@@ -12,7 +12,7 @@ import (
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] PATH..."
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--print-links] PATH..."
 
 // enqueueBatch is how many jobs go into the queue per transaction.
 const enqueueBatch = 1000
@@ -31,6 +31,7 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	conflict := fs.String("conflict", "", "when the remote name exists: rename, overwrite or skip (default: the target's)")
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
 	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
+	links := fs.Bool("print-links", false, "print \"path<TAB>link\" for each uploaded file whose service gave a link")
 	attempts := fs.Int("attempts", defaultUploadAttempts,
 		"give up on a file after this many failed attempts (it stays queued for the next run or `ferry watch`); 0 = keep trying")
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +113,11 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	}
 	if err := errors.Join(waitErr, engineErr); err != nil {
 		return err
+	}
+	if *links {
+		if err := printLinks(c, rt.q, ids); err != nil {
+			return err
+		}
 	}
 	return summarize(c, rt.q, ids)
 }
