@@ -52,6 +52,22 @@ func (p *Provider) Move(ctx context.Context, m provider.Move) (provider.Result, 
 		}
 	} else if id == "" {
 		return provider.Result{}, &provider.Error{Kind: provider.ErrPermanent, Op: op, Message: "no remote id was recorded for the file", Err: provider.ErrNotOwned}
+	} else if m.ModTime.IsZero() {
+		// rclone always sends the mtime; without one, keep the server's.
+		var f api.File
+		err := p.call(ctx, request{
+			op: op, method: http.MethodGet, path: apiRoot + "/file/metadata/" + url.PathEscape(id),
+			query: url.Values{"content": {"0"}},
+		}, &f)
+		if notFound(err) {
+			return provider.Result{}, &provider.Error{Kind: provider.ErrSessionGone, Op: op, Message: "the server no longer has the item", Err: err}
+		}
+		if err != nil {
+			return provider.Result{}, err
+		}
+		if mtime = f.ModifiedMS; mtime == "" {
+			mtime = f.Modified
+		}
 	}
 	target, err := p.folders.dirID(ctx, p, m.ToDir)
 	if err != nil {
