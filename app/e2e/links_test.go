@@ -54,3 +54,31 @@ func TestUploadPrintLinksFilesro(t *testing.T) {
 		t.Errorf("links printed without --print-links:\n%s", r.Stdout)
 	}
 }
+
+// A Quatrix target with public links on (off by default) gives each
+// uploaded file a public share address that downloads without
+// credentials; --print-links prints it.
+func TestUploadPrintLinksQuatrixPublic(t *testing.T) {
+	t.Parallel()
+	s := ferrytest.StartSandbox(t, "--tls", "--log-size", "100000")
+	f := ferrytest.NewEnv(t, "")
+	addTarget(t, f, "quatrix", "quatrix", s.Base, []string{s.MustCredential("quatrix", "api-key", "user@example.com")},
+		"--tls-pin", s.Pin, "--public-links", "--link-expiry-days", "7")
+	dir := filepath.Join(t.TempDir(), "tree")
+	if _, err := writeFile(filepath.Join(dir, "a.txt"), 3, 5000); err != nil {
+		t.Fatal(err)
+	}
+	r := f.MustRun(uploadTimeout, "", "upload", "--target", "quatrix", "--to", "e2e", "--progress", "none", "--print-links", dir)
+	_, link, ok := strings.Cut(strings.Split(r.Stdout, "\n")[0], "\t")
+	if !ok || !strings.HasPrefix(link, s.Base+"/api/1.0/share/download/") {
+		t.Fatalf("no public link printed:\n%s", r.Stdout)
+	}
+	resp, err := s.Client().Get(link) // the client pins the certificate; it sends no credentials
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ContentLength != 5000 {
+		t.Errorf("GET %s: %s, %d bytes", link, resp.Status, resp.ContentLength)
+	}
+}
