@@ -9,10 +9,11 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ferry-sync/ferry/app/metered"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--print-links] PATH..."
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--bwlimit LIMIT] [--print-links] PATH..."
 
 // enqueueBatch is how many jobs go into the queue per transaction.
 const enqueueBatch = 1000
@@ -32,6 +33,8 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
 	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
 	links := fs.Bool("print-links", false, "print \"path<TAB>link\" for each uploaded file whose service gave a link")
+	var bwlimit bwlimitFlag
+	fs.Var(&bwlimit, "bwlimit", bwlimitUsage)
 	attempts := fs.Int("attempts", defaultUploadAttempts,
 		"give up on a file after this many failed attempts (it stays queued for the next run or `ferry watch`); 0 = keep trying")
 	if err := fs.Parse(args); err != nil {
@@ -51,6 +54,9 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 
 	rt, err := c.openRuntime(true)
 	if errors.Is(err, ErrBusy) {
+		if bwlimit.tt != nil {
+			fmt.Fprintln(c.Err, "ferry: --bwlimit does not apply: the running Ferry uploads these files with its own limit (set it in its settings or config)")
+		}
 		// The desktop app runs: it queues the files (handoff.go).
 		return c.handOffUpload(ctx, err, handoffRequest{
 			Op: handoffUpload, Paths: fs.Args(), Target: *target, To: *to, Conflict: *conflict, Force: *force,
@@ -60,6 +66,13 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer rt.close()
+	rt.overrideBandwidth(bwlimit.tt)
+	meter := metered.New()
+	defer meter.Close()
+	rt.followMetered(ctx, meter)
+	if h := rt.engine.CurrentHold(); h.Active() {
+		fmt.Fprintf(c.Err, "ferry: paused: %s; the uploads start when it is not (pause_on_metered in the config)\n", heldNote(h))
+	}
 	name, err := chooseTarget(rt, *target)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/ferry-sync/ferry/app/autostart"
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/logging"
+	"github.com/ferry-sync/ferry/app/metered"
 	"github.com/ferry-sync/ferry/icons"
 	"github.com/ferry-sync/ferry/ui"
 )
@@ -119,6 +120,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	meter := metered.New()
+	defer meter.Close()
+	rt.followMetered(appCtx, meter)
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- rt.engine.Run(appCtx) }()
 	if err := b.ws.apply(appCtx, b.config().Folders); err != nil {

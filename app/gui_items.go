@@ -74,6 +74,7 @@ func (b *guiBackend) Status() ui.Status {
 		st.Speed = speed
 	}
 	st.Unreachable = b.unreachable()
+	b.limitsStatus(&st)
 	return st
 }
 
@@ -95,8 +96,20 @@ func (b *guiBackend) Watch(fn func(ui.Change)) (stop func()) {
 	go func() {
 		defer close(done)
 		w := itemWatch{b: b, fn: fn, live: map[queue.JobID]ui.Item{}}
-		for ev := range sub.C {
-			w.event(ev)
+		lim := newLimitsWatch(b)
+		defer lim.stop()
+		for {
+			select {
+			case ev, ok := <-sub.C:
+				if !ok {
+					return
+				}
+				w.event(ev)
+			case <-lim.tick():
+				if st, changed := lim.check(); changed {
+					fn(ui.Change{Status: &st})
+				}
+			}
 		}
 	}()
 	return func() {

@@ -110,6 +110,32 @@ type Status struct {
 	// Unreachable names the targets whose server cannot be reached now
 	// (comma-separated, "" when none); their uploads wait and retry.
 	Unreachable string
+	// BandwidthNote says what a bandwidth timetable puts in force ("limit
+	// 512 KiB/s until 18:00"); "" when the limit is one rate.
+	BandwidthNote string
+	// Held is why uploads are paused by Ferry rather than the user ("metered
+	// connection"; "" when not): every upload when HeldAll, else those of
+	// the targets in HeldTargets (comma-separated). The user's Pause and
+	// Resume do not change it.
+	Held        string
+	HeldAll     bool
+	HeldTargets string
+}
+
+// TargetHeld reports whether target's uploads are held in s (see Held).
+func (s Status) TargetHeld(target string) bool {
+	if s.Held == "" {
+		return false
+	}
+	if s.HeldAll {
+		return true
+	}
+	for _, t := range strings.Split(s.HeldTargets, ", ") {
+		if t != "" && t == target {
+			return true
+		}
+	}
+	return false
 }
 
 // TargetDown reports whether target's server is unreachable in s.
@@ -185,4 +211,14 @@ type Settings struct {
 	// login item may not start this copy (it runs from a build folder).
 	// Read only; SaveSettings ignores it.
 	AutostartNote string
+	// BandwidthSchedule is a bandwidth timetable in rclone's --bwlimit
+	// syntax ("Mon-Fri 08:00,512k 18:00,off"); when set it replaces
+	// Bandwidth. "" means none.
+	BandwidthSchedule string
+	// PauseOnMetered pauses every upload while the connection is metered.
+	PauseOnMetered bool
+	// MeteredNote, when set, is why this system cannot tell whether the
+	// connection is metered: the switch is shown off and disabled. Read
+	// only; SaveSettings ignores it.
+	MeteredNote string
 }

@@ -69,6 +69,8 @@ func (u *UI) updateActiveRow(r *row, it Item) {
 	st := u.model.currentStatus()
 	down := st.TargetDown(it.Target)
 	switch {
+	case st.TargetHeld(it.Target) && it.State != Uploading:
+		r.detail.SetText("Paused: " + st.Held)
 	case it.Paused || (st.PausedAt(u.now()) && it.State != Uploading):
 		r.detail.SetText("Paused")
 	case it.State == Uploading && it.Bytes == 0 && down:

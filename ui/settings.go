@@ -236,8 +236,8 @@ func (u *UI) transfersTab() fyne.CanvasObject {
 	bw.OnChanged = func(label string) {
 		for _, c := range bandwidthChoices {
 			cur := u.be.Settings()
-			if c.label == label && c.bps != cur.Bandwidth {
-				cur.Bandwidth = c.bps
+			if c.label == label && (c.bps != cur.Bandwidth || cur.BandwidthSchedule != "") {
+				cur.Bandwidth, cur.BandwidthSchedule = c.bps, "" // one rate replaces a timetable
 				u.act("save settings", u.be.SaveSettings(cur))
 			}
 		}
@@ -246,7 +246,7 @@ func (u *UI) transfersTab() fyne.CanvasObject {
 	note.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(widget.NewForm(
 		widget.NewFormItem("Files at once", parallel),
-		widget.NewFormItem("Bandwidth limit", bw)), note)
+		widget.NewFormItem("Bandwidth limit", bw)), note, u.limitsSettings())
 }
 
 func (u *UI) notificationsTab() fyne.CanvasObject {

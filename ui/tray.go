@@ -21,11 +21,28 @@ type tray struct {
 	folders *fyne.MenuItem
 	menu    *fyne.Menu
 	icon    fyne.Resource
+	// held is a disabled line at the top of the menu saying why Ferry
+	// paused uploads by itself ("Paused: metered connection"); it is in
+	// the menu only while that is so.
+	held *fyne.MenuItem
+}
+
+// setHeld shows label in the held line, or removes the line for "".
+func (t *tray) setHeld(label string) {
+	in := len(t.menu.Items) > 0 && t.menu.Items[0] == t.held
+	t.held.Label = label
+	switch {
+	case label != "" && !in:
+		t.menu.Items = append([]*fyne.MenuItem{t.held}, t.menu.Items...)
+	case label == "" && in:
+		t.menu.Items = t.menu.Items[1:]
+	}
 }
 
 // EnableTray installs the tray icon and menu. quit is called for "Quit".
 func (u *UI) EnableTray(desk desktop.App, quit func()) {
-	t := &tray{u: u, desk: desk}
+	t := &tray{u: u, desk: desk, held: fyne.NewMenuItem("", nil)}
+	t.held.Disabled = true
 	t.pause = fyne.NewMenuItem("Pause all", u.togglePause)
 	pauseHour := fyne.NewMenuItem("Pause for 1 hour", func() {
 		u.act("pause", u.be.PauseAll(u.now().Add(time.Hour)))
@@ -66,7 +83,7 @@ func (t *tray) update(st Status, now time.Time) {
 	switch {
 	case st.Failed > 0:
 		icon = icons.TrayError
-	case st.PausedAt(now):
+	case st.PausedAt(now) || st.Held != "":
 		icon = icons.TrayPaused
 	case st.Uploading > 0:
 		icon = icons.TrayUploading
@@ -75,8 +92,13 @@ func (t *tray) update(st Status, now time.Time) {
 	if st.PausedAt(now) {
 		label = "Resume all"
 	}
-	if label != t.pause.Label {
+	held := ""
+	if st.Held != "" {
+		held = "Paused: " + st.Held
+	}
+	if label != t.pause.Label || held != t.held.Label {
 		t.pause.Label = label
+		t.setHeld(held)
 		t.menu.Refresh()
 	}
 	if icon != t.icon {

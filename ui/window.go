@@ -34,6 +34,7 @@ type UI struct {
 	summary    *widget.Label
 	pauseBtn   *widget.Button
 	bandwidth  *widget.Select
+	bwNote     *widget.Label // what a timetable puts in force
 	retryAll   *widget.Button
 	tray       *tray
 	settings   fyne.Window
@@ -113,11 +114,13 @@ func (u *UI) build() fyne.CanvasObject {
 			}
 		}
 	})
+	u.bwNote = widget.NewLabel("")
+	u.bwNote.Hide()
 	add := widget.NewButtonWithIcon("Upload…", theme.ContentAddIcon(), u.chooseFiles)
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.ShowSettings)
 	toolbar := container.NewHBox(u.pauseBtn,
 		widget.NewButton("Pause 1 h", func() { u.act("pause", u.be.PauseAll(u.now().Add(time.Hour))) }),
-		widget.NewLabel("Limit:"), u.bandwidth, add, settings)
+		widget.NewLabel("Limit:"), u.bandwidth, u.bwNote, add, settings)
 	hint := widget.NewLabelWithStyle("Drop files or folders here to upload them.",
 		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	u.notice = widget.NewLabel("")
@@ -175,6 +178,12 @@ func (u *UI) refresh() {
 	}
 	u.bandwidth.Selected = bandwidthLabel(st.Bandwidth)
 	u.bandwidth.Refresh()
+	u.bwNote.SetText(st.BandwidthNote)
+	if st.BandwidthNote == "" {
+		u.bwNote.Hide() // no timetable: nothing to say, no gap
+	} else {
+		u.bwNote.Show()
+	}
 	if u.tray != nil {
 		u.tray.update(st, u.now())
 	}
@@ -194,6 +203,9 @@ func (u *UI) summaryText(st Status) string {
 		} else {
 			text = "Paused until " + st.PausedUntil.Local().Format("15:04") + " · " + text
 		}
+	}
+	if st.Held != "" {
+		text = "Paused: " + st.Held + " · " + text
 	}
 	return text
 }

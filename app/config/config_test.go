@@ -248,3 +248,34 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+func TestBandwidthScheduleAndMetered(t *testing.T) {
+	doc := tgt + "pause_on_metered = false\n" +
+		"[[target]]\nname = \"home\"\nkind = \"quatrix\"\nbase_url = \"https://h.example\"\n" +
+		"[transfer]\nbandwidth_schedule = \"Mon-Fri 08:00,512k 18:00,off\"\npause_on_metered = true\n"
+	cfg, err := Parse([]byte(doc), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, err := cfg.Transfer.Bandwidth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, constant := tt.IsConstant(); constant || tt.String() != "Mon-Fri 08:00,512k 18:00,off" {
+		t.Errorf("timetable = %q (constant %v)", tt, constant)
+	}
+	if cfg.PausesOnMetered(*cfg.Target("work")) || !cfg.PausesOnMetered(*cfg.Target("home")) {
+		t.Error("pause_on_metered: the target's false must override the global true, and home must follow the global")
+	}
+	// An old config with a plain rate keeps its meaning.
+	old, err := Parse([]byte("[transfer]\nbandwidth_limit = \"2MB/s\"\n"), "old.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tt, _ := old.Transfer.Bandwidth(); func() bool { r, ok := tt.IsConstant(); return !ok || r != 2_000_000 }() {
+		t.Errorf("bandwidth_limit = \"2MB/s\" became %v", tt.Slots())
+	}
+	if old.PausesOnMetered(Target{Name: "x"}) {
+		t.Error("pause_on_metered must default to off")
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ferry-sync/ferry/transfer/bwtimetable"
 )
 
 // Validate checks a Config built in code (by the CLI or the UI) with the
@@ -83,6 +85,14 @@ func validate(ps *problems, c *Config, where lines) {
 	}
 	if tr.PerTargetParallel < 0 || tr.PerTargetParallel > maxParallel {
 		ps.add(where.key("transfer", -1, "per_target_parallel"), "[transfer] per_target_parallel must be 1 to %d", maxParallel)
+	}
+	if tr.BandwidthSchedule != "" {
+		at := where.key("transfer", -1, "bandwidth_schedule")
+		if _, err := bwtimetable.Parse(tr.BandwidthSchedule); err != nil {
+			ps.add(at, "[transfer] bandwidth_schedule: %v", err)
+		} else if tr.BandwidthLimit != 0 {
+			ps.add(at, "[transfer] bandwidth_schedule and bandwidth_limit are both set: keep one (a timetable can hold a single rate too)")
+		}
 	}
 	if tr.StallTimeout != 0 && time.Duration(tr.StallTimeout) < 5*time.Second {
 		ps.add(where.key("transfer", -1, "stall_timeout"), "[transfer] stall_timeout must be at least 5s (or left out)")
