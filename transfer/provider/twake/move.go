@@ -75,6 +75,16 @@ func (p *Provider) Move(ctx context.Context, m provider.Move) (provider.Result, 
 			return provider.Result{}, err
 		}
 		if !found {
+			// Already moved by an earlier try whose answer was lost (a
+			// crash after the update): the item is at the destination.
+			if dest, ok, err := p.lookupFolder(ctx, op, m.ToDir); err == nil && ok {
+				if moved, found, _, err := p.findFileItem(ctx, dest, f); err == nil && found {
+					return provider.Result{
+						RemoteID: m.RemoteID, RemoteName: moved.Name, Link: p.downloadURL(m.RemoteID),
+						RemotePath: path.Join(append(append([]string(nil), m.ToDir...), moved.Name)...),
+					}, nil
+				}
+			}
 			return provider.Result{}, &provider.Error{Kind: provider.ErrSessionGone, Op: op, Message: "the file's Drive item is gone"}
 		}
 		id = item.ID

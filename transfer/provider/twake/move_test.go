@@ -63,7 +63,13 @@ func TestMoveDrive(t *testing.T) {
 	if _, ok := ts.driveEntry("/drive/a/x.bin"); ok {
 		t.Error("the old item is still there")
 	}
-	// Gone from the old place: the engine then uploads.
+	// A repeat after a lost answer finds the item already moved.
+	before := ts.count(sbtwake.RouteItemUpdate)
+	again, err := p.Move(ctx(t), provider.Move{RemoteID: xid, FromDir: []string{"a"}, FromName: "x.bin", ToDir: []string{"b"}, ToName: "y.bin", Size: 3000})
+	if err != nil || again.RemotePath != "b/y-2.bin" || ts.count(sbtwake.RouteItemUpdate) != before {
+		t.Errorf("repeated move: %+v %v, %d more updates", again, err, ts.count(sbtwake.RouteItemUpdate)-before)
+	}
+	// Gone from the old place and not at the new one: the engine then uploads.
 	if _, err := p.Move(ctx(t), provider.Move{RemoteID: xid, FromDir: []string{"a"}, FromName: "x.bin", ToName: "q.bin"}); !errors.Is(err, provider.ErrSessionGone) {
 		t.Errorf("item gone: %v", err)
 	}
@@ -72,7 +78,7 @@ func TestMoveDrive(t *testing.T) {
 	if _, err := p.Move(ctx(t), provider.Move{Folder: true, FromName: "b", ToName: "b2", Owned: owned}); !errors.Is(err, provider.ErrNotOwned) {
 		t.Fatalf("folder with a foreign file: %v", err)
 	}
-	before := ts.count(sbtwake.RouteItemUpdate)
+	before = ts.count(sbtwake.RouteItemUpdate)
 	if _, err := p.Move(ctx(t), provider.Move{Folder: true, FromDir: []string{"c"}, FromName: "d", ToName: "d2", Owned: owned}); err != nil {
 		t.Fatal(err)
 	}
