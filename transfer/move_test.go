@@ -20,9 +20,17 @@ type moverFake struct {
 	mu    sync.Mutex
 	moves []provider.Move
 	fail  func(provider.Move) error
+	// hang, when set, is signalled and the move then waits for its
+	// context to end (an engine shutdown mid-request).
+	hang chan struct{}
 }
 
-func (m *moverFake) Move(_ context.Context, mv provider.Move) (provider.Result, error) {
+func (m *moverFake) Move(ctx context.Context, mv provider.Move) (provider.Result, error) {
+	if m.hang != nil {
+		m.hang <- struct{}{}
+		<-ctx.Done()
+		return provider.Result{}, ctx.Err()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.moves = append(m.moves, mv)
@@ -175,5 +183,38 @@ func TestMoveFolderAsAWholeOrFileByFile(t *testing.T) {
 	}
 	if fin := r.finishes(); fin["up/e/x.txt"]+fin["up/e/s/y.txt"] != 0 {
 		t.Errorf("files uploaded again: %v", fin)
+	}
+}
+
+// A move cut by a shutdown stays a move job (MoveFrom kept), and the next
+// run moves the file; nothing is uploaded.
+func TestMoveSurvivesShutdown(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{}, TargetSettings{}, fastOpts())
+	mv := &moverFake{Provider: r.fake, hang: make(chan struct{}, 1)}
+	r.e = New(r.q, fixed(mv, TargetSettings{}), fastOpts())
+	r.run()
+	j := r.file("a.txt", randBytes(1, 50))
+	r.wait(r.enqueue(j)...)
+	if err := os.Rename(filepath.Join(r.root, "a.txt"), filepath.Join(r.root, "b.txt")); err != nil {
+		t.Fatal(err)
+	}
+	j.RelPath, j.MoveFrom = "b.txt", "a.txt"
+	id := r.enqueue(j)[0]
+	<-mv.hang
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.job(id); got.MoveFrom != "a.txt" || got.State != queue.Queued || got.Warning != "" {
+		t.Fatalf("after the cut: %+v", got)
+	}
+	mv.hang = nil
+	r.e = New(r.q, fixed(mv, TargetSettings{}), fastOpts())
+	r.run()
+	r.wait(id)
+	if fp, ok, _ := r.q.Sent("fake", "up/b.txt"); !ok || fp.RemoteID == "" {
+		t.Errorf("not moved after the restart: %+v %v", fp, ok)
+	}
+	if fin := r.finishes(); fin["up/b.txt"] != 0 {
+		t.Errorf("uploaded instead of moved: %v", fin)
 	}
 }
