@@ -68,12 +68,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 	sock := handoffSocket(paths.DataDir)
 	// One instance per user: a running app raises its window instead.
-	switch _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); {
-	case err == nil:
-		fmt.Fprintln(c.Err, "Ferry is already running: its window is in front now")
+	raised, handoffWarning := c.raiseRunningApp(ctx, sock)
+	if raised {
 		return nil
-	case !errors.Is(err, errNoInstance):
-		return err
 	}
 
 	rt, err := c.openRuntime(true)
@@ -81,6 +78,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, rt.close()) }()
+	if handoffWarning != nil {
+		rt.log.Warn("gui: hand-off to a running Ferry failed; starting alone", "err", handoffWarning)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find the ferry executable: %w", err)
@@ -106,10 +106,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		win.SetMaster() // without a tray, closing the window quits
 	}
 
-	srv, err := listenHandoff(sock, guiHandoff(a, u, b))
-	if err != nil {
-		return err
-	}
+	srv := serveHandoff(sock, guiHandoff(a, u, b), rt.log.Warn)
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- rt.engine.Run(appCtx) }()
 	if err := b.ws.apply(appCtx, b.config().Folders); err != nil {
