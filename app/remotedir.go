@@ -1,7 +1,5 @@
 package app
 
-
-
 // checkRemoteDirArg refuses a remote folder that is written like a local
 // Windows path: a drive letter ("C:", "C:\X", "C:/X") or backslashes. A
 // remote folder is below the target's root and slash-separated on every
