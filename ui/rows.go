@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -137,7 +138,7 @@ func (u *UI) updateHistoryRow(r *row, it Item) {
 }
 
 func (u *UI) openLocal(dir string) {
-	u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String())
+	u.openLink(fileURL(runtime.GOOS, dir))
 }
 
 func (u *UI) openLink(link string) {
