@@ -94,7 +94,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 
 	a := fyneapp.NewWithID(appID)
-	a.SetIcon(icons.App)
+	a.SetIcon(icons.AppPNG) // a bitmap: the tray falls back to it (icons.AppPNG)
 	u := ui.New(a, b)
 	win := u.Window()
 	hasTray := false
