@@ -108,8 +108,6 @@ clean:
 # Packaging targets (package, install, package-check) live beside the files
 # they package; the screenshot script beside the screenshots.
 include packaging/package.mk
-include packaging/windows.mk
-include packaging/darwin.mk
 include docs/screenshots.mk
 include docs/bench/bench.mk
 include packaging/cross.mk

@@ -1,5 +1,6 @@
 # Cross-platform checks (Windows, macOS). Included by the top Makefile
-# (after package.mk and windows.mk); `make test` runs `make cross-check`.
+# (after package.mk); `make test` runs `make cross-check`. It includes the
+# Windows and macOS packaging targets.
 #
 #   make cross-check   on any Debian 12 as root (installs mingw-w64):
 #     - vets every package for Windows with cgo (mingw-w64), test files too
@@ -13,6 +14,8 @@
 # Cold (empty Go build cache for windows/amd64) the cgo compile of GLFW and
 # go-gl with mingw-w64 dominates; warm it is the vets and two links. Times
 # are in packaging/README.md.
+
+include packaging/windows.mk packaging/darwin.mk
 
 CROSS_WORK       := build/cross
 # The packages that need cgo on macOS (Fyne's GL driver): vetted and built
