@@ -49,5 +49,8 @@ package-windows:
 	  zip -q -X -r $(CURDIR)/$(WIN_ZIP) Ferry
 	@echo "package-windows: $(WIN_ZIP)"
 
+# Wine runs `ferry.com version` from the zip; its prefix (made on the first
+# run, about half a minute) is kept in build/wine.
 package-windows-check: package-windows
-	sh packaging/windows/check.sh $(WIN_ZIP) $(APP_VERSION)
+	$(call ensure-packages,wine64)
+	WINEPREFIX=$(CURDIR)/build/wine GO=$(GO) sh packaging/windows/check.sh $(WIN_ZIP) $(APP_VERSION)
