@@ -54,10 +54,10 @@ var validationCases = []struct {
 	{"parallel files", "[transfer]\nparallel_files = 1000\n", 2, "parallel_files must be 1 to 64", false},
 	{"bad rate", "[transfer]\nbandwidth_limit = \"fast\"\n", 2, "not a size", false},
 	{"wrong type", tgt + "email = 5\n", 5, "email", false},
-	{"folder unknown target", "[[folder]]\nname = \"f\"\npath = \"/x\"\ntarget = \"nope\"\n", 4, `folder "f": target "nope" is not defined`, false},
+	{"folder unknown target", "[[folder]]\nname = \"f\"\npath = \"" + fixtureRoot + "/x\"\ntarget = \"nope\"\n", 4, `folder "f": target "nope" is not defined`, false},
 	{"folder relative path", tgt + "[[folder]]\nname = \"f\"\npath = \"x\"\ntarget = \"work\"\n", 7, "path must be absolute", false},
-	{"folder conflict", tgt + "[[folder]]\nname = \"f\"\npath = \"/x\"\ntarget = \"work\"\nconflict = \"merge\"\n", 9, "conflict must be rename, overwrite or skip", false},
-	{"folder dotdot", tgt + "[[folder]]\nname = \"f\"\npath = \"/x\"\ntarget = \"work\"\nremote_dir = \"a/../b\"\n", 9, `remote_dir must not contain ".."`, false},
+	{"folder conflict", tgt + "[[folder]]\nname = \"f\"\npath = \"" + fixtureRoot + "/x\"\ntarget = \"work\"\nconflict = \"merge\"\n", 9, "conflict must be rename, overwrite or skip", false},
+	{"folder dotdot", tgt + "[[folder]]\nname = \"f\"\npath = \"" + fixtureRoot + "/x\"\ntarget = \"work\"\nremote_dir = \"a/../b\"\n", 9, `remote_dir must not contain ".."`, false},
 	{"secrets spec", "secrets = \"vault\"\n", 1, `secrets must be "keyring", "env" or "file:PATH"`, false},
 	{"comment and multiline", "# c\n" + tgt + "email = \"\"\"\nkind = x\n\"\"\"\nbogus = 1\n", 9, `unknown key "target.bogus"`, false},
 }
@@ -121,7 +121,7 @@ func TestValidateInCode(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	c.Folders = append(c.Folders, Folder{Name: "f", Path: "/p", Target: "gone"})
+	c.Folders = append(c.Folders, Folder{Name: "f", Path: fx("/p"), Target: "gone"})
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `config: folder "f": target "gone"`) {
 		t.Fatalf("err = %v", err)
 	}
