@@ -47,7 +47,13 @@ ok "version resource $version"
 # Debian's wine64 package installs the loader without a `wine` on PATH.
 wine=$(command -v wine || command -v wine64 || { [ -x /usr/lib/wine/wine64 ] && echo /usr/lib/wine/wine64; } || true)
 if [ -n "$wine" ]; then
-	out=$(WINEDEBUG=-all WINEPREFIX="${WINEPREFIX:-$work/wine}" timeout 300 "$wine" "$work/Ferry/ferry.com" version 2>"$work/wine.err" | tr -d '\r' | head -1) ||
+	export WINEPREFIX="${WINEPREFIX:-$work/wine}" WINEDEBUG=-all
+	if [ -n "${WINE_DLLS:-}" ]; then
+		# Make the prefix, then add the DLLs Wine lacks (wine/*.c).
+		[ -d "$WINEPREFIX/drive_c/windows/system32" ] || timeout 300 "$wine" cmd /c exit 0 >/dev/null 2>&1 || true
+		cp "$WINE_DLLS"/*.dll "$WINEPREFIX/drive_c/windows/system32/" || fail "copy $WINE_DLLS into the Wine prefix"
+	fi
+	out=$(timeout 300 "$wine" "$work/Ferry/ferry.com" version 2>"$work/wine.err" | tr -d '\r' | head -1) ||
 		fail "wine ferry.com version: $(cat "$work/wine.err")"
 	[ "$out" = "ferry $version" ] || fail "wine ferry.com version printed: $out"
 	ok "ferry.com version under Wine: $out"
