@@ -21,6 +21,7 @@ type aceInfo struct {
 const (
 	sidSystem         = "S-1-5-18"
 	sidAdministrators = "S-1-5-32-544"
+	sidOwnerRights    = "S-1-3-4" // OWNER RIGHTS: whoever owns the file
 )
 
 // harmlessAccess are the access bits that expose no content: read the
@@ -52,7 +53,7 @@ func checkACL(path, owner string, daclPresent bool, aces []aceInfo) error {
 			continue
 		}
 		switch a.SID {
-		case owner, sidSystem, sidAdministrators:
+		case owner, sidSystem, sidAdministrators, sidOwnerRights:
 			continue
 		}
 		name := a.SID

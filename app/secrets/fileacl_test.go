@@ -20,6 +20,7 @@ func TestCheckACL(t *testing.T) {
 	}{
 		{"owner, SYSTEM and Administrators", true, []aceInfo{{owner, true, full}, {sidSystem, true, full}, {sidAdministrators, true, full}}, ""},
 		{"an empty DACL (nobody)", true, nil, ""},
+		{"OWNER RIGHTS", true, []aceInfo{{sidOwnerRights, true, full}}, ""},
 		{"a NULL DACL", false, nil, "has no access list"},
 		{"Users may read (inherited from C:\\)", true, []aceInfo{{owner, true, full}, {"S-1-5-32-545", true, 0x001200a9}}, "S-1-5-32-545 (Users)"},
 		{"Everyone generic read", true, []aceInfo{{"S-1-1-0", true, 0x80000000}}, "S-1-1-0 (Everyone)"},

@@ -35,6 +35,9 @@ func checkPrivate(path string, _ fs.FileInfo) error {
 		if err := windows.GetAce(dacl, i, &ace); err != nil {
 			return fmt.Errorf("%w: read the access list of %s: %w", ErrUnavailable, path, err)
 		}
+		if ace.Header.AceFlags&windows.INHERIT_ONLY_ACE != 0 {
+			continue // applies to children only, not to this file
+		}
 		switch ace.Header.AceType {
 		case windows.ACCESS_ALLOWED_ACE_TYPE, windows.ACCESS_DENIED_ACE_TYPE:
 			// Both end in the SID, at SidStart.
