@@ -19,7 +19,7 @@ func attachConsole() {
 	if validHandle(windows.STD_OUTPUT_HANDLE) && validHandle(windows.STD_ERROR_HANDLE) {
 		return
 	}
-	if err := windows.AttachConsole(windows.ATTACH_PARENT_PROCESS); err != nil {
+	if r, _, _ := procAttachConsole.Call(uintptr(attachParentProcess)); r == 0 {
 		return // started from Explorer or a shortcut: nobody to print to
 	}
 	out, err := os.OpenFile("CONOUT$", os.O_WRONLY, 0)
@@ -38,6 +38,12 @@ func attachConsole() {
 		}
 	}
 }
+
+// AttachConsole is not in golang.org/x/sys/windows.
+var procAttachConsole = windows.NewLazySystemDLL("kernel32.dll").NewProc("AttachConsole")
+
+// attachParentProcess is ATTACH_PARENT_PROCESS, (DWORD)-1.
+const attachParentProcess = ^uint32(0)
 
 // validHandle reports whether the standard handle std is set.
 func validHandle(std uint32) bool {
