@@ -41,7 +41,22 @@ func listenEndpoint(name string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hand-off pipe %s: %w", name, err)
 	}
+	primePipe(name)
 	return ln, nil
+}
+
+// primePipe connects to the new pipe once and hangs up. Where
+// ConnectNamedPipe reports a client that connected to go-winio's first
+// pipe instance as pending instead of connected (Windows 7 and Server 2008
+// R2, microsoft/go-winio#313 and #183; Wine 8), the first client would
+// otherwise wait out its whole timeout; the server reads this one as an
+// empty request and drops it. Where all is well it costs one accept.
+func primePipe(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), handoffProbeTimeout)
+	defer cancel()
+	if conn, err := winio.DialPipeContext(ctx, name); err == nil {
+		conn.Close()
+	}
 }
 
 // clearStaleEndpoint fails with errInstanceRunning when a server answers
