@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -183,7 +184,7 @@ func (u *UI) showText(title, text string) {
 }
 
 func (u *UI) openLocal(dir string) {
-	u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String())
+	u.openLink(fileURL(runtime.GOOS, dir))
 }
 
 func (u *UI) openLink(link string) {
