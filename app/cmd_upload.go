@@ -46,6 +46,9 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	if *attempts < 0 {
 		return usagef("upload: --attempts must be 0 or more, not %d", *attempts)
 	}
+	if err := checkRemoteDirArg("--to", *to); err != nil {
+		return err
+	}
 	switch *conflict {
 	case "", "rename", "overwrite", "skip":
 	default:

@@ -70,12 +70,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 	sock := handoffSocket(paths.DataDir)
 	// One instance per user: a running app raises its window instead.
-	switch _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); {
-	case err == nil:
-		fmt.Fprintln(c.Err, "Ferry is already running: its window is in front now")
+	raised, handoffWarning := c.raiseRunningApp(ctx, sock)
+	if raised {
 		return nil
-	case !errors.Is(err, errNoInstance):
-		return err
 	}
 
 	rt, err := c.openRuntime(true)
@@ -83,6 +80,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, rt.close()) }()
+	if handoffWarning != nil {
+		rt.log.Warn("gui: hand-off to a running Ferry failed; starting alone", "err", handoffWarning)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find the ferry executable: %w", err)
@@ -97,7 +97,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 
 	a := fyneapp.NewWithID(appID)
-	a.SetIcon(icons.App)
+	a.SetIcon(icons.AppPNG) // a bitmap: the tray falls back to it (icons.AppPNG)
 	u := ui.New(a, b)
 	win := u.Window()
 	hasTray, why := trayHost(runtime.GOOS)
@@ -116,10 +116,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		u.SetNotice(notice)
 	}
 
-	srv, err := listenHandoff(sock, guiHandoff(a, u, b))
-	if err != nil {
-		return err
-	}
+	srv := serveHandoff(sock, guiHandoff(a, u, b), rt.log.Warn)
 	meter := metered.New()
 	defer meter.Close()
 	rt.followMetered(appCtx, meter)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -191,7 +192,7 @@ func (u *UI) showText(title, text string) {
 }
 
 func (u *UI) openLocal(dir string) {
-	u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String())
+	u.openLink(fileURL(runtime.GOOS, dir))
 }
 
 // copyLink puts link on the system clipboard.

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"net/url"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -71,7 +69,7 @@ func (t *tray) setFolders(item *fyne.MenuItem) {
 	for _, f := range t.u.be.Folders() {
 		path := f.Path
 		item.ChildMenu.Items = append(item.ChildMenu.Items, fyne.NewMenuItem(f.Name, func() {
-			t.u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String())
+			t.u.openLocal(path)
 		}))
 	}
 	item.Disabled = len(item.ChildMenu.Items) == 0
