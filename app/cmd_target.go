@@ -79,6 +79,8 @@ func targetAdd(ctx context.Context, c *cli, args []string) error {
 	fs.StringVar(&t.Auth, "auth", "", `quatrix: "apikey" (default) or "password"`)
 	fs.StringVar(&t.Email, "email", "", `quatrix: login email for --auth password`)
 	fs.StringVar(&t.Conflict, "conflict", "", "quatrix: default conflict policy: rename, overwrite or skip")
+	fs.BoolVar(&t.PublicLinks, "public-links", false, "quatrix: make a public link (anyone with it can download) for every uploaded file")
+	fs.Int64Var(&t.LinkExpiryDays, "link-expiry-days", 0, "quatrix: public links expire after this many days (default never)")
 	fs.StringVar(&t.CompanyID, "company-id", "", "twake: company id")
 	fs.BoolVar(&t.DriveFolders, "drive-folders", false, "twake: recreate folders as Twake Drive items")
 	fs.StringVar(&t.DriveParentID, "drive-parent-id", "", "twake: Drive folder to upload under (default root)")

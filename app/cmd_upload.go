@@ -15,7 +15,7 @@ import (
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--bwlimit LIMIT] [--no-wait] PATH..."
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--bwlimit LIMIT] [--print-links] [--no-wait] PATH..."
 
 // enqueueBatch is how many jobs go into the queue per transaction.
 const enqueueBatch = 1000
@@ -35,6 +35,7 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
 	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
 	noWait := fs.Bool("no-wait", false, "when the desktop app or ferry watch runs, hand the files to it and return at once")
+	links := fs.Bool("print-links", false, "print \"path<TAB>link\" for each uploaded file whose service gave a link")
 	var bwlimit bwlimitFlag
 	fs.Var(&bwlimit, "bwlimit", bwlimitUsage)
 	attempts := fs.Int("attempts", defaultUploadAttempts,
@@ -47,6 +48,9 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	}
 	if *attempts < 0 {
 		return usagef("upload: --attempts must be 0 or more, not %d", *attempts)
+	}
+	if err := checkRemoteDirArg("--to", *to); err != nil {
+		return err
 	}
 	switch *conflict {
 	case "", "rename", "overwrite", "skip":
@@ -134,6 +138,11 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	}
 	if err := errors.Join(waitErr, engineErr); err != nil {
 		return err
+	}
+	if *links {
+		if err := printLinks(c, rt.q, ids); err != nil {
+			return err
+		}
 	}
 	return summarize(c, rt.q, ids)
 }

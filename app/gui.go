@@ -71,12 +71,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 	sock := handoffSocket(paths.DataDir)
 	// One instance per user: a running app raises its window instead.
-	switch _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); {
-	case err == nil:
-		fmt.Fprintln(c.Err, "Ferry is already running: its window is in front now")
+	raised, handoffWarning := c.raiseRunningApp(ctx, sock)
+	if raised {
 		return nil
-	case !errors.Is(err, errNoInstance):
-		return err
 	}
 
 	rt, err := c.openRuntime(true)
@@ -84,6 +81,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, rt.close()) }()
+	if handoffWarning != nil {
+		rt.log.Warn("gui: hand-off to a running Ferry failed; starting alone", "err", handoffWarning)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find the ferry executable: %w", err)
@@ -98,13 +98,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 
 	a := fyneapp.NewWithID(appID)
-	// A bitmap: the X11 window icon (_NET_WM_ICON) stays empty for an SVG.
-	if p, err := svgToPNG(icons.App, 256); err == nil {
-		a.SetIcon(p)
-	} else {
-		rt.log.Warn("gui: app icon", "err", err)
-		a.SetIcon(icons.App)
-	}
+	a.SetIcon(icons.AppPNG) // a bitmap: the tray falls back to it (icons.AppPNG)
 	u := ui.New(a, b)
 	win := u.Window()
 	u.SetOpenURL(openURL(a.OpenURL))
@@ -133,10 +127,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		u.SetNotice(notice)
 	}
 
-	srv, err := listenHandoff(sock, guiHandoff(a, u, b))
-	if err != nil {
-		return err
-	}
+	srv := serveHandoff(sock, guiHandoff(a, u, b), rt.log.Warn)
 	meter := metered.New()
 	defer meter.Close()
 	rt.followMetered(appCtx, meter)

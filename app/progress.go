@@ -43,10 +43,13 @@ func finalLine(ev transfer.Event) string {
 			where = j.RemotePath()
 		}
 		line := fmt.Sprintf("uploaded %s (%s) to %s:/%s", j.RelPath, sizeText(j.Size), j.Target, strings.TrimPrefix(where, "/"))
+		if j.MoveFrom != "" {
+			line = fmt.Sprintf("moved %s to %s:/%s on the server", j.MoveFrom, j.Target, strings.TrimPrefix(where, "/"))
+		}
 		if ev.Link != "" {
 			line += " " + ev.Link
 		}
-		if j.Warning != "" {
+		if j.Warning != "" && !strings.HasPrefix(j.Warning, "moved on the server") {
 			line += " [warning: " + j.Warning + "]"
 		}
 		return line

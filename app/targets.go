@@ -78,7 +78,10 @@ var kindSpecs = map[string]kindSpec{
 		},
 		stored: []string{SecretAPIKey, SecretPassword},
 		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
-			c := quatrix.Config{BaseURL: t.BaseURL, PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout, Log: o.Log}
+			c := quatrix.Config{
+				BaseURL: t.BaseURL, PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout, Log: o.Log,
+				PublicLinks: t.PublicLinks, LinkExpiry: time.Duration(t.LinkExpiryDays) * 24 * time.Hour,
+			}
 			if t.AuthOrDefault() == config.AuthPassword {
 				c.Email, c.Password = t.Email, sec[SecretPassword]
 			} else {

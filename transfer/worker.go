@@ -15,6 +15,10 @@ import (
 // "run a job, report its outcome" path; it runs on the job's worker
 // goroutine.
 func (e *Engine) work(ctx context.Context, a *active) {
+	if a.job.MoveFrom != "" {
+		e.workMove(ctx, a)
+		return
+	}
 	res, fi, err := e.upload(ctx, a)
 	e.settle(ctx, a, res, fi, err)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -23,6 +24,7 @@ type row struct {
 	primary  *widget.Button
 	second   *widget.Button
 	details  *widget.Button // the row's full text, when there is any
+	copy     *widget.Button // "Copy link" of a history row with a link
 	box      *fyne.Container
 }
 
@@ -35,13 +37,15 @@ func newRow() *row {
 		primary:  widget.NewButton("", nil),
 		second:   widget.NewButton("", nil),
 		details:  widget.NewButtonWithIcon("", theme.InfoIcon(), nil),
+		copy:     widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), nil),
 	}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.remote.Truncation = fyne.TextTruncateEllipsis
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.remote.Importance = widget.LowImportance
 	r.details.Hide()
-	buttons := container.NewHBox(r.details, r.primary, r.second)
+	r.copy.Hide()
+	buttons := container.NewHBox(r.details, r.primary, r.second, r.copy)
 	text := container.NewVBox(r.name, r.remote, r.detail)
 	r.box = container.NewBorder(nil, r.progress, nil, container.NewCenter(buttons), text)
 	return r
@@ -98,6 +102,7 @@ func (u *UI) updateActiveRow(r *row, it Item) {
 	r.second.SetIcon(theme.CancelIcon())
 	r.second.OnTapped = func() { u.act("cancel", u.be.Cancel(id)) }
 	r.second.Show()
+	r.copy.Hide()
 	r.box.Refresh() // buttons changed size: lay the row out again
 }
 
@@ -121,6 +126,7 @@ func (u *UI) updateFailedRow(r *row, it Item) {
 	r.second.SetIcon(theme.CancelIcon())
 	r.second.OnTapped = func() { u.act("cancel", u.be.Cancel(id)) }
 	r.second.Show()
+	r.copy.Hide()
 	r.box.Refresh() // buttons changed size: lay the row out again
 }
 
@@ -149,8 +155,11 @@ func (u *UI) updateHistoryRow(r *row, it Item) {
 		r.second.SetIcon(theme.ComputerIcon())
 		r.second.OnTapped = func() { u.openLink(link) }
 		r.second.Show()
+		r.copy.OnTapped = func() { u.copyLink(link) }
+		r.copy.Show()
 	} else {
 		r.second.Hide()
+		r.copy.Hide()
 	}
 	r.box.Refresh()
 }
@@ -193,7 +202,12 @@ func (u *UI) showText(title, text, details string) {
 }
 
 func (u *UI) openLocal(dir string) {
-	u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String())
+	u.openLink(fileURL(runtime.GOOS, dir))
+}
+
+// copyLink puts link on the system clipboard.
+func (u *UI) copyLink(link string) {
+	u.app.Clipboard().SetContent(link)
 }
 
 func (u *UI) openLink(link string) {

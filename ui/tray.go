@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"net/url"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -85,7 +83,7 @@ func (t *tray) setFolderList(folders []Folder) {
 			label += " — " + f.Health
 		}
 		items = append(items, fyne.NewMenuItem(label, func() {
-			t.u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String())
+			t.u.openLocal(path)
 		}))
 	}
 	if sameLabels(t.folders.ChildMenu.Items, items) {

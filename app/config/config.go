@@ -75,6 +75,13 @@ type Target struct {
 	Auth     string `toml:"auth,omitempty"`     // "apikey" (default) or "password"
 	Email    string `toml:"email,omitempty"`    // login for auth = "password"
 	Conflict string `toml:"conflict,omitempty"` // default policy: rename|overwrite|skip
+	// PublicLinks makes a public link (a Quatrix public share) for every
+	// uploaded file, kept in the history for "Copy link". Off by default:
+	// anyone with the link can download the file.
+	PublicLinks bool `toml:"public_links,omitempty"`
+	// LinkExpiryDays, when not 0, makes each public link expire after that
+	// many days.
+	LinkExpiryDays int64 `toml:"link_expiry_days,omitzero"`
 
 	// twake
 	CompanyID      string `toml:"company_id,omitempty"`
@@ -112,7 +119,7 @@ const (
 // kindKeys lists the keys each kind accepts besides the common ones.
 var kindKeys = map[string][]string{
 	KindFilesRo:       {"parent_id", "protected", "vue_file_manager"},
-	KindQuatrix:       {"auth", "email", "conflict"},
+	KindQuatrix:       {"auth", "email", "conflict", "public_links", "link_expiry_days"},
 	KindTwake:         {"company_id", "drive_folders", "drive_parent_id", "parallel_chunks", "keep_path_in_name"},
 	KindSelfCommunity: {"dialect", "recipients", "group", "no_md5"},
 }

@@ -50,7 +50,7 @@ group = 3
 
 [[folder]]
 name = "photos"
-path = "/home/u/Photos"
+path = "` + fixtureRoot + `/home/u/Photos"
 target = "work"
 remote_dir = "Camera/2026"
 conflict = "skip"
@@ -103,7 +103,7 @@ func TestParseFull(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	cfg, err := Parse([]byte("[[target]]\nname = \"t\"\nkind = \"twake\"\nbase_url = \"https://x\"\ncompany_id = \"c\"\n"+
 		"[[target]]\nname = \"s\"\nkind = \"selfcommunity\"\nbase_url = \"https://y\"\n"+
-		"[[folder]]\nname = \"f\"\npath = \"/abs\"\ntarget = \"t\"\n"), "config.toml")
+		"[[folder]]\nname = \"f\"\npath = \""+fixtureRoot+"/abs\"\ntarget = \"t\"\n"), "config.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

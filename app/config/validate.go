@@ -140,6 +140,12 @@ func validateTarget(ps *problems, i int, t Target, where lines, seen map[string]
 		if t.Conflict != "" && !slices.Contains(conflictPolicies, t.Conflict) {
 			ps.add(at("conflict"), "%sconflict must be rename, overwrite or skip, not %q", label, t.Conflict)
 		}
+		if t.LinkExpiryDays < 0 || t.LinkExpiryDays > 36500 {
+			ps.add(at("link_expiry_days"), "%slink_expiry_days must be 0 (never) to 36500", label)
+		}
+		if t.LinkExpiryDays != 0 && !t.PublicLinks {
+			ps.add(at("link_expiry_days"), "%slink_expiry_days needs public_links = true", label)
+		}
 	case KindTwake:
 		if t.CompanyID == "" {
 			ps.add(at("company_id"), "%scompany_id is missing", label)
@@ -165,6 +171,7 @@ func foreignKeys(t Target) []string {
 		"drive_folders": t.DriveFolders, "drive_parent_id": t.DriveParentID != "",
 		"parallel_chunks": t.ParallelChunks != 0, "keep_path_in_name": t.KeepPathInName,
 		"dialect": t.Dialect != "", "recipients": len(t.Recipients) > 0, "group": t.Group != 0, "no_md5": t.NoMD5,
+		"public_links": t.PublicLinks, "link_expiry_days": t.LinkExpiryDays != 0,
 	}
 	var out []string
 	for _, kind := range Kinds {
