@@ -44,7 +44,7 @@ func (k killPlan) String() string {
 // killStats counts what the kills hit.
 type killStats struct {
 	kills, midBody int
-	truncated      bool      // the queue file was cut at least once
+	truncations    int       // how often the queue file was cut
 	truncatedAt    time.Time // when it was first cut
 }
 
@@ -88,9 +88,10 @@ func runOnce(t *testing.T, env *ferrytest.Env, px *proxy, w *workload, plan kill
 	t.Logf("kill %d (%s): request body cut: %v", k, plan, midBody)
 	if plan == killMidBodyTruncate {
 		truncateQueue(t, env)
-		if !ks.truncated {
-			ks.truncated, ks.truncatedAt = true, time.Now()
+		if ks.truncations == 0 {
+			ks.truncatedAt = time.Now()
 		}
+		ks.truncations++
 	}
 	if k%2 == 0 && plan != killRecreatedRoot {
 		w.mutate(t, batch)
@@ -178,14 +179,13 @@ func truncateQueue(t *testing.T, env *ferrytest.Env) {
 	}
 }
 
-// queueDamageAnnounced reports whether ferry watch said the queue was
+// queueDamageAnnounced counts how often ferry watch said the queue was
 // damaged and that files will be uploaded again.
-func queueDamageAnnounced(t *testing.T, stderrPath string) bool {
+func queueDamageAnnounced(t *testing.T, stderrPath string) int {
 	t.Helper()
 	b, err := os.ReadFile(stderrPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(b)
-	return strings.Contains(s, "queue was damaged")
+	return strings.Count(string(b), "queue was damaged")
 }

@@ -74,16 +74,15 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	// ferry watch is down, some while it runs.
 	batch := max(1, (s.files-s.files/2)/(s.kills+1))
 	var ks killStats
-	var reuploaded map[string]bool
+	// What the server holds when the queue is cut may be sent again once
+	// the cut queue has lost its record; ferry must say so. Every cut
+	// adds what the server holds then (a later cut can lose records of
+	// uploads made after the first).
+	reuploaded := map[string]bool{}
 	for k := range s.kills {
 		plan := killCycle[k%len(killCycle)]
-		if plan == killMidBodyTruncate && reuploaded == nil {
-			// What the server holds now may be sent again once the cut
-			// queue has lost its record; ferry must say so.
-			reuploaded = map[string]bool{}
-		}
 		runOnce(t, env, px, w, plan, k, batch, upFor, rng, stdout, stderr, &ks)
-		if plan == killMidBodyTruncate && len(reuploaded) == 0 {
+		if plan == killMidBodyTruncate {
 			// Requests the dead process had sent may still be finishing
 			// on the server: let it go quiet before taking stock.
 			waitQuiet(t, sb, l.api, 500*time.Millisecond)
@@ -116,11 +115,11 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 		t.Fatal(err)
 	}
 	n := announcedTwice(t, env)
-	if ks.truncated {
-		if queueDamageAnnounced(t, stderr.Name()) {
+	if ks.truncations > 0 {
+		if said := queueDamageAnnounced(t, stderr.Name()); said >= ks.truncations {
 			n.reuploaded = reuploaded
 		} else {
-			t.Errorf("the queue file was cut, and ferry watch never said the queue was damaged")
+			t.Errorf("the queue file was cut %d times, and ferry watch said the queue was damaged %d times", ks.truncations, said)
 		}
 	}
 	o = verify(l, w, tree, n)

@@ -109,9 +109,11 @@ type outcome struct {
 	problems   []string
 }
 
+// addf counts a problem and keeps its text: the first 20 of each kind,
+// so a flood of one kind (duplicates) never hides a rarer one (corrupt).
 func (o *outcome) addf(counter *int, format string, args ...any) {
 	*counter++
-	if len(o.problems) < 20 {
+	if *counter <= 20 {
 		o.problems = append(o.problems, fmt.Sprintf(format, args...))
 	}
 }
