@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferry-sync/ferry/app/config"
 	foldersync "github.com/ferry-sync/ferry/sync"
+	"github.com/ferry-sync/ferry/transfer"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
@@ -110,6 +111,11 @@ func (ws *watchers) enqueue(f config.Folder, remoteDir string, batch []foldersyn
 		}
 		if onDisk := jobs[i].OnDisk(); c.Path != "" && c.Path != onDisk {
 			jobs[i].LocalPath = c.Path
+		}
+		if c.Refused != "" {
+			// Stored as a failed job with the reason: the user sees it in
+			// the list and the history-to-be, and nothing is uploaded.
+			jobs[i].ErrKind, jobs[i].ErrMsg = transfer.KindNameTwins, c.Refused
 		}
 	}
 	_, err := ws.rt.engine.Enqueue(jobs...)

@@ -123,12 +123,17 @@ func (a *agg) onFound(f found, now time.Time) error {
 	if h, ok := w.handed[f.rel]; ok {
 		h.gen = w.gen // still in flight: keep remembering it
 		w.handed[f.rel] = h
-		if h.st.equal(f.st) {
+		// A refused file is not handed on again while it still has a
+		// twin; once it has none it goes, even unchanged.
+		if h.refused == (f.refused != "") && (h.refused || h.st.equal(f.st)) {
 			return nil
 		}
 	}
 	if _, ok := a.pending[f.rel]; ok {
 		return nil // the gate stats it anyway
+	}
+	if f.refused != "" {
+		return a.refuse(f.rel, f.path, f.st, f.refused)
 	}
 	if settledByAge(f.st, now, a.r.f.Quiet) {
 		return a.emit(f.rel, f.path, f.st, "", true)
@@ -205,6 +210,13 @@ func (a *agg) check(rel string, e *entry, now time.Time) error {
 		return nil
 	}
 	st := stamp{info.Size(), info.ModTime()}
+	if twins, err := twinsOf(e.path); err == nil && len(twins) > 1 {
+		a.drop(rel, e)
+		if h, ok := a.r.w.handed[rel]; ok && h.refused {
+			return nil
+		}
+		return a.refuse(rel, e.path, st, twinReason(rel, twins))
+	}
 	switch {
 	case e.haveStat && e.st.equal(st):
 		a.drop(rel, e)
@@ -224,7 +236,7 @@ func (a *agg) check(rel string, e *entry, now time.Time) error {
 func (a *agg) emit(rel, path string, st stamp, warning string, fromScan bool) error {
 	w := a.r.w
 	if !fromScan {
-		if h, ok := w.handed[rel]; ok && h.st.equal(st) {
+		if h, ok := w.handed[rel]; ok && !h.refused && h.st.equal(st) {
 			return nil
 		}
 		same, err := unchangedSince(w.opts.Sent, rel, st)
@@ -244,6 +256,24 @@ func (a *agg) emit(rel, path string, st stamp, warning string, fromScan bool) er
 		Size:    st.size,
 		ModTime: st.mtime,
 		Warning: warning,
+	})
+	return nil
+}
+
+// refuse hands a file on as Refused (see Candidate.Refused), once: it is
+// not handed on again until one of its twins is removed or renamed.
+func (a *agg) refuse(rel, path string, st stamp, reason string) error {
+	w := a.r.w
+	w.handed[rel] = handedEntry{st: st, gen: w.gen, refused: true}
+	w.log.Warn("not uploading a file whose name has a twin", "path", rel)
+	a.out = append(a.out, Candidate{
+		Folder:  a.r.f.ID,
+		Root:    a.r.f.Root,
+		RelPath: rel,
+		Path:    path,
+		Size:    st.size,
+		ModTime: st.mtime,
+		Refused: reason,
 	})
 	return nil
 }

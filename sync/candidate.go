@@ -15,6 +15,11 @@ type Candidate struct {
 	Size    int64     // at the last stat
 	ModTime time.Time // at the last stat
 	Warning string    // non-empty when the file never settled, e.g. "file kept changing for 60 s; uploaded as it was then"
+	// Refused is non-empty when the file must not be uploaded, with the
+	// reason in words for the user: another file in its folder has a name
+	// equal to its name in NFC (see twins.go). The app records such a
+	// file as a failed job with this message instead of uploading it.
+	Refused string
 }
 
 // SentIndex tells the watcher what was last uploaded, so unchanged files are

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,6 +31,17 @@ func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
 		return nil
 	}
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		if h, ok := r.w.handed[rel]; ok && h.refused {
+			// One of the name twins went: read its folder again, so the
+			// one left (if any) is handed on normally now.
+			delete(r.w.handed, rel)
+			dir := parentRel(rel)
+			var segs []string
+			if dir != "" {
+				segs = strings.Split(dir, "/")
+			}
+			r.wantDirs = append(r.wantDirs, dirRef{abs: filepath.Dir(ev.Name), rel: dir, segs: segs})
+		}
 		if r.ws.has(ev.Name) {
 			if err := r.ws.removeTree(ev.Name); err != nil {
 				r.w.log.Warn("unwatch removed directory", "path", rel, "err", err)

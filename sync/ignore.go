@@ -18,7 +18,16 @@ var DefaultIgnore = []string{
 // Ignore decides which paths below a folder root are never watched or
 // handed on. It is immutable and safe for concurrent use.
 type Ignore struct {
-	user []gitignore.Pattern // folder patterns in file order; later ones win
+	user []userPattern // folder patterns in file order; later ones win
+}
+
+// userPattern is one folder pattern and what Match needs to know of it.
+type userPattern struct {
+	p gitignore.Pattern
+	// simple: no "/" but a trailing one, so git matches it against the
+	// last name only; starStar: it has a "**", which may match a folder
+	// and everything in it.
+	simple, starStar bool
 }
 
 // NewIgnore builds the matcher for a folder's patterns (gitignore syntax,
@@ -32,9 +41,60 @@ func NewIgnore(patterns []string) *Ignore {
 		if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "#") {
 			continue
 		}
-		m.user = append(m.user, gitignore.ParsePattern(p, nil))
+		p = plainStars(p)
+		body := strings.TrimSuffix(strings.TrimPrefix(p, "!"), "/")
+		m.user = append(m.user, userPattern{
+			p: gitignore.ParsePattern(p, nil), simple: !strings.Contains(body, "/"), starStar: strings.Contains(body, "**"),
+		})
 	}
 	return m
+}
+
+// plainStars rewrites a run of asterisks that is not a whole path segment
+// ("a**b", "/**b") as one "*": git reads such a run as a plain "*", while
+// the parser used here would not match "/**b" against "ab" (found by
+// FuzzIgnore against the rules as git documents them). Patterns with a
+// backslash escape are left alone.
+func plainStars(p string) string {
+	if !strings.Contains(p, "**") || strings.Contains(p, `\`) {
+		return p
+	}
+	// "/**" (and "!/**", "/**/") is everything below the root; the parser
+	// matches nothing with it. Every top-level entry is the same set, as
+	// nothing below an ignored folder is looked at.
+	neg, body := "", p
+	if strings.HasPrefix(body, "!") {
+		neg, body = "!", body[1:]
+	}
+	for strings.HasSuffix(body, "/**/**") {
+		body = strings.TrimSuffix(body, "/**") // "x/**/**" is "x/**"
+	}
+	switch body {
+	case "/**":
+		return neg + "*"
+	case "/**/":
+		return neg + "*/"
+	}
+	// "x/**" is everything inside x, not x itself; the parser also matches
+	// a file named x. "x/*" is the same set here (nothing below an ignored
+	// folder is looked at). A negated "!x/**" keeps its form: "!x/*" would
+	// not reach deeper files; it still re-includes a file named x (a known
+	// difference from git, left out of FuzzIgnore's alphabet).
+	if neg == "" && strings.HasSuffix(body, "/**") && len(body) > 3 {
+		body = strings.TrimSuffix(body, "/**") + "/*"
+	}
+	p = neg + body
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if s == "**" || s == "!**" || !strings.Contains(s, "**") {
+			continue
+		}
+		for strings.Contains(s, "**") {
+			s = strings.ReplaceAll(s, "**", "*")
+		}
+		segs[i] = s
+	}
+	return strings.Join(segs, "/")
 }
 
 // Match reports whether the path given as NFC segments below the root is
@@ -49,14 +109,34 @@ func (m *Ignore) Match(segs []string, isDir bool) bool {
 	// gitignore.Matcher only answers yes/no, we need "no opinion" too so the
 	// defaults can apply below them.
 	for i := len(m.user) - 1; i >= 0; i-- {
-		switch m.user[i].Match(segs, isDir) {
+		u := m.user[i]
+		switch u.p.Match(segs, isDir) {
 		case gitignore.Exclude:
 			return true
 		case gitignore.Include:
+			if u.viaParent(segs, isDir) {
+				continue
+			}
 			return false
 		}
 	}
 	return defaultIgnored(segs[len(segs)-1])
+}
+
+// viaParent reports whether an Include the parser gave for segs came only
+// from the pattern matching one of its folders: the parser answers for a
+// path when any folder above it matches, but git's "!dir/" re-includes the
+// folder, not an opinion on each file in it (found by FuzzIgnore: with
+// "!?/", "a/x.tmp" must still fall to the built-in defaults). Since no
+// parent of segs is ignored, only Include needs the check.
+func (u userPattern) viaParent(segs []string, isDir bool) bool {
+	if len(segs) < 2 {
+		return false
+	}
+	if u.simple {
+		return u.p.Match(segs[len(segs)-1:], isDir) == gitignore.NoMatch
+	}
+	return !u.starStar && u.p.Match(segs[:len(segs)-1], true) != gitignore.NoMatch
 }
 
 // defaultIgnored is DefaultIgnore written out as string tests: it runs for

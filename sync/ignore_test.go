@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestDefaultIgnoreMatchesGlobs(t *testing.T) {
 
 // Patterns come from a settings field: any text must parse and match
 // without panicking, and matching must be deterministic.
-func FuzzIgnore(f *testing.F) {
+func FuzzIgnoreAnyText(f *testing.F) {
 	for _, s := range []string{"build/", "*.log", "!keep", "/a/**/b", "[", "\\", "**", "a/", "!"} {
 		f.Add(s, "a/b/c.log", false)
 	}
@@ -86,6 +87,166 @@ func FuzzIgnore(f *testing.F) {
 			t.Fatal("non-deterministic match")
 		}
 	})
+}
+
+// FuzzIgnore checks Ignore.Match against an independent reading of the
+// gitignore rules (ignoreOracle, written from git's documentation), over
+// patterns and paths built from a small alphabet where those rules are
+// unambiguous: names of a and b, "*", "?", "**", "/", "!" and the
+// built-in ".tmp" suffix. Each fuzz byte picks one token.
+func FuzzIgnore(f *testing.F) {
+	for _, s := range [][3]string{
+		{"a/", "a/b", ""},
+		{"*", "b", ""},
+		{"!b", "b", "d"},
+		{"/a", "b/a", ""},
+		{"a/**/b", "a/a/b", ""},
+		{"**/b", "a/b", "d"},
+		{"a/**", "a/b/b", ""},
+		{"?", "ab", ""},
+		{"a*\n!ab", "ab", ""},
+		{"b/a", "b/a", "d"},
+	} {
+		f.Add(encodeTokens(s[0], patternTokens), encodeTokens(s[1], pathTokens), s[2] == "d")
+	}
+	f.Fuzz(func(t *testing.T, pat, pth []byte, isDir bool) {
+		lines := strings.Split(decodeTokens(pat, patternTokens), "\n")
+		segs := strings.Split(decodeTokens(pth, pathTokens), "/")
+		for _, s := range segs {
+			if s == "" {
+				return // not a path the scanner produces
+			}
+		}
+		var valid []string
+		for _, l := range lines {
+			body := strings.Trim(strings.TrimPrefix(l, "!"), "/")
+			if body == "" || strings.Contains(l, "//") {
+				continue // no pattern (git ignores these lines too, or they are ambiguous)
+			}
+			if strings.HasPrefix(l, "!") && strings.HasSuffix(strings.TrimSuffix(l, "/"), "/**") {
+				continue // a known difference, see plainStars
+			}
+			valid = append(valid, l)
+		}
+		// Match's contract: no parent of the path is ignored.
+		for i := 1; i < len(segs); i++ {
+			if ignoreOracle(valid, segs[:i], true) {
+				return
+			}
+		}
+		want := ignoreOracle(valid, segs, isDir)
+		if got := NewIgnore(valid).Match(segs, isDir); got != want {
+			t.Fatalf("patterns %q, path %q (dir %v): Match says %v, the gitignore rules say %v", valid, strings.Join(segs, "/"), isDir, got, want)
+		}
+	})
+}
+
+var (
+	patternTokens = []string{"a", "b", "*", "?", "**", "/", "!", "\n", ".tmp"}
+	pathTokens    = []string{"a", "b", "/", ".tmp"}
+)
+
+func decodeTokens(b []byte, tokens []string) string {
+	var sb strings.Builder
+	for _, c := range b {
+		sb.WriteString(tokens[int(c)%len(tokens)])
+	}
+	return sb.String()
+}
+
+// encodeTokens is decodeTokens' inverse for the seeds (longest token first).
+func encodeTokens(s string, tokens []string) []byte {
+	var out []byte
+	for s != "" {
+		best := -1
+		for i, tk := range tokens {
+			if strings.HasPrefix(s, tk) && (best < 0 || len(tk) > len(tokens[best])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			panic("seed uses a character outside the alphabet: " + s)
+		}
+		out = append(out, byte(best))
+		s = s[len(tokens[best]):]
+	}
+	return out
+}
+
+// ignoreOracle decides a path by git's documented rules: the last pattern
+// that matches wins ("!" re-includes); a trailing "/" matches directories
+// only; a pattern with a "/" elsewhere is matched against the whole path
+// from the root, one without against the last name only; "*" and "?" do
+// not cross "/"; "**/" leading, "/**" trailing and "/**/" inside match any
+// number of folders. Without a matching pattern the built-in defaults
+// decide by the last name.
+func ignoreOracle(patterns []string, segs []string, isDir bool) bool {
+	full := strings.Join(segs, "/")
+	for i := len(patterns) - 1; i >= 0; i-- {
+		p := patterns[i]
+		neg := strings.HasPrefix(p, "!")
+		p = strings.TrimPrefix(p, "!")
+		dirOnly := strings.HasSuffix(p, "/")
+		p = strings.TrimSuffix(p, "/")
+		if dirOnly && !isDir {
+			continue
+		}
+		var re string
+		if strings.Contains(p, "/") {
+			re = "^" + anchoredRE(strings.TrimPrefix(p, "/")) + "$"
+		} else {
+			re = "^" + globRE(p) + "$"
+		}
+		subject := full
+		if !strings.Contains(p, "/") {
+			subject = segs[len(segs)-1]
+		}
+		if regexp.MustCompile(re).MatchString(subject) {
+			return !neg
+		}
+	}
+	return defaultIgnored(segs[len(segs)-1])
+}
+
+func globRE(g string) string {
+	var sb strings.Builder
+	for _, r := range g {
+		switch r {
+		case '*':
+			sb.WriteString("[^/]*")
+		case '?':
+			sb.WriteString("[^/]")
+		default:
+			sb.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	return sb.String()
+}
+
+func anchoredRE(p string) string {
+	parts := strings.Split(p, "/")
+	var sb strings.Builder
+	for i, part := range parts {
+		last := i == len(parts)-1
+		switch {
+		case part == "**" && len(parts) == 1:
+			return ".+" // "/**": everything below the root
+		case part == "**" && i == 0 && !last:
+			sb.WriteString("(?:.*/)?")
+			continue
+		case part == "**" && last && i > 0:
+			sb.WriteString(".+")
+			continue
+		case part == "**" && !last:
+			sb.WriteString("(?:.*/)?")
+			continue
+		}
+		sb.WriteString(globRE(part))
+		if !last {
+			sb.WriteString("/")
+		}
+	}
+	return sb.String()
 }
 
 func TestRelOf(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -27,6 +28,11 @@ type run struct {
 
 	periodic *time.Timer // next full rescan
 
+	// The root's identity when the run began, and the ticker that checks
+	// it (see rootReplaced).
+	rootID    os.FileInfo
+	rootCheck *time.Ticker
+
 	// Scans: at most one scanner at a time; requests queue up meanwhile.
 	scanCh     chan scanMsg
 	scanning   bool
@@ -45,8 +51,14 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 	if err := w.checkRoot(); err != nil {
 		return err
 	}
+	rootID, err := os.Stat(w.folder.Root)
+	if err != nil {
+		return fmt.Errorf("folder %s cannot be read: %w", w.folder.Root, err)
+	}
 	w.box.setState(HealthStarting, "")
-	r := &run{w: w, f: w.folder, healthy: healthy, scanCh: make(chan scanMsg, 4)}
+	r := &run{w: w, f: w.folder, healthy: healthy, scanCh: make(chan scanMsg, 4), rootID: rootID}
+	r.rootCheck = time.NewTicker(rootCheckEvery(w.folder.Quiet))
+	defer r.rootCheck.Stop()
 	r.agg.init(r)
 	r.ws = newWatchSet(nil)
 	r.attach()
@@ -92,12 +104,19 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 			err = r.onScan(m, time.Now())
 		case <-r.wake.C:
 			r.armed = false
-			err = r.onWake(time.Now())
+			// Before a batch of settled files goes out: files written
+			// into a replaced root would never be seen otherwise.
+			if err = r.rootReplaced(); err == nil {
+				err = r.onWake(time.Now())
+			}
 		case <-r.periodic.C:
 			r.wantFull = true
 		case <-r.w.rescan:
 			r.wantFull = true
+		case <-r.rootCheck.C:
+			err = r.rootReplaced()
 		}
+
 		if err == nil {
 			err = r.flush(ctx)
 		}
@@ -105,6 +124,33 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 			return err
 		}
 	}
+}
+
+// rootCheckEvery is how often the root's identity is checked while nothing
+// happens: a quiet period, within 1 to 10 seconds (one stat each time).
+func rootCheckEvery(quiet time.Duration) time.Duration {
+	return min(max(quiet, time.Second), 10*time.Second)
+}
+
+// rootReplaced fails the run when the root is no longer the directory it
+// began with (device and inode; the file index on Windows, through
+// os.SameFile). A folder deleted and made anew while some process has its
+// working directory inside it sends no delete event (the kernel keeps the
+// old directory alive, with Ferry's watches on it), so only this check
+// notices; the restart watches and scans the new folder.
+func (r *run) rootReplaced() error {
+	if err := r.w.checkRoot(); err != nil {
+		return err
+	}
+	now, err := os.Stat(r.f.Root)
+	if err != nil {
+		return fmt.Errorf("folder %s cannot be read: %w", r.f.Root, err)
+	}
+	if !os.SameFile(r.rootID, now) {
+		r.w.log.Info("folder was deleted and made anew; watching it anew", "path", r.f.Root)
+		return fmt.Errorf("folder %s was replaced by a new folder of the same name; watching it anew", r.f.Root)
+	}
+	return nil
 }
 
 // attach creates the file watcher; without one the run goes on with scans
@@ -184,6 +230,12 @@ func (r *run) stopScan() {
 // onScan takes a scan's findings; on the final message it settles health.
 func (r *run) onScan(m scanMsg, now time.Time) error {
 	for _, rel := range m.skipped {
+		r.w.skip(rel)
+	}
+	for _, rel := range m.twins {
+		if _, ok := r.w.skipped[rel]; !ok {
+			r.w.log.Warn("two folders have names equal in Unicode NFC (accents encoded differently); nothing below them is uploaded until one is renamed", "path", rel)
+		}
 		r.w.skip(rel)
 	}
 	for _, f := range m.files {

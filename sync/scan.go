@@ -17,9 +17,10 @@ import (
 
 // found is a regular file a scan saw as new or changed against the sent index.
 type found struct {
-	rel  string // NFC, slash-separated
-	path string // absolute, on-disk spelling
-	st   stamp
+	rel     string // NFC, slash-separated
+	path    string // absolute, on-disk spelling
+	st      stamp
+	refused string // Candidate.Refused: the name has a twin in NFC
 }
 
 // dirRef is a directory to scan.
@@ -34,6 +35,7 @@ type dirRef struct {
 type scanMsg struct {
 	files   []found
 	skipped []string // NFC relative paths of special files and unreadable dirs
+	twins   []string // NFC relative paths of directories with a name twin (not scanned)
 	done    bool
 	err     error
 }
@@ -98,7 +100,7 @@ func (s *scanner) walk(ctx context.Context, starts []dirRef, rootMustExist bool)
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if len(s.acc.files) > 0 || len(s.acc.skipped) > 0 {
+	if len(s.acc.files) > 0 || len(s.acc.skipped) > 0 || len(s.acc.twins) > 0 {
 		return s.send(ctx, s.acc)
 	}
 	return nil
@@ -135,6 +137,7 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 		subs  []dirRef
 		msg   scanMsg
 		files int64
+		twins = entryTwins(ents)
 	)
 	for _, e := range ents {
 		name := nfc(e.Name())
@@ -144,7 +147,13 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 			continue
 		}
 		rel := joinRel(d.rel, name)
+		twin := twins[name]
 		switch {
+		case twin != nil && typ.IsDir():
+			// Two folders (or a folder and a file) equal in NFC would
+			// merge every path below them: neither is scanned.
+			msg.twins = append(msg.twins, rel)
+			continue
 		case typ.IsDir():
 			sub := make([]string, len(segs))
 			copy(sub, segs)
@@ -174,7 +183,11 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 		if same {
 			continue
 		}
-		msg.files = append(msg.files, found{rel: rel, path: d.abs + sep + e.Name(), st: st})
+		fd := found{rel: rel, path: d.abs + sep + e.Name(), st: st}
+		if twin != nil {
+			fd.refused = twinReason(rel, twin)
+		}
+		msg.files = append(msg.files, fd)
 		if len(msg.files) >= scanFlush {
 			if err := s.collect(ctx, msg); err != nil {
 				return nil, err
@@ -189,19 +202,20 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 // collect adds findings to the shared batch and sends the batch once it
 // holds scanFlush entries; walk sends the rest at the end.
 func (s *scanner) collect(ctx context.Context, m scanMsg) error {
-	if len(m.files) == 0 && len(m.skipped) == 0 {
+	if len(m.files) == 0 && len(m.skipped) == 0 && len(m.twins) == 0 {
 		return nil
 	}
 	s.box.cands.Add(int64(len(m.files)))
 	s.mu.Lock()
 	s.acc.files = append(s.acc.files, m.files...)
 	s.acc.skipped = append(s.acc.skipped, m.skipped...)
+	s.acc.twins = append(s.acc.twins, m.twins...)
 	var full scanMsg
 	if len(s.acc.files)+len(s.acc.skipped) >= scanFlush {
 		full, s.acc = s.acc, scanMsg{}
 	}
 	s.mu.Unlock()
-	if full.files == nil && full.skipped == nil {
+	if full.files == nil && full.skipped == nil && full.twins == nil {
 		return nil
 	}
 	return s.send(ctx, full)

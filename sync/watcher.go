@@ -49,8 +49,9 @@ type Watcher struct {
 }
 
 type handedEntry struct {
-	st  stamp
-	gen uint64 // last full scan that saw the file still differing from the sent index
+	st      stamp
+	gen     uint64 // last full scan that saw the file still differing from the sent index
+	refused bool   // handed on as Refused (name twins): not again until a twin goes
 }
 
 // New checks the folder config, fills in defaults and returns a stopped

@@ -21,6 +21,9 @@ const (
 	crashEnvResumable = "FERRY_TRANSFER_CRASH_RESUMABLE"
 	crashChunk        = 16 << 10
 	crashChunks       = 24
+	// crashResumeDeadline bounds the restarted engine's work on the
+	// 384 KiB file (a fraction of a second at full speed).
+	crashResumeDeadline = 30 * time.Second
 )
 
 func crashCaps(resumable bool) provider.Capabilities {
@@ -144,7 +147,16 @@ func crashResume(t *testing.T, resumable bool) {
 	r := &rig{t: t, q: q2, fake: watch, root: root}
 	r.e = New(q2, fixed(watch, TargetSettings{ChunkParallel: 2}), fastOpts())
 	r.run()
-	r.wait(id)
+	// A deadline of its own, far below the 3 minutes of rig.wait: without
+	// crash recovery the job stays Running forever, and the test must say
+	// so quickly rather than hang.
+	ctx, cancel := context.WithTimeout(context.Background(), crashResumeDeadline)
+	defer cancel()
+	if err := r.e.WaitIdle(ctx, id); err != nil {
+		j, _ := q2.Get(id)
+		t.Fatalf("the job did not finish within %v after the restart (state %s): a job a dead process left running must be resumed: %v",
+			crashResumeDeadline, j.State, err)
+	}
 	if h := r.history()[id]; h.Outcome != queue.Done {
 		t.Fatalf("after the restart: %+v", h)
 	}

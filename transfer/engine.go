@@ -62,11 +62,16 @@ type active struct {
 	base   atomic.Int64            // done when sending began (resumed bytes)
 	since  atomic.Int64            // when sending began, Unix nanoseconds
 	policy provider.ConflictPolicy // set by the worker once decided
+	sum    []byte                  // SHA-256 of what was sent, when known (see contenthash.go)
 }
 
 // New returns an engine for q that resolves targets through targets.
 func New(q *queue.Queue, targets TargetResolver, opts Options) *Engine {
 	opts = opts.withDefaults()
+	if d, ok := q.Damage(); ok {
+		// Said once, loudly, before anything is uploaded again.
+		opts.Log.Error(d.Message(), "moved_to", d.MovedTo, "sent_kept", d.SentKept, "jobs_kept", d.JobsKept)
+	}
 	return &Engine{
 		q:         q,
 		targets:   &targetCache{r: targets, m: map[string]*resolved{}},

@@ -18,7 +18,16 @@ type fileError struct {
 	err  error
 }
 
-func (e *fileError) Error() string { return fmt.Sprintf("open %s: %v", e.path, e.err) }
+// Error names the file once: an *fs.PathError from os.Open or Stat names
+// it already ("open X: permission denied"), and saying "open X: " again in
+// front of it doubles the prefix.
+func (e *fileError) Error() string {
+	var pe *fs.PathError
+	if errors.As(e.err, &pe) && pe.Path == e.path {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("open %s: %v", e.path, e.err)
+}
 func (e *fileError) Unwrap() error { return e.err }
 
 // localPath is where job j's file is on this machine (the on-disk name

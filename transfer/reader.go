@@ -32,10 +32,12 @@ type chunkReader struct {
 	high  int64         // bytes credited to done by this attempt
 	touch func()        // watchdog heartbeat
 	short atomic.Bool   // the file ended before the chunk did
+	off   int64         // the chunk's offset in the file
+	sum   *seqHash      // the upload's content hash, fed in file order; may be nil
 }
 
 func newChunkReader(ctx context.Context, f *os.File, off, size int64, bw *bandwidth, done *atomic.Int64, touch func()) *chunkReader {
-	return &chunkReader{ctx: ctx, sr: io.NewSectionReader(f, off, size), size: size, bw: bw, done: done, touch: touch}
+	return &chunkReader{ctx: ctx, sr: io.NewSectionReader(f, off, size), size: size, bw: bw, done: done, touch: touch, off: off}
 }
 
 // Read reads at most bandwidth.slice bytes, then waits for their tokens.
@@ -52,6 +54,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 		if werr := r.bw.wait(r.ctx, n); werr != nil {
 			return 0, werr
 		}
+		r.sum.feed(r.off+r.pos, p[:n])
 		r.pos += int64(n)
 		if r.pos > r.high {
 			r.done.Add(r.pos - r.high)

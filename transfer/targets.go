@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -66,7 +67,12 @@ func (c *targetCache) get(ctx context.Context, name string) (*resolved, error) {
 		err = fmt.Errorf("no provider configured")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", name, err)
+		// A resolver's error may name the target already (the app's does):
+		// naming it twice reads as `target "h": target "h": ...`.
+		if prefix := fmt.Sprintf("target %q", name); !strings.Contains(err.Error(), prefix) {
+			err = fmt.Errorf("%s: %w", prefix, err)
+		}
+		return nil, err
 	}
 	t = &resolved{p: p, set: set, caps: p.Capabilities()}
 	c.mu.Lock()

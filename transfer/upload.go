@@ -81,7 +81,15 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 	if err != nil {
 		return provider.Result{}, nil, err
 	}
-	fu := &fileUpload{e: e, a: a, t: t, f: f, u: provider.Upload{
+	if _, resuming, err := e.q.LoadSession(j.ID); err == nil && !resuming {
+		// A session left by an earlier attempt is resumed or cleaned up
+		// by open; only a fresh upload may end here.
+		if same, sum := e.sameAsSent(j, f, fi); same {
+			a.sum = sum
+			return provider.Result{}, fi, errSameContent
+		}
+	}
+	fu := &fileUpload{e: e, a: a, t: t, f: f, sum: newSeqHash(), u: provider.Upload{
 		Dir: remoteDir(j), Name: path.Base(j.RelPath), RelPath: j.RelPath,
 		Size: fi.Size(), ModTime: fi.ModTime(), ChunkSize: cs, Conflict: policy,
 	}}
@@ -89,6 +97,7 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 	for restarts := 0; ; restarts++ {
 		res, err := fu.run(ctx)
 		if err == nil {
+			a.sum = fu.sum.sum(fi.Size())
 			return res, fi, nil
 		}
 		if cause := context.Cause(ctx); cause != nil {
@@ -235,7 +244,8 @@ type fileUpload struct {
 	u provider.Upload
 
 	sess    provider.Session
-	sending bool // the current failure came from PutChunk
+	sending bool     // the current failure came from PutChunk
+	sum     *seqHash // the content hash, fed by the chunk reads
 
 	mu    sync.Mutex // guards acked; serialises SaveSession
 	acked chunkSet   // acknowledged chunks of sess
@@ -439,6 +449,7 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
 	e, c := fu.e, fu.u.Chunk(i)
 	err := e.request(ctx, fmt.Sprintf("put chunk %d", i), func(actx context.Context, touch func()) error {
 		r := newChunkReader(actx, fu.f, c.Offset, c.Size, e.bw, &fu.a.done, touch)
+		r.sum = fu.sum
 		err := fu.sess.PutChunk(actx, c, r)
 		if err == nil && r.high != c.Size {
 			// The contract says a nil return means all c.Size bytes arrived;

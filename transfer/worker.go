@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -26,8 +27,12 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 	log := e.opts.Log.With("job", j.ID, "target", j.Target, "path", j.RelPath)
 	e.pubMu.Lock()
 	defer e.pubMu.Unlock()
+	if errors.Is(err, errSameContent) {
+		e.settleSame(log, a, fi, now)
+		return
+	}
 	if err == nil {
-		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), RemoteID: res.RemoteID, Uploaded: now}
+		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
 		if qerr := e.q.Finish(j.ID, entry, fp); qerr != nil {
 			e.queueError(log, "finish", qerr)
@@ -77,6 +82,9 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		outcome = queue.Waiting
 		qerr = e.q.Retry(j.ID, now.Add(e.jobDelay(j.Attempts, retryAfter)), kind, msg)
 	default:
+		if kind == KindConflict && a.policy != "" {
+			msg = conflictMsg(a.policy, msg)
+		}
 		qerr = e.q.Fail(j.ID, kind, msg)
 	}
 	if qerr != nil {
@@ -84,6 +92,27 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 	}
 	log.Info("transfer: upload did not complete", "outcome", outcome, "kind", kind, "err", msg)
 	e.publishID(j.ID, j, outcome)
+}
+
+// settleSame finishes a job whose file holds the bytes last sent: done,
+// nothing sent, the sent index moved to the new mtime (so the watcher
+// does not hand the file on again) and the history saying why.
+func (e *Engine) settleSame(log *slog.Logger, a *active, fi os.FileInfo, now time.Time) {
+	j := a.job
+	prev, _, _ := e.q.Sent(j.Target, j.RemotePath())
+	fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: prev.RemoteID, Uploaded: prev.Uploaded}
+	const note = "saved again with the same content as the last upload; not sent again"
+	entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: j.RemotePath(), Size: fi.Size(), Warning: note}
+	if qerr := e.q.Finish(j.ID, entry, fp); qerr != nil {
+		e.queueError(log, "finish", qerr)
+	}
+	log.Info("transfer: same content as the last upload, not sent again")
+	done := j
+	done.State, done.Size, done.ModTime, done.Warning = queue.Done, fi.Size(), fi.ModTime(), note
+	e.publishJob(done, j.RemotePath(), "")
+	if cur, gerr := e.q.Get(j.ID); gerr == nil {
+		e.publishJob(cur, "", "")
+	}
 }
 
 // kindFor is the ErrKind of a worker error.

@@ -96,7 +96,17 @@ func TestTwakeForgottenFiles500(t *testing.T) {
 	files := treeSpec(16 << 20)
 	tree := writeTree(t, 36, files)
 	uploadAllWithin(t, f, tg, tree, 1, 90*time.Second)
-	t.Logf("faults injected: %v", s.MustStats().Faults)
+	st := s.MustStats()
+	t.Logf("faults injected: %v; twake statuses: %v", st.Faults, st.Statuses["twake"])
+	// The test is about files the server forgot and answers 500 for: it
+	// proves nothing unless some were forgotten and the client saw the 500
+	// (the profile injects no 500 of its own, so each is a forgotten file).
+	if st.Faults["expire"] == 0 {
+		t.Errorf("the sandbox forgot no file (faults %v): the test proves nothing", st.Faults)
+	}
+	if st.Statuses["twake"][500] == 0 {
+		t.Errorf("no request was answered 500 for a forgotten file (statuses %v): the test proves nothing", st.Statuses["twake"])
+	}
 	checkUploaded(t, s, tg.api, tg.layout, files, false)
 }
 

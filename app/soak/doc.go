@@ -4,8 +4,24 @@
 // providers starts `ferry sandbox` with a fault profile in one process and
 // `ferry watch` in another, feeds the watched folder a generated workload
 // (many small files, a few large ones, nested folders, files rewritten
-// while they upload), kills `ferry watch` with SIGKILL at random moments
-// and restarts it, and finally checks the sandbox's inspection view.
+// while they upload, hostile names), kills `ferry watch` with SIGKILL and
+// restarts it, and finally checks the sandbox's inspection view.
+//
+// ferry watch reaches the sandbox through a proxy (proxy_test.go) that
+// sees each request body go up: most kills are fired by it while a body is
+// half sent, and at least half the kills of every provider must have cut
+// one. The runs cycle through kill plans (kills_test.go): mid-body, a mute
+// server, a queue file cut short before the restart (ferry must say the
+// queue was damaged; second copies of what the server held then count as
+// announced), a trickling server, and a watched folder deleted and made
+// anew under ferry watch's working directory. The last run has its
+// working directory inside the folder too, which is recreated under it
+// before the last files are written: they must arrive without a restart.
+//
+// Hostile names: two files whose names are equal in Unicode NFC must be
+// refused (no remote copy, a failed job saying why), names with spaces at
+// both ends, a 250-byte name and case twins must arrive, or be refused by
+// the server with a failed job that says why (counted apart).
 //
 // What "present once, with its final content" means depends on the
 // conflict policy the provider offers:

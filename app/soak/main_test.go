@@ -13,7 +13,7 @@ import (
 // `-soak.long -soak.kills=5` changes one thing of the long run.
 var (
 	flagLong      = flag.Bool("soak.long", false, "the long soak run (make soak) instead of the short one")
-	flagKills     = flag.Int("soak.kills", 0, "SIGKILLs of ferry watch per provider (short 4, long 20)")
+	flagKills     = flag.Int("soak.kills", 0, "SIGKILLs of ferry watch per provider (short 6, long 20)")
 	flagFiles     = flag.Int("soak.files", 0, "small files per provider (short 40, long 400)")
 	flagLarge     = flag.Int("soak.large", 0, "large files per provider (short 2, long 4)")
 	flagSeed      = flag.Int64("soak.seed", 0, "random seed of the workload, kill moments and faults (0: from the clock, printed)")
@@ -55,7 +55,7 @@ type settings struct {
 
 func resolveSettings() settings {
 	s := settings{
-		kills: 4, files: 40, large: 2, minUp: 300 * time.Millisecond, maxUp: 1500 * time.Millisecond,
+		kills: 6, files: 40, large: 2, minUp: 300 * time.Millisecond, maxUp: 1500 * time.Millisecond,
 		settle: 90 * time.Second, providers: shortProviders,
 	}
 	if *flagLong {

@@ -36,12 +36,16 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	dir := t.TempDir()
 	sb := startSandbox(t, dir, fmt.Sprintf("%s,seed=%d", s.faults, seed))
 	env := ferrytest.NewEnv(t, dir)
-	addTarget(t, env, sb, l)
+	// ferry watch talks to the sandbox through a proxy that times kills
+	// on request bodies in flight and plays the mute and trickling server.
+	px := startProxy(t, strings.TrimPrefix(strings.TrimPrefix(sb.Base, "http://"), "https://"))
+	addTarget(t, env, sb, px.base(sb.Base), l)
 
 	w := newWorkload(filepath.Join(dir, "watched"), seed)
 	for range s.large {
 		w.add(t, true)
 	}
+	w.addHostile(t)
 	for range s.files / 2 {
 		w.add(t, false)
 	}
@@ -69,29 +73,41 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	// The rest of the small files arrive in kills+1 batches: some while
 	// ferry watch is down, some while it runs.
 	batch := max(1, (s.files-s.files/2)/(s.kills+1))
+	var ks killStats
+	var reuploaded map[string]bool
 	for k := range s.kills {
-		p := env.StartTo(stdout, stderr, "watch")
-		if k%2 == 1 {
-			// Rewrite while uploads run.
-			time.Sleep(upFor() / 2)
-			w.mutate(t, batch)
+		plan := killCycle[k%len(killCycle)]
+		if plan == killMidBodyTruncate && reuploaded == nil {
+			// What the server holds now may be sent again once the cut
+			// queue has lost its record; ferry must say so.
+			reuploaded = map[string]bool{}
 		}
-		time.Sleep(upFor())
-		if !p.Kill9(t) {
-			t.Fatalf("ferry watch exited before it was killed: %v", p.Err())
-		}
-		if k%2 == 0 {
-			w.mutate(t, batch)
+		runOnce(t, env, px, w, plan, k, batch, upFor, rng, stdout, stderr, &ks)
+		if plan == killMidBodyTruncate && len(reuploaded) == 0 {
+			// Requests the dead process had sent may still be finishing
+			// on the server: let it go quiet before taking stock.
+			waitQuiet(t, sb, l.api, 500*time.Millisecond)
+			tree, err := sb.Tree(l.api)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range tree {
+				reuploaded[e.SHA256] = true
+			}
 		}
 	}
-	for len(w.files) < s.files+s.large {
+	// Last run, with its working directory inside the watched folder:
+	// once it has looked at the folder, the folder is deleted and made
+	// anew under it (the kernel says nothing), and the last files are
+	// written into the new one; they must arrive without a restart.
+	p := env.StartIn(w.root, stdout, stderr, "watch")
+	time.Sleep(s.minUp + s.maxUp)
+	recreateRoot(t, w.root)
+	for len(w.files) < s.files+s.large+hostileFiles {
 		w.add(t, false)
 	}
 	w.checkLocal(t)
-
-	// Last run: no more changes; wait until the tree is right and quiet.
-	p := env.StartTo(stdout, stderr, "watch")
-	o := settle(t, sb, l, w, s.settle)
+	o := settle(t, sb, l, w, s.settle, stdout.Name())
 	if err := p.Stop(os.Interrupt, watchStopGrace); err != nil {
 		t.Errorf("ferry watch did not stop cleanly: %v", err)
 	}
@@ -99,7 +115,15 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o = verify(l, w, tree, announcedTwice(t, env))
+	n := announcedTwice(t, env)
+	if ks.truncated {
+		if queueDamageAnnounced(t, stderr.Name()) {
+			n.reuploaded = reuploaded
+		} else {
+			t.Errorf("the queue file was cut, and ferry watch never said the queue was damaged")
+		}
+	}
+	o = verify(l, w, tree, n)
 	st, err := sb.Stats()
 	if err != nil {
 		t.Fatal(err)
@@ -108,11 +132,15 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	for _, n := range st.Faults {
 		faults += n
 	}
-	line := fmt.Sprintf("soak %-13s files=%d bytes=%d kills=%d faults=%d lost=%d duplicated=%d corrupt=%d (announced duplicates=%d, earlier versions kept=%d, leftovers=%d, empty init orphans=%d)",
-		l.api, o.files, o.bytes, s.kills, faults, o.lost, o.duplicated, o.corrupt, o.announced, o.earlier, o.leftovers, o.orphans)
+	line := fmt.Sprintf("soak %-13s files=%d bytes=%d kills=%d (%d cut a request body) faults=%d lost=%d duplicated=%d corrupt=%d (announced duplicates=%d, refused name twins=%d, refused by the server with a reason=%d, earlier versions kept=%d, leftovers=%d, empty init orphans=%d)",
+		l.api, o.files, o.bytes, s.kills, ks.midBody, faults, o.lost, o.duplicated, o.corrupt, o.announced, o.refused, o.rejected, o.earlier, o.leftovers, o.orphans)
 	fmt.Println(line)
 	t.Log(line)
 	for _, pr := range o.problems {
+		if strings.HasPrefix(pr, "note: ") {
+			t.Log(pr)
+			continue
+		}
 		t.Error(pr)
 	}
 	if !o.clean() {
@@ -126,12 +154,17 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	if faults == 0 {
 		t.Errorf("the sandbox injected no fault: the run proves nothing about retries")
 	}
+	// A kill between uploads proves little: at least half of them must
+	// have cut a request body on its way.
+	if ks.midBody*2 < ks.kills {
+		t.Errorf("only %d of %d kills cut a request body in flight: the run proves little about crashes mid-upload", ks.midBody, ks.kills)
+	}
 }
 
 // settle polls the tree until the outcome is settled and the sandbox saw
 // no request for two seconds (a late duplicate would need one), or until
 // limit; it returns the last outcome.
-func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit time.Duration) outcome {
+func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit time.Duration, watchOut string) outcome {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	var o outcome
@@ -141,7 +174,7 @@ func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit ti
 		if err != nil {
 			t.Fatal(err)
 		}
-		o = verify(l, w, tree, nil)
+		o = verify(l, w, tree, &notes{failed: failedLines(t, watchOut)})
 		st, err := sb.Stats()
 		if err != nil {
 			t.Fatal(err)
@@ -160,6 +193,28 @@ func settle(t *testing.T, sb *ferrytest.Sandbox, l layout, w *workload, limit ti
 	}
 	t.Errorf("no clean, quiet state within %v", limit)
 	return o
+}
+
+// waitQuiet waits (at most 10 s) until the sandbox saw no request of api
+// for quiet.
+func waitQuiet(t *testing.T, sb *ferrytest.Sandbox, api string, quiet time.Duration) {
+	t.Helper()
+	last, since := -1, time.Now()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		st, err := sb.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range st.Requests[api] {
+			n += c
+		}
+		if n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return
+		}
+	}
 }
 
 // keepEvidence copies the run's files and the sandbox's views into
@@ -214,9 +269,9 @@ func tail(b []byte, n int) string {
 // addTarget makes the provider's target with the sandbox's credentials
 // (piped in with --secret-stdin, as a script would) and a 1 MiB chunk size
 // so the large files take several chunks.
-func addTarget(t *testing.T, env *ferrytest.Env, sb *ferrytest.Sandbox, l layout) {
+func addTarget(t *testing.T, env *ferrytest.Env, sb *ferrytest.Sandbox, url string, l layout) {
 	t.Helper()
-	args := []string{"target", "add", "--name", l.api, "--kind", l.api, "--url", sb.Base, "--secret-stdin", "--chunk-size", "1MiB"}
+	args := []string{"target", "add", "--name", l.api, "--kind", l.api, "--url", url, "--secret-stdin", "--chunk-size", "1MiB"}
 	var secret string
 	switch l.api {
 	case "quatrix":

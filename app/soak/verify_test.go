@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/ferry-sync/ferry/transfer/provider/twake"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
@@ -72,7 +74,24 @@ func prefixed(prefix string) func(e sandbox.Entry) (string, string, bool) {
 	}
 }
 
-var idRE = regexp.MustCompile(`^f\d{5}-`)
+// idRE finds a remote name's file id: "f00042" ("F00042" for a case
+// twin), after any leading spaces a server kept.
+var idRE = regexp.MustCompile(`^\s*([fF]\d{5})-`)
+
+// notes are what the stopped ferry watch said, read from its queue and its
+// output; nil while it runs.
+type notes struct {
+	twice   map[string]bool // rel paths whose history warns "may be stored twice"
+	refused map[string]bool // NFC rel paths refused because of a name twin
+	// reuploaded: versions (SHA-256) on the server when the queue file was
+	// cut, when ferry said the queue was damaged and files will be
+	// uploaded again: a second copy of one of them was announced.
+	reuploaded map[string]bool
+	// failed: rel paths whose job failed with a reason shown to the user
+	// (the server refused the name, say): not uploaded, but not lost in
+	// silence either.
+	failed map[string]bool
+}
 
 // outcome is the verdict over one provider's tree.
 type outcome struct {
@@ -80,7 +99,9 @@ type outcome struct {
 	bytes      int64
 	lost       int // no remote copy holds the final content
 	duplicated int // a version present more than once; any second copy with overwrite
-	announced  int // of duplicated: files Ferry had warned may be stored twice
+	announced  int // of duplicated: files Ferry had warned may be stored twice, or re-sent after an announced queue damage
+	refused    int // files refused with a reason (name twins), none uploaded
+	rejected   int // files the server refused, each with a failed job saying why
 	corrupt    int // content that never was a complete local version, wrong folder, stray uploads
 	earlier    int // copies of earlier versions (allowed without overwrite)
 	leftovers  int // placeholder or partial nodes
@@ -123,7 +144,10 @@ func (o outcome) settled() bool {
 // the package documentation. announced holds the relative paths whose
 // history carries Ferry's "may be stored twice" warning (nil while ferry
 // watch still holds the queue).
-func verify(l layout, w *workload, tree []sandbox.Entry, announced map[string]bool) outcome {
+func verify(l layout, w *workload, tree []sandbox.Entry, n *notes) outcome {
+	if n == nil {
+		n = &notes{}
+	}
 	var o outcome
 	o.files, o.bytes = w.totals()
 	copies := map[string][]sandbox.Entry{} // file id -> remote files
@@ -150,7 +174,10 @@ func verify(l layout, w *workload, tree []sandbox.Entry, announced map[string]bo
 		if !ok {
 			continue
 		}
-		id := strings.TrimSuffix(idRE.FindString(name), "-")
+		var id string
+		if m := idRE.FindStringSubmatch(name); m != nil {
+			id = m[1]
+		}
 		f := w.byID[id]
 		if f == nil {
 			o.addf(&o.corrupt, "stray remote file %s (%q)", e.Path, name)
@@ -164,6 +191,19 @@ func verify(l layout, w *workload, tree []sandbox.Entry, announced map[string]bo
 	}
 	for _, f := range w.files {
 		cs := copies[f.id]
+		if w.twins[f.id] {
+			// Two local files, one name in NFC: neither may be uploaded,
+			// and the refusal must be shown (a failed job with the reason).
+			if len(cs) > 0 {
+				o.addf(&o.corrupt, "%s: uploaded although another file's name equals it in NFC (%d remote copies)", f.rel, len(cs))
+				copies[f.id] = nil
+			}
+			if n.refused != nil && !n.refused[norm.NFC.String(f.rel)] {
+				o.addf(&o.lost, "%s: refused for its name twin, but no failed job says so", f.rel)
+			}
+			o.refused++
+			continue
+		}
 		seen := map[string]int{}
 		for _, c := range cs {
 			v := slices.Index(f.versions, c.SHA256)
@@ -173,7 +213,7 @@ func verify(l layout, w *workload, tree []sandbox.Entry, announced map[string]bo
 			}
 			seen[c.SHA256]++
 			if seen[c.SHA256] == 2 {
-				if announced[f.rel] {
+				if n.twice[f.rel] || n.reuploaded[c.SHA256] {
 					o.duplicated++
 					o.announced++
 				} else {
@@ -183,6 +223,13 @@ func verify(l layout, w *workload, tree []sandbox.Entry, announced map[string]bo
 			if c.SHA256 != f.final() {
 				o.earlier++
 			}
+		}
+		if seen[f.final()] == 0 && n.failed[norm.NFC.String(f.rel)] {
+			o.rejected++
+			if len(o.problems) < 20 {
+				o.problems = append(o.problems, fmt.Sprintf("note: %s was refused with a reason shown to the user", f.rel))
+			}
+			continue
 		}
 		if seen[f.final()] == 0 {
 			o.addf(&o.lost, "%s: final content (version %d of %d, %d remote copies) not uploaded", f.rel, len(f.versions)-1, len(f.versions), len(cs))

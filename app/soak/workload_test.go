@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -32,12 +33,15 @@ type workload struct {
 	byID  map[string]*localFile
 	large map[string]bool
 	dirs  []string
+	// twins are the ids of files whose name equals another's in Unicode
+	// NFC (both spellings on disk): Ferry must upload neither and say why.
+	twins map[string]bool
 }
 
 func newWorkload(root string, seed int64) *workload {
 	w := &workload{
 		root: root, rng: rand.New(rand.NewPCG(uint64(seed), 7)),
-		byID: map[string]*localFile{}, large: map[string]bool{},
+		byID: map[string]*localFile{}, large: map[string]bool{}, twins: map[string]bool{},
 	}
 	// Nested folders, some three levels deep, with a space and a non-ASCII
 	// name among them.
@@ -79,6 +83,41 @@ func (w *workload) add(t *testing.T, large bool) *localFile {
 	return f
 }
 
+// hostileFiles is how many files addHostile adds.
+const hostileFiles = 6
+
+// addHostile adds files with hostile names: an NFC/NFD pair (one id, two
+// files, refused), names with spaces at both ends, a 250-byte name, and
+// case twins (names equal but for case; the id's "f" and "F" tell them
+// apart).
+func (w *workload) addHostile(t *testing.T) {
+	t.Helper()
+	named := func(id, rel string) *localFile {
+		f := &localFile{id: id, rel: rel}
+		w.files = append(w.files, f)
+		if w.byID[id] == nil {
+			w.byID[id] = f
+		}
+		w.write(t, f, w.smallSize())
+		return f
+	}
+	next := func() string { return fmt.Sprintf("f%05d", len(w.files)) }
+
+	id := next()
+	named(id, id+"-caf\u00e9.txt")  // NFC
+	named(id, id+"-cafe\u0301.txt") // NFD: the same name in NFC
+	w.twins[id] = true
+
+	id = next()
+	named(id, "docs/ "+id+"-spaces at both ends.txt ")
+	id = next()
+	named(id, id+"-"+strings.Repeat("n", 250-len(id)-1-4)+".txt")
+	id = next()
+	named(id, "photos/"+id+"-Twin.txt")
+	upper := "F" + id[1:]
+	named(upper, "photos/"+upper+"-Twin.txt")
+}
+
 // rewrite replaces a file's content in place (truncate and write, as an
 // editor saving over it would), possibly while it uploads.
 func (w *workload) rewrite(t *testing.T, f *localFile) {
@@ -99,7 +138,7 @@ func (w *workload) write(t *testing.T, f *localFile, size int64) {
 	}
 	// Each version starts with the file id and version number, so two
 	// versions never have the same content even when empty otherwise.
-	header := fmt.Sprintf("%s v%d\n", f.id, len(f.versions))
+	header := fmt.Sprintf("%s %08x v%d\n", f.id, crc32.ChecksumIEEE([]byte(f.rel)), len(f.versions))
 	if len(data) >= len(header) {
 		copy(data, header)
 	}
@@ -129,6 +168,9 @@ func (w *workload) mutate(t *testing.T, newFiles int) {
 		w.add(t, false)
 	}
 	for _, f := range w.files {
+		if w.twins[f.id] {
+			continue // refused whatever its content
+		}
 		if w.large[f.id] && w.rng.IntN(2) == 0 {
 			w.rewrite(t, f)
 			continue

@@ -44,6 +44,13 @@ var (
 // warning on the job saying the server may hold it twice.
 var ErrMaybeStored = errors.New("the server may already have stored the file")
 
+// ErrSecureConnection is not a kind but a cause a client wraps (as
+// Error.Err, beside the TLS error) into a failure to set up the secure
+// connection: the certificate is not trusted, expired, for another name,
+// or not the pinned one. It is a local or network matter, never the
+// server's answer to the upload, and the engine explains it so.
+var ErrSecureConnection = errors.New("the secure connection to the server could not be set up")
+
 // Error is the typed error providers return for server and transport
 // failures. It unwraps to both its Kind and the underlying cause.
 type Error struct {

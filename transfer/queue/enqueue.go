@@ -22,6 +22,14 @@ import (
 //   - Queued, Waiting and Failed become Queued; Paused stays Paused;
 //   - Running stays Running with Changed set (see Changed).
 //
+// A job given with ErrKind set is refused before any attempt (the watcher
+// found a reason not to upload the file, such as two names that are equal
+// in NFC): it is stored, or its live job becomes, Failed with that ErrKind
+// and ErrMsg, so the user sees the reason like any failed job, and a later
+// enqueue without ErrKind brings it back. A Running job only gets Changed
+// (its worker starts over; the next change of the file refuses it again),
+// and a Paused one stays Paused with the error recorded.
+//
 // A job with an empty Target, or a RelPath or RemoteDir that is absolute,
 // unclean or escapes with "..", fails the whole batch with ErrInvalid and
 // nothing is stored.
@@ -131,6 +139,9 @@ func (t *txn) enqueue(key string, in Job, now time.Time) (JobID, bool, error) {
 		Created:   now,
 		Updated:   now,
 	}
+	if in.ErrKind != "" {
+		j.State, j.ErrKind, j.ErrMsg = Failed, in.ErrKind, in.ErrMsg
+	}
 	return j.ID, true, t.putJob(nil, j)
 }
 
@@ -146,6 +157,19 @@ func coalesce(j *Job, in Job) {
 		j.Warning = in.Warning
 	}
 	j.Attempts, j.ErrKind, j.ErrMsg = 0, "", ""
+	if in.ErrKind != "" {
+		switch j.State {
+		case Queued, Waiting, Failed:
+			j.State = Failed
+			j.NextAttempt = time.Time{}
+			j.ErrKind, j.ErrMsg = in.ErrKind, in.ErrMsg
+		case Paused:
+			j.ErrKind, j.ErrMsg = in.ErrKind, in.ErrMsg
+		case Running:
+			j.Changed = true
+		}
+		return
+	}
 	switch j.State {
 	case Queued, Waiting, Failed:
 		j.State = Queued

@@ -227,3 +227,32 @@ func TestEnqueueLargeBatch(t *testing.T) {
 	}
 	checkIndexes(t, q)
 }
+
+// TestEnqueueRefused: a job given with ErrKind (the watcher refused the file,
+// e.g. name twins) is stored Failed with its reason and never claimed; a
+// later plain enqueue of the same file brings it back to Queued; a refusal
+// of a queued job fails it.
+func TestEnqueueRefused(t *testing.T) {
+	q, _ := openTest(t, Options{})
+	in := job("t", "café.txt")
+	in.ErrKind, in.ErrMsg = "name_twins", "2 files are named café.txt"
+	id := mustEnqueue(t, q, in)[0]
+	j := mustGet(t, q, id)
+	if j.State != Failed || j.ErrKind != "name_twins" || j.ErrMsg != in.ErrMsg {
+		t.Fatalf("refused job = %+v", j)
+	}
+	if _, ok, err := q.Claim(time.Now(), nil); err != nil || ok {
+		t.Fatalf("claimed a refused job: ok=%v err=%v", ok, err)
+	}
+	checkIndexes(t, q)
+
+	mustEnqueue(t, q, job("t", "café.txt"))
+	if j := mustGet(t, q, id); j.State != Queued || j.ErrKind != "" || j.ErrMsg != "" {
+		t.Fatalf("re-enqueued job = %+v", j)
+	}
+	mustEnqueue(t, q, in)
+	if j := mustGet(t, q, id); j.State != Failed || j.ErrKind != "name_twins" {
+		t.Fatalf("refused again = %+v", j)
+	}
+	checkIndexes(t, q)
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Options tunes Open. The zero value is usable.
@@ -39,11 +38,15 @@ type Queue struct {
 	path  string
 	limit int
 	now   func() time.Time
+	// damage is what Open found wrong with the file; nil when sound.
+	damage *Damage
 }
 
 // Open opens or creates the queue file at path (mode 0600, parent folders
 // 0700), upgrades its schema, and puts every job left Running by a crash
 // back to Queued with its session kept.
+//
+// A damaged file is moved aside and replaced; see Damage and Queue.Damage.
 //
 // It fails with an error wrapping ErrLocked when another process holds the
 // file past o.Timeout, ErrSchema when a newer Ferry wrote it, and ErrCorrupt
@@ -61,12 +64,21 @@ func Open(path string, o Options) (*Queue, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open queue: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, FreelistType: bolt.FreelistMapType})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("open queue: another Ferry instance is using %s: %w (%w)", path, ErrLocked, err)
+	db, err := openBolt(path, o)
+	var damaged *errDamaged
+	var damage *Damage
+	if errors.As(err, &damaged) {
+		// Never start over in silence: keep the damaged file, say so, and
+		// carry over what can be read (see Damage).
+		to, merr := setAside(path, o.Now())
+		if merr != nil {
+			return nil, fmt.Errorf("open queue %s: the file is damaged (%s) and %w", path, damaged.reason, merr)
+		}
+		damage = &Damage{Reason: damaged.reason, MovedTo: to}
+		db, err = openBolt(path, o)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open queue %s: %w", path, err)
+		return nil, fmt.Errorf("open queue: %w", err) // err names the path
 	}
 	// A lone SaveSession (one file's chunks in series, the usual case)
 	// waits the whole batch delay before its commit; bbolt's 10ms default
@@ -76,6 +88,10 @@ func Open(path string, o Options) (*Queue, error) {
 	q := &Queue{db: db, path: path, limit: o.HistoryLimit, now: o.Now}
 	if err := db.Update(q.setup); err != nil {
 		return nil, errors.Join(fmt.Errorf("open queue %s: %w", path, err), db.Close())
+	}
+	if damage != nil {
+		q.salvage(damage.MovedTo, damage)
+		q.damage = damage
 	}
 	return q, nil
 }

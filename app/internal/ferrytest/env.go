@@ -118,3 +118,12 @@ func (e *Env) StartTo(stdout, stderr io.Writer, args ...string) *Proc {
 	e.t.Helper()
 	return startProc(e.t, e.Command(args...), stdout, stderr)
 }
+
+// StartIn is StartTo with the working directory dir ("" for the test's),
+// e.g. inside a watched folder, as `cd ~/outbox && ferry watch` would be.
+func (e *Env) StartIn(dir string, stdout, stderr io.Writer, args ...string) *Proc {
+	e.t.Helper()
+	cmd := e.Command(args...)
+	cmd.Dir = dir
+	return startProc(e.t, cmd, stdout, stderr)
+}

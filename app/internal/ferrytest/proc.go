@@ -191,3 +191,8 @@ func (b *buffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// Kill sends SIGKILL and returns at once, from any goroutine (a test's
+// helper goroutine timing the kill on an upload's progress); Kill9 or Wait
+// then collects the process.
+func (p *Proc) Kill() error { return p.cmd.Process.Signal(syscall.SIGKILL) }

@@ -5,6 +5,7 @@
 package rest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -112,12 +113,58 @@ func DecodeJSON(op string, resp *http.Response, v any) error {
 		return &provider.Error{Kind: kind, Op: op, Status: resp.StatusCode, Err: err}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
+		if page := WebPage(resp.StatusCode, resp.Header, body); page != "" {
+			// A proxy, a load balancer or the server's front end answered
+			// in its stead: that passes (502, 503, a maintenance page).
+			kind := provider.ErrRetryable
+			if s := resp.StatusCode; s < 500 && s != http.StatusTooManyRequests && s >= 400 {
+				kind = provider.StatusKind(s)
+			}
+			return &provider.Error{Kind: kind, Op: op, Status: resp.StatusCode, Message: page, RetryAfter: RetryAfter(resp.Header, time.Now())}
+		}
 		return &provider.Error{
 			Kind: provider.ErrPermanent, Op: op, Status: resp.StatusCode,
 			Message: "malformed response", Err: err,
 		}
 	}
 	return nil
+}
+
+// WebPage returns the words for a body that is a web page (HTML) where
+// data was expected, "" when it is not one: "the server answered with a
+// web page (HTTP 502 Bad Gateway: "502 Bad Gateway") instead of data". A
+// provider that reads an error body itself calls it too, so a proxy's
+// error page is never reported as `invalid character '<'`.
+func WebPage(status int, h http.Header, body []byte) string {
+	ct := strings.ToLower(h.Get("Content-Type"))
+	trimmed := bytes.TrimSpace(body)
+	if !strings.Contains(ct, "html") && !bytes.HasPrefix(trimmed, []byte("<")) {
+		return ""
+	}
+	msg := fmt.Sprintf("the server answered with a web page (HTTP %d %s", status, http.StatusText(status))
+	if t := pageTitle(trimmed); t != "" {
+		msg += fmt.Sprintf(": %q", t)
+	}
+	return msg + ") instead of data; a proxy or the server's front end may be failing"
+}
+
+// pageTitle is the text of an HTML page's <title>, clipped, or "".
+func pageTitle(b []byte) string {
+	lower := bytes.ToLower(b)
+	i := bytes.Index(lower, []byte("<title"))
+	if i < 0 {
+		return ""
+	}
+	j := bytes.IndexByte(lower[i:], '>')
+	if j < 0 {
+		return ""
+	}
+	start := i + j + 1
+	k := bytes.Index(lower[start:], []byte("</title"))
+	if k < 0 {
+		return ""
+	}
+	return clip(strings.Join(strings.Fields(string(b[start:start+k])), " "), 80)
 }
 
 // ErrBodyTooLarge is returned by ReadBody for a body over MaxBody.
@@ -166,8 +213,13 @@ func TransportError(op string, err error) *provider.Error {
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) ||
-		errors.Is(err, ErrCrossHostRedirect) || errors.Is(err, ErrPinMismatch) {
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) ||
+		errors.As(err, &invalid) || errors.Is(err, ErrPinMismatch):
+		kind = provider.ErrPermanent
+		err = fmt.Errorf("%w: %w", provider.ErrSecureConnection, err)
+	case errors.Is(err, ErrCrossHostRedirect):
 		kind = provider.ErrPermanent
 	}
 	return &provider.Error{Kind: kind, Op: op, Err: err}

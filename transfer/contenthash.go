@@ -1,0 +1,98 @@
+package transfer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// Content hashes: a file saved again with the same bytes (an editor's
+// "save", a tool that rewrites what it read) gets a new mtime and would be
+// uploaded again, and a server or a rename policy that keeps same-name
+// files makes "name (1)" of it. The engine keeps the SHA-256 of what it
+// sent in the sent index (queue.Fingerprint.SHA256) and, when a later
+// version has the same size but another mtime, hashes the file first and
+// skips the upload when the bytes are the same (as Nextcloud and Syncthing
+// do). Both costs are small: the hash of an upload is taken from the bytes
+// the chunks read anyway, and a file is hashed ahead only when its size
+// matches what was sent and its mtime does not.
+
+// seqHash hashes a file from the chunk reads, as long as they arrive in
+// file order (one chunk at a time: the usual case, and always for small
+// files). Bytes read out of order, or read again for a resend, are not
+// fed; an upload whose bytes were not all fed in order (parallel chunks,
+// a resumed session) ends without a hash, and its fingerprint has none.
+type seqHash struct {
+	mu   sync.Mutex
+	h    hash.Hash
+	next int64 // the offset of the next byte the hash expects
+}
+
+func newSeqHash() *seqHash { return &seqHash{h: sha256.New()} }
+
+// feed offers the bytes p read at offset off.
+func (s *seqHash) feed(off int64, p []byte) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	if off == s.next {
+		s.h.Write(p) // hash.Hash.Write never fails
+		s.next += int64(len(p))
+	}
+	s.mu.Unlock()
+}
+
+// sum is the file's SHA-256 when all size bytes were fed, else nil.
+func (s *seqHash) sum(size int64) []byte {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.next != size {
+		return nil
+	}
+	return s.h.Sum(nil)
+}
+
+// hashFile is the SHA-256 of f's first size bytes, read from offset 0 (f's
+// own offset is left alone); a file shorter than size is an error.
+func hashFile(f *os.File, size int64) ([]byte, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(f, 0, size))
+	if err != nil {
+		return nil, err
+	}
+	if n != size {
+		return nil, errFileChanged
+	}
+	return h.Sum(nil), nil
+}
+
+// errSameContent is upload's outcome for a file whose bytes equal the
+// last upload's: nothing is sent, and settle records it as done.
+var errSameContent = errors.New("the content is the same as the last upload")
+
+// sameAsSent reports whether the file f (stat fi) holds exactly the bytes
+// last sent to the job's remote path, by the sent index's hash; it hashes
+// f only when the size matches and the mtime does not (an unchanged mtime
+// means the watcher did not ask, the user did: upload as asked). Returns
+// the hash it took (nil when it took none).
+func (e *Engine) sameAsSent(j queue.Job, f *os.File, fi os.FileInfo) (bool, []byte) {
+	fp, ok, err := e.q.Sent(j.Target, j.RemotePath())
+	if err != nil || !ok || len(fp.SHA256) != sha256.Size || fp.Size != fi.Size() || fp.ModTime.Equal(fi.ModTime()) {
+		return false, nil
+	}
+	sum, err := hashFile(f, fi.Size())
+	if err != nil {
+		return false, nil // the upload reads it again and says what is wrong
+	}
+	return bytes.Equal(sum, fp.SHA256), sum
+}

@@ -1,0 +1,83 @@
+package transfer
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
+)
+
+// TestResavedSameContentNotSentAgain: a file saved again with the same
+// bytes (new mtime) is not uploaded again; the sent index moves to the new
+// mtime; a file saved with other bytes of the same size is uploaded. The
+// hash recorded is that of the bytes sent, taken while reading the chunks.
+func TestResavedSameContentNotSentAgain(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1024, DefaultChunkSize: 4096, Resumable: true}}, TargetSettings{}, fastOpts())
+	r.run()
+	data := randBytes(9, 10_000) // three chunks, read in order
+	j := r.file("doc.txt", data)
+	r.wait(r.enqueue(j)...)
+	fp, ok, err := r.q.Sent("fake", "up/doc.txt")
+	if err != nil || !ok {
+		t.Fatalf("sent index: %v %v", ok, err)
+	}
+	want := sha256.Sum256(data)
+	if string(fp.SHA256) != string(want[:]) {
+		t.Fatalf("sent index hash %x, want %x", fp.SHA256, want)
+	}
+	begins := r.okCalls(fakeprovider.OpBegin)
+
+	// Saved again, same bytes, a new mtime.
+	p := filepath.Join(r.root, "doc.txt")
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(p, later, later); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(p)
+	j.ModTime = fi.ModTime()
+	ids := r.enqueue(j)
+	r.wait(ids...)
+	if n := r.okCalls(fakeprovider.OpBegin); n != begins {
+		t.Fatalf("same content uploaded again (%d begins, want %d)", n, begins)
+	}
+	if h := r.history()[ids[0]]; !strings.Contains(h.Warning, "same content") {
+		t.Errorf("history does not say why nothing was sent: %+v", h)
+	}
+	fp2, _, _ := r.q.Sent("fake", "up/doc.txt")
+	if !fp2.ModTime.Equal(fi.ModTime()) || string(fp2.SHA256) != string(want[:]) {
+		t.Errorf("sent index not moved to the new mtime: %+v", fp2)
+	}
+
+	// Same size, other bytes: uploaded.
+	other := randBytes(10, 10_000)
+	j = r.file("doc.txt", other)
+	ids = r.enqueue(j)
+	r.wait(ids...)
+	if n := r.okCalls(fakeprovider.OpBegin); n != begins+1 {
+		t.Fatalf("changed content not uploaded (%d begins, want %d)", n, begins+1)
+	}
+	h := r.history()[ids[0]]
+	if got, _, _ := r.fake.Data(h.RemotePath); string(got) != string(other) {
+		t.Fatalf("server does not hold the new content at %s", h.RemotePath)
+	}
+}
+
+func TestSeqHashOutOfOrder(t *testing.T) {
+	s := newSeqHash()
+	s.feed(5, []byte("world"))
+	s.feed(0, []byte("hello"))
+	if s.sum(10) != nil {
+		t.Fatal("a hash with a gap claimed complete")
+	}
+	s.feed(0, []byte("hello")) // a resend: ignored
+	s.feed(5, []byte("world"))
+	want := sha256.Sum256([]byte("helloworld"))
+	if string(s.sum(10)) != string(want[:]) {
+		t.Fatal("wrong hash")
+	}
+}
