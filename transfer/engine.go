@@ -236,7 +236,11 @@ func (e *Engine) start(j queue.Job) {
 		defer cancel(nil)
 		e.work(ctx, a)
 		e.mu.Lock()
-		delete(e.active, j.ID)
+		if e.active[j.ID] == a {
+			// A job Finish kept for newer content may be claimed again
+			// before this worker is gone: leave the new worker's entry.
+			delete(e.active, j.ID)
+		}
 		e.perTarget[j.Target]--
 		e.mu.Unlock()
 		e.poke()
