@@ -62,7 +62,7 @@ func readProcInt(path string) (int, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", path, err)
+		return 0, opErr("read", path, err)
 	}
 	return n, nil
 }

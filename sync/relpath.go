@@ -1,6 +1,9 @@
 package sync
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -46,4 +49,15 @@ func parentRel(rel string) string {
 		return rel[:i]
 	}
 	return ""
+}
+
+// opErr is "op path: err", but never names path twice: an *fs.PathError
+// for path says "open path: ..." already, and "scan path: open path: ..."
+// reads as a doubled prefix.
+func opErr(op, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }

@@ -120,7 +120,7 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 	if err != nil {
 		switch {
 		case mustExist:
-			return nil, fmt.Errorf("scan %s: %w", d.abs, err)
+			return nil, opErr("scan", d.abs, err)
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 			return nil, nil
 		default:

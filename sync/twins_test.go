@@ -99,3 +99,15 @@ func TestTwinGroups(t *testing.T) {
 		t.Errorf("got %v", g)
 	}
 }
+
+// TestOpErrNamesPathOnce: "scan X: open X: ..." becomes "scan: open X: ...".
+func TestOpErrNamesPathOnce(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "gone")
+	_, err := os.Open(p)
+	if got := opErr("scan", p, err).Error(); strings.Count(got, p) != 1 {
+		t.Errorf("%q", got)
+	}
+	if got := opErr("scan", p, os.ErrPermission).Error(); strings.Count(got, p) != 1 {
+		t.Errorf("%q", got)
+	}
+}
