@@ -63,6 +63,9 @@ func (q *Queue) Finish(id JobID, entry HistoryEntry, fp *Fingerprint) error {
 	if err != nil {
 		return fmt.Errorf("finish job %d: %w", id, err)
 	}
+	if fp != nil {
+		q.sentChanges.Add(1) // after the commit: see SentChanges
+	}
 	return nil
 }
 

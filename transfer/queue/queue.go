@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,6 +40,8 @@ type Queue struct {
 	damage *Damage
 	// grp shares commits among concurrent per-file writes (see group).
 	grp groupCommit
+	// sentChanges is SentChanges.
+	sentChanges atomic.Uint64
 }
 
 // Open opens or creates the queue file at path (mode 0600, parent folders
