@@ -34,15 +34,17 @@ type run struct {
 	rootCheck *time.Ticker
 
 	// Scans: at most one scanner at a time; requests queue up meanwhile.
-	scanCh     chan scanMsg
-	scanning   bool
-	scanFull   bool
-	scanStart  time.Time
-	wantFull   bool
-	wantDirs   []dirRef
-	rewatch    bool // the next full scan re-adds every watch (events were lost)
-	scanCancel context.CancelFunc
-	scanExited chan struct{}
+	scanCh    chan scanMsg
+	scanning  bool
+	scanFull  bool
+	scanStart time.Time
+	// lastFullScan is how long the last complete full scan took.
+	lastFullScan time.Duration
+	wantFull     bool
+	wantDirs     []dirRef
+	rewatch      bool // the next full scan re-adds every watch (events were lost)
+	scanCancel   context.CancelFunc
+	scanExited   chan struct{}
 }
 
 // runOnce watches until ctx ends (returning ctx.Err()) or something fails
@@ -260,6 +262,7 @@ func (r *run) onScan(m scanMsg, now time.Time) error {
 		return m.err
 	}
 	if full {
+		r.lastFullScan = time.Since(r.scanStart)
 		r.w.pruneHanded()
 		if n := len(r.w.skipped); n != r.loggedSkipped {
 			r.loggedSkipped = n
