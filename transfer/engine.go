@@ -265,6 +265,11 @@ func (e *Engine) notifyChanged() {
 // queue is published as fallback with State outcome.
 func (e *Engine) publishID(id queue.JobID, fallback queue.Job, outcome queue.State) {
 	j, err := e.q.Get(id)
+	e.publishRead(id, j, err, fallback, outcome)
+}
+
+// publishRead is publishID with the job already read (j, err from Get).
+func (e *Engine) publishRead(id queue.JobID, j queue.Job, err error, fallback queue.Job, outcome queue.State) {
 	if err != nil {
 		if !errors.Is(err, queue.ErrNotFound) {
 			e.opts.Log.Error("transfer: read job", "job", id, "err", err)

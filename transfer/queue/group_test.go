@@ -150,3 +150,19 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 	}
 	checkIndexes(t, q)
 }
+
+// TestGetMany: one read answers for every id as Get would.
+func TestGetMany(t *testing.T) {
+	q, _ := openTest(t, Options{})
+	ids := mustEnqueue(t, q, job("t", "a"), job("t", "b"))
+	got, errs := q.GetMany([]JobID{ids[1], 9999, ids[0]})
+	if errs[0] != nil || got[0].ID != ids[1] || got[0].RelPath != "b" {
+		t.Errorf("first: %+v %v", got[0], errs[0])
+	}
+	if !errors.Is(errs[1], ErrNotFound) {
+		t.Errorf("unknown id: %v, want ErrNotFound", errs[1])
+	}
+	if errs[2] != nil || got[2].ID != ids[0] {
+		t.Errorf("third: %+v %v", got[2], errs[2])
+	}
+}
