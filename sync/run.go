@@ -119,7 +119,7 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 			err = r.rootReplaced()
 		}
 
-		if err == nil {
+		if err == nil && !r.moreScanWaiting() {
 			err = r.flush(ctx)
 		}
 		if err != nil {
@@ -344,4 +344,11 @@ func (w *Watcher) pruneHanded() {
 			delete(w.handed, rel)
 		}
 	}
+}
+
+// moreScanWaiting reports whether the batch may wait for the scan message
+// already queued: a scan of 100,000 files then hands them on in batches of
+// BatchSize, one queue commit each, instead of one per scan message.
+func (r *run) moreScanWaiting() bool {
+	return r.scanning && len(r.scanCh) > 0 && len(r.out) < r.w.opts.BatchSize
 }
