@@ -134,6 +134,30 @@ func (ws *watchers) statuses() map[string]foldersync.Status {
 	return out
 }
 
+// changed returns a channel closed when any running watcher's status
+// changes (health, or a full scan starting or ending; see
+// foldersync.Watcher.Changed), and a function that releases it.
+func (ws *watchers) changed() (<-chan struct{}, func()) {
+	ws.mu.Lock()
+	chans := make([]<-chan struct{}, 0, len(ws.running))
+	for _, e := range ws.running {
+		chans = append(chans, e.w.Changed())
+	}
+	ws.mu.Unlock()
+	out, done := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	for _, c := range chans {
+		go func() {
+			select {
+			case <-c:
+				once.Do(func() { close(out) })
+			case <-done:
+			}
+		}()
+	}
+	return out, func() { close(done) }
+}
+
 // wait blocks until every watcher has returned (after ctx ended), at most d.
 func (ws *watchers) wait(d time.Duration) {
 	done := make(chan struct{})
