@@ -180,7 +180,7 @@ func (r *runner) scenarios() []scenario {
 			r.uploadRuns(s, "selfcommunity", r.scDir, r.sz.SCFiles, bytes, false, false, extra...)
 		}})
 	}
-	list = append(list, scenario{"scan", r.scanRuns}, scenario{"idle", r.idleRun})
+	list = append(list, scenario{"scan", r.scanRuns}, scenario{"watch-scan", r.watchScans}, scenario{"idle", r.idleRun})
 	for _, p := range providers {
 		list = append(list, scenario{"burst/" + p, func() { r.bursts(p) }})
 	}

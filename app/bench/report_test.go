@@ -97,6 +97,26 @@ func targets(r *results) []target {
 			out = append(out, t)
 		}
 	}
+	if s := r.find("watch-scan", ""); s != nil {
+		var ratios []float64
+		var peak int64
+		for _, x := range s.Samples {
+			if x.Ref > 0 {
+				ratios = append(ratios, x.Value/x.Ref)
+			}
+			peak = max(peak, x.MaxRSS)
+		}
+		t := target{What: "ferry watch: first scan + enqueue ≤ 3 × find (whole process, paired)", Figure: "not measured"}
+		if len(ratios) > 0 {
+			v := median(ratios)
+			t.Figure = fmt.Sprintf("%.2f × find (median of %d paired runs, %.2f-%.2f)", v, len(ratios), slices.Min(ratios), slices.Max(ratios))
+			t.Met = v <= 3
+		}
+		out = append(out, t, target{
+			What:   "ferry watch: RSS during the scan < 60 MiB",
+			Figure: fmt.Sprintf("%.1f MiB", float64(peak)/(1<<20)), Met: peak > 0 && peak < 60<<20,
+		})
+	}
 	for _, g := range []string{"small", "tiny"} {
 		for _, p := range providers {
 			s := r.find(g, p)
