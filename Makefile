@@ -32,7 +32,7 @@ fi
 @command -v $(GO) >/dev/null 2>&1 || { echo "Go 1.26 or newer is required (see README, Install and run)"; exit 1; }
 endef
 
-.PHONY: all deps deps-test build run test race fmt lint bench fuzz soak screenshots golden package install clean
+.PHONY: all deps deps-test build run bin-install test race fmt lint bench fuzz soak screenshots golden package install clean
 
 all: build
 
@@ -45,8 +45,25 @@ deps-test:
 build: deps
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-run: build
-	./$(BIN)
+# `make run` puts ferry on the user's PATH first, so every command in the
+# README works as written (BINDIR= to choose another folder), then starts
+# the desktop app from there (a login item then points at a stable path).
+BINDIR ?= $(HOME)/.local/bin
+
+run: bin-install
+	$(BINDIR)/ferry
+
+# bin-install copies the built binary to BINDIR and says what to do when
+# BINDIR is not on PATH. (`make install` installs the whole package:
+# desktop entry, icons; see packaging/package.mk.)
+bin-install: build
+	@mkdir -p "$(BINDIR)"
+	@install -m 0755 $(BIN) "$(BINDIR)/ferry"
+	@echo "installed $(BINDIR)/ferry"
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) \
+	  echo "note: $(BINDIR) is not on your PATH, so the command 'ferry' is not found yet. Either:"; \
+	  echo "  export PATH=\"$(BINDIR):\$$PATH\"   # this shell; add the line to ~/.profile to keep it"; \
+	  echo "  or run it as $(BINDIR)/ferry";; esac
 
 # The full suite: vet, format and layering checks, then every test with the
 # real Secret Service (gnome-keyring in a private D-Bus session, fresh keyring

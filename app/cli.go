@@ -93,6 +93,9 @@ type cli struct {
 	g     globals
 	redac *logging.Redactor
 	stdin *bufio.Reader // standard input for --secret-stdin, made on first use
+	// fileLog keeps log records off the terminal (unless --log-level asks
+	// for them): the command prints its own lines for people.
+	fileLog bool
 }
 
 // usageError makes Run exit with ExitUsage after printing the message.
@@ -113,10 +116,7 @@ func Run(ctx context.Context, io IO, args []string) int {
 	top := c.flags("ferry", "ferry [global flags] COMMAND [args]")
 	showVersion := top.Bool("version", false, "print the version and exit")
 	// The top level stops at the command name: the rest is the command's.
-	if err := top.FlagSet.Parse(args); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			err = fmt.Errorf("%w: %w", errFlagParse, err)
-		}
+	if err := c.parseTop(top, args); err != nil {
 		return c.exit(err)
 	}
 	if *showVersion {
@@ -124,17 +124,16 @@ func Run(ctx context.Context, io IO, args []string) int {
 	}
 	rest := top.FlagSet.Args()
 	if len(rest) == 0 {
-		c.printUsage(top)
+		c.printUsage(c.Err, top)
 		return ExitUsage
 	}
 	name := rest[0]
 	if name == "help" {
-		c.printUsage(top)
-		return ExitOK
+		return c.exit(c.help(ctx, top, rest[1:]))
 	}
 	i := slices.IndexFunc(commands(), func(cmd command) bool { return cmd.name == name })
 	if i < 0 {
-		return c.exit(usagef("unknown command %q (see `ferry help`)", name))
+		return c.exit(unknownCommand(name))
 	}
 	return c.exit(commands()[i].run(ctx, c, rest[1:]))
 }
@@ -165,6 +164,7 @@ var errFlagParse = errors.New("invalid flags")
 type flagSet struct {
 	*flag.FlagSet
 	args *[]string // positional arguments, set by Parse
+	out  io.Writer // where --help goes (standard output); errors go to the FlagSet's output
 }
 
 // Parse parses flags anywhere in args; everything after "--" is positional.
@@ -174,11 +174,8 @@ func (fs flagSet) Parse(args []string) error {
 		args, tail = args[:i], args[i+1:]
 	}
 	for {
-		if err := fs.FlagSet.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return fmt.Errorf("%w: %w", errFlagParse, err)
+		if err := fs.parseOnce(args); err != nil {
+			return err
 		}
 		rest := fs.FlagSet.Args()
 		if len(rest) == 0 {
@@ -210,8 +207,8 @@ func (c *cli) flags(name, usage string) flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.Err)
 	fs.Usage = func() {
-		fmt.Fprintf(c.Err, "usage: %s\n\nflags:\n", usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags:\n", usage)
+		printFlags(fs.Output(), fs)
 	}
 	fs.StringVar(&c.g.config, "config", c.g.config, "config file (default $"+config.EnvConfig+" or the user config dir's ferry/config.toml)")
 	fs.StringVar(&c.g.dataDir, "data-dir", c.g.dataDir, "folder for the queue and logs (default $"+config.EnvDataDir+" or the user data dir)")
@@ -223,16 +220,7 @@ func (c *cli) flags(name, usage string) flagSet {
 		c.g.logLevel = v
 		return nil
 	})
-	return flagSet{FlagSet: fs, args: new([]string)}
-}
-
-func (c *cli) printUsage(top flagSet) {
-	fmt.Fprintf(c.Err, "usage: ferry [global flags] COMMAND [args]\n\ncommands:\n")
-	for _, cmd := range commands() {
-		fmt.Fprintf(c.Err, "  %-9s %s\n", cmd.name, cmd.summary)
-	}
-	fmt.Fprintf(c.Err, "  %-9s %s\n\nglobal flags:\n", "help", "show this list")
-	top.PrintDefaults()
+	return flagSet{FlagSet: fs, args: new([]string), out: c.Out}
 }
 
 // paths resolves the config file and data dir from flags and environment.
@@ -284,7 +272,10 @@ func (c *cli) logger(toFile bool) (log *slog.Logger, close func() error, err err
 	if toFile {
 		// The command prints a line per file itself; stderr gets warnings
 		// and errors unless --log-level asks for more.
-		if c.g.logLevel == "" {
+		switch {
+		case c.g.logLevel == "" && c.fileLog:
+			o.Stderr = nil
+		case c.g.logLevel == "":
 			o.StderrLevel = slog.LevelWarn
 		}
 		p, err := c.paths()

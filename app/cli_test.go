@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -100,14 +101,14 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{[]string{"--nope"}, ExitUsage, "flag provided but not defined"},
 		{[]string{"target"}, ExitUsage, "target needs a subcommand"},
 		{[]string{"target", "fly"}, ExitUsage, "unknown target subcommand"},
-		{[]string{"target", "add", "--name", "x"}, ExitUsage, "needs --name, --kind and --url"},
-		{[]string{"target", "add", "-h"}, ExitOK, "--secret-stdin"},
+		{[]string{"target", "add", "--no-test", "--name", "x"}, ExitUsage, "needs --name, --kind and --url"},
+		{[]string{"target", "add", "--no-test", "-h"}, ExitOK, "--secret-stdin"},
 		{[]string{"target", "remove"}, ExitUsage, "exactly one target name"},
 		{[]string{"target", "remove", "ghost"}, ExitFailure, `no target "ghost"`},
 		{[]string{"folder", "remove", "ghost"}, ExitFailure, `no folder "ghost"`},
 		{[]string{"folder", "list", "--log-level", "loud"}, ExitUsage, "want debug, info, warn or error"},
 		{
-			[]string{"--secrets", "vault", "target", "add", "--name", "a", "--kind", "filesro", "--url", "https://f"},
+			[]string{"--secrets", "vault", "target", "add", "--no-test", "--name", "a", "--kind", "filesro", "--url", "https://f"},
 			ExitUsage,
 			`"vault" is not "keyring", "env" or "file:PATH"`,
 		},
@@ -139,7 +140,7 @@ func TestVersion(t *testing.T) {
 func TestGlobalFlagsAfterCommand(t *testing.T) {
 	e := newEnv(t)
 	other := filepath.Join(e.dir, "other.toml")
-	e.mustRun("k-123456", "target", "add", "--config", other, "--name", "w", "--kind", "quatrix",
+	e.mustRun("k-123456", "target", "add", "--no-test", "--config", other, "--name", "w", "--kind", "quatrix",
 		"--url", "https://q.example", "--secret-stdin")
 	if _, err := os.Stat(other); err != nil {
 		t.Fatalf("--config after the command was ignored: %v", err)
@@ -172,4 +173,114 @@ func TestHumanBytes(t *testing.T) {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
 		}
 	}
+}
+
+// TestCLIConventions holds the command line to what people expect of one:
+// help asked for goes to standard output with exit 0; a slip gets the
+// nearest name; flag help names arguments in capitals, never with words
+// of the help text; errors name flags; exit codes say usage (2) or failure (1).
+func TestCLIConventions(t *testing.T) {
+	e := newEnv(t)
+	for _, args := range [][]string{
+		{"help"},
+		{"--help"},
+		{"-h"},
+		{"help", "upload"},
+		{"upload", "--help"},
+		{"watch", "-h"},
+		{"target", "--help"},
+		{"target", "help"},
+		{"target", "add", "--help"},
+		{"folder", "--help"},
+	} {
+		r := e.run(t.Context(), "", args...)
+		if r.code != ExitOK || r.out == "" || r.errOut != "" || !strings.Contains(r.out, "usage:") {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, r.code, len(r.out), r.errOut)
+		}
+	}
+	if r := e.run(t.Context(), ""); r.code != ExitUsage || r.out != "" || !strings.Contains(r.errOut, "commands:") {
+		t.Errorf("no command: exit %d out %q", r.code, r.out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"uplod", "x"}, "did you mean upload?"},
+		{[]string{"wach"}, "did you mean watch?"},
+		{[]string{"targte", "list"}, "did you mean target?"},
+		{[]string{"help", "foldr"}, "did you mean folder?"},
+		{[]string{"target", "ad"}, "did you mean add?"},
+		{[]string{"target", "rm"}, "did you mean remove?"},
+		{[]string{"folder", "lst"}, "did you mean list?"},
+	} {
+		r := e.run(t.Context(), "", tc.args...)
+		if r.code != ExitUsage || !strings.Contains(r.errOut, tc.says) || r.out != "" {
+			t.Errorf("%v: exit %d %q; want %q", tc.args, r.code, r.errOut, tc.says)
+		}
+	}
+	if r := e.run(t.Context(), "", "zzzzzz"); r.code != ExitUsage || strings.Contains(r.errOut, "did you mean") {
+		t.Errorf("far from every command: %q", r.errOut)
+	}
+
+	// Every flag line of every help is "--name" or "--name ARG" with ARG
+	// in capitals (flag.PrintDefaults printed "-attempts ferry watch").
+	flagLine := regexp.MustCompile(`^  --[a-z0-9-]+( [A-Z]+)?$`)
+	for _, args := range [][]string{
+		{"--help"},
+		{"upload", "--help"},
+		{"watch", "--help"},
+		{"target", "add", "--help"},
+		{"target", "test", "--help"},
+		{"folder", "add", "--help"},
+		{"sandbox", "--help"},
+		{"version", "--help"},
+	} {
+		r := e.run(t.Context(), "", args...)
+		n := 0
+		for _, line := range strings.Split(r.out, "\n") {
+			if strings.HasPrefix(line, "  -") {
+				n++
+				if !flagLine.MatchString(line) {
+					t.Errorf("%v: flag line %q", args, line)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%v: no flags listed:\n%s", args, r.out)
+		}
+	}
+
+	// A wrong flag is a usage error on standard error, with the usage.
+	if r := e.run(t.Context(), "", "upload", "--nope", "x"); r.code != ExitUsage || r.out != "" ||
+		!strings.Contains(r.errOut, "flag provided but not defined: -nope") || !strings.Contains(r.errOut, "--target") {
+		t.Errorf("unknown flag: exit %d out %q err %q", r.code, r.out, r.errOut)
+	}
+}
+
+// TestUploadRefusesToGuessTheTarget: with several targets and no --target,
+// `ferry upload` names them and uploads nothing (it used to take the
+// desktop app's last used one silently).
+func TestUploadRefusesToGuessTheTarget(t *testing.T) {
+	e := newEnv(t)
+	e.mustRun("k-1", "target", "add", "--no-test", "--name", "work", "--kind", "quatrix", "--url", "https://q.example", "--secret-stdin")
+	e.mustRun("k-2", "target", "add", "--no-test", "--name", "home", "--kind", "quatrix", "--url", "https://h.example", "--secret-stdin")
+	if err := os.WriteFile(e.configPath(), append(must(os.ReadFile(e.configPath())), []byte("\n[ui]\nlast_target = \"home\"\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(e.dir, "a.txt")
+	if err := os.WriteFile(file, []byte("a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run(t.Context(), "", "upload", "--progress", "none", file)
+	if r.code != ExitUsage || !strings.Contains(r.errOut, "2 targets are configured (work, home); choose one with --target NAME") {
+		t.Errorf("exit %d %q", r.code, r.errOut)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

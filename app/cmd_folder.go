@@ -17,16 +17,9 @@ const folderUsage = `ferry folder add --name NAME --path DIR --target TARGET [--
        ferry folder remove NAME`
 
 func runFolder(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 {
-		return usagef("folder needs a subcommand:\n%s", folderUsage)
-	}
-	sub := map[string]func(context.Context, *cli, []string) error{
+	return c.subcommand(ctx, "folder", folderUsage, map[string]func(context.Context, *cli, []string) error{
 		"add": folderAdd, "list": folderList, "remove": folderRemove,
-	}[args[0]]
-	if sub == nil {
-		return usagef("unknown folder subcommand %q:\n%s", args[0], folderUsage)
-	}
-	return sub(ctx, c, args[1:])
+	}, args)
 }
 
 // stringList is a repeatable string flag.

@@ -12,7 +12,7 @@ import (
 
 func TestFolderAddListRemove(t *testing.T) {
 	e := newEnv(t)
-	e.mustRun("k-1234", "target", "add", "--name", "work", "--kind", "quatrix", "--url", "https://q.example", "--secret-stdin")
+	e.mustRun("k-1234", "target", "add", "--no-test", "--name", "work", "--kind", "quatrix", "--url", "https://q.example", "--secret-stdin")
 	photos := filepath.Join(e.dir, "Photos")
 	if err := os.Mkdir(photos, 0o755); err != nil {
 		t.Fatal(err)

@@ -24,17 +24,10 @@ const targetUsage = `ferry target add --name NAME --kind KIND --url URL [kind fl
        ferry target test NAME`
 
 func runTarget(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 {
-		return usagef("target needs a subcommand:\n%s", targetUsage)
-	}
-	sub := map[string]func(context.Context, *cli, []string) error{
+	return c.subcommand(ctx, "target", targetUsage, map[string]func(context.Context, *cli, []string) error{
 		"add": targetAdd, "list": targetList, "remove": targetRemove,
 		"set-secret": targetSetSecret, "test": targetTest,
-	}[args[0]]
-	if sub == nil {
-		return usagef("unknown target subcommand %q:\n%s", args[0], targetUsage)
-	}
-	return sub(ctx, c, args[1:])
+	}, args)
 }
 
 // int64List is a flag holding comma-separated ids.
@@ -70,7 +63,7 @@ func (s *sizeFlag) Set(v string) error {
 	return err
 }
 
-func targetAdd(_ context.Context, c *cli, args []string) error {
+func targetAdd(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("target add", "ferry target add --name NAME --kind KIND --url URL [kind flags] [--secret-stdin]")
 	var t config.Target
 	var chunk sizeFlag
@@ -86,6 +79,8 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 	fs.StringVar(&t.Auth, "auth", "", `quatrix: "apikey" (default) or "password"`)
 	fs.StringVar(&t.Email, "email", "", `quatrix: login email for --auth password`)
 	fs.StringVar(&t.Conflict, "conflict", "", "quatrix: default conflict policy: rename, overwrite or skip")
+	fs.BoolVar(&t.PublicLinks, "public-links", false, "quatrix: make a public link (anyone with it can download) for every uploaded file")
+	fs.Int64Var(&t.LinkExpiryDays, "link-expiry-days", 0, "quatrix: public links expire after this many days (default never)")
 	fs.StringVar(&t.CompanyID, "company-id", "", "twake: company id")
 	fs.BoolVar(&t.DriveFolders, "drive-folders", false, "twake: recreate folders as Twake Drive items")
 	fs.StringVar(&t.DriveParentID, "drive-parent-id", "", "twake: Drive folder to upload under (default root)")
@@ -96,6 +91,7 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 	fs.Int64Var(&t.Group, "group", 0, "selfcommunity: group id to send each file to")
 	fs.BoolVar(&t.NoMD5, "no-md5", false, "selfcommunity: leave the whole-file MD5 out of the done call")
 	fromStdin := fs.Bool("secret-stdin", false, "read secrets from standard input, one per line, instead of prompting")
+	noTest := fs.Bool("no-test", false, "save without testing the login first (by default one real request checks it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -116,7 +112,11 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 	}
 	cfg.Targets = append(cfg.Targets, t)
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("target add: %w", err)
+		return usagef("target add: %s", flagWords(err.Error()))
+	}
+	if err := CheckTargetUse(t); err != nil {
+		// Said, not refused: a target that only stores files is allowed.
+		fmt.Fprintf(c.Err, "ferry: note: %s\n", flagWords(err.Error()))
 	}
 	store, err := c.store(cfg)
 	if err != nil {
@@ -127,6 +127,11 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 	values := map[string]string{}
 	for _, s := range TargetSecrets(t) {
 		if values[s.Name], err = c.readSecret(s.Prompt, *fromStdin); err != nil {
+			return err
+		}
+	}
+	if !*noTest {
+		if err := c.testBeforeAdd(ctx, t, store, values, paths); err != nil {
 			return err
 		}
 	}
@@ -151,9 +156,82 @@ func targetAdd(_ context.Context, c *cli, args []string) error {
 		}
 		return fmt.Errorf("target add: %w", err)
 	}
-	fmt.Fprintf(c.Out, "added target %q (%s, %s); secret kept in the %s\ncheck it with: ferry target test %s\n",
-		t.Name, t.Kind, t.BaseURL, store.Describe(), t.Name)
+	fmt.Fprintf(c.Out, "added target %q (%s, %s); secret kept in the %s\n", t.Name, t.Kind, t.BaseURL, store.Describe())
+	if *noTest {
+		fmt.Fprintf(c.Out, "not tested (--no-test); test it with: ferry target test %s\n", t.Name)
+	}
 	return nil
+}
+
+// testBeforeAdd makes the new target's real check with the secrets just
+// given, before anything is saved, and says the result. A refusal saves
+// nothing and says how to add the target anyway.
+func (c *cli) testBeforeAdd(ctx context.Context, t config.Target, store secrets.Store, values map[string]string, paths config.Paths) error {
+	log, closeLog, err := c.logger(false)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	fmt.Fprintf(c.Err, "testing the login at %s…\n", t.BaseURL)
+	if err := testUnsaved(ctx, t, store, values, BuildOptions{Log: log, StateDir: paths.ProviderDir()}); err != nil {
+		return fmt.Errorf("target add: the test failed, nothing was saved: %s\n"+
+			"correct it and run the command again, or add the target untested with --no-test", err)
+	}
+	fmt.Fprintln(c.Out, "login tested: the server accepted it")
+	return nil
+}
+
+// targetFlags names the flag of each config key of a target, so that CLI
+// messages speak of --company-id, not company_id.
+var targetFlags = map[string]string{
+	"name": "--name", "kind": "--kind", "base_url": "--url", "tls_pin_sha256": "--tls-pin", "chunk_size": "--chunk-size",
+	"parent_id": "--parent-id", "protected": "--protected", "vue_file_manager": "--vue-file-manager",
+	"auth": "--auth", "email": "--email", "conflict": "--conflict",
+	"company_id": "--company-id", "drive_folders": "--drive-folders", "drive_parent_id": "--drive-parent-id",
+	"parallel_chunks": "--parallel-chunks", "keep_path_in_name": "--keep-path-in-name",
+	"dialect": "--dialect", "recipients": "--recipients", "group": "--group", "no_md5": "--no-md5",
+}
+
+// flagWords replaces the target config keys in msg (whole words, not in
+// quotes) by their flags.
+func flagWords(msg string) string {
+	return replaceKeys(msg, func(key string) (string, bool) {
+		f, ok := targetFlags[key]
+		return f, ok
+	})
+}
+
+// replaceKeys rewrites each whole word of msg for which repl answers ok.
+// A word is a run of letters, digits and '_' not inside double quotes.
+func replaceKeys(msg string, repl func(string) (string, bool)) string {
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(msg); {
+		ch := msg[i]
+		if ch == '"' {
+			quoted = !quoted
+		}
+		if quoted || !isWordByte(ch) || (i > 0 && isWordByte(msg[i-1])) {
+			b.WriteByte(ch)
+			i++
+			continue
+		}
+		j := i
+		for j < len(msg) && isWordByte(msg[j]) {
+			j++
+		}
+		w := msg[i:j]
+		if r, ok := repl(w); ok && (i == 0 || msg[i-1] != '-') {
+			w = r
+		}
+		b.WriteString(w)
+		i = j
+	}
+	return b.String()
+}
+
+func isWordByte(ch byte) bool {
+	return ch == '_' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9'
 }
 
 func targetList(_ context.Context, c *cli, args []string) error {
@@ -372,10 +450,20 @@ func checkProvider(ctx context.Context, p provider.Provider, kind string) error 
 		return struct{}{}, err
 	}, backoff.WithBackOff(b), backoff.WithMaxTries(checkTries))
 	if err != nil {
-		return errors.New(explainCheck(err))
+		return &checkError{msg: explainCheck(err), err: err}
 	}
 	return nil
 }
+
+// checkError is a failed credential check: the sentence for people
+// (explainCheck) as its text, the provider's error behind it.
+type checkError struct {
+	msg string
+	err error
+}
+
+func (e *checkError) Error() string { return e.msg }
+func (e *checkError) Unwrap() error { return e.err }
 
 // checkTries is how many times a credential check is tried when the server
 // fails for a reason that may pass.
@@ -413,6 +501,11 @@ func describeCaps(c *cli, caps provider.Capabilities, configured int64) {
 // error's own text (already free of secrets) follows for detail.
 func explainCheck(err error) string {
 	kind, _ := provider.Classify(err)
+	switch {
+	case isReadOnlyShare(err.Error()):
+		return "the share link only allows viewing, and uploads need an editor link: " +
+			"create a share with the editor permission and use its token: " + err.Error()
+	}
 	switch kind {
 	case provider.ErrAuth:
 		return "the server refused the credentials; store new ones with `ferry target set-secret`: " + err.Error()

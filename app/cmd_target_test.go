@@ -16,15 +16,15 @@ import (
 func TestTargetAddListRemove(t *testing.T) {
 	e := newEnv(t)
 	const key = "qk-0123456789-SECRET"
-	r := e.mustRun(key+"\n", "target", "add", "--name", "work", "--kind", "quatrix",
+	r := e.mustRun(key+"\n", "target", "add", "--no-test", "--name", "work", "--kind", "quatrix",
 		"--url", "https://acme.quatrix.example", "--chunk-size", "8MiB", "--conflict", "overwrite", "--secret-stdin")
 	if !strings.Contains(r.out, `added target "work"`) || !strings.Contains(r.out, "OS keyring") {
 		t.Errorf("add output: %q", r.out)
 	}
 	e.prompts = []string{"correct horse battery"}
-	e.mustRun("", "target", "add", "--name", "pw", "--kind", "quatrix", "--url", "https://q2.example",
+	e.mustRun("", "target", "add", "--no-test", "--name", "pw", "--kind", "quatrix", "--url", "https://q2.example",
 		"--auth", "password", "--email", "me@example.com")
-	e.mustRun("jwt-value-1", "target", "add", "--name", "chat", "--kind", "twake", "--url", "http://127.0.0.1:9",
+	e.mustRun("jwt-value-1", "target", "add", "--no-test", "--name", "chat", "--kind", "twake", "--url", "http://127.0.0.1:9",
 		"--company-id", "c1", "--drive-folders", "--parallel-chunks", "2", "--secret-stdin")
 
 	raw, err := os.ReadFile(e.configPath())
@@ -70,7 +70,7 @@ func TestTargetAddListRemove(t *testing.T) {
 		t.Errorf("list after deleting a secret:\n%s", r.out)
 	}
 
-	r = e.run(context.Background(), "x", "target", "add", "--name", "work", "--kind", "filesro", "--url", "https://f", "--secret-stdin")
+	r = e.run(context.Background(), "x", "target", "add", "--no-test", "--name", "work", "--kind", "filesro", "--url", "https://f", "--secret-stdin")
 	if r.code != ExitFailure || !strings.Contains(r.errOut, "already exists") {
 		t.Errorf("duplicate add: %d %q", r.code, r.errOut)
 	}
@@ -95,9 +95,10 @@ func TestTargetAddRefusals(t *testing.T) {
 	}{
 		{"no terminal", "", []string{"--name", "a", "--kind", "filesro", "--url", "https://f"}, ExitUsage, "--secret-stdin"},
 		{"empty secret", "\n", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--secret-stdin"}, ExitUsage, "is empty"},
-		{"bad kind", "s", []string{"--name", "a", "--kind", "ftp", "--url", "https://f", "--secret-stdin"}, ExitFailure, "kind must be one of"},
-		{"plain http", "s", []string{"--name", "a", "--kind", "filesro", "--url", "http://f.example", "--secret-stdin"}, ExitFailure, "base_url must be https://"},
-		{"foreign flag", "s", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--company-id", "c", "--secret-stdin"}, ExitFailure, "company_id is not a filesro setting"},
+		{"bad kind", "s", []string{"--name", "a", "--kind", "ftp", "--url", "https://f", "--secret-stdin"}, ExitUsage, "--kind must be one of"},
+		{"plain http", "s", []string{"--name", "a", "--kind", "filesro", "--url", "http://f.example", "--secret-stdin"}, ExitUsage, "--url must be https://"},
+		{"foreign flag", "s", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--company-id", "c", "--secret-stdin"}, ExitUsage, "--company-id is not a filesro setting"},
+		{"twake without company", "s", []string{"--name", "a", "--kind", "twake", "--url", "https://t", "--secret-stdin"}, ExitUsage, `target "a": --company-id is missing`},
 		{"second secret missing", "tok\n", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--protected", "--secret-stdin"}, ExitUsage, "password of the protected share is empty"},
 		{"bad size", "s", []string{"--name", "a", "--kind", "filesro", "--url", "https://f", "--chunk-size", "big"}, ExitUsage, "not a size"},
 	} {
@@ -114,10 +115,25 @@ func TestTargetAddRefusals(t *testing.T) {
 	}
 }
 
+// TestSelfCommunityWithoutRecipientsIsSaid: a SelfCommunity target that
+// would send each file to nobody is added with a note that says so.
+func TestSelfCommunityWithoutRecipientsIsSaid(t *testing.T) {
+	e := newEnv(t)
+	r := e.mustRun("tok", "target", "add", "--no-test", "--name", "pm", "--kind", "selfcommunity", "--url", "https://c.example", "--secret-stdin")
+	if !strings.Contains(r.errOut, "without --recipients or --group each file is uploaded but sent to nobody") {
+		t.Errorf("no note: %q", r.errOut)
+	}
+	r = e.mustRun("tok", "target", "add", "--no-test", "--name", "pm2", "--kind", "selfcommunity", "--url", "https://c.example",
+		"--group", "4", "--secret-stdin")
+	if strings.Contains(r.errOut, "nobody") {
+		t.Errorf("a note for a target with a group: %q", r.errOut)
+	}
+}
+
 func TestTargetWithSecretFile(t *testing.T) {
 	e := newEnv(t)
 	path := filepath.Join(e.dir, "secrets", "ferry.json")
-	e.mustRun("share-TOKEN-1\r\nshare pass 2\n", "--secrets", "file:"+path, "target", "add", "--name", "drop", "--kind", "filesro",
+	e.mustRun("share-TOKEN-1\r\nshare pass 2\n", "--secrets", "file:"+path, "target", "add", "--no-test", "--name", "drop", "--kind", "filesro",
 		"--url", "https://files.example", "--protected", "--secret-stdin")
 	if v, err := secrets.NewFile(path).Get("drop", "share_token"); err != nil || v != "share-TOKEN-1" {
 		t.Fatalf("secret file: %q, %v", v, err)
@@ -145,8 +161,8 @@ func TestTargetWithSecretFile(t *testing.T) {
 
 func TestTargetEnvSecretsAreReadOnly(t *testing.T) {
 	e := newEnv(t)
-	r := e.run(context.Background(), "tok", "--secrets", "env", "target", "add", "--name", "pm", "--kind", "selfcommunity",
-		"--url", "https://community.example", "--secret-stdin")
+	r := e.run(context.Background(), "tok", "--secrets", "env", "target", "add", "--no-test", "--name", "pm", "--kind", "selfcommunity",
+		"--url", "https://community.example", "--group", "7", "--secret-stdin")
 	if r.code != ExitFailure || !strings.Contains(r.errOut, "FERRY_SECRET_PM_ACCESS_TOKEN") {
 		t.Fatalf("env add: %d %q", r.code, r.errOut)
 	}
@@ -157,7 +173,7 @@ func TestTargetEnvSecretsAreReadOnly(t *testing.T) {
 
 func TestTargetRemoveRefusedWhileUsed(t *testing.T) {
 	e := newEnv(t)
-	e.mustRun("k-1234", "target", "add", "--name", "work", "--kind", "quatrix", "--url", "https://q.example", "--secret-stdin")
+	e.mustRun("k-1234", "target", "add", "--no-test", "--name", "work", "--kind", "quatrix", "--url", "https://q.example", "--secret-stdin")
 	e.mustRun("", "folder", "add", "--name", "docs", "--path", t.TempDir(), "--target", "work")
 	r := e.run(context.Background(), "", "target", "remove", "work")
 	if r.code != ExitFailure || !strings.Contains(r.errOut, "folders docs upload to") {
@@ -170,7 +186,7 @@ func TestTargetRemoveRefusedWhileUsed(t *testing.T) {
 
 func TestSetSecret(t *testing.T) {
 	e := newEnv(t)
-	e.mustRun("old-token", "target", "add", "--name", "chat", "--kind", "twake", "--url", "https://t.example",
+	e.mustRun("old-token", "target", "add", "--no-test", "--name", "chat", "--kind", "twake", "--url", "https://t.example",
 		"--company-id", "c", "--secret-stdin")
 	e.prompts = []string{"new-token"}
 	r := e.mustRun("", "target", "set-secret", "chat")

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
+	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/metered"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] PATH..."
+const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--bwlimit LIMIT] [--print-links] [--no-wait] PATH..."
 
 // enqueueBatch is how many jobs go into the queue per transaction.
 const enqueueBatch = 1000
@@ -26,11 +29,15 @@ const defaultUploadAttempts = 5
 
 func runUpload(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("upload", uploadUsage)
-	target := fs.String("target", "", "target to upload to (default: the only one, or the last used)")
+	target := fs.String("target", "", "target to upload to (needed when more than one is configured)")
 	to := fs.String("to", "", "remote folder below the target's root, slash-separated")
 	conflict := fs.String("conflict", "", "when the remote name exists: rename, overwrite or skip (default: the target's)")
 	force := fs.Bool("force", false, "upload files again even if this exact version was uploaded before")
 	mode := fs.String("progress", "auto", "progress display: auto, bars, plain or none")
+	noWait := fs.Bool("no-wait", false, "when the desktop app or ferry watch runs, hand the files to it and return at once")
+	links := fs.Bool("print-links", false, "print \"path<TAB>link\" for each uploaded file whose service gave a link")
+	var bwlimit bwlimitFlag
+	fs.Var(&bwlimit, "bwlimit", bwlimitUsage)
 	attempts := fs.Int("attempts", defaultUploadAttempts,
 		"give up on a file after this many failed attempts (it stays queued for the next run or `ferry watch`); 0 = keep trying")
 	if err := fs.Parse(args); err != nil {
@@ -42,28 +49,47 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	if *attempts < 0 {
 		return usagef("upload: --attempts must be 0 or more, not %d", *attempts)
 	}
+	if err := checkRemoteDirArg("--to", *to); err != nil {
+		return err
+	}
 	switch *conflict {
 	case "", "rename", "overwrite", "skip":
 	default:
 		return usagef("upload: --conflict must be rename, overwrite or skip, not %q", *conflict)
 	}
 
+	// The target is chosen here, also for a hand-off: the running app
+	// must not pick one the user did not name.
+	if cfg, _, err := c.loadConfig(); err != nil {
+		return err
+	} else if *target, err = chooseTarget(cfg, *target); err != nil {
+		return err
+	}
 	rt, err := c.openRuntime(true)
 	if errors.Is(err, ErrBusy) {
+		if bwlimit.tt != nil {
+			fmt.Fprintln(c.Err, "ferry: --bwlimit does not apply: the running Ferry uploads these files with its own limit (set it in its settings or config)")
+		}
 		// The desktop app runs: it queues the files (handoff.go).
-		return c.handOffUpload(ctx, err, handoffRequest{
+		return c.uploadViaRunning(ctx, err, handoffRequest{
 			Op: handoffUpload, Paths: fs.Args(), Target: *target, To: *to, Conflict: *conflict, Force: *force,
-		})
+		}, *noWait, *mode, *attempts)
 	}
 	if err != nil {
 		return err
 	}
 	defer rt.close()
-	name, err := chooseTarget(rt, *target)
-	if err != nil {
-		return err
+	rt.overrideBandwidth(bwlimit.tt)
+	meter := metered.New()
+	defer meter.Close()
+	rt.followMetered(ctx, meter)
+	if h := rt.engine.CurrentHold(); h.Active() {
+		fmt.Fprintf(c.Err, "ferry: paused: %s; the uploads start when it is not (pause_on_metered in the config)\n", heldNote(h))
 	}
-	set, err := collectUploads(fs.Args(), name, *to, *conflict)
+	if rt.config().Target(*target) == nil { // removed since it was chosen
+		return usagef("upload: no target named %q (see `ferry target list`)", *target)
+	}
+	set, err := collectUploads(fs.Args(), *target, *to, *conflict)
 	if err != nil {
 		return err
 	}
@@ -113,13 +139,19 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	if err := errors.Join(waitErr, engineErr); err != nil {
 		return err
 	}
+	if *links {
+		if err := printLinks(c, rt.q, ids); err != nil {
+			return err
+		}
+	}
 	return summarize(c, rt.q, ids)
 }
 
-// chooseTarget resolves --target: the named one, else the only target,
-// else the last one used in the desktop app.
-func chooseTarget(rt *engineRuntime, name string) (string, error) {
-	cfg := rt.config()
+// chooseTarget resolves --target: the named one, else the only target.
+// With several targets and none named it refuses and lists them: a file
+// never goes to a target the user did not choose (the desktop app's last
+// used one included).
+func chooseTarget(cfg *config.Config, name string) (string, error) {
 	switch {
 	case name != "":
 		if cfg.Target(name) == nil {
@@ -130,10 +162,13 @@ func chooseTarget(rt *engineRuntime, name string) (string, error) {
 		return cfg.Targets[0].Name, nil
 	case len(cfg.Targets) == 0:
 		return "", usagef("upload: no target configured yet; add one with `ferry target add`")
-	case cfg.UI.LastTarget != "" && cfg.Target(cfg.UI.LastTarget) != nil:
-		return cfg.UI.LastTarget, nil
 	}
-	return "", usagef("upload: %d targets are configured; choose one with --target", len(cfg.Targets))
+	names := make([]string, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		names[i] = t.Name
+	}
+	return "", usagef("upload: %d targets are configured (%s); choose one with --target NAME",
+		len(cfg.Targets), strings.Join(names, ", "))
 }
 
 // dropAlreadySent leaves out files whose size and mtime match the last

@@ -15,7 +15,7 @@ import (
 func TestUploadGivesUpOnAServerThatIsDown(t *testing.T) {
 	e := newEnv(t)
 	e.vars["FERRY_SECRETS"] = "file:" + filepath.Join(e.dir, "secrets")
-	e.mustRun("share-token\n", "target", "add", "--name", "down", "--kind", "filesro", "--url", "http://"+freeAddr(t), "--secret-stdin")
+	e.mustRun("share-token\n", "target", "add", "--no-test", "--name", "down", "--kind", "filesro", "--url", "http://"+freeAddr(t), "--secret-stdin")
 	file := filepath.Join(e.dir, "a.txt")
 	if err := os.WriteFile(file, []byte("hello"), 0o600); err != nil {
 		t.Fatal(err)

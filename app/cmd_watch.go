@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/ferry-sync/ferry/app/config"
+	"github.com/ferry-sync/ferry/app/logging"
+	"github.com/ferry-sync/ferry/app/metered"
 	foldersync "github.com/ferry-sync/ferry/sync"
 	"github.com/ferry-sync/ferry/transfer"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -17,20 +20,27 @@ import (
 const watchShutdown = 3 * time.Second
 
 func runWatch(ctx context.Context, c *cli, args []string) error {
-	fs := c.flags("watch", "ferry watch [--folder NAME]...")
+	fs := c.flags("watch", "ferry watch [--folder NAME]... [--bwlimit LIMIT]")
 	var only stringList
 	fs.Var(&only, "folder", "watch only this folder (repeatable; default: every enabled folder)")
+	var bwlimit bwlimitFlag
+	fs.Var(&bwlimit, "bwlimit", bwlimitUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("watch: unexpected argument %q", fs.Arg(0))
 	}
+	c.fileLog = true
 	rt, err := c.openRuntime(true)
 	if err != nil {
 		return err
 	}
 	defer rt.close()
+	if c.g.logLevel == "" {
+		fmt.Fprintf(c.Err, "details go to the log: %s\n", filepath.Join(rt.paths.LogDir(), logging.LogFileName))
+	}
+	rt.overrideBandwidth(bwlimit.tt)
 
 	cfg := rt.config()
 	folders := cfg.Folders
@@ -58,6 +68,9 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		}
 	}()
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	meter := metered.New()
+	defer meter.Close()
+	rt.followMetered(engineCtx, meter)
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- rt.engine.Run(engineCtx) }()
 

@@ -43,7 +43,7 @@ func TestCLIChangesBesideTheRunningAppAreKept(t *testing.T) {
 	followConfig(t, g)
 	ctx := context.Background()
 
-	if r := e.run(ctx, "tok\n", "target", "add", "--name", "cli", "--kind", "filesro", "--url", "http://127.0.0.1:9", "--secret-stdin"); r.code != 0 {
+	if r := e.run(ctx, "tok\n", "target", "add", "--no-test", "--name", "cli", "--kind", "filesro", "--url", "http://127.0.0.1:9", "--secret-stdin"); r.code != 0 {
 		t.Fatalf("target add: %+v", r)
 	}
 	writeFiles(t, e.dir, map[string]string{"out/a.txt": "a"})
@@ -97,7 +97,7 @@ func TestSetSecretTakesEffectInTheRunningApp(t *testing.T) {
 	e := newEnv(t)
 	e.vars[EnvSecrets] = "file:" + filepath.Join(e.dir, "secrets")
 	ctx := context.Background()
-	if r := e.run(ctx, "WRONGWRONGWRONG1\n", "target", "add", "--name", "s", "--kind", "filesro", "--url", srv.BaseURL(), "--secret-stdin"); r.code != 0 {
+	if r := e.run(ctx, "WRONGWRONGWRONG1\n", "target", "add", "--no-test", "--name", "s", "--kind", "filesro", "--url", srv.BaseURL(), "--secret-stdin"); r.code != 0 {
 		t.Fatalf("target add: %+v", r)
 	}
 	g := newGUIEnv(t, e)

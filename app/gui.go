@@ -11,11 +11,13 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/ferry-sync/ferry/app/autostart"
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/logging"
+	"github.com/ferry-sync/ferry/app/metered"
 	"github.com/ferry-sync/ferry/icons"
 	"github.com/ferry-sync/ferry/ui"
 )
@@ -69,12 +71,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 	sock := handoffSocket(paths.DataDir)
 	// One instance per user: a running app raises its window instead.
-	switch _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); {
-	case err == nil:
-		fmt.Fprintln(c.Err, "Ferry is already running: its window is in front now")
+	raised, handoffWarning := c.raiseRunningApp(ctx, sock)
+	if raised {
 		return nil
-	case !errors.Is(err, errNoInstance):
-		return err
 	}
 
 	rt, err := c.openRuntime(true)
@@ -82,6 +81,9 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, rt.close()) }()
+	if handoffWarning != nil {
+		rt.log.Warn("gui: hand-off to a running Ferry failed; starting alone", "err", handoffWarning)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find the ferry executable: %w", err)
@@ -96,13 +98,23 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 
 	a := fyneapp.NewWithID(appID)
-	a.SetIcon(icons.App)
+	a.SetIcon(icons.AppPNG) // a bitmap: the tray falls back to it (icons.AppPNG)
 	u := ui.New(a, b)
 	win := u.Window()
+	u.SetOpenURL(openURL(a.OpenURL))
+	switch n := newDBusNotifier(rt.log, func(key string) { u.NoticeAction(noticeKey(key)) }); {
+	case n != nil:
+		u.SetNotifier(n.send)
+	case runtime.GOOS != "windows" && runtime.GOOS != "darwin":
+		// No session bus: nothing could show a notification, and fyne
+		// would print an error for each one.
+		u.SetNotifier(func(ui.Notice) {})
+	}
 	hasTray, why := trayHost(runtime.GOOS)
 	notice := "" // what the window's notice line says when all is well
 	if desk, ok := a.(desktop.App); ok && hasTray {
 		u.EnableTray(newPNGTray(desk, rt.log.Warn), a.Quit)
+		u.SetTrayTooltip(systray.SetTooltip)
 		win.SetCloseIntercept(win.Hide) // the tray's Quit ends the app
 	} else {
 		hasTray = false
@@ -115,10 +127,10 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		u.SetNotice(notice)
 	}
 
-	srv, err := listenHandoff(sock, guiHandoff(a, u, b))
-	if err != nil {
-		return err
-	}
+	srv := serveHandoff(sock, guiHandoff(a, u, b), rt.log.Warn)
+	meter := metered.New()
+	defer meter.Close()
+	rt.followMetered(appCtx, meter)
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- rt.engine.Run(appCtx) }()
 	if err := b.ws.apply(appCtx, b.config().Folders); err != nil {
@@ -191,6 +203,8 @@ func guiHandoff(a fyne.App, u *ui.UI, b *guiBackend) handoffHandler {
 			})
 		case handoffUpload:
 			return b.queueUpload(req)
+		case handoffJobs:
+			return jobsReply(b.rt, req)
 		case handoffQuit:
 			fyne.Do(a.Quit)
 		default:

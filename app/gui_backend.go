@@ -123,14 +123,14 @@ func (b *guiBackend) RetryAll() error {
 }
 
 // SetBandwidth applies the limit at once and keeps it in the config's
-// [transfer] bandwidth_limit.
+// [transfer] bandwidth_limit (dropping a bandwidth_schedule).
 func (b *guiBackend) SetBandwidth(bytesPerSecond int64) error {
 	if bytesPerSecond < 0 {
 		return fmt.Errorf("set bandwidth: %d bytes per second is negative", bytesPerSecond)
 	}
 	b.rt.engine.SetBandwidth(bytesPerSecond)
 	return b.editConfig(func(c *config.Config) error {
-		c.Transfer.BandwidthLimit = config.Rate(bytesPerSecond)
+		setBandwidth(c, bytesPerSecond, "") // one rate replaces a timetable
 		return nil
 	})
 }

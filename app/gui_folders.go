@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,11 +53,18 @@ func (b *guiBackend) SaveFolder(f ui.Folder) error {
 		return fmt.Errorf("watch folder: %w", err)
 	}
 	fi, err := os.Stat(abs)
-	if err != nil {
-		return fmt.Errorf("watch folder: %w", err)
+	if errors.Is(err, fs.ErrNotExist) && f.Create {
+		if err = os.MkdirAll(abs, 0o755); err == nil {
+			fi, err = os.Stat(abs)
+		}
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("watch folder: %s is not a folder", abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s does not exist: %w", abs, ui.ErrFolderMissing)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a folder", abs)
 	}
 	cf := config.Folder{
 		Name: f.Name, Path: abs, Target: f.Target, RemoteDir: normRemoteDir(f.RemoteDir),

@@ -74,6 +74,7 @@ func (b *guiBackend) Status() ui.Status {
 		st.Speed = speed
 	}
 	st.Unreachable = b.unreachable()
+	b.limitsStatus(&st)
 	return st
 }
 
@@ -95,8 +96,20 @@ func (b *guiBackend) Watch(fn func(ui.Change)) (stop func()) {
 	go func() {
 		defer close(done)
 		w := itemWatch{b: b, fn: fn, live: map[queue.JobID]ui.Item{}}
-		for ev := range sub.C {
-			w.event(ev)
+		lim := newLimitsWatch(b)
+		defer lim.stop()
+		for {
+			select {
+			case ev, ok := <-sub.C:
+				if !ok {
+					return
+				}
+				w.event(ev)
+			case <-lim.tick():
+				if st, changed := lim.check(); changed {
+					fn(ui.Change{Status: &st})
+				}
+			}
 		}
 	}()
 	return func() {
@@ -173,7 +186,7 @@ func jobItem(j queue.Job) ui.Item {
 		Reason: j.ErrMsg, Warning: j.Warning, Updated: j.Updated,
 	}
 	if j.ErrKind != "" {
-		it.Advice = transfer.Explain(j.ErrKind)
+		it.Advice = desktopAdvice(j.ErrKind, j.ErrMsg)
 	}
 	switch j.State {
 	case queue.Running:
@@ -255,4 +268,16 @@ func (b *guiBackend) unreachable() string {
 	defer b.mu.Unlock()
 	names := slices.Sorted(maps.Keys(b.down))
 	return strings.Join(names, ", ")
+}
+
+// desktopAdvice is the plain sentence a failed row leads with: the error
+// kind's explanation, except that a view-only share link (which the
+// provider files as an authentication error) is not called a login
+// problem.
+func desktopAdvice(kind, msg string) string {
+	if isReadOnlyShare(msg) {
+		return "The share link only allows viewing; uploads need a link with the editor permission. " +
+			"Put an editor link's token in the target (Settings, Targets, Edit), then press Retry."
+	}
+	return transfer.Explain(kind)
 }

@@ -14,7 +14,7 @@ import (
 func TestRetryOnAPausedRow(t *testing.T) {
 	e := newEnv(t)
 	e.vars[EnvSecrets] = "file:" + filepath.Join(e.dir, "secrets")
-	if r := e.run(t.Context(), "tok\n", "target", "add", "--name", "s", "--kind", "filesro", "--url", "http://127.0.0.1:9", "--secret-stdin"); r.code != 0 {
+	if r := e.run(t.Context(), "tok\n", "target", "add", "--no-test", "--name", "s", "--kind", "filesro", "--url", "http://127.0.0.1:9", "--secret-stdin"); r.code != 0 {
 		t.Fatalf("target add: %+v", r)
 	}
 	g := newGUIEnv(t, e)

@@ -79,7 +79,7 @@ func TestGUIDesktopSession(t *testing.T) {
 	quit := start()
 	waitFor(t, "the window of `ferry --background` without a tray host", visible)
 	writeFiles(t, dir, map[string]string{"out/a.txt": "a"})
-	cli("tok\n", "target", "add", "--name", "cli", "--kind", "filesro", "--url", "http://127.0.0.1:9", "--secret-stdin")
+	cli("tok\n", "target", "add", "--no-test", "--name", "cli", "--kind", "filesro", "--url", "http://127.0.0.1:9", "--secret-stdin")
 	cli("", "folder", "add", "--name", "out", "--target", "cli", "--path", filepath.Join(dir, "out"))
 	waitFor(t, "the app to take the CLI's target and folder", func() bool {
 		return logContains(dataDir, `gui: config changed elsewhere`, "cli", "out")

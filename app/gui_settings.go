@@ -20,6 +20,10 @@ func (b *guiBackend) Settings() ui.Settings {
 		LastTarget:     cfg.UI.LastTarget,
 		LastRemoteDir:  cfg.UI.LastRemoteDir,
 		AutostartNote:  b.loginNote,
+
+		BandwidthSchedule: cfg.Transfer.BandwidthSchedule,
+		PauseOnMetered:    cfg.Transfer.PauseOnMetered,
+		MeteredNote:       b.meteredNote(),
 	}
 }
 
@@ -48,12 +52,15 @@ func (b *guiBackend) SaveSettings(s ui.Settings) error {
 			return fmt.Errorf("save settings: %w", err)
 		}
 	}
-	if s.Bandwidth != int64(cur.Transfer.BandwidthLimit) {
-		b.rt.engine.SetBandwidth(s.Bandwidth)
+	if err := checkSchedule(s.BandwidthSchedule); err != nil {
+		return err
 	}
 	return b.editConfigLocked(func(c *config.Config) error {
 		c.Transfer.ParallelFiles = s.ParallelFiles
-		c.Transfer.BandwidthLimit = config.Rate(s.Bandwidth)
+		setBandwidth(c, s.Bandwidth, s.BandwidthSchedule)
+		if b.meteredNote() == "" {
+			c.Transfer.PauseOnMetered = s.PauseOnMetered
+		}
 		c.UI.Notifications.Uploaded = switchValue(s.NotifyUploaded, c.UI.Notifications.UploadedOn(), c.UI.Notifications.Uploaded)
 		c.UI.Notifications.Failed = switchValue(s.NotifyFailed, c.UI.Notifications.FailedOn(), c.UI.Notifications.Failed)
 		c.UI.Notifications.Attention = switchValue(s.NotifyFailed, c.UI.Notifications.AttentionOn(), c.UI.Notifications.Attention)

@@ -110,7 +110,8 @@ func TestGUITargetForms(t *testing.T) {
 	q := ui.Target{Name: "work", Kind: config.KindQuatrix, Settings: map[string]string{
 		"base_url": "https://q.example", "conflict": "overwrite", "chunk_size": "8MiB",
 	}}
-	if err := g.b.SaveTarget(q, nil); err == nil || !strings.Contains(err.Error(), "api key") {
+	var p *ui.Problem
+	if err := g.b.SaveTarget(q, nil); !errors.As(err, &p) || p.Field != SecretAPIKey || !strings.Contains(p.Reason, "API key") {
 		t.Errorf("target without its secret: %v", err)
 	}
 	bad := q

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/secrets"
+	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/ui"
 )
 
@@ -96,26 +97,9 @@ func (b *guiBackend) Targets() []ui.Target {
 // Errors say what to fix: a field, a missing secret, or why the keyring
 // refused (secrets.KeyringError's advice).
 func (b *guiBackend) SaveTarget(t ui.Target, sec map[string]string) error {
-	spec, ok := kindSpecs[t.Kind]
-	if !ok {
-		return fmt.Errorf("save target: unknown service %q", t.Kind)
-	}
-	ct := config.Target{Name: strings.TrimSpace(t.Name), Kind: t.Kind}
-	for key, v := range t.Settings {
-		i := slices.IndexFunc(targetFields, func(f targetField) bool {
-			return f.key == key && (f.kind == "" || f.kind == t.Kind)
-		})
-		if i < 0 {
-			return fmt.Errorf("save target: %s has no setting %q", kindLabels[t.Kind], key)
-		}
-		if err := targetFields[i].set(&ct, strings.TrimSpace(v)); err != nil {
-			return fmt.Errorf("save target: %s: %w", targetFields[i].label, err)
-		}
-	}
-	for name := range sec {
-		if !slices.Contains(spec.stored, name) {
-			return fmt.Errorf("save target: %s has no secret %q", kindLabels[t.Kind], name)
-		}
+	ct, err := formTarget(t, sec)
+	if err != nil {
+		return err
 	}
 
 	b.editMu.Lock()
@@ -126,13 +110,11 @@ func (b *guiBackend) SaveTarget(t ui.Target, sec map[string]string) error {
 			continue
 		}
 		if _, err := b.rt.store.Get(ct.Name, s.Name); !existed || err != nil {
-			return fmt.Errorf("save target: the %s is required", strings.ToLower(secretLabels[s.Name]))
+			return &ui.Problem{Field: s.Name, Reason: secretLabels[s.Name] + " is required."}
 		}
 	}
-	probe := cloneConfig(b.config())
-	replaceTarget(probe, ct)
-	if err := probe.Validate(); err != nil {
-		return fmt.Errorf("save target: %w", err)
+	if err := b.validateTarget(ct); err != nil {
+		return err
 	}
 	var stored []string
 	for name, v := range sec {
@@ -141,7 +123,7 @@ func (b *guiBackend) SaveTarget(t ui.Target, sec map[string]string) error {
 		}
 		stored = append(stored, name)
 	}
-	err := b.editConfigLocked(func(c *config.Config) error {
+	err = b.editConfigLocked(func(c *config.Config) error {
 		replaceTarget(c, ct)
 		return nil
 	})
@@ -176,6 +158,145 @@ func explainSecretErr(err error) error {
 	return err
 }
 
+// formTarget turns the form's target into a config.Target, or a Problem
+// naming the field that cannot be read.
+func formTarget(t ui.Target, sec map[string]string) (config.Target, error) {
+	spec, ok := kindSpecs[t.Kind]
+	if !ok {
+		return config.Target{}, &ui.Problem{Field: "kind", Reason: fmt.Sprintf("Ferry does not know the service %q.", t.Kind)}
+	}
+	ct := config.Target{Name: strings.TrimSpace(t.Name), Kind: t.Kind}
+	for key, v := range t.Settings {
+		i := slices.IndexFunc(targetFields, func(f targetField) bool {
+			return f.key == key && (f.kind == "" || f.kind == t.Kind)
+		})
+		if i < 0 {
+			return config.Target{}, fmt.Errorf("save target: %s has no setting %q", kindLabels[t.Kind], key)
+		}
+		if err := targetFields[i].set(&ct, strings.TrimSpace(v)); err != nil {
+			return config.Target{}, &ui.Problem{Field: key, Reason: targetFields[i].label + ": " + err.Error()}
+		}
+	}
+	for name := range sec {
+		if !slices.Contains(spec.stored, name) {
+			return config.Target{}, fmt.Errorf("save target: %s has no secret %q", kindLabels[t.Kind], name)
+		}
+	}
+	return ct, nil
+}
+
+// validateTarget checks ct as part of the current config and for use
+// (CheckTargetUse); a problem names the form field at fault and speaks of
+// the field's label, not the config key.
+func (b *guiBackend) validateTarget(ct config.Target) error {
+	probe := cloneConfig(b.config())
+	replaceTarget(probe, ct)
+	err := probe.Validate()
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	var ce *config.Error
+	if errors.As(err, &ce) && len(ce.Problems) > 0 {
+		msg = ce.Problems[0].Msg
+	}
+	msg = strings.TrimPrefix(msg, fmt.Sprintf("target %q: ", ct.Name))
+	field := ""
+	msg = replaceKeys(msg, func(key string) (string, bool) {
+		label := fieldLabel(ct.Kind, key)
+		if label == "" {
+			return "", false
+		}
+		if field == "" {
+			field = key
+		}
+		return "“" + label + "”", true
+	})
+	return &ui.Problem{Field: field, Reason: strings.ToUpper(msg[:1]) + msg[1:] + "."}
+}
+
+// useProblem is CheckTargetUse's warning for the form: on its field, and
+// the target may be saved anyway.
+func useProblem(ct config.Target) error {
+	err := CheckTargetUse(ct)
+	if err == nil {
+		return nil
+	}
+	msg := replaceKeys(err.Error(), func(key string) (string, bool) {
+		if l := fieldLabel(ct.Kind, key); l != "" {
+			return "“" + l + "”", true
+		}
+		return "", false
+	})
+	return &ui.Problem{Field: "recipients", Reason: strings.ToUpper(msg[:1]) + msg[1:] + ".", Anyway: true}
+}
+
+// fieldLabel is the form label of a config key of kind, "" for none.
+func fieldLabel(kind, key string) string {
+	if key == "name" {
+		return "Name"
+	}
+	for _, f := range targetFields {
+		if f.key == key && (f.kind == "" || f.kind == kind) {
+			return f.label
+		}
+	}
+	return ""
+}
+
+// CheckTarget validates the form's target and makes its real check with
+// the secrets given (stored ones for those left out), saving nothing.
+func (b *guiBackend) CheckTarget(ctx context.Context, t ui.Target, sec map[string]string) error {
+	ct, err := formTarget(t, sec)
+	if err != nil {
+		return err
+	}
+	if err := b.validateTarget(ct); err != nil {
+		return err
+	}
+	if err := useProblem(ct); err != nil {
+		return err
+	}
+	existed := b.config().Target(ct.Name) != nil
+	for _, s := range TargetSecrets(ct) {
+		if sec[s.Name] != "" {
+			continue
+		}
+		if _, err := b.rt.store.Get(ct.Name, s.Name); !existed || err != nil {
+			return &ui.Problem{Field: s.Name, Reason: secretLabels[s.Name] + " is required."}
+		}
+	}
+	err = testUnsaved(ctx, ct, b.rt.store, sec, BuildOptions{Log: b.rt.log, StateDir: b.rt.paths.ProviderDir()})
+	if err != nil {
+		return checkProblem(err)
+	}
+	return nil
+}
+
+// checkProblem splits a failed login test into the sentence a person
+// reads first and the technical message behind "Details".
+func checkProblem(err error) *ui.Problem {
+	msg := err.Error()
+	var ce *checkError
+	if errors.As(err, &ce) {
+		msg = ce.err.Error() // the sentence below replaces explainCheck's
+	}
+	reason := "The login test failed."
+	switch kind, _ := provider.Classify(err); {
+	case isReadOnlyShare(msg):
+		reason = "The share link only allows viewing. Uploads need a link with the editor permission: use its token."
+	case kind == provider.ErrAuth:
+		reason = "The server refused the login. Check the credentials (a key or token may have expired)."
+	case kind == provider.ErrRetryable:
+		reason = "The server could not be reached or is busy. Check the address and your network, or save anyway and Ferry retries."
+	case errors.Is(err, context.DeadlineExceeded):
+		reason = "The server did not answer in time."
+	case strings.Contains(msg, "certificate"):
+		reason = "The server's certificate is not trusted. For a self-signed server, fill in its SHA-256 fingerprint."
+	}
+	return &ui.Problem{Reason: reason, Details: msg}
+}
+
 // TestTarget is `ferry target test`'s check: build the provider from the
 // saved settings and secrets and let it make its real request. The error
 // is explainCheck's sentence.
@@ -189,7 +310,10 @@ func (b *guiBackend) TestTarget(ctx context.Context, name string) error {
 		return fmt.Errorf("test target: %w", explainSecretErr(err))
 	}
 	defer closeProvider(p)
-	return checkProvider(ctx, p, t.Kind)
+	if err := checkProvider(ctx, p, t.Kind); err != nil {
+		return checkProblem(err)
+	}
+	return nil
 }
 
 // RemoveTarget removes a target no folder uses, then its secrets. The
@@ -345,6 +469,10 @@ var targetFields = []targetField{
 		stringField(func(t *config.Target) *string { return &t.Email })),
 	field("conflict", "If the name exists", "", config.KindQuatrix, false, []string{"rename", "overwrite", "skip"},
 		stringField(func(t *config.Target) *string { return &t.Conflict })),
+	field("public_links", "Make a public link for each file", "", config.KindQuatrix, false, yesNo,
+		boolField(func(t *config.Target) *bool { return &t.PublicLinks })),
+	field("link_expiry_days", "Public links expire after (days)", "never", config.KindQuatrix, false, nil,
+		intField(func(t *config.Target) *int64 { return &t.LinkExpiryDays })),
 	field("company_id", "Company id", "", config.KindTwake, true, nil,
 		stringField(func(t *config.Target) *string { return &t.CompanyID })),
 	field("drive_folders", "Recreate folders in Drive", "", config.KindTwake, false, yesNo,

@@ -32,7 +32,7 @@ func (b *guiBackend) queueUpload(req handoffRequest) (handoffReply, error) {
 
 // queueFiles is the shared path of a drop, the Upload button and a
 // `ferry upload` handed over by another process: it picks the target like
-// `ferry upload` (named, the only one, or the last used), walks the paths,
+// `ferry upload` (named, or the only one), walks the paths,
 // leaves out what was already sent (unless req.Force) and queues the rest
 // on rt's engine. req.Op "drop" marks the jobs as coming from the window.
 func queueFiles(rt *engineRuntime, req handoffRequest) (handoffReply, error) {
@@ -44,7 +44,7 @@ func queueFiles(rt *engineRuntime, req handoffRequest) (handoffReply, error) {
 	if len(req.Paths) == 0 {
 		return handoffReply{}, fmt.Errorf("upload: no file or folder given")
 	}
-	target, err := chooseTarget(rt, req.Target)
+	target, err := chooseTarget(rt.config(), req.Target)
 	if err != nil {
 		return handoffReply{}, err
 	}
@@ -70,6 +70,9 @@ func queueFiles(rt *engineRuntime, req handoffRequest) (handoffReply, error) {
 		return handoffReply{}, err
 	}
 	reply.Queued = len(ids)
+	for _, id := range ids {
+		reply.IDs = append(reply.IDs, uint64(id))
+	}
 	rt.log.Info("queued handed-over files", "files", len(ids), "target", target, "origin", req.Op)
 	return reply, nil
 }

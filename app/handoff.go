@@ -7,20 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
-	"syscall"
 	"time"
 )
 
 // The hand-off is how a second Ferry talks to the one already running (one
 // instance per user: the queue's lock makes the second fail fast, and this
-// lets it pass its request on instead). The running desktop app serves a
-// unix domain socket in the data dir; a client sends one JSON line and reads
-// one JSON line back:
+// lets it pass its request on instead). The running desktop app serves an
+// endpoint of its own platform; a client sends one JSON line and reads one
+// JSON line back:
 //
 //	{"op":"show"}                                   raise the main window
 //	{"op":"drop","paths":["/abs/a"]}               ask as for a real drop
@@ -28,13 +26,18 @@ import (
 //	                                                queue directly, reply with counts
 //	{"op":"quit"}                                   quit the app
 //
-// The socket file is mode 0600 in the data dir, so only the user (and root)
-// can connect. Go speaks AF_UNIX on Windows 10 (1803) and later too; there
-// the socket's protection is the data dir's ACL (%LocalAppData% is per user)
-// since chmod only toggles the read-only bit.
-
-// handoffSocketName is the socket's file name in the data dir.
-const handoffSocketName = "ferry.sock"
+// The endpoint (handoff_unix.go, handoff_windows.go) is a unix domain socket
+// of mode 0600 in the data dir on Linux, macOS and the BSDs, and a named
+// pipe whose name is derived from the data dir on Windows, where AF_UNIX is
+// missing (Wine) or refuses with WSAECONNREFUSED, an error Go does not map
+// to ECONNREFUSED (golang/go#45621); its security descriptor admits only
+// the user who created it.
+//
+// A hand-off that fails never stops the app from starting: an endpoint
+// that does not exist or is stale means nobody runs; any other failure is
+// a warning, and the app runs alone (classifyDial in handoff_decide.go
+// decides, per platform). Two instances still never upload at once: the
+// queue's lock refuses the second.
 
 // handoffMaxRequest caps one request line (paths of a large selection).
 const handoffMaxRequest = 4 << 20
@@ -43,12 +46,17 @@ const handoffMaxRequest = 4 << 20
 // folder happens before the reply, so it is generous.
 const handoffTimeout = 60 * time.Second
 
+// handoffProbeTimeout bounds the dial that tells a live endpoint from a
+// stale one before listening.
+const handoffProbeTimeout = time.Second
+
 // Hand-off operations.
 const (
 	handoffShow   = "show"
 	handoffDrop   = "drop"
 	handoffUpload = "upload"
 	handoffQuit   = "quit"
+	handoffJobs   = "jobs" // the state of queued jobs (upload_follow.go)
 )
 
 type handoffRequest struct {
@@ -58,6 +66,8 @@ type handoffRequest struct {
 	To       string   `json:"to,omitempty"`
 	Conflict string   `json:"conflict,omitempty"`
 	Force    bool     `json:"force,omitempty"`
+	// For "jobs": the jobs asked about.
+	IDs []uint64 `json:"ids,omitempty"`
 }
 
 type handoffReply struct {
@@ -68,22 +78,30 @@ type handoffReply struct {
 	Queued    int      `json:"queued,omitempty"`
 	Unchanged int      `json:"unchanged,omitempty"`
 	Skipped   []string `json:"skipped,omitempty"`
+	// For "upload": the queued jobs, so `ferry upload` can follow them.
+	IDs []uint64 `json:"ids,omitempty"`
+	// For "jobs": their states.
+	Jobs []followedJob `json:"jobs,omitempty"`
 }
 
 // handoffHandler answers one request. It runs on the connection's
 // goroutine; a non-nil error becomes the reply's Error.
 type handoffHandler func(ctx context.Context, req handoffRequest) (handoffReply, error)
 
-// errNoInstance means no running Ferry serves the hand-off socket (none
+// errNoInstance means no running Ferry serves the hand-off endpoint (none
 // exists, or a stale one was removed).
 var errNoInstance = errors.New("no running Ferry to hand over to")
 
-// errInstanceRunning means another process already serves the socket.
-var errInstanceRunning = errors.New("another Ferry already serves the hand-off socket")
+// errInstanceRunning means another process already serves the endpoint.
+var errInstanceRunning = errors.New("another Ferry already serves the hand-off endpoint")
 
-func handoffSocket(dataDir string) string { return filepath.Join(dataDir, handoffSocketName) }
+// errHandoffUnusable is wrapped when the endpoint can be neither used nor
+// cleared (no AF_UNIX, a busy or foreign pipe, a path too long for a
+// socket, something else in the socket's place): whether another Ferry
+// runs is unknown, so the caller warns and goes on alone.
+var errHandoffUnusable = errors.New("the hand-off endpoint cannot be used")
 
-// handoffServer serves the hand-off socket until Close.
+// handoffServer serves the hand-off endpoint until Close.
 type handoffServer struct {
 	ln     net.Listener
 	path   string
@@ -93,46 +111,20 @@ type handoffServer struct {
 	wg     sync.WaitGroup
 }
 
-// listenHandoff creates the socket at path (its directory with mode 0700
-// if missing) and serves handle on it, one goroutine per connection. A
-// socket left by a process that died is removed first; one with a live
-// listener fails with errInstanceRunning.
+// listenHandoff creates the endpoint path (handoffSocket) and serves handle
+// on it, one goroutine per connection. A stale endpoint left by a process
+// that died is cleared first; one with a live listener fails with
+// errInstanceRunning.
 func listenHandoff(path string, handle handoffHandler) (*handoffServer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("hand-off socket: %w", err)
-	}
-	if err := removeStaleSocket(path); err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("unix", path)
+	ln, err := listenEndpoint(path)
 	if err != nil {
-		return nil, fmt.Errorf("hand-off socket: %w", err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		ln.Close()
-		return nil, fmt.Errorf("hand-off socket: %w", err)
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &handoffServer{ln: ln, path: path, handle: handle, ctx: ctx, cancel: cancel}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
-}
-
-// removeStaleSocket deletes path when nothing listens on it.
-func removeStaleSocket(path string) error {
-	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	conn, err := net.DialTimeout("unix", path, time.Second)
-	if err == nil {
-		conn.Close()
-		return errInstanceRunning
-	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("hand-off socket: remove stale %s: %w", path, err)
-	}
-	return nil
 }
 
 func (s *handoffServer) accept() {
@@ -175,41 +167,45 @@ func (s *handoffServer) serve(conn net.Conn) {
 }
 
 // Close stops accepting, waits for the requests in progress and removes
-// the socket file. Idempotent.
+// the endpoint. Idempotent; a nil server (none could be started) is fine.
 func (s *handoffServer) Close() error {
+	if s == nil {
+		return nil
+	}
 	s.cancel()
 	err := s.ln.Close()
 	s.wg.Wait()
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
-	// The unix listener removes its file on Close; a leftover is harmless.
-	if rmErr := os.Remove(s.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-		err = errors.Join(err, rmErr)
-	}
-	return err
+	return errors.Join(err, removeEndpoint(s.path))
 }
 
 // sendHandoff sends req to the instance serving path and returns its reply.
-// It fails with errNoInstance when no socket exists or nothing listens on
-// it (a stale socket is removed), and with the running instance's error
-// text when it refused the request.
+// It fails with errNoInstance when no endpoint exists or nothing listens on
+// it (a stale one is cleared), with errHandoffUnusable when it can be
+// neither used nor cleared, and with the running instance's error text when
+// it refused the request.
 func sendHandoff(ctx context.Context, path string, req handoffRequest) (handoffReply, error) {
-	var d net.Dialer
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	conn, err := d.DialContext(dctx, "unix", path)
+	conn, err := dialEndpoint(dctx, path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOENT) {
+		switch classifyDial(runtime.GOOS, err) {
+		case dialNobody:
 			return handoffReply{}, errNoInstance
-		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			if err := removeStaleSocket(path); err != nil && !errors.Is(err, errInstanceRunning) {
-				return handoffReply{}, err
+		case dialStale:
+			switch err := clearStaleEndpoint(path); {
+			case err == nil:
+				return handoffReply{}, errNoInstance
+			case errors.Is(err, errInstanceRunning):
+				// It came up meanwhile; the caller may try again.
+				return handoffReply{}, fmt.Errorf("hand-off to the running Ferry: %w", err)
+			default:
+				return handoffReply{}, fmt.Errorf("%w: %w", errHandoffUnusable, err)
 			}
-			return handoffReply{}, errNoInstance
 		}
-		return handoffReply{}, fmt.Errorf("hand-off to the running Ferry: %w", err)
+		return handoffReply{}, fmt.Errorf("%w: %s: %w", errHandoffUnusable, path, err)
 	}
 	defer conn.Close()
 	deadline := time.Now().Add(handoffTimeout)
@@ -234,6 +230,38 @@ func sendHandoff(ctx context.Context, path string, req handoffRequest) (handoffR
 		return reply, fmt.Errorf("the running Ferry: %s", reply.Error)
 	}
 	return reply, nil
+}
+
+// raiseRunningApp asks a running Ferry at endpoint to show its window and
+// reports whether one did (this process then has nothing to do). When the
+// hand-off fails in any way other than "no Ferry runs", it prints a warning
+// and returns the failure as warning, for the log: the app starts alone
+// all the same (if another instance does hold the queue, its lock refuses
+// this one with a message saying so).
+func (c *cli) raiseRunningApp(ctx context.Context, endpoint string) (raised bool, warning error) {
+	_, err := sendHandoff(ctx, endpoint, handoffRequest{Op: handoffShow})
+	switch {
+	case err == nil:
+		fmt.Fprintln(c.Err, "Ferry is already running: its window is in front now")
+		return true, nil
+	case errors.Is(err, errNoInstance):
+		return false, nil
+	}
+	fmt.Fprintf(c.Err, "ferry: warning: %v; starting without handing over to a running Ferry\n", err)
+	return false, err
+}
+
+// serveHandoff serves handle at endpoint for the desktop app. When that
+// fails the app runs on without it (a second `ferry` then cannot raise this
+// one): the failure goes to warn, and the nil server returned has a Close
+// that does nothing.
+func serveHandoff(endpoint string, handle handoffHandler, warn func(msg string, args ...any)) *handoffServer {
+	srv, err := listenHandoff(endpoint, handle)
+	if err != nil {
+		warn("gui: hand-off unavailable; running without it", "endpoint", endpoint, "err", err)
+		return nil
+	}
+	return srv
 }
 
 // readHandoffLine reads one JSON line of at most handoffMaxRequest bytes.
@@ -314,6 +342,8 @@ func listenEngineHandoff(rt *engineRuntime, stop func()) (*handoffServer, error)
 		case handoffQuit:
 			stop()
 			return handoffReply{}, nil
+		case handoffJobs:
+			return jobsReply(rt, req)
 		case handoffShow, handoffDrop:
 			return handoffReply{}, fmt.Errorf("%s: `ferry watch` runs here, without a window; quit it and start `ferry` for the desktop app", req.Op)
 		}

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,7 +11,7 @@ import (
 )
 
 func TestHandoffRoundTrip(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "data", handoffSocketName)
+	sock := handoffSocket(filepath.Join(t.TempDir(), "data"))
 	var mu sync.Mutex
 	var got []handoffRequest
 	srv, err := listenHandoff(sock, func(_ context.Context, req handoffRequest) (handoffReply, error) {
@@ -28,13 +26,7 @@ func TestHandoffRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := fi.Mode().Perm(); perm != 0o600 {
-		t.Errorf("socket mode %v, want 0600", perm)
-	}
+	checkEndpointPrivate(t, sock)
 	ctx := context.Background()
 	r, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffUpload, Paths: []string{"/a", "/b"}, Target: "t", Force: true})
 	if err != nil || !r.OK || r.Queued != 2 || r.Target != "t" {
@@ -54,7 +46,7 @@ func TestHandoffRoundTrip(t *testing.T) {
 		t.Errorf("second listener: %v", err)
 	}
 	// A line that is not JSON gets an error reply, not a hang.
-	conn, err := net.Dial("unix", sock)
+	conn, err := dialEndpoint(ctx, sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,44 +62,9 @@ func TestHandoffRoundTrip(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(sock); !os.IsNotExist(err) {
-		t.Errorf("socket left after Close: %v", err)
-	}
+	checkEndpointGone(t, sock)
 	if _, err := sendHandoff(ctx, sock, handoffRequest{Op: handoffShow}); !errors.Is(err, errNoInstance) {
 		t.Errorf("send without a server: %v", err)
-	}
-}
-
-func TestHandoffStaleSocketIsRemoved(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), handoffSocketName)
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false) // like a process that died
-	ln.Close()
-	if _, err := sendHandoff(context.Background(), sock, handoffRequest{Op: handoffShow}); !errors.Is(err, errNoInstance) {
-		t.Errorf("stale socket: %v", err)
-	}
-	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
-		t.Errorf("stale socket not removed: %v", err)
-	}
-	// A new server takes over a stale socket too.
-	ln, err = net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	ln.Close()
-	srv, err := listenHandoff(sock, func(context.Context, handoffRequest) (handoffReply, error) { return handoffReply{}, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sendHandoff(context.Background(), sock, handoffRequest{Op: handoffShow}); err != nil {
-		t.Error(err)
-	}
-	if err := srv.Close(); err != nil {
-		t.Error(err)
 	}
 }
 
@@ -139,7 +96,7 @@ func TestUploadHandsOffToRunningApp(t *testing.T) {
 	}
 	defer srv.Close()
 	writeFiles(t, e.dir, map[string]string{"handed/one.txt": "1", "handed/two.txt": "22"})
-	r := e.run(context.Background(), "", "upload", "--to", "inbox", filepath.Join(e.dir, "handed"))
+	r := e.run(context.Background(), "", "upload", "--no-wait", "--to", "inbox", filepath.Join(e.dir, "handed"))
 	if r.code != ExitOK || !strings.Contains(r.out, "handed 2 file(s) for sandbox to the running Ferry") {
 		t.Fatalf("upload: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}

@@ -16,5 +16,6 @@ func Main(ctx context.Context, args []string) int {
 	if wantsGUI(args) {
 		return RunGUI(ctx, StdIO(), args)
 	}
+	attachConsole() // Ferry.exe (Windows, no console) run with a command
 	return Run(ctx, StdIO(), args)
 }

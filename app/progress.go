@@ -43,15 +43,18 @@ func finalLine(ev transfer.Event) string {
 			where = j.RemotePath()
 		}
 		line := fmt.Sprintf("uploaded %s (%s) to %s:/%s", j.RelPath, sizeText(j.Size), j.Target, strings.TrimPrefix(where, "/"))
+		if j.MoveFrom != "" {
+			line = fmt.Sprintf("moved %s to %s:/%s on the server", j.MoveFrom, j.Target, strings.TrimPrefix(where, "/"))
+		}
 		if ev.Link != "" {
 			line += " " + ev.Link
 		}
-		if j.Warning != "" {
+		if j.Warning != "" && !strings.HasPrefix(j.Warning, "moved on the server") {
 			line += " [warning: " + j.Warning + "]"
 		}
 		return line
 	case queue.Failed:
-		return fmt.Sprintf("FAILED %s: %s", j.RelPath, transfer.JobReason(j))
+		return fmt.Sprintf("FAILED %s: %s", j.RelPath, terminalReason(j))
 	case queue.Cancelled:
 		return "cancelled " + j.RelPath
 	case queue.Paused:
@@ -125,7 +128,10 @@ func newBarView(out io.Writer, jobs watchedJobs) *barView {
 	})
 	v.total = v.p.AddBar(max(jobs.totalBytes(), 1), mpb.BarPriority(1<<30),
 		mpb.PrependDecorators(decor.Name("total ", decor.WCSyncWidthR), files),
-		mpb.AppendDecorators(decor.CountersKibiByte(" % .1f / % .1f"), decor.Name("  "), speed))
+		mpb.AppendDecorators(decor.Any(func(st decor.Statistics) string {
+			// mpb's own counters print "0.0 b"; these use the units of every other line.
+			return " " + sizeText(st.Current) + " / " + sizeText(st.Total)
+		}), decor.Name("  "), speed))
 	return v
 }
 
@@ -197,10 +203,59 @@ func sizeText(n int64) string {
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
+	// A value that would print as 1000.0 or more moves up a unit:
+	// 1002.9 KiB is written 1.0 MiB, as file managers do.
+	v, exp := float64(n)/unit, 0
+	for v >= 999.95 && exp < 4 {
+		v /= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[exp])
+}
+
+// terminalReason says why a job failed and what to do, for a terminal:
+// the advice names commands, never buttons or settings windows, and the
+// technical message follows in brackets.
+func terminalReason(j queue.Job) string {
+	if j.ErrKind == "" && j.ErrMsg == "" {
+		return ""
+	}
+	var why string
+	switch {
+	case isReadOnlyShare(j.ErrMsg):
+		why = "the share link only allows viewing; add the target again with an editor link " +
+			"(`ferry target set-secret " + j.Target + "`)"
+	case j.ErrKind == transfer.KindRetryable || j.ErrKind == transfer.KindSession:
+		why = "a temporary problem with the server or the network; Ferry tries again on its own"
+	case j.ErrKind == transfer.KindAuth:
+		why = "the server refused the login; store new credentials with `ferry target set-secret " + j.Target +
+			"`, then run the command again"
+	case j.ErrKind == transfer.KindQuota:
+		why = "the account's storage is full; free up space on the server, then run the command again"
+	case j.ErrKind == transfer.KindConfig:
+		why = "the target is not set up correctly; check it with `ferry target test " + j.Target + "`"
+	case j.ErrKind == transfer.KindUnreadable:
+		why = "Ferry cannot read this file; check its permissions, then run the command again"
+	case j.ErrKind == transfer.KindConflict:
+		why = "a file with this name exists on the server; use --conflict rename or overwrite"
+	case j.ErrKind == transfer.KindTooLarge:
+		why = "the file or a chunk of it is larger than the server accepts; lower the target's chunk size (--chunk-size)"
+	default:
+		// The remaining kinds' sentences name no buttons.
+		why = strings.TrimSuffix(strings.ToLower(transfer.Explain(j.ErrKind)[:1])+transfer.Explain(j.ErrKind)[1:], ".")
+		if strings.Contains(strings.ToLower(why), "press") || strings.Contains(strings.ToLower(why), "settings") {
+			why = "the server rejected the upload and repeating the same request will not help; check the file and the target"
+		}
+	}
+	if j.ErrMsg == "" {
+		return why
+	}
+	return why + " (" + j.ErrMsg + ")"
+}
+
+// isReadOnlyShare tells a share link that only allows viewing (files.ro
+// visitor permission, a 403 the provider files as an authentication
+// error) from a refused login: the fix is another link, not a password.
+func isReadOnlyShare(msg string) bool {
+	return strings.Contains(msg, "visitor permission") || strings.Contains(msg, "Access Denied")
 }

@@ -34,6 +34,7 @@ type engineRuntime struct {
 	q       *queue.Queue
 	engine  *transfer.Engine
 	close   func() error
+	lim     limits // --bwlimit and the metered detector (limits.go)
 }
 
 // ErrBusy means another Ferry process holds the queue.
@@ -65,9 +66,10 @@ func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
 	}
 	rt := &engineRuntime{paths: paths, store: store, log: log, q: q, cfgStore: config.NewStore(paths.ConfigFile)}
 	rt.cfg.Store(cfg)
+	bw := rt.bandwidthOf(cfg)
 	rt.engine = transfer.New(q, transfer.TargetFunc(rt.resolve), transfer.Options{
 		Parallel:     cfg.Transfer.ParallelFilesOrDefault(),
-		Bandwidth:    int64(cfg.Transfer.BandwidthLimit),
+		Schedule:     &bw,
 		StallTimeout: cfg.Transfer.StallTimeoutOrDefault(),
 		Log:          log,
 	})

@@ -54,9 +54,8 @@ func (rt *engineRuntime) adoptLocked(next *config.Config) {
 			rt.log.Warn("config: parallel files", "err", err)
 		}
 	}
-	if next.Transfer.BandwidthLimit != prev.Transfer.BandwidthLimit {
-		rt.engine.SetBandwidth(int64(next.Transfer.BandwidthLimit))
-	}
+	rt.adoptBandwidth(prev, next)
+	rt.applyMetered(next)
 }
 
 // secretsChanged drops the cached providers of targets whose secret was

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -77,7 +78,10 @@ var kindSpecs = map[string]kindSpec{
 		},
 		stored: []string{SecretAPIKey, SecretPassword},
 		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
-			c := quatrix.Config{BaseURL: t.BaseURL, PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout, Log: o.Log}
+			c := quatrix.Config{
+				BaseURL: t.BaseURL, PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout, Log: o.Log,
+				PublicLinks: t.PublicLinks, LinkExpiry: time.Duration(t.LinkExpiryDays) * 24 * time.Hour,
+			}
 			if t.AuthOrDefault() == config.AuthPassword {
 				c.Email, c.Password = t.Email, sec[SecretPassword]
 			} else {
@@ -170,4 +174,56 @@ func BuildProvider(t config.Target, store secrets.Store, o BuildOptions) (provid
 		return nil, fmt.Errorf("target %q: %w", t.Name, err)
 	}
 	return p, nil
+}
+
+// CheckTargetUse says when a target validates but will not do what a
+// person most likely expects of it: a SelfCommunity target without
+// recipients or a group uploads each file and sends it to nobody (the
+// provider sends no message then). It is a warning (the CLI prints it, the
+// desktop form marks the field and offers to save anyway); the message
+// names config keys, which the CLI turns into flags.
+func CheckTargetUse(t config.Target) error {
+	if t.Kind == config.KindSelfCommunity && len(t.Recipients) == 0 && t.Group == 0 {
+		return errors.New("without recipients or group each file is uploaded but sent to nobody " +
+			"(SelfCommunity delivers files as private messages)")
+	}
+	return nil
+}
+
+// pendingSecrets answers one target's secrets from values not stored yet
+// and every other read from base; it writes nothing. It lets a target be
+// tested before anything about it is saved.
+type pendingSecrets struct {
+	base   secrets.Store
+	target string
+	values map[string]string
+}
+
+func (p pendingSecrets) Get(target, name string) (string, error) {
+	if v, ok := p.values[name]; ok && target == p.target {
+		return v, nil
+	}
+	return p.base.Get(target, name)
+}
+
+func (p pendingSecrets) Set(string, string, string) error {
+	return errors.New("pending secrets are read-only")
+}
+
+func (p pendingSecrets) Delete(string, string) error {
+	return errors.New("pending secrets are read-only")
+}
+
+func (p pendingSecrets) Describe() string { return p.base.Describe() }
+
+// testUnsaved makes target t's real check (checkProvider) with the secrets
+// in values, falling back to store for those not given (an edited target
+// whose secret is kept). It saves nothing.
+func testUnsaved(ctx context.Context, t config.Target, store secrets.Store, values map[string]string, o BuildOptions) error {
+	p, err := BuildProvider(t, pendingSecrets{base: store, target: t.Name, values: values}, o)
+	if err != nil {
+		return err
+	}
+	defer closeProvider(p)
+	return checkProvider(ctx, p, t.Kind)
 }

@@ -107,7 +107,7 @@ func TestTargetTestAgainstSandbox(t *testing.T) {
 
 	// Without the pin the self-signed certificate is refused: no global
 	// "insecure" escape hatch exists.
-	e.mustRun(tc["token"], "target", "add", "--name", "nopin", "--kind", "twake", "--url", base,
+	e.mustRun(tc["token"], "target", "add", "--no-test", "--name", "nopin", "--kind", "twake", "--url", base,
 		"--company-id", companyID(t, srv), "--secret-stdin")
 	if r := e.run(context.Background(), "", "target", "test", "nopin"); r.code != ExitFailure || !strings.Contains(r.errOut, "certificate") {
 		t.Errorf("unpinned self-signed: exit %d %q", r.code, r.errOut)
@@ -200,5 +200,47 @@ func TestBuiltProvidersUpload(t *testing.T) {
 				t.Errorf("the sandbox holds no hello.txt with the uploaded bytes: %+v", srv.Tree(tg.Kind))
 			}
 		})
+	}
+}
+
+// TestTargetAddTestsTheLogin proves `ferry target add` makes a real
+// request before saving: a files.ro editor link passes without a file
+// being stored, a visitor link is refused as read-only (not as a login
+// problem) and nothing is saved, and --no-test saves it untested.
+func TestTargetAddTestsTheLogin(t *testing.T) {
+	srv := newSandbox(t, false)
+	base := srv.BaseURL()
+	fc := sandboxCreds(t, srv, "filesro")
+	e := newEnv(t)
+	r := e.mustRun(fc["share-token"], "target", "add", "--name", "editor", "--kind", "filesro", "--url", base, "--secret-stdin")
+	if !strings.Contains(r.out, "login tested: the server accepted it") {
+		t.Errorf("editor link: %s%s", r.out, r.errOut)
+	}
+	for _, en := range srv.Tree("filesro") {
+		if strings.Contains(en.Path, "ferry-check") {
+			t.Errorf("the test stored a file: %+v", en)
+		}
+	}
+
+	visitor := ""
+	for _, c := range srv.Credentials() {
+		if c.API == "filesro" && c.Kind == "share-token" && c.Name == "visitor" {
+			visitor = c.Value
+		}
+	}
+	if visitor == "" {
+		t.Fatal("no visitor share in the sandbox credentials")
+	}
+	r = e.run(t.Context(), visitor, "target", "add", "--name", "viewer", "--kind", "filesro", "--url", base, "--secret-stdin")
+	if r.code != ExitFailure || !strings.Contains(r.errOut, "only allows viewing") || strings.Contains(r.errOut, "refused the credentials") ||
+		!strings.Contains(r.errOut, "--no-test") || !strings.Contains(r.errOut, "nothing was saved") {
+		t.Errorf("visitor link: exit %d %q", r.code, r.errOut)
+	}
+	if l := e.mustRun("", "target", "list"); strings.Contains(l.out, "viewer") {
+		t.Errorf("a refused target was saved:\n%s", l.out)
+	}
+	r = e.mustRun(visitor, "target", "add", "--no-test", "--name", "viewer", "--kind", "filesro", "--url", base, "--secret-stdin")
+	if !strings.Contains(r.out, "not tested (--no-test)") {
+		t.Errorf("--no-test: %s", r.out)
 	}
 }

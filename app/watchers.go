@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -77,13 +79,15 @@ func sameFolder(a, b config.Folder) bool {
 
 func (ws *watchers) start(ctx context.Context, f config.Folder) (*watchEntry, error) {
 	remoteDir := normRemoteDir(f.RemoteDir)
+	moves := moveFinder{q: ws.rt.q, target: f.Target, remoteDir: remoteDir, root: filepath.Clean(f.Path), renamed: newRenames(time.Now), lstat: os.Lstat}
 	w, err := foldersync.New(foldersync.Folder{ID: f.Name, Root: f.Path, Ignore: f.Ignore, Enabled: true},
 		foldersync.Options{
 			Sent: sentIndex{q: ws.rt.q, target: f.Target, remoteDir: remoteDir},
 			Emit: func(_ context.Context, batch []foldersync.Candidate) error {
-				return ws.enqueue(f, remoteDir, batch)
+				return ws.enqueue(f, remoteDir, moves, batch)
 			},
-			Log: ws.rt.log,
+			Renamed: moves.renamed.add,
+			Log:     ws.rt.log,
 		})
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", f.Name, err)
@@ -100,10 +104,14 @@ func (ws *watchers) start(ctx context.Context, f config.Folder) (*watchEntry, er
 	return e, nil
 }
 
-// enqueue turns a batch of settled files into jobs, in one transaction.
-func (ws *watchers) enqueue(f config.Folder, remoteDir string, batch []foldersync.Candidate) error {
+// enqueue turns a batch of settled files into jobs, in one transaction:
+// renamed files and folders Ferry uploaded become move jobs (moves.go).
+func (ws *watchers) enqueue(f config.Folder, remoteDir string, moves moveFinder, batch []foldersync.Candidate) error {
 	conflict := f.ConflictFor(ws.rt.config().Target(f.Target))
-	jobs := make([]queue.Job, len(batch))
+	moved, batch := moves.split(batch, queue.Job{
+		Target: f.Target, Origin: "watch:" + f.Name, Root: filepath.Clean(f.Path), RemoteDir: remoteDir, Conflict: conflict,
+	})
+	jobs := make([]queue.Job, len(batch), len(batch)+len(moved))
 	for i, c := range batch {
 		jobs[i] = queue.Job{
 			Target: f.Target, Origin: "watch:" + f.Name, Root: c.Root, RelPath: c.RelPath,
@@ -119,7 +127,7 @@ func (ws *watchers) enqueue(f config.Folder, remoteDir string, batch []foldersyn
 			jobs[i].ErrKind, jobs[i].ErrMsg = transfer.KindNameTwins, c.Refused
 		}
 	}
-	_, err := ws.rt.engine.Enqueue(jobs...)
+	_, err := ws.rt.engine.Enqueue(append(jobs, moved...)...)
 	return err
 }
 

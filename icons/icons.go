@@ -12,6 +12,8 @@ import (
 var (
 	//go:embed ferry.svg
 	appSVG []byte
+	//go:embed hicolor/256x256/apps/io.github.ferry_sync.ferry.png
+	appPNG []byte
 	//go:embed tray-idle.svg
 	trayIdleSVG []byte
 	//go:embed tray-uploading.svg
@@ -24,7 +26,12 @@ var (
 
 // The resources, ready for Fyne.
 var (
-	App           = fyne.NewStaticResource("ferry.svg", appSVG)
+	App = fyne.NewStaticResource("ferry.svg", appSVG)
+	// AppPNG is the application icon as a 256 px PNG, for the app's own
+	// icon (SetIcon): the system tray falls back to that icon, and on
+	// Windows it must decode as a bitmap to become an ICO ("Failed to
+	// convert systray icon" with the SVG).
+	AppPNG        = fyne.NewStaticResource("ferry.png", appPNG)
 	TrayIdle      = fyne.NewStaticResource("tray-idle.svg", trayIdleSVG)
 	TrayUploading = fyne.NewStaticResource("tray-uploading.svg", trayUploadingSVG)
 	TrayPaused    = fyne.NewStaticResource("tray-paused.svg", trayPausedSVG)

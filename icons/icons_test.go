@@ -3,6 +3,7 @@ package icons
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -81,5 +82,21 @@ func TestEmbeddedResources(t *testing.T) {
 		if !bytes.Equal(onDisk, r.content) || !bytes.HasPrefix(r.content, []byte("<svg")) {
 			t.Errorf("embedded %s is not the SVG file of that name", r.name)
 		}
+	}
+}
+
+// TestAppIconIsABitmap: the app's own icon is what the system tray falls
+// back to, and on Windows fyne decodes it with image.Decode to make an ICO
+// ("Failed to convert systray icon" when it is an SVG).
+func TestAppIconIsABitmap(t *testing.T) {
+	img, format, err := image.Decode(bytes.NewReader(AppPNG.Content()))
+	if err != nil || format != "png" {
+		t.Fatalf("AppPNG: %v (%s)", err, format)
+	}
+	if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
+		t.Errorf("AppPNG is %v, want 256x256", b)
+	}
+	if _, _, err := image.Decode(bytes.NewReader(App.Content())); err == nil {
+		t.Error("the SVG decodes as a bitmap: this test no longer shows why AppPNG exists")
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	gosync "sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -56,7 +55,7 @@ func benchTree(b *testing.B) string {
 		}
 		// Let writeback of the new tree finish, so it does not slow the
 		// first timed scan.
-		syscall.Sync()
+		syncDisks()
 	})
 	if benchTreeErr != nil {
 		b.Fatal(benchTreeErr)
@@ -245,12 +244,4 @@ func BenchmarkIdleCPU100k(b *testing.B) {
 		}
 		b.ReportMetric(float64(used.Microseconds())/1000/idle.Seconds(), "cpu-ms/s")
 	}
-}
-
-func cpuTime(b testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -47,8 +47,11 @@ func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
 				r.w.log.Warn("unwatch removed directory", "path", rel, "err", err)
 			}
 		}
-		// The old name of a rename is gone: deletes and renames are not
-		// mirrored, and the new name arrives as its own Create.
+		if ev.Has(fsnotify.Rename) && r.w.opts.Renamed != nil {
+			r.w.opts.Renamed(rel)
+		}
+		// The old name of a rename is gone: deletes are not mirrored, and
+		// the new name arrives as its own Create.
 		if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) && !ev.Has(fsnotify.Chmod) {
 			return nil
 		}

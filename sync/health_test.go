@@ -28,7 +28,7 @@ func TestSpecialFilesSkippedOnce(t *testing.T) {
 	}
 	must(os.Symlink(".", filepath.Join(root, "loop")))
 	must(os.Symlink(outside, filepath.Join(root, "out")))
-	must(syscall.Mkfifo(filepath.Join(root, "pipe"), 0o600))
+	makeFIFO(t, filepath.Join(root, "pipe"))
 	sock, err := net.Listen("unix", filepath.Join(root, "sock"))
 	must(err)
 	defer sock.Close()

@@ -22,6 +22,14 @@ type Options struct {
 	BatchSize  int          // most Candidates per Emit call; 0 = DefaultBatchSize
 	RestartMin time.Duration
 	RestartMax time.Duration // backoff bounds between failed runs; 0 = DefaultRestartMin/Max
+
+	// Renamed, when set, is told the slash-separated NFC path below the
+	// root of each file or folder renamed or moved away (an fsnotify
+	// Rename of its old name; the new name arrives as a Create and, once
+	// settled, as a Candidate). It runs on the owner goroutine and must
+	// not block. The app pairs it with the Candidate to move the file on
+	// the server instead of uploading it again.
+	Renamed func(relPath string)
 }
 
 // Watcher watches one folder: recursive fsnotify watches, the aggregator and

@@ -7,6 +7,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/ferry-sync/ferry/transfer/bwtimetable"
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
@@ -208,8 +209,9 @@ func (e *Engine) SetParallel(n int) error {
 }
 
 // SetBandwidth changes the shared limit in bytes per second (0 = none);
-// it applies to uploads already running, at once.
-func (e *Engine) SetBandwidth(bytesPerSec int64) { e.bw.set(bytesPerSec) }
+// it applies to uploads already running, at once, and replaces a
+// timetable (SetSchedule).
+func (e *Engine) SetBandwidth(bytesPerSec int64) { e.sched.Set(bwtimetable.Constant(bytesPerSec)) }
 
 // Bandwidth returns the current limit in bytes per second (0 = none).
 func (e *Engine) Bandwidth() int64 { return e.bw.limit() }

@@ -16,8 +16,10 @@
 //	for ev := range sub.C { ... }       // state changes and progress
 //
 // Control: PauseAll(until)/ResumeAll/Paused, Pause/Resume/Cancel/Retry of
-// one job, RetryAll, SetParallel, SetBandwidth, ForgetTarget; Snapshot for
-// a list view. Explain and JobReason turn a job's error kind into a
+// one job, RetryAll, SetParallel, SetBandwidth, SetSchedule (a bandwidth
+// timetable, package bwtimetable, switched by Run at each boundary),
+// SetHold (a pause that is not the user's, e.g. a metered connection),
+// ForgetTarget; Snapshot for a list view. Explain and JobReason turn a job's error kind into a
 // sentence for people.
 //
 // # Goroutines

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ferry-sync/ferry/transfer/bwtimetable"
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
@@ -30,6 +31,8 @@ type Engine struct {
 	targets *targetCache
 	opts    Options
 	bw      *bandwidth
+	sched   *bwtimetable.Scheduler // sets bw from the timetable
+	hold    holdState              // SetHold: a pause that is not the user's
 	hub     *hub
 	kick    chan struct{} // buffered(1): the dispatcher should look again
 
@@ -72,7 +75,7 @@ func New(q *queue.Queue, targets TargetResolver, opts Options) *Engine {
 		// Said once, loudly, before anything is uploaded again.
 		opts.Log.Error(d.Message(), "moved_to", d.MovedTo, "sent_kept", d.SentKept, "jobs_kept", d.JobsKept)
 	}
-	return &Engine{
+	e := &Engine{
 		q:         q,
 		targets:   &targetCache{r: targets, m: map[string]*resolved{}},
 		opts:      opts,
@@ -84,6 +87,13 @@ func New(q *queue.Queue, targets TargetResolver, opts Options) *Engine {
 		perTarget: map[string]int{},
 		changed:   make(chan struct{}),
 	}
+	e.sched = bwtimetable.NewScheduler(opts.Clock, e.bw.set)
+	tt := bwtimetable.Constant(opts.Bandwidth)
+	if opts.Schedule != nil {
+		tt = *opts.Schedule
+	}
+	e.sched.Set(tt)
+	return e
 }
 
 // Run dispatches jobs until ctx ends. Then it stops every worker (their
@@ -110,6 +120,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(progDone)
 		e.progressLoop(ctx)
 	}()
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		e.sched.Run(ctx)
+	}()
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -123,6 +138,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			err := e.shutdown()
 			<-progDone
+			<-schedDone
 			return err
 		case <-e.kick:
 		case <-timer.C:
@@ -209,6 +225,9 @@ func (e *Engine) slotFree() bool {
 
 // allow is the per-target limit; the queue calls it inside Claim.
 func (e *Engine) allow(j queue.Job) bool {
+	if e.held(j.Target) {
+		return false
+	}
 	e.mu.Lock()
 	n := e.perTarget[j.Target]
 	e.mu.Unlock()

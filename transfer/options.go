@@ -3,6 +3,8 @@ package transfer
 import (
 	"log/slog"
 	"time"
+
+	"github.com/ferry-sync/ferry/transfer/bwtimetable"
 )
 
 // Options tune an Engine. The zero value gives the defaults noted.
@@ -13,6 +15,12 @@ type Options struct {
 	// Bandwidth caps the bytes per second of all uploads together; 0 means
 	// unlimited. SetBandwidth changes it while running.
 	Bandwidth int64
+	// Schedule, when set, is a bandwidth timetable that replaces Bandwidth
+	// (SetSchedule changes it while running).
+	Schedule *bwtimetable.Timetable
+	// Clock times the switches of the bandwidth timetable; default the
+	// system clock. Tests pass a fake one.
+	Clock bwtimetable.Clock
 	// StallTimeout aborts a request that made no progress (no body bytes
 	// read, no answer) for that long, and retries it; default 60s.
 	StallTimeout time.Duration

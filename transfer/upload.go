@@ -450,7 +450,7 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
 	err := e.request(ctx, fmt.Sprintf("put chunk %d", i), func(actx context.Context, touch func()) error {
 		r := newChunkReader(actx, fu.f, c.Offset, c.Size, e.bw, &fu.a.done, touch)
 		r.sum = fu.sum
-		err := fu.sess.PutChunk(actx, c, r)
+		err := fu.sess.PutChunk(provider.WithCheckpoint(actx, fu.saveSession), c, r)
 		if err == nil && r.high != c.Size {
 			// The contract says a nil return means all c.Size bytes arrived;
 			// a provider that stopped reading early would store a short file.
@@ -482,10 +482,23 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
 		// Finish cannot be repeated safely without it asks for the save.
 		return nil
 	}
-	acked := fu.acked.list()
-	// Under fu.mu, so a save with fewer chunks never overwrites a later one.
-	return e.q.SaveSession(fu.a.job.ID, queue.Session{
-		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Acked: acked, Size: fu.u.Size, ModTime: fu.u.ModTime,
+	return fu.saveSessionLocked()
+}
+
+// saveSession persists the session's state with the chunks acknowledged so
+// far; a provider asks for it in the middle of a chunk through
+// provider.Checkpoint.
+func (fu *fileUpload) saveSession() error {
+	fu.mu.Lock()
+	defer fu.mu.Unlock()
+	return fu.saveSessionLocked()
+}
+
+// saveSessionLocked is saveSession; caller holds fu.mu, so a save with
+// fewer chunks never overwrites a later one.
+func (fu *fileUpload) saveSessionLocked() error {
+	return fu.e.q.SaveSession(fu.a.job.ID, queue.Session{
+		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Acked: fu.acked.list(), Size: fu.u.Size, ModTime: fu.u.ModTime,
 	})
 }
 

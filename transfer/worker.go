@@ -15,6 +15,10 @@ import (
 // "run a job, report its outcome" path; it runs on the job's worker
 // goroutine.
 func (e *Engine) work(ctx context.Context, a *active) {
+	if a.job.MoveFrom != "" {
+		e.workMove(ctx, a)
+		return
+	}
 	res, fi, err := e.upload(ctx, a)
 	e.settle(ctx, a, res, fi, err)
 }
@@ -59,7 +63,7 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, errCancelled), errors.Is(cause, errPaused):
 		return // Cancel and Pause changed the queue and published already
-	case errors.Is(cause, errPausedAll), errors.Is(cause, errShutdown):
+	case errors.Is(cause, errPausedAll), errors.Is(cause, errShutdown), errors.Is(cause, errHeld):
 		if qerr := e.q.Requeue(j.ID); qerr != nil {
 			e.queueError(log, "requeue", qerr)
 		}

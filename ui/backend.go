@@ -42,6 +42,11 @@ type Backend interface {
 	// SaveTarget adds or replaces a target; secrets go to the secrets store,
 	// never the config. An error says what to fix, in words.
 	SaveTarget(t Target, secrets map[string]string) error
+	// CheckTarget checks t as the form holds it, saving nothing: first
+	// its settings (a *Problem with the Field at fault), then a real
+	// request with secrets (those left out are read from the store, for
+	// an edited target). The error says why the login failed, in words.
+	CheckTarget(ctx context.Context, t Target, secrets map[string]string) error
 	// TestTarget performs a real request with the saved credentials.
 	TestTarget(ctx context.Context, name string) error
 	RemoveTarget(name string) error
@@ -51,6 +56,7 @@ type Backend interface {
 	SecretsProblem() error
 
 	Folders() []Folder
+	// SaveFolder adds or replaces a watched folder and starts watching it.
 	SaveFolder(f Folder) error
 	RemoveFolder(name string) error
 
@@ -110,6 +116,32 @@ type Status struct {
 	// Unreachable names the targets whose server cannot be reached now
 	// (comma-separated, "" when none); their uploads wait and retry.
 	Unreachable string
+	// BandwidthNote says what a bandwidth timetable puts in force ("limit
+	// 512 KiB/s until 18:00"); "" when the limit is one rate.
+	BandwidthNote string
+	// Held is why uploads are paused by Ferry rather than the user ("metered
+	// connection"; "" when not): every upload when HeldAll, else those of
+	// the targets in HeldTargets (comma-separated). The user's Pause and
+	// Resume do not change it.
+	Held        string
+	HeldAll     bool
+	HeldTargets string
+}
+
+// TargetHeld reports whether target's uploads are held in s (see Held).
+func (s Status) TargetHeld(target string) bool {
+	if s.Held == "" {
+		return false
+	}
+	if s.HeldAll {
+		return true
+	}
+	for _, t := range strings.Split(s.HeldTargets, ", ") {
+		if t != "" && t == target {
+			return true
+		}
+	}
+	return false
 }
 
 // TargetDown reports whether target's server is unreachable in s.
@@ -170,6 +202,9 @@ type Folder struct {
 	Ignore    []string
 	Enabled   bool
 	Health    string // "ok", "degraded: …", "failed: …"
+	// Create asks SaveFolder to create a missing folder; without it a
+	// missing folder is refused with an error wrapping ErrFolderMissing.
+	Create bool
 }
 
 // Settings are the user's preferences shown in the settings window.
@@ -185,4 +220,14 @@ type Settings struct {
 	// login item may not start this copy (it runs from a build folder).
 	// Read only; SaveSettings ignores it.
 	AutostartNote string
+	// BandwidthSchedule is a bandwidth timetable in rclone's --bwlimit
+	// syntax ("Mon-Fri 08:00,512k 18:00,off"); when set it replaces
+	// Bandwidth. "" means none.
+	BandwidthSchedule string
+	// PauseOnMetered pauses every upload while the connection is metered.
+	PauseOnMetered bool
+	// MeteredNote, when set, is why this system cannot tell whether the
+	// connection is metered: the switch is shown off and disabled. Read
+	// only; SaveSettings ignores it.
+	MeteredNote string
 }

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -120,6 +122,12 @@ func (f *fakeBackend) SaveTarget(t Target, secrets map[string]string) error {
 }
 
 func (f *fakeBackend) TestTarget(context.Context, string) error { return f.testErr }
+
+func (f *fakeBackend) CheckTarget(_ context.Context, t Target, _ map[string]string) error {
+	f.record("check target " + t.Name)
+	return f.testErr
+}
+
 func (f *fakeBackend) RemoveTarget(name string) error {
 	f.record("remove target " + name)
 	return nil
@@ -127,6 +135,9 @@ func (f *fakeBackend) RemoveTarget(name string) error {
 func (f *fakeBackend) SecretsProblem() error { return f.secErr }
 func (f *fakeBackend) Folders() []Folder     { return f.folders }
 func (f *fakeBackend) SaveFolder(fo Folder) error {
+	if strings.Contains(fo.Path, "missing") && !fo.Create {
+		return fmt.Errorf("watch folder: %s does not exist: %w", fo.Path, ErrFolderMissing)
+	}
 	f.folders = append(f.folders, fo)
 	return nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -33,13 +34,24 @@ func (u *UI) foldersTab(w fyne.Window) fyne.CanvasObject {
 			o.(*widget.Label).SetText(fmt.Sprintf("%s: %s → %s:/%s (%s, %s) — watcher %s",
 				f.Name, f.Path, f.Target, f.RemoteDir, f.Conflict, state, f.Health))
 		})
+	var full *widget.Label
 	reload := func() {
 		folders = u.be.Folders()
 		selected = -1
+		if full != nil {
+			full.SetText("")
+		}
 		list.UnselectAll()
 		list.Refresh()
 	}
-	list.OnSelected = func(i widget.ListItemID) { selected = i }
+	// The selected folder in full, wrapped: a list row may cut it short.
+	full = widget.NewLabel("")
+	full.Wrapping = fyne.TextWrapWord
+	list.OnSelected = func(i widget.ListItemID) {
+		selected = i
+		f := folders[i]
+		full.SetText(fmt.Sprintf("%s: %s → %s:/%s\nWatcher: %s", f.Name, f.Path, f.Target, f.RemoteDir, f.Health))
+	}
 	add := widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), func() { u.addFolder(w, reload) })
 	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
 		if selected < 0 {
@@ -55,7 +67,7 @@ func (u *UI) foldersTab(w fyne.Window) fyne.CanvasObject {
 			}, w)
 	})
 	reload()
-	return container.NewBorder(nil, container.NewHBox(add, remove), nil, nil, list)
+	return container.NewBorder(nil, container.NewVBox(full, container.NewHBox(add, remove)), nil, nil, list)
 }
 
 func (u *UI) addFolder(w fyne.Window, done func()) {
@@ -105,17 +117,13 @@ func (u *UI) addFolder(w fyne.Window, done func()) {
 			Conflict: conflict.Selected, Ignore: splitLines(ignore.Text), Enabled: true,
 		}
 		if f.Path == "" {
-			u.actIn(w, "watch folder", fmt.Errorf("choose a folder to watch"))
+			u.actIn(w, "watch folder", errors.New("choose a folder to watch"))
 			return
 		}
 		if f.Name == "" {
 			f.Name = filepath.Base(f.Path)
 		}
-		if err := u.be.SaveFolder(f); err != nil {
-			u.actIn(w, "watch folder", err)
-			return
-		}
-		done()
+		u.saveFolder(w, f, done)
 	}, w)
 	d.Resize(fyne.NewSize(600, 480))
 	d.Show()
@@ -129,4 +137,23 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// saveFolder saves f; for a folder that does not exist it asks whether to
+// create it, then saves again with Create set.
+func (u *UI) saveFolder(w fyne.Window, f Folder, done func()) {
+	err := u.be.SaveFolder(f)
+	switch {
+	case err == nil:
+		done()
+	case errors.Is(err, ErrFolderMissing) && !f.Create:
+		dialog.ShowConfirm("Create the folder?", f.Path+" does not exist. Create it and watch it?", func(ok bool) {
+			if ok {
+				f.Create = true
+				u.saveFolder(w, f, done)
+			}
+		}, w)
+	default:
+		u.actIn(w, "watch folder", err)
+	}
 }

@@ -11,12 +11,14 @@ func humanBytes(n int64) string {
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
+	// A value that would print as 1000.0 or more moves up a unit:
+	// 1002.9 KiB is written 1.0 MiB, as file managers do.
+	v, exp := float64(n)/unit, 0
+	for v >= 999.95 && exp < 4 {
+		v /= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[exp])
 }
 
 // humanSpeed formats a rate in bytes per second.

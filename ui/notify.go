@@ -21,23 +21,57 @@ const (
 	notifyMax   = 30 * time.Second
 )
 
+// Notice is one desktop notification. Kind ("uploaded" or "failed")
+// lets a sender replace the previous notice of the same kind instead of
+// stacking a new one; Actions are offered where the notification server
+// supports them.
+type Notice struct {
+	Kind    string
+	Title   string
+	Body    string
+	Actions []NoticeAction
+}
+
+// NoticeAction is a button on a notification.
+type NoticeAction struct {
+	Key   string // ActionShow or ActionRetry
+	Label string
+}
+
+// The notification actions; the app calls UI.NoticeAction with the key.
+const (
+	ActionShow  = "show"
+	ActionRetry = "retry"
+)
+
+// fyneNotice sends n through fyne (no replacement, no actions): the
+// fallback when the app sets no sender of its own.
+func fyneNotice(send func(*fyne.Notification)) func(Notice) {
+	return func(n Notice) { send(fyne.NewNotification(n.Title, n.Body)) }
+}
+
 type notifier struct {
-	send     func(*fyne.Notification) // the app's SendNotification
+	send     func(Notice)
 	settings func() Settings
 	now      func() time.Time
+	// failedTotal is what the window's Failed tab counts.
+	failedTotal func() int
 
 	mu       sync.Mutex     // guards everything below
 	uploaded map[string]int // destination ("Target/top folder") -> count
 	failed   int
+	failedBy map[string]int       // target -> failures in this batch
+	reason   map[string]string    // target -> the latest failure's reason
 	seen     map[uint64]ItemState // last state seen per item, so repeats are not counted
 	first    time.Time            // first event of the pending batch
 	last     time.Time            // latest event of the pending batch
 }
 
-func newNotifier(send func(*fyne.Notification), settings func() Settings, now func() time.Time) *notifier {
+func newNotifier(send func(Notice), settings func() Settings, now func() time.Time) *notifier {
 	return &notifier{
-		send: send, settings: settings, now: now,
+		send: send, settings: settings, now: now, failedTotal: func() int { return 0 },
 		uploaded: map[string]int{}, seen: map[uint64]ItemState{},
+		failedBy: map[string]int{}, reason: map[string]string{},
 	}
 }
 
@@ -59,6 +93,10 @@ func (n *notifier) observe(it Item) {
 		n.uploaded[destination(it)]++
 	case it.State == Failed && st.NotifyFailed:
 		n.failed++
+		n.failedBy[it.Target]++
+		if it.Reason != "" {
+			n.reason[it.Target] = it.Reason
+		}
 	default:
 		return
 	}
@@ -91,37 +129,69 @@ func (n *notifier) flushDue() {
 	}
 	msgs := n.messages()
 	n.uploaded, n.failed, n.first, n.last = map[string]int{}, 0, time.Time{}, time.Time{}
+	n.failedBy, n.reason = map[string]int{}, map[string]string{}
 	if len(n.seen) > 100_000 { // forget old items; a repeat then costs one extra count at most
 		n.seen = map[uint64]ItemState{}
 	}
 	n.mu.Unlock()
 	for _, m := range msgs {
-		n.send(fyne.NewNotification("Ferry", m))
+		n.send(m)
 	}
 }
 
-// messages builds the texts for the pending batch. Caller holds mu.
-func (n *notifier) messages() []string {
-	var msgs []string
+// messages builds the notices for the pending batch: one for what was
+// uploaded, one for what failed (naming the target and the reason, and
+// counting what the window's Failed tab counts). Caller holds mu.
+func (n *notifier) messages() []Notice {
+	var msgs []Notice
 	dests := make([]string, 0, len(n.uploaded))
 	for d := range n.uploaded {
 		dests = append(dests, d)
 	}
 	sort.Strings(dests)
+	show := NoticeAction{Key: ActionShow, Label: "Show"}
 	switch {
 	case len(dests) == 1:
-		msgs = append(msgs, fmt.Sprintf("%s uploaded to %s", files(n.uploaded[dests[0]]), dests[0]))
+		msgs = append(msgs, Notice{
+			Kind: "uploaded", Title: "Ferry: uploaded", Actions: []NoticeAction{show},
+			Body: fmt.Sprintf("%s uploaded to %s", files(n.uploaded[dests[0]]), dests[0]),
+		})
 	case len(dests) > 1:
 		total := 0
 		for _, d := range dests {
 			total += n.uploaded[d]
 		}
-		msgs = append(msgs, fmt.Sprintf("%s uploaded to %d places", files(total), len(dests)))
+		msgs = append(msgs, Notice{
+			Kind: "uploaded", Title: "Ferry: uploaded", Actions: []NoticeAction{show},
+			Body: fmt.Sprintf("%s uploaded to %d places: %s", files(total), len(dests), strings.Join(dests, ", ")),
+		})
 	}
-	if n.failed == 1 {
-		msgs = append(msgs, "1 upload needs attention")
-	} else if n.failed > 1 {
-		msgs = append(msgs, fmt.Sprintf("%d uploads need attention", n.failed))
+	if n.failed > 0 {
+		targets := make([]string, 0, len(n.failedBy))
+		for t := range n.failedBy {
+			targets = append(targets, t)
+		}
+		sort.Strings(targets)
+		var lines []string
+		for _, t := range targets {
+			line := fmt.Sprintf("%s to %s", files(n.failedBy[t]), t)
+			if r := n.reason[t]; r != "" {
+				line += ": " + strings.TrimSuffix(r, ".")
+			}
+			lines = append(lines, line)
+		}
+		title := "Ferry: 1 upload failed"
+		if n.failed > 1 {
+			title = fmt.Sprintf("Ferry: %d uploads failed", n.failed)
+		}
+		body := strings.Join(lines, "\n")
+		if total := n.failedTotal(); total > n.failed {
+			body += fmt.Sprintf("\n%d in the Failed list in all", total)
+		}
+		msgs = append(msgs, Notice{
+			Kind: "failed", Title: title, Body: body,
+			Actions: []NoticeAction{show, {Key: ActionRetry, Label: "Retry"}},
+		})
 	}
 	return msgs
 }

@@ -4,23 +4,21 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"fyne.io/fyne/v2"
 )
 
 func TestNotificationsAreCoalesced(t *testing.T) {
 	now := t0
 	settings := Settings{NotifyUploaded: true, NotifyFailed: true}
 	var sent []string
-	n := newNotifier(func(x *fyne.Notification) { sent = append(sent, x.Content) },
+	n := newNotifier(func(x Notice) { sent = append(sent, x.Body) },
 		func() Settings { return settings }, func() time.Time { return now })
 
 	for i := range 42 {
 		n.observe(Item{ID: uint64(i + 1), Target: "Quatrix", Remote: "Quatrix: Projects/a/f.txt", State: Done})
 		n.observe(Item{ID: uint64(i + 1), Target: "Quatrix", Remote: "Quatrix: Projects/a/f.txt", State: Done}) // repeat
 	}
-	n.observe(Item{ID: 100, State: Failed})
-	n.observe(Item{ID: 101, State: Failed})
+	n.observe(Item{ID: 100, Target: "work", State: Failed, Reason: "The server refused the login."})
+	n.observe(Item{ID: 101, Target: "work", State: Failed, Reason: "The server refused the login."})
 	now = now.Add(time.Second)
 	n.flushDue()
 	if len(sent) != 0 {
@@ -28,7 +26,7 @@ func TestNotificationsAreCoalesced(t *testing.T) {
 	}
 	now = now.Add(notifyQuiet)
 	n.flushDue()
-	want := []string{"42 files uploaded to Quatrix/Projects", "2 uploads need attention"}
+	want := []string{"42 files uploaded to Quatrix/Projects", "2 files to work: The server refused the login"}
 	if fmt.Sprint(sent) != fmt.Sprint(want) {
 		t.Fatalf("sent %q, want %q", sent, want)
 	}
@@ -41,7 +39,7 @@ func TestNotificationsAreCoalesced(t *testing.T) {
 func TestNotificationsFlushAtTheLatestAfterMax(t *testing.T) {
 	now := t0
 	var sent []string
-	n := newNotifier(func(x *fyne.Notification) { sent = append(sent, x.Content) },
+	n := newNotifier(func(x Notice) { sent = append(sent, x.Body) },
 		func() Settings { return Settings{NotifyUploaded: true} }, func() time.Time { return now })
 	for i := range 40 { // a steady trickle never goes quiet
 		n.observe(Item{ID: uint64(i + 1), Target: "t", Remote: "t: f", State: Done})
@@ -56,7 +54,7 @@ func TestNotificationsFlushAtTheLatestAfterMax(t *testing.T) {
 func TestNotificationsOffMeansOff(t *testing.T) {
 	now := t0
 	var sent []string
-	n := newNotifier(func(x *fyne.Notification) { sent = append(sent, x.Content) },
+	n := newNotifier(func(x Notice) { sent = append(sent, x.Body) },
 		func() Settings { return Settings{} }, func() time.Time { return now })
 	for i := range 5000 {
 		n.observe(Item{ID: uint64(i + 1), State: Done})
@@ -66,5 +64,31 @@ func TestNotificationsOffMeansOff(t *testing.T) {
 	n.flushDue()
 	if len(sent) != 0 {
 		t.Fatalf("notifications off, yet sent %q", sent)
+	}
+}
+
+// TestFailureNoticeNamesTargetReasonAndWindowCount: a failure notice says
+// where and why, counts what the Failed tab counts, has one kind (so the
+// sender replaces the previous one) and offers Show and Retry.
+func TestFailureNoticeNamesTargetReasonAndWindowCount(t *testing.T) {
+	now := t0
+	var sent []Notice
+	n := newNotifier(func(x Notice) { sent = append(sent, x) },
+		func() Settings { return Settings{NotifyFailed: true} }, func() time.Time { return now })
+	n.failedTotal = func() int { return 7 }
+	n.observe(Item{ID: 1, Target: "share", State: Failed, Reason: "The share link only allows viewing."})
+	n.observe(Item{ID: 2, Target: "work", State: Failed, Reason: "The server could not be reached."})
+	now = now.Add(notifyQuiet)
+	n.flushDue()
+	if len(sent) != 1 {
+		t.Fatalf("sent %+v", sent)
+	}
+	got := sent[0]
+	want := "1 file to share: The share link only allows viewing\n1 file to work: The server could not be reached\n7 in the Failed list in all"
+	if got.Kind != "failed" || got.Title != "Ferry: 2 uploads failed" || got.Body != want {
+		t.Errorf("notice %+v", got)
+	}
+	if len(got.Actions) != 2 || got.Actions[0].Key != ActionShow || got.Actions[1].Key != ActionRetry {
+		t.Errorf("actions %+v", got.Actions)
 	}
 }

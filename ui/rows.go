@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -23,6 +24,7 @@ type row struct {
 	primary  *widget.Button
 	second   *widget.Button
 	details  *widget.Button // the row's full text, when there is any
+	copy     *widget.Button // "Copy link" of a history row with a link
 	box      *fyne.Container
 }
 
@@ -35,13 +37,15 @@ func newRow() *row {
 		primary:  widget.NewButton("", nil),
 		second:   widget.NewButton("", nil),
 		details:  widget.NewButtonWithIcon("", theme.InfoIcon(), nil),
+		copy:     widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), nil),
 	}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.remote.Truncation = fyne.TextTruncateEllipsis
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.remote.Importance = widget.LowImportance
 	r.details.Hide()
-	buttons := container.NewHBox(r.details, r.primary, r.second)
+	r.copy.Hide()
+	buttons := container.NewHBox(r.details, r.primary, r.second, r.copy)
 	text := container.NewVBox(r.name, r.remote, r.detail)
 	r.box = container.NewBorder(nil, r.progress, nil, container.NewCenter(buttons), text)
 	return r
@@ -66,6 +70,8 @@ func (u *UI) updateActiveRow(r *row, it Item) {
 	st := u.model.currentStatus()
 	down := st.TargetDown(it.Target)
 	switch {
+	case st.TargetHeld(it.Target) && it.State != Uploading:
+		r.detail.SetText("Paused: " + st.Held)
 	case it.Paused || (st.PausedAt(u.now()) && it.State != Uploading):
 		r.detail.SetText("Paused")
 	case it.State == Uploading && it.Bytes == 0 && down:
@@ -96,6 +102,7 @@ func (u *UI) updateActiveRow(r *row, it Item) {
 	r.second.SetIcon(theme.CancelIcon())
 	r.second.OnTapped = func() { u.act("cancel", u.be.Cancel(id)) }
 	r.second.Show()
+	r.copy.Hide()
 	r.box.Refresh() // buttons changed size: lay the row out again
 }
 
@@ -103,9 +110,10 @@ func (u *UI) updateFailedRow(r *row, it Item) {
 	r.name.SetText(it.Name)
 	r.remote.SetText("→ " + it.Remote)
 	r.progress.Hide()
+	// The plain words first; the server's own message is behind Details.
 	text := it.Reason
 	if it.Advice != "" {
-		text += " — " + it.Advice
+		text = it.Advice
 	}
 	r.detail.SetText(text)
 	u.setDetails(r, it, text)
@@ -118,6 +126,7 @@ func (u *UI) updateFailedRow(r *row, it Item) {
 	r.second.SetIcon(theme.CancelIcon())
 	r.second.OnTapped = func() { u.act("cancel", u.be.Cancel(id)) }
 	r.second.Show()
+	r.copy.Hide()
 	r.box.Refresh() // buttons changed size: lay the row out again
 }
 
@@ -146,8 +155,11 @@ func (u *UI) updateHistoryRow(r *row, it Item) {
 		r.second.SetIcon(theme.ComputerIcon())
 		r.second.OnTapped = func() { u.openLink(link) }
 		r.second.Show()
+		r.copy.OnTapped = func() { u.copyLink(link) }
+		r.copy.Show()
 	} else {
 		r.second.Hide()
+		r.copy.Hide()
 	}
 	r.box.Refresh()
 }
@@ -167,21 +179,35 @@ func (u *UI) setDetails(r *row, it Item, shown string) {
 	}
 	full := strings.Join(parts, "\n\n")
 	name := it.Name
-	r.details.OnTapped = func() { u.showText(name, shown+"\n\n"+full) }
+	r.details.OnTapped = func() { u.showText(name, shown, full) }
 	r.details.Show()
 }
 
-// showText shows text in full, wrapped, in a dialog titled title.
-func (u *UI) showText(title, text string) {
+// showText shows text in full, wrapped, in a dialog titled title, with
+// details below in a selectable (copyable) text.
+func (u *UI) showText(title, text, details string) {
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, "Close", container.NewVScroll(l), u.win)
-	d.Resize(fyne.NewSize(520, 300))
+	raw := widget.NewMultiLineEntry()
+	raw.SetText(details)
+	raw.Wrapping = fyne.TextWrapWord
+	raw.OnChanged = func(s string) { // for reading and copying only
+		if s != details {
+			raw.SetText(details)
+		}
+	}
+	d := dialog.NewCustom(title, "Close", container.NewBorder(l, nil, nil, nil, raw), u.win)
+	d.Resize(fyne.NewSize(520, 320))
 	d.Show()
 }
 
 func (u *UI) openLocal(dir string) {
-	u.openLink((&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String())
+	u.openLink(fileURL(runtime.GOOS, dir))
+}
+
+// copyLink puts link on the system clipboard.
+func (u *UI) copyLink(link string) {
+	u.app.Clipboard().SetContent(link)
 }
 
 func (u *UI) openLink(link string) {
@@ -190,7 +216,11 @@ func (u *UI) openLink(link string) {
 		u.showError(fmt.Errorf("open %q: %w", link, err))
 		return
 	}
-	if err := u.app.OpenURL(parsed); err != nil {
+	open := u.app.OpenURL
+	if u.openURL != nil {
+		open = u.openURL
+	}
+	if err := open(parsed); err != nil {
 		u.showError(fmt.Errorf("open %s: %w", link, err))
 	}
 }

@@ -2,10 +2,8 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,7 +23,7 @@ func (u *UI) ShowSettings() {
 	w := u.app.NewWindow("Ferry settings")
 	u.settingsTabs = u.settingsContent(w)
 	w.SetContent(u.settingsTabs)
-	w.Resize(fyne.NewSize(640, 460))
+	w.Resize(fyne.NewSize(720, 560))
 	w.SetOnClosed(func() { u.settings, u.settingsTabs = nil, nil })
 	u.settings = w
 	w.Show()
@@ -54,10 +52,7 @@ func (u *UI) ConfigChanged() {
 		u.settingsTabs.SelectIndex(sel)
 		u.settings.SetContent(u.settingsTabs)
 	}
-	if u.tray != nil {
-		u.tray.setFolders(u.tray.folders)
-		u.tray.menu.Refresh()
-	}
+	u.refreshFolders()
 }
 
 func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
@@ -72,7 +67,7 @@ func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
 			if t.HasSecret {
 				secret = "secret stored"
 			}
-			o.(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", t.Name, t.Kind, secret))
+			o.(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", t.Name, kindLabel(u.be.TargetKinds(), t.Kind), secret))
 		})
 	reload := func() {
 		targets = u.be.Targets()
@@ -86,20 +81,32 @@ func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
 	if err := u.be.SecretsProblem(); err != nil {
 		status.SetText("Secrets cannot be stored: " + err.Error())
 	}
-	add := widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), func() { u.addTarget(w, reload) })
+	add := widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), func() { u.showTargetForm(w, nil, reload) })
+	edit := widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
+		if selected < 0 {
+			return
+		}
+		t := targets[selected]
+		u.showTargetForm(w, &t, reload)
+	})
+	problem := newProblemView()
 	test := widget.NewButtonWithIcon("Test login", theme.ConfirmIcon(), func() {
 		if selected < 0 {
 			return
 		}
 		name := targets[selected].Name
 		status.SetText("Testing " + name + "…")
+		problem.hide()
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			err := u.be.TestTarget(ctx, name)
 			fyne.Do(func() {
 				if err != nil {
-					status.SetText(name + ": " + err.Error())
+					status.SetText("")
+					p := *problemOf(err)
+					p.Reason = name + ": " + p.Reason
+					problem.show(&p)
 					return
 				}
 				status.SetText(name + ": the login works and uploads are allowed.")
@@ -119,100 +126,7 @@ func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
 		}, w)
 	})
 	reload()
-	return container.NewBorder(nil, container.NewVBox(container.NewHBox(add, test, remove), status), nil, nil, list)
-}
-
-// addTarget shows the form for a new target; the fields follow the chosen
-// service's KindSpec.
-func (u *UI) addTarget(w fyne.Window, done func()) {
-	kinds := u.be.TargetKinds()
-	if len(kinds) == 0 {
-		return
-	}
-	labels := make([]string, len(kinds))
-	for i, k := range kinds {
-		labels[i] = k.Label
-	}
-	name := widget.NewEntry()
-	name.SetPlaceHolder("a short name, e.g. work")
-	fields := container.NewVBox()
-	entries := map[string]*widget.Entry{}
-	var spec KindSpec
-	kind := widget.NewSelect(labels, func(label string) {
-		for _, k := range kinds {
-			if k.Label == label {
-				spec = k
-			}
-		}
-		fields.RemoveAll()
-		entries = map[string]*widget.Entry{}
-		form := widget.NewForm()
-		for _, f := range spec.Fields {
-			e := widget.NewEntry()
-			if f.Secret {
-				e = widget.NewPasswordEntry()
-			}
-			e.SetPlaceHolder(f.Placeholder)
-			label := f.Label
-			if f.Required {
-				label += " *"
-			}
-			form.Append(label, e)
-			entries[f.Key] = e
-		}
-		fields.Add(form)
-	})
-	kind.SetSelected(labels[0])
-	warning := widget.NewLabel("")
-	warning.Wrapping = fyne.TextWrapWord
-	if err := u.be.SecretsProblem(); err != nil {
-		warning.SetText(err.Error())
-	}
-	content := container.NewVBox(widget.NewForm(
-		widget.NewFormItem("Name", name), widget.NewFormItem("Service", kind)), fields, warning)
-	d := dialog.NewCustomConfirm("Add a target", "Save", "Cancel", content, func(ok bool) {
-		if !ok {
-			return
-		}
-		t, secrets, err := collectTarget(strings.TrimSpace(name.Text), spec, entries)
-		if err == nil {
-			err = u.be.SaveTarget(t, secrets)
-		}
-		if err != nil {
-			u.actIn(w, "add target", err)
-			return
-		}
-		done()
-	}, w)
-	d.Resize(fyne.NewSize(560, 420))
-	d.Show()
-}
-
-// collectTarget validates the form and splits secrets from settings.
-func collectTarget(name string, spec KindSpec, entries map[string]*widget.Entry) (Target, map[string]string, error) {
-	if name == "" {
-		return Target{}, nil, errors.New("the target needs a name")
-	}
-	t := Target{Name: name, Kind: spec.Kind, Settings: map[string]string{}}
-	secrets := map[string]string{}
-	for _, f := range spec.Fields {
-		v := strings.TrimSpace(entries[f.Key].Text)
-		if f.Secret {
-			v = entries[f.Key].Text // secrets are taken verbatim
-		}
-		if f.Required && v == "" {
-			return Target{}, nil, fmt.Errorf("%s is required", f.Label)
-		}
-		if v == "" {
-			continue
-		}
-		if f.Secret {
-			secrets[f.Key] = v
-		} else {
-			t.Settings[f.Key] = v
-		}
-	}
-	return t, secrets, nil
+	return container.NewBorder(nil, container.NewVBox(container.NewHBox(add, edit, test, remove), status, problem.box), nil, nil, list)
 }
 
 func (u *UI) transfersTab() fyne.CanvasObject {
@@ -236,8 +150,8 @@ func (u *UI) transfersTab() fyne.CanvasObject {
 	bw.OnChanged = func(label string) {
 		for _, c := range bandwidthChoices {
 			cur := u.be.Settings()
-			if c.label == label && c.bps != cur.Bandwidth {
-				cur.Bandwidth = c.bps
+			if c.label == label && (c.bps != cur.Bandwidth || cur.BandwidthSchedule != "") {
+				cur.Bandwidth, cur.BandwidthSchedule = c.bps, "" // one rate replaces a timetable
 				u.act("save settings", u.be.SaveSettings(cur))
 			}
 		}
@@ -246,7 +160,7 @@ func (u *UI) transfersTab() fyne.CanvasObject {
 	note.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(widget.NewForm(
 		widget.NewFormItem("Files at once", parallel),
-		widget.NewFormItem("Bandwidth limit", bw)), note)
+		widget.NewFormItem("Bandwidth limit", bw)), note, u.limitsSettings())
 }
 
 func (u *UI) notificationsTab() fyne.CanvasObject {
@@ -293,6 +207,16 @@ func (u *UI) generalTab() fyne.CanvasObject {
 
 func (u *UI) actIn(w fyne.Window, what string, err error) {
 	if err != nil {
-		dialog.ShowError(fmt.Errorf("%s: %w", what, err), w)
+		u.showProblem(w, what, err)
 	}
+}
+
+// kindLabel is the service's name for people ("files.ro"), or kind.
+func kindLabel(kinds []KindSpec, kind string) string {
+	for _, k := range kinds {
+		if k.Kind == kind {
+			return k.Label
+		}
+	}
+	return kind
 }

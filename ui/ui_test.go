@@ -235,32 +235,6 @@ func TestSettingsWindow(t *testing.T) {
 	}
 }
 
-func TestCollectTargetSplitsSecrets(t *testing.T) {
-	spec := newFakeBackend().TargetKinds()[0]
-	entries := map[string]*widget.Entry{}
-	for _, f := range spec.Fields {
-		entries[f.Key] = widget.NewEntry()
-	}
-	if _, _, err := collectTarget("w", spec, entries); err == nil || !strings.Contains(err.Error(), "Address is required") {
-		t.Fatalf("missing required field: err = %v", err)
-	}
-	entries["base_url"].SetText(" https://q.example ")
-	entries["api_key"].SetText(" key with spaces ")
-	tg, secrets, err := collectTarget("w", spec, entries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tg.Settings["base_url"] != "https://q.example" || tg.Settings["api_key"] != "" {
-		t.Errorf("settings = %v (secrets must not be in settings)", tg.Settings)
-	}
-	if secrets["api_key"] != " key with spaces " {
-		t.Errorf("secret = %q, want it verbatim", secrets["api_key"])
-	}
-	if _, _, err := collectTarget("", spec, entries); err == nil {
-		t.Error("a target without a name was accepted")
-	}
-}
-
 func TestTenThousandItemsStayVirtualised(t *testing.T) {
 	be := newFakeBackend()
 	for i := range 10_000 {

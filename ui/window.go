@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,6 +17,10 @@ import (
 // changes: smooth enough for progress bars, cheap with 10,000 items because
 // lists are virtualised and only the visible rows are updated.
 const refreshInterval = 200 * time.Millisecond
+
+// folderEvery is how many refresh ticks pass between looks at the watched
+// folders' health (every 2 s).
+const folderEvery = 10
 
 // UI is Ferry's desktop interface. Create it with New, then call Start.
 type UI struct {
@@ -34,6 +39,7 @@ type UI struct {
 	summary    *widget.Label
 	pauseBtn   *widget.Button
 	bandwidth  *widget.Select
+	bwNote     *widget.Label // what a timetable puts in force
 	retryAll   *widget.Button
 	tray       *tray
 	settings   fyne.Window
@@ -42,18 +48,30 @@ type UI struct {
 	// notice is the line under the toolbar for things the user should know
 	// once (no tray host, a config file that cannot be read).
 	notice *widget.Label
+	// banner is one line for a problem many failed files share.
+	banner *banner
+	// folderHealth lists the watched folders that do not work.
+	folderHealth *widget.Label
+	folderIssues int
+	// trayTooltip, when set, receives the tray's state line (the app
+	// passes the system tray's tooltip setter).
+	trayTooltip func(string)
+	// openURL opens a link or folder; nil means the app's OpenURL.
+	openURL func(*url.URL) error
 }
 
 // New builds the main window for a on top of be. Nothing runs until Start.
 func New(a fyne.App, be Backend) *UI {
 	u := &UI{app: a, be: be, model: newModel(), now: time.Now}
-	u.notify = newNotifier(a.SendNotification, be.Settings, u.now)
+	u.notify = newNotifier(fyneNotice(a.SendNotification), be.Settings, u.now)
+	u.notify.failedTotal = func() int { return u.model.currentStatus().Failed }
 	u.win = a.NewWindow("Ferry")
 	u.win.SetContent(u.build())
 	u.win.Resize(fyne.NewSize(760, 560))
 	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.dropped(uris) })
 	u.model.reset(be.Items(), be.Status())
 	u.refresh()
+	u.refreshFolders()
 	return u
 }
 
@@ -73,12 +91,16 @@ func (u *UI) Start(ctx context.Context) {
 		defer stop()
 		t := time.NewTicker(refreshInterval)
 		defer t.Stop()
+		ticks := 0
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 				fyne.Do(u.refresh)
+				if ticks++; ticks%folderEvery == 0 {
+					fyne.Do(u.refreshFolders)
+				}
 				u.notify.flushDue()
 			}
 		}
@@ -113,18 +135,25 @@ func (u *UI) build() fyne.CanvasObject {
 			}
 		}
 	})
+	u.bwNote = widget.NewLabel("")
+	u.bwNote.Hide()
 	add := widget.NewButtonWithIcon("Upload…", theme.ContentAddIcon(), u.chooseFiles)
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.ShowSettings)
 	toolbar := container.NewHBox(u.pauseBtn,
 		widget.NewButton("Pause 1 h", func() { u.act("pause", u.be.PauseAll(u.now().Add(time.Hour))) }),
-		widget.NewLabel("Limit:"), u.bandwidth, add, settings)
+		widget.NewLabel("Limit:"), u.bandwidth, u.bwNote, add, settings)
 	hint := widget.NewLabelWithStyle("Drop files or folders here to upload them.",
 		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	u.notice = widget.NewLabel("")
 	u.notice.Wrapping = fyne.TextWrapWord
 	u.notice.Importance = widget.WarningImportance
 	u.notice.Hide()
-	return container.NewBorder(container.NewVBox(toolbar, u.summary, u.notice), hint, nil, nil, u.tabs)
+	u.banner = u.newBanner()
+	u.folderHealth = widget.NewLabel("")
+	u.folderHealth.Wrapping = fyne.TextWrapWord
+	u.folderHealth.Importance = widget.DangerImportance
+	u.folderHealth.Hide()
+	return container.NewBorder(container.NewVBox(toolbar, u.summary, u.notice, u.banner.box, u.folderHealth), hint, nil, nil, u.tabs)
 }
 
 func (u *UI) newList(items func() []Item, update func(*row, Item)) *widget.List {
@@ -166,6 +195,7 @@ func (u *UI) refresh() {
 		u.retryAll.Disable()
 	}
 	u.summary.SetText(u.summaryText(st))
+	u.banner.show(u.model.failed)
 	if st.PausedAt(u.now()) {
 		u.pauseBtn.SetText("Resume all")
 		u.pauseBtn.SetIcon(theme.MediaPlayIcon())
@@ -175,6 +205,12 @@ func (u *UI) refresh() {
 	}
 	u.bandwidth.Selected = bandwidthLabel(st.Bandwidth)
 	u.bandwidth.Refresh()
+	u.bwNote.SetText(st.BandwidthNote)
+	if st.BandwidthNote == "" {
+		u.bwNote.Hide() // no timetable: nothing to say, no gap
+	} else {
+		u.bwNote.Show()
+	}
 	if u.tray != nil {
 		u.tray.update(st, u.now())
 	}
@@ -182,7 +218,7 @@ func (u *UI) refresh() {
 
 func (u *UI) summaryText(st Status) string {
 	text := fmt.Sprintf("%d uploading · %d waiting · %d failed", st.Uploading, st.Waiting, st.Failed)
-	if st.Uploading > 0 {
+	if st.Uploading > 0 && st.Speed > 0 {
 		text += " · " + humanSpeed(st.Speed)
 	}
 	if st.Unreachable != "" {
@@ -194,6 +230,9 @@ func (u *UI) summaryText(st Status) string {
 		} else {
 			text = "Paused until " + st.PausedUntil.Local().Format("15:04") + " · " + text
 		}
+	}
+	if st.Held != "" {
+		text = "Paused: " + st.Held + " · " + text
 	}
 	return text
 }
@@ -210,12 +249,12 @@ func (u *UI) togglePause() {
 // what went wrong in words.
 func (u *UI) act(what string, err error) {
 	if err != nil {
-		u.showError(fmt.Errorf("%s: %w", what, err))
+		u.showProblem(u.win, what, err)
 	}
 }
 
 func (u *UI) showError(err error) {
-	dialog.ShowError(err, u.win)
+	u.showProblem(u.win, "Something went wrong", err)
 }
 
 // SetNotice shows text (in full, wrapped) under the toolbar until it is
@@ -253,3 +292,34 @@ func ConfirmQuit(w fyne.Window, quit func()) {
 	d.SetDismissText("Keep open")
 	d.Show()
 }
+
+// SetTrayTooltip sets where the tray's state line goes besides the menu
+// (the system tray's tooltip). UI goroutine.
+func (u *UI) SetTrayTooltip(f func(string)) {
+	u.trayTooltip = f
+	if u.tray != nil {
+		u.tray.update(u.model.currentStatus(), u.now())
+	}
+}
+
+// SetNotifier replaces how notifications are sent (the app passes one that
+// replaces the previous notice and offers actions). Call before Start.
+func (u *UI) SetNotifier(send func(Notice)) { u.notify.send = send }
+
+// NoticeAction performs a notification's action (key ActionShow or
+// ActionRetry). UI goroutine.
+func (u *UI) NoticeAction(key string) {
+	switch key {
+	case ActionShow:
+		u.ShowMain()
+		if len(u.model.failed) > 0 {
+			u.tabs.Select(u.failedTab)
+		}
+	case ActionRetry:
+		u.act("retry all", u.be.RetryAll())
+	}
+}
+
+// SetOpenURL replaces how links and folders are opened (the app passes one
+// that reaps the opener process). UI goroutine.
+func (u *UI) SetOpenURL(open func(*url.URL) error) { u.openURL = open }

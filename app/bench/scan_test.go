@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	foldersync "github.com/ferry-sync/ferry/sync"
@@ -102,15 +101,6 @@ func startWatcher(root string, sent foldersync.SentIndex, timeout time.Duration)
 func (wt *watcher) stop() error {
 	wt.cancel()
 	return <-wt.done
-}
-
-// selfCPU is this process's CPU time so far (user + system).
-func selfCPU() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 // scanRuns times the startup scan of the scan tree, r.runs times each for

@@ -10,7 +10,11 @@
 // struct, so saving a loaded file does not pin today's defaults forever.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/ferry-sync/ferry/transfer/bwtimetable"
+)
 
 // The target kinds Ferry speaks.
 const (
@@ -71,6 +75,13 @@ type Target struct {
 	Auth     string `toml:"auth,omitempty"`     // "apikey" (default) or "password"
 	Email    string `toml:"email,omitempty"`    // login for auth = "password"
 	Conflict string `toml:"conflict,omitempty"` // default policy: rename|overwrite|skip
+	// PublicLinks makes a public link (a Quatrix public share) for every
+	// uploaded file, kept in the history for "Copy link". Off by default:
+	// anyone with the link can download the file.
+	PublicLinks bool `toml:"public_links,omitempty"`
+	// LinkExpiryDays, when not 0, makes each public link expire after that
+	// many days.
+	LinkExpiryDays int64 `toml:"link_expiry_days,omitzero"`
 
 	// twake
 	CompanyID      string `toml:"company_id,omitempty"`
@@ -83,6 +94,10 @@ type Target struct {
 	Dialect    string  `toml:"dialect,omitempty"`    // "plain" (default) or "qq"
 	Recipients []int64 `toml:"recipients,omitempty"` // user ids to message the file to
 	Group      int64   `toml:"group,omitzero"`       // group id to message the file to
+	// PauseOnMetered, when set, overrides [transfer] pause_on_metered for
+	// this target's uploads.
+	PauseOnMetered *bool `toml:"pause_on_metered,omitempty"`
+
 	// NoMD5 leaves the whole-file MD5 out of the done call: the server then
 	// checks only the size and part count. For servers that mishandle it,
 	// and for machines where hashing is the bottleneck (see the README).
@@ -104,7 +119,7 @@ const (
 // kindKeys lists the keys each kind accepts besides the common ones.
 var kindKeys = map[string][]string{
 	KindFilesRo:       {"parent_id", "protected", "vue_file_manager"},
-	KindQuatrix:       {"auth", "email", "conflict"},
+	KindQuatrix:       {"auth", "email", "conflict", "public_links", "link_expiry_days"},
 	KindTwake:         {"company_id", "drive_folders", "drive_parent_id", "parallel_chunks", "keep_path_in_name"},
 	KindSelfCommunity: {"dialect", "recipients", "group", "no_md5"},
 }
@@ -199,6 +214,13 @@ type Transfer struct {
 	// ChunkSize is the chunk size for targets that set none of their own
 	// (0 = each provider's default).
 	ChunkSize Size `toml:"chunk_size,omitzero"`
+	// BandwidthSchedule is a timetable in rclone's --bwlimit syntax
+	// ("Mon-Fri 08:00,512k 18:00,off", see package bwtimetable); when set
+	// it replaces BandwidthLimit, which must then be left out.
+	BandwidthSchedule string `toml:"bandwidth_schedule,omitempty"`
+	// PauseOnMetered pauses uploads while the connection is metered (where
+	// the system can tell); a target's pause_on_metered overrides it.
+	PauseOnMetered bool `toml:"pause_on_metered,omitempty"`
 }
 
 // ParallelFilesOrDefault is the number of files uploaded at once.
@@ -215,6 +237,25 @@ func (t Transfer) PerTargetParallelOrDefault() int {
 		return min(t.PerTargetParallel, t.ParallelFilesOrDefault())
 	}
 	return t.ParallelFilesOrDefault()
+}
+
+// Bandwidth is the limit in force: the timetable when one is set, else
+// the constant bandwidth_limit (0: none). The error is the timetable's
+// parse error (Validate reports it too).
+func (t Transfer) Bandwidth() (bwtimetable.Timetable, error) {
+	if t.BandwidthSchedule == "" {
+		return bwtimetable.Constant(int64(t.BandwidthLimit)), nil
+	}
+	return bwtimetable.Parse(t.BandwidthSchedule)
+}
+
+// PausesOnMetered reports whether uploads to target t pause on a metered
+// connection: the target's own setting, else the global one.
+func (c *Config) PausesOnMetered(t Target) bool {
+	if t.PauseOnMetered != nil {
+		return *t.PauseOnMetered
+	}
+	return c.Transfer.PauseOnMetered
 }
 
 // StallTimeoutOrDefault is how long a transfer may make no progress.

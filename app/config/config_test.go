@@ -50,7 +50,7 @@ group = 3
 
 [[folder]]
 name = "photos"
-path = "/home/u/Photos"
+path = "` + fixtureRoot + `/home/u/Photos"
 target = "work"
 remote_dir = "Camera/2026"
 conflict = "skip"
@@ -103,7 +103,7 @@ func TestParseFull(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	cfg, err := Parse([]byte("[[target]]\nname = \"t\"\nkind = \"twake\"\nbase_url = \"https://x\"\ncompany_id = \"c\"\n"+
 		"[[target]]\nname = \"s\"\nkind = \"selfcommunity\"\nbase_url = \"https://y\"\n"+
-		"[[folder]]\nname = \"f\"\npath = \"/abs\"\ntarget = \"t\"\n"), "config.toml")
+		"[[folder]]\nname = \"f\"\npath = \""+fixtureRoot+"/abs\"\ntarget = \"t\"\n"), "config.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,5 +246,36 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(data, "config.toml"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestBandwidthScheduleAndMetered(t *testing.T) {
+	doc := tgt + "pause_on_metered = false\n" +
+		"[[target]]\nname = \"home\"\nkind = \"quatrix\"\nbase_url = \"https://h.example\"\n" +
+		"[transfer]\nbandwidth_schedule = \"Mon-Fri 08:00,512k 18:00,off\"\npause_on_metered = true\n"
+	cfg, err := Parse([]byte(doc), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, err := cfg.Transfer.Bandwidth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, constant := tt.IsConstant(); constant || tt.String() != "Mon-Fri 08:00,512k 18:00,off" {
+		t.Errorf("timetable = %q (constant %v)", tt, constant)
+	}
+	if cfg.PausesOnMetered(*cfg.Target("work")) || !cfg.PausesOnMetered(*cfg.Target("home")) {
+		t.Error("pause_on_metered: the target's false must override the global true, and home must follow the global")
+	}
+	// An old config with a plain rate keeps its meaning.
+	old, err := Parse([]byte("[transfer]\nbandwidth_limit = \"2MB/s\"\n"), "old.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tt, _ := old.Transfer.Bandwidth(); func() bool { r, ok := tt.IsConstant(); return !ok || r != 2_000_000 }() {
+		t.Errorf("bandwidth_limit = \"2MB/s\" became %v", tt.Slots())
+	}
+	if old.PausesOnMetered(Target{Name: "x"}) {
+		t.Error("pause_on_metered must default to off")
 	}
 }

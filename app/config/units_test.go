@@ -44,20 +44,20 @@ func TestResolvePaths(t *testing.T) {
 	env := map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/cfg"}
 	getenv := func(k string) string { return env[k] }
 
-	p, err := ResolvePaths("/flag/c.toml", "/flag/data", getenv)
-	if err != nil || p.ConfigFile != "/flag/c.toml" || p.DataDir != "/flag/data" {
+	p, err := ResolvePaths(fx("/flag/c.toml"), fx("/flag/data"), getenv)
+	if err != nil || p.ConfigFile != fx("/flag/c.toml") || p.DataDir != fx("/flag/data") {
 		t.Errorf("flags: %+v, %v", p, err)
 	}
-	env[EnvConfig], env[EnvDataDir] = "/env/c.toml", "/env/data"
+	env[EnvConfig], env[EnvDataDir] = fx("/env/c.toml"), fx("/env/data")
 	p, err = ResolvePaths("", "", getenv)
-	if err != nil || p.ConfigFile != "/env/c.toml" || p.DataDir != "/env/data" {
+	if err != nil || p.ConfigFile != fx("/env/c.toml") || p.DataDir != fx("/env/data") {
 		t.Errorf("env: %+v, %v", p, err)
 	}
-	p, _ = ResolvePaths("/flag/c.toml", "", getenv)
-	if p.ConfigFile != "/flag/c.toml" {
+	p, _ = ResolvePaths(fx("/flag/c.toml"), "", getenv)
+	if p.ConfigFile != fx("/flag/c.toml") {
 		t.Errorf("flag does not win over env: %+v", p)
 	}
-	if p.QueueFile() != filepath.Join("/env/data", "queue.db") || p.LogDir() != filepath.Join("/env/data", "logs") {
+	if p.QueueFile() != filepath.Join(fx("/env/data"), "queue.db") || p.LogDir() != filepath.Join(fx("/env/data"), "logs") {
 		t.Errorf("derived paths: %s %s", p.QueueFile(), p.LogDir())
 	}
 	rel, _ := ResolvePaths("rel.toml", "reldata", getenv)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ferry-sync/ferry/transfer/bwtimetable"
 )
 
 // Validate checks a Config built in code (by the CLI or the UI) with the
@@ -84,6 +86,14 @@ func validate(ps *problems, c *Config, where lines) {
 	if tr.PerTargetParallel < 0 || tr.PerTargetParallel > maxParallel {
 		ps.add(where.key("transfer", -1, "per_target_parallel"), "[transfer] per_target_parallel must be 1 to %d", maxParallel)
 	}
+	if tr.BandwidthSchedule != "" {
+		at := where.key("transfer", -1, "bandwidth_schedule")
+		if _, err := bwtimetable.Parse(tr.BandwidthSchedule); err != nil {
+			ps.add(at, "[transfer] bandwidth_schedule: %v", err)
+		} else if tr.BandwidthLimit != 0 {
+			ps.add(at, "[transfer] bandwidth_schedule and bandwidth_limit are both set: keep one (a timetable can hold a single rate too)")
+		}
+	}
 	if tr.StallTimeout != 0 && time.Duration(tr.StallTimeout) < 5*time.Second {
 		ps.add(where.key("transfer", -1, "stall_timeout"), "[transfer] stall_timeout must be at least 5s (or left out)")
 	}
@@ -130,6 +140,12 @@ func validateTarget(ps *problems, i int, t Target, where lines, seen map[string]
 		if t.Conflict != "" && !slices.Contains(conflictPolicies, t.Conflict) {
 			ps.add(at("conflict"), "%sconflict must be rename, overwrite or skip, not %q", label, t.Conflict)
 		}
+		if t.LinkExpiryDays < 0 || t.LinkExpiryDays > 36500 {
+			ps.add(at("link_expiry_days"), "%slink_expiry_days must be 0 (never) to 36500", label)
+		}
+		if t.LinkExpiryDays != 0 && !t.PublicLinks {
+			ps.add(at("link_expiry_days"), "%slink_expiry_days needs public_links = true", label)
+		}
 	case KindTwake:
 		if t.CompanyID == "" {
 			ps.add(at("company_id"), "%scompany_id is missing", label)
@@ -155,6 +171,7 @@ func foreignKeys(t Target) []string {
 		"drive_folders": t.DriveFolders, "drive_parent_id": t.DriveParentID != "",
 		"parallel_chunks": t.ParallelChunks != 0, "keep_path_in_name": t.KeepPathInName,
 		"dialect": t.Dialect != "", "recipients": len(t.Recipients) > 0, "group": t.Group != 0, "no_md5": t.NoMD5,
+		"public_links": t.PublicLinks, "link_expiry_days": t.LinkExpiryDays != 0,
 	}
 	var out []string
 	for _, kind := range Kinds {

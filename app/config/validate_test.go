@@ -53,11 +53,15 @@ var validationCases = []struct {
 	{"short stall", "[transfer]\nstall_timeout = \"1s\"\n", 2, "stall_timeout must be at least 5s", false},
 	{"parallel files", "[transfer]\nparallel_files = 1000\n", 2, "parallel_files must be 1 to 64", false},
 	{"bad rate", "[transfer]\nbandwidth_limit = \"fast\"\n", 2, "not a size", false},
+	{"bad schedule time", "[transfer]\nbandwidth_schedule = \"8:00,512k\"\n", 2, `[transfer] bandwidth_schedule: in "8:00,512k": "8:00" is not a time`, false},
+	{"bad schedule day", "[transfer]\nparallel_files = 2\nbandwidth_schedule = \"Mun-Fri 08:00,1M\"\n", 3, `not a day`, false},
+	{"schedule and limit", "[transfer]\nbandwidth_limit = \"1MB\"\nbandwidth_schedule = \"08:00,1M 18:00,off\"\n", 3, "bandwidth_schedule and bandwidth_limit are both set", false},
+	{"metered not bool", tgt + "pause_on_metered = \"yes\"\n", 5, "pause_on_metered", false},
 	{"wrong type", tgt + "email = 5\n", 5, "email", false},
-	{"folder unknown target", "[[folder]]\nname = \"f\"\npath = \"/x\"\ntarget = \"nope\"\n", 4, `folder "f": target "nope" is not defined`, false},
+	{"folder unknown target", "[[folder]]\nname = \"f\"\npath = \"" + fixtureRoot + "/x\"\ntarget = \"nope\"\n", 4, `folder "f": target "nope" is not defined`, false},
 	{"folder relative path", tgt + "[[folder]]\nname = \"f\"\npath = \"x\"\ntarget = \"work\"\n", 7, "path must be absolute", false},
-	{"folder conflict", tgt + "[[folder]]\nname = \"f\"\npath = \"/x\"\ntarget = \"work\"\nconflict = \"merge\"\n", 9, "conflict must be rename, overwrite or skip", false},
-	{"folder dotdot", tgt + "[[folder]]\nname = \"f\"\npath = \"/x\"\ntarget = \"work\"\nremote_dir = \"a/../b\"\n", 9, `remote_dir must not contain ".."`, false},
+	{"folder conflict", tgt + "[[folder]]\nname = \"f\"\npath = \"" + fixtureRoot + "/x\"\ntarget = \"work\"\nconflict = \"merge\"\n", 9, "conflict must be rename, overwrite or skip", false},
+	{"folder dotdot", tgt + "[[folder]]\nname = \"f\"\npath = \"" + fixtureRoot + "/x\"\ntarget = \"work\"\nremote_dir = \"a/../b\"\n", 9, `remote_dir must not contain ".."`, false},
 	{"secrets spec", "secrets = \"vault\"\n", 1, `secrets must be "keyring", "env" or "file:PATH"`, false},
 	{"comment and multiline", "# c\n" + tgt + "email = \"\"\"\nkind = x\n\"\"\"\nbogus = 1\n", 9, `unknown key "target.bogus"`, false},
 }
@@ -121,7 +125,7 @@ func TestValidateInCode(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	c.Folders = append(c.Folders, Folder{Name: "f", Path: "/p", Target: "gone"})
+	c.Folders = append(c.Folders, Folder{Name: "f", Path: fx("/p"), Target: "gone"})
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `config: folder "f": target "gone"`) {
 		t.Fatalf("err = %v", err)
 	}

@@ -14,7 +14,7 @@ import (
 func addTarget(t *testing.T, f *ferrytest.Env, name, kind, url string, secrets []string, flags ...string) {
 	t.Helper()
 	args := append([]string{
-		"target", "add", "--name", name, "--kind", kind, "--url", url,
+		"target", "add", "--no-test", "--name", name, "--kind", kind, "--url", url,
 		"--chunk-size", "1MiB", "--secret-stdin",
 	}, flags...)
 	f.MustRun(30*time.Second, strings.Join(secrets, "\n")+"\n", args...)

@@ -199,6 +199,6 @@ func killScenario(t *testing.T, s *ferrytest.Sandbox, f *ferrytest.Env, tg targe
 	if runs != 1 {
 		t.Errorf("the run after the kill needed %d runs, want 1", runs)
 	}
-	checkUploaded(t, s, tg.api, tg.layout, files, tg.byName)
+	checkUploadedAnnounced(t, s, tg.api, tg.layout, files, tg.byName, announcedTwice(t, f))
 	return files, logAtKill
 }

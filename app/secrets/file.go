@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -26,9 +25,10 @@ import (
 //
 // It is JSON ({"work": {"api_key": "..."}}) when PATH ends in ".json",
 // TOML otherwise. Ferry writes it atomically with mode 0600 and refuses to
-// read it when its mode lets anyone but the owner read or write it (on
-// systems with Unix permissions), because a world-readable secret file is
-// exactly the leak the keyring exists to avoid.
+// read it when its mode lets anyone but the owner read or write it, or on
+// Windows when its access list does (fileperm_windows.go; Ferry gives a
+// file it writes an owner-only access list), because a world-readable
+// secret file is exactly the leak the keyring exists to avoid.
 //
 // A mutex serialises this process's read-modify-write cycles; two Ferry
 // processes writing at once can lose one update (the last rename wins).
@@ -43,7 +43,7 @@ func NewFile(path string) *File { return &File{path: path} }
 type fileData map[string]map[string]string
 
 // ErrFileMode is wrapped (with ErrUnavailable) when the secret file's mode
-// is wider than 0600.
+// is wider than 0600, or on Windows its access list admits others.
 var ErrFileMode = errors.New("secret file is readable or writable by others")
 
 func (f *File) load() (fileData, error) {
@@ -54,9 +54,8 @@ func (f *File) load() (fileData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %w: %s has mode %04o; run chmod 600 %s",
-			ErrUnavailable, ErrFileMode, f.path, fi.Mode().Perm(), f.path)
+	if err := checkPrivate(f.path, fi); err != nil {
+		return nil, err
 	}
 	raw, err := os.ReadFile(f.path)
 	if err != nil {
@@ -97,7 +96,10 @@ func (f *File) save(d fileData) error {
 	} else if err := toml.NewEncoder(&buf).Encode(d); err != nil {
 		return err
 	}
-	return config.WriteFileAtomic(f.path, buf.Bytes())
+	if err := config.WriteFileAtomic(f.path, buf.Bytes()); err != nil {
+		return err
+	}
+	return restrictNew(f.path)
 }
 
 // Get returns the stored value or ErrNotFound.

@@ -14,6 +14,8 @@ var (
 
 var jobCases = []Job{
 	{},
+	{ID: 2, Target: "q", RelPath: "b/x.txt", MoveFrom: "a/x.txt", LocalPath: "/r/b/x.txt"},
+	{ID: 3, Target: "q", RelPath: "b", MoveFrom: "a", MoveDir: true, Created: t0},
 	{
 		ID: 1, Target: "files", Origin: "watch:docs", Root: "/home/u/docs", RelPath: "a/b/ç.txt",
 		RemoteDir: "backup", Conflict: "rename", Size: 1 << 40, ModTime: t0, State: Running,

@@ -132,6 +132,8 @@ func (t *txn) enqueue(key string, in Job, now time.Time) (JobID, bool, error) {
 		LocalPath: in.LocalPath,
 		RemoteDir: in.RemoteDir,
 		Conflict:  in.Conflict,
+		MoveFrom:  in.MoveFrom,
+		MoveDir:   in.MoveDir,
 		Size:      in.Size,
 		ModTime:   in.ModTime.UTC(),
 		Warning:   in.Warning,
@@ -156,6 +158,7 @@ func coalesce(j *Job, in Job) {
 	if in.Warning != "" {
 		j.Warning = in.Warning
 	}
+	coalesceMove(j, in, newVersion)
 	j.Attempts, j.ErrKind, j.ErrMsg = 0, "", ""
 	if in.ErrKind != "" {
 		switch j.State {
@@ -198,6 +201,14 @@ func validate(j Job) error {
 		rel, err := filepath.Rel(j.Root, j.LocalPath)
 		if err != nil || !filepath.IsAbs(j.LocalPath) || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return fmt.Errorf("%w: local path %q is not below the root %q", ErrInvalid, j.LocalPath, j.Root)
+		}
+	}
+	if j.MoveDir && j.MoveFrom == "" {
+		return fmt.Errorf("%w: a folder move without its old path", ErrInvalid)
+	}
+	if j.MoveFrom != "" {
+		if err := checkRel("old path", j.MoveFrom); err != nil {
+			return err
 		}
 	}
 	if j.RemoteDir != "" {

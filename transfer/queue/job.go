@@ -52,6 +52,15 @@ type Job struct {
 	RemoteDir string // slash-separated remote folder below the target's root ("" = root)
 	Conflict  string // provider.ConflictPolicy; "" means the target's default
 
+	// MoveFrom, when set, makes the job a move: the file at RelPath (or,
+	// with MoveDir, the folder RelPath as a whole) was at MoveFrom (below
+	// the same Root and RemoteDir) when Ferry last uploaded it. The engine
+	// moves it on the server instead of uploading it again, or uploads
+	// RelPath when it cannot (see transfer's move.go). A new version of
+	// the file enqueued onto a move job turns it back into an upload.
+	MoveFrom string
+	MoveDir  bool
+
 	Size    int64     // bytes at enqueue time
 	ModTime time.Time // local mtime at enqueue time
 

@@ -43,10 +43,12 @@ const (
 	flagChanged     = 1 << 0
 	flagLocalPath   = 1 << 1
 	flagInterrupted = 1 << 2
+	flagMoveFrom    = 1 << 3 // a MoveFrom string follows (after LocalPath)
+	flagMoveDir     = 1 << 4
 )
 
 func encodeJob(j Job) []byte {
-	e := encoder{buf: make([]byte, 0, 64+len(j.Target)+len(j.Origin)+len(j.Root)+len(j.RelPath)+len(j.RemoteDir)+len(j.ErrMsg)+len(j.Warning)+len(j.LocalPath))}
+	e := encoder{buf: make([]byte, 0, 64+len(j.Target)+len(j.Origin)+len(j.Root)+len(j.RelPath)+len(j.RemoteDir)+len(j.ErrMsg)+len(j.Warning)+len(j.LocalPath)+len(j.MoveFrom))}
 	e.byte(jobV1)
 	e.uint(uint64(j.ID))
 	e.string(j.Target)
@@ -75,9 +77,18 @@ func encodeJob(j Job) []byte {
 	if j.Interrupted {
 		flags |= flagInterrupted
 	}
+	if j.MoveFrom != "" {
+		flags |= flagMoveFrom
+		if j.MoveDir {
+			flags |= flagMoveDir
+		}
+	}
 	e.byte(flags)
 	if j.LocalPath != "" {
 		e.string(j.LocalPath)
+	}
+	if j.MoveFrom != "" {
+		e.string(j.MoveFrom)
 	}
 	return e.buf
 }
@@ -107,13 +118,22 @@ func decodeJob(b []byte) (Job, error) {
 	j.Created = d.time()
 	j.Updated = d.time()
 	flags := d.byte()
-	if flags&^(flagChanged|flagLocalPath|flagInterrupted) != 0 {
+	if flags&^(flagChanged|flagLocalPath|flagInterrupted|flagMoveFrom|flagMoveDir) != 0 {
 		d.fail("unknown flags %#x", flags)
 	}
 	j.Changed = flags&flagChanged != 0
 	j.Interrupted = flags&flagInterrupted != 0
 	if flags&flagLocalPath != 0 {
 		j.LocalPath = d.string()
+	}
+	if flags&flagMoveFrom != 0 {
+		j.MoveFrom = d.string()
+		j.MoveDir = flags&flagMoveDir != 0
+		if j.MoveFrom == "" && d.err == nil {
+			d.fail("a move without its old path")
+		}
+	} else if flags&flagMoveDir != 0 {
+		d.fail("a folder move without its old path")
 	}
 	if err := d.end(); err != nil {
 		return Job{}, err

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
@@ -15,7 +16,9 @@ import (
 // real server's unlocked lookup-then-create of folders: one folder per
 // level, every file in the deepest one.
 func TestParallelUploadsIntoNewFolder(t *testing.T) {
-	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{})
+	// A wide race window, so the old client (all commits at once) would
+	// make duplicates for sure.
+	tb := newTestbed(t, sbfilesro.Options{FolderRaceWindow: 200 * time.Millisecond}, sandbox.Config{})
 	p := tb.provider("editor")
 	dir := []string{"new", "deeper", "deepest"}
 	const n = 6

@@ -193,3 +193,16 @@ func (p *Provider) lookup(ctx context.Context, params api.FileIDParams) (*api.Fi
 	}
 	return &out, nil
 }
+
+// forgetBelow drops the cached ids of every folder below dir (after dir
+// was moved away).
+func (f *folders) forgetBelow(dir []string) {
+	prefix := strings.Join(dir, "/") + "/"
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k := range f.ids {
+		if strings.HasPrefix(k, prefix) {
+			delete(f.ids, k)
+		}
+	}
+}

@@ -63,6 +63,14 @@ type Config struct {
 	// Log receives keepalive failures (which have no caller to return to);
 	// nil means slog.Default().
 	Log *slog.Logger
+
+	// PublicLinks creates a public share (type P) of every uploaded file
+	// and puts its download address in Result.Link (links.go). Off by
+	// default: a public link lets anyone with it download the file.
+	PublicLinks bool
+	// LinkExpiry, when not 0, makes each public link expire that long
+	// after the upload.
+	LinkExpiry time.Duration
 }
 
 // Provider is a configured Quatrix target. It is safe for concurrent use.
@@ -72,6 +80,7 @@ type Provider struct {
 	auth    *authenticator
 	folders *folders
 	log     *slog.Logger
+	links   linkOptions
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -109,7 +118,10 @@ func New(cfg Config) (*Provider, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Provider{base: base, client: client, log: log}
+	if cfg.LinkExpiry < 0 {
+		return nil, errors.New("quatrix config: the link expiry must not be negative")
+	}
+	p := &Provider{base: base, client: client, log: log, links: linkOptions{on: cfg.PublicLinks, expiry: cfg.LinkExpiry}}
 	p.auth = &authenticator{
 		p: p, apiKey: cfg.APIKey, email: cfg.Email, password: cfg.Password,
 		keepAlive: cfg.KeepAlive,

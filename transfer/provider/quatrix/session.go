@@ -154,6 +154,7 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 		RemoteID:   st.FileID,
 		RemoteName: st.Name,
 		RemotePath: strings.Join(append(append([]string(nil), s.u.Dir...), st.Name), "/"),
+		Link:       s.p.publicLink(ctx, out.ParentID, st.FileID),
 		Size:       out.Size,
 	}, nil
 }

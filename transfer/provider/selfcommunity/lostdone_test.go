@@ -366,3 +366,74 @@ func TestOnePartKilledBeforeDone(t *testing.T) {
 		t.Fatal("file_url serves different bytes")
 	}
 }
+
+// A one-part file whose done reached the server, then a kill before its
+// answer: the restart resumes from what the engine persisted, which is the
+// state the provider checkpointed before done (with the uuid), not the
+// state after Begin. Found by the soak: before the checkpoint the restart
+// sent part 0 again and the server held a second copy that nobody
+// announced.
+func TestOnePartKilledAfterDoneResumesFromCheckpoint(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	proxy := newDropProxy(t, s.srv.BaseURL())
+	proxy.armed.Store(true)
+	data := randomData(700, 25)
+	u := plan("once.txt", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	first, err := newProvider(t, proxy.url, nil).Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	persisted := bytes.Clone(first.State()) // the engine saves the state after Begin
+	checkpoints := 0
+	cctx := provider.WithCheckpoint(ctx, func() error {
+		checkpoints++
+		persisted = bytes.Clone(first.State())
+		return nil
+	})
+	c := u.Chunk(0)
+	if err := first.PutChunk(cctx, c, body(data, c)); !provider.IsRetryable(err) {
+		t.Fatalf("one part with done's answer dropped: %v, want a retryable error", err)
+	}
+	if checkpoints != 1 || proxy.dropped.Load() != 1 || len(s.files()) != 1 {
+		t.Fatalf("checkpoints %d, done answers dropped %d, files %+v: want 1, 1, one file", checkpoints, proxy.dropped.Load(), s.files())
+	}
+	st, err := decodeState(persisted, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := newProvider(t, s.srv.BaseURL(), nil).Resume(ctx, u, persisted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runUpload(ctx, sess, u, data, 0)
+	if err != nil {
+		t.Fatalf("resumed upload: %v", err)
+	}
+	if st.UUID == "" || res.RemoteID != st.UUID {
+		t.Fatalf("resumed as %q, checkpointed uuid %q: want the first upload's uuid", res.RemoteID, st.UUID)
+	}
+	s.oneFile(t, st.UUID, "once.txt", data)
+}
+
+// A checkpoint the engine cannot write (a full disk) stops the part before
+// done: nothing becomes visible that a restart could not recognise.
+func TestOnePartCheckpointFailureStopsBeforeDone(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	data := randomData(300, 26)
+	u := plan("full.txt", int64(len(data)), MinChunkSize)
+	ctx := ctxT(t)
+	sess, err := newProvider(t, s.srv.BaseURL(), nil).Begin(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diskFull := errors.New("no space left on device")
+	cctx := provider.WithCheckpoint(ctx, func() error { return diskFull })
+	c := u.Chunk(0)
+	if err := sess.PutChunk(cctx, c, body(data, c)); !errors.Is(err, diskFull) {
+		t.Fatalf("PutChunk with a failing checkpoint: %v, want the save's error", err)
+	}
+	if files := s.files(); len(files) != 0 || s.uploadRequests(true) != 0 {
+		t.Fatalf("stored %+v, done requests %d: want nothing before the state is saved", files, s.uploadRequests(true))
+	}
+}

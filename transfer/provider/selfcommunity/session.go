@@ -233,10 +233,19 @@ func (s *session) put(ctx context.Context, c provider.Chunk, body io.ReadSeeker)
 	}
 	s.ack(c, ack.FileUUID, h)
 	s.keepPreview(c, body)
-	if c.Last {
-		return s.complete(ctx)
+	if !c.Last {
+		return nil
 	}
-	return nil
+	if c.Index == 0 {
+		// A one-part file: no state with its uuid was saved yet, and done
+		// makes the file visible. Saved first, a process killed after done
+		// resumes this upload (done again, "already finalized") instead of
+		// storing a second copy.
+		if err := provider.Checkpoint(ctx); err != nil {
+			return fmt.Errorf("%s: save the upload's state before done: %w", op, err)
+		}
+	}
+	return s.complete(ctx)
 }
 
 // consume reads a part the server already holds, as the engine expects

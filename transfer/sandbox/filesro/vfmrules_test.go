@@ -49,7 +49,7 @@ func folderCount(e *env, name string) int {
 // (the default, real model). With filesro.folderrace off the sandbox is
 // atomic.
 func TestFolderRaceDuplicates(t *testing.T) {
-	e := newEnv(t, Options{}, sandbox.Config{})
+	e := newEnv(t, Options{FolderRaceWindow: 200 * time.Millisecond}, sandbox.Config{})
 	racePost(t, e, "/new/", 4)
 	if got := folderCount(e, "new"); got < 2 {
 		t.Fatalf("%d folders named new after 4 concurrent first uploads; the real server's race makes duplicates", got)

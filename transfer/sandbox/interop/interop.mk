@@ -1,6 +1,6 @@
 # Independent clients against the sandbox (see transfer/sandbox/interop/README.md).
 # Included by the top Makefile; `make test` runs `make interop`.
-.PHONY: interop interop-browser interop-quatrix
+.PHONY: interop interop-browser interop-quatrix interop-node
 
 interop: interop-browser interop-quatrix
 
@@ -13,7 +13,7 @@ interop: interop-browser interop-quatrix
 INTEROP_BROWSER := transfer/sandbox/interop/browser
 interop-browser:
 	$(call ensure-packages,chromium)
-	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "interop-browser: Node.js 20 or newer and npm are required (apt-get install nodejs npm)"; exit 1; }
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory interop-node
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	  $(GO) build -o "$$tmp/ferry" . && \
 	  cd $(INTEROP_BROWSER) && \
@@ -24,3 +24,8 @@ interop-browser:
 # module proxy on first use) against the in-process Quatrix sandbox.
 interop-quatrix:
 	cd transfer/sandbox/interop/quatrix && GOWORK=off go test -count=1 ./...
+
+# Node.js and npm from Debian when the machine has none (the tests need
+# node --test, Node 18 or newer).
+interop-node:
+	$(call ensure-packages,nodejs npm)

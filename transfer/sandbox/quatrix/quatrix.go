@@ -107,14 +107,16 @@ type API struct {
 	users map[string]*account // by email
 	keys  map[string]*account // API key -> account
 
-	mu       sync.Mutex // guards the fields below
-	sessions map[string]*sessionRec
-	uploads  map[string]*upload // open upload keys, by key
-	pruned   time.Time          // when prune last walked uploads
-	links    map[string]downloadRec
-	logins   map[string][]time.Time
-	faults   []chunkFault
-	counts   Counts
+	mu         sync.Mutex // guards the fields below
+	sessions   map[string]*sessionRec
+	uploads    map[string]*upload // open upload keys, by key
+	pruned     time.Time          // when prune last walked uploads
+	links      map[string]downloadRec
+	shares     map[string]shareRec
+	shareLinks map[string]string // download link id -> share id
+	logins     map[string][]time.Time
+	faults     []chunkFault
+	counts     Counts
 }
 
 // Counts are what the API has seen, for tests.
@@ -161,7 +163,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{
 		cfg: cfg, users: map[string]*account{}, keys: map[string]*account{},
-		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, links: map[string]downloadRec{}, logins: map[string][]time.Time{},
+		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, links: map[string]downloadRec{}, shares: map[string]shareRec{}, shareLinks: map[string]string{}, logins: map[string][]time.Time{},
 	}
 	for _, u := range cfg.Users {
 		if u.Email == "" || u.Password == "" || nameError(u.Email) != "" {

@@ -214,6 +214,7 @@ func (a *API) Mount(mux *http.ServeMux, env *sandbox.Env) {
 	// The documents routes use authenticateOptional (rule TW-AUTH-2).
 	handle(RouteItemPost, a.handleItemCreate)
 	handle(RouteItemGet, a.handleItemGet)
+	handle(RouteItemUpdate, a.handleItemUpdate)
 	handle(filesPrefix+"/", a.handleNotFound)
 	handle(documentsPrefix+"/", a.handleNotFound)
 	handle("OPTIONS "+filesPrefix+"/", handlePreflight)

@@ -143,3 +143,15 @@ type Delete struct {
 	IDs   []string `json:"ids,omitempty"`
 	JobID string   `json:"job_id,omitempty"`
 }
+
+// FileCopyMoveOneParams is the body of POST /file/moveone and /file/copyone;
+// every field is sent, as rclone does (rclone/rclone@64ab1ac32260
+// backend/quatrix/api/types.go:185-192). MTime is Unix seconds.
+type FileCopyMoveOneParams struct {
+	ID          string      `json:"file_id"`
+	Target      string      `json:"target_id"`
+	Name        string      `json:"name"`
+	MTime       json.Number `json:"mtime"`
+	Resolve     bool        `json:"resolve"`
+	ResolveMode string      `json:"resolve_mode"`
+}
