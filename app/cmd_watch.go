@@ -155,6 +155,8 @@ func reportHealth(ctx context.Context, c *cli, ws *watchers) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
+		// Taken before the statuses are read, so no change slips between.
+		changed, stop := ws.changed()
 		for name, st := range ws.statuses() {
 			line := st.State.String()
 			if st.Reason != "" {
@@ -173,9 +175,14 @@ func reportHealth(ctx context.Context, c *cli, ws *watchers) {
 		}
 		select {
 		case <-ctx.Done():
+			stop()
 			return
 		case <-tick.C:
+		case <-changed:
+			// A scan ended or the health changed: say so now, not at the
+			// next tick (a script, or the benchmark, times the scan by it).
 		}
+		stop()
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,6 +142,30 @@ func (ws *watchers) statuses() map[string]foldersync.Status {
 	return out
 }
 
+// changed returns a channel closed when any running watcher's status
+// changes (health, or a full scan starting or ending; see
+// foldersync.Watcher.Changed), and a function that releases it.
+func (ws *watchers) changed() (<-chan struct{}, func()) {
+	ws.mu.Lock()
+	chans := make([]<-chan struct{}, 0, len(ws.running))
+	for _, e := range ws.running {
+		chans = append(chans, e.w.Changed())
+	}
+	ws.mu.Unlock()
+	out, done := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	for _, c := range chans {
+		go func() {
+			select {
+			case <-c:
+				once.Do(func() { close(out) })
+			case <-done:
+			}
+		}()
+	}
+	return out, func() { close(done) }
+}
+
 // wait blocks until every watcher has returned (after ctx ended), at most d.
 func (ws *watchers) wait(d time.Duration) {
 	done := make(chan struct{})
@@ -168,4 +193,53 @@ func (s sentIndex) Sent(rel string) (int64, time.Time, bool, error) {
 		return 0, time.Time{}, false, err
 	}
 	return fp.Size, fp.ModTime, true, nil
+}
+
+// SentSnapshot reads every sent record of the folder's target in one read
+// transaction, for a full scan (foldersync.SentLister): a restart over
+// 100,000 unchanged files then costs one read instead of 100,000. Its
+// answers come from memory until the sent index changes (an upload that
+// finished during the scan), and from the queue after that, so it never
+// answers other than the queue would.
+func (s sentIndex) SentSnapshot() (foldersync.SentIndex, error) {
+	snap := &sentSnapshot{live: s, gen: s.q.SentChanges(), recs: map[string]sentStamp{}}
+	prefix := ""
+	if s.remoteDir != "" {
+		prefix = path.Clean(s.remoteDir) + "/"
+	}
+	err := s.q.SentAll(s.target, func(remote string, fp queue.Fingerprint) error {
+		if strings.HasPrefix(remote, prefix) {
+			snap.recs[remote] = sentStamp{size: fp.Size, mtime: fp.ModTime}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, queue.ErrCorrupt) {
+		return nil, err
+	}
+	// Damaged records are left out: the queue answers "not sent" for them too.
+	return snap, nil
+}
+
+type sentStamp struct {
+	size  int64
+	mtime time.Time
+}
+
+// sentSnapshot is SentSnapshot's index; read-only after it is made, so
+// safe for the scan's goroutines.
+type sentSnapshot struct {
+	live sentIndex
+	gen  uint64 // the queue's SentChanges when recs were read
+	recs map[string]sentStamp
+}
+
+// Sent answers from the snapshot while the queue's sent index is as it
+// was read, and from the queue once it changed; see SentSnapshot.
+func (s *sentSnapshot) Sent(rel string) (int64, time.Time, bool, error) {
+	if s.live.q.SentChanges() != s.gen {
+		// Sent (again) since, perhaps: only the queue's word will do.
+		return s.live.Sent(rel)
+	}
+	st, ok := s.recs[path.Join(s.live.remoteDir, rel)]
+	return st.size, st.mtime, ok, nil
 }

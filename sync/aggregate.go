@@ -87,24 +87,44 @@ func (a *agg) touch(rel, abs string, now time.Time) {
 	a.arm(e.due, now)
 }
 
-// collapse drops every pending entry and defers a full rescan until the
-// folder has been quiet for a quiet period (capped at MaxDelay).
+// collapse drops every pending entry that came from events and defers a
+// full rescan (see deferFull). Entries a scan found stay under the gate:
+// in a long burst they are the files written first, and dropping them at
+// every collapse would hold them back until the burst ends.
 func (a *agg) collapse(now time.Time) {
-	clear(a.pending)
+	for rel, e := range a.pending {
+		if e.event {
+			delete(a.pending, rel)
+		}
+	}
 	clear(a.perDir)
 	a.evCount = 0
 	a.deferFull(now)
 }
 
+// deferFull puts the rescan off until the folder has been quiet for a
+// quiet period, but not past burstRescan after it was first asked for: in
+// a long burst the files written first then go out about one quiet period
+// after they settled instead of after the whole burst (issue 20). The
+// rescan hands on what has settled by age and keeps the newer files under
+// the gate; events still coming collapse into the next rescan.
 func (a *agg) deferFull(now time.Time) {
 	if a.fullAt.IsZero() {
 		a.fullFrom = now
 	}
 	a.fullAt = now.Add(a.r.f.Quiet)
-	if lim := a.fullFrom.Add(a.r.f.MaxDelay); lim.Before(a.fullAt) {
+	lim := a.fullFrom.Add(min(a.r.f.MaxDelay, a.burstRescan()))
+	if lim.Before(a.fullAt) {
 		a.fullAt = lim
 	}
 	a.arm(a.fullAt, now)
+}
+
+// burstRescan is how long a rescan may wait for quiet: a quiet period,
+// plus twice the last full scan's duration so that a large tree is not
+// rescanned more than about a third of the time while a burst goes on.
+func (a *agg) burstRescan() time.Duration {
+	return a.r.f.Quiet + 2*a.r.lastFullScan
 }
 
 func (a *agg) drop(rel string, e *entry) {

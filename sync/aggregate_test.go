@@ -299,3 +299,54 @@ func TestRescanOnRequest(t *testing.T) {
 		}
 	})
 }
+
+// In a long burst the files written first go out about one quiet period
+// after they settled, while the burst goes on, not after its end (issue
+// 20); and still every file exactly once.
+func TestLongBurstFirstFilesGoOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		root := t.TempDir()
+		s, fn, _ := fakeWatcher(t, bubbleFolder(root))
+		var all []string
+		write := func(d int) {
+			for i := range maxPendingEventsPerDir + 2 { // each folder collapses the events
+				p := filepath.Join(root, fmt.Sprintf("d%02d", d), fmt.Sprintf("f%d", i))
+				writeFile(t, p, i)
+				all = append(all, p)
+				fn.ev <- fsnotify.Event{Name: p, Op: fsnotify.Create}
+			}
+		}
+		first := len(all)
+		write(0)
+		first = len(all) - first
+		// Every 500 ms for 10 s: never quiet for a quiet period (2 s).
+		for d := 1; d <= 20; d++ {
+			time.Sleep(500 * time.Millisecond)
+			write(d)
+			synctest.Wait()
+			if d == 12 { // 6 s in: three quiet periods after d00 was written
+				got := s.col.byPath()
+				n := 0
+				for rel := range got {
+					if strings.HasPrefix(rel, "d00/") {
+						n++
+					}
+				}
+				if n != first {
+					t.Fatalf("6 s into the burst %d of the %d files written first were handed on", n, first)
+				}
+			}
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		got := s.col.byPath()
+		if len(got) != len(all) {
+			t.Fatalf("handed on %d of %d files", len(got), len(all))
+		}
+		for p, n := range got {
+			if n != 1 {
+				t.Fatalf("%s handed on %d times", p, n)
+			}
+		}
+	})
+}

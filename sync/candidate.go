@@ -36,6 +36,16 @@ type SentIndex interface {
 	Sent(relPath string) (size int64, modTime time.Time, ok bool, err error)
 }
 
+// SentLister is what a SentIndex may add so that a full scan asks it once
+// instead of once per file: SentSnapshot reads every record of the folder
+// at once and returns an index that answers from them, exactly as the
+// SentIndex itself would answer at that moment (it asks the SentIndex
+// again where the records may have changed since). When SentSnapshot
+// fails, the scan asks the SentIndex file by file as before.
+type SentLister interface {
+	SentSnapshot() (SentIndex, error)
+}
+
 // EmitFunc receives a batch of Candidates (at most Options.BatchSize), in one
 // call per aggregation step, from the watcher's owner goroutine, one call at a
 // time. It may block (back-pressure: events wait in the OS queue meanwhile)

@@ -64,7 +64,8 @@ func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
 			}
 			if !r.fullAt.IsZero() {
 				// The pending rescan reads it; watching it now keeps its
-				// events coming, so the rescan waits until the copy is done.
+				// events coming, so the rescan waits for quiet (see
+				// deferFull for how long at most).
 				r.ws.add(ev.Name)
 				r.deferFull(now)
 				return nil

@@ -34,15 +34,17 @@ type run struct {
 	rootCheck *time.Ticker
 
 	// Scans: at most one scanner at a time; requests queue up meanwhile.
-	scanCh     chan scanMsg
-	scanning   bool
-	scanFull   bool
-	scanStart  time.Time
-	wantFull   bool
-	wantDirs   []dirRef
-	rewatch    bool // the next full scan re-adds every watch (events were lost)
-	scanCancel context.CancelFunc
-	scanExited chan struct{}
+	scanCh    chan scanMsg
+	scanning  bool
+	scanFull  bool
+	scanStart time.Time
+	// lastFullScan is how long the last complete full scan took.
+	lastFullScan time.Duration
+	wantFull     bool
+	wantDirs     []dirRef
+	rewatch      bool // the next full scan re-adds every watch (events were lost)
+	scanCancel   context.CancelFunc
+	scanExited   chan struct{}
 }
 
 // runOnce watches until ctx ends (returning ctx.Err()) or something fails
@@ -117,7 +119,7 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 			err = r.rootReplaced()
 		}
 
-		if err == nil {
+		if err == nil && !r.moreScanWaiting() {
 			err = r.flush(ctx)
 		}
 		if err != nil {
@@ -260,6 +262,7 @@ func (r *run) onScan(m scanMsg, now time.Time) error {
 		return m.err
 	}
 	if full {
+		r.lastFullScan = time.Since(r.scanStart)
 		r.w.pruneHanded()
 		if n := len(r.w.skipped); n != r.loggedSkipped {
 			r.loggedSkipped = n
@@ -341,4 +344,11 @@ func (w *Watcher) pruneHanded() {
 			delete(w.handed, rel)
 		}
 	}
+}
+
+// moreScanWaiting reports whether the batch may wait for the scan message
+// already queued: a scan of 100,000 files then hands them on in batches of
+// BatchSize, one queue commit each, instead of one per scan message.
+func (r *run) moreScanWaiting() bool {
+	return r.scanning && len(r.scanCh) > 0 && len(r.out) < r.w.opts.BatchSize
 }

@@ -75,6 +75,12 @@ func scanWorkers() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
 // that vanishes mid-scan is skipped silently and an unreadable one is counted
 // as skipped.
 func (s *scanner) walk(ctx context.Context, starts []dirRef, rootMustExist bool) error {
+	if l, ok := s.sent.(SentLister); ok && rootMustExist {
+		// A full scan: one read of the sent index instead of one per file.
+		if snap, err := l.SentSnapshot(); err == nil {
+			s.sent = snap
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(scanWorkers())
 	var visit func(d dirRef, mustExist bool) error

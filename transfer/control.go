@@ -27,8 +27,10 @@ func (e *Engine) Enqueue(jobs ...queue.Job) ([]queue.JobID, error) {
 		// enqueues thousands), but still wake WaitIdle callers.
 		e.notifyChanged()
 	} else {
+		// One read for the whole batch: a scan enqueues thousands.
+		cur, errs := e.q.GetMany(ids)
 		for i, id := range ids {
-			e.publishID(id, jobs[i], queue.Queued)
+			e.publishRead(id, cur[i], errs[i], jobs[i], queue.Queued)
 		}
 	}
 	e.poke()

@@ -255,7 +255,11 @@ func (e *Engine) start(j queue.Job) {
 		defer cancel(nil)
 		e.work(ctx, a)
 		e.mu.Lock()
-		delete(e.active, j.ID)
+		if e.active[j.ID] == a {
+			// A job Finish kept for newer content may be claimed again
+			// before this worker is gone: leave the new worker's entry.
+			delete(e.active, j.ID)
+		}
 		e.perTarget[j.Target]--
 		e.mu.Unlock()
 		e.poke()
@@ -280,6 +284,11 @@ func (e *Engine) notifyChanged() {
 // queue is published as fallback with State outcome.
 func (e *Engine) publishID(id queue.JobID, fallback queue.Job, outcome queue.State) {
 	j, err := e.q.Get(id)
+	e.publishRead(id, j, err, fallback, outcome)
+}
+
+// publishRead is publishID with the job already read (j, err from Get).
+func (e *Engine) publishRead(id queue.JobID, j queue.Job, err error, fallback queue.Job, outcome queue.State) {
 	if err != nil {
 		if !errors.Is(err, queue.ErrNotFound) {
 			e.opts.Log.Error("transfer: read job", "job", id, "err", err)

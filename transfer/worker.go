@@ -29,16 +29,18 @@ func (e *Engine) work(ctx context.Context, a *active) {
 func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi os.FileInfo, err error) {
 	j, now := a.job, e.opts.Now()
 	log := e.opts.Log.With("job", j.ID, "target", j.Target, "path", j.RelPath)
-	e.pubMu.Lock()
-	defer e.pubMu.Unlock()
-	if errors.Is(err, errSameContent) {
-		e.settleSame(log, a, fi, now)
-		return
-	}
 	if err == nil {
+		// Finish commits outside pubMu so that the finishes of several
+		// workers (and the dispatcher's next claim) can share one commit.
+		// Only this worker changes the job after that: a Cancel or Pause
+		// meanwhile finds it gone and announces nothing, so its events
+		// still come in the order the queue committed them.
 		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
-		if qerr := e.q.Finish(j.ID, entry, fp); qerr != nil {
+		qerr := e.q.Finish(j.ID, entry, fp)
+		e.pubMu.Lock()
+		defer e.pubMu.Unlock()
+		if qerr != nil {
 			e.queueError(log, "finish", qerr)
 		}
 		log.Info("transfer: uploaded", "remote", res.RemotePath, "bytes", fi.Size())
@@ -49,6 +51,12 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 			// Changed during the upload: the queue kept it for the new content.
 			e.publishJob(cur, "", "")
 		}
+		return
+	}
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
+	if errors.Is(err, errSameContent) {
+		e.settleSame(log, a, fi, now)
 		return
 	}
 

@@ -38,6 +38,7 @@ func (r *runner) baselines() {
 	curl := r.res.get("baseline", "", "curl -T to the sandbox sink", "MB/s", true)
 	err := r.withSandbox(func(sb *sandboxProc) error {
 		for range r.runs {
+			syncDisk()
 			v, u, err := r.curlSink(sb)
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ type sizes struct {
 	Big        int64 // the single large file
 	Small      int   // small files (1-64 KiB) in SmallDirs folders
 	SmallDirs  int
+	Tiny       int // 1 KiB files (in 100 folders), the many-files case
 	Burst      int // files written into a watched folder at once
 	ScanFiles  int // files in the scan tree (100 per folder)
 	SCFiles    int // SelfCommunity files of 1-10 MB
@@ -20,8 +21,8 @@ type sizes struct {
 }
 
 var (
-	fullSizes  = sizes{Big: 1 << 30, Small: 2000, SmallDirs: 20, Burst: 10_000, ScanFiles: 100_000, SCFiles: 200, IdleWindow: 60}
-	quickSizes = sizes{Big: 128 << 20, Small: 400, SmallDirs: 20, Burst: 1000, ScanFiles: 20_000, SCFiles: 20, IdleWindow: 10}
+	fullSizes  = sizes{Big: 1 << 30, Small: 2000, SmallDirs: 20, Tiny: 20_000, Burst: 10_000, ScanFiles: 100_000, SCFiles: 200, IdleWindow: 60}
+	quickSizes = sizes{Big: 128 << 20, Small: 400, SmallDirs: 20, Tiny: 2000, Burst: 1000, ScanFiles: 20_000, SCFiles: 20, IdleWindow: 10}
 )
 
 // writeRandom writes size pseudo-random bytes (incompressible, so no

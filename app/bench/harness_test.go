@@ -65,7 +65,7 @@ func TestHarness(t *testing.T) {
 
 	r.prepare()
 	for _, sc := range r.scenarios() {
-		if *flagOnly != "" && !strings.Contains(sc.name, *flagOnly) {
+		if !picked(sc.name, *flagOnly) {
 			continue
 		}
 		start := time.Now()
@@ -93,6 +93,12 @@ func (r *runner) prepare() {
 	r.smallDir = filepath.Join(r.work, "small")
 	if _, err := writeFiles(r.smallDir, r.sz.Small, r.sz.SmallDirs, 1<<10, 64<<10, 2); err != nil {
 		r.t.Fatal(err)
+	}
+	r.tinyDir = filepath.Join(r.work, "tiny")
+	if r.sz.Tiny > 0 {
+		if _, err := writeFiles(r.tinyDir, r.sz.Tiny, 100, 1<<10, 1<<10, 6); err != nil {
+			r.t.Fatal(err)
+		}
 	}
 	r.scDir = filepath.Join(r.work, "sc")
 	if _, err := writeFiles(r.scDir, r.sz.SCFiles, 10, 1_000_000, 10_000_000, 3); err != nil {
@@ -145,7 +151,16 @@ func (r *runner) scenarios() []scenario {
 	}
 	for _, p := range providers {
 		list = append(list, scenario{"small/" + p, func() {
-			r.uploadRuns(r.res.get("small", p, smallName, "files/s", true), p, r.smallDir, r.sz.Small, 0, true, false)
+			r.uploadRuns(r.res.get("small", p, smallName, "files/s", true), p, r.smallDir, r.sz.Small, 0, true, curlSmallProviders[p])
+		}})
+	}
+	for _, p := range providers {
+		if !curlSmallProviders[p] || r.sz.Tiny == 0 {
+			continue
+		}
+		list = append(list, scenario{"tiny/" + p, func() {
+			name := fmt.Sprintf("%d files of 1 KiB in 100 folders", r.sz.Tiny)
+			r.uploadRuns(r.res.get("tiny", p, name, "files/s", true), p, r.tinyDir, r.sz.Tiny, 0, true, true)
 		}})
 	}
 	for _, cs := range []struct{ label, short, flag string }{
@@ -165,7 +180,7 @@ func (r *runner) scenarios() []scenario {
 			r.uploadRuns(s, "selfcommunity", r.scDir, r.sz.SCFiles, bytes, false, false, extra...)
 		}})
 	}
-	list = append(list, scenario{"scan", r.scanRuns}, scenario{"idle", r.idleRun})
+	list = append(list, scenario{"scan", r.scanRuns}, scenario{"watch-scan", r.watchScans}, scenario{"idle", r.idleRun})
 	for _, p := range providers {
 		list = append(list, scenario{"burst/" + p, func() { r.bursts(p) }})
 	}
@@ -203,4 +218,18 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// picked reports whether scenario name is one -only asks for: any of its
+// comma-separated texts is part of the name (an empty -only picks all).
+func picked(name, only string) bool {
+	if only == "" {
+		return true
+	}
+	for _, o := range strings.Split(only, ",") {
+		if o != "" && strings.Contains(name, o) {
+			return true
+		}
+	}
+	return false
 }

@@ -17,7 +17,7 @@ var (
 	flagBurst = flag.Int("burst-runs", 0, "runs of each watched-folder burst, the longest scenario (default: -runs)")
 	flagQuick = flag.Bool("quick", false, "smaller sizes and one run, for development (a few minutes)")
 	flagBin   = flag.String("bin", "", "ferry binary to measure (default: built once from this module)")
-	flagOnly  = flag.String("only", "", "run only the scenarios whose name contains this text")
+	flagOnly  = flag.String("only", "", "run only the scenarios whose name contains this text (or one of these comma-separated texts)")
 	flagWork  = flag.String("work", "", "folder for the temporary trees and sandbox data (default: the system temp folder)")
 	flagFrom  = flag.String("from", "", "render the report of this results.json into -out instead of measuring")
 )

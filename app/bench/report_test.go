@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -94,6 +95,35 @@ func targets(r *results) []target {
 				t.Met = v/fm.Median <= 3
 			}
 			out = append(out, t)
+		}
+	}
+	if s := r.find("watch-scan", ""); s != nil {
+		var ratios []float64
+		var peak int64
+		for _, x := range s.Samples {
+			if x.Ref > 0 {
+				ratios = append(ratios, x.Value/x.Ref)
+			}
+			peak = max(peak, x.MaxRSS)
+		}
+		t := target{What: "ferry watch: first scan + enqueue ≤ 3 × find (whole process, paired)", Figure: "not measured"}
+		if len(ratios) > 0 {
+			v := median(ratios)
+			t.Figure = fmt.Sprintf("%.2f × find (median of %d paired runs, %.2f-%.2f)", v, len(ratios), slices.Min(ratios), slices.Max(ratios))
+			t.Met = v <= 3
+		}
+		out = append(out, t, target{
+			What:   "ferry watch: RSS during the scan < 60 MiB",
+			Figure: fmt.Sprintf("%.1f MiB", float64(peak)/(1<<20)), Met: peak > 0 && peak < 60<<20,
+		})
+	}
+	for _, g := range []string{"small", "tiny"} {
+		for _, p := range providers {
+			s := r.find(g, p)
+			if s == nil || !curlSmallProviders[p] {
+				continue
+			}
+			out = append(out, curlSmallTargets(s)...)
 		}
 	}
 	if v, ok := r.medianOf("idle", ""); ok {
@@ -242,4 +272,32 @@ func writeReport(dir string, r *results) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return writeChart(filepath.Join(dir, "chart.png"), r)
+}
+
+// curlSmallTargets are issue 20's small-file targets for one series paired
+// with a 4-stream curl process: time at most 1.25 × curl's and CPU per
+// file at most 2 × curl's, each the median of the per-run ratios.
+func curlSmallTargets(s *series) []target {
+	var times, cpus []float64
+	for _, x := range s.Samples {
+		if x.Ref > 0 && x.Value > 0 {
+			times = append(times, x.Ref/x.Value) // files/s: time ratio is the inverse
+		}
+		if x.RefCPU > 0 && x.CPU > 0 {
+			cpus = append(cpus, x.CPU/x.RefCPU) // same files: CPU per file ratio
+		}
+	}
+	t := target{What: fmt.Sprintf("%s (%s): time ≤ 1.25 × one 4-stream curl process", s.Name, s.Provider), Figure: "not measured"}
+	c := target{What: fmt.Sprintf("%s (%s): CPU per file ≤ 2 × that curl's", s.Name, s.Provider), Figure: "not measured"}
+	if len(times) > 0 {
+		v := median(times)
+		t.Figure = fmt.Sprintf("%.2f × curl (median of %d paired runs, %.2f-%.2f)", v, len(times), slices.Min(times), slices.Max(times))
+		t.Met = v <= 1.25
+	}
+	if len(cpus) > 0 {
+		v := median(cpus)
+		c.Figure = fmt.Sprintf("%.2f × curl (median of %d paired runs, %.2f-%.2f)", v, len(cpus), slices.Min(cpus), slices.Max(cpus))
+		c.Met = v <= 2
+	}
+	return []target{t, c}
 }

@@ -11,9 +11,13 @@ type sample struct {
 	Wall   float64 `json:"wall_s"`            // seconds
 	CPU    float64 `json:"cpu_s,omitempty"`   // CPU seconds of the measured process (0: not measured)
 	MaxRSS int64   `json:"max_rss,omitempty"` // bytes (0: not measured)
-	// Ref is the curl -T rate (MB/s) measured just before this run on the
-	// same sandbox (0: none).
+	// Ref is the rate of the paired curl run made just before this run on
+	// the same sandbox, in the series' unit (0: none): curl -T of the big
+	// file (MB/s), or one 4-stream curl process sending the same files
+	// (files/s). The JSON name predates the files/s pairing.
 	Ref float64 `json:"curl_ref_mb_s,omitempty"`
+	// RefCPU is that curl process's CPU seconds (0: not measured).
+	RefCPU float64 `json:"curl_ref_cpu_s,omitempty"`
 }
 
 // series is every run of one scenario on one provider (or one baseline).

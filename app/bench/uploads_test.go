@@ -26,6 +26,7 @@ type runner struct {
 
 	bigFile  string // Big bytes
 	smallDir string // Small files in SmallDirs folders
+	tinyDir  string // Tiny files of 1 KiB
 	scDir    string // SCFiles files of 1-10 MB
 	scanDir  string // ScanFiles files
 	envSeq   int
@@ -63,25 +64,38 @@ func errIfNil(err, other error) error {
 // uploadRuns uploads path (a file or a tree of files files, bytes bytes)
 // with `ferry upload` at the provider's defaults plus extra target flags,
 // r.runs times, each as a fresh user into a fresh remote folder, and
-// records the rate (files/s when perFile, else MB/s) in s. With paired
-// (path must be the big file), curl -T of the same file to the same
-// sandbox's sink runs just before each upload, and its rate is kept in the
-// sample's Ref: load changes by the minute, so a ratio is only fair
-// between neighbours.
+// records the rate (files/s when perFile, else MB/s) in s. With paired,
+// a curl run just before each upload on the same sandbox gives the
+// sample's Ref: for perFile one 4-stream curl process sending the same
+// files (curlSmall), else curl -T of path (the big file) to the sandbox's
+// sink. Load changes by the minute, so a ratio is only fair between
+// neighbours. The disk is synced before each timed process.
 func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile, paired bool, extra ...string) {
 	err := r.withSandbox(func(sb *sandboxProc) error {
 		for run := range r.runs {
-			var ref float64
-			if paired {
-				var err error
-				if ref, _, err = r.curlSink(sb); err != nil {
+			var ref, refCPU float64
+			switch {
+			case paired && perFile:
+				v, u, err := r.curlSmall(sb, provider, path, fmt.Sprintf("curl%d", run))
+				if err != nil {
 					return err
 				}
+				ref, refCPU = v, u.CPU.Seconds()
+				r.t.Logf("%s %s run %d: curl %.1f files/s in %s, cpu %s", provider, s.Name, run+1, v,
+					u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond))
+			case paired:
+				syncDisk()
+				v, u, err := r.curlSink(sb)
+				if err != nil {
+					return err
+				}
+				ref, refCPU = v, u.CPU.Seconds()
 			}
 			env := r.freshEnv()
 			if err := addTarget(env, sb, provider, "bench", extra...); err != nil {
 				return err
 			}
+			syncDisk()
 			out, u, err := env.run(uploadTimeout, "", "upload", "--target", "bench", "--to", fmt.Sprintf("run%d", run),
 				"--progress", "none", path)
 			if err != nil {
@@ -94,7 +108,7 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 			if perFile {
 				v = float64(files) / u.Wall.Seconds()
 			}
-			s.add(sample{Value: v, Wall: u.Wall.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS, Ref: ref})
+			s.add(sample{Value: v, Wall: u.Wall.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS, Ref: ref, RefCPU: refCPU})
 			r.t.Logf("%s %s run %d: %.1f %s in %s, cpu %s, rss %d MiB", provider, s.Name, run+1, v, s.Unit,
 				u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond), u.MaxRSS>>20)
 		}

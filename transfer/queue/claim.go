@@ -18,8 +18,10 @@ import (
 // a refusal skips that target for this call: allow must decide per target
 // (slots, backoff, auth state), not per file. That is what keeps Claim at a
 // handful of index reads with 100,000 jobs queued behind a saturated
-// target. allow runs inside the write transaction on the caller's
-// goroutine; it must be quick and must not call the Queue.
+// target. allow runs inside the write transaction, which it may share
+// with other goroutines' writes (and then run on one of their goroutines,
+// and more than once); it must be quick, must not call the Queue and must
+// not need a lock that a caller of the Queue holds.
 //
 // Claim never looks at PausedUntil; the engine checks the pause flag before
 // it claims. A job whose record is corrupt or missing is taken out of the
@@ -31,7 +33,8 @@ func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
 		ok      bool
 		damaged error
 	)
-	err := q.update(func(t *txn) error {
+	// A group commit: the run may be repeated, so it resets its results.
+	err := q.group(func(t *txn) error {
 		out, ok, damaged = Job{}, false, nil
 		if err := t.promoteDue(now); err != nil {
 			return err

@@ -35,7 +35,8 @@ func (q *Queue) Finish(id JobID, entry HistoryEntry, fp *Fingerprint) error {
 		return fmt.Errorf("finish job %d: %w: outcome %q", id, ErrInvalid, entry.Outcome)
 	}
 	now := q.now()
-	err := q.update(func(t *txn) error {
+	// One file's last write: shared with other files' writes of the moment.
+	err := q.group(func(t *txn) error {
 		j, err := t.getJob(id)
 		if err != nil {
 			return err
@@ -61,6 +62,9 @@ func (q *Queue) Finish(id JobID, entry HistoryEntry, fp *Fingerprint) error {
 	})
 	if err != nil {
 		return fmt.Errorf("finish job %d: %w", id, err)
+	}
+	if fp != nil {
+		q.sentChanges.Add(1) // after the commit: see SentChanges
 	}
 	return nil
 }

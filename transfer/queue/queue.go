@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,9 +26,6 @@ type Options struct {
 const (
 	defaultTimeout      = time.Second
 	defaultHistoryLimit = 10000
-	// batchDelay is how long SaveSession waits for other savers to share
-	// its commit (see Open).
-	batchDelay = time.Millisecond
 )
 
 // Queue is the persistent transfer queue. All methods are safe for
@@ -40,6 +38,10 @@ type Queue struct {
 	now   func() time.Time
 	// damage is what Open found wrong with the file; nil when sound.
 	damage *Damage
+	// grp shares commits among concurrent per-file writes (see group).
+	grp groupCommit
+	// sentChanges is SentChanges.
+	sentChanges atomic.Uint64
 }
 
 // Open opens or creates the queue file at path (mode 0600, parent folders
@@ -80,11 +82,6 @@ func Open(path string, o Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open queue: %w", err) // err names the path
 	}
-	// A lone SaveSession (one file's chunks in series, the usual case)
-	// waits the whole batch delay before its commit; bbolt's 10ms default
-	// was most of the time per 204,800-byte SelfCommunity chunk. Savers
-	// running at once still arrive within a millisecond of each other.
-	db.MaxBatchDelay = batchDelay
 	q := &Queue{db: db, path: path, limit: o.HistoryLimit, now: o.Now}
 	if err := db.Update(q.setup); err != nil {
 		return nil, errors.Join(fmt.Errorf("open queue %s: %w", path, err), db.Close())

@@ -35,15 +35,6 @@ func TestOpenCreatesPrivateFile(t *testing.T) {
 	}
 }
 
-// TestOpenShortBatchDelay: a lone SaveSession must not wait bbolt's 10ms
-// default batch delay (it was most of each small chunk's time).
-func TestOpenShortBatchDelay(t *testing.T) {
-	q, _ := openTest(t, Options{})
-	if q.db.MaxBatchDelay != batchDelay || batchDelay > 2*time.Millisecond {
-		t.Errorf("batch delay %v (constant %v), want at most 2ms", q.db.MaxBatchDelay, batchDelay)
-	}
-}
-
 func TestReopenKeepsEverything(t *testing.T) {
 	c := newClock()
 	q, path := openTest(t, Options{Now: c.Now})

@@ -20,6 +20,29 @@ func (q *Queue) Get(id JobID) (Job, error) {
 	return j, nil
 }
 
+// GetMany is Get for many ids in one read transaction (a scan enqueues
+// thousands of jobs at once, and a transaction per job was most of the
+// cost of announcing them). errs[i] is Get's error for ids[i], nil when
+// jobs[i] holds the job.
+func (q *Queue) GetMany(ids []JobID) (jobs []Job, errs []error) {
+	jobs, errs = make([]Job, len(ids)), make([]error, len(ids))
+	err := q.view(func(t *txn) error {
+		for i, id := range ids {
+			jobs[i], errs[i] = t.getJob(id)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("get: %w", errs[i])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range errs {
+			jobs[i], errs[i] = Job{}, fmt.Errorf("get: %w", err)
+		}
+	}
+	return jobs, errs
+}
+
 // Jobs calls fn for every job that filter accepts (nil = all), in id order
 // (creation order), until fn returns false. Both run on the caller's
 // goroutine inside one read transaction (a consistent snapshot), so they

@@ -37,6 +37,12 @@ func (q *Queue) Sent(target, remotePath string) (Fingerprint, bool, error) {
 	return f, ok, nil
 }
 
+// SentChanges counts the commits that changed the sent index since Open.
+// It is raised only after such a commit is durable, so records read by
+// SentAll after SentChanges returned n are all there is while it still
+// returns n: a scan can answer from them and ask Sent only when it moved.
+func (q *Queue) SentChanges() uint64 { return q.sentChanges.Load() }
+
 // SentAll calls fn for every sent record of target in remote path order
 // (bytewise), for the watcher's startup scan. fn runs on the caller's
 // goroutine inside one read transaction and must not call Queue methods

@@ -2,27 +2,21 @@ package queue
 
 import (
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // SaveSession stores job id's upload progress, replacing the previous one.
 // The engine calls it after every acknowledged chunk from many workers at
-// once, so it goes through bbolt's Batch: concurrent saves share one
-// transaction and one fsync (a lone call waits up to batchDelay first).
-// It returns when the session is durable.
+// once, so it is a group commit: concurrent saves (and claims and
+// finishes) share one transaction and one fsync, and a lone call commits
+// at once. It returns when the session is durable.
 //
 // Errors wrap ErrNotFound when the job no longer exists (cancelled or
 // finished meanwhile): a late save must not resurrect a session nobody
 // will delete.
 func (q *Queue) SaveSession(id JobID, s Session) error {
 	rec := encodeSession(s)
-	err := q.db.Batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once; it only writes, so that is safe.
-		t, err := bind(tx)
-		if err != nil {
-			return err
-		}
+	err := q.group(func(t *txn) error {
+		// This may run more than once; it only writes, so that is safe.
 		k := idKey(id)
 		if t.jobs.Get(k) == nil {
 			return fmt.Errorf("job %d: %w", id, ErrNotFound)

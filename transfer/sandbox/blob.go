@@ -226,6 +226,10 @@ func Fill(r io.Reader, buf []byte) (int, error) {
 	return n, nil
 }
 
+// Dir is the folder the blob's temporary file lives in (on the store's
+// disk), for an API's own scratch files.
+func (b *Blob) Dir() string { return b.store.tmpDir }
+
 // Size is the number of bytes in the blob (the highest offset written).
 func (b *Blob) Size() int64 {
 	b.mu.Lock()

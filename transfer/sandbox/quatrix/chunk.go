@@ -185,7 +185,7 @@ func (a *API) multipart(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := a.env.Store.Fill(Name, u.fileID, u.blob, time.UnixMicro(a.env.Now().UnixMicro()))
 	a.mu.Lock()
-	u.busy, u.done = false, true
+	a.finished(u)
 	a.mu.Unlock()
 	if err != nil {
 		writeError(w, errf(404, codeNotFound, "the file of this upload is gone: %v", err))

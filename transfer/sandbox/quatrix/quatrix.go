@@ -109,7 +109,8 @@ type API struct {
 
 	mu         sync.Mutex // guards the fields below
 	sessions   map[string]*sessionRec
-	uploads    map[string]*upload // by upload key
+	uploads    map[string]*upload // open upload keys, by key
+	pruned     time.Time          // when prune last walked uploads
 	links      map[string]downloadRec
 	shares     map[string]shareRec
 	shareLinks map[string]string // download link id -> share id

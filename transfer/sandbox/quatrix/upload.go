@@ -185,15 +185,33 @@ func (a *API) open(acc *account, n sandbox.Node, declared, keep int64, overwrite
 }
 
 // prune forgets uploads idle for twice the key TTL (expired by then under
-// either TTL mode, or long finished) and deletes their temporary content,
-// so a long-running sandbox does not accumulate them. A pruned key
-// answers as unknown (code 20). Caller holds a.mu.
+// either TTL mode) and deletes their temporary content, so a long-running
+// sandbox does not accumulate them. A pruned key answers as unknown (code
+// 20), as it would have answered expired before. It walks the open keys at
+// most once per key TTL, so its cost does not grow with the uploads seen:
+// finished uploads are gone from the map already (see finished), and an
+// idle key lives at most three TTLs. Caller holds a.mu.
 func (a *API) prune(now time.Time) {
+	if now.Sub(a.pruned) < a.cfg.KeyTTL {
+		return
+	}
+	a.pruned = now
 	for k, u := range a.uploads {
 		if !u.busy && now.Sub(u.lastUse) > 2*a.cfg.KeyTTL {
 			u.blob.Discard()
 			delete(a.uploads, k)
 		}
+	}
+}
+
+// finished marks u finalized (or consumed by a multipart upload) and
+// forgets its key at once: a finished key answers as unknown (code 20)
+// exactly like a key never issued, so keeping it would only grow the
+// sandbox with every upload. Caller holds a.mu.
+func (a *API) finished(u *upload) {
+	u.busy, u.done = false, true
+	if a.uploads[u.key] == u {
+		delete(a.uploads, u.key)
 	}
 }
 
@@ -307,7 +325,7 @@ func (a *API) finalize(w http.ResponseWriter, r *http.Request, acc *account) {
 	}
 	n, err := a.env.Store.Fill(Name, u.fileID, u.blob, time.UnixMicro(mtime.UnixMicro()))
 	a.mu.Lock()
-	u.busy, u.done = false, true
+	a.finished(u)
 	a.counts.Finalizes++
 	a.mu.Unlock()
 	if err != nil {

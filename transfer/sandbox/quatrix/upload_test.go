@@ -377,3 +377,23 @@ func TestDownload(t *testing.T) {
 	pid, _, _ := e.link(tok, e.home(), "pending", -1)
 	wantErr(t, e.call(tok, "POST", "/file/download-link", map[string]any{"ids": []string{pid}}), 400, 21)
 }
+
+// TestFinishedKeysForgotten: a finalized key answers as unknown and is
+// gone from the sandbox's memory at once, so neither the memory nor the
+// work per upload (prune) grows with the uploads seen (issue 20).
+func TestFinishedKeysForgotten(t *testing.T) {
+	e := start(t, opts{})
+	tok := e.login(alice)
+	var keys []string
+	for i := range 50 {
+		_, key, _ := e.link(tok, e.home(), "f"+itoa(int64(i))+".bin", 3)
+		wantOK(t, e.chunk(key, 0, 3, []byte("abc"), nil), 200)
+		wantOK(t, e.call(tok, "GET", "/upload/finalize/"+key+"?mtime=1690000000", nil), 200)
+		keys = append(keys, key)
+	}
+	wantErr(t, e.call(tok, "GET", "/upload/finalize/"+keys[0], nil), 404, 20)
+	wantErr(t, e.chunk(keys[1], 0, 3, []byte("abc"), nil), 404, 20)
+	if n := quatrix.HeldKeys(e.api); n != 0 {
+		t.Errorf("%d upload keys held after every upload finished, want 0", n)
+	}
+}
