@@ -11,7 +11,7 @@ BIN     := ferry
 # Debian package names (see README "Prerequisites" for other systems).
 DEB_BUILD := ca-certificates gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev \
              libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-DEB_TEST  := xvfb xauth xdotool dbus gnome-keyring curl appstream
+DEB_TEST  := xvfb xauth xdotool x11-utils dbus gnome-keyring curl appstream
 
 
 # ensure-packages installs (as root) or names (otherwise) the missing Debian

@@ -102,7 +102,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	u := ui.New(a, b)
 	win := u.Window()
 	u.SetOpenURL(openURL(a.OpenURL))
-	switch n := newDBusNotifier(rt.log, func(key string) { u.NoticeAction(noticeKey(key)) }); {
+	switch n := newDBusNotifier(rt.log, func(key, link string) { u.NoticeAction(noticeKey(key), link) }); {
 	case n != nil:
 		u.SetNotifier(n.send)
 	case runtime.GOOS != "windows" && runtime.GOOS != "darwin":

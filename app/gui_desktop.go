@@ -27,29 +27,31 @@ const (
 
 // dbusNotifier sends ui.Notices over the session bus. Each kind replaces
 // its previous notice (replaces_id); actions are offered when the server
-// lists the "actions" capability, and invoked ones reach onAction. When no
+// lists the "actions" capability, and invoked ones reach onAction with the
+// invoked notice's Link (what ui.ActionCopyLink copies). When no
 // server answers it logs that once and stays silent (fyne would print an
 // error on every notice).
 type dbusNotifier struct {
 	conn     *dbus.Conn
 	log      *slog.Logger
-	onAction func(key string)
+	onAction func(key, link string)
 
 	mu      sync.Mutex
 	ids     map[string]uint32 // kind -> id of its notice on screen
 	kinds   map[uint32]string
+	links   map[uint32]string // id -> the notice's Link
 	actions bool
 	failed  bool // the server did not answer: stay quiet
 }
 
 // newDBusNotifier connects to the session bus; nil when there is none.
-func newDBusNotifier(log *slog.Logger, onAction func(string)) *dbusNotifier {
+func newDBusNotifier(log *slog.Logger, onAction func(key, link string)) *dbusNotifier {
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
 		log.Info("gui: notifications off: no session bus", "err", err)
 		return nil
 	}
-	n := &dbusNotifier{conn: conn, log: log, onAction: onAction, ids: map[string]uint32{}, kinds: map[uint32]string{}}
+	n := &dbusNotifier{conn: conn, log: log, onAction: onAction, ids: map[string]uint32{}, kinds: map[uint32]string{}, links: map[uint32]string{}}
 	var caps []string
 	if err := conn.Object(notifyDest, notifyPath).Call(notifyIface+".GetCapabilities", 0).Store(&caps); err != nil {
 		log.Info("gui: notifications off: no notification server", "err", err)
@@ -76,9 +78,10 @@ func (n *dbusNotifier) listen(ch chan *dbus.Signal) {
 		key, _ := sig.Body[1].(string)
 		n.mu.Lock()
 		_, ours := n.kinds[id]
+		link := n.links[id]
 		n.mu.Unlock()
 		if ours && key != "" {
-			fyne.Do(func() { n.onAction(key) })
+			fyne.Do(func() { n.onAction(key, link) })
 		}
 	}
 }
@@ -109,7 +112,11 @@ func (n *dbusNotifier) send(notice ui.Notice) {
 		return
 	}
 	delete(n.kinds, n.ids[notice.Kind])
+	delete(n.links, n.ids[notice.Kind])
 	n.ids[notice.Kind], n.kinds[id] = id, notice.Kind
+	if notice.Link != "" {
+		n.links[id] = notice.Link
+	}
 }
 
 // noticeKey maps the "default" action (a click on the notice) to Show.

@@ -3,6 +3,7 @@ package app
 import (
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestNotificationsReplaceAndCarryActions(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	// No server yet: silent.
-	if n := newDBusNotifier(log, func(string) {}); n == nil || !n.failed {
+	if n := newDBusNotifier(log, func(string, string) {}); n == nil || !n.failed {
 		t.Fatalf("without a notification server: %+v", n)
 	} else {
 		n.send(ui.Notice{Kind: "failed", Title: "x"}) // must not block, panic or print
@@ -83,7 +84,7 @@ func TestNotificationsReplaceAndCarryActions(t *testing.T) {
 		t.Fatalf("own %s: %v %v", notifyDest, reply, err)
 	}
 	got := make(chan string, 4)
-	n := newDBusNotifier(log, func(key string) { got <- noticeKey(key) })
+	n := newDBusNotifier(log, func(key, _ string) { got <- noticeKey(key) })
 	if n == nil || n.failed || !n.actions {
 		t.Fatalf("notifier %+v", n)
 	}
@@ -120,5 +121,78 @@ func TestNotificationsReplaceAndCarryActions(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("action %q never arrived", want)
 		}
+	}
+}
+
+// TestNotificationCopyLinkPutsTheLinkOnTheClipboard: over the session bus,
+// an upload notice with a link offers "Copy link" (one without a link does
+// not), and the server's ActionInvoked for it puts that notice's link on
+// the app's clipboard through the window's UI.
+func TestNotificationCopyLinkPutsTheLinkOnTheClipboard(t *testing.T) {
+	if underSession(t, "TestNotificationCopyLinkPutsTheLinkOnTheClipboard", false) {
+		return
+	}
+	const link = "https://files.example/s/abc123/report.pdf"
+	e := newEnv(t)
+	g := newGUIEnv(t, e)
+	a := test.NewTempApp(t)
+	u := ui.New(a, g.b)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	srv, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	fake := &fakeNotifications{}
+	if err := srv.Export(fake, notifyPath, notifyIface); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := srv.RequestName(notifyDest, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own %s: %v %v", notifyDest, reply, err)
+	}
+	done := make(chan string, 4)
+	n := newDBusNotifier(log, func(key, l string) {
+		u.NoticeAction(noticeKey(key), l) // as the app wires it
+		done <- key
+	})
+	if n == nil || n.failed || !n.actions {
+		t.Fatalf("notifier %+v", n)
+	}
+	show := ui.NoticeAction{Key: ui.ActionShow, Label: "Show"}
+	n.send(ui.Notice{Kind: "failed", Title: "Ferry: 1 upload failed", Body: "1 file to work: refused", Actions: []ui.NoticeAction{show}})
+	n.send(ui.Notice{
+		Kind: "uploaded", Title: "Ferry: uploaded", Body: "report.pdf uploaded to work", Link: link,
+		Actions: []ui.NoticeAction{show, {Key: ui.ActionCopyLink, Label: "Copy link"}},
+	})
+	calls := fake.snapshot()
+	if len(calls) != 2 {
+		t.Fatalf("calls %+v", calls)
+	}
+	if !slices.Contains(calls[1].actions, "copy-link") || !slices.Contains(calls[1].actions, "Copy link") {
+		t.Errorf("the notice with a link offers %q, no Copy link", calls[1].actions)
+	}
+	if slices.Contains(calls[0].actions, "copy-link") {
+		t.Errorf("a notice without a link offers %q", calls[0].actions)
+	}
+	a.Clipboard().SetContent("something else")
+	invoke := func(id uint32) {
+		t.Helper()
+		if err := srv.Emit(notifyPath, notifyIface+".ActionInvoked", id, "copy-link"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the action never arrived")
+		}
+	}
+	invoke(calls[0].returned) // the notice without a link: nothing to copy
+	if got := a.Clipboard().Content(); got != "something else" {
+		t.Errorf("clipboard = %q after Copy link on a notice without a link", got)
+	}
+	invoke(calls[1].returned)
+	if got := a.Clipboard().Content(); got != link {
+		t.Errorf("clipboard = %q after the notice's Copy link, want %q", got, link)
 	}
 }

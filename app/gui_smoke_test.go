@@ -27,7 +27,8 @@ const smokeChild = "FERRY_GUI_SMOKE_CHILD"
 // display with a session bus (its own Xvfb when the test has none), hands
 // it a file list with "drop", confirms the drop dialog with a click
 // (xdotool) or, without xdotool, hands the same list over with "upload",
-// checks that the files arrived in a sandbox, then sends "quit" and
+// checks that the files arrived in a sandbox and that the window carries
+// the app icon (_NET_WM_ICON, read back with xprop), then sends "quit" and
 // expects exit code 0 within a few seconds.
 func TestGUISmoke(t *testing.T) {
 	if runtime.GOOS != "linux" {
@@ -103,6 +104,7 @@ func TestGUISmoke(t *testing.T) {
 		return err == nil
 	})
 	t.Logf("app answering after %v", time.Since(launched).Round(time.Millisecond))
+	checkWindowIcon(t)
 
 	arrived := func() bool {
 		var paths []string

@@ -24,24 +24,28 @@ const (
 // Notice is one desktop notification. Kind ("uploaded" or "failed")
 // lets a sender replace the previous notice of the same kind instead of
 // stacking a new one; Actions are offered where the notification server
-// supports them.
+// supports them. Link is the URL ActionCopyLink copies; a notice offers
+// that action only when Link is set.
 type Notice struct {
 	Kind    string
 	Title   string
 	Body    string
 	Actions []NoticeAction
+	Link    string
 }
 
 // NoticeAction is a button on a notification.
 type NoticeAction struct {
-	Key   string // ActionShow or ActionRetry
+	Key   string // ActionShow, ActionRetry or ActionCopyLink
 	Label string
 }
 
-// The notification actions; the app calls UI.NoticeAction with the key.
+// The notification actions; the app calls UI.NoticeAction with the key
+// (and, for ActionCopyLink, the notice's Link).
 const (
-	ActionShow  = "show"
-	ActionRetry = "retry"
+	ActionShow     = "show"
+	ActionRetry    = "retry"
+	ActionCopyLink = "copy-link"
 )
 
 // fyneNotice sends n through fyne (no replacement, no actions): the
@@ -59,6 +63,7 @@ type notifier struct {
 
 	mu       sync.Mutex     // guards everything below
 	uploaded map[string]int // destination ("Target/top folder") -> count
+	lastDone Item           // the latest item counted in uploaded
 	failed   int
 	failedBy map[string]int       // target -> failures in this batch
 	reason   map[string]string    // target -> the latest failure's reason
@@ -91,6 +96,7 @@ func (n *notifier) observe(it Item) {
 	switch {
 	case it.State == Done && st.NotifyUploaded:
 		n.uploaded[destination(it)]++
+		n.lastDone = it
 	case it.State == Failed && st.NotifyFailed:
 		n.failed++
 		n.failedBy[it.Target]++
@@ -129,6 +135,7 @@ func (n *notifier) flushDue() {
 	}
 	msgs := n.messages()
 	n.uploaded, n.failed, n.first, n.last = map[string]int{}, 0, time.Time{}, time.Time{}
+	n.lastDone = Item{}
 	n.failedBy, n.reason = map[string]int{}, map[string]string{}
 	if len(n.seen) > 100_000 { // forget old items; a repeat then costs one extra count at most
 		n.seen = map[uint64]ItemState{}
@@ -151,6 +158,23 @@ func (n *notifier) messages() []Notice {
 	sort.Strings(dests)
 	show := NoticeAction{Key: ActionShow, Label: "Show"}
 	switch {
+	case len(dests) == 1 && n.uploaded[dests[0]] == 1:
+		// One file: the notice names it, and offers Copy link when the
+		// service gave one. A batch of many files offers no Copy link:
+		// which file's link it copied would be a guess the notice cannot
+		// show (each link is in the history, on that file's row).
+		one := Notice{
+			Kind: "uploaded", Title: "Ferry: uploaded", Actions: []NoticeAction{show},
+			Body: fmt.Sprintf("%s uploaded to %s", n.lastDone.Name, dests[0]),
+		}
+		if n.lastDone.Name == "" {
+			one.Body = "1 file uploaded to " + dests[0]
+		}
+		if n.lastDone.Link != "" {
+			one.Link = n.lastDone.Link
+			one.Actions = append(one.Actions, NoticeAction{Key: ActionCopyLink, Label: "Copy link"})
+		}
+		msgs = append(msgs, one)
 	case len(dests) == 1:
 		msgs = append(msgs, Notice{
 			Kind: "uploaded", Title: "Ferry: uploaded", Actions: []NoticeAction{show},

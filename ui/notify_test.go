@@ -92,3 +92,57 @@ func TestFailureNoticeNamesTargetReasonAndWindowCount(t *testing.T) {
 		t.Errorf("actions %+v", got.Actions)
 	}
 }
+
+// TestUploadNoticeOffersCopyLinkForOneFileWithALink: a batch of one file
+// names it and, when the service gave a link, offers Copy link carrying
+// that link; without a link, or for a batch of many files, it does not.
+// Invoking the action puts the link on the clipboard.
+func TestUploadNoticeOffersCopyLinkForOneFileWithALink(t *testing.T) {
+	const link = "https://files.example/s/abc123/report.pdf"
+	now := t0
+	var sent []Notice
+	n := newNotifier(func(x Notice) { sent = append(sent, x) },
+		func() Settings { return Settings{NotifyUploaded: true} }, func() time.Time { return now })
+	batch := func(items ...Item) Notice {
+		t.Helper()
+		sent = nil
+		for _, it := range items {
+			n.observe(it)
+		}
+		now = now.Add(notifyQuiet)
+		n.flushDue()
+		if len(sent) != 1 {
+			t.Fatalf("sent %+v", sent)
+		}
+		return sent[0]
+	}
+	keys := func(x Notice) (k []string) {
+		for _, a := range x.Actions {
+			k = append(k, a.Key)
+		}
+		return k
+	}
+
+	one := batch(Item{ID: 1, Name: "report.pdf", Target: "work", Remote: "work: report.pdf", State: Done, Link: link})
+	if one.Body != "report.pdf uploaded to work" || one.Link != link ||
+		fmt.Sprint(keys(one)) != fmt.Sprint([]string{ActionShow, ActionCopyLink}) {
+		t.Errorf("one file with a link: %+v", one)
+	}
+	if x := batch(Item{ID: 2, Name: "a.txt", Target: "work", Remote: "work: a.txt", State: Done}); x.Link != "" ||
+		fmt.Sprint(keys(x)) != fmt.Sprint([]string{ActionShow}) {
+		t.Errorf("one file without a link: %+v", x)
+	}
+	if x := batch(
+		Item{ID: 3, Name: "b.txt", Target: "work", Remote: "work: b.txt", State: Done, Link: link + "b"},
+		Item{ID: 4, Name: "c.txt", Target: "work", Remote: "work: c.txt", State: Done, Link: link + "c"},
+	); x.Link != "" || x.Body != "2 files uploaded to work" || fmt.Sprint(keys(x)) != fmt.Sprint([]string{ActionShow}) {
+		t.Errorf("two files with links: %+v", x)
+	}
+
+	u := newTestUI(t, newFakeBackend())
+	u.app.Clipboard().SetContent("something else")
+	u.NoticeAction(ActionCopyLink, one.Link)
+	if got := u.app.Clipboard().Content(); got != link {
+		t.Fatalf("clipboard = %q after the notice's Copy link, want %q", got, link)
+	}
+}

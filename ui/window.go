@@ -306,10 +306,15 @@ func (u *UI) SetTrayTooltip(f func(string)) {
 // replaces the previous notice and offers actions). Call before Start.
 func (u *UI) SetNotifier(send func(Notice)) { u.notify.send = send }
 
-// NoticeAction performs a notification's action (key ActionShow or
-// ActionRetry). UI goroutine.
-func (u *UI) NoticeAction(key string) {
+// NoticeAction performs a notification's action (key ActionShow,
+// ActionRetry, or ActionCopyLink, which puts link, the notice's Link, on
+// the clipboard). UI goroutine.
+func (u *UI) NoticeAction(key, link string) {
 	switch key {
+	case ActionCopyLink:
+		if link != "" {
+			u.copyLink(link)
+		}
 	case ActionShow:
 		u.ShowMain()
 		if len(u.model.failed) > 0 {
