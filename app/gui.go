@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -112,6 +113,11 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	}
 	hasTray, why := trayHost(runtime.GOOS)
 	notice := "" // what the window's notice line says when all is well
+	if d, ok := rt.q.Damage(); ok {
+		msg := d.Message()
+		notice = strings.ToUpper(msg[:1]) + msg[1:] + "."
+		u.SetNotice(notice)
+	}
 	if desk, ok := a.(desktop.App); ok && hasTray {
 		u.EnableTray(newPNGTray(desk, rt.log.Warn), a.Quit)
 		u.SetTrayTooltip(systray.SetTooltip)
@@ -123,7 +129,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		// unseen: ask, then quit.
 		win.SetMaster()
 		win.SetCloseIntercept(func() { ui.ConfirmQuit(win, a.Quit) })
-		notice = noTrayNotice
+		notice = strings.TrimSpace(notice + "\n\n" + noTrayNotice)
 		u.SetNotice(notice)
 	}
 

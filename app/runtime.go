@@ -64,6 +64,12 @@ func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
 		}
 		return nil, err
 	}
+	if d, ok := q.Damage(); ok {
+		// The log has it too (the engine logs it), but a person must
+		// read this before files are uploaded again: say it where they
+		// look. The desktop app shows it in its window (see runGUI).
+		fmt.Fprintln(c.Err, "ferry:", d.Message())
+	}
 	rt := &engineRuntime{paths: paths, store: store, log: log, q: q, cfgStore: config.NewStore(paths.ConfigFile)}
 	rt.cfg.Store(cfg)
 	bw := rt.bandwidthOf(cfg)
