@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 	"github.com/ferry-sync/ferry/transfer"
@@ -196,24 +194,17 @@ func selfCommunity(sentTo string) layout {
 // paths of the files it warned the server may hold twice.
 func announcedTwice(t *testing.T, env *ferrytest.Env) map[string]bool {
 	t.Helper()
-	q, err := queue.Open(filepath.Join(env.Data, "queue.db"), queue.Options{Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatalf("open the queue of the stopped ferry: %v", err)
-	}
-	defer func() {
-		if err := q.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	hs, err := q.History(0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	twice := map[string]bool{}
-	for _, h := range hs {
-		if strings.Contains(h.Warning, transfer.MaybeTwiceNote) {
-			twice[h.RelPath] = true
+	env.WithQueue(t, func(q *queue.Queue) {
+		hs, err := q.History(0)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		for _, h := range hs {
+			if strings.Contains(h.Warning, transfer.MaybeTwiceNote) {
+				twice[h.RelPath] = true
+			}
+		}
+	})
 	return twice
 }

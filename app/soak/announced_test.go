@@ -2,10 +2,8 @@ package soak
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ferry-sync/ferry/app/internal/ferrytest"
 	"github.com/ferry-sync/ferry/transfer"
@@ -21,37 +19,30 @@ import (
 // soak accepts such a duplicate only when it was announced.
 func announcedTwice(t *testing.T, env *ferrytest.Env) *notes {
 	t.Helper()
-	q, err := queue.Open(filepath.Join(env.Data, "queue.db"), queue.Options{Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatalf("open the queue of the stopped ferry watch: %v", err)
-	}
-	defer func() {
-		if err := q.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	hs, err := q.History(0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := &notes{twice: map[string]bool{}, refused: map[string]bool{}, failed: map[string]bool{}}
-	for _, h := range hs {
-		if strings.Contains(h.Warning, transfer.MaybeTwiceNote) {
-			out.twice[h.RelPath] = true
+	env.WithQueue(t, func(q *queue.Queue) {
+		hs, err := q.History(0)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	err = q.Jobs(nil, func(j queue.Job) bool {
-		switch {
-		case j.State == queue.Failed && j.ErrKind == transfer.KindNameTwins:
-			out.refused[j.RelPath] = true
-		case j.State == queue.Failed && j.ErrMsg != "":
-			out.failed[j.RelPath] = true
+		for _, h := range hs {
+			if strings.Contains(h.Warning, transfer.MaybeTwiceNote) {
+				out.twice[h.RelPath] = true
+			}
 		}
-		return true
+		err = q.Jobs(nil, func(j queue.Job) bool {
+			switch {
+			case j.State == queue.Failed && j.ErrKind == transfer.KindNameTwins:
+				out.refused[j.RelPath] = true
+			case j.State == queue.Failed && j.ErrMsg != "":
+				out.failed[j.RelPath] = true
+			}
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return out
 }
 
