@@ -1,4 +1,4 @@
-// Package sandbox is a strict local server that speaks the four upload
+// Package sandbox is a local server that speaks the four upload
 // APIs Ferry supports, for tests, for `ferry sandbox`, and as the first-run
 // local target. It is one HTTP(S) server on loopback with:
 //
@@ -48,7 +48,9 @@
 //
 //   - Use the API's Name as the Store namespace; keep sessions (upload
 //     keys, partial Blobs) in the API value behind its own mutex.
-//   - Checks the real service makes are always on. Checks stricter than
+//   - By default an API behaves as the real server's code does, quirks
+//     and crashes included, and each rule names its source in a comment
+//     and in docs/protocols/<service>.md. Checks stricter than
 //     the real service ask env.Switches.On("<api>.<check>") (default:
 //     Config.Strict); real limits that would slow tests (rate limits) ask
 //     env.Switches.OnDefault("<api>.<check>", false).

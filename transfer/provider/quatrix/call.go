@@ -93,7 +93,7 @@ func (p *Provider) rawCall(ctx context.Context, r request, token string, out any
 	}
 	// Only API calls count as activity for the keepalive clock. Whether a
 	// chunk POST to /upload/chunked/ refreshes the server's session is
-	// unknown (real-servers.md risk #9; the official SDKs ping every 5
+	// unknown (docs/protocols/review-2026-12-06.md, risk #9; the official SDKs ping every 5
 	// minutes regardless), so the client assumes it does not: during a
 	// long upload made of chunks only, the keepalive loop still pings.
 	// That works whichever way the server behaves.

@@ -435,7 +435,7 @@ func TestReplayNeverSharesTheBody(t *testing.T) {
 	}
 }
 
-// TestKeepAliveDuringBusyUpload (real-servers.md risk #9): chunk POSTs
+// TestKeepAliveDuringBusyUpload (docs/protocols/review-2026-12-06.md, risk #9): chunk POSTs
 // arriving faster than the keepalive period must not stand in for API
 // activity, since whether they refresh the server's session is unknown.
 // While an upload is open and no API call happened for a period, the

@@ -22,7 +22,7 @@ import (
 )
 
 // Tests for the findings of the review against the real service
-// (protocol notes real-servers.md sections 0 and 3).
+// (docs/protocols/review-2026-12-06.md, sections 0 and 3).
 
 // faultProxy forwards to the sandbox; hook, when it returns true, has
 // answered the request itself (given the request body), before or after
