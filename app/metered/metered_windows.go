@@ -151,8 +151,9 @@ func (d *hintDetector) State() State { return d.get() }
 // Changes delivers new states; closed by Close.
 func (d *hintDetector) Changes() <-chan State { return d.changes }
 
-// Close stops following. CancelMibChangeNotify2 returns once no callback
-// runs, so none wakes the loop after it.
+// Close stops following. A callback still running after
+// CancelMibChangeNotify2 finds no detector, or fills the kick slot, which
+// is never closed: neither can crash or reach the closed Changes.
 func (d *hintDetector) Close() error {
 	var err error
 	d.once.Do(func() {
