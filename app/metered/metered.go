@@ -2,14 +2,14 @@
 // (a mobile hotspot, a capped plan), so Ferry can pause uploads there.
 //
 // Linux asks NetworkManager over the system D-Bus (its global Metered
-// property, followed through PropertiesChanged signals). Windows and macOS
-// are not supported by this build: Windows reports the connection cost
-// only through the COM/WinRT connection-cost API (INetworkCostManager,
-// Windows.Networking.Connectivity), which needs a COM layer Ferry does not
-// include; macOS reports expensive and constrained paths only through
-// NWPathMonitor, which needs cgo and Objective-C. There, and on a Linux
-// without NetworkManager, Supported returns the reason and the setting
-// stays off.
+// property, followed through PropertiesChanged signals). Windows asks
+// iphlpapi's connectivity hint (GetNetworkConnectivityHint, followed
+// through NotifyNetworkConnectivityHintChange; Windows 10 version 2004 or
+// newer), whose cost decides as fromCostHint says. macOS is not supported
+// by this build: it reports expensive and constrained paths only through
+// NWPathMonitor, which needs cgo and Objective-C. There, on an older
+// Windows, and on a Linux without NetworkManager, Supported returns the
+// reason and the setting stays off.
 package metered
 
 import (

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package metered
 
@@ -10,9 +10,6 @@ import (
 // New returns the system's detector: on this system, one that cannot tell.
 func New() Detector {
 	switch runtime.GOOS {
-	case "windows":
-		return Unsupported(errors.New("Ferry cannot tell on this system whether the connection is metered: " +
-			"Windows reports it only through its connection-cost API, which this build does not include"))
 	case "darwin":
 		return Unsupported(errors.New("Ferry cannot tell on this system whether the connection is metered: " +
 			"macOS reports expensive and constrained networks only to native code, which this build does not include"))
