@@ -129,6 +129,7 @@ func TestGUITargetDialogEndToEnd(t *testing.T) {
 	g := newGUIEnv(t, e)
 	a := test.NewTempApp(t)
 	u := ui.New(a, g.b)
+	u.SetBackground(func(f func()) { f() }) // see ui.UI.SetBackground
 	u.ShowSettings()
 	var sw fyne.Window
 	for _, w := range a.Driver().AllWindows() {

@@ -97,7 +97,7 @@ func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
 		name := targets[selected].Name
 		status.SetText("Testing " + name + "…")
 		problem.hide()
-		go func() {
+		u.background(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			err := u.be.TestTarget(ctx, name)
@@ -111,7 +111,7 @@ func (u *UI) targetsTab(w fyne.Window) fyne.CanvasObject {
 				}
 				status.SetText(name + ": the login works and uploads are allowed.")
 			})
-		}()
+		})
 	})
 	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
 		if selected < 0 {

@@ -290,7 +290,7 @@ func (f *targetForm) submit(anyway bool) {
 	}
 	f.busy(true)
 	f.problem.show(&Problem{Reason: "Testing the login…"})
-	go func() {
+	f.u.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 		defer cancel()
 		err := f.u.be.CheckTarget(ctx, t, secrets)
@@ -305,7 +305,7 @@ func (f *targetForm) submit(anyway bool) {
 			}
 			f.commit(t, secrets)
 		})
-	}()
+	})
 }
 
 func (f *targetForm) commit(t Target, secrets map[string]string) {

@@ -53,6 +53,7 @@ func newTestUI(t *testing.T, be *fakeBackend) *UI {
 	a := test.NewTempApp(t)
 	u := New(a, be)
 	u.now = func() time.Time { return t0 }
+	u.SetBackground(func(f func()) { f() })
 	u.win.Resize(fyne.NewSize(760, 560))
 	return u
 }

@@ -29,6 +29,11 @@ type UI struct {
 	model  *model
 	now    func() time.Time
 	notify *notifier
+	// background runs a slow backend call (a login test) off the UI
+	// thread; the call reports back through fyne.Do. Tests run it in
+	// place: fyne's test driver runs fyne.Do on the calling goroutine, so
+	// a real goroutine would race the test's own reads of the widgets.
+	background func(func())
 
 	win        fyne.Window
 	tabs       *container.AppTabs
@@ -62,7 +67,7 @@ type UI struct {
 
 // New builds the main window for a on top of be. Nothing runs until Start.
 func New(a fyne.App, be Backend) *UI {
-	u := &UI{app: a, be: be, model: newModel(), now: time.Now}
+	u := &UI{app: a, be: be, model: newModel(), now: time.Now, background: func(f func()) { go f() }}
 	u.notify = newNotifier(fyneNotice(a.SendNotification), be.Settings, u.now)
 	u.notify.failedTotal = func() int { return u.model.currentStatus().Failed }
 	u.win = a.NewWindow("Ferry")
@@ -77,6 +82,13 @@ func New(a fyne.App, be Backend) *UI {
 
 // Window returns the main window.
 func (u *UI) Window() fyne.Window { return u.win }
+
+// SetBackground replaces how slow backend calls (a login test) run off the
+// UI thread; by default on a goroutine of their own. Under fyne's test
+// driver, fyne.Do runs on the calling goroutine, so a test passes a runner
+// that calls in place, or a real goroutine would race the test's reads of
+// the widgets.
+func (u *UI) SetBackground(run func(func())) { u.background = run }
 
 // Start subscribes to the backend and redraws changed rows at a throttled
 // rate until ctx is done. It returns at once.
