@@ -119,7 +119,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		u.SetNotice(notice)
 	}
 	if desk, ok := a.(desktop.App); ok && hasTray {
-		u.EnableTray(newPNGTray(desk, rt.log.Warn), a.Quit)
+		u.EnableTray(newPNGTray(desk, rt.log.Warn), func() { quitApp(a) })
 		u.SetTrayTooltip(systray.SetTooltip)
 		win.SetCloseIntercept(win.Hide) // the tray's Quit ends the app
 	} else {
@@ -128,7 +128,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 		// Closing the only way back in must not leave Ferry running
 		// unseen: ask, then quit.
 		win.SetMaster()
-		win.SetCloseIntercept(func() { ui.ConfirmQuit(win, a.Quit) })
+		win.SetCloseIntercept(func() { ui.ConfirmQuit(win, func() { quitApp(a) }) })
 		notice = strings.TrimSpace(notice + "\n\n" + noTrayNotice)
 		u.SetNotice(notice)
 	}
@@ -165,7 +165,7 @@ func runGUI(ctx context.Context, c *cli, args []string) (err error) {
 	go func() {
 		select {
 		case <-ctx.Done(): // SIGINT or SIGTERM
-			fyne.Do(a.Quit)
+			fyne.Do(func() { quitApp(a) })
 		case <-stopped:
 		}
 	}()
@@ -212,7 +212,7 @@ func guiHandoff(a fyne.App, u *ui.UI, b *guiBackend) handoffHandler {
 		case handoffJobs:
 			return jobsReply(b.rt, req)
 		case handoffQuit:
-			fyne.Do(a.Quit)
+			fyne.Do(func() { quitApp(a) })
 		default:
 			return handoffReply{}, fmt.Errorf("unknown hand-off request %q", req.Op)
 		}
@@ -267,4 +267,16 @@ func setAutostart(on bool, exe string) error {
 		return autostart.Enable(exe)
 	}
 	return autostart.Disable()
+}
+
+// quitApp hides every window, then quits. Call it on the fyne thread.
+// Fyne 2.7.1's GLFW driver can still deliver a pointer event to a window
+// it has already destroyed while quitting, and crashes (a nil viewport in
+// processMouseMoved) when the pointer sat over a widget with its own
+// cursor: a hidden window gets no pointer events.
+func quitApp(a fyne.App) {
+	for _, w := range a.Driver().AllWindows() {
+		w.Hide()
+	}
+	a.Quit()
 }

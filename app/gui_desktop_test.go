@@ -151,10 +151,16 @@ func TestNotificationCopyLinkPutsTheLinkOnTheClipboard(t *testing.T) {
 	if reply, err := srv.RequestName(notifyDest, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("own %s: %v %v", notifyDest, reply, err)
 	}
-	done := make(chan string, 4)
+	// The clipboard is only touched on the notifier's goroutine (the test
+	// driver runs fyne.Do in place): set before it starts, read in the
+	// callback and handed over the channel. The D-Bus socket between the
+	// test's Emit and the callback is no happens-before for the race
+	// detector.
+	a.Clipboard().SetContent("something else")
+	done := make(chan string, 4) // the clipboard after each action
 	n := newDBusNotifier(log, func(key, l string) {
 		u.NoticeAction(noticeKey(key), l) // as the app wires it
-		done <- key
+		done <- a.Clipboard().Content()
 	})
 	if n == nil || n.failed || !n.actions {
 		t.Fatalf("notifier %+v", n)
@@ -175,24 +181,24 @@ func TestNotificationCopyLinkPutsTheLinkOnTheClipboard(t *testing.T) {
 	if slices.Contains(calls[0].actions, "copy-link") {
 		t.Errorf("a notice without a link offers %q", calls[0].actions)
 	}
-	a.Clipboard().SetContent("something else")
-	invoke := func(id uint32) {
+	invoke := func(id uint32) string {
 		t.Helper()
 		if err := srv.Emit(notifyPath, notifyIface+".ActionInvoked", id, "copy-link"); err != nil {
 			t.Fatal(err)
 		}
 		select {
-		case <-done:
+		case clip := <-done:
+			return clip
 		case <-time.After(5 * time.Second):
 			t.Fatal("the action never arrived")
+			return ""
 		}
 	}
-	invoke(calls[0].returned) // the notice without a link: nothing to copy
-	if got := a.Clipboard().Content(); got != "something else" {
+	// The notice without a link: nothing to copy.
+	if got := invoke(calls[0].returned); got != "something else" {
 		t.Errorf("clipboard = %q after Copy link on a notice without a link", got)
 	}
-	invoke(calls[1].returned)
-	if got := a.Clipboard().Content(); got != link {
+	if got := invoke(calls[1].returned); got != link {
 		t.Errorf("clipboard = %q after the notice's Copy link, want %q", got, link)
 	}
 }

@@ -158,7 +158,15 @@ func TestSaveBeforeFinish(t *testing.T) {
 // upload goes out: the stored copy may mix two versions. The new version
 // is uploaded as well, and the job says where the suspect copy came from.
 func TestRewriteDuringLastChunkWarnsOfTornCopy(t *testing.T) {
-	r := newRig(t, fakeprovider.Options{Caps: lastChunkCommits}, TargetSettings{}, fastOpts())
+	t.Run("LastChunkCommits", func(t *testing.T) { rewriteDuringLastChunk(t, lastChunkCommits) })
+	// SelfCommunity: done inside the last part makes the file visible, and
+	// the restart recognises it, so only the torn-copy check applies.
+	stores := provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 1000, Resumable: true, SaveBeforeFinish: true, LastChunkStores: true}
+	t.Run("LastChunkStores", func(t *testing.T) { rewriteDuringLastChunk(t, stores) })
+}
+
+func rewriteDuringLastChunk(t *testing.T, caps provider.Capabilities) {
+	r := newRig(t, fakeprovider.Options{Caps: caps}, TargetSettings{}, fastOpts())
 	old, fresh := randBytes(35, 3000), randBytes(36, 3000)
 	j := r.file("torn.bin", old)
 	p := filepath.Join(r.root, "torn.bin")

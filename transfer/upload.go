@@ -397,7 +397,7 @@ func (fu *fileUpload) send(ctx context.Context) error {
 	// known to be the commit, a one-chunk file is checked too, after the
 	// file has been quiet for CommitQuiet.
 	last := fu.u.Chunks() - 1
-	lastCommits := fu.t.caps.LastChunkCommits
+	lastCommits := fu.t.caps.LastChunkCommits || fu.t.caps.LastChunkStores
 	commitLast := par == 1 && (last > 0 || lastCommits) && slices.Contains(pending, last)
 	for _, i := range pending {
 		if gctx.Err() != nil || commitLast && i == last {
@@ -526,7 +526,7 @@ func (fu *fileUpload) finish(ctx context.Context) (provider.Result, error) {
 			fu.warn("transfer: file deleted after it was sent",
 				"the local file was deleted after all of it was sent; the server holds the whole file")
 		} else {
-			if fu.t.caps.LastChunkCommits {
+			if fu.t.caps.LastChunkCommits || fu.t.caps.LastChunkStores {
 				fu.warnTorn()
 			}
 			return provider.Result{}, err

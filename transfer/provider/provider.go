@@ -97,6 +97,16 @@ type Capabilities struct {
 	// sends the file again and warns that the server may hold it twice.
 	LastChunkCommits bool
 
+	// LastChunkStores means the request carrying the last chunk makes the
+	// file visible on the server (SelfCommunity sends its done call inside
+	// the last part), but, unlike LastChunkCommits, the provider recognises
+	// its own stored upload after a restart, so nothing is sent again
+	// blindly. The engine still treats that chunk as the commit: it waits
+	// for the file to be quiet and re-checks it before sending it, and
+	// warns when the file changed while it was sent (the stored copy may mix
+	// two versions).
+	LastChunkStores bool
+
 	// MaxFileSize is the largest file the target accepts; 0 means unknown.
 	MaxFileSize int64
 
