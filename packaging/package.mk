@@ -23,7 +23,10 @@
 APP_ID      := io.github.ferry_sync.ferry
 APP_VERSION  = $(shell sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
 PKG_ARCH     = $(shell $(GO) env GOARCH)
-PKG_WORK    := build/package
+# The leading underscore keeps the go command's ./... out of the scratch
+# copy (it holds main.go): a later vet or cross-vet would take it for a
+# package of the module.
+PKG_WORK    := build/_package
 TARBALL      = dist/ferry-$(APP_VERSION)-linux-$(PKG_ARCH).tar.xz
 ICON_SIZES  := 16 24 32 48 64 128 256 512
 # The link-time half of fyne package's Linux hardening and of its
