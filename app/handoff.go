@@ -301,19 +301,33 @@ func absPaths(paths []string) ([]string, error) {
 // app serves the socket (`ferry watch` or another `ferry upload` holds the
 // queue) it returns busy unchanged.
 func (c *cli) handOffUpload(ctx context.Context, busy error, req handoffRequest) error {
+	r, _, err := c.sendUpload(ctx, busy, req)
+	if err != nil || r.Queued == 0 {
+		return err
+	}
+	fmt.Fprintf(c.Out, "handed %d file(s) for %s to the running Ferry, which uploads them now\n", r.Queued, r.Target)
+	return nil
+}
+
+// sendUpload hands req to the running instance and prints what it skipped
+// ("nothing to upload" when it queued nothing); it returns the reply and
+// the socket it used. busy comes back unchanged when no instance serves
+// the socket.
+func (c *cli) sendUpload(ctx context.Context, busy error, req handoffRequest) (handoffReply, string, error) {
 	p, err := c.paths()
 	if err != nil {
-		return err
+		return handoffReply{}, "", err
 	}
 	if req.Paths, err = absPaths(req.Paths); err != nil {
-		return err
+		return handoffReply{}, "", err
 	}
-	r, err := sendHandoff(ctx, handoffSocket(p.DataDir), req)
+	sock := handoffSocket(p.DataDir)
+	r, err := sendHandoff(ctx, sock, req)
 	if errors.Is(err, errNoInstance) {
-		return busy
+		return handoffReply{}, "", busy
 	}
 	if err != nil {
-		return fmt.Errorf("upload: %w", err)
+		return handoffReply{}, "", fmt.Errorf("upload: %w", err)
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintln(c.Err, "skipped", s)
@@ -323,10 +337,8 @@ func (c *cli) handOffUpload(ctx context.Context, busy error, req handoffRequest)
 	}
 	if r.Queued == 0 {
 		fmt.Fprintln(c.Out, "nothing to upload")
-		return nil
 	}
-	fmt.Fprintf(c.Out, "handed %d file(s) for %s to the running Ferry, which uploads them now\n", r.Queued, r.Target)
-	return nil
+	return r, sock, nil
 }
 
 // listenEngineHandoff serves the hand-off socket for a headless instance

@@ -81,30 +81,9 @@ func (c *cli) uploadViaRunning(ctx context.Context, busy error, req handoffReque
 	if noWait {
 		return c.handOffUpload(ctx, busy, req)
 	}
-	p, err := c.paths()
-	if err != nil {
+	r, sock, err := c.sendUpload(ctx, busy, req)
+	if err != nil || r.Queued == 0 {
 		return err
-	}
-	if req.Paths, err = absPaths(req.Paths); err != nil {
-		return err
-	}
-	sock := handoffSocket(p.DataDir)
-	r, err := sendHandoff(ctx, sock, req)
-	if errors.Is(err, errNoInstance) {
-		return busy
-	}
-	if err != nil {
-		return fmt.Errorf("upload: %w", err)
-	}
-	for _, s := range r.Skipped {
-		fmt.Fprintln(c.Err, "skipped", s)
-	}
-	if r.Unchanged > 0 {
-		fmt.Fprintf(c.Err, "%d file(s) already uploaded in this exact version (use --force to send them again)\n", r.Unchanged)
-	}
-	if r.Queued == 0 {
-		fmt.Fprintln(c.Out, "nothing to upload")
-		return nil
 	}
 	if len(r.IDs) == 0 { // an older running Ferry: it cannot be followed
 		fmt.Fprintf(c.Out, "handed %d file(s) for %s to the running Ferry, which uploads them now\n", r.Queued, r.Target)
