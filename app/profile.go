@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
+	"time"
 )
 
 // ProfileEnv names the environment variable that asks any ferry process
@@ -13,10 +15,25 @@ import (
 // docs/bench/optimisations.md were found in the real binary.
 const ProfileEnv = "FERRY_CPUPROFILE"
 
+// HeapProfileEnv names the environment variable that asks any ferry process
+// to write a heap profile to the path it holds every two seconds while it
+// runs (each replaces the last): what is live then, and what was allocated
+// so far. It is how memory that grows with the number of files is found.
+const HeapProfileEnv = "FERRY_HEAPPROFILE"
+
 // startProfile starts the CPU profile ProfileEnv asks for and returns the
 // function that ends it; with the variable unset it does nothing. A
 // profile that cannot start is reported on stderr and the run goes on.
 func startProfile(stderr io.Writer) (stop func()) {
+	stopCPU := startCPUProfile(stderr)
+	stopHeap := startHeapProfiles(stderr)
+	return func() {
+		stopCPU()
+		stopHeap()
+	}
+}
+
+func startCPUProfile(stderr io.Writer) (stop func()) {
 	path := os.Getenv(ProfileEnv)
 	if path == "" {
 		return func() {}
@@ -37,4 +54,50 @@ func startProfile(stderr io.Writer) (stop func()) {
 			fmt.Fprintf(stderr, "ferry: %s: %v\n", ProfileEnv, err)
 		}
 	}
+}
+
+// startHeapProfiles writes the heap profile HeapProfileEnv asks for every
+// two seconds until stop, so the last one shows the memory of a command
+// still at work, not of one that has let go of everything.
+func startHeapProfiles(stderr io.Writer) (stop func()) {
+	path := os.Getenv(HeapProfileEnv)
+	if path == "" {
+		return func() {}
+	}
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if err := writeHeapProfile(path); err != nil {
+					fmt.Fprintf(stderr, "ferry: %s: %v\n", HeapProfileEnv, err)
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+	}
+}
+
+// writeHeapProfile writes one heap profile to path, after a collection so
+// that "in use" is what is still reachable.
+func writeHeapProfile(path string) error {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = pprof.Lookup("heap").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

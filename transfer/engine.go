@@ -49,6 +49,7 @@ type Engine struct {
 	perTarget map[string]int
 	changed   chan struct{} // closed and replaced on every state change
 	running   bool          // Run is in progress
+	stopping  bool          // Run is shutting down: workers claim nothing more
 	workers   sync.WaitGroup
 
 	samples atomic.Int64 // progress snapshots built by the ticker (tests check it idles)
@@ -57,7 +58,11 @@ type Engine struct {
 // active is one job a worker is uploading.
 type active struct {
 	job    queue.Job
+	ctx    context.Context // the upload's; cancelled with a cause (errPaused, errShutdown, ...)
 	cancel context.CancelCauseFunc
+	// next is the job the worker claimed together with this one's finish
+	// (Queue.FinishClaim), to run on the same worker; set by settle.
+	next *queue.Job
 	done   atomic.Int64 // bytes acknowledged or in flight
 	total  atomic.Int64
 	speed  atomic.Int64            // bytes/s, smoothed by the progress ticker
@@ -107,7 +112,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.mu.Unlock()
 		return errors.New("run engine: already running")
 	}
-	e.running = true
+	e.running, e.stopping = true, false
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
@@ -148,6 +153,7 @@ func (e *Engine) Run(ctx context.Context) error {
 
 func (e *Engine) shutdown() error {
 	e.mu.Lock()
+	e.stopping = true
 	for _, a := range e.active {
 		a.cancel(errShutdown)
 	}
@@ -224,46 +230,131 @@ func (e *Engine) slotFree() bool {
 }
 
 // allow is the per-target limit; the queue calls it inside Claim.
-func (e *Engine) allow(j queue.Job) bool {
-	if e.held(j.Target) {
-		return false
+func (e *Engine) allow(j queue.Job) bool { return e.allowReplacing("")(j) }
+
+// allowReplacing is allow for a worker that claims its next job as it
+// finishes one of target finishing: that job's slot counts as free.
+func (e *Engine) allowReplacing(finishing string) func(queue.Job) bool {
+	return func(j queue.Job) bool {
+		if e.held(j.Target) {
+			return false
+		}
+		e.mu.Lock()
+		n := e.perTarget[j.Target]
+		e.mu.Unlock()
+		if j.Target == finishing {
+			n--
+		}
+		t, ok := e.targets.cached(j.Target)
+		if !ok {
+			// Not resolved yet: let one job through to resolve it.
+			return n == 0
+		}
+		return t.set.MaxParallel <= 0 || n < t.set.MaxParallel
 	}
+}
+
+// mayClaimNext reports whether a worker finishing a job may claim its next
+// in the same commit: the engine is not stopping and the parallelism was
+// not lowered below what runs.
+func (e *Engine) mayClaimNext() bool {
 	e.mu.Lock()
-	n := e.perTarget[j.Target]
-	e.mu.Unlock()
-	t, ok := e.targets.cached(j.Target)
-	if !ok {
-		// Not resolved yet: let one job through to resolve it.
-		return n == 0
-	}
-	return t.set.MaxParallel <= 0 || n < t.set.MaxParallel
+	defer e.mu.Unlock()
+	return e.running && !e.stopping && len(e.active) <= e.parallel
 }
 
 // start runs j on a new worker goroutine; the caller holds pubMu.
 func (e *Engine) start(j queue.Job) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	a := &active{job: j, cancel: cancel}
-	a.total.Store(j.Size)
+	a := newActive(j)
 	e.mu.Lock()
 	e.active[j.ID] = a
 	e.perTarget[j.Target]++
 	e.workers.Add(1)
 	e.mu.Unlock()
 	e.publishJob(j, "", "")
-	go func() {
-		defer e.workers.Done()
-		defer cancel(nil)
-		e.work(ctx, a)
-		e.mu.Lock()
-		if e.active[j.ID] == a {
-			// A job Finish kept for newer content may be claimed again
-			// before this worker is gone: leave the new worker's entry.
-			delete(e.active, j.ID)
+	go e.worker(a)
+}
+
+func newActive(j queue.Job) *active {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	a := &active{job: j, ctx: ctx, cancel: cancel}
+	a.total.Store(j.Size)
+	return a
+}
+
+// worker runs a, then each job claimed with the previous one's finish,
+// on one goroutine.
+func (e *Engine) worker(a *active) {
+	defer e.workers.Done()
+	for a != nil {
+		e.work(a.ctx, a)
+		a.cancel(nil)
+		a = e.handOver(a)
+	}
+	e.poke()
+}
+
+// handOver retires a and returns the active job of a.next, put in a's
+// place in one step under mu so the dispatcher never counts the slot free
+// in between; nil when there is no next job or it must not start after
+// all. Cancel, Pause and PauseAll act without waiting for a claim that
+// committed outside pubMu, so the queue is asked again: a job no longer
+// Running, or claimed just before a global pause, is not started (it is
+// requeued in the second case, as it is when the engine is stopping or a
+// hold now covers its target).
+func (e *Engine) handOver(a *active) *active {
+	if a.next == nil {
+		e.retire(a, nil)
+		return nil
+	}
+	j := *a.next
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
+	still, err := e.q.StillClaimed(j.ID, e.opts.Now())
+	if err != nil {
+		e.opts.Log.Error("transfer: check a claimed job", "job", j.ID, "err", err)
+	}
+	var b *active
+	if still {
+		b = newActive(j)
+	}
+	if e.retire(a, b) {
+		if j.Target != a.job.Target {
+			e.poke() // a's target has a slot more: the dispatcher may use it
 		}
-		e.perTarget[j.Target]--
-		e.mu.Unlock()
-		e.poke()
-	}()
+		e.publishJob(j, "", "")
+		return b
+	}
+	if b != nil {
+		b.cancel(nil)
+	}
+	if still || err != nil {
+		if qerr := e.q.Requeue(j.ID); qerr != nil {
+			e.queueError(e.opts.Log.With("job", j.ID), "requeue", qerr)
+		}
+		e.publishID(j.ID, j, queue.Queued)
+	}
+	return nil
+}
+
+// retire takes a out of the active jobs and, when b is not nil and the
+// engine may still start it (not stopping, its target not held), puts b in
+// its place in the same critical section; it reports whether b did.
+func (e *Engine) retire(a, b *active) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.active[a.job.ID] == a {
+		// A job Finish kept for newer content may be claimed again
+		// before this worker is gone: leave the new worker's entry.
+		delete(e.active, a.job.ID)
+	}
+	e.perTarget[a.job.Target]--
+	if b == nil || e.stopping || e.held(b.job.Target) {
+		return false
+	}
+	e.active[b.job.ID] = b
+	e.perTarget[b.job.Target]++
+	return true
 }
 
 // publishJob announces a job state change to subscribers and waiters.

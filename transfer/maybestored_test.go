@@ -244,3 +244,105 @@ func TestCommitWaitsForQuietFile(t *testing.T) {
 		t.Errorf("warning %q, want none: nothing half-written was stored", w)
 	}
 }
+
+// A provider whose Begin sends nothing (files.ro) gets no session saved
+// before a one-chunk file's only request: a process that died then leaves
+// just the job's Interrupted mark, and the engine warns from it alone. A
+// file of several chunks interrupted before its first acknowledgement has
+// nothing stored (its first chunk is not the commit), and a provider whose
+// Begin does send something always has a session saved.
+func TestInterruptedOneChunkWithoutSessionWarns(t *testing.T) {
+	sendsNothing := lastChunkCommits
+	sendsNothing.BeginSendsNothing = true
+	oneChunk := sendsNothing
+	oneChunk.DefaultChunkSize, oneChunk.MaxChunkSize = 8000, 8000
+	for _, tc := range []struct {
+		name string
+		caps provider.Capabilities
+		warn bool
+	}{
+		{"one chunk, begin sends nothing", oneChunk, true},
+		{"four chunks, begin sends nothing", sendsNothing, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, id, data := crashedRigNoSession(t, tc.caps)
+			r.run()
+			r.wait(id)
+			r.checkStored("up/d/crashed.bin", data)
+			h, ok := r.history()[id]
+			if !ok || h.Outcome != queue.Done {
+				t.Fatalf("history entry %+v (found %v), want done", h, ok)
+			}
+			if got := strings.Contains(h.Warning, MaybeTwiceNote); got != tc.warn {
+				t.Fatalf("warning %q: says the file may be stored twice = %v, want %v", h.Warning, got, tc.warn)
+			}
+		})
+	}
+}
+
+// crashedRigNoSession is crashedRig with no session saved: the job was
+// claimed and the process died before anything was persisted for it.
+func crashedRigNoSession(t *testing.T, caps provider.Capabilities) (*rig, queue.JobID, []byte) {
+	t.Helper()
+	fake, err := fakeprovider.New(fakeprovider.Options{Caps: caps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "queue.db")
+	r := &rig{t: t, fake: fake, root: t.TempDir()}
+	data := randBytes(34, 4000)
+	j := r.file("d/crashed.bin", data)
+	q := openQueue(t, path)
+	ids, err := q.Enqueue(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := q.Claim(time.Now(), nil); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if err := q.Close(); err != nil { // the job stays Running, as after a SIGKILL
+		t.Fatal(err)
+	}
+	r.q = openQueue(t, path)
+	r.e = New(r.q, fixed(fake, TargetSettings{}), fastOpts())
+	return r, ids[0], data
+}
+
+// Where Begin sends nothing, a one-chunk file's request goes out with no
+// session saved (one queue commit less per small file); elsewhere the
+// session is saved before it, so a restart can clean up what Begin made.
+func TestSessionSavedBeforeFirstChunkOnlyWhereBeginSends(t *testing.T) {
+	for _, sendsNothing := range []bool{false, true} {
+		caps := lastChunkCommits
+		caps.DefaultChunkSize, caps.MaxChunkSize, caps.BeginSendsNothing = 8000, 8000, sendsNothing
+		r := newRig(t, fakeprovider.Options{Caps: caps}, TargetSettings{}, fastOpts())
+		var mu sync.Mutex
+		var saved []bool
+		r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Match: func(fakeprovider.Call) bool {
+			err := r.q.Jobs(nil, func(j queue.Job) bool {
+				_, ok, err := r.q.LoadSession(j.ID)
+				if err != nil {
+					t.Errorf("load session: %v", err)
+				}
+				mu.Lock()
+				saved = append(saved, ok)
+				mu.Unlock()
+				return true
+			})
+			if err != nil {
+				t.Errorf("jobs: %v", err)
+			}
+			return false // look, never fail
+		}})
+		r.run()
+		data := randBytes(35, 3000)
+		ids := r.enqueue(r.file("one.bin", data))
+		r.wait(ids...)
+		r.checkStored("up/one.bin", data)
+		mu.Lock()
+		if want := []bool{!sendsNothing}; !slices.Equal(saved, want) {
+			t.Errorf("BeginSendsNothing %v: session saved when the chunk went out: %v, want %v", sendsNothing, saved, want)
+		}
+		mu.Unlock()
+	}
+}

@@ -318,6 +318,9 @@ func (fu *fileUpload) open(ctx context.Context) error {
 			return err
 		}
 	}
+	if !ok && interruptedUnsaved(fu.a.job, fu.t.caps, fu.u) {
+		fu.warnMaybeStored("Ferry stopped while the request carrying the file may have been on its way")
+	}
 	var sess provider.Session
 	err = e.request(ctx, "begin", func(actx context.Context, _ func()) error {
 		var err error
@@ -328,6 +331,9 @@ func (fu *fileUpload) open(ctx context.Context) error {
 		return err
 	}
 	fu.sess = sess
+	if fu.t.caps.BeginSendsNothing {
+		return nil // saved with the first acknowledged chunk or a checkpoint
+	}
 	return e.q.SaveSession(id, queue.Session{ChunkSize: fu.u.ChunkSize, State: sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime})
 }
 

@@ -37,7 +37,7 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		// still come in the order the queue committed them.
 		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
-		qerr := e.q.Finish(j.ID, entry, fp)
+		kept, isKept, qerr := e.finishDone(log, a, entry, fp, now)
 		e.pubMu.Lock()
 		defer e.pubMu.Unlock()
 		if qerr != nil {
@@ -47,9 +47,9 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		done := j
 		done.State, done.Size, done.ModTime = queue.Done, fi.Size(), fi.ModTime()
 		e.publishJob(done, res.RemotePath, res.Link)
-		if cur, gerr := e.q.Get(j.ID); gerr == nil {
+		if isKept {
 			// Changed during the upload: the queue kept it for the new content.
-			e.publishJob(cur, "", "")
+			e.publishJob(kept, "", "")
 		}
 		return
 	}
@@ -104,6 +104,33 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 	}
 	log.Info("transfer: upload did not complete", "outcome", outcome, "kind", kind, "err", msg)
 	e.publishID(j.ID, j, outcome)
+}
+
+// finishDone records a's upload as done. Where the engine may, the same
+// commit claims the worker's next job (a.next), so a file costs one queue
+// commit on its worker's path, not two. It returns the job as it stays
+// queued for newer content, if it does.
+func (e *Engine) finishDone(log *slog.Logger, a *active, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time) (queue.Job, bool, error) {
+	j := a.job
+	if !e.mayClaimNext() {
+		if err := e.q.Finish(j.ID, entry, fp); err != nil {
+			return queue.Job{}, false, err
+		}
+		cur, err := e.q.Get(j.ID)
+		return cur, err == nil, nil
+	}
+	r, err := e.q.FinishClaim(j.ID, entry, fp, now, e.allowReplacing(j.Target))
+	if err != nil {
+		return queue.Job{}, false, err
+	}
+	if r.ClaimErr != nil {
+		log.Error("transfer: claim a job", "err", r.ClaimErr)
+		e.poke() // the dispatcher goes past the damaged record
+	}
+	if r.Claimed {
+		a.next = &r.Next
+	}
+	return r.Kept, r.IsKept, r.FinishErr
 }
 
 // settleSame finishes a job whose file holds the bytes last sent: done,

@@ -123,6 +123,15 @@ type Capabilities struct {
 	// (files.ro). Result.RemoteName is then the name sent.
 	SameNameCopies bool
 
+	// BeginSendsNothing means Begin makes no request and leaves nothing on
+	// the server, and a session with no chunk acknowledged holds nothing
+	// Resume needs: the engine then persists State only once a chunk is
+	// acknowledged (or a Checkpoint asks), which spares a small file one
+	// queue commit. A process that dies before that begins the file again;
+	// under LastChunkCommits the engine then warns, for a one-chunk file,
+	// as it does for an interrupted last chunk.
+	BeginSendsNothing bool
+
 	// SaveBeforeFinish asks the engine to persist State after the last
 	// chunk too, before Finish. It is for services whose finish call
 	// stores the file and cannot be looked up afterwards: the state then

@@ -35,44 +35,9 @@ func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
 	)
 	// A group commit: the run may be repeated, so it resets its results.
 	err := q.group(func(t *txn) error {
-		out, ok, damaged = Job{}, false, nil
-		if err := t.promoteDue(now); err != nil {
-			return err
-		}
-		heads, err := t.readyHeads()
-		if err != nil {
-			return err
-		}
-		for _, h := range heads {
-			j, err := t.getJob(h.id)
-			if isCorruptOrMissing(err) {
-				damaged = err
-				return t.ready.Bucket([]byte(h.target)).Delete(idKey(h.id))
-			}
-			if err != nil {
-				return err
-			}
-			if j.State != Queued && j.State != Waiting {
-				damaged = fmt.Errorf("job %d: %w: %s but in the ready index", j.ID, ErrCorrupt, j.State)
-				return t.ready.Bucket([]byte(h.target)).Delete(idKey(h.id))
-			}
-			if allow != nil && !allow(j) {
-				continue
-			}
-			prev := j
-			j.State = Running
-			j.Changed = false
-			j.Updated = now
-			interrupted := j.Interrupted
-			j.Interrupted = false
-			if err := t.putJob(&prev, j); err != nil {
-				return err
-			}
-			j.Interrupted = interrupted
-			out, ok = j, true
-			return nil
-		}
-		return nil
+		var err error
+		out, ok, damaged, err = t.claim(now, allow)
+		return err
 	})
 	if err != nil {
 		return Job{}, false, fmt.Errorf("claim: %w", err)
@@ -81,6 +46,48 @@ func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
 		return Job{}, false, fmt.Errorf("claim: skipped %w", damaged)
 	}
 	return out, ok, nil
+}
+
+// claim is Claim's work inside transaction t: the job claimed (with
+// Interrupted as it was) and true, or false; damaged names a corrupt or
+// misfiled record taken out of the ready index (the transaction must still
+// commit, to keep it out).
+func (t *txn) claim(now time.Time, allow func(Job) bool) (out Job, ok bool, damaged, err error) {
+	if err := t.promoteDue(now); err != nil {
+		return Job{}, false, nil, err
+	}
+	heads, err := t.readyHeads()
+	if err != nil {
+		return Job{}, false, nil, err
+	}
+	for _, h := range heads {
+		j, err := t.getJob(h.id)
+		if isCorruptOrMissing(err) {
+			return Job{}, false, err, t.ready.Bucket([]byte(h.target)).Delete(idKey(h.id))
+		}
+		if err != nil {
+			return Job{}, false, nil, err
+		}
+		if j.State != Queued && j.State != Waiting {
+			damaged := fmt.Errorf("job %d: %w: %s but in the ready index", j.ID, ErrCorrupt, j.State)
+			return Job{}, false, damaged, t.ready.Bucket([]byte(h.target)).Delete(idKey(h.id))
+		}
+		if allow != nil && !allow(j) {
+			continue
+		}
+		prev := j
+		j.State = Running
+		j.Changed = false
+		j.Updated = now
+		interrupted := j.Interrupted
+		j.Interrupted = false
+		if err := t.putJob(&prev, j); err != nil {
+			return Job{}, false, nil, err
+		}
+		j.Interrupted = interrupted
+		return j, true, nil, nil
+	}
+	return Job{}, false, nil, nil
 }
 
 type head struct {

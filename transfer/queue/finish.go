@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -37,28 +38,8 @@ func (q *Queue) Finish(id JobID, entry HistoryEntry, fp *Fingerprint) error {
 	now := q.now()
 	// One file's last write: shared with other files' writes of the moment.
 	err := q.group(func(t *txn) error {
-		j, err := t.getJob(id)
-		if err != nil {
-			return err
-		}
-		if err := t.appendHistory(historyFor(j, entry, now), q.limit); err != nil {
-			return err
-		}
-		if fp != nil {
-			if err := t.sent.Put([]byte(j.Key()), encodeFingerprint(*fp)); err != nil {
-				return fmt.Errorf("record sent: %w", err)
-			}
-		}
-		if entry.Outcome == Done && j.Changed {
-			prev := j
-			fresh(&j)
-			j.Updated = now
-			if err := t.sessions.Delete(idKey(id)); err != nil {
-				return fmt.Errorf("drop session: %w", err)
-			}
-			return t.putJob(&prev, j)
-		}
-		return t.deleteJob(j)
+		_, _, err := t.finish(id, entry, fp, now, q.limit)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("finish job %d: %w", id, err)
@@ -67,6 +48,118 @@ func (q *Queue) Finish(id JobID, entry HistoryEntry, fp *Fingerprint) error {
 		q.sentChanges.Add(1) // after the commit: see SentChanges
 	}
 	return nil
+}
+
+// FinishClaimed is what FinishClaim did.
+type FinishClaimed struct {
+	// Next is the job claimed, as Claim returns it, when Claimed.
+	Next    Job
+	Claimed bool
+	// Kept is the finished job as it stays queued for newer content (see
+	// Finish), when IsKept.
+	Kept   Job
+	IsKept bool
+	// FinishErr is why the job could not be finished (ErrNotFound: it was
+	// cancelled meanwhile); the claim was made all the same.
+	FinishErr error
+	// ClaimErr names a corrupt record the claim took out of the ready index
+	// (as Claim reports it); the finish is durable all the same.
+	ClaimErr error
+}
+
+// FinishClaim is Finish (outcome Done) followed, in the same transaction,
+// by Claim: a worker that ends one file takes its next with one commit
+// instead of two. The claim is made only when the global pause
+// (PausedUntil) is not after now; allow has Claim's contract. The error is
+// a failed transaction (nothing changed then) or an invalid entry; what
+// each half did is in the result.
+func (q *Queue) FinishClaim(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Time, allow func(Job) bool) (FinishClaimed, error) {
+	if entry.Outcome == "" {
+		entry.Outcome = Done
+	}
+	if entry.Outcome != Done {
+		return FinishClaimed{}, fmt.Errorf("finish job %d: %w: outcome %q", id, ErrInvalid, entry.Outcome)
+	}
+	finished := q.now()
+	var r FinishClaimed
+	err := q.group(func(t *txn) error {
+		r = FinishClaimed{}
+		kept, isKept, err := t.finish(id, entry, fp, finished, q.limit)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			r.FinishErr = fmt.Errorf("finish job %d: %w", id, err)
+		case err != nil:
+			return err
+		}
+		r.Kept, r.IsKept = kept, isKept
+		if paused, err := t.pausedUntil(); err != nil || paused.After(now) {
+			return err
+		}
+		r.Next, r.Claimed, r.ClaimErr, err = t.claim(now, allow)
+		return err
+	})
+	if err != nil {
+		return FinishClaimed{}, fmt.Errorf("finish job %d and claim the next: %w", id, err)
+	}
+	if fp != nil && r.FinishErr == nil {
+		q.sentChanges.Add(1) // after the commit: see SentChanges
+	}
+	if r.ClaimErr != nil {
+		r.ClaimErr = fmt.Errorf("claim: skipped %w", r.ClaimErr)
+	}
+	return r, nil
+}
+
+// finish is Finish's work inside transaction t. It returns the job as it
+// stays queued and true when it is kept for newer content.
+func (t *txn) finish(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Time, limit int) (Job, bool, error) {
+	j, err := t.getJob(id)
+	if err != nil {
+		return Job{}, false, err
+	}
+	if err := t.appendHistory(historyFor(j, entry, now), limit); err != nil {
+		return Job{}, false, err
+	}
+	if fp != nil {
+		if err := t.sent.Put([]byte(j.Key()), encodeFingerprint(*fp)); err != nil {
+			return Job{}, false, fmt.Errorf("record sent: %w", err)
+		}
+	}
+	if entry.Outcome == Done && j.Changed {
+		prev := j
+		fresh(&j)
+		j.Updated = now
+		if err := t.sessions.Delete(idKey(id)); err != nil {
+			return Job{}, false, fmt.Errorf("drop session: %w", err)
+		}
+		return j, true, t.putJob(&prev, j)
+	}
+	return Job{}, false, t.deleteJob(j)
+}
+
+// StillClaimed reports whether job id is still Running and no global pause
+// (PausedUntil) is in force at now: what a worker checks before it starts
+// a job FinishClaim claimed outside the engine's event lock, in case a
+// Cancel, Pause or PauseAll came in between.
+func (q *Queue) StillClaimed(id JobID, now time.Time) (bool, error) {
+	var still bool
+	err := q.view(func(t *txn) error {
+		still = false
+		j, err := t.getJob(id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		paused, err := t.pausedUntil()
+		still = err == nil && j.State == Running && !paused.After(now)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("check job %d: %w", id, err)
+	}
+	return still, nil
 }
 
 // Cancel removes a live job (with its session) and appends a Cancelled

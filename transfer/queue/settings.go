@@ -35,18 +35,25 @@ func (q *Queue) SetPausedUntil(t time.Time) error {
 func (q *Queue) PausedUntil() (time.Time, error) {
 	var at time.Time
 	err := q.view(func(tx *txn) error {
-		v := tx.st.Get(keyPausedUntil)
-		if v == nil {
-			return nil
-		}
-		d := decoder{buf: v, at: "paused until"}
-		at = d.time()
-		return d.end()
+		var err error
+		at, err = tx.pausedUntil()
+		return err
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("paused until: %w", err)
 	}
 	return at, nil
+}
+
+// pausedUntil is PausedUntil inside transaction tx.
+func (tx *txn) pausedUntil() (time.Time, error) {
+	v := tx.st.Get(keyPausedUntil)
+	if v == nil {
+		return time.Time{}, nil
+	}
+	d := decoder{buf: v, at: "paused until"}
+	at := d.time()
+	return at, d.end()
 }
 
 // SetTargetChunkSize remembers the chunk size to use for target (files.ro

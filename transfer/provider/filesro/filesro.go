@@ -154,7 +154,9 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		ParallelChunks:   false,
 		Resumable:        false,
 		LastChunkCommits: true,
-		Folders:          provider.FoldersServerCreated,
+		// Begin picks the attempt's key and sends nothing (see Begin).
+		BeginSendsNothing: true,
+		Folders:           provider.FoldersServerCreated,
 		Conflicts:        []provider.ConflictPolicy{provider.ConflictRename},
 		SameNameCopies:   true,
 	}
