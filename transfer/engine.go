@@ -62,7 +62,7 @@ type active struct {
 	cancel context.CancelCauseFunc
 	// next is the job the worker claimed together with this one's finish
 	// (Queue.FinishClaim), to run on the same worker; set by settle.
-	next *queue.Job
+	next   *queue.Job
 	done   atomic.Int64 // bytes acknowledged or in flight
 	total  atomic.Int64
 	speed  atomic.Int64            // bytes/s, smoothed by the progress ticker

@@ -157,8 +157,8 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		// Begin picks the attempt's key and sends nothing (see Begin).
 		BeginSendsNothing: true,
 		Folders:           provider.FoldersServerCreated,
-		Conflicts:        []provider.ConflictPolicy{provider.ConflictRename},
-		SameNameCopies:   true,
+		Conflicts:         []provider.ConflictPolicy{provider.ConflictRename},
+		SameNameCopies:    true,
 	}
 }
 
