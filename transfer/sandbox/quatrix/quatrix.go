@@ -113,7 +113,8 @@ type API struct {
 	pruned     time.Time          // when prune last walked uploads
 	links      map[string]downloadRec
 	shares     map[string]shareRec
-	shareLinks map[string]string // download link id -> share id
+	shareLinks map[string]string          // download link id -> share id
+	pinGrants  map[string]map[string]bool // pin cookie -> share ids unlocked (sharepin.go)
 	logins     map[string][]time.Time
 	faults     []chunkFault
 	counts     Counts
@@ -163,7 +164,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{
 		cfg: cfg, users: map[string]*account{}, keys: map[string]*account{},
-		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, links: map[string]downloadRec{}, shares: map[string]shareRec{}, shareLinks: map[string]string{}, logins: map[string][]time.Time{},
+		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, links: map[string]downloadRec{}, shares: map[string]shareRec{}, shareLinks: map[string]string{}, pinGrants: map[string]map[string]bool{}, logins: map[string][]time.Time{},
 	}
 	for _, u := range cfg.Users {
 		if u.Email == "" || u.Password == "" || nameError(u.Email) != "" {
