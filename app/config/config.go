@@ -84,7 +84,7 @@ type Target struct {
 	LinkExpiryDays int64 `toml:"link_expiry_days,omitzero"`
 	// LinkPin makes each public link ask for a PIN before it lets a
 	// download through. Only this switch is in the config: the PIN itself
-	// is a secret of the target (secret name "link_pin", kept in the
+	// is a secret of the target (secret name "public_link_pin", kept in the
 	// secrets store like the login) and never written here.
 	LinkPin bool `toml:"link_pin,omitempty"`
 

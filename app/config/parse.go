@@ -180,7 +180,7 @@ func checkLinkPinValue(ps *problems, raw map[string]any, where lines) {
 		}
 		ps.addErr(where.key("target", i, "link_pin"), ErrSecretInConfig,
 			"%slink_pin must be true or false; the PIN itself is a secret and never stored in the config file: "+
-				"set link_pin = true and store the PIN with `ferry target set-secret` (kept in the OS keyring or your chosen secrets store)",
+				"set link_pin = true and store the PIN with `ferry target set-secret NAME --only public_link_pin` (kept in the OS keyring or your chosen secrets store)",
 			ownerLabel(raw, "target", i))
 	}
 }
