@@ -26,8 +26,9 @@ type linkOptions struct {
 
 // encodePin is the pin field of ShareCreateReq: "type: string, format:
 // base64" (maytech/api-client-go@3d3df036 api/swagger.yaml:6247-6249), the
-// standard padded encoding of the PIN's UTF-8 bytes (the C# SDK's PIN
-// login encodes its PIN the same way, shared/protocols/quatrix.md:56).
+// standard padded encoding of the PIN's UTF-8 bytes, which every base64
+// decoder reads (the C# SDK's PIN login also sends its PIN base64,
+// shared/protocols/quatrix.md:56).
 func encodePin(pin string) string {
 	return base64.StdEncoding.EncodeToString([]byte(pin))
 }

@@ -11,7 +11,8 @@
 //
 // Not implemented, and answered visibly (404 code 20 for unknown routes,
 // 400 code 21 for unsupported options): the MFA second login step,
-// API-key management, zip downloads of several ids, shares, search. The
+// API-key management, zip downloads of several ids, shares beyond a
+// one-file public link (with or without a PIN), search. The
 // rule table with each rule's source is docs/protocols/quatrix.md.
 package quatrix
 
