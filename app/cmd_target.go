@@ -20,7 +20,7 @@ import (
 const targetUsage = `ferry target add --name NAME --kind KIND --url URL [kind flags] [--secret-stdin]
        ferry target list
        ferry target remove NAME
-       ferry target set-secret NAME [--secret-stdin]
+       ferry target set-secret NAME [--only SECRET] [--secret-stdin]
        ferry target test NAME`
 
 func runTarget(ctx context.Context, c *cli, args []string) error {
@@ -81,6 +81,7 @@ func targetAdd(ctx context.Context, c *cli, args []string) error {
 	fs.StringVar(&t.Conflict, "conflict", "", "quatrix: default conflict policy: rename, overwrite or skip")
 	fs.BoolVar(&t.PublicLinks, "public-links", false, "quatrix: make a public link (anyone with it can download) for every uploaded file")
 	fs.Int64Var(&t.LinkExpiryDays, "link-expiry-days", 0, "quatrix: public links expire after this many days (default never)")
+	fs.BoolVar(&t.LinkPin, "link-pin", false, "quatrix: public links ask for a PIN, asked for after the login secret and kept with it (never in the config); give it to people separately")
 	fs.StringVar(&t.CompanyID, "company-id", "", "twake: company id")
 	fs.BoolVar(&t.DriveFolders, "drive-folders", false, "twake: recreate folders as Twake Drive items")
 	fs.StringVar(&t.DriveParentID, "drive-parent-id", "", "twake: Drive folder to upload under (default root)")
@@ -190,6 +191,7 @@ var targetFlags = map[string]string{
 	"company_id": "--company-id", "drive_folders": "--drive-folders", "drive_parent_id": "--drive-parent-id",
 	"parallel_chunks": "--parallel-chunks", "keep_path_in_name": "--keep-path-in-name",
 	"dialect": "--dialect", "recipients": "--recipients", "group": "--group", "no_md5": "--no-md5",
+	"public_links": "--public-links", "link_expiry_days": "--link-expiry-days", "link_pin": "--link-pin",
 }
 
 // flagWords replaces the target config keys in msg (whole words, not in
@@ -343,8 +345,9 @@ func targetRemove(_ context.Context, c *cli, args []string) error {
 }
 
 func targetSetSecret(_ context.Context, c *cli, args []string) error {
-	fs := c.flags("target set-secret", "ferry target set-secret NAME [--secret-stdin]")
+	fs := c.flags("target set-secret", "ferry target set-secret NAME [--only SECRET] [--secret-stdin]")
 	fromStdin := fs.Bool("secret-stdin", false, "read secrets from standard input, one per line, instead of prompting")
+	only := fs.String("only", "", "store only the secret `SECRET` of the target (as `ferry target list` names it, e.g. public_link_pin) instead of all of them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -359,11 +362,19 @@ func targetSetSecret(_ context.Context, c *cli, args []string) error {
 	if t == nil {
 		return fmt.Errorf("target set-secret: no target %q", fs.Arg(0))
 	}
+	specs := TargetSecrets(*t)
+	if *only != "" {
+		specs = slices.DeleteFunc(specs, func(s SecretSpec) bool { return s.Name != *only })
+		if len(specs) == 0 {
+			return usagef("target set-secret: target %q has no secret %q; its secrets are %s",
+				t.Name, *only, strings.Join(secretNames(TargetSecrets(*t)), ", "))
+		}
+	}
 	store, err := c.store(cfg)
 	if err != nil {
 		return err
 	}
-	for _, s := range TargetSecrets(*t) {
+	for _, s := range specs {
 		v, err := c.readSecret(s.Prompt, *fromStdin)
 		if err != nil {
 			return err
@@ -380,6 +391,15 @@ func targetSetSecret(_ context.Context, c *cli, args []string) error {
 			"(restart it to use the new secret): %w", err)
 	}
 	return nil
+}
+
+// secretNames lists the names of specs.
+func secretNames(specs []SecretSpec) []string {
+	out := make([]string, len(specs))
+	for i, s := range specs {
+		out[i] = s.Name
+	}
+	return out
 }
 
 // checkTimeout bounds `ferry target test`.

@@ -197,3 +197,54 @@ func TestSetSecret(t *testing.T) {
 		t.Errorf("secret = %q", v)
 	}
 }
+
+// A Quatrix target's link PIN is a secret like its login: `target add
+// --link-pin` asks for it after the API key and keeps it in the secrets
+// store; config.toml says only link_pin = true. `set-secret --only
+// public_link_pin` replaces it alone; remove deletes it.
+func TestTargetLinkPin(t *testing.T) {
+	e := newEnv(t)
+	const key, pin, pin2 = "qk-LINKPIN-0001", "pin 4711 ü", "second-pin-0815"
+	r := e.run(context.Background(), key+"\n"+pin+"\n", "target", "add", "--no-test", "--name", "q", "--kind", "quatrix",
+		"--url", "https://q.example", "--link-pin", "--secret-stdin")
+	if r.code != ExitUsage || !strings.Contains(r.errOut, "--link-pin needs --public-links") {
+		t.Fatalf("--link-pin without --public-links: %d %q", r.code, r.errOut)
+	}
+	e.mustRun(key+"\n"+pin+"\n", "target", "add", "--no-test", "--name", "q", "--kind", "quatrix",
+		"--url", "https://q.example", "--public-links", "--link-pin", "--secret-stdin")
+	raw, err := os.ReadFile(e.configPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "4711") || strings.Contains(string(raw), key) || !strings.Contains(string(raw), "link_pin = true") {
+		t.Fatalf("config file: want link_pin = true and no secret:\n%s", raw)
+	}
+	for name, want := range map[string]string{SecretAPIKey: key, SecretLinkPin: pin} {
+		if v, err := (secrets.Keyring{}).Get("q", name); err != nil || v != want {
+			t.Errorf("keyring q/%s: %v (stored value matches: %v)", name, err, v == want)
+		}
+	}
+	if r := e.mustRun("", "target", "list"); !strings.Contains(r.out, "api_key stored, public_link_pin stored") || strings.Contains(r.out, "4711") {
+		t.Errorf("list:\n%s", r.out)
+	}
+
+	r = e.mustRun(pin2+"\n", "target", "set-secret", "q", "--only", "public_link_pin", "--secret-stdin")
+	if !strings.Contains(r.out, `stored public_link_pin for target "q"`) || strings.Contains(r.out, "stored api_key") {
+		t.Errorf("set-secret --only output: %q", r.out)
+	}
+	if v, _ := (secrets.Keyring{}).Get("q", SecretLinkPin); v != pin2 {
+		t.Error("set-secret --only public_link_pin did not replace the PIN")
+	}
+	if v, _ := (secrets.Keyring{}).Get("q", SecretAPIKey); v != key {
+		t.Error("set-secret --only public_link_pin touched the API key")
+	}
+	r = e.run(context.Background(), "x\n", "target", "set-secret", "q", "--only", "jwt", "--secret-stdin")
+	if r.code != ExitUsage || !strings.Contains(r.errOut, `has no secret "jwt"; its secrets are api_key, public_link_pin`) {
+		t.Errorf("set-secret --only jwt: %d %q", r.code, r.errOut)
+	}
+
+	e.mustRun("", "target", "remove", "q")
+	if _, err := (secrets.Keyring{}).Get("q", SecretLinkPin); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("link PIN left after remove: %v", err)
+	}
+}

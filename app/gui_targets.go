@@ -30,6 +30,7 @@ var secretLabels = map[string]string{
 	SecretAccessToken: "Access token (JWT or OAuth2)",
 	SecretShareToken:  "Share token (the code in the share link)",
 	SecretSharePass:   "Share password (protected shares)",
+	SecretLinkPin:     "PIN of the public links (with a PIN)",
 }
 
 // TargetKinds lists the services of the kind table with their fields: the
@@ -473,6 +474,8 @@ var targetFields = []targetField{
 		boolField(func(t *config.Target) *bool { return &t.PublicLinks })),
 	field("link_expiry_days", "Public links expire after (days)", "never", config.KindQuatrix, false, nil,
 		intField(func(t *config.Target) *int64 { return &t.LinkExpiryDays })),
+	field("link_pin", "Public links ask for a PIN", "", config.KindQuatrix, false, yesNo,
+		boolField(func(t *config.Target) *bool { return &t.LinkPin })),
 	field("company_id", "Company id", "", config.KindTwake, true, nil,
 		stringField(func(t *config.Target) *string { return &t.CompanyID })),
 	field("drive_folders", "Recreate folders in Drive", "", config.KindTwake, false, yesNo,

@@ -20,12 +20,13 @@ import (
 
 // The secret names stored per target (secrets.Store's name argument).
 const (
-	SecretAPIKey      = "api_key"        // quatrix, auth = "apikey"
-	SecretPassword    = "password"       // quatrix, auth = "password"
-	SecretJWT         = "jwt"            // twake
-	SecretAccessToken = "access_token"   // selfcommunity
-	SecretShareToken  = "share_token"    // filesro
-	SecretSharePass   = "share_password" // filesro, protected = true
+	SecretAPIKey      = "api_key"         // quatrix, auth = "apikey"
+	SecretPassword    = "password"        // quatrix, auth = "password"
+	SecretJWT         = "jwt"             // twake
+	SecretAccessToken = "access_token"    // selfcommunity
+	SecretShareToken  = "share_token"     // filesro
+	SecretSharePass   = "share_password"  // filesro, protected = true
+	SecretLinkPin     = "public_link_pin" // quatrix, link_pin = true: the public links' PIN
 )
 
 // SecretSpec is one secret a target needs.
@@ -71,16 +72,21 @@ type kindSpec struct {
 var kindSpecs = map[string]kindSpec{
 	config.KindQuatrix: {
 		secrets: func(t config.Target) []SecretSpec {
+			s := []SecretSpec{{SecretAPIKey, "Quatrix API key"}}
 			if t.AuthOrDefault() == config.AuthPassword {
-				return []SecretSpec{{SecretPassword, "Quatrix password for " + t.Email}}
+				s = []SecretSpec{{SecretPassword, "Quatrix password for " + t.Email}}
 			}
-			return []SecretSpec{{SecretAPIKey, "Quatrix API key"}}
+			if t.LinkPin {
+				s = append(s, SecretSpec{SecretLinkPin, "PIN for the public links (people you give a link need it)"})
+			}
+			return s
 		},
-		stored: []string{SecretAPIKey, SecretPassword},
+		stored: []string{SecretAPIKey, SecretPassword, SecretLinkPin},
 		build: func(t config.Target, sec map[string]string, o BuildOptions) (provider.Provider, error) {
 			c := quatrix.Config{
 				BaseURL: t.BaseURL, PinSHA256: t.TLSPinSHA256, Timeout: o.Timeout, Log: o.Log,
 				PublicLinks: t.PublicLinks, LinkExpiry: time.Duration(t.LinkExpiryDays) * 24 * time.Hour,
+				LinkPin: sec[SecretLinkPin],
 			}
 			if t.AuthOrDefault() == config.AuthPassword {
 				c.Email, c.Password = t.Email, sec[SecretPassword]
@@ -161,8 +167,8 @@ func BuildProvider(t config.Target, store secrets.Store, o BuildOptions) (provid
 	for _, s := range spec.secrets(t) {
 		v, err := store.Get(t.Name, s.Name)
 		if errors.Is(err, secrets.ErrNotFound) {
-			return nil, fmt.Errorf("target %q: %w; store it with `ferry target set-secret %s` (%s)",
-				t.Name, err, t.Name, store.Describe())
+			return nil, fmt.Errorf("target %q: %w (%s); store it with `ferry target set-secret %s --only %s` (%s)",
+				t.Name, err, s.Name, t.Name, s.Name, store.Describe())
 		}
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)

@@ -82,6 +82,11 @@ type Target struct {
 	// LinkExpiryDays, when not 0, makes each public link expire after that
 	// many days.
 	LinkExpiryDays int64 `toml:"link_expiry_days,omitzero"`
+	// LinkPin makes each public link ask for a PIN before it lets a
+	// download through. Only this switch is in the config: the PIN itself
+	// is a secret of the target (secret name "public_link_pin", kept in the
+	// secrets store like the login) and never written here.
+	LinkPin bool `toml:"link_pin,omitempty"`
 
 	// twake
 	CompanyID      string `toml:"company_id,omitempty"`
@@ -119,7 +124,7 @@ const (
 // kindKeys lists the keys each kind accepts besides the common ones.
 var kindKeys = map[string][]string{
 	KindFilesRo:       {"parent_id", "protected", "vue_file_manager"},
-	KindQuatrix:       {"auth", "email", "conflict", "public_links", "link_expiry_days"},
+	KindQuatrix:       {"auth", "email", "conflict", "public_links", "link_expiry_days", "link_pin"},
 	KindTwake:         {"company_id", "drive_folders", "drive_parent_id", "parallel_chunks", "keep_path_in_name"},
 	KindSelfCommunity: {"dialect", "recipients", "group", "no_md5"},
 }

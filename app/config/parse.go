@@ -164,7 +164,25 @@ func checkSecrets(ps *problems, keys []toml.Key, raw map[string]any, where lines
 				"remove it and store it with `ferry target add` (kept in the OS keyring or your chosen secrets store)",
 			owner, k[len(k)-1])
 	}
+	checkLinkPinValue(ps, raw, where)
 	return found
+}
+
+// checkLinkPinValue refuses a target's link_pin that is not true or false:
+// a value there is most likely the PIN itself, a secret (the message does
+// not quote it).
+func checkLinkPinValue(ps *problems, raw map[string]any, where lines) {
+	targets, _ := raw["target"].([]map[string]any)
+	for i, t := range targets {
+		v, ok := t["link_pin"]
+		if _, isBool := v.(bool); !ok || isBool {
+			continue
+		}
+		ps.addErr(where.key("target", i, "link_pin"), ErrSecretInConfig,
+			"%slink_pin must be true or false; the PIN itself is a secret and never stored in the config file: "+
+				"set link_pin = true and store the PIN with `ferry target set-secret NAME --only public_link_pin` (kept in the OS keyring or your chosen secrets store)",
+			ownerLabel(raw, "target", i))
+	}
 }
 
 // ownerLabel names the table a key sits in for messages: `target "work": `.

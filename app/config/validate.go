@@ -146,6 +146,9 @@ func validateTarget(ps *problems, i int, t Target, where lines, seen map[string]
 		if t.LinkExpiryDays != 0 && !t.PublicLinks {
 			ps.add(at("link_expiry_days"), "%slink_expiry_days needs public_links = true", label)
 		}
+		if t.LinkPin && !t.PublicLinks {
+			ps.add(at("link_pin"), "%slink_pin needs public_links = true (a PIN protects public links only)", label)
+		}
 	case KindTwake:
 		if t.CompanyID == "" {
 			ps.add(at("company_id"), "%scompany_id is missing", label)
@@ -171,7 +174,7 @@ func foreignKeys(t Target) []string {
 		"drive_folders": t.DriveFolders, "drive_parent_id": t.DriveParentID != "",
 		"parallel_chunks": t.ParallelChunks != 0, "keep_path_in_name": t.KeepPathInName,
 		"dialect": t.Dialect != "", "recipients": len(t.Recipients) > 0, "group": t.Group != 0, "no_md5": t.NoMD5,
-		"public_links": t.PublicLinks, "link_expiry_days": t.LinkExpiryDays != 0,
+		"public_links": t.PublicLinks, "link_expiry_days": t.LinkExpiryDays != 0, "link_pin": t.LinkPin,
 	}
 	var out []string
 	for _, kind := range Kinds {

@@ -43,6 +43,9 @@ var validationCases = []struct {
 	{"foreign selfcommunity bool", tgt + "no_md5 = true\n", 5, "no_md5 is not a quatrix setting", false},
 	{"quatrix auth", tgt + "auth = \"oauth\"\n", 5, `auth must be "apikey" or "password"`, false},
 	{"quatrix password no email", tgt + "auth = \"password\"\n", 5, "needs email", false},
+	{"link pin without links", tgt + "link_pin = true\n", 5, `target "work": link_pin needs public_links = true`, false},
+	{"link pin is the pin", tgt + "public_links = true\nlink_pin = \"4711\"\n", 6, `target "work": link_pin must be true or false; the PIN itself is a secret`, true},
+	{"link pin foreign", "[[target]]\nname = \"t\"\nkind = \"twake\"\nbase_url = \"https://t\"\ncompany_id = \"c\"\nlink_pin = true\n", 6, "link_pin is not a twake setting", false},
 	{"twake no company", "[[target]]\nname = \"t\"\nkind = \"twake\"\nbase_url = \"https://t\"\n", 1, "company_id is missing", false},
 	{"twake parallel", "[[target]]\nname = \"t\"\nkind = \"twake\"\nbase_url = \"https://t\"\ncompany_id = \"c\"\nparallel_chunks = 999\n", 6, "parallel_chunks must be 1 to 64", false},
 	{"dialect", "[[target]]\nname = \"s\"\nkind = \"selfcommunity\"\nbase_url = \"https://s\"\ndialect = \"xml\"\n", 5, `dialect must be "plain" or "qq"`, false},
@@ -128,5 +131,18 @@ func TestValidateInCode(t *testing.T) {
 	c.Folders = append(c.Folders, Folder{Name: "f", Path: fx("/p"), Target: "gone"})
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `config: folder "f": target "gone"`) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// link_pin holds only whether a PIN is asked for: true parses (with public
+// links), and a PIN written there is refused without being quoted.
+func TestLinkPinSwitch(t *testing.T) {
+	cfg, err := Parse([]byte(tgt+"public_links = true\nlink_pin = true\n"), "config.toml")
+	if err != nil || !cfg.Targets[0].LinkPin {
+		t.Fatalf("link_pin = true: %v", err)
+	}
+	_, err = Parse([]byte(tgt+"public_links = true\nlink_pin = \"4711\"\n"), "config.toml")
+	if !errors.Is(err, ErrSecretInConfig) || strings.Contains(err.Error(), "4711") {
+		t.Fatalf("a PIN in link_pin: %v; want ErrSecretInConfig, without the PIN", err)
 	}
 }

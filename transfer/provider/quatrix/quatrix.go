@@ -71,6 +71,11 @@ type Config struct {
 	// LinkExpiry, when not 0, makes each public link expire that long
 	// after the upload.
 	LinkExpiry time.Duration
+	// LinkPin, when not "", is the PIN (password) each public link asks
+	// for before it lets a download through; it needs PublicLinks. It is a
+	// secret: sent only base64-encoded in share/create (links.go), never
+	// logged and never part of the link.
+	LinkPin string
 }
 
 // Provider is a configured Quatrix target. It is safe for concurrent use.
@@ -121,7 +126,10 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.LinkExpiry < 0 {
 		return nil, errors.New("quatrix config: the link expiry must not be negative")
 	}
-	p := &Provider{base: base, client: client, log: log, links: linkOptions{on: cfg.PublicLinks, expiry: cfg.LinkExpiry}}
+	if err := checkLinkPin(cfg); err != nil {
+		return nil, err
+	}
+	p := &Provider{base: base, client: client, log: log, links: linkOptions{on: cfg.PublicLinks, expiry: cfg.LinkExpiry, pin: cfg.LinkPin}}
 	p.auth = &authenticator{
 		p: p, apiKey: cfg.APIKey, email: cfg.Email, password: cfg.Password,
 		keepAlive: cfg.KeepAlive,

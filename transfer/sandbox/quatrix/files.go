@@ -48,6 +48,7 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/1.0/share/create", a.authed(a.shareCreate))
 	mux.HandleFunc("GET /api/1.0/share/download-link/{id}", a.authed(a.shareDownloadLink))
 	mux.HandleFunc("GET /api/1.0/share/download/{id}", a.shareDownload)
+	mux.HandleFunc("POST /api/1.0/share/login-pin", a.shareLoginPin)
 	mux.HandleFunc("GET /api/1.0/upload/finalize/{key}", a.authed(a.finalize))
 	mux.HandleFunc("POST /upload/chunked/{key}", a.chunk)
 	mux.HandleFunc("POST /upload/multipart/{key}", a.multipart)

@@ -46,6 +46,7 @@ type tenv struct {
 	api   *quatrix.API
 	clock *clock
 	hc    *http.Client
+	files int // files made by pinShare, for unique names
 }
 
 type opts struct {

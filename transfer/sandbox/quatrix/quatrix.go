@@ -11,7 +11,8 @@
 //
 // Not implemented, and answered visibly (404 code 20 for unknown routes,
 // 400 code 21 for unsupported options): the MFA second login step,
-// API-key management, zip downloads of several ids, shares, search. The
+// API-key management, zip downloads of several ids, shares beyond a
+// one-file public link (with or without a PIN), search. The
 // rule table with each rule's source is docs/protocols/quatrix.md.
 package quatrix
 
@@ -113,7 +114,8 @@ type API struct {
 	pruned     time.Time          // when prune last walked uploads
 	links      map[string]downloadRec
 	shares     map[string]shareRec
-	shareLinks map[string]string // download link id -> share id
+	shareLinks map[string]string          // download link id -> share id
+	pinGrants  map[string]map[string]bool // pin cookie -> share ids unlocked (sharepin.go)
 	logins     map[string][]time.Time
 	faults     []chunkFault
 	counts     Counts
@@ -163,7 +165,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{
 		cfg: cfg, users: map[string]*account{}, keys: map[string]*account{},
-		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, links: map[string]downloadRec{}, shares: map[string]shareRec{}, shareLinks: map[string]string{}, logins: map[string][]time.Time{},
+		sessions: map[string]*sessionRec{}, uploads: map[string]*upload{}, links: map[string]downloadRec{}, shares: map[string]shareRec{}, shareLinks: map[string]string{}, pinGrants: map[string]map[string]bool{}, logins: map[string][]time.Time{},
 	}
 	for _, u := range cfg.Users {
 		if u.Email == "" || u.Password == "" || nameError(u.Email) != "" {

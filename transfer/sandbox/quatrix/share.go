@@ -19,6 +19,8 @@ import (
 // :6275-6283. rclone has no share support. Shares of type T and C need
 // recipients (contacts) and e-mail; the sandbox accepts them but gives no
 // download link for them (only P is public, swagger :2348-2352).
+// A share made with a PIN is opened with POST /share/login-pin first
+// (sharepin.go).
 
 // shareRec is one created share.
 type shareRec struct {
@@ -27,6 +29,7 @@ type shareRec struct {
 	typ       string
 	activates time.Time
 	expires   time.Time // zero: never
+	pin       []byte    // nil: no PIN (sharepin.go)
 }
 
 // shareCreateReq is ShareCreateReq (Q-SHARE-CREATE); contacts, files and
@@ -48,7 +51,8 @@ type shareCreateReq struct {
 // shareCreate is POST /share/create (Q-SHARE-CREATE): 201 {id, activates}.
 func (a *API) shareCreate(w http.ResponseWriter, r *http.Request, acc *account) {
 	var req shareCreateReq
-	if e := a.decodeBody(r, &req); e != nil {
+	var e *apiError
+	if e = a.decodeBody(r, &req); e != nil {
 		writeError(w, e)
 		return
 	}
@@ -105,6 +109,13 @@ func (a *API) shareCreate(w http.ResponseWriter, r *http.Request, acc *account) 
 			return
 		}
 	}
+	if req.Pin != nil {
+		// Q-SHARE-PIN-FORMAT: base64, else 400 code 10.
+		if rec.pin, e = decodePin(*req.Pin); e != nil {
+			writeError(w, e)
+			return
+		}
+	}
 	id := sandbox.NewID()
 	a.mu.Lock()
 	a.shares[id] = rec
@@ -137,14 +148,22 @@ func (a *API) shareDownloadLink(w http.ResponseWriter, r *http.Request, acc *acc
 // shareDownload is GET /share/download/{id} (Q-SHARE-DOWNLOAD): the file,
 // without authentication (security: []). Outside the share's active
 // period it is 404 code 20 (document only: the swagger lists no error for
-// this route).
+// this route). A share with a PIN answers 401 code 73 until the request
+// carries the cookie of a PIN login for it (Q-SHARE-PIN-DOWNLOAD,
+// sharepin.go).
 func (a *API) shareDownload(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
-	rec, ok := a.shares[a.shareLinks[r.PathValue("id")]]
+	sid := a.shareLinks[r.PathValue("id")]
+	rec, ok := a.shares[sid]
+	unlocked := ok && a.pinUnlocked(r, sid, rec)
 	a.mu.Unlock()
 	now := a.env.Now()
 	if !ok || now.Before(rec.activates) || (!rec.expires.IsZero() && !now.Before(rec.expires)) {
 		writeError(w, errf(404, codeNotFound, "unknown or expired download link"))
+		return
+	}
+	if !unlocked {
+		writeError(w, errf(401, codeNoPin, "this share needs its PIN: log in with POST /api/1.0/share/login-pin {id, pin} first"))
 		return
 	}
 	n, e := a.node(rec.acc, rec.files[0])

@@ -28,6 +28,8 @@ const (
 	codeExpired          = 60
 	codeNotAllowed       = 70
 	codeMFARequired      = 71
+	codeNoPin            = 73 // "Not allowed without PIN"
+	codeFailedPin        = 84 // "Failed PIN"
 	codeNotADirectory    = 91
 	codeQuotaExceeded    = 122
 )
