@@ -87,6 +87,7 @@ func (ws *watchers) start(ctx context.Context, f config.Folder) (*watchEntry, er
 				return ws.enqueue(f, remoteDir, moves, batch)
 			},
 			Renamed: moves.renamed.add,
+			Removed: moves.renamed.removed,
 			Log:     ws.rt.log,
 		})
 	if err != nil {

@@ -29,8 +29,9 @@
 // tries to watch the rest again, so raising the limit heals it.
 //
 // Scope: upload only. Local deletes are not mirrored; a renamed file is a
-// new path here, and its old name is reported to Options.Renamed so the app
-// can move the uploaded file on the server instead of sending it again. Symlinks are never followed (no loops, nothing outside
+// new path here, and its old name is reported to Options.Renamed (a removed
+// path to Options.Removed) so the app can move the uploaded file on the
+// server instead of sending it again. Symlinks are never followed (no loops, nothing outside
 // the root is ever uploaded); symlinks, FIFOs, sockets and devices are
 // skipped and counted once each in Status.Skipped.
 //

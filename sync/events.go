@@ -47,8 +47,11 @@ func (r *run) onEvent(ev fsnotify.Event, now time.Time) error {
 				r.w.log.Warn("unwatch removed directory", "path", rel, "err", err)
 			}
 		}
-		if ev.Has(fsnotify.Rename) && r.w.opts.Renamed != nil {
+		switch {
+		case ev.Has(fsnotify.Rename) && r.w.opts.Renamed != nil:
 			r.w.opts.Renamed(rel)
+		case !ev.Has(fsnotify.Rename) && ev.Has(fsnotify.Remove) && r.w.opts.Removed != nil:
+			r.w.opts.Removed(rel)
 		}
 		// The old name of a rename is gone: deletes are not mirrored, and
 		// the new name arrives as its own Create.

@@ -30,6 +30,15 @@ type Options struct {
 	// not block. The app pairs it with the Candidate to move the file on
 	// the server instead of uploading it again.
 	Renamed func(relPath string)
+
+	// Removed, when set, is told the slash-separated NFC path below the
+	// root of each file or folder removed while this watcher watches it
+	// (an fsnotify Remove: a delete, or the second half of a copy and
+	// delete). Only this folder's removals are reported, so the app can
+	// pair one with a new file of the same content in this folder and
+	// never with a file of another folder. It runs on the owner goroutine
+	// and must not block. Deletes are still not mirrored.
+	Removed func(relPath string)
 }
 
 // Watcher watches one folder: recursive fsnotify watches, the aggregator and
