@@ -43,17 +43,18 @@ cross-vet-darwin:
 # written from Apple's declarations): clang parses the C file; `go tool
 # cgo` rewrites the Go file for darwin/arm64; clang parses the C file
 # again under the prototype cgo exports (_cgo_export.h); cgocheck
-# type-checks the package as darwin with cgo sees it.
+# type-checks the package as darwin with cgo sees it. cgo's output (Go
+# files) goes to a folder whose name starts with "_", out of ./... .
 DARWIN_CLANG   := clang -target arm64-apple-macos12 -ffreestanding -fblocks -Wall -Wextra -Werror
 DARWIN_STUBS   := app/metered/testdata/darwin-stubs
-DARWIN_CGO_OBJ := $(CROSS_WORK)/darwin-metered
+DARWIN_CGO_OBJ := $(CROSS_WORK)/_darwin-metered
 
 cross-check-darwin-c:
 	$(call ensure-packages,clang)
 	$(DARWIN_CLANG) -fsyntax-only -I$(DARWIN_STUBS) app/metered/metered_darwin.c
 	rm -rf $(DARWIN_CGO_OBJ) && mkdir -p $(DARWIN_CGO_OBJ)
 	cd app/metered && GOOS=darwin GOARCH=arm64 CGO_ENABLED=1 CC='$(DARWIN_CLANG)' $(GO) tool cgo \
-	  -objdir $(CURDIR)/$(DARWIN_CGO_OBJ) -importpath $(PKG)/app/metered -- -I$(CURDIR)/$(DARWIN_STUBS) -I. metered_darwin.go
+	  -objdir $(CURDIR)/$(DARWIN_CGO_OBJ)/ -importpath $(PKG)/app/metered -- -I$(CURDIR)/$(DARWIN_STUBS) -I. metered_darwin.go
 	$(DARWIN_CLANG) -fsyntax-only -I$(DARWIN_STUBS) -Iapp/metered -include $(DARWIN_CGO_OBJ)/_cgo_export.h app/metered/metered_darwin.c
 	$(GO) run ./app/metered/testdata/cgocheck -goos darwin -goarch arm64 ./app/metered $(DARWIN_CGO_OBJ)
 
