@@ -42,7 +42,9 @@ void *ferry_path_monitor_start(uintptr_t id) {
 	});
 	// Once cancellation completes no update comes any more (path_monitor.h),
 	// so the queue, kept until then, is released here, on itself: dispatch
-	// holds the queue while it runs this block.
+	// holds the queue while it runs this block. The headers do not say
+	// whether nw_path_monitor_set_queue retains the queue; keeping ours
+	// until this point is right either way.
 	nw_path_monitor_set_cancel_handler(monitor, ^{
 		dispatch_release(queue);
 	});
@@ -50,6 +52,11 @@ void *ferry_path_monitor_start(uintptr_t id) {
 	return monitor;
 }
 
+// Dropping the reference right after cancelling is what NWPathMonitor's
+// users do in Swift; the framework keeps what it needs until cancellation
+// completes. Were it not to, the cancel handler would not run and the
+// queue would leak (one per Close), but no update could come after this:
+// Go ignores late ones by id in any case (pathUpdate).
 void ferry_path_monitor_stop(void *monitor) {
 	nw_path_monitor_cancel((nw_path_monitor_t)monitor);
 	nw_release(monitor);
