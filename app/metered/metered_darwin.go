@@ -8,7 +8,10 @@ package metered
 */
 import "C"
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // This file is the thin cgo glue of the macOS detector: it starts and
 // cancels the Network framework's path monitor (metered_darwin.c) and
@@ -16,6 +19,12 @@ import "errors"
 // its delivery and Close's race with a late snapshot are in pathstate.go,
 // tested on every system. Built on a Mac only; not run by this project's
 // tests (which run on Linux), so kept to calls a read can check.
+
+// firstPathWait bounds how long New waits for the monitor's first
+// snapshot (path_monitor.h: the update handler is called with the current
+// path when the monitor starts), so State is right from the start; should
+// it come later, it is delivered on Changes like any change.
+const firstPathWait = time.Second
 
 // New returns the system's detector: the Network framework's path
 // monitor (expensive or constrained paths are metered; see fromPath), or

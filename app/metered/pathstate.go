@@ -47,12 +47,6 @@ func fromPath(status int, expensive, constrained bool) State {
 // darwinCannotTell starts every reason the macOS detector gives.
 const darwinCannotTell = "Ferry cannot tell on this system whether the connection is metered"
 
-// firstPathWait bounds how long New waits for the monitor's first
-// snapshot (the system sends it at once, in practice within
-// milliseconds), so State is right from the start; a later first
-// snapshot is delivered on Changes like any change.
-const firstPathWait = time.Second
-
 // pathDetector follows the snapshots of a path monitor. Updates come on
 // the monitor's dispatch queue thread (one at a time, on a thread Go does
 // not own) through pathUpdate; they take mu only to record the state and
