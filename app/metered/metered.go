@@ -5,11 +5,14 @@
 // property, followed through PropertiesChanged signals). Windows asks
 // iphlpapi's connectivity hint (GetNetworkConnectivityHint, followed
 // through NotifyNetworkConnectivityHintChange; Windows 10 version 2004 or
-// newer), whose cost decides as fromCostHint says. macOS is not supported
-// by this build: it reports expensive and constrained paths only through
-// NWPathMonitor, which needs cgo and Objective-C. There, on an older
-// Windows, and on a Linux without NetworkManager, Supported returns the
-// reason and the setting stays off.
+// newer), whose cost decides as fromCostHint says. macOS built with cgo
+// follows the Network framework's path monitor (metered_darwin.c, a C
+// block on a dispatch queue); an expensive or constrained path is metered,
+// as fromPath says (pathstate.go, which holds all of that detector's
+// logic free of cgo). That code compiles only on a Mac; `make
+// cross-check-darwin-c` checks it on Linux. On macOS without cgo, on an
+// older Windows, and on a Linux without NetworkManager, Supported returns
+// the reason and the setting stays off.
 package metered
 
 import (

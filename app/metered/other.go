@@ -1,4 +1,4 @@
-//go:build !linux && !windows
+//go:build !linux && !windows && !(darwin && cgo)
 
 package metered
 
@@ -8,11 +8,13 @@ import (
 )
 
 // New returns the system's detector: on this system, one that cannot tell.
+// (macOS built with cgo has its own, in metered_darwin.go.)
 func New() Detector {
 	switch runtime.GOOS {
 	case "darwin":
-		return Unsupported(errors.New("Ferry cannot tell on this system whether the connection is metered: " +
-			"macOS reports expensive and constrained networks only to native code, which this build does not include"))
+		return Unsupported(errors.New(darwinCannotTell + ": " +
+			"this copy of Ferry was built without cgo, which macOS's network path monitor needs; " +
+			"use a release build, or build with CGO_ENABLED=1 and the Xcode command line tools"))
 	}
 	return Unsupported(errors.New("Ferry cannot tell on this system whether the connection is metered"))
 }
