@@ -47,6 +47,7 @@ func (r *runner) withSandbox(fn func(sb *sandboxProc) error) error {
 	}
 	sb := startSandbox(r.t, r.bin, dir)
 	err = fn(sb)
+	err = errIfNil(err, sb.verify())
 	sb.stop(r.t)
 	if rmErr := os.RemoveAll(dir); rmErr != nil {
 		err = errIfNil(err, fmt.Errorf("remove sandbox folder: %w", rmErr))
