@@ -155,8 +155,10 @@ func (r *runner) curlQuatrix(sb *sandboxProc, files []smallFile, to string, p *p
 	var top struct {
 		ID string `json:"id"`
 	}
-	if err := one("quatrix-makedir", curlReq{url: apiRoot + "/file/makedir", headers: auth,
-		json: mustJSON(folder{Target: prof.HomeID, Name: to})}, &top); err != nil {
+	if err := one("quatrix-makedir", curlReq{
+		url: apiRoot + "/file/makedir", headers: auth,
+		json: mustJSON(folder{Target: prof.HomeID, Name: to}),
+	}, &top); err != nil {
 		return nil, err
 	}
 	// The files' folders, one level below the run's folder (the workloads'
@@ -298,8 +300,10 @@ func (r *runner) curlTwake(sb *sandboxProc, files []smallFile, to string, p *pha
 			"chunk_number": {"1"}, "total_chunks": {"1"}, "total_size": {fmt.Sprint(f.size)},
 			"filename": {names[i]}, "type": {mimeOf(f.rel)}, "resumableChunkSize": {fmt.Sprint(twakeChunkSize)},
 		}
-		reqs[i] = curlReq{url: filesURL + "/" + url.PathEscape(ids[i]) + "?" + q.Encode(), headers: auth,
-			form: []string{fmt.Sprintf("file=@%s;filename=f%d", f.path, i+1)}}
+		reqs[i] = curlReq{
+			url: filesURL + "/" + url.PathEscape(ids[i]) + "?" + q.Encode(), headers: auth,
+			form: []string{fmt.Sprintf("file=@%s;filename=f%d", f.path, i+1)},
+		}
 	}
 	ans, u, err = r.curlPhase("twake-chunk", reqs)
 	p.add(u)
@@ -341,12 +345,14 @@ func (r *runner) curlSelfCommunity(sb *sandboxProc, files []smallFile, p *phased
 	upload := sb.base + "/api/v2/pm/upload/"
 	reqs := make([]curlReq, len(files))
 	for i, f := range files {
-		reqs[i] = curlReq{url: upload, headers: append(hdr[:2:2], fmt.Sprintf("Content-Range: bytes 0-%d/%d", f.size-1, f.size)),
+		reqs[i] = curlReq{
+			url: upload, headers: append(hdr[:2:2], fmt.Sprintf("Content-Range: bytes 0-%d/%d", f.size-1, f.size)),
 			form: []string{
 				"partindex=0", "totalparts=1", "filename=" + path.Base(f.rel), "filetype=" + mimeOf(f.rel),
 				fmt.Sprintf("totalfilesize=%d", f.size), "partbyteoffset=0", fmt.Sprintf("chunksize=%d", f.size),
 				"file=@" + f.path + ";filename=blob",
-			}}
+			},
+		}
 	}
 	ans, u, err := r.curlPhase("selfcommunity-part", reqs)
 	p.add(u)
@@ -389,8 +395,10 @@ func (r *runner) curlSelfCommunity(sb *sandboxProc, files []smallFile, p *phased
 	}
 	check := storedCheck{}
 	for i, f := range files {
-		reqs[i] = curlReq{url: sb.base + "/api/v2/pm/", headers: hdr,
-			json: mustJSON(message{Recipients: []json.Number{json.Number(to)}, FileUUID: uuids[i]})}
+		reqs[i] = curlReq{
+			url: sb.base + "/api/v2/pm/", headers: hdr,
+			json: mustJSON(message{Recipients: []json.Number{json.Number(to)}, FileUUID: uuids[i]}),
+		}
 		check[uuids[i]] = f.size
 	}
 	ans, u, err = r.curlPhase("selfcommunity-message", reqs)

@@ -27,7 +27,7 @@ type sandboxProc struct {
 	base      string // http://127.0.0.1:PORT
 	companyID string // twake company id from the printed `target add` line
 	creds     []sandbox.Credential
-	exited    chan struct{} // closed once the process is gone
+	exited    chan struct{}  // closed once the process is gone
 	checks    []pendingCheck // stored files to check before it stops (verify)
 }
 
