@@ -57,7 +57,7 @@ var whatItTimes = []struct{ group, text string }{
 	{"big-eighth", "the files.ro upload of a file an eighth of the size: its peak RSS is compared with the big file's."},
 	{"twake-parallel", "the big Twake upload with 1, 2 and 4 chunks in parallel."},
 	{"small", "`ferry upload` of the small-file tree (1-64 KiB files), process start to exit, paired with a curl baseline sending the service's minimum requests for the same files (curl's time is the sum of its phases' wall times; the harness's parsing between phases is not counted)."},
-	{"tiny", "the same for the 1 KiB tree; the four services' tiny runs, Ferry's and curl's, all go into ONE sandbox."},
+	{"tiny", "`ferry upload` of the 1 KiB tree, paired like the small files; the four services' tiny runs, Ferry's and curl's, all go into ONE sandbox."},
 	{"sandbox-tiny", "the shared sandbox's peak RSS (VmHWM) and CPU after every tiny run, before the harness lists its store."},
 	{"sc-chunks", "`ferry upload` of the SelfCommunity tree of 1-10 MB files at two part sizes."},
 	{"scan-new", "the folder watcher's startup scan in this process (package sync, a no-op hand-off): every file new."},

@@ -138,8 +138,11 @@ func errIfNil(err, other error) error {
 // a curl run just before each upload on the same sandbox gives the
 // sample's Ref: for perFile one 4-stream curl process sending the same
 // files (curlSmall), else the median of curlSinkRuns runs of curl -T of
-// path (the big file) to the sandbox's sink. Load changes by the minute, so a ratio is only fair between
-// neighbours. The disk is synced before each timed process.
+// path (the big file) to the sandbox's sink. Load changes by the minute,
+// so a ratio is only fair between neighbours. The disk is synced before
+// each timed process. The sandbox's CPU during the upload and its peak
+// RSS so far go into each sample; the tiny scenarios share one sandbox
+// (sandboxFor).
 func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile, paired bool, extra ...string) {
 	err := r.sandboxFor(s.Group, func(sb *sandboxProc) error {
 		for run := range r.runs {
