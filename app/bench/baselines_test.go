@@ -53,6 +53,7 @@ func (r *runner) baselines() {
 	}
 	sha := r.res.get("baseline", "", "sha256sum of the big file", "MB/s", true)
 	for range r.runs {
+		syncDisk()
 		u, _, err := timed("sha256sum", r.bigFile)
 		if err != nil {
 			r.res.failf("sha256sum baseline: %v", err)
@@ -86,6 +87,7 @@ func (r *runner) curlSink(sb *sandboxProc) (float64, usage, error) {
 func (r *runner) findBaseline() {
 	find := r.res.get("baseline", "", "find -printf over the scan tree", "s", false)
 	for range r.runs {
+		syncDisk()
 		cmd := exec.Command("find", r.scanDir, "-type", "f", "-printf", `%s %T@\n`)
 		cmd.Stdout = io.Discard
 		cmd.Stderr = os.Stderr

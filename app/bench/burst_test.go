@@ -61,6 +61,8 @@ func (r *runner) burstOnce(sb *sandboxProc, s *series, provider string, run int)
 	}); err != nil {
 		return err
 	}
+	syncDisk()
+	sbCPU := sb.cpu()
 	start := time.Now()
 	if _, err := writeFiles(dir, r.sz.Burst, burstFolders, 1<<10, 16<<10, uint64(run)+100); err != nil {
 		return err
@@ -90,13 +92,17 @@ func (r *runner) burstOnce(sb *sandboxProc, s *series, provider string, run int)
 		return fmt.Errorf("burst upload failed: %s", failed)
 	}
 	took := last.Sub(start)
+	sbCPU = sb.cpu() - sbCPU
 	stopped = true
 	u, err := p.interrupt()
 	if err != nil {
 		return err
 	}
 	v := float64(r.sz.Burst) / took.Seconds()
-	s.add(sample{Value: v, Wall: took.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS})
+	s.add(sample{
+		Value: v, Wall: took.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS,
+		SandboxCPU: sbCPU.Seconds(), SandboxRSS: sb.peakRSS(),
+	})
 	r.t.Logf("%s burst run %d: %.0f files/s (%s; writing took %s), cpu %s, rss %d MiB", provider, run+1, v,
 		took.Round(time.Millisecond), wrote.Round(time.Millisecond), u.CPU.Round(time.Millisecond), u.MaxRSS>>20)
 	return nil

@@ -76,6 +76,7 @@ func TestHarness(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	r.finishTinySandbox() // when -only picked some tiny scenarios but not tiny/sandbox
 	r.res.LoadAvg = append(r.res.LoadAvg, loadAvg())
 	if err := writeReport(out, r.res); err != nil {
 		t.Fatal(err)
@@ -154,14 +155,16 @@ func (r *runner) scenarios() []scenario {
 			r.uploadRuns(r.res.get("small", p, smallName, "files/s", true), p, r.smallDir, r.sz.Small, 0, true, curlSmallProviders[p])
 		}})
 	}
-	for _, p := range providers {
-		if !curlSmallProviders[p] || r.sz.Tiny == 0 {
-			continue
+	if r.sz.Tiny > 0 {
+		for _, p := range providers {
+			list = append(list, scenario{"tiny/" + p, func() {
+				name := fmt.Sprintf("%d files of 1 KiB in 100 folders", r.sz.Tiny)
+				r.uploadRuns(r.res.get("tiny", p, name, "files/s", true), p, r.tinyDir, r.sz.Tiny, 0, true, curlSmallProviders[p])
+			}})
 		}
-		list = append(list, scenario{"tiny/" + p, func() {
-			name := fmt.Sprintf("%d files of 1 KiB in 100 folders", r.sz.Tiny)
-			r.uploadRuns(r.res.get("tiny", p, name, "files/s", true), p, r.tinyDir, r.sz.Tiny, 0, true, true)
-		}})
+		// The four tiny scenarios share one sandbox (sandboxFor): its peak
+		// RSS once they are done.
+		list = append(list, scenario{"tiny/sandbox", r.finishTinySandbox})
 	}
 	for _, cs := range []struct{ label, short, flag string }{
 		{"204,800-byte chunks (default)", "200 KiB parts", ""}, {"4 MiB chunks", "4 MiB parts", "4MiB"},
@@ -180,7 +183,8 @@ func (r *runner) scenarios() []scenario {
 			r.uploadRuns(s, "selfcommunity", r.scDir, r.sz.SCFiles, bytes, false, false, extra...)
 		}})
 	}
-	list = append(list, scenario{"scan", r.scanRuns}, scenario{"watch-scan", r.watchScans}, scenario{"idle", r.idleRun})
+	list = append(list, scenario{"scan", r.scanRuns}, scenario{"watch-scan", r.watchScans},
+		scenario{"watch-restart", r.watchRestarts}, scenario{"idle", r.idleRun})
 	for _, p := range providers {
 		list = append(list, scenario{"burst/" + p, func() { r.bursts(p) }})
 	}

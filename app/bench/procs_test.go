@@ -27,7 +27,8 @@ type sandboxProc struct {
 	base      string // http://127.0.0.1:PORT
 	companyID string // twake company id from the printed `target add` line
 	creds     []sandbox.Credential
-	exited    chan struct{} // closed once the process is gone
+	exited    chan struct{}  // closed once the process is gone
+	checks    []pendingCheck // stored files to check before it stops (verify)
 }
 
 var (
@@ -133,7 +134,7 @@ func (p *sandboxProc) getJSON(path string, v any) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("get %s: %s", path, resp.Status)
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(v); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<30)).Decode(v); err != nil {
 		return fmt.Errorf("get %s: %w", path, err)
 	}
 	return nil

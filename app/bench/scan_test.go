@@ -123,6 +123,7 @@ func (r *runner) scanRuns() {
 	} {
 		s := r.res.get(tc.group, "", fmt.Sprintf("startup scan of %d files (%s)", r.sz.ScanFiles, tc.group[5:]), "s", false)
 		for range r.runs {
+			syncDisk()
 			c0, err := selfCPU()
 			if err != nil {
 				r.t.Fatal(err)
@@ -166,6 +167,7 @@ func (r *runner) idleOnce(s *series) error {
 	if err != nil {
 		return err
 	}
+	syncDisk()
 	wt, err := startWatcher(r.scanDir, sent, 5*time.Minute)
 	if err != nil {
 		return err

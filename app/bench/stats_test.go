@@ -18,6 +18,11 @@ type sample struct {
 	Ref float64 `json:"curl_ref_mb_s,omitempty"`
 	// RefCPU is that curl process's CPU seconds (0: not measured).
 	RefCPU float64 `json:"curl_ref_cpu_s,omitempty"`
+	// SandboxCPU is the CPU seconds the sandbox process used during this
+	// run, and SandboxRSS its peak RSS (VmHWM, bytes) at the run's end,
+	// since the sandbox started (0: not measured).
+	SandboxCPU float64 `json:"sandbox_cpu_s,omitempty"`
+	SandboxRSS int64   `json:"sandbox_max_rss,omitempty"`
 }
 
 // series is every run of one scenario on one provider (or one baseline).
@@ -34,7 +39,9 @@ type series struct {
 type summary struct {
 	Median, Min, Max float64
 	MedianCPU        float64
-	PeakRSS          int64 // highest over the runs
+	PeakRSS          int64   // highest over the runs
+	SandboxCPU       float64 // median sandbox CPU seconds per run (0: not measured)
+	SandboxRSS       int64   // the sandbox's highest peak RSS (0: not measured)
 }
 
 func (s *series) add(v sample) { s.Samples = append(s.Samples, v) }
@@ -46,14 +53,15 @@ func (s *series) summarize() (summary, bool) {
 	}
 	vals := make([]float64, len(s.Samples))
 	cpus := make([]float64, len(s.Samples))
-	var rss int64
+	sbCPU := make([]float64, len(s.Samples))
+	var rss, sbRSS int64
 	for i, x := range s.Samples {
-		vals[i], cpus[i] = x.Value, x.CPU
-		rss = max(rss, x.MaxRSS)
+		vals[i], cpus[i], sbCPU[i] = x.Value, x.CPU, x.SandboxCPU
+		rss, sbRSS = max(rss, x.MaxRSS), max(sbRSS, x.SandboxRSS)
 	}
 	return summary{
 		Median: median(vals), Min: slices.Min(vals), Max: slices.Max(vals),
-		MedianCPU: median(cpus), PeakRSS: rss,
+		MedianCPU: median(cpus), PeakRSS: rss, SandboxCPU: median(sbCPU), SandboxRSS: sbRSS,
 	}, true
 }
 

@@ -27,8 +27,14 @@ func addTarget(env ferryEnv, sb *sandboxProc, provider, name string, extra ...st
 		}
 		args = append(args, "--company-id", sb.companyID, "--keep-path-in-name")
 	case "selfcommunity":
+		// Each file goes to one recipient as a private message: the
+		// service's use, and what the curl baseline sends (curlSmall).
 		secret, err = sb.credential("selfcommunity", "token", "alice")
-		args = append(args, "--dialect", "plain")
+		var to string
+		if err == nil {
+			to, err = sb.credential("selfcommunity", "recipient", "bob")
+		}
+		args = append(args, "--dialect", "plain", "--recipients", to)
 	default:
 		return fmt.Errorf("add target: unknown provider %q", provider)
 	}

@@ -30,6 +30,12 @@ type runner struct {
 	scDir    string // SCFiles files of 1-10 MB
 	scanDir  string // ScanFiles files
 	envSeq   int
+	// tinySB is the one sandbox every tiny scenario uploads into (see
+	// sandboxFor), nil until the first needs it; tinyFiles counts the
+	// files stored in it.
+	tinySB    *sandboxProc
+	tinySBDir string
+	tinyFiles int
 }
 
 // freshEnv is a new user (empty queue and sent index) in its own folder.
@@ -47,11 +53,75 @@ func (r *runner) withSandbox(fn func(sb *sandboxProc) error) error {
 	}
 	sb := startSandbox(r.t, r.bin, dir)
 	err = fn(sb)
+	err = errIfNil(err, sb.verify())
 	sb.stop(r.t)
 	if rmErr := os.RemoveAll(dir); rmErr != nil {
 		err = errIfNil(err, fmt.Errorf("remove sandbox folder: %w", rmErr))
 	}
 	return err
+}
+
+// sandboxFor runs fn against the sandbox of a series: the shared one for
+// the tiny scenarios (so that its peak RSS after all four shows what a
+// sandbox holding all their files costs; finishTinySandbox ends it), a
+// sandbox of its own (withSandbox) for every other.
+func (r *runner) sandboxFor(group string, fn func(sb *sandboxProc) error) error {
+	if group != "tiny" {
+		return r.withSandbox(fn)
+	}
+	if r.tinySB == nil {
+		dir, err := os.MkdirTemp(r.work, "sandbox-tiny-")
+		if err != nil {
+			return fmt.Errorf("sandbox folder: %w", err)
+		}
+		r.tinySB, r.tinySBDir = startSandbox(r.t, r.bin, dir), dir
+	}
+	return fn(r.tinySB)
+}
+
+// finishTinySandbox records the shared tiny sandbox's peak RSS and CPU
+// (before checking the curl baselines' files, which lists its store),
+// then checks them and stops it. It does nothing when no tiny scenario
+// ran.
+func (r *runner) finishTinySandbox() {
+	sb := r.tinySB
+	if sb == nil {
+		return
+	}
+	r.tinySB = nil
+	s := r.res.get("sandbox-tiny", "", fmt.Sprintf("ferry sandbox after the tiny runs: %d files stored in one sandbox", r.tinyFiles), "MiB", false)
+	rss, cpu := sb.peakRSS(), sb.cpu()
+	s.add(sample{Value: float64(rss) / (1 << 20), Wall: 0, CPU: cpu.Seconds(), MaxRSS: rss, SandboxCPU: cpu.Seconds(), SandboxRSS: rss})
+	r.t.Logf("sandbox after the tiny runs (%d files): peak RSS %d MiB, cpu %s", r.tinyFiles, rss>>20, cpu.Round(time.Millisecond))
+	err := sb.verify()
+	sb.stop(r.t)
+	if rmErr := os.RemoveAll(r.tinySBDir); rmErr != nil {
+		err = errIfNil(err, fmt.Errorf("remove sandbox folder: %w", rmErr))
+	}
+	if err != nil {
+		r.res.failf("tiny sandbox: %v", err)
+		r.t.Errorf("tiny sandbox: %v", err)
+	}
+}
+
+// curlSinkRuns is how many curl -T runs give the reference of one big-file
+// upload: the disk makes one run bimodal, the median of three is steady.
+const curlSinkRuns = 3
+
+// curlSinkMedian runs curl -T of the big file to sb's sink curlSinkRuns
+// times, each after syncing the disk, and returns the median rate (MB/s)
+// and the median CPU seconds.
+func (r *runner) curlSinkMedian(sb *sandboxProc) (float64, float64, error) {
+	var rates, cpus []float64
+	for range curlSinkRuns {
+		syncDisk()
+		v, u, err := r.curlSink(sb)
+		if err != nil {
+			return 0, 0, err
+		}
+		rates, cpus = append(rates, v), append(cpus, u.CPU.Seconds())
+	}
+	return median(rates), median(cpus), nil
 }
 
 func errIfNil(err, other error) error {
@@ -67,11 +137,14 @@ func errIfNil(err, other error) error {
 // records the rate (files/s when perFile, else MB/s) in s. With paired,
 // a curl run just before each upload on the same sandbox gives the
 // sample's Ref: for perFile one 4-stream curl process sending the same
-// files (curlSmall), else curl -T of path (the big file) to the sandbox's
-// sink. Load changes by the minute, so a ratio is only fair between
-// neighbours. The disk is synced before each timed process.
+// files (curlSmall), else the median of curlSinkRuns runs of curl -T of
+// path (the big file) to the sandbox's sink. Load changes by the minute,
+// so a ratio is only fair between neighbours. The disk is synced before
+// each timed process. The sandbox's CPU during the upload and its peak
+// RSS so far go into each sample; the tiny scenarios share one sandbox
+// (sandboxFor).
 func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile, paired bool, extra ...string) {
-	err := r.withSandbox(func(sb *sandboxProc) error {
+	err := r.sandboxFor(s.Group, func(sb *sandboxProc) error {
 		for run := range r.runs {
 			var ref, refCPU float64
 			switch {
@@ -84,18 +157,18 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 				r.t.Logf("%s %s run %d: curl %.1f files/s in %s, cpu %s", provider, s.Name, run+1, v,
 					u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond))
 			case paired:
-				syncDisk()
-				v, u, err := r.curlSink(sb)
+				v, cpu, err := r.curlSinkMedian(sb)
 				if err != nil {
 					return err
 				}
-				ref, refCPU = v, u.CPU.Seconds()
+				ref, refCPU = v, cpu
 			}
 			env := r.freshEnv()
 			if err := addTarget(env, sb, provider, "bench", extra...); err != nil {
 				return err
 			}
 			syncDisk()
+			sbCPU := sb.cpu()
 			out, u, err := env.run(uploadTimeout, "", "upload", "--target", "bench", "--to", fmt.Sprintf("run%d", run),
 				"--progress", "none", path)
 			if err != nil {
@@ -104,13 +177,23 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 			if want := fmt.Sprintf("%d uploaded, 0 failed", files); !strings.Contains(out, want) {
 				return fmt.Errorf("upload summary %q, want %q", tail(out, 1), want)
 			}
+			sbCPU = sb.cpu() - sbCPU
+			if s.Group == "tiny" {
+				r.tinyFiles += files
+				if paired {
+					r.tinyFiles += files // curl's copy
+				}
+			}
 			v := float64(bytes) / u.Wall.Seconds() / 1e6
 			if perFile {
 				v = float64(files) / u.Wall.Seconds()
 			}
-			s.add(sample{Value: v, Wall: u.Wall.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS, Ref: ref, RefCPU: refCPU})
-			r.t.Logf("%s %s run %d: %.1f %s in %s, cpu %s, rss %d MiB", provider, s.Name, run+1, v, s.Unit,
-				u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond), u.MaxRSS>>20)
+			s.add(sample{
+				Value: v, Wall: u.Wall.Seconds(), CPU: u.CPU.Seconds(), MaxRSS: u.MaxRSS, Ref: ref, RefCPU: refCPU,
+				SandboxCPU: sbCPU.Seconds(), SandboxRSS: sb.peakRSS(),
+			})
+			r.t.Logf("%s %s run %d: %.1f %s in %s, cpu %s, rss %d MiB; sandbox cpu %s, peak rss %d MiB", provider, s.Name, run+1, v, s.Unit,
+				u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond), u.MaxRSS>>20, sbCPU.Round(time.Millisecond), sb.peakRSS()>>20)
 		}
 		return nil
 	})
