@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/icons"
 )
@@ -29,14 +30,26 @@ func checkWindowIcon(t *testing.T) {
 	if _, err := exec.LookPath("xprop"); err != nil {
 		t.Fatal("no xprop to read the window icon back: install x11-utils (make deps does)")
 	}
-	wid := strings.Fields(xdotool(t, "search", "--sync", "--name", "^Ferry$"))[0]
-	out, err := exec.Command("xprop", "-id", wid, "-len", "1000000", "-f", "_NET_WM_ICON", "32c", "_NET_WM_ICON").CombinedOutput()
-	if err != nil {
-		t.Fatalf("xprop: %v\n%s", err, out)
-	}
-	_, list, ok := strings.Cut(string(out), "=")
-	if !ok {
-		t.Fatalf("the window has no _NET_WM_ICON: %q", out)
+	// The window is mapped (and found by name) before GLFW sets its icon
+	// property; on a loaded machine that can take a moment.
+	var out []byte
+	var list string
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		wid := strings.Fields(xdotool(t, "search", "--sync", "--name", "^Ferry$"))[0]
+		var err error
+		out, err = exec.Command("xprop", "-id", wid, "-len", "1000000", "-f", "_NET_WM_ICON", "32c", "_NET_WM_ICON").CombinedOutput()
+		if err != nil {
+			t.Fatalf("xprop: %v\n%s", err, out)
+		}
+		var ok bool
+		if _, list, ok = strings.Cut(string(out), "="); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window has no _NET_WM_ICON after 15 s: %q", out)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	var got []uint32
 	for _, f := range strings.Split(list, ",") {
