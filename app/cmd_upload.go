@@ -96,22 +96,19 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	for _, s := range set.skipped {
 		fmt.Fprintln(c.Err, "skipped", s)
 	}
-	jobs, unchanged, err := dropAlreadySent(rt.q, set.jobs, *force)
+	unchanged, err := set.dropSent(rt.q, *force)
 	if err != nil {
 		return err
 	}
 	if unchanged > 0 {
 		fmt.Fprintf(c.Err, "%d file(s) already uploaded in this exact version (use --force to send them again)\n", unchanged)
 	}
-	if len(jobs) == 0 {
+	if len(set.files) == 0 {
 		fmt.Fprintln(c.Out, "nothing to upload")
 		return nil
 	}
 
-	ids, watched, err := enqueueAll(rt, jobs)
-	if err != nil {
-		return err
-	}
+	watched := newWatchedJobs(len(set.files), set.bytes())
 	view := c.newUploadView(*mode, watched)
 	sub := rt.engine.Subscribe()
 	viewDone := make(chan struct{})
@@ -125,7 +122,10 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	runErr := make(chan error, 1)
 	go func() { runErr <- rt.engine.Run(runCtx) }()
-	waitErr := rt.engine.WaitSettled(ctx, *attempts, ids...)
+	ids, waitErr := feedUploads(ctx, rt, &set, watched, *attempts)
+	if waitErr == nil {
+		waitErr = rt.engine.WaitSettled(ctx, *attempts, ids...)
+	}
 	stop()
 	engineErr := <-runErr
 	sub.Close()
@@ -133,7 +133,7 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	view.close()
 
 	if waitErr != nil && ctx.Err() != nil {
-		fmt.Fprintln(c.Err, "interrupted: the rest stays queued; run the same command again to continue")
+		fmt.Fprintln(c.Err, "interrupted: the files queued so far stay queued; run the same command again to send the rest")
 		return errors.Join(ctx.Err(), engineErr)
 	}
 	if err := errors.Join(waitErr, engineErr); err != nil {
@@ -171,51 +171,7 @@ func chooseTarget(cfg *config.Config, name string) (string, error) {
 		len(cfg.Targets), strings.Join(names, ", "))
 }
 
-// dropAlreadySent leaves out files whose size and mtime match the last
-// good upload to the same remote path, so running the same command again
-// (after an interruption, say) sends only what is missing or changed.
-func dropAlreadySent(q *queue.Queue, jobs []queue.Job, force bool) ([]queue.Job, int, error) {
-	if force {
-		return jobs, 0, nil
-	}
-	keep := jobs[:0]
-	unchanged := 0
-	for _, j := range jobs {
-		fp, ok, err := q.Sent(j.Target, j.RemotePath())
-		if err != nil && !errors.Is(err, queue.ErrCorrupt) {
-			return nil, 0, err
-		}
-		if ok && fp.Size == j.Size && fp.ModTime.Equal(j.ModTime) {
-			unchanged++
-			continue
-		}
-		keep = append(keep, j)
-	}
-	return keep, unchanged, nil
-}
-
-// enqueueAll queues jobs in batches (one transaction each) and returns
-// their ids, in order, and their sizes for the progress display.
-func enqueueAll(rt *engineRuntime, jobs []queue.Job) ([]queue.JobID, watchedJobs, error) {
-	ids := make([]queue.JobID, 0, len(jobs))
-	watched := make(watchedJobs, len(jobs))
-	for start := 0; start < len(jobs); start += enqueueBatch {
-		batch := jobs[start:min(start+enqueueBatch, len(jobs))]
-		got, err := rt.engine.Enqueue(batch...)
-		if err != nil {
-			return nil, nil, fmt.Errorf("queue %d files: %w", len(batch), err)
-		}
-		for i, id := range got {
-			if _, dup := watched[id]; !dup {
-				ids = append(ids, id)
-			}
-			watched[id] = batch[i].Size
-		}
-	}
-	return ids, watched, nil
-}
-
-func (c *cli) newUploadView(mode string, jobs watchedJobs) uploadView {
+func (c *cli) newUploadView(mode string, jobs *watchedJobs) uploadView {
 	if mode == "auto" {
 		mode = "plain"
 		if f, ok := c.Err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -231,33 +187,43 @@ func (c *cli) newUploadView(mode string, jobs watchedJobs) uploadView {
 	return newPlainView(c.Out, jobs)
 }
 
-// summarize prints the outcome of ids and fails when any did not upload.
+// summarize prints the outcome of ids and fails when any did not upload:
+// a job still queued did not; of the others, the history's latest entry
+// says whether it was cancelled (a job the history no longer holds counts
+// as uploaded, the only way a job leaves the queue otherwise).
 func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
-	outcome := map[queue.JobID]queue.State{}
-	hist, err := q.History(0)
-	if err != nil && !errors.Is(err, queue.ErrCorrupt) {
+	var done, failed, cancelled int
+	gone := map[queue.JobID]bool{} // left the queue; true once its latest outcome is known
+	for start := 0; start < len(ids); start += sentLookupBatch {
+		batch := ids[start:min(start+sentLookupBatch, len(ids))]
+		jobs, errs := q.GetMany(batch)
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				failed++
+				fmt.Fprintf(c.Err, "not uploaded: %s: %s (%s)\n", jobs[i].RelPath, jobs[i].State, jobs[i].ErrMsg)
+			case errors.Is(err, queue.ErrNotFound):
+				gone[batch[i]] = false
+			default:
+				return err
+			}
+		}
+	}
+	known := 0
+	err := q.HistoryEach(func(h queue.HistoryEntry) bool {
+		if seen, ours := gone[h.JobID]; ours && !seen { // newest first: the latest outcome wins
+			gone[h.JobID] = true
+			known++
+			if h.Outcome == queue.Cancelled {
+				cancelled++
+			}
+		}
+		return known < len(gone)
+	})
+	if err != nil {
 		return err
 	}
-	for _, h := range hist {
-		if _, seen := outcome[h.JobID]; !seen { // newest first: the latest outcome wins
-			outcome[h.JobID] = h.Outcome
-		}
-	}
-	var done, failed, cancelled int
-	for _, id := range ids {
-		j, err := q.Get(id)
-		switch {
-		case err == nil:
-			failed++
-			fmt.Fprintf(c.Err, "not uploaded: %s: %s (%s)\n", j.RelPath, j.State, j.ErrMsg)
-		case errors.Is(err, queue.ErrNotFound) && outcome[id] == queue.Cancelled:
-			cancelled++
-		case errors.Is(err, queue.ErrNotFound):
-			done++
-		default:
-			return err
-		}
-	}
+	done = len(gone) - cancelled
 	fmt.Fprintf(c.Out, "%d uploaded, %d failed, %d cancelled\n", done, failed, cancelled)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files were not uploaded; they stay in the queue (the desktop app or `ferry watch` retries them)",

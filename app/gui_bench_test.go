@@ -24,7 +24,7 @@ func BenchmarkGUIItems(b *testing.B) {
 	for i := range jobs {
 		jobs[i] = queue.Job{Target: "t", Origin: "drop", Root: "/nowhere", RelPath: fmt.Sprintf("d/f%05d.bin", i), Size: 1 << 20, ModTime: time.Now()}
 	}
-	if _, _, err := enqueueAll(g.b.rt, jobs); err != nil {
+	if _, err := g.b.rt.engine.Enqueue(jobs...); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("Items", func(b *testing.B) {

@@ -53,19 +53,17 @@ func queueFiles(rt *engineRuntime, req handoffRequest) (handoffReply, error) {
 		return handoffReply{}, err
 	}
 	if req.Op == handoffDrop {
-		for i := range set.jobs {
-			set.jobs[i].Origin = "drop"
-		}
+		set.origin = "drop"
 	}
-	jobs, unchanged, err := dropAlreadySent(rt.q, set.jobs, req.Force)
+	unchanged, err := set.dropSent(rt.q, req.Force)
 	if err != nil {
 		return handoffReply{}, err
 	}
 	reply := handoffReply{Target: target, Unchanged: unchanged, Skipped: set.skipped}
-	if len(jobs) == 0 {
+	if len(set.files) == 0 {
 		return reply, nil
 	}
-	ids, _, err := enqueueAll(rt, jobs)
+	ids, err := enqueueSet(rt, &set, 0, len(set.files), nil, nil)
 	if err != nil {
 		return handoffReply{}, err
 	}

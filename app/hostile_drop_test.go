@@ -99,7 +99,7 @@ func TestHostileDrop(t *testing.T) {
 			set, err := collectUploads(tc.paths, "t", tc.remoteDir, "")
 			if tc.wantErr {
 				if err == nil {
-					t.Fatalf("no error, jobs %+v", set.jobs)
+					t.Fatalf("no error, jobs %+v", set.jobs())
 				}
 				return
 			}
@@ -107,7 +107,7 @@ func TestHostileDrop(t *testing.T) {
 				t.Fatal(err)
 			}
 			var rels []string
-			for _, j := range set.jobs {
+			for _, j := range set.jobs() {
 				rels = append(rels, j.RelPath)
 				onDisk := j.OnDisk()
 				if !slices.ContainsFunc(tc.paths, func(p string) bool {
@@ -132,8 +132,8 @@ func TestHostileDrop(t *testing.T) {
 					t.Errorf("no skipped line says %q: %q", w, set.skipped)
 				}
 			}
-			if len(set.jobs) > 0 {
-				if _, err := q.Enqueue(set.jobs...); err != nil {
+			if len(set.jobs()) > 0 {
+				if _, err := q.Enqueue(set.jobs()...); err != nil {
 					t.Errorf("the queue refuses the jobs: %v", err)
 				}
 			}

@@ -23,16 +23,6 @@ type uploadView interface {
 	close()
 }
 
-// watchedJobs is the set of job ids a view reports on, with their sizes.
-type watchedJobs map[queue.JobID]int64
-
-func (w watchedJobs) totalBytes() (n int64) {
-	for _, s := range w {
-		n += s
-	}
-	return n
-}
-
 // finalLine describes a job that reached a final state, or "" for others.
 func finalLine(ev transfer.Event) string {
 	j := ev.Job
@@ -67,13 +57,13 @@ func finalLine(ev transfer.Event) string {
 // every interval.
 type plainView struct {
 	out      io.Writer
-	jobs     watchedJobs
+	jobs     *watchedJobs
 	every    time.Duration
 	last     time.Time
 	finished int
 }
 
-func newPlainView(out io.Writer, jobs watchedJobs) *plainView {
+func newPlainView(out io.Writer, jobs *watchedJobs) *plainView {
 	return &plainView{out: out, jobs: jobs, every: 5 * time.Second, last: time.Now()}
 }
 
@@ -84,10 +74,10 @@ func (v *plainView) event(ev transfer.Event) {
 		}
 		v.last = time.Now()
 		fmt.Fprintf(v.out, "progress: %d of %d files finished; %d uploading at %s/s\n",
-			v.finished, len(v.jobs), len(ev.Progress.Jobs), sizeText(ev.Progress.Speed))
+			v.finished, v.jobs.files, len(ev.Progress.Jobs), sizeText(ev.Progress.Speed))
 		return
 	}
-	if _, ours := v.jobs[ev.Job.ID]; !ours {
+	if _, ours := v.jobs.size(ev.Job.ID); !ours {
 		return
 	}
 	if line := finalLine(ev); line != "" {
@@ -106,7 +96,7 @@ func (v *plainView) close() {}
 // barView draws a total bar and one bar per file in flight on a terminal.
 type barView struct {
 	p     *mpb.Progress
-	jobs  watchedJobs
+	jobs  *watchedJobs
 	total *mpb.Bar
 	mu    sync.Mutex // guards speed (read by a decorator on mpb's goroutine)
 	speed int64
@@ -115,18 +105,18 @@ type barView struct {
 	sent  int64 // bytes of finished jobs
 }
 
-func newBarView(out io.Writer, jobs watchedJobs) *barView {
+func newBarView(out io.Writer, jobs *watchedJobs) *barView {
 	v := &barView{jobs: jobs, bars: map[queue.JobID]*mpb.Bar{}, done: map[queue.JobID]bool{}}
 	v.p = mpb.New(mpb.WithOutput(out), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
 	files := decor.Any(func(decor.Statistics) string {
-		return fmt.Sprintf("%d/%d files", len(v.done), len(v.jobs))
+		return fmt.Sprintf("%d/%d files", len(v.done), v.jobs.files)
 	})
 	speed := decor.Any(func(decor.Statistics) string {
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		return sizeText(v.speed) + "/s"
 	})
-	v.total = v.p.AddBar(max(jobs.totalBytes(), 1), mpb.BarPriority(1<<30),
+	v.total = v.p.AddBar(max(jobs.bytes, 1), mpb.BarPriority(1<<30),
 		mpb.PrependDecorators(decor.Name("total ", decor.WCSyncWidthR), files),
 		mpb.AppendDecorators(decor.Any(func(st decor.Statistics) string {
 			// mpb's own counters print "0.0 b"; these use the units of every other line.
@@ -139,7 +129,7 @@ func (v *barView) event(ev transfer.Event) {
 	if p := ev.Progress; p != nil {
 		inFlight := int64(0)
 		for _, jp := range p.Jobs {
-			if _, ours := v.jobs[jp.ID]; !ours || v.done[jp.ID] {
+			if _, ours := v.jobs.size(jp.ID); !ours || v.done[jp.ID] {
 				continue
 			}
 			inFlight += jp.Done
@@ -158,7 +148,7 @@ func (v *barView) event(ev transfer.Event) {
 		v.total.SetCurrent(min(v.sent+inFlight, v.total.Current()+1<<40))
 		return
 	}
-	size, ours := v.jobs[ev.Job.ID]
+	size, ours := v.jobs.size(ev.Job.ID)
 	if !ours {
 		return
 	}

@@ -58,3 +58,26 @@ func (q *Queue) History(limit int) ([]HistoryEntry, error) {
 	}
 	return out, nil
 }
+
+// HistoryEach calls fn with each history entry, newest first, until fn
+// returns false, inside one read transaction (fn must not call the Queue).
+// Corrupt entries are skipped.
+func (q *Queue) HistoryEach(fn func(HistoryEntry) bool) error {
+	err := q.view(func(t *txn) error {
+		c := t.hist.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			h, err := decodeHistory(v)
+			if err != nil {
+				continue
+			}
+			if !fn(h) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
+}
