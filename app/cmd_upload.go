@@ -17,8 +17,9 @@ import (
 
 const uploadUsage = "ferry upload [--target NAME] [--to REMOTE_DIR] [--conflict POLICY] [--force] [--progress MODE] [--attempts N] [--bwlimit LIMIT] [--print-links] [--no-wait] PATH..."
 
-// enqueueBatch is how many jobs go into the queue per transaction.
-const enqueueBatch = 1000
+// enqueueBatch is how many jobs go into the queue per transaction (a
+// variable only so that tests can make it small).
+var enqueueBatch = 1000
 
 // defaultUploadAttempts is how many times `ferry upload` tries a file that
 // keeps failing with a temporary error before it exits non-zero: with the

@@ -63,7 +63,7 @@ func queueFiles(rt *engineRuntime, req handoffRequest) (handoffReply, error) {
 	if len(set.files) == 0 {
 		return reply, nil
 	}
-	ids, err := enqueueSet(rt, &set, 0, len(set.files), nil, nil)
+	ids, err := enqueueSet(rt, &set, 0, len(set.files), nil)
 	if err != nil {
 		return handoffReply{}, err
 	}

@@ -83,6 +83,7 @@ func (v *plainView) event(ev transfer.Event) {
 	if line := finalLine(ev); line != "" {
 		if ev.Job.State != queue.Paused {
 			v.finished++
+			v.jobs.forget(ev.Job.ID) // done with: later events of it are not counted again
 		}
 		fmt.Fprintln(v.out, line)
 	} else if ev.Job.State == queue.Waiting && ev.Job.ErrMsg != "" {
@@ -101,15 +102,15 @@ type barView struct {
 	mu    sync.Mutex // guards speed (read by a decorator on mpb's goroutine)
 	speed int64
 	bars  map[queue.JobID]*mpb.Bar
-	done  map[queue.JobID]bool
+	done  int   // jobs finished
 	sent  int64 // bytes of finished jobs
 }
 
 func newBarView(out io.Writer, jobs *watchedJobs) *barView {
-	v := &barView{jobs: jobs, bars: map[queue.JobID]*mpb.Bar{}, done: map[queue.JobID]bool{}}
+	v := &barView{jobs: jobs, bars: map[queue.JobID]*mpb.Bar{}}
 	v.p = mpb.New(mpb.WithOutput(out), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
 	files := decor.Any(func(decor.Statistics) string {
-		return fmt.Sprintf("%d/%d files", len(v.done), v.jobs.files)
+		return fmt.Sprintf("%d/%d files", v.done, v.jobs.files)
 	})
 	speed := decor.Any(func(decor.Statistics) string {
 		v.mu.Lock()
@@ -129,7 +130,7 @@ func (v *barView) event(ev transfer.Event) {
 	if p := ev.Progress; p != nil {
 		inFlight := int64(0)
 		for _, jp := range p.Jobs {
-			if _, ours := v.jobs.size(jp.ID); !ours || v.done[jp.ID] {
+			if _, ours := v.jobs.size(jp.ID); !ours {
 				continue
 			}
 			inFlight += jp.Done
@@ -156,10 +157,11 @@ func (v *barView) event(ev transfer.Event) {
 	if line == "" {
 		return
 	}
-	if ev.Job.State != queue.Paused && !v.done[ev.Job.ID] {
-		v.done[ev.Job.ID] = true
+	if ev.Job.State != queue.Paused {
+		v.done++
 		v.sent += size
 		v.total.SetCurrent(v.sent)
+		v.jobs.forget(ev.Job.ID) // done with: later events of it are not counted again
 	}
 	if b, ok := v.bars[ev.Job.ID]; ok {
 		b.Abort(true)

@@ -24,7 +24,6 @@ const uploadWindow = 2
 func feedUploads(ctx context.Context, rt *engineRuntime, set *uploadSet, watched *watchedJobs, attempts int) ([]queue.JobID, error) {
 	var ids []queue.JobID
 	var ahead [][]queue.JobID // batches queued and maybe not settled, oldest first
-	seen := map[queue.JobID]bool{}
 	for start := 0; start < len(set.files); start += enqueueBatch {
 		if len(ahead) == uploadWindow {
 			if err := rt.engine.WaitSettled(ctx, attempts, ahead[0]...); err != nil {
@@ -32,7 +31,7 @@ func feedUploads(ctx context.Context, rt *engineRuntime, set *uploadSet, watched
 			}
 			ahead = ahead[1:]
 		}
-		got, err := enqueueSet(rt, set, start, min(start+enqueueBatch, len(set.files)), seen, watched)
+		got, err := enqueueSet(rt, set, start, min(start+enqueueBatch, len(set.files)), watched)
 		if err != nil {
 			return ids, err
 		}
@@ -43,13 +42,13 @@ func feedUploads(ctx context.Context, rt *engineRuntime, set *uploadSet, watched
 }
 
 // enqueueSet queues set.files[from:to] in batches (one transaction each)
-// and returns their ids, in order, leaving out those already in seen (a
-// file given twice shares its job), which it adds to seen (nil: a map of
-// its own); watched, when not nil, learns each job and its size.
-func enqueueSet(rt *engineRuntime, set *uploadSet, from, to int, seen map[queue.JobID]bool, watched *watchedJobs) ([]queue.JobID, error) {
+// and returns their ids, in order, each once (a file given twice shares its
+// job); watched, when not nil, learns each job and its size, and a job it
+// already knows is not returned again.
+func enqueueSet(rt *engineRuntime, set *uploadSet, from, to int, watched *watchedJobs) ([]queue.JobID, error) {
 	ids := make([]queue.JobID, 0, to-from)
-	if seen == nil {
-		seen = map[queue.JobID]bool{}
+	if watched == nil {
+		watched = newWatchedJobs(to-from, 0)
 	}
 	batch := make([]queue.Job, 0, min(enqueueBatch, to-from))
 	for start := from; start < to; start += enqueueBatch {
@@ -62,12 +61,8 @@ func enqueueSet(rt *engineRuntime, set *uploadSet, from, to int, seen map[queue.
 			return nil, fmt.Errorf("queue %d files: %w", len(batch), err)
 		}
 		for i, id := range got {
-			if !seen[id] {
-				seen[id] = true
+			if watched.add(id, batch[i].Size) {
 				ids = append(ids, id)
-			}
-			if watched != nil {
-				watched.add(id, batch[i].Size)
 			}
 		}
 	}
@@ -76,23 +71,32 @@ func enqueueSet(rt *engineRuntime, set *uploadSet, from, to int, seen map[queue.
 
 // watchedJobs is the set of jobs a view reports on, with their sizes, and
 // the totals of the whole upload, known before its jobs are all queued.
-// It is filled by the feeder while the view reads it.
+// It is filled by the feeder while the view reads it; the view forgets
+// each job once it counted it finished, so it holds the jobs in flight,
+// not every file of the upload.
 type watchedJobs struct {
 	files int   // files the upload will queue
 	bytes int64 // their total size
 
 	mu    sync.Mutex
 	sizes map[queue.JobID]int64
+	known map[queue.JobID]struct{} // every job added, for add's answer
 }
 
 func newWatchedJobs(files int, bytes int64) *watchedJobs {
-	return &watchedJobs{files: files, bytes: bytes, sizes: map[queue.JobID]int64{}}
+	return &watchedJobs{files: files, bytes: bytes, sizes: map[queue.JobID]int64{}, known: map[queue.JobID]struct{}{}}
 }
 
-func (w *watchedJobs) add(id queue.JobID, size int64) {
+// add makes job id one the view reports on, and reports whether it is new.
+func (w *watchedJobs) add(id queue.JobID, size int64) bool {
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.known[id]; ok {
+		return false
+	}
+	w.known[id] = struct{}{}
 	w.sizes[id] = size
-	w.mu.Unlock()
+	return true
 }
 
 // size returns job id's size and whether the view reports on it.
@@ -101,4 +105,11 @@ func (w *watchedJobs) size(id queue.JobID) (int64, bool) {
 	defer w.mu.Unlock()
 	s, ok := w.sizes[id]
 	return s, ok
+}
+
+// forget stops reporting on job id.
+func (w *watchedJobs) forget(id queue.JobID) {
+	w.mu.Lock()
+	delete(w.sizes, id)
+	w.mu.Unlock()
 }

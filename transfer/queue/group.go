@@ -58,6 +58,7 @@ func (q *Queue) group(fn func(t *txn) error) error {
 	g.mu.Unlock()
 
 	q.commitGroup(calls)
+	q.maybeRelease()
 
 	g.mu.Lock()
 	if len(g.pending) > 0 {

@@ -42,6 +42,8 @@ type Queue struct {
 	grp groupCommit
 	// sentChanges is SentChanges.
 	sentChanges atomic.Uint64
+	// release hands back the file's mapped pages now and then (release.go).
+	release mappedRelease
 }
 
 // Open opens or creates the queue file at path (mode 0600, parent folders
@@ -158,6 +160,7 @@ func (q *Queue) Close() error {
 
 // update runs fn in a write transaction with the buckets bound.
 func (q *Queue) update(fn func(t *txn) error) error {
+	defer q.maybeRelease()
 	return q.db.Update(func(tx *bolt.Tx) error {
 		t, err := bind(tx)
 		if err != nil {
