@@ -269,14 +269,20 @@ func setAutostart(on bool, exe string) error {
 	return autostart.Disable()
 }
 
-// quitApp hides every window, then quits. Call it on the fyne thread.
-// Fyne 2.7.1's GLFW driver can still deliver a pointer event to a window
-// it has already destroyed while quitting, and crashes (a nil viewport in
-// processMouseMoved) when the pointer sat over a widget with its own
-// cursor: a hidden window gets no pointer events.
+// quitApp hides every window, then ends the app's event loop. Call it on
+// the fyne thread. It does not call App.Quit: in Fyne 2.7.1 that marks
+// every window closing first and then stops the loop, and the loop may
+// still poll events once in between (its select picks at random); a
+// pointer event then reaches a closing window, whose viewport reads as
+// nil, and processMouseMoved crashes when the pointer sat over a widget
+// with its own cursor. The driver's Quit alone stops the loop, which then
+// terminates GLFW and every window with it. (What App.Quit also does: the
+// windows' close callbacks, of which the app's only one forgets the
+// settings window, and stopping the settings file watch; the process is
+// ending.)
 func quitApp(a fyne.App) {
 	for _, w := range a.Driver().AllWindows() {
 		w.Hide()
 	}
-	a.Quit()
+	a.Driver().Quit()
 }

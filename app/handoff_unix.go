@@ -27,7 +27,11 @@ func dialEndpoint(ctx context.Context, path string) (net.Conn, error) {
 }
 
 // listenEndpoint creates the socket (its directory with mode 0700 if
-// missing), clearing a stale one first.
+// missing), clearing a stale one first. The socket is bound and listening
+// under a name of its own (mode 0600) before it is renamed into place:
+// a socket file that existed before it listened would refuse a second
+// Ferry's connection, which would take it for a stale one and remove it
+// (seen: the app then ran without its hand-off).
 func listenEndpoint(path string) (net.Listener, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("hand-off socket: %w", err)
@@ -35,12 +39,25 @@ func listenEndpoint(path string) (net.Listener, error) {
 	if err := clearStaleEndpoint(path); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("unix", path)
+	// No longer than handoffSocketName, so that a data dir whose socket
+	// path fits the system's limit fits it here too.
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".s%d", os.Getpid()%10_000_000))
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("hand-off socket: %w", err)
+	}
+	ln, err := net.Listen("unix", tmp)
 	if err != nil {
 		return nil, fmt.Errorf("hand-off socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // its name changes; removeEndpoint removes it
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		ln.Close()
+		_ = os.Remove(tmp)
+		return nil, fmt.Errorf("hand-off socket: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		_ = os.Remove(tmp)
 		return nil, fmt.Errorf("hand-off socket: %w", err)
 	}
 	return ln, nil
@@ -73,7 +90,7 @@ func clearStaleEndpoint(path string) error {
 }
 
 // removeEndpoint removes the socket file after its listener closed (the
-// unix listener usually has; a leftover is harmless).
+// listener does not: it was bound under another name).
 func removeEndpoint(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

@@ -133,3 +133,54 @@ func TestRaiseRunningApp(t *testing.T) {
 		t.Errorf("stderr %q", errOut.String())
 	}
 }
+
+// The socket file appears only once something listens on it: a second
+// Ferry that finds it and is refused takes it for a stale one and removes
+// it, which left the starting app without its hand-off. A prober dials
+// the path whenever it exists while the endpoint is set up, 200 times.
+func TestHandoffSocketAppearsListening(t *testing.T) {
+	dir := t.TempDir()
+	sock := handoffSocket(dir)
+	for round := range 200 {
+		stop := make(chan struct{})
+		refused := make(chan error, 1)
+		go func() {
+			for {
+				select {
+				case <-stop:
+					close(refused)
+					return
+				default:
+				}
+				if _, err := os.Lstat(sock); err != nil {
+					continue
+				}
+				c, err := net.Dial("unix", sock)
+				if err != nil && !errors.Is(err, os.ErrNotExist) {
+					refused <- err
+					return
+				}
+				if c != nil {
+					c.Close()
+				}
+			}
+		}()
+		ln, err := listenEndpoint(sock)
+		close(stop)
+		if err != nil {
+			t.Fatalf("round %d: listen: %v", round, err)
+		}
+		if err, ok := <-refused; ok {
+			t.Fatalf("round %d: the socket file existed while nothing listened: %v", round, err)
+		}
+		checkEndpointPrivate(t, sock)
+		ln.Close()
+		if err := removeEndpoint(sock); err != nil {
+			t.Fatal(err)
+		}
+		checkEndpointGone(t, sock)
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+			t.Fatalf("round %d: left in the data dir: %v %v", round, entries, err)
+		}
+	}
+}
