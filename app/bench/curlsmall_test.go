@@ -1,11 +1,16 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"mime"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -330,8 +335,12 @@ func (r *runner) curlTwake(sb *sandboxProc, files []smallFile, to string, p *pha
 	return check, nil
 }
 
-// curlSelfCommunity: part 0 of 1, done, and the file's message to one
-// recipient.
+// curlSelfCommunity: what Ferry sends for each small file, in the official
+// web client's way (community-js): part 0 of 1, done, a thumbnail of the
+// file (a generic PNG, as the web client uploads for types it cannot
+// preview) whose uuid the file's message carries, then the file's path as
+// a text message of its own (the API has no folders; Ferry's message text
+// is "{path}"). Five requests per file, as Ferry's.
 func (r *runner) curlSelfCommunity(sb *sandboxProc, files []smallFile, p *phased) (storedCheck, error) {
 	token, err := sb.credential("selfcommunity", "token", "alice")
 	if err != nil {
@@ -388,34 +397,94 @@ func (r *runner) curlSelfCommunity(sb *sandboxProc, files []smallFile, p *phased
 			return nil, err
 		}
 	}
+	thumb, err := r.genericThumbnail()
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range files {
+		name := strings.TrimSuffix(path.Base(f.rel), path.Ext(f.rel)) + ".png"
+		reqs[i] = curlReq{url: upload, headers: hdr, form: []string{"parentuuid=" + uuids[i], "file=@" + thumb + ";filename=" + name}}
+	}
+	ans, u, err = r.curlPhase("selfcommunity-thumbnail", reqs)
+	p.add(u)
+	if err != nil {
+		return nil, err
+	}
+	thumbs := make([]string, len(files))
+	for i := range files {
+		var t struct {
+			UUID string `json:"file_uuid"`
+		}
+		if err := decodeAnswer("selfcommunity-thumbnail", ans[i], &t); err != nil {
+			return nil, err
+		}
+		thumbs[i] = t.UUID
+	}
 	type message struct {
 		Recipients []json.Number `json:"recipients"`
 		Message    string        `json:"message"`
-		FileUUID   string        `json:"file_uuid"`
+		FileUUID   *string       `json:"file_uuid"`
 	}
 	check := storedCheck{}
 	for i, f := range files {
 		reqs[i] = curlReq{
 			url: sb.base + "/api/v2/pm/", headers: hdr,
-			json: mustJSON(message{Recipients: []json.Number{json.Number(to)}, FileUUID: uuids[i]}),
+			json: mustJSON(message{Recipients: []json.Number{json.Number(to)}, FileUUID: &thumbs[i]}),
 		}
 		check[uuids[i]] = f.size
 	}
-	ans, u, err = r.curlPhase("selfcommunity-message", reqs)
-	p.add(u)
-	if err != nil {
+	if err := r.curlMessages(reqs, p, "selfcommunity-message"); err != nil {
 		return nil, err
 	}
-	for i := range files {
-		var sent []json.RawMessage
-		if err := decodeAnswer("selfcommunity-message", ans[i], &sent); err != nil {
-			return nil, err
-		}
-		if len(sent) != 1 {
-			return nil, fmt.Errorf("selfcommunity message %d: %d private messages created, want 1", i, len(sent))
+	for i, f := range files {
+		reqs[i] = curlReq{
+			url: sb.base + "/api/v2/pm/", headers: hdr,
+			json: mustJSON(message{Recipients: []json.Number{json.Number(to)}, Message: f.rel}),
 		}
 	}
+	if err := r.curlMessages(reqs, p, "selfcommunity-text"); err != nil {
+		return nil, err
+	}
 	return check, nil
+}
+
+// curlMessages sends one phase of private messages, each of which must
+// create exactly one message.
+func (r *runner) curlMessages(reqs []curlReq, p *phased, phase string) error {
+	ans, u, err := r.curlPhase(phase, reqs)
+	p.add(u)
+	if err != nil {
+		return err
+	}
+	for i := range reqs {
+		var sent []json.RawMessage
+		if err := decodeAnswer(phase, ans[i], &sent); err != nil {
+			return err
+		}
+		if len(sent) != 1 {
+			return fmt.Errorf("%s %d: %d private messages created, want 1", phase, i, len(sent))
+		}
+	}
+	return nil
+}
+
+// genericThumbnail writes, once, the PNG the SelfCommunity baseline sends
+// as every file's thumbnail: 64×64 pixels of one colour, about the size of
+// the generic icon Ferry (and the web client) sends.
+func (r *runner) genericThumbnail() (string, error) {
+	p := filepath.Join(r.work, "thumbnail.png")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for i := range img.Pix {
+		img.Pix[i] = 0xb0
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return "", err
+	}
+	return p, os.WriteFile(p, b.Bytes(), 0o600)
 }
 
 // mimeOf is the type Ferry's clients send for a name.
