@@ -38,12 +38,13 @@ import (
 // in flight (the server created the entity, the client has not read the
 // answer yet), which no client can close without a client-chosen id.
 
-// pendingExt names record files; temporary files start with pendingTmp.
+// pendingExt names record files; pendingTmp starts the temporary files
+// older versions wrote before renaming them into place.
 const (
 	pendingExt = ".json"
 	pendingTmp = ".tmp-"
-	// pendingTmpAge is how old an unlocked temporary file must be before a
-	// sweep removes it (a writer between create and rename holds no lock).
+	// pendingTmpAge is how old a file a killed writer left behind (a cut
+	// record, an old temporary file) must be before a sweep removes it.
 	pendingTmpAge = time.Hour
 )
 
@@ -109,6 +110,13 @@ func (ps *pendingSet) path(id string) string {
 
 // add records entity id of upload key, locked and live. It fails when the
 // record cannot be written; the caller then deletes the entity.
+//
+// The record is created in place (O_EXCL), locked, then written, through
+// one handle: a temporary file renamed into place, the folder made and
+// removed again around each record cost a dozen system calls per file, most
+// of the CPU of uploading small files to Twake. A kill between create and
+// write leaves an empty or cut record, which no process holds: a sweep
+// removes it once it is pendingTmpAge old (it can name no entity).
 func (ps *pendingSet) add(id, key string) error {
 	if ps.dir == "" {
 		return nil
@@ -117,22 +125,7 @@ func (ps *pendingSet) add(id, key string) error {
 	if err != nil {
 		return fmt.Errorf("record pending upload: %w", err)
 	}
-	tmp, err := ps.createTemp()
-	if err != nil {
-		return fmt.Errorf("record pending upload: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name()) // the record failed; the temp file has no use
-		return fmt.Errorf("record pending upload: %w", err)
-	}
-	// A rename, so that a kill leaves either no record or a whole one.
-	if err := os.Rename(tmp.Name(), ps.path(id)); err != nil {
-		_ = os.Remove(tmp.Name()) // as above
-		return fmt.Errorf("record pending upload: %w", err)
-	}
-	f, err := os.OpenFile(ps.path(id), os.O_RDWR, 0)
+	f, err := ps.create(ps.path(id))
 	if err != nil {
 		return fmt.Errorf("record pending upload: %w", err)
 	}
@@ -141,6 +134,11 @@ func (ps *pendingSet) add(id, key string) error {
 	// only, and no other process can claim it either (hold fails the same
 	// way), so the failure is safe to go on with.
 	_, _ = tryLock(f)
+	if _, err := f.Write(b); err != nil {
+		_ = f.Close()           // the record failed; nothing refers to it
+		_ = os.Remove(f.Name()) // as above
+		return fmt.Errorf("record pending upload: %w", err)
+	}
 	ps.mu.Lock()
 	if old := ps.held[id]; old != nil {
 		_ = old.f.Close() // an id is never created twice; drop a stale handle
@@ -150,19 +148,17 @@ func (ps *pendingSet) add(id, key string) error {
 	return nil
 }
 
-// createTemp creates a temporary file in the folder, creating the folder
-// first; release removes the folder when it empties, so a creation that
-// loses that race tries again.
-func (ps *pendingSet) createTemp() (*os.File, error) {
-	for try := 0; ; try++ {
+// create creates the record file p (it must not exist), creating the
+// folder first when it is missing.
+func (ps *pendingSet) create(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(ps.dir, 0o700); err != nil {
 			return nil, err
 		}
-		f, err := os.CreateTemp(ps.dir, pendingTmp+"*")
-		if err == nil || !errors.Is(err, fs.ErrNotExist) || try == 2 {
-			return f, err
-		}
+		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	}
+	return f, err
 }
 
 // hold opens and locks id's record and marks it live or not. It fails
@@ -238,9 +234,8 @@ func (ps *pendingSet) release(id string) error {
 	if err := os.Remove(ps.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove pending upload record: %w", err)
 	}
-	// The folder goes when it empties (this fails while it holds anything),
-	// so the cache keeps no trace of servers no longer uploaded to.
-	_ = os.Remove(ps.dir)
+	// The folder stays (empty, in the cache folder): removing it with its
+	// last record made every small file create it again.
 	return nil
 }
 
@@ -256,21 +251,26 @@ func (ps *pendingSet) sweep(ctx context.Context, key, except string, del func(co
 	if err != nil {
 		return // no folder yet (nothing recorded), or unreadable: nothing to sweep
 	}
+	live := ps.liveNames()
 	for _, de := range ents {
 		name := de.Name()
 		if strings.HasPrefix(name, pendingTmp) {
-			ps.dropTemp(name)
+			ps.dropOld(name) // left by versions that wrote a temporary file first
 			continue
 		}
-		if !strings.HasSuffix(name, pendingExt) {
-			continue
+		if !strings.HasSuffix(name, pendingExt) || live[name] {
+			continue // not a record, or one of this process's live sessions
 		}
 		raw, err := os.ReadFile(filepath.Join(ps.dir, name))
 		if err != nil {
 			continue // removed meanwhile, or unreadable: left for later
 		}
 		var rec pendingRecord
-		if json.Unmarshal(raw, &rec) != nil || rec.Key != key || rec.ID == "" || rec.ID == except {
+		if json.Unmarshal(raw, &rec) != nil || rec.ID == "" {
+			ps.dropOld(name) // cut short by a kill: it names no entity
+			continue
+		}
+		if rec.Key != key || rec.ID == except {
 			continue
 		}
 		if ps.claim(rec.ID) {
@@ -294,10 +294,26 @@ func (ps *pendingSet) claim(id string) bool {
 	return ps.hold(id, false) == nil
 }
 
-// dropTemp removes a temporary file that a killed writer left behind.
-func (ps *pendingSet) dropTemp(name string) {
+// dropOld removes a file a killed writer left behind (a record it did not
+// finish writing, or an older version's temporary file) once it is
+// pendingTmpAge old, so that a writer still at work is never disturbed.
+func (ps *pendingSet) dropOld(name string) {
 	p := filepath.Join(ps.dir, name)
 	if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > pendingTmpAge {
-		_ = os.Remove(p) // an old temp file is never renamed any more; a failure is retried next sweep
+		_ = os.Remove(p) // a failure is retried next sweep
 	}
+}
+
+// liveNames are the file names of the records this process holds for live
+// sessions: a sweep never takes them, so it need not read them.
+func (ps *pendingSet) liveNames() map[string]bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	out := make(map[string]bool, len(ps.held))
+	for id, h := range ps.held {
+		if h.live {
+			out[filepath.Base(ps.path(id))] = true
+		}
+	}
+	return out
 }

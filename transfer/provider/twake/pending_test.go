@@ -134,9 +134,16 @@ func TestLiveSessionNotSwept(t *testing.T) {
 	if recs := ts.records(t); len(recs) != 0 {
 		t.Fatalf("records left after both finished: %+v", recs)
 	}
-	// The server's folder goes with its last record.
-	if ents, err := os.ReadDir(ts.pendingDir); err != nil || len(ents) != 0 {
-		t.Fatalf("pending folder holds %v (%v)", ents, err)
+	// Nothing but the server's (empty) folder is left: it stays, so that
+	// the next file does not make it again.
+	err = filepath.WalkDir(ts.pendingDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			err = fmt.Errorf("left in the pending folder: %s", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -480,5 +487,53 @@ func TestDeleteNeverChunkedIsNoFailure(t *testing.T) {
 	}
 	if recs := ts.records(t); len(recs) != 0 {
 		t.Fatalf("records left: %+v", recs)
+	}
+}
+
+// A record a killed writer left empty or cut short names no entity: a
+// sweep removes it once it is old, and leaves a fresh one (its writer may
+// still be at work), as it does an older version's temporary file.
+func TestCutRecordSwept(t *testing.T) {
+	dir := t.TempDir()
+	ps := newPendingSet(dir, "http://example", "company")
+	if err := os.MkdirAll(ps.dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * pendingTmpAge)
+	files := map[string]bool{ // name -> must go
+		"0123456789abcdef0123456789abcdef" + pendingExt: true,  // cut, old
+		"fedcba9876543210fedcba9876543210" + pendingExt: false, // cut, fresh
+		pendingTmp + "12345":                            true,  // old temporary file
+	}
+	for name, gone := range files {
+		p := filepath.Join(ps.dir, name)
+		if err := os.WriteFile(p, []byte(`{"id":"ab`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if gone {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ps.sweep(context.Background(), "some/key", "", func(context.Context, string) error {
+		t.Error("a cut record was taken for an entity to delete")
+		return nil
+	})
+	for name, gone := range files {
+		_, err := os.Stat(filepath.Join(ps.dir, name))
+		if gotGone := os.IsNotExist(err); gotGone != gone {
+			t.Errorf("%s: removed %v, want %v (%v)", name, gotGone, gone, err)
+		}
+	}
+	// A record written and released leaves its folder in place.
+	if err := ps.add("entity-1", "some/key"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ps.release("entity-1"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(ps.dir); err != nil || !fi.IsDir() {
+		t.Errorf("the pending folder went with its last record: %v", err)
 	}
 }

@@ -30,6 +30,9 @@ type session struct {
 	// touches them.
 	createAttempts int
 	lastCreateErr  error
+	// answered is the file as the last chunk answer of this session showed
+	// it (guarded by mu), nil in a resumed session until a chunk is sent.
+	answered *api.PublicFile
 }
 
 // State returns the session state with the chunks acknowledged so far.
@@ -80,6 +83,7 @@ func (s *session) PutChunk(ctx context.Context, c provider.Chunk, body io.ReadSe
 	}
 	s.mu.Lock()
 	s.st.Acked.set(c.Index)
+	s.answered = &f
 	s.mu.Unlock()
 	return nil
 }
@@ -117,6 +121,7 @@ func (s *session) matchPlan(op string, f api.PublicFile) error {
 func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 	s.mu.Lock()
 	missing := s.st.Acked.missing(s.st.Chunks, 10)
+	answered := s.answered
 	s.mu.Unlock()
 	if len(missing) > 0 {
 		return provider.Result{}, &provider.Error{
@@ -124,9 +129,18 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 			Message: fmt.Sprintf("chunks %v (and maybe more) were never acknowledged", missing),
 		}
 	}
-	f, err := s.p.getFile(ctx, "finish", s.st.FileID)
-	if err != nil {
-		return provider.Result{}, err
+	// A chunk answer is the file entity with its upload data (the declared
+	// size and chunk count, which matchPlan checked) and name: the same a
+	// read of the file gives, so a session that sent a chunk itself needs
+	// no read. A resumed session that sent none reads the file.
+	var f api.PublicFile
+	if answered != nil {
+		f = *answered
+	} else {
+		var err error
+		if f, err = s.p.getFile(ctx, "finish", s.st.FileID); err != nil {
+			return provider.Result{}, err
+		}
 	}
 	if f.UploadData == nil || f.Metadata == nil {
 		return provider.Result{}, &provider.Error{
