@@ -37,12 +37,12 @@ func interruptedAtLast(j queue.Job, caps provider.Capabilities, s queue.Session)
 // was left running by a process that died while the one request of a
 // one-chunk file may have been on its way: a provider whose Begin sends
 // nothing has no session saved before that request (see
-// provider.Capabilities.BeginSendsNothing), so the job's Interrupted mark
+// provider.Capabilities.BeginNeedsNoSave), so the job's Interrupted mark
 // is all there is to go by. It errs towards the warning: a process that
 // died before sending anything gives it too, as a session saved after
 // Begin did.
 func interruptedUnsaved(j queue.Job, caps provider.Capabilities, u provider.Upload) bool {
-	return j.Interrupted && caps.LastChunkCommits && caps.BeginSendsNothing && u.Chunks() == 1
+	return j.Interrupted && caps.LastChunkCommits && caps.BeginNeedsNoSave && u.Chunks() == 1
 }
 
 // warnMaybeStored records on the job that the server may now hold the file

@@ -253,7 +253,7 @@ func TestCommitWaitsForQuietFile(t *testing.T) {
 // Begin does send something always has a session saved.
 func TestInterruptedOneChunkWithoutSessionWarns(t *testing.T) {
 	sendsNothing := lastChunkCommits
-	sendsNothing.BeginSendsNothing = true
+	sendsNothing.BeginNeedsNoSave = true
 	oneChunk := sendsNothing
 	oneChunk.DefaultChunkSize, oneChunk.MaxChunkSize = 8000, 8000
 	for _, tc := range []struct {
@@ -314,7 +314,7 @@ func crashedRigNoSession(t *testing.T, caps provider.Capabilities) (*rig, queue.
 func TestSessionSavedBeforeFirstChunkOnlyWhereBeginSends(t *testing.T) {
 	for _, sendsNothing := range []bool{false, true} {
 		caps := lastChunkCommits
-		caps.DefaultChunkSize, caps.MaxChunkSize, caps.BeginSendsNothing = 8000, 8000, sendsNothing
+		caps.DefaultChunkSize, caps.MaxChunkSize, caps.BeginNeedsNoSave = 8000, 8000, sendsNothing
 		r := newRig(t, fakeprovider.Options{Caps: caps}, TargetSettings{}, fastOpts())
 		var mu sync.Mutex
 		var saved []bool
@@ -341,7 +341,7 @@ func TestSessionSavedBeforeFirstChunkOnlyWhereBeginSends(t *testing.T) {
 		r.checkStored("up/one.bin", data)
 		mu.Lock()
 		if want := []bool{!sendsNothing}; !slices.Equal(saved, want) {
-			t.Errorf("BeginSendsNothing %v: session saved when the chunk went out: %v, want %v", sendsNothing, saved, want)
+			t.Errorf("BeginNeedsNoSave %v: session saved when the chunk went out: %v, want %v", sendsNothing, saved, want)
 		}
 		mu.Unlock()
 	}

@@ -331,7 +331,7 @@ func (fu *fileUpload) open(ctx context.Context) error {
 		return err
 	}
 	fu.sess = sess
-	if fu.t.caps.BeginSendsNothing {
+	if fu.t.caps.BeginNeedsNoSave {
 		return nil // saved with the first acknowledged chunk or a checkpoint
 	}
 	return e.q.SaveSession(id, queue.Session{ChunkSize: fu.u.ChunkSize, State: sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime})

@@ -123,14 +123,17 @@ type Capabilities struct {
 	// (files.ro). Result.RemoteName is then the name sent.
 	SameNameCopies bool
 
-	// BeginSendsNothing means Begin makes no request and leaves nothing on
-	// the server, and a session with no chunk acknowledged holds nothing
-	// Resume needs: the engine then persists State only once a chunk is
+	// BeginNeedsNoSave means a session with no chunk acknowledged holds
+	// nothing Resume needs and nothing a restart must clean up with it:
+	// Begin sends nothing and leaves nothing on the server (files.ro,
+	// SelfCommunity), or the provider itself removes what an earlier Begin
+	// of the same upload left when the engine begins it again (Twake's
+	// pending records). The engine then persists State only once a chunk is
 	// acknowledged (or a Checkpoint asks), which spares a small file one
 	// queue commit. A process that dies before that begins the file again;
 	// under LastChunkCommits the engine then warns, for a one-chunk file,
 	// as it does for an interrupted last chunk.
-	BeginSendsNothing bool
+	BeginNeedsNoSave bool
 
 	// SaveBeforeFinish asks the engine to persist State after the last
 	// chunk too, before Finish. It is for services whose finish call

@@ -155,7 +155,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		Resumable:        false,
 		LastChunkCommits: true,
 		// Begin picks the attempt's key and sends nothing (see Begin).
-		BeginSendsNothing: true,
+		BeginNeedsNoSave: true,
 		Folders:           provider.FoldersServerCreated,
 		Conflicts:         []provider.ConflictPolicy{provider.ConflictRename},
 		SameNameCopies:    true,

@@ -260,7 +260,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		SaveBeforeFinish: true,
 		// Begin sends nothing; the uuid comes with part 0 and is saved
 		// (Checkpoint) before the done call can make the file visible.
-		BeginSendsNothing: true,
+		BeginNeedsNoSave: true,
 		// done (which makes the file visible) runs inside the last part:
 		// the engine re-checks the file before it and warns if it changed
 		// meanwhile. A restart recognises the stored upload by its uuid

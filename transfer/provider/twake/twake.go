@@ -199,6 +199,11 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		// Every upload creates a new file entity: nothing is ever
 		// overwritten, and a Drive folder keeps both items.
 		Conflicts: []provider.ConflictPolicy{provider.ConflictRename},
+		// The entity Begin creates is recorded (pending.go) before Begin
+		// returns, and the next Begin of the same upload deletes what a
+		// dead process left: no saved session is needed before the first
+		// chunk, where records can be kept.
+		BeginNeedsNoSave: p.pending.dir != "",
 	}
 }
 
