@@ -36,7 +36,7 @@ func (r *runner) watchScans() {
 
 func (r *runner) watchScanOnce(s *series, run int, ref float64) error {
 	env := r.freshEnv()
-	if _, _, err := env.run(time.Minute, "not-a-real-token\n", "target", "add", "--name", "bench", "--kind", "filesro",
+	if _, _, err := env.run(time.Minute, "not-a-real-token\n", "target", "add", "--no-test", "--name", "bench", "--kind", "filesro",
 		"--url", "http://127.0.0.1:9", "--secret-stdin"); err != nil {
 		return err
 	}
