@@ -347,7 +347,7 @@ func (r *run) onWatchError(err error, now time.Time) {
 // by the files still in flight.
 func (w *Watcher) pruneHanded() {
 	for rel, h := range w.handed {
-		if h.gen < w.gen {
+		if h.gen != uint16(w.gen) {
 			delete(w.handed, rel)
 		}
 	}
