@@ -32,4 +32,3 @@ func newHanded(st stamp, gen uint64, refused bool) handedEntry {
 func (h handedEntry) same(st stamp) bool {
 	return h.size == st.size && h.sec == st.mtime.Unix() && h.nsec == uint32(st.mtime.Nanosecond())
 }
-

@@ -16,7 +16,8 @@ func TestHandedEntryPacked(t *testing.T) {
 	base := time.Date(2026, 5, 1, 10, 0, 0, 123456789, time.UTC)
 	times := []time.Time{
 		base, base.In(time.FixedZone("X", -5*3600)), base.Add(time.Nanosecond), base.Add(time.Second),
-		time.Date(1950, 1, 1, 0, 0, 0, 999999999, time.UTC), time.Unix(-1, 1), {},
+		time.Date(1950, 1, 1, 0, 0, 0, 999999999, time.UTC), time.Unix(-1, 1),
+		{},
 		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), time.Now(),
 	}
 	for _, a := range times {
