@@ -224,4 +224,13 @@ func (e *Engine) ForgetTarget(name string) { e.targets.forget(name) }
 
 // Subscribe returns a new subscription to job state changes and progress
 // snapshots; the caller must Close it.
-func (e *Engine) Subscribe() *Subscription { return e.hub.subscribe() }
+func (e *Engine) Subscribe() *Subscription { return e.hub.subscribe(nil) }
+
+// SubscribeStates is Subscribe for the job state changes whose new state
+// keep accepts, without progress snapshots: the others are dropped before
+// they are queued, so a reader that only wants outcomes (`ferry watch`'s
+// log) holds no memory for the 100,000 Queued announcements of a scan
+// while it catches up.
+func (e *Engine) SubscribeStates(keep func(queue.State) bool) *Subscription {
+	return e.hub.subscribe(func(ev Event) bool { return ev.Progress == nil && keep(ev.Job.State) })
+}

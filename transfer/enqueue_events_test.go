@@ -48,3 +48,33 @@ func TestEnqueueAnnouncesStoredJobs(t *testing.T) {
 		t.Fatal("WaitIdle callers were not woken")
 	}
 }
+
+// TestSubscribeStatesQueuesOnlyKept: a subscription for some states never
+// queues the others (a scan's Queued announcements cost its reader no
+// memory), and still delivers the kept ones in order.
+func TestSubscribeStatesQueuesOnlyKept(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{}, TargetSettings{}, fastOpts())
+	sub := r.e.SubscribeStates(func(s queue.State) bool { return s == queue.Failed })
+	defer sub.Close()
+	var in []queue.Job
+	for i := range 200 {
+		in = append(in, r.file(name(i), []byte("x")))
+	}
+	refused := r.file("twin", []byte("y"))
+	refused.ErrKind, refused.ErrMsg = KindNameTwins, "a twin"
+	ids := r.enqueue(append(in, refused)...)
+	sub.mu.Lock()
+	queued := len(sub.pending)
+	sub.mu.Unlock()
+	if queued > 1 {
+		t.Fatalf("%d events queued for a reader that keeps only Failed", queued)
+	}
+	select {
+	case ev := <-sub.C:
+		if ev.Job.ID != ids[len(ids)-1] || ev.Job.State != queue.Failed {
+			t.Fatalf("got %+v, want the refused job as Failed", ev.Job)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Failed job was not announced")
+	}
+}
