@@ -64,12 +64,14 @@ func (q *Queue) EnqueueJobs(jobs ...Job) ([]Job, error) {
 	// wins, exactly as if the jobs had been enqueued one by one.
 	var (
 		order   []string
+		keys    = make([]string, len(jobs)) // jobs[i].Key(), built once
 		merged  = make(map[string]Job, len(jobs))
 		targets = map[string]struct{}{}
 	)
-	for _, j := range jobs {
+	for i, j := range jobs {
 		targets[j.Target] = struct{}{}
 		k := j.Key()
+		keys[i] = k
 		if m, ok := merged[k]; ok {
 			coalesce(&m, j)
 			merged[k] = m
@@ -121,8 +123,8 @@ func (q *Queue) EnqueueJobs(jobs ...Job) ([]Job, error) {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
 	out := make([]Job, len(jobs))
-	for i, j := range jobs {
-		out[i] = byKey[j.Key()]
+	for i, k := range keys {
+		out[i] = byKey[k]
 	}
 	return out, nil
 }
