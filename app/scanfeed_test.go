@@ -59,8 +59,15 @@ func TestSentSnapshotRemoteFolders(t *testing.T) {
 		remoteDir, rel string
 		size           int64 // 0: not sent
 	}{
-		{"up", "a", 1}, {"up", "x/a", 4}, {"upper", "a", 2}, {"", "a", 3}, {"", "up/a", 1},
-		{"", "up/x/a", 4}, {"up", "up/a", 0}, {"upp", "a", 0}, {"up/x", "a", 4},
+		{"up", "a", 1},
+		{"up", "x/a", 4},
+		{"upper", "a", 2},
+		{"", "a", 3},
+		{"", "up/a", 1},
+		{"", "up/x/a", 4},
+		{"up", "up/a", 0},
+		{"upp", "a", 0},
+		{"up/x", "a", 4},
 	} {
 		idx := sentIndex{q: q, target: "t", remoteDir: tc.remoteDir}
 		snap, err := idx.SentSnapshot()
