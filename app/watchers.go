@@ -207,11 +207,11 @@ func (s sentIndex) SentSnapshot() (foldersync.SentIndex, error) {
 	if s.remoteDir != "" {
 		prefix = path.Clean(s.remoteDir) + "/"
 	}
-	err := s.q.SentAll(s.target, func(remote string, fp queue.Fingerprint) error {
+	err := s.q.SentStamps(s.target, func(remote string, size int64, mtime time.Time) error {
 		// Keyed by the path below the remote folder, which is the
 		// watcher's relative path: a lookup builds no remote path.
 		if rel, ok := strings.CutPrefix(remote, prefix); ok {
-			snap.recs[rel] = sentStamp{size: fp.Size, sec: fp.ModTime.Unix(), nsec: int32(fp.ModTime.Nanosecond())}
+			snap.recs[rel] = sentStamp{size: size, sec: mtime.Unix(), nsec: int32(mtime.Nanosecond())}
 		}
 		return nil
 	})
