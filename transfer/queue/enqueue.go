@@ -61,42 +61,45 @@ func (q *Queue) EnqueueJobs(jobs ...Job) ([]Job, error) {
 		}
 	}
 	// Fold duplicates inside the batch first: the last change of a file
-	// wins, exactly as if the jobs had been enqueued one by one.
+	// wins, exactly as if the jobs had been enqueued one by one. Jobs are
+	// kept in slices and found by index (a map of Jobs would allocate each
+	// one separately: they are too large to sit in the map).
 	var (
-		order   []string
-		keys    = make([]string, len(jobs)) // jobs[i].Key(), built once
-		merged  = make(map[string]Job, len(jobs))
+		uniq    = make([]Job, 0, len(jobs)) // one per key, first-seen order
+		keys    = make([]string, 0, len(jobs))
+		at      = make([]int, len(jobs)) // jobs[i] is folded into uniq[at[i]]
+		index   = make(map[string]int, len(jobs))
 		targets = map[string]struct{}{}
 	)
 	for i, j := range jobs {
 		targets[j.Target] = struct{}{}
 		k := j.Key()
-		keys[i] = k
-		if m, ok := merged[k]; ok {
-			coalesce(&m, j)
-			merged[k] = m
+		if u, ok := index[k]; ok {
+			coalesce(&uniq[u], j)
+			at[i] = u
 			continue
 		}
 		j.State = Queued
-		merged[k] = j
-		order = append(order, k)
+		index[k] = len(uniq)
+		at[i] = len(uniq)
+		uniq = append(uniq, j)
+		keys = append(keys, k)
 	}
-	byKey := make(map[string]Job, len(order))
+	stored := make([]Job, len(uniq))
 	now := q.now()
 	err := q.update(func(t *txn) error {
-		clear(byKey)
 		// New ids only ever append, so pages may be packed fuller than
 		// bbolt's default half, which is meant for random inserts.
 		t.jobs.FillPercent = 0.9
-		var fresh []string
-		for _, k := range order {
-			j, created, err := t.enqueue(k, merged[k], now)
+		var fresh []int // indexes into uniq of the new jobs
+		for u, k := range keys {
+			j, created, err := t.enqueue(k, uniq[u], now)
 			if err != nil {
 				return err
 			}
-			byKey[k] = j
+			stored[u] = j
 			if created {
-				fresh = append(fresh, k)
+				fresh = append(fresh, u)
 			}
 		}
 		// The same holds for each target's ready index, keyed by id too:
@@ -111,10 +114,10 @@ func (q *Queue) EnqueueJobs(jobs ...Job) ([]Job, error) {
 		// leaf takes every new key and each put into its middle moves the
 		// rest: random-order puts of 100,000 keys cost seconds. In key
 		// order each put lands just after the previous one.
-		slices.Sort(fresh)
-		for _, k := range fresh {
-			if err := t.bykey.Put([]byte(k), idKey(byKey[k].ID)); err != nil {
-				return fmt.Errorf("index key of job %d: %w", byKey[k].ID, err)
+		slices.SortFunc(fresh, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+		for _, u := range fresh {
+			if err := t.bykey.Put([]byte(keys[u]), idKey(stored[u].ID)); err != nil {
+				return fmt.Errorf("index key of job %d: %w", stored[u].ID, err)
 			}
 		}
 		return nil
@@ -122,9 +125,12 @@ func (q *Queue) EnqueueJobs(jobs ...Job) ([]Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
+	if len(stored) == len(jobs) {
+		return stored, nil // no key twice: at[i] == i
+	}
 	out := make([]Job, len(jobs))
-	for i, k := range keys {
-		out[i] = byKey[k]
+	for i, u := range at {
+		out[i] = stored[u]
 	}
 	return out, nil
 }
