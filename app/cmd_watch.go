@@ -59,7 +59,9 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		return usagef("watch: no enabled folder to watch; add one with `ferry folder add`")
 	}
 
-	sub := rt.engine.Subscribe()
+	// Only outcomes are logged: a subscription to every event would queue
+	// a scan's Queued announcements (100,000 for a first scan) in memory.
+	sub := rt.engine.SubscribeStates(func(s queue.State) bool { return s == queue.Done || s == queue.Failed })
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)

@@ -119,7 +119,7 @@ func (ws *watchers) enqueue(f config.Folder, remoteDir string, moves moveFinder,
 			RemoteDir: remoteDir, Conflict: conflict, Size: c.Size, ModTime: c.ModTime,
 			Warning: c.Warning,
 		}
-		if onDisk := jobs[i].OnDisk(); c.Path != "" && c.Path != onDisk {
+		if c.Path != "" && !isRootRel(c.Path, c.Root, c.RelPath) {
 			jobs[i].LocalPath = c.Path
 		}
 		if c.Refused != "" {
@@ -208,9 +208,11 @@ func (s sentIndex) SentSnapshot() (foldersync.SentIndex, error) {
 	if s.remoteDir != "" {
 		prefix = path.Clean(s.remoteDir) + "/"
 	}
-	err := s.q.SentAll(s.target, func(remote string, fp queue.Fingerprint) error {
-		if strings.HasPrefix(remote, prefix) {
-			snap.recs[remote] = sentStamp{size: fp.Size, mtime: fp.ModTime}
+	err := s.q.SentStamps(s.target, func(remote string, size int64, mtime time.Time) error {
+		// Keyed by the path below the remote folder, which is the
+		// watcher's relative path: a lookup builds no remote path.
+		if rel, ok := strings.CutPrefix(remote, prefix); ok {
+			snap.recs[rel] = sentStamp{size: size, sec: mtime.Unix(), nsec: int32(mtime.Nanosecond())}
 		}
 		return nil
 	})
@@ -221,17 +223,20 @@ func (s sentIndex) SentSnapshot() (foldersync.SentIndex, error) {
 	return snap, nil
 }
 
+// sentStamp is a sent record's size and mtime, packed (no time.Time and
+// its *Location: a snapshot holds one per file of the folder).
 type sentStamp struct {
-	size  int64
-	mtime time.Time
+	size int64
+	sec  int64 // mtime, Unix seconds
+	nsec int32 // and nanoseconds
 }
 
 // sentSnapshot is SentSnapshot's index; read-only after it is made, so
 // safe for the scan's goroutines.
 type sentSnapshot struct {
 	live sentIndex
-	gen  uint64 // the queue's SentChanges when recs were read
-	recs map[string]sentStamp
+	gen  uint64               // the queue's SentChanges when recs were read
+	recs map[string]sentStamp // by path below the remote folder
 }
 
 // Sent answers from the snapshot while the queue's sent index is as it
@@ -241,6 +246,20 @@ func (s *sentSnapshot) Sent(rel string) (int64, time.Time, bool, error) {
 		// Sent (again) since, perhaps: only the queue's word will do.
 		return s.live.Sent(rel)
 	}
-	st, ok := s.recs[path.Join(s.live.remoteDir, rel)]
-	return st.size, st.mtime, ok, nil
+	st, ok := s.recs[rel]
+	if !ok {
+		return 0, time.Time{}, false, nil
+	}
+	return st.size, time.Unix(st.sec, int64(st.nsec)), true, nil
+}
+
+// isRootRel reports whether p is root joined with the slash-separated rel
+// (as filepath.Join would spell it for a clean root and rel), without
+// building that path: the common case of a Candidate, whose on-disk name
+// is its NFC name, costs no allocation per file.
+func isRootRel(p, root, rel string) bool {
+	if len(p) != len(root)+1+len(rel) || !strings.HasPrefix(p, root) || p[len(root)] != filepath.Separator {
+		return false
+	}
+	return p[len(root)+1:] == filepath.FromSlash(rel)
 }

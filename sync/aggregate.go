@@ -141,11 +141,11 @@ func (a *agg) drop(rel string, e *entry) {
 func (a *agg) onFound(f found, now time.Time) error {
 	w := a.r.w
 	if h, ok := w.handed[f.rel]; ok {
-		h.gen = w.gen // still in flight: keep remembering it
+		h.gen = uint16(w.gen) // still in flight: keep remembering it
 		w.handed[f.rel] = h
 		// A refused file is not handed on again while it still has a
 		// twin; once it has none it goes, even unchanged.
-		if h.refused == (f.refused != "") && (h.refused || h.st.equal(f.st)) {
+		if h.refused == (f.refused != "") && (h.refused || h.same(f.st)) {
 			return nil
 		}
 	}
@@ -256,7 +256,7 @@ func (a *agg) check(rel string, e *entry, now time.Time) error {
 func (a *agg) emit(rel, path string, st stamp, warning string, fromScan bool) error {
 	w := a.r.w
 	if !fromScan {
-		if h, ok := w.handed[rel]; ok && !h.refused && h.st.equal(st) {
+		if h, ok := w.handed[rel]; ok && !h.refused && h.same(st) {
 			return nil
 		}
 		same, err := unchangedSince(w.opts.Sent, rel, st)
@@ -267,7 +267,7 @@ func (a *agg) emit(rel, path string, st stamp, warning string, fromScan bool) er
 			return nil
 		}
 	}
-	w.handed[rel] = handedEntry{st: st, gen: w.gen}
+	w.handed[rel] = newHanded(st, w.gen, false)
 	a.out = append(a.out, Candidate{
 		Folder:  a.r.f.ID,
 		Root:    a.r.f.Root,
@@ -284,7 +284,7 @@ func (a *agg) emit(rel, path string, st stamp, warning string, fromScan bool) er
 // not handed on again until one of its twins is removed or renamed.
 func (a *agg) refuse(rel, path string, st stamp, reason string) error {
 	w := a.r.w
-	w.handed[rel] = handedEntry{st: st, gen: w.gen, refused: true}
+	w.handed[rel] = newHanded(st, w.gen, true)
 	w.log.Warn("not uploading a file whose name has a twin", "path", rel)
 	a.out = append(a.out, Candidate{
 		Folder:  a.r.f.ID,

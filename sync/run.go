@@ -103,7 +103,7 @@ func (w *Watcher) runOnce(ctx context.Context, healthy func()) error {
 			}
 			r.onWatchError(werr, time.Now())
 		case m := <-r.scanCh:
-			err = r.onScan(m, time.Now())
+			err = r.onScan(ctx, m, time.Now())
 		case <-r.wake.C:
 			r.armed = false
 			// Before a batch of settled files goes out: files written
@@ -229,8 +229,10 @@ func (r *run) stopScan() {
 	}
 }
 
-// onScan takes a scan's findings; on the final message it settles health.
-func (r *run) onScan(m scanMsg, now time.Time) error {
+// onScan takes a scan's findings; on the final message it hands on what
+// the scan found and is still in the batch, then settles health: a scan is
+// reported complete only once everything it found was handed on.
+func (r *run) onScan(ctx context.Context, m scanMsg, now time.Time) error {
 	for _, rel := range m.skipped {
 		r.w.skip(rel)
 	}
@@ -247,6 +249,11 @@ func (r *run) onScan(m scanMsg, now time.Time) error {
 	}
 	if !m.done {
 		return nil
+	}
+	if m.err == nil {
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
 	}
 	r.scanning = false
 	r.scanCancel()
@@ -340,7 +347,7 @@ func (r *run) onWatchError(err error, now time.Time) {
 // by the files still in flight.
 func (w *Watcher) pruneHanded() {
 	for rel, h := range w.handed {
-		if h.gen < w.gen {
+		if h.gen != uint16(w.gen) {
 			delete(w.handed, rel)
 		}
 	}

@@ -65,12 +65,6 @@ type Watcher struct {
 	skipped map[string]struct{}    // NFC rel paths counted in Status.Skipped
 }
 
-type handedEntry struct {
-	st      stamp
-	gen     uint64 // last full scan that saw the file still differing from the sent index
-	refused bool   // handed on as Refused (name twins): not again until a twin goes
-}
-
 // New checks the folder config, fills in defaults and returns a stopped
 // watcher. It fails on an invalid config or a missing Emit; it does not
 // touch the file system (a missing root is a runtime state, see Run).

@@ -18,21 +18,23 @@ import (
 func (e *Engine) Enqueue(jobs ...queue.Job) ([]queue.JobID, error) {
 	e.pubMu.Lock()
 	defer e.pubMu.Unlock()
-	ids, err := e.q.Enqueue(jobs...)
+	stored, err := e.q.EnqueueJobs(jobs...)
 	if err != nil {
 		return nil, err
 	}
-	if e.hub.empty() {
-		// Nobody to tell which jobs: skip a read per job (an initial scan
-		// enqueues thousands), but still wake WaitIdle callers.
-		e.notifyChanged()
-	} else {
-		// One read for the whole batch: a scan enqueues thousands.
-		cur, errs := e.q.GetMany(ids)
-		for i, id := range ids {
-			e.publishRead(id, cur[i], errs[i], jobs[i], queue.Queued)
+	ids := make([]queue.JobID, len(stored))
+	now, listening := e.opts.Now(), !e.hub.empty()
+	for i, j := range stored {
+		ids[i] = j.ID
+		// The jobs as committed, announced without reading them back
+		// (a scan enqueues thousands); pubMu keeps the events in commit
+		// order. Nobody listening: no events at all.
+		if listening {
+			e.hub.publish(Event{Time: now, Job: j})
 		}
 	}
+	// One wake-up of WaitIdle callers for the batch, not one per job.
+	e.notifyChanged()
 	e.poke()
 	return ids, nil
 }
@@ -222,4 +224,13 @@ func (e *Engine) ForgetTarget(name string) { e.targets.forget(name) }
 
 // Subscribe returns a new subscription to job state changes and progress
 // snapshots; the caller must Close it.
-func (e *Engine) Subscribe() *Subscription { return e.hub.subscribe() }
+func (e *Engine) Subscribe() *Subscription { return e.hub.subscribe(nil) }
+
+// SubscribeStates is Subscribe for the job state changes whose new state
+// keep accepts, without progress snapshots: the others are dropped before
+// they are queued, so a reader that only wants outcomes (`ferry watch`'s
+// log) holds no memory for the 100,000 Queued announcements of a scan
+// while it catches up.
+func (e *Engine) SubscribeStates(keep func(queue.State) bool) *Subscription {
+	return e.hub.subscribe(func(ev Event) bool { return ev.Progress == nil && keep(ev.Job.State) })
+}

@@ -29,7 +29,8 @@ type Subscription struct {
 	C <-chan Event
 
 	h       *hub
-	mu      sync.Mutex // guards pending, latest, closed
+	keep    func(Event) bool // nil: every event; else only those it accepts are queued
+	mu      sync.Mutex       // guards pending, latest, closed
 	pending []Event
 	latest  *Event
 	closed  bool
@@ -52,6 +53,9 @@ func (s *Subscription) Close() {
 }
 
 func (s *Subscription) push(ev Event) {
+	if s.keep != nil && !s.keep(ev) {
+		return
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -115,9 +119,9 @@ type hub struct {
 
 func newHub() *hub { return &hub{subs: map[*Subscription]struct{}{}, any: make(chan struct{})} }
 
-func (h *hub) subscribe() *Subscription {
+func (h *hub) subscribe(keep func(Event) bool) *Subscription {
 	out := make(chan Event)
-	s := &Subscription{C: out, h: h, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Subscription{C: out, h: h, keep: keep, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	h.mu.Lock()
 	if len(h.subs) == 0 {
 		close(h.any)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // sentKey is Job.Key() for the same target and remote path.
@@ -73,6 +74,37 @@ func (q *Queue) SentAll(target string, fn func(remotePath string, fp Fingerprint
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("sent all %s: %w", target, errors.Join(errs...))
+	}
+	return nil
+}
+
+// SentStamps is SentAll for the size and mtime of each record only, for a
+// full scan's snapshot: nothing else of a record is decoded or copied.
+// remotePath is a fresh string; fn's other rules and the handling of
+// corrupt records are SentAll's.
+func (q *Queue) SentStamps(target string, fn func(remotePath string, size int64, mtime time.Time) error) error {
+	prefix := sentKey(target, "")
+	var errs []error
+	err := q.view(func(t *txn) error {
+		errs = nil
+		c := t.sent.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			size, mtime, err := decodeFingerprintStamp(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", k[len(prefix):], err))
+				continue
+			}
+			if err := fn(string(k[len(prefix):]), size, mtime); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sent stamps %s: %w", target, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sent stamps %s: %w", target, errors.Join(errs...))
 	}
 	return nil
 }
