@@ -156,9 +156,9 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		LastChunkCommits: true,
 		// Begin picks the attempt's key and sends nothing (see Begin).
 		BeginNeedsNoSave: true,
-		Folders:           provider.FoldersServerCreated,
-		Conflicts:         []provider.ConflictPolicy{provider.ConflictRename},
-		SameNameCopies:    true,
+		Folders:          provider.FoldersServerCreated,
+		Conflicts:        []provider.ConflictPolicy{provider.ConflictRename},
+		SameNameCopies:   true,
 	}
 }
 
