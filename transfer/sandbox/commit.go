@@ -72,8 +72,9 @@ func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, 
 	if id, taken := sp.children[parent][name]; taken {
 		switch old := sp.nodes[id]; {
 		case o.Conflict == ConflictReplace && old.Kind != KindFolder:
-			oldBlob := old.blob
+			oldBlob, before := old.blob, old.own()
 			old.Kind, old.blob, old.Size, old.SHA256, old.MTime = KindFile, blob, size, sum, mtime
+			sp.addUp(old.Parent, old.own()-before)
 			if o.Link != "" {
 				old.Link = o.Link
 			}
@@ -140,6 +141,8 @@ func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
 	if n.blob != "" {
 		_ = os.Remove(filepath.Join(s.blobDir, n.blob)) // replaced content; a leftover only costs disk
 	}
+	before := n.own()
 	n.Kind, n.blob, n.Size, n.SHA256, n.MTime = KindFile, blob, size, sum, mtime
+	s.space(ns).addUp(n.Parent, n.own()-before)
 	return n.clone(), nil
 }

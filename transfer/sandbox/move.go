@@ -38,7 +38,7 @@ func (s *Store) Move(ns, id, parent, name string) (Node, error) {
 	if other, ok := sp.children[parent][name]; ok && other != id {
 		return Node{}, fmt.Errorf("move %q: %w", name, ErrExists)
 	}
-	delete(sp.children[n.Parent], n.Name)
+	sp.unlink(n)
 	n.Parent, n.Name = parent, name
 	sp.link(n)
 	return n.clone(), nil

@@ -23,6 +23,7 @@ type Entry struct {
 // when ns is ""), sorted by API and path. It is a consistent view: taken
 // under the store lock in one go.
 func (s *Store) Snapshot(ns string) []Entry {
+	s.walks.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	names := slices.Sorted(maps.Keys(s.ns))
@@ -59,3 +60,8 @@ func (s *Store) Snapshot(ns string) []Entry {
 	})
 	return out
 }
+
+// Walks returns how many Snapshots (walks of a whole namespace) the store
+// has taken. Tests use it to prove a request's cost does not grow with
+// the files stored: no API calls Snapshot on a request path.
+func (s *Store) Walks() int64 { return s.walks.Load() }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,7 +38,8 @@ type Node struct {
 	Link   string            `json:"link,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"` // API-specific attributes
 
-	blob string // blob id of the content, "" for folders and empty placeholders
+	blob  string // blob id of the content, "" for folders and empty placeholders
+	under int64  // bytes of the KindFile nodes strictly below this one (see FileBytes)
 }
 
 // Errors the Store returns; test them with errors.Is.
@@ -61,6 +63,8 @@ type Store struct {
 
 	mu sync.Mutex            // guards ns and every node in it
 	ns map[string]*namespace // by API name
+
+	walks atomic.Int64 // Snapshots taken (see Walks)
 }
 
 type namespace struct {
@@ -211,13 +215,61 @@ func (sp *namespace) folder(parent string) (*Node, error) {
 	return p, nil
 }
 
-// link adds n under n.Parent. Caller holds s.mu and checked the name is free.
+// link adds n under n.Parent and adds its bytes to its ancestors' totals.
+// Caller holds s.mu and checked the name is free.
 func (sp *namespace) link(n *Node) {
 	sp.nodes[n.ID] = n
 	if sp.children[n.Parent] == nil {
 		sp.children[n.Parent] = map[string]string{}
 	}
 	sp.children[n.Parent][n.Name] = n.ID
+	sp.addUp(n.Parent, n.weight())
+}
+
+// unlink takes n out of its parent's children and its bytes out of its
+// ancestors' totals; n stays in sp.nodes. Caller holds s.mu.
+func (sp *namespace) unlink(n *Node) {
+	delete(sp.children[n.Parent], n.Name)
+	sp.addUp(n.Parent, -n.weight())
+}
+
+// addUp adds delta to the totals of id and every folder above it: the
+// cost of keeping FileBytes current is the depth of the tree, never the
+// number of nodes stored. Caller holds s.mu.
+func (sp *namespace) addUp(id string, delta int64) {
+	if delta == 0 {
+		return
+	}
+	for p := sp.nodes[id]; p != nil; p = sp.nodes[p.Parent] {
+		p.under += delta
+	}
+}
+
+// own is the bytes n itself counts for: its size when it is a complete
+// file, 0 for folders, placeholders and partials (what a recount over a
+// Snapshot adds up).
+func (n *Node) own() int64 {
+	if n.Kind == KindFile {
+		return n.Size
+	}
+	return 0
+}
+
+// weight is the bytes n and everything below it count for.
+func (n *Node) weight() int64 { return n.own() + n.under }
+
+// FileBytes returns the total Size of the complete files (KindFile)
+// strictly below id, kept up to date by every mutation, so the answer
+// costs O(1) whatever the number of files stored. It equals the sum over
+// a Snapshot of the KindFile entries whose path lies under id's.
+func (s *Store) FileBytes(ns, id string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.space(ns).nodes[id]
+	if n == nil {
+		return 0, fmt.Errorf("file bytes of %s: %w", id, ErrNotFound)
+	}
+	return n.under, nil
 }
 
 // EnsureFolder returns the folder called name under parent, creating it if
@@ -265,7 +317,7 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, ErrExists)
 	}
 	nn := n.clone()
-	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.blob = NewID(), parent, 0, "", ""
+	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.blob, nn.under = NewID(), parent, 0, "", "", 0
 	if nn.MTime.IsZero() {
 		nn.MTime = s.now()
 	}
@@ -286,7 +338,9 @@ func (s *Store) Update(ns, id string, fn func(*Node)) (Node, error) {
 	}
 	c := n.clone()
 	fn(&c)
+	before := n.own()
 	n.Kind, n.MTime, n.Link, n.Meta = c.Kind, c.MTime, c.Link, maps.Clone(c.Meta)
+	sp.addUp(n.Parent, n.own()-before)
 	return n.clone(), nil
 }
 
@@ -303,7 +357,7 @@ func (s *Store) Delete(ns, id string) error {
 	if id == sp.root {
 		return errors.New("delete: the root folder cannot be deleted")
 	}
-	delete(sp.children[n.Parent], n.Name)
+	sp.unlink(n)
 	var errs []error
 	var drop func(id string)
 	drop = func(id string) {
