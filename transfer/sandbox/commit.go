@@ -79,7 +79,7 @@ func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, 
 				old.Link = o.Link
 			}
 			if o.Meta != nil {
-				old.Meta = o.Meta
+				old.setMeta(o.Meta)
 			}
 			if oldBlob != "" {
 				_ = os.Remove(filepath.Join(s.blobDir, oldBlob)) // replaced content; a leftover only costs disk
@@ -93,8 +93,9 @@ func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, 
 	}
 	n := &Node{
 		ID: NewID(), Parent: parent, Name: name, Kind: KindFile, Size: size, SHA256: sum,
-		MTime: mtime, Link: o.Link, Meta: o.Meta, blob: blob,
+		MTime: mtime, Link: o.Link, blob: blob,
 	}
+	n.setMeta(o.Meta)
 	sp.link(n)
 	return n.clone(), nil
 }

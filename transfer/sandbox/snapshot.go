@@ -39,7 +39,7 @@ func (s *Store) Snapshot(ns string) []Entry {
 			}
 			out = append(out, Entry{
 				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.SHA256,
-				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: maps.Clone(n.Meta),
+				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: n.metaMap(),
 			})
 		}
 	}

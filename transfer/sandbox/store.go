@@ -38,8 +38,9 @@ type Node struct {
 	Link   string            `json:"link,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"` // API-specific attributes
 
-	blob  string // blob id of the content, "" for folders and empty placeholders
-	under int64  // bytes of the KindFile nodes strictly below this one (see FileBytes)
+	blob  string   // blob id of the content, "" for folders and empty placeholders
+	under int64    // bytes of the KindFile nodes strictly below this one (see FileBytes)
+	meta  []string // Meta inside the store, as keys and values (meta.go)
 }
 
 // Errors the Store returns; test them with errors.Is.
@@ -316,7 +317,8 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	if _, ok := sp.children[parent][n.Name]; ok {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, ErrExists)
 	}
-	nn := n.clone()
+	nn := n // the caller's node: its Meta is a map, flattened here
+	nn.setMeta(n.Meta)
 	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.blob, nn.under = NewID(), parent, 0, "", "", 0
 	if nn.MTime.IsZero() {
 		nn.MTime = s.now()
@@ -339,7 +341,8 @@ func (s *Store) Update(ns, id string, fn func(*Node)) (Node, error) {
 	c := n.clone()
 	fn(&c)
 	before := n.own()
-	n.Kind, n.MTime, n.Link, n.Meta = c.Kind, c.MTime, c.Link, maps.Clone(c.Meta)
+	n.Kind, n.MTime, n.Link = c.Kind, c.MTime, c.Link
+	n.setMeta(c.Meta)
 	sp.addUp(n.Parent, n.own()-before)
 	return n.clone(), nil
 }
@@ -401,8 +404,10 @@ func (s *Store) Open(ns, id string) (*os.File, error) {
 	return f, nil
 }
 
+// clone returns a copy of the stored node n for a caller, its Meta a new
+// map.
 func (n *Node) clone() Node {
 	c := *n
-	c.Meta = maps.Clone(n.Meta)
+	c.Meta, c.meta = n.metaMap(), nil
 	return c
 }
