@@ -69,7 +69,7 @@ func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, 
 	if mtime.IsZero() {
 		mtime = s.now()
 	}
-	if id, taken := sp.children[parent][name]; taken {
+	if id, taken := sp.children[parent].get(name); taken {
 		switch old := sp.nodes[id]; {
 		case o.Conflict == ConflictReplace && old.Kind != KindFolder:
 			oldBlob, before := old.blob, old.own()
@@ -111,7 +111,7 @@ func (sp *namespace) freeName(parent, name string, format func(base, ext string,
 	base := strings.TrimSuffix(name, ext)
 	for i := 1; ; i++ {
 		alt := format(base, ext, i)
-		if _, taken := sp.children[parent][alt]; !taken {
+		if _, taken := sp.children[parent].get(alt); !taken {
 			return alt
 		}
 	}

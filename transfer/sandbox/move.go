@@ -35,7 +35,7 @@ func (s *Store) Move(ns, id, parent, name string) (Node, error) {
 			return Node{}, fmt.Errorf("move %q: %w", n.Name, ErrInsideItself)
 		}
 	}
-	if other, ok := sp.children[parent][name]; ok && other != id {
+	if other, ok := sp.children[parent].get(name); ok && other != id {
 		return Node{}, fmt.Errorf("move %q: %w", name, ErrExists)
 	}
 	sp.unlink(n)

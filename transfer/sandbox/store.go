@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,7 +70,7 @@ type Store struct {
 type namespace struct {
 	root     string
 	nodes    map[string]*Node
-	children map[string]map[string]string // parent id -> name -> child id
+	children map[string]*kids // parent id -> its children (kids.go)
 }
 
 // NewStore opens a store under dir (created if missing; its blobs and tmp
@@ -110,7 +109,7 @@ func (s *Store) space(ns string) *namespace {
 	n := s.ns[ns]
 	if n == nil {
 		root := &Node{ID: NewID(), Name: "", Kind: KindFolder, MTime: s.now()}
-		n = &namespace{root: root.ID, nodes: map[string]*Node{root.ID: root}, children: map[string]map[string]string{}}
+		n = &namespace{root: root.ID, nodes: map[string]*Node{root.ID: root}, children: map[string]*kids{}}
 		s.ns[ns] = n
 	}
 	return n
@@ -140,7 +139,7 @@ func (s *Store) Lookup(ns, parent, name string) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.space(ns)
-	id, ok := sp.children[parent][name]
+	id, ok := sp.children[parent].get(name)
 	if !ok {
 		return Node{}, fmt.Errorf("lookup %q: %w", name, ErrNotFound)
 	}
@@ -157,8 +156,10 @@ func (s *Store) Children(ns, parent string) ([]Node, error) {
 		return nil, fmt.Errorf("children of %s: %w", parent, ErrNotFound)
 	}
 	var out []Node
-	for _, name := range slices.Sorted(maps.Keys(sp.children[parent])) {
-		out = append(out, sp.nodes[sp.children[parent][name]].clone())
+	k := sp.children[parent]
+	for _, name := range k.names() {
+		id, _ := k.get(name)
+		out = append(out, sp.nodes[id].clone())
 	}
 	return out, nil
 }
@@ -220,17 +221,19 @@ func (sp *namespace) folder(parent string) (*Node, error) {
 // Caller holds s.mu and checked the name is free.
 func (sp *namespace) link(n *Node) {
 	sp.nodes[n.ID] = n
-	if sp.children[n.Parent] == nil {
-		sp.children[n.Parent] = map[string]string{}
+	k := sp.children[n.Parent]
+	if k == nil {
+		k = &kids{}
+		sp.children[n.Parent] = k
 	}
-	sp.children[n.Parent][n.Name] = n.ID
+	k.put(n.Name, n.ID)
 	sp.addUp(n.Parent, n.weight())
 }
 
 // unlink takes n out of its parent's children and its bytes out of its
 // ancestors' totals; n stays in sp.nodes. Caller holds s.mu.
 func (sp *namespace) unlink(n *Node) {
-	delete(sp.children[n.Parent], n.Name)
+	sp.children[n.Parent].remove(n.Name)
 	sp.addUp(n.Parent, -n.weight())
 }
 
@@ -286,7 +289,7 @@ func (s *Store) EnsureFolder(ns, parent, name string) (Node, bool, error) {
 	if _, err := sp.folder(parent); err != nil {
 		return Node{}, false, fmt.Errorf("ensure folder %q: %w", name, err)
 	}
-	if id, ok := sp.children[parent][name]; ok {
+	if id, ok := sp.children[parent].get(name); ok {
 		n := sp.nodes[id]
 		if n.Kind != KindFolder {
 			return Node{}, false, fmt.Errorf("ensure folder %q: %w", name, ErrNotFolder)
@@ -314,7 +317,7 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	if _, err := sp.folder(parent); err != nil {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, err)
 	}
-	if _, ok := sp.children[parent][n.Name]; ok {
+	if _, ok := sp.children[parent].get(n.Name); ok {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, ErrExists)
 	}
 	nn := n // the caller's node: its Meta is a map, flattened here
@@ -364,7 +367,7 @@ func (s *Store) Delete(ns, id string) error {
 	var errs []error
 	var drop func(id string)
 	drop = func(id string) {
-		for _, c := range sp.children[id] {
+		for _, c := range sp.children[id].ids() {
 			drop(c)
 		}
 		delete(sp.children, id)
