@@ -65,3 +65,8 @@ func (s *Store) Snapshot(ns string) []Entry {
 // has taken. Tests use it to prove a request's cost does not grow with
 // the files stored: no API calls Snapshot on a request path.
 func (s *Store) Walks() int64 { return s.walks.Load() }
+
+// Listed returns how many nodes Children has returned so far. Tests use
+// it to prove a request does not list a folder whose size grows with the
+// files stored (a name check is a Lookup).
+func (s *Store) Listed() int64 { return s.listed.Load() }

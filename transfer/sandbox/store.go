@@ -64,7 +64,8 @@ type Store struct {
 	mu sync.Mutex            // guards ns and every node in it
 	ns map[string]*namespace // by API name
 
-	walks atomic.Int64 // Snapshots taken (see Walks)
+	walks  atomic.Int64 // Snapshots taken (see Walks)
+	listed atomic.Int64 // nodes returned by Children (see Listed)
 }
 
 type namespace struct {
@@ -157,7 +158,9 @@ func (s *Store) Children(ns, parent string) ([]Node, error) {
 	}
 	var out []Node
 	k := sp.children[parent]
-	for _, name := range k.names() {
+	names := k.names()
+	s.listed.Add(int64(len(names)))
+	for _, name := range names {
 		id, _ := k.get(name)
 		out = append(out, sp.nodes[id].clone())
 	}
