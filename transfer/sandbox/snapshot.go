@@ -38,7 +38,7 @@ func (s *Store) Snapshot(ns string) []Entry {
 				continue
 			}
 			out = append(out, Entry{
-				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.SHA256,
+				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.sha(),
 				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: n.metaMap(),
 			})
 		}

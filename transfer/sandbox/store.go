@@ -2,11 +2,13 @@ package sandbox
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,9 +39,31 @@ type Node struct {
 	Link   string            `json:"link,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"` // API-specific attributes
 
-	blob  string   // blob id of the content, "" for folders and empty placeholders
+	data  *content // the content, nil for folders and empty placeholders
 	under int64    // bytes of the KindFile nodes strictly below this one (see FileBytes)
 	meta  []string // Meta inside the store, as keys and values (meta.go)
+}
+
+// content is a node's content inside the store: its blob and SHA-256, in
+// 48 bytes where the blob's id and the hex sum as strings took 112 (every
+// stored file keeps its node in memory). Nodes inside the store keep
+// SHA256 empty; clone and Snapshot spell it from sum.
+type content struct {
+	blob uint64
+	sum  [32]byte
+}
+
+// sha is n's SHA256 as callers see it ("" without content).
+func (n *Node) sha() string {
+	if n.data == nil {
+		return ""
+	}
+	return hex.EncodeToString(n.data.sum[:])
+}
+
+// blobPath is the file of blob id.
+func (s *Store) blobPath(id uint64) string {
+	return filepath.Join(s.blobDir, strconv.FormatUint(id, 36))
 }
 
 // Errors the Store returns; test them with errors.Is.
@@ -64,8 +88,9 @@ type Store struct {
 	mu sync.Mutex            // guards ns and every node in it
 	ns map[string]*namespace // by API name
 
-	walks  atomic.Int64 // Snapshots taken (see Walks)
-	listed atomic.Int64 // nodes returned by Children (see Listed)
+	blobSeq atomic.Uint64 // the last blob id given
+	walks   atomic.Int64  // Snapshots taken (see Walks)
+	listed  atomic.Int64  // nodes returned by Children (see Listed)
 }
 
 type namespace struct {
@@ -325,7 +350,7 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	}
 	nn := n // the caller's node: its Meta is a map, flattened here
 	nn.setMeta(n.Meta)
-	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.blob, nn.under = NewID(), parent, 0, "", "", 0
+	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.data, nn.under = NewID(), parent, 0, "", nil, 0
 	if nn.MTime.IsZero() {
 		nn.MTime = s.now()
 	}
@@ -374,8 +399,8 @@ func (s *Store) Delete(ns, id string) error {
 			drop(c)
 		}
 		delete(sp.children, id)
-		if b := sp.nodes[id].blob; b != "" {
-			if err := os.Remove(filepath.Join(s.blobDir, b)); err != nil {
+		if d := sp.nodes[id].data; d != nil {
+			if err := os.Remove(s.blobPath(d.blob)); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -393,17 +418,17 @@ func (s *Store) Delete(ns, id string) error {
 func (s *Store) Open(ns, id string) (*os.File, error) {
 	s.mu.Lock()
 	n := s.space(ns).nodes[id]
-	var blob string
+	var data *content
 	if n != nil {
-		blob = n.blob
+		data = n.data
 	}
 	// Opened under the lock so a concurrent Delete or Fill cannot remove
 	// the blob between the lookup and the open.
 	defer s.mu.Unlock()
-	if blob == "" {
+	if data == nil {
 		return nil, fmt.Errorf("open %s: %w", id, ErrNotFound)
 	}
-	f, err := os.Open(filepath.Join(s.blobDir, blob))
+	f, err := os.Open(s.blobPath(data.blob))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", id, err)
 	}
@@ -415,5 +440,6 @@ func (s *Store) Open(ns, id string) (*os.File, error) {
 func (n *Node) clone() Node {
 	c := *n
 	c.Meta, c.meta = n.metaMap(), nil
+	c.SHA256, c.data = n.sha(), nil
 	return c
 }
