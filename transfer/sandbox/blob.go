@@ -2,13 +2,11 @@ package sandbox
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 )
 
@@ -29,7 +27,7 @@ type Blob struct {
 	hashing   chan struct{} // closed when the background work of the last append is done; nil if none
 	flushed   int64         // bytes before this offset were handed to startWriteback
 	committed bool
-	id        string // blob id once committed
+	id        uint64 // blob id once committed
 }
 
 // ErrBlobClosed is returned by Blob methods after Commit or Discard.
@@ -287,35 +285,35 @@ func (b *Blob) Discard() {
 
 // commit fsyncs the temporary file and renames it into the blob directory
 // under a fresh id, so a blob is either complete on disk or absent. It
-// returns the blob's id, size and hex SHA-256. The Blob is closed
-// afterwards.
-func (b *Blob) commit() (id string, size int64, sum string, err error) {
+// returns the blob's id, size and SHA-256. The Blob is closed afterwards.
+func (b *Blob) commit() (id uint64, size int64, sum [32]byte, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.f == nil {
-		return "", 0, "", ErrBlobClosed
+		return 0, 0, sum, ErrBlobClosed
 	}
 	b.settle()
 	if !b.sumValid {
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(b.f, 0, b.size)); err != nil {
-			return "", 0, "", fmt.Errorf("commit blob: checksum: %w", err)
+			return 0, 0, sum, fmt.Errorf("commit blob: checksum: %w", err)
 		}
 		b.sum, b.sumValid = h, true
 	}
 	if err := b.f.Sync(); err != nil {
-		return "", 0, "", fmt.Errorf("commit blob: sync: %w", err)
+		return 0, 0, sum, fmt.Errorf("commit blob: sync: %w", err)
 	}
 	tmp := b.f.Name()
 	if err := b.f.Close(); err != nil {
-		return "", 0, "", fmt.Errorf("commit blob: close: %w", err)
+		return 0, 0, sum, fmt.Errorf("commit blob: close: %w", err)
 	}
 	b.f = nil
-	id = NewID()
-	if err := os.Rename(tmp, filepath.Join(b.store.blobDir, id)); err != nil {
+	id = b.store.blobSeq.Add(1)
+	if err := os.Rename(tmp, b.store.blobPath(id)); err != nil {
 		_ = os.Remove(tmp) // the rename failed: the temp file has no other use
-		return "", 0, "", fmt.Errorf("commit blob: %w", err)
+		return 0, 0, sum, fmt.Errorf("commit blob: %w", err)
 	}
 	b.committed, b.id = true, id
-	return id, b.size, hex.EncodeToString(b.sum.Sum(nil)), nil
+	b.sum.Sum(sum[:0])
+	return id, b.size, sum, nil
 }

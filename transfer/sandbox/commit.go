@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -51,16 +50,16 @@ func (s *Store) Commit(ns, parent, name string, b *Blob, o CommitOptions) (Node,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, err := s.linkBlob(ns, parent, name, blob, size, sum, o)
+	n, err := s.linkBlob(ns, parent, name, &content{blob: blob, sum: sum}, size, o)
 	if err != nil {
-		_ = os.Remove(filepath.Join(s.blobDir, blob)) // not linked anywhere: nothing else refers to it
+		_ = os.Remove(s.blobPath(blob)) // not linked anywhere: nothing else refers to it
 		return Node{}, err
 	}
 	return n, nil
 }
 
 // linkBlob links a committed blob. Caller holds s.mu.
-func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, o CommitOptions) (Node, error) {
+func (s *Store) linkBlob(ns, parent, name string, data *content, size int64, o CommitOptions) (Node, error) {
 	sp := s.space(ns)
 	if _, err := sp.folder(parent); err != nil {
 		return Node{}, fmt.Errorf("commit %q: %w", name, err)
@@ -69,19 +68,20 @@ func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, 
 	if mtime.IsZero() {
 		mtime = s.now()
 	}
-	if id, taken := sp.children[parent][name]; taken {
+	if id, taken := sp.children[parent].get(name); taken {
 		switch old := sp.nodes[id]; {
 		case o.Conflict == ConflictReplace && old.Kind != KindFolder:
-			oldBlob := old.blob
-			old.Kind, old.blob, old.Size, old.SHA256, old.MTime = KindFile, blob, size, sum, mtime
+			oldData, before := old.data, old.own()
+			old.Kind, old.data, old.Size, old.MTime = KindFile, data, size, mtime
+			sp.addUp(old.Parent, old.own()-before)
 			if o.Link != "" {
 				old.Link = o.Link
 			}
 			if o.Meta != nil {
-				old.Meta = o.Meta
+				old.setMeta(o.Meta)
 			}
-			if oldBlob != "" {
-				_ = os.Remove(filepath.Join(s.blobDir, oldBlob)) // replaced content; a leftover only costs disk
+			if oldData != nil {
+				_ = os.Remove(s.blobPath(oldData.blob)) // replaced content; a leftover only costs disk
 			}
 			return old.clone(), nil
 		case o.Conflict == ConflictRename:
@@ -91,9 +91,10 @@ func (s *Store) linkBlob(ns, parent, name, blob string, size int64, sum string, 
 		}
 	}
 	n := &Node{
-		ID: NewID(), Parent: parent, Name: name, Kind: KindFile, Size: size, SHA256: sum,
-		MTime: mtime, Link: o.Link, Meta: o.Meta, blob: blob,
+		ID: NewID(), Parent: parent, Name: name, Kind: KindFile, Size: size,
+		MTime: mtime, Link: o.Link, data: data,
 	}
+	n.setMeta(o.Meta)
 	sp.link(n)
 	return n.clone(), nil
 }
@@ -109,7 +110,7 @@ func (sp *namespace) freeName(parent, name string, format func(base, ext string,
 	base := strings.TrimSuffix(name, ext)
 	for i := 1; ; i++ {
 		alt := format(base, ext, i)
-		if _, taken := sp.children[parent][alt]; !taken {
+		if _, taken := sp.children[parent].get(alt); !taken {
 			return alt
 		}
 	}
@@ -128,7 +129,7 @@ func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
 	defer s.mu.Unlock()
 	n := s.space(ns).nodes[id]
 	if n == nil || n.Kind == KindFolder {
-		_ = os.Remove(filepath.Join(s.blobDir, blob)) // not linked anywhere
+		_ = os.Remove(s.blobPath(blob)) // not linked anywhere
 		if n == nil {
 			return Node{}, fmt.Errorf("fill %s: %w", id, ErrNotFound)
 		}
@@ -137,9 +138,11 @@ func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
 	if mtime.IsZero() {
 		mtime = s.now()
 	}
-	if n.blob != "" {
-		_ = os.Remove(filepath.Join(s.blobDir, n.blob)) // replaced content; a leftover only costs disk
+	if n.data != nil {
+		_ = os.Remove(s.blobPath(n.data.blob)) // replaced content; a leftover only costs disk
 	}
-	n.Kind, n.blob, n.Size, n.SHA256, n.MTime = KindFile, blob, size, sum, mtime
+	before := n.own()
+	n.Kind, n.data, n.Size, n.MTime = KindFile, &content{blob: blob, sum: sum}, size, mtime
+	s.space(ns).addUp(n.Parent, n.own()-before)
 	return n.clone(), nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -104,8 +103,8 @@ func (s *Server) sink(w http.ResponseWriter, r *http.Request) {
 			WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: " + err.Error()})
 			return
 		}
-		_ = os.Remove(filepath.Join(s.store.blobDir, id)) // linked nowhere; a leftover goes with the store directory
-		res.Size, res.SHA256 = size, sum
+		_ = os.Remove(s.store.blobPath(id)) // linked nowhere; a leftover goes with the store directory
+		res.Size, res.SHA256 = size, hex.EncodeToString(sum[:])
 	}
 	secs := time.Since(start).Seconds()
 	res.Seconds = secs

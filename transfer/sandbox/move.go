@@ -35,10 +35,10 @@ func (s *Store) Move(ns, id, parent, name string) (Node, error) {
 			return Node{}, fmt.Errorf("move %q: %w", n.Name, ErrInsideItself)
 		}
 	}
-	if other, ok := sp.children[parent][name]; ok && other != id {
+	if other, ok := sp.children[parent].get(name); ok && other != id {
 		return Node{}, fmt.Errorf("move %q: %w", name, ErrExists)
 	}
-	delete(sp.children[n.Parent], n.Name)
+	sp.unlink(n)
 	n.Parent, n.Name = parent, name
 	sp.link(n)
 	return n.clone(), nil

@@ -23,6 +23,7 @@ type Entry struct {
 // when ns is ""), sorted by API and path. It is a consistent view: taken
 // under the store lock in one go.
 func (s *Store) Snapshot(ns string) []Entry {
+	s.walks.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	names := slices.Sorted(maps.Keys(s.ns))
@@ -37,8 +38,8 @@ func (s *Store) Snapshot(ns string) []Entry {
 				continue
 			}
 			out = append(out, Entry{
-				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.SHA256,
-				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: maps.Clone(n.Meta),
+				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.sha(),
+				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: n.metaMap(),
 			})
 		}
 	}
@@ -59,3 +60,13 @@ func (s *Store) Snapshot(ns string) []Entry {
 	})
 	return out
 }
+
+// Walks returns how many Snapshots (walks of a whole namespace) the store
+// has taken. Tests use it to prove a request's cost does not grow with
+// the files stored: no API calls Snapshot on a request path.
+func (s *Store) Walks() int64 { return s.walks.Load() }
+
+// Listed returns how many nodes Children has returned so far. Tests use
+// it to prove a request does not list a folder whose size grows with the
+// files stored (a name check is a Lookup).
+func (s *Store) Listed() int64 { return s.listed.Load() }

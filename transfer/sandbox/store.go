@@ -2,14 +2,16 @@ package sandbox
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,7 +39,31 @@ type Node struct {
 	Link   string            `json:"link,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"` // API-specific attributes
 
-	blob string // blob id of the content, "" for folders and empty placeholders
+	data  *content // the content, nil for folders and empty placeholders
+	under int64    // bytes of the KindFile nodes strictly below this one (see FileBytes)
+	meta  []string // Meta inside the store, as keys and values (meta.go)
+}
+
+// content is a node's content inside the store: its blob and SHA-256, in
+// 48 bytes where the blob's id and the hex sum as strings took 112 (every
+// stored file keeps its node in memory). Nodes inside the store keep
+// SHA256 empty; clone and Snapshot spell it from sum.
+type content struct {
+	blob uint64
+	sum  [32]byte
+}
+
+// sha is n's SHA256 as callers see it ("" without content).
+func (n *Node) sha() string {
+	if n.data == nil {
+		return ""
+	}
+	return hex.EncodeToString(n.data.sum[:])
+}
+
+// blobPath is the file of blob id.
+func (s *Store) blobPath(id uint64) string {
+	return filepath.Join(s.blobDir, strconv.FormatUint(id, 36))
 }
 
 // Errors the Store returns; test them with errors.Is.
@@ -61,12 +87,16 @@ type Store struct {
 
 	mu sync.Mutex            // guards ns and every node in it
 	ns map[string]*namespace // by API name
+
+	blobSeq atomic.Uint64 // the last blob id given
+	walks   atomic.Int64  // Snapshots taken (see Walks)
+	listed  atomic.Int64  // nodes returned by Children (see Listed)
 }
 
 type namespace struct {
 	root     string
 	nodes    map[string]*Node
-	children map[string]map[string]string // parent id -> name -> child id
+	children map[string]*kids // parent id -> its children (kids.go)
 }
 
 // NewStore opens a store under dir (created if missing; its blobs and tmp
@@ -105,7 +135,7 @@ func (s *Store) space(ns string) *namespace {
 	n := s.ns[ns]
 	if n == nil {
 		root := &Node{ID: NewID(), Name: "", Kind: KindFolder, MTime: s.now()}
-		n = &namespace{root: root.ID, nodes: map[string]*Node{root.ID: root}, children: map[string]map[string]string{}}
+		n = &namespace{root: root.ID, nodes: map[string]*Node{root.ID: root}, children: map[string]*kids{}}
 		s.ns[ns] = n
 	}
 	return n
@@ -135,7 +165,7 @@ func (s *Store) Lookup(ns, parent, name string) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.space(ns)
-	id, ok := sp.children[parent][name]
+	id, ok := sp.children[parent].get(name)
 	if !ok {
 		return Node{}, fmt.Errorf("lookup %q: %w", name, ErrNotFound)
 	}
@@ -152,8 +182,12 @@ func (s *Store) Children(ns, parent string) ([]Node, error) {
 		return nil, fmt.Errorf("children of %s: %w", parent, ErrNotFound)
 	}
 	var out []Node
-	for _, name := range slices.Sorted(maps.Keys(sp.children[parent])) {
-		out = append(out, sp.nodes[sp.children[parent][name]].clone())
+	k := sp.children[parent]
+	names := k.names()
+	s.listed.Add(int64(len(names)))
+	for _, name := range names {
+		id, _ := k.get(name)
+		out = append(out, sp.nodes[id].clone())
 	}
 	return out, nil
 }
@@ -211,13 +245,63 @@ func (sp *namespace) folder(parent string) (*Node, error) {
 	return p, nil
 }
 
-// link adds n under n.Parent. Caller holds s.mu and checked the name is free.
+// link adds n under n.Parent and adds its bytes to its ancestors' totals.
+// Caller holds s.mu and checked the name is free.
 func (sp *namespace) link(n *Node) {
 	sp.nodes[n.ID] = n
-	if sp.children[n.Parent] == nil {
-		sp.children[n.Parent] = map[string]string{}
+	k := sp.children[n.Parent]
+	if k == nil {
+		k = &kids{}
+		sp.children[n.Parent] = k
 	}
-	sp.children[n.Parent][n.Name] = n.ID
+	k.put(n.Name, n.ID)
+	sp.addUp(n.Parent, n.weight())
+}
+
+// unlink takes n out of its parent's children and its bytes out of its
+// ancestors' totals; n stays in sp.nodes. Caller holds s.mu.
+func (sp *namespace) unlink(n *Node) {
+	sp.children[n.Parent].remove(n.Name)
+	sp.addUp(n.Parent, -n.weight())
+}
+
+// addUp adds delta to the totals of id and every folder above it: the
+// cost of keeping FileBytes current is the depth of the tree, never the
+// number of nodes stored. Caller holds s.mu.
+func (sp *namespace) addUp(id string, delta int64) {
+	if delta == 0 {
+		return
+	}
+	for p := sp.nodes[id]; p != nil; p = sp.nodes[p.Parent] {
+		p.under += delta
+	}
+}
+
+// own is the bytes n itself counts for: its size when it is a complete
+// file, 0 for folders, placeholders and partials (what a recount over a
+// Snapshot adds up).
+func (n *Node) own() int64 {
+	if n.Kind == KindFile {
+		return n.Size
+	}
+	return 0
+}
+
+// weight is the bytes n and everything below it count for.
+func (n *Node) weight() int64 { return n.own() + n.under }
+
+// FileBytes returns the total Size of the complete files (KindFile)
+// strictly below id, kept up to date by every mutation, so the answer
+// costs O(1) whatever the number of files stored. It equals the sum over
+// a Snapshot of the KindFile entries whose path lies under id's.
+func (s *Store) FileBytes(ns, id string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.space(ns).nodes[id]
+	if n == nil {
+		return 0, fmt.Errorf("file bytes of %s: %w", id, ErrNotFound)
+	}
+	return n.under, nil
 }
 
 // EnsureFolder returns the folder called name under parent, creating it if
@@ -233,7 +317,7 @@ func (s *Store) EnsureFolder(ns, parent, name string) (Node, bool, error) {
 	if _, err := sp.folder(parent); err != nil {
 		return Node{}, false, fmt.Errorf("ensure folder %q: %w", name, err)
 	}
-	if id, ok := sp.children[parent][name]; ok {
+	if id, ok := sp.children[parent].get(name); ok {
 		n := sp.nodes[id]
 		if n.Kind != KindFolder {
 			return Node{}, false, fmt.Errorf("ensure folder %q: %w", name, ErrNotFolder)
@@ -261,11 +345,12 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	if _, err := sp.folder(parent); err != nil {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, err)
 	}
-	if _, ok := sp.children[parent][n.Name]; ok {
+	if _, ok := sp.children[parent].get(n.Name); ok {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, ErrExists)
 	}
-	nn := n.clone()
-	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.blob = NewID(), parent, 0, "", ""
+	nn := n // the caller's node: its Meta is a map, flattened here
+	nn.setMeta(n.Meta)
+	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.data, nn.under = NewID(), parent, 0, "", nil, 0
 	if nn.MTime.IsZero() {
 		nn.MTime = s.now()
 	}
@@ -286,7 +371,10 @@ func (s *Store) Update(ns, id string, fn func(*Node)) (Node, error) {
 	}
 	c := n.clone()
 	fn(&c)
-	n.Kind, n.MTime, n.Link, n.Meta = c.Kind, c.MTime, c.Link, maps.Clone(c.Meta)
+	before := n.own()
+	n.Kind, n.MTime, n.Link = c.Kind, c.MTime, c.Link
+	n.setMeta(c.Meta)
+	sp.addUp(n.Parent, n.own()-before)
 	return n.clone(), nil
 }
 
@@ -303,16 +391,16 @@ func (s *Store) Delete(ns, id string) error {
 	if id == sp.root {
 		return errors.New("delete: the root folder cannot be deleted")
 	}
-	delete(sp.children[n.Parent], n.Name)
+	sp.unlink(n)
 	var errs []error
 	var drop func(id string)
 	drop = func(id string) {
-		for _, c := range sp.children[id] {
+		for _, c := range sp.children[id].ids() {
 			drop(c)
 		}
 		delete(sp.children, id)
-		if b := sp.nodes[id].blob; b != "" {
-			if err := os.Remove(filepath.Join(s.blobDir, b)); err != nil {
+		if d := sp.nodes[id].data; d != nil {
+			if err := os.Remove(s.blobPath(d.blob)); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -330,25 +418,28 @@ func (s *Store) Delete(ns, id string) error {
 func (s *Store) Open(ns, id string) (*os.File, error) {
 	s.mu.Lock()
 	n := s.space(ns).nodes[id]
-	var blob string
+	var data *content
 	if n != nil {
-		blob = n.blob
+		data = n.data
 	}
 	// Opened under the lock so a concurrent Delete or Fill cannot remove
 	// the blob between the lookup and the open.
 	defer s.mu.Unlock()
-	if blob == "" {
+	if data == nil {
 		return nil, fmt.Errorf("open %s: %w", id, ErrNotFound)
 	}
-	f, err := os.Open(filepath.Join(s.blobDir, blob))
+	f, err := os.Open(s.blobPath(data.blob))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", id, err)
 	}
 	return f, nil
 }
 
+// clone returns a copy of the stored node n for a caller, its Meta a new
+// map.
 func (n *Node) clone() Node {
 	c := *n
-	c.Meta = maps.Clone(n.Meta)
+	c.Meta, c.meta = n.metaMap(), nil
+	c.SHA256, c.data = n.sha(), nil
 	return c
 }

@@ -86,14 +86,11 @@ func (a *API) finalize(w http.ResponseWriter, sh *share, parent, name, ext strin
 }
 
 // used is the bytes of every file in the namespace (one owner owns all
-// shares). Caller holds a.fin.
+// shares), kept current by the store on every change, so the quota check
+// costs the same however many files are stored. Caller holds a.fin.
 func (a *API) used() int64 {
-	var n int64
-	for _, e := range a.env.Store.Snapshot(a.Name()) {
-		if e.Kind == sandbox.KindFile {
-			n += e.Size
-		}
-	}
+	st := a.env.Store
+	n, _ := st.FileBytes(a.Name(), st.Root(a.Name()).ID) // the root always exists
 	return n
 }
 

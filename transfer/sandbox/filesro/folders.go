@@ -73,22 +73,38 @@ func (a *API) folderFor(parent, name string) (string, error) {
 }
 
 // lookupFolder finds the folders whose service name is name under parent
-// and returns the one with the lowest id.
+// and returns the one with the lowest id. It asks the API's index of the
+// folders it created (folderIndex), not a listing of parent: a listing
+// made each file's upload cost every file and folder beside its folder.
+// Folders only ever come from createFolder (the service's API neither
+// moves, renames nor deletes them), and each indexed id is checked
+// against the store all the same.
 func (a *API) lookupFolder(parent, name string) (string, bool, error) {
-	kids, err := a.env.Store.Children(a.Name(), parent)
-	if err != nil {
-		return "", false, err
-	}
-	var ids []string
-	for _, k := range kids {
-		if k.Kind == sandbox.KindFolder && displayName(k) == name {
-			ids = append(ids, k.ID)
+	a.mu.Lock()
+	ids := slices.Clone(a.folders[folderKey{parent, name}])
+	a.mu.Unlock()
+	var live []string
+	for _, id := range ids {
+		n, err := a.env.Store.Get(a.Name(), id)
+		if err == nil && n.Parent == parent && n.Kind == sandbox.KindFolder && displayName(n) == name {
+			live = append(live, id)
 		}
 	}
-	if len(ids) == 0 {
+	if len(live) == 0 {
 		return "", false, nil
 	}
-	return slices.Min(ids), true, nil
+	return slices.Min(live), true, nil
+}
+
+// folderKey names the folders of one service name in one parent.
+type folderKey struct{ parent, name string }
+
+// indexFolder records a folder createFolder made. Caller holds no lock.
+func (a *API) indexFolder(parent, name, id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := folderKey{parent, name}
+	a.folders[k] = append(a.folders[k], id)
 }
 
 // createFolder creates a folder the service calls name under parent,
@@ -110,6 +126,7 @@ func (a *API) createFolder(parent, name string) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		a.indexFolder(parent, name, f.ID)
 		return f.ID, nil
 	}
 	return "", fmt.Errorf("create folder %q: too many duplicates", name)

@@ -54,6 +54,7 @@ type opts struct {
 	switches map[string]bool
 	faults   sandbox.FaultProfile
 	lenient  bool // Strict off
+	logSize  int  // sandbox.Config.LogSize (0: its default)
 }
 
 func start(t *testing.T, o opts) *tenv {
@@ -74,7 +75,7 @@ func start(t *testing.T, o opts) *tenv {
 	c := &clock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
 	srv, err := sandbox.New(sandbox.Config{
 		Dir: t.TempDir(), Strict: !o.lenient, Switches: o.switches, APIs: []sandbox.API{api},
-		Now: c.Now, Faults: o.faults,
+		Now: c.Now, Faults: o.faults, LogSize: o.logSize,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package quatrix
 import (
 	"math"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
@@ -18,22 +17,20 @@ func (a *API) profile(w http.ResponseWriter, _ *http.Request, acc *account) {
 	})
 }
 
-// used is the bytes stored in acc's home (placeholders count 0).
-func (a *API) used(acc *account) int64 {
-	return a.usedUnder("/" + acc.Email + "/")
-}
+// used is the bytes stored in acc's home (placeholders count 0): the
+// store keeps the total current on every change, so the quota check of
+// each /upload/link costs the same however many files are stored.
+func (a *API) used(acc *account) int64 { return a.fileBytes(acc.home) }
 
 // accountUsed is the bytes stored by every user of the account.
-func (a *API) accountUsed() int64 { return a.usedUnder("/") }
+func (a *API) accountUsed() int64 { return a.fileBytes(a.env.Store.Root(Name).ID) }
 
-func (a *API) usedUnder(prefix string) int64 {
-	var sum int64
-	for _, e := range a.env.Store.Snapshot(Name) {
-		if strings.HasPrefix(e.Path, prefix) && e.Kind == sandbox.KindFile {
-			sum += e.Size
-		}
-	}
-	return sum
+// fileBytes is the bytes of the complete files below folder id. The homes
+// and the root are never deleted, so an error cannot happen; it would
+// count as 0.
+func (a *API) fileBytes(id string) int64 {
+	n, _ := a.env.Store.FileBytes(Name, id)
+	return n
 }
 
 // profileInfo is GET /profile/info: 200 ProfileInfoResp (Q-QUOTA-*).

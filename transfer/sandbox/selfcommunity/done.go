@@ -101,6 +101,7 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 		}
 	}
 	up.done = true
+	up.trim()
 	return http.StatusOK, fileAnswer(up), nil
 }
 

@@ -98,7 +98,7 @@ func (f *form) read(r *http.Request, st *sandbox.Store, hook streamHook) *apiErr
 		}
 		// Fields and file may come in any order; the whole body is read
 		// before anything is decided.
-		vals, order, files, err := f.readMultipart(r.Body, params["boundary"], st, hook)
+		vals, order, files, err := f.readMultipart(r.Body, r.ContentLength, params["boundary"], st, hook)
 		if err != nil {
 			var se errStore
 			if errors.As(err, &se) {

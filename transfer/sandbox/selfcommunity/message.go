@@ -1,6 +1,7 @@
 package selfcommunity
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -100,6 +101,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.messages = append(a.messages, m)
+	a.indexRows(m, len(a.messages)-1)
 	a.mu.Unlock()
 	if aerr := a.annotate(m, file, prev); aerr != nil {
 		aerr.write(w)
@@ -110,6 +112,25 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request) {
 		out = append(out, a.wireOf(m, i))
 	}
 	sandbox.WriteJSON(w, http.StatusCreated, out)
+}
+
+// rowRef is row row of message msg of a.messages.
+type rowRef struct{ msg, row int32 }
+
+// indexRows files the rows of m, a.messages[at], under their thread ids
+// (a.threads), so Get a Thread reads its thread's rows, not every
+// message ever sent. Caller holds a.mu.
+func (a *API) indexRows(m Message, at int) {
+	if a.threads == nil {
+		a.threads = map[int64][]rowRef{}
+	}
+	for i := range m.rows() {
+		id := m.Group
+		if id == 0 {
+			id = threadOf(m.Sender, m.Recipients[i])
+		}
+		a.threads[id] = append(a.threads[id], rowRef{msg: int32(at), row: int32(i)})
+	}
 }
 
 // threadKey names the thread a message went to, for the tree annotation.
@@ -283,35 +304,58 @@ func (a *API) thread(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	keys := map[int64]bool{}
+	if byUser {
+		keys[threadOf(user.ID, other)] = true
+	}
+	if byGroup {
+		keys[group] = true
+	}
+	if byThread {
+		keys[th] = true
+	}
 	a.mu.Lock()
-	msgs := slices.Clone(a.messages)
+	msgs := a.messages // append-only, its elements never change: read after unlock
+	var cands []rowRef
+	for k := range keys {
+		cands = append(cands, a.threads[k]...)
+	}
 	a.mu.Unlock()
-	var rows []wireMessage // built without a.mu: wireOf takes the files' locks (order up.mu, a.mu)
-	for _, m := range msgs {
-		for i := range m.rows() {
-			row := a.wireOf(m, i)
-			var mine bool
-			switch {
-			case m.Group != 0:
-				mine = slices.Contains(a.groups[m.Group].Members, user.ID) &&
-					(byGroup && m.Group == group || byThread && row.ThreadID == th)
-			default:
-				rcpt := m.Recipients[i]
-				involved := m.Sender == user.ID || rcpt == user.ID
-				mine = involved && (byUser && (m.Sender == other && rcpt == user.ID || m.Sender == user.ID && rcpt == other) ||
-					byThread && row.ThreadID == th)
-			}
-			if mine {
-				rows = append(rows, row)
-			}
+	// Every row a query can select lies in the bucket of its thread id (a
+	// pair of users' rows in threadOf of the pair, a group's in the group
+	// id), so the candidates are the buckets of the ids it names, oldest
+	// first; the selection itself is the same test as over all messages.
+	if len(keys) > 1 { // one bucket is in order already
+		slices.SortFunc(cands, func(x, y rowRef) int { return cmp.Or(cmp.Compare(x.msg, y.msg), cmp.Compare(x.row, y.row)) })
+		cands = slices.Compact(cands)
+	}
+	var sel []rowRef
+	for _, c := range cands {
+		m, i := msgs[c.msg], int(c.row)
+		var mine bool
+		switch {
+		case m.Group != 0:
+			mine = slices.Contains(a.groups[m.Group].Members, user.ID) &&
+				(byGroup && m.Group == group || byThread && m.Group == th)
+		default:
+			rcpt := m.Recipients[i]
+			involved := m.Sender == user.ID || rcpt == user.ID
+			mine = involved && (byUser && (m.Sender == other && rcpt == user.ID || m.Sender == user.ID && rcpt == other) ||
+				byThread && threadOf(m.Sender, rcpt) == th)
+		}
+		if mine {
+			sel = append(sel, c)
 		}
 	}
-	count := int64(len(rows))
+	count := int64(len(sel))
 	from, to := min(offset, count), min(offset+limit, count)
-	page := map[string]any{"count": count, "next": nil, "previous": nil, "results": rows[from:to]}
-	if page["results"] == nil || from == to {
-		page["results"] = []wireMessage{}
+	// Only the page's rows are built (wireOf takes the files' locks: without
+	// a.mu, order up.mu, a.mu).
+	rows := make([]wireMessage, 0, to-from)
+	for _, c := range sel[from:to] {
+		rows = append(rows, a.wireOf(msgs[c.msg], int(c.row)))
 	}
+	page := map[string]any{"count": count, "next": nil, "previous": nil, "results": rows}
 	link := func(off int64) string {
 		v := r.URL.Query()
 		v.Set("limit", strconv.FormatInt(limit, 10))

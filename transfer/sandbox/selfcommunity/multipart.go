@@ -107,11 +107,13 @@ func (e errStore) Unwrap() error { return e.err }
 // blob, later ones only counted (a second file part refuses the request).
 // It returns the values in arrival order of their names and the file
 // parts' field names in order; f.file is the first file part. An error is
-// the body's (a broken or malformed body, a limit) or an errStore.
-func (f *form) readMultipart(body io.Reader, boundary string, st *sandbox.Store, hook streamHook) (map[string][]string, []string, []string, error) {
+// the body's (a broken or malformed body, a limit) or an errStore. length
+// is the body's Content-Length (-1 when unknown): it sizes the read
+// buffer, so a small part does not cost a 256 KiB buffer.
+func (f *form) readMultipart(body io.Reader, length int64, boundary string, st *sandbox.Store, hook streamHook) (map[string][]string, []string, []string, error) {
 	vals := map[string][]string{}
 	var order, files []string
-	mr := multipart.NewReader(sandbox.BufferBody(body, -1), boundary)
+	mr := multipart.NewReader(sandbox.BufferBody(body, length), boundary)
 	budget, fileMem, parts := int64(maxMemoryBytes), int64(maxFileMemory), maxFormParts
 	for {
 		p, err := mr.NextPart()

@@ -146,7 +146,8 @@ type API struct {
 	uploads  map[string]*upload
 	names    map[string]bool // names of stored files (see reserveName)
 	messages []Message
-	nextMsg  int64 // last private message id used
+	threads  map[int64][]rowRef // rows of messages by thread id (indexRows)
+	nextMsg  int64              // last private message id used
 }
 
 var _ sandbox.API = (*API)(nil)

@@ -50,6 +50,15 @@ type upload struct {
 	filetype string
 }
 
+// trim drops what only an open chunked upload needs (the parts' offsets
+// and lengths, the MD5 follower and the blob it reads) once done has
+// stored the file: a finished upload answers from its final fields
+// alone (a part or done after it is refused or answered from them), so
+// the record of each finished file stays small. Caller holds up.mu.
+func (up *upload) trim() {
+	up.partOff, up.partLen, up.md5 = nil, nil, nil
+}
+
 // upload serves POST /api/v2/pm/upload/: chunks, single uploads,
 // thumbnails, and with "?done" the Chunk Upload Done call. Rules sc.path
 // (selfcommunity/community-js@0918bfbad504

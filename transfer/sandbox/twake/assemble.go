@@ -94,16 +94,28 @@ func (a *API) openRegion(f *file, p params, stride int64) (*region, error) {
 		}
 		f.asm, f.seq = b, newSequencer(b)
 	}
-	if old, ok := f.chunks[n]; ok && !old.inAsm {
+	if old, ok := f.chunks.get(n); ok && !old.inAsm {
 		// Replaced by the chunk about to be written in place.
 		if err := a.env.Store.Delete(Name, old.node); err != nil {
 			return nil, fmt.Errorf("replace chunk %d: %w", n, err)
 		}
 	}
 	rg.asm, rg.seq = f.asm, f.seq
-	delete(f.chunks, n)
+	f.chunks.del(n)
+	if f.writing == nil {
+		f.writing = map[int]bool{}
+	}
 	f.writing[n] = true
 	return rg, nil
+}
+
+// doneWriting ends chunk n's write, dropping the map with the last one:
+// the entity of a finished file keeps no map. Caller holds f.mu.
+func doneWriting(f *file, n int) {
+	delete(f.writing, n)
+	if len(f.writing) == 0 {
+		f.writing = nil
+	}
 }
 
 // newAssembly starts f's assembly: empty, or a copy of the file's content
@@ -224,7 +236,7 @@ func (a *API) regionCopy(rg *region) (*sandbox.Blob, error) {
 // the blob holding the chunk as a separate object when it did not fit
 // (wrong size, or the plan changed meanwhile).
 func (a *API) closeRegion(f *file, rg *region) (*sandbox.Blob, error) {
-	delete(f.writing, rg.n)
+	doneWriting(f, rg.n)
 	if err := settleHeld(f); err != nil {
 		return nil, err
 	}
@@ -239,20 +251,20 @@ func (a *API) closeRegion(f *file, rg *region) (*sandbox.Blob, error) {
 	if !fits {
 		return a.regionCopy(rg)
 	}
-	if old, ok := f.chunks[rg.n]; ok && !old.inAsm {
+	if old, ok := f.chunks.get(rg.n); ok && !old.inAsm {
 		// A concurrent send of the same chunk was stored apart first.
 		if err := a.env.Store.Delete(Name, old.node); err != nil {
 			return nil, fmt.Errorf("replace chunk %d: %w", rg.n, err)
 		}
 	}
-	f.chunks[rg.n] = chunk{inAsm: true, off: rg.off, size: rg.written}
+	f.chunks.set(rg.n, chunk{inAsm: true, off: rg.off, size: rg.written})
 	return nil, nil
 }
 
 // dropRegion gives up a region whose body broke off: the chunk stays
 // absent. Caller holds f.mu.
 func dropRegion(f *file, rg *region) {
-	delete(f.writing, rg.n)
+	doneWriting(f, rg.n)
 	// A failed write here surfaces again when the file is assembled.
 	_ = settleHeld(f)
 	if rg.spill != nil {

@@ -190,15 +190,13 @@ func nextName(name string) string {
 }
 
 // takenBy returns whether a child of parent of the given kind has a name.
+// Each question is one store lookup (names are unique in a folder), so
+// naming an item costs the same however many items the folder holds:
+// listing the folder for it made every new item cost the whole folder.
 func (a *API) takenBy(parent string, dir bool) func(string) bool {
-	kids, _ := a.env.Store.Children(Name, parent) // an error leaves nothing taken; Create then reports it
 	return func(name string) bool {
-		for _, k := range kids {
-			if k.Name == name && (k.Kind == sandbox.KindFolder) == dir {
-				return true
-			}
-		}
-		return false
+		k, err := a.env.Store.Lookup(Name, parent, name)
+		return err == nil && (k.Kind == sandbox.KindFolder) == dir
 	}
 }
 

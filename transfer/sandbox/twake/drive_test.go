@@ -246,3 +246,21 @@ func TestDeleteRemovesEverything(t *testing.T) {
 		}
 	}
 }
+
+// Naming a new item asks the store about the names it tries, never lists
+// the folder: the 150th folder created in one parent costs what the first
+// did (no Children call returns anything).
+func TestDriveItemNameDoesNotListTheFolder(t *testing.T) {
+	e := start(t, false, nil)
+	p := e.folder(t, rootID, "many")
+	before := e.srv.Store().Listed()
+	for i := range 150 {
+		e.folder(t, p.ID, fmt.Sprintf("d%d", i))
+	}
+	if it := e.folder(t, p.ID, "d7"); it.Name != "d7-2" { // taken: renamed by getItemName's rule
+		t.Fatalf("a second d7 is called %q, want d7-2", it.Name)
+	}
+	if n := e.srv.Store().Listed() - before; n != 0 {
+		t.Fatalf("creating 151 folders in one parent listed %d nodes; want 0", n)
+	}
+}

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
@@ -26,8 +25,8 @@ type file struct {
 	updated    int64
 	metadata   *fileMetadata
 	uploadData *uploadData
-	plan       *params       // parameters of the first chunk (SwitchSamePlan)
-	chunks     map[int]chunk // by chunk number
+	plan       *params  // parameters of the first chunk (SwitchSamePlan)
+	chunks     chunkSet // by chunk number
 	deleted    bool
 	previewGen int  // counts preview requests; a worker's late answer to an older one is dropped
 	sawChunk   bool // a chunk request reached the entity (SwitchInitRace)
@@ -40,7 +39,7 @@ type file struct {
 	asm     *sandbox.Blob
 	seq     *sequencer // every write to asm goes through it
 	inNode  bool
-	writing map[int]bool // chunk numbers whose region is being written
+	writing map[int]bool // chunk numbers whose region is being written; nil when none (see doneWriting)
 }
 
 // chunk is one stored chunk: a region of the assembly (inAsm: f.asm while
@@ -73,9 +72,13 @@ func (f *file) public() publicFile {
 // newFile creates an entity with its store nodes.
 func (a *API) newFile(company string, c *Claims) (*file, error) {
 	now := a.env.Now().UnixMilli()
+	a.mu.Lock()
+	// company is a piece of the request line: kept as it is, it would keep
+	// the whole line in memory for as long as the file exists.
+	company, user := a.intern(company), a.intern(c.Subject)
+	a.mu.Unlock()
 	f := &file{
-		company: company, id: sandbox.NewID(), user: c.Subject, created: now, updated: now,
-		chunks: map[int]chunk{}, writing: map[int]bool{},
+		company: company, id: sandbox.NewID(), user: user, created: now, updated: now,
 	}
 	if c.ApplicationID != "" {
 		app := c.ApplicationID
@@ -99,6 +102,25 @@ func (a *API) newFile(company string, c *Claims) (*file, error) {
 	a.mu.Unlock()
 	return f, nil
 }
+
+// intern returns the one copy of s the API keeps (companies and users are
+// few, files many). Caller holds a.mu.
+func (a *API) intern(s string) string {
+	if v, ok := a.interned[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	if a.interned == nil {
+		a.interned = map[string]string{}
+	}
+	if len(a.interned) < maxInterned { // a bound against clients inventing ids
+		a.interned[s] = s
+	}
+	return s
+}
+
+// maxInterned bounds the intern table.
+const maxInterned = 1024
 
 // lookup returns the live entity, or nil. The "expire" fault makes the
 // API forget it first, as if the server had lost it.
@@ -142,7 +164,7 @@ func (a *API) storeChunk(f *file, n int, b *sandbox.Blob) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store chunk %d: %w", n, err)
 	}
-	f.chunks[n] = chunk{node: node.ID, size: size}
+	f.chunks.set(n, chunk{node: node.ID, size: size})
 	if f.stride == 0 && f.uploadData != nil && n < f.uploadData.Chunks && size > 0 {
 		f.stride = size // the chunk size of a client that sends no hint
 	}
@@ -161,7 +183,7 @@ type Completion struct {
 
 // completion evaluates f. Caller holds f.mu.
 func (f *file) completion() Completion {
-	c := Completion{Present: slices.Sorted(maps.Keys(f.chunks))}
+	c := Completion{Present: f.chunks.numbers()}
 	if f.uploadData == nil {
 		c.Problem = "no chunk received"
 		return c
@@ -169,7 +191,7 @@ func (f *file) completion() Completion {
 	c.Chunks = f.uploadData.Chunks
 	var missing []int
 	for n := 1; n <= c.Chunks; n++ {
-		ch, ok := f.chunks[n]
+		ch, ok := f.chunks.get(n)
 		if !ok {
 			missing = append(missing, n)
 			continue
@@ -246,7 +268,7 @@ func (a *API) assemble(f *file, n int) error {
 	var total int64
 	aligned, separate := true, false
 	for i := 1; i <= n; i++ {
-		ch := f.chunks[i]
+		ch := f.chunks.at(i)
 		if ch.inAsm && ch.off != total {
 			aligned = false
 		}
@@ -287,11 +309,11 @@ func (a *API) assemble(f *file, n int) error {
 	var errs []error
 	var off int64
 	for i := 1; i <= n; i++ {
-		ch := f.chunks[i]
+		ch := f.chunks.at(i)
 		if !ch.inAsm {
 			errs = append(errs, a.env.Store.Delete(Name, ch.node))
 		}
-		f.chunks[i] = chunk{inAsm: true, off: off, size: ch.size}
+		f.chunks.set(i, chunk{inAsm: true, off: off, size: ch.size})
 		off += ch.size
 	}
 	return errors.Join(errs...)
@@ -311,7 +333,7 @@ func (a *API) promote(f *file, n int, total int64) (*sandbox.Blob, error) {
 	b := f.asm
 	var off int64
 	for i := 1; i <= n; i++ {
-		ch := f.chunks[i]
+		ch := f.chunks.at(i)
 		if !ch.inAsm {
 			r, err := a.env.Store.Open(Name, ch.node)
 			if err != nil {
@@ -341,7 +363,7 @@ func (a *API) promote(f *file, n int, total int64) (*sandbox.Blob, error) {
 func (a *API) concat(w io.Writer, f *file, n int) error {
 	var all io.ReaderAt
 	for i := 1; i <= n; i++ {
-		ch, ok := f.chunks[i]
+		ch, ok := f.chunks.get(i)
 		if !ok {
 			return nil
 		}

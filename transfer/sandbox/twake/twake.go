@@ -127,8 +127,9 @@ type API struct {
 	cfg Config
 	env *sandbox.Env
 
-	mu    sync.Mutex
-	files map[fileKey]*file
+	mu       sync.Mutex
+	files    map[fileKey]*file
+	interned map[string]string // company and user ids of files (see intern)
 
 	driveRoot string // store id of /drive, the Drive "root" item
 	filesDir  string // store id of /files

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 )
@@ -247,11 +248,17 @@ func (a *API) storeLocked(w http.ResponseWriter, r *http.Request, f *file, in *i
 	// whose JWT names an application, and server requests).
 	if (c.ApplicationID != "" || f.uploadData == nil || f.uploadData.Size == 0 || c.ServerRequest) &&
 		(f.uploadData == nil || f.uploadData.Size != p.TotalSize || f.metadata == nil || f.metadata.Name != p.Filename) {
-		f.metadata = &fileMetadata{Name: p.Filename, Mime: p.Type, ThumbnailsStatus: "done"}
+		// Cloned: the query values are pieces of the request line, which
+		// they would keep in memory for as long as the file exists.
+		f.metadata = &fileMetadata{Name: strings.Clone(p.Filename), Mime: strings.Clone(p.Type), ThumbnailsStatus: "done"}
 		f.uploadData = &uploadData{Size: p.TotalSize, Chunks: p.TotalChunks}
 	}
 	if f.plan == nil {
-		plan := p
+		plan := p // its strings cloned, like the metadata's above
+		plan.Filename, plan.Type = strings.Clone(p.Filename), strings.Clone(p.Type)
+		if m := f.metadata; m != nil && m.Name == p.Filename && m.Mime == p.Type {
+			plan.Filename, plan.Type = m.Name, m.Mime // one copy for both
+		}
 		f.plan = &plan
 	}
 	if in.region != nil {
@@ -269,7 +276,7 @@ func (a *API) storeLocked(w http.ResponseWriter, r *http.Request, f *file, in *i
 			return false, false
 		}
 	}
-	received := f.chunks[p.ChunkNumber].size
+	received := f.chunks.at(p.ChunkNumber).size
 	if f.uploadData.Chunks == 1 && received > 0 {
 		f.uploadData.Size = received // F:114-117
 	}
