@@ -1,0 +1,115 @@
+package transfer
+
+import (
+	"context"
+
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// A worker is the goroutine of one upload slot: it runs the job the
+// dispatcher started it with, then each job it claimed together with the
+// previous one's finish (Queue.FinishClaim), until there is none; the
+// dispatcher fills the slots no worker keeps.
+
+// mayClaimNext reports whether a worker finishing a job may claim its next
+// in the same commit: the engine is not stopping and the parallelism was
+// not lowered below what runs.
+func (e *Engine) mayClaimNext() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.running && !e.stopping && len(e.active) <= e.parallel
+}
+
+// start runs j on a new worker goroutine; the caller holds pubMu.
+func (e *Engine) start(j queue.Job) {
+	a := newActive(j)
+	e.mu.Lock()
+	e.active[j.ID] = a
+	e.perTarget[j.Target]++
+	e.workers.Add(1)
+	e.mu.Unlock()
+	e.publishJob(j, "", "")
+	go e.worker(a)
+}
+
+func newActive(j queue.Job) *active {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	a := &active{job: j, ctx: ctx, cancel: cancel}
+	a.total.Store(j.Size)
+	return a
+}
+
+// worker runs a, then each job claimed with the previous one's finish,
+// on one goroutine.
+func (e *Engine) worker(a *active) {
+	defer e.workers.Done()
+	for a != nil {
+		e.work(a.ctx, a)
+		a.cancel(nil)
+		a = e.handOver(a)
+	}
+	e.poke()
+}
+
+// handOver retires a and returns the active job of a.next, put in a's
+// place in one step under mu so the dispatcher never counts the slot free
+// in between; nil when there is no next job or it must not start after
+// all. Cancel, Pause and PauseAll act without waiting for a claim that
+// committed outside pubMu, so the queue is asked again: a job no longer
+// Running, or claimed just before a global pause, is not started (it is
+// requeued in the second case, as it is when the engine is stopping or a
+// hold now covers its target).
+func (e *Engine) handOver(a *active) *active {
+	if a.next == nil {
+		e.retire(a, nil)
+		return nil
+	}
+	j := *a.next
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
+	still, err := e.q.StillClaimed(j.ID, e.opts.Now())
+	if err != nil {
+		e.opts.Log.Error("transfer: check a claimed job", "job", j.ID, "err", err)
+	}
+	var b *active
+	if still {
+		b = newActive(j)
+	}
+	if e.retire(a, b) {
+		if j.Target != a.job.Target {
+			e.poke() // a's target has a slot more: the dispatcher may use it
+		}
+		e.publishJob(j, "", "")
+		return b
+	}
+	if b != nil {
+		b.cancel(nil)
+	}
+	if still || err != nil {
+		if qerr := e.q.Requeue(j.ID); qerr != nil {
+			e.queueError(e.opts.Log.With("job", j.ID), "requeue", qerr)
+		}
+		e.publishID(j.ID, j, queue.Queued)
+	}
+	return nil
+}
+
+// retire takes a out of the active jobs and, when b is not nil and the
+// engine may still start it (not stopping, its target not held), puts b in
+// its place in the same critical section; it reports whether b did.
+func (e *Engine) retire(a, b *active) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.active[a.job.ID] == a {
+		// A job Finish kept for newer content may be claimed again
+		// before this worker is gone: leave the new worker's entry.
+		delete(e.active, a.job.ID)
+	}
+	e.perTarget[a.job.Target]--
+	if b == nil || e.stopping || e.held(b.job.Target) {
+		return false
+	}
+	e.active[b.job.ID] = b
+	e.perTarget[b.job.Target]++
+	return true
+}
