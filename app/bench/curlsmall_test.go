@@ -196,21 +196,42 @@ func (r *runner) curlQuatrix(sb *sandboxProc, files []smallFile, to string, p *p
 		}
 		dirIDs[d] = top.ID
 	}
+	check := storedCheck{}
+	// A window of files at a time through link, chunk and finalize: no
+	// client holds thousands of upload keys open at once (with all 20,000
+	// links made first, some finalized empty).
+	for start := 0; start < len(files); start += curlWindow {
+		if err := r.curlQuatrixWindow(sb, files[start:min(start+curlWindow, len(files))], to, dirIDs, auth, p, check); err != nil {
+			return nil, err
+		}
+	}
+	return check, nil
+}
+
+// curlWindow is how many files the chained baselines take through all
+// their phases before the next ones.
+const curlWindow = 1000
+
+// curlQuatrixWindow sends files' link, chunk and finalize phases and adds
+// them to check.
+func (r *runner) curlQuatrixWindow(sb *sandboxProc, files []smallFile, to string, dirIDs map[string]string, auth []string, p *phased, check storedCheck) error {
+	apiRoot := sb.base + "/api/1.0"
 	type linkReq struct {
 		Name     string `json:"name"`
 		ParentID string `json:"parent_id"`
 		Resolve  bool   `json:"resolve"`
 		FileSize int64  `json:"file_size"`
 	}
-	reqs = make([]curlReq, len(files))
+	reqs := make([]curlReq, len(files))
 	for i, f := range files {
 		reqs[i] = curlReq{url: apiRoot + "/upload/link", headers: auth, json: mustJSON(linkReq{
 			Name: path.Base(f.rel), ParentID: dirIDs[path.Dir(f.rel)], Resolve: true, FileSize: f.size,
 		})}
 	}
-	if ans, u, err = r.curlPhase("quatrix-link", reqs); err != nil {
+	ans, u, err := r.curlPhase("quatrix-link", reqs)
+	if err != nil {
 		p.add(u)
-		return nil, err
+		return err
 	}
 	p.add(u)
 	keys := make([]string, len(files))
@@ -219,7 +240,7 @@ func (r *runner) curlQuatrix(sb *sandboxProc, files []smallFile, to string, p *p
 			Key string `json:"upload_key"`
 		}
 		if err := decodeAnswer("quatrix-link", ans[i], &link); err != nil {
-			return nil, err
+			return err
 		}
 		keys[i] = url.PathEscape(link.Key)
 	}
@@ -230,7 +251,7 @@ func (r *runner) curlQuatrix(sb *sandboxProc, files []smallFile, to string, p *p
 	}
 	if _, u, err = r.curlPhase("quatrix-chunk", reqs); err != nil {
 		p.add(u)
-		return nil, err
+		return err
 	}
 	p.add(u)
 	for i, f := range files {
@@ -239,22 +260,21 @@ func (r *runner) curlQuatrix(sb *sandboxProc, files []smallFile, to string, p *p
 	ans, u, err = r.curlPhase("quatrix-finalize", reqs)
 	p.add(u)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	check := storedCheck{}
 	for i, f := range files {
 		var fin struct {
 			Size int64 `json:"size"`
 		}
 		if err := decodeAnswer("quatrix-finalize", ans[i], &fin); err != nil {
-			return nil, err
+			return err
 		}
 		if fin.Size != f.size {
-			return nil, fmt.Errorf("quatrix finalize of %s: stored %d bytes, want %d", f.rel, fin.Size, f.size)
+			return fmt.Errorf("quatrix finalize of %s: stored %d bytes, want %d", f.rel, fin.Size, f.size)
 		}
 		check["/"+to+"/"+f.rel] = f.size
 	}
-	return check, nil
+	return nil
 }
 
 // twakeNameSep joins path segments into one flat Twake name, as Ferry's
