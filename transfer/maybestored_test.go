@@ -24,13 +24,22 @@ var lastChunkCommits = provider.Capabilities{MinChunkSize: 1000, DefaultChunkSiz
 // way the next start opens it. caps are the fake provider's.
 func crashedRig(t *testing.T, caps provider.Capabilities, acked []int) (*rig, queue.JobID, []byte) {
 	t.Helper()
+	return crashedRigSaving(t, caps, 31, func(j queue.Job) *queue.Session {
+		return &queue.Session{ChunkSize: 1000, State: []byte(`{}`), Acked: acked, Size: j.Size, ModTime: j.ModTime}
+	})
+}
+
+// crashedRigSaving is crashedRig with the data drawn from seed and the
+// session session(job) saved, or none when it returns nil.
+func crashedRigSaving(t *testing.T, caps provider.Capabilities, seed uint64, session func(queue.Job) *queue.Session) (*rig, queue.JobID, []byte) {
+	t.Helper()
 	fake, err := fakeprovider.New(fakeprovider.Options{Caps: caps})
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "queue.db")
 	r := &rig{t: t, fake: fake, root: t.TempDir()}
-	data := randBytes(31, 4000)
+	data := randBytes(seed, 4000)
 	j := r.file("d/crashed.bin", data)
 
 	q := openQueue(t, path)
@@ -41,9 +50,10 @@ func crashedRig(t *testing.T, caps provider.Capabilities, acked []int) (*rig, qu
 	if _, ok, err := q.Claim(time.Now(), nil); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
-	sess := queue.Session{ChunkSize: 1000, State: []byte(`{}`), Acked: acked, Size: j.Size, ModTime: j.ModTime}
-	if err := q.SaveSession(ids[0], sess); err != nil {
-		t.Fatal(err)
+	if sess := session(j); sess != nil {
+		if err := q.SaveSession(ids[0], *sess); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := q.Close(); err != nil { // the job stays Running, as after a SIGKILL
 		t.Fatal(err)
@@ -284,28 +294,7 @@ func TestInterruptedOneChunkWithoutSessionWarns(t *testing.T) {
 // claimed and the process died before anything was persisted for it.
 func crashedRigNoSession(t *testing.T, caps provider.Capabilities) (*rig, queue.JobID, []byte) {
 	t.Helper()
-	fake, err := fakeprovider.New(fakeprovider.Options{Caps: caps})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "queue.db")
-	r := &rig{t: t, fake: fake, root: t.TempDir()}
-	data := randBytes(34, 4000)
-	j := r.file("d/crashed.bin", data)
-	q := openQueue(t, path)
-	ids, err := q.Enqueue(j)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, err := q.Claim(time.Now(), nil); err != nil || !ok {
-		t.Fatalf("claim: %v %v", ok, err)
-	}
-	if err := q.Close(); err != nil { // the job stays Running, as after a SIGKILL
-		t.Fatal(err)
-	}
-	r.q = openQueue(t, path)
-	r.e = New(r.q, fixed(fake, TargetSettings{}), fastOpts())
-	return r, ids[0], data
+	return crashedRigSaving(t, caps, 34, func(queue.Job) *queue.Session { return nil })
 }
 
 // Where Begin sends nothing, a one-chunk file's request goes out with no
