@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,7 +37,13 @@ type Server struct {
 	baseURL string
 	served  chan struct{} // closed when http.Serve returned
 	closed  bool
+
+	inflight atomic.Int64 // requests being handled (ServeHTTP)
 }
+
+// closeWait bounds how long Close waits for requests still being handled
+// (a handler whose connection was closed ends at its next read or write).
+const closeWait = 10 * time.Second
 
 type mount struct {
 	api API
@@ -160,7 +167,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	return s.Close()
 }
 
-// Close stops the server, cutting open connections, and removes the
+// Close stops the server, cutting open connections, waits (up to
+// closeWait) for the requests still being handled to end, and removes the
 // temporary directory if New created one. It is idempotent.
 func (s *Server) Close() error {
 	s.mu.Lock()
@@ -175,6 +183,11 @@ func (s *Server) Close() error {
 	if srv != nil {
 		err = srv.Close()
 		<-done
+		// http.Server.Close does not wait for handlers: one still writing
+		// a temporary file would race the removal of the folders below.
+		for deadline := time.Now().Add(closeWait); s.inflight.Load() > 0 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	if rerr := s.removeTemp(); rerr != nil && err == nil {
 		err = rerr
@@ -251,6 +264,8 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 // ServeHTTP routes /_sandbox/ to the inspection handlers and everything
 // else to the first API with a matching pattern, with faults applied.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Add(-1)
 	start := time.Now()
 	cw := &countingWriter{w: w}
 	body := &countingReader{r: r.Body}
