@@ -125,8 +125,8 @@ type Capabilities struct {
 
 	// BeginNeedsNoSave means a session with no chunk acknowledged holds
 	// nothing Resume needs and nothing a restart must clean up with it:
-	// Begin sends nothing and leaves nothing on the server (files.ro,
-	// SelfCommunity), or the provider itself removes what an earlier Begin
+	// Begin sends nothing and leaves nothing on the server (files.ro), or
+	// the provider itself removes what an earlier Begin
 	// of the same upload left when the engine begins it again (Twake's
 	// pending records). The engine then persists State only once a chunk is
 	// acknowledged (or a Checkpoint asks), which spares a small file one
