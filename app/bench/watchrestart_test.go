@@ -86,22 +86,7 @@ func (r *runner) watchUploadAll(env ferryEnv) error {
 }
 
 func (r *runner) watchRestartOnce(env ferryEnv, s *series, run int, ref float64) error {
-	syncDisk()
-	start := time.Now()
-	p, err := env.start("watch")
-	if err != nil {
-		return err
-	}
-	if err := p.waitFor(5*time.Minute, "the scan's ok line", func(_, stderr []string) bool {
-		return hasLine(stderr, "folder scan: ok")
-	}); err != nil {
-		_, _ = p.interrupt()
-		return err
-	}
-	p.mu.Lock()
-	took := p.lastLine.Sub(start)
-	p.mu.Unlock()
-	u, err := p.interrupt()
+	took, u, p, err := watchToScanOK(env)
 	if err != nil {
 		return err
 	}

@@ -44,22 +44,7 @@ func (r *runner) watchScanOnce(s *series, run int, ref float64) error {
 		"--remote-dir", fmt.Sprintf("scan%d", run)); err != nil {
 		return err
 	}
-	syncDisk()
-	start := time.Now()
-	p, err := env.start("watch")
-	if err != nil {
-		return err
-	}
-	if err := p.waitFor(5*time.Minute, "the scan's ok line", func(_, stderr []string) bool {
-		return hasLine(stderr, "folder scan: ok")
-	}); err != nil {
-		_, _ = p.interrupt()
-		return err
-	}
-	p.mu.Lock()
-	took := p.lastLine.Sub(start)
-	p.mu.Unlock()
-	u, err := p.interrupt()
+	took, u, _, err := watchToScanOK(env)
 	if err != nil {
 		return err
 	}
@@ -67,6 +52,30 @@ func (r *runner) watchScanOnce(s *series, run int, ref float64) error {
 	r.t.Logf("watch scan run %d: %s (find %.2f s), cpu over the process's life %s, rss %d MiB",
 		run+1, took.Round(time.Millisecond), ref, u.CPU.Round(time.Millisecond), u.MaxRSS>>20)
 	return nil
+}
+
+// watchToScanOK syncs the disk, starts `ferry watch` in env and stops it
+// (SIGINT) once it printed "folder scan: ok", and returns the time from
+// its start to that line, the process's usage and the process (its output
+// stays readable).
+func watchToScanOK(env ferryEnv) (time.Duration, usage, *lineProc, error) {
+	syncDisk()
+	start := time.Now()
+	p, err := env.start("watch")
+	if err != nil {
+		return 0, usage{}, nil, err
+	}
+	if err := p.waitFor(5*time.Minute, "the scan's ok line", func(_, stderr []string) bool {
+		return hasLine(stderr, "folder scan: ok")
+	}); err != nil {
+		_, _ = p.interrupt()
+		return 0, usage{}, nil, err
+	}
+	p.mu.Lock()
+	took := p.lastLine.Sub(start)
+	p.mu.Unlock()
+	u, err := p.interrupt()
+	return took, u, p, err
 }
 
 // findOnce times find -printf '%s %T@\n' over the scan tree, in seconds,
