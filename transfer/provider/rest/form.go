@@ -119,9 +119,9 @@ func (f *Form) Len() int64 { return int64(len(f.head)) + f.size + int64(len(f.ta
 // file part). Each call returns a fresh reader, for a retried request.
 func (f *Form) Body(content *ExactReader) io.Reader {
 	if content == nil {
-		return newFormBody(f.head, nil, f.tail)
+		return io.MultiReader(bytes.NewReader(f.head), bytes.NewReader(f.tail))
 	}
-	return newFormBody(f.head, content, f.tail)
+	return io.MultiReader(bytes.NewReader(f.head), content, bytes.NewReader(f.tail))
 }
 
 // escapeQuotes escapes a Content-Disposition parameter as browsers do
