@@ -165,19 +165,24 @@ func TestSaveBeforeFinish(t *testing.T) {
 }
 
 // A file rewritten (same size) while the last chunk of a LastChunkCommits
-// upload goes out: the stored copy may mix two versions. The new version
+// upload goes out, a chunk too large to be read into memory first
+// (commitBufferMax): the stored copy may mix two versions. The new version
 // is uploaded as well, and the job says where the suspect copy came from.
 func TestRewriteDuringLastChunkWarnsOfTornCopy(t *testing.T) {
-	t.Run("LastChunkCommits", func(t *testing.T) { rewriteDuringLastChunk(t, lastChunkCommits) })
+	const chunk = commitBufferMax + commitBufferMax/2
+	commits := provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: chunk, LastChunkCommits: true}
+	t.Run("LastChunkCommits", func(t *testing.T) { rewriteDuringLastChunk(t, commits, chunk) })
 	// SelfCommunity: done inside the last part makes the file visible, and
-	// the restart recognises it, so only the torn-copy check applies.
-	stores := provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: 1000, Resumable: true, SaveBeforeFinish: true, LastChunkStores: true}
-	t.Run("LastChunkStores", func(t *testing.T) { rewriteDuringLastChunk(t, stores) })
+	// the restart recognises it, so only the torn-copy check applies (the
+	// real provider also asks provider.Unchanged before done; this fake
+	// does not).
+	stores := provider.Capabilities{MinChunkSize: 1000, DefaultChunkSize: chunk, Resumable: true, SaveBeforeFinish: true, LastChunkStores: true}
+	t.Run("LastChunkStores", func(t *testing.T) { rewriteDuringLastChunk(t, stores, chunk) })
 }
 
-func rewriteDuringLastChunk(t *testing.T, caps provider.Capabilities) {
+func rewriteDuringLastChunk(t *testing.T, caps provider.Capabilities, chunk int) {
 	r := newRig(t, fakeprovider.Options{Caps: caps}, TargetSettings{}, fastOpts())
-	old, fresh := randBytes(35, 3000), randBytes(36, 3000)
+	old, fresh := randBytes(35, 3*chunk), randBytes(36, 3*chunk)
 	j := r.file("torn.bin", old)
 	p := filepath.Join(r.root, "torn.bin")
 	var once sync.Once

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"sync/atomic"
 )
 
@@ -36,7 +35,7 @@ type chunkReader struct {
 	sum   *seqHash      // the upload's content hash, fed in file order; may be nil
 }
 
-func newChunkReader(ctx context.Context, f *os.File, off, size int64, bw *bandwidth, done *atomic.Int64, touch func()) *chunkReader {
+func newChunkReader(ctx context.Context, f io.ReaderAt, off, size int64, bw *bandwidth, done *atomic.Int64, touch func()) *chunkReader {
 	return &chunkReader{ctx: ctx, sr: io.NewSectionReader(f, off, size), size: size, bw: bw, done: done, touch: touch, off: off}
 }
 

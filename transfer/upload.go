@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -249,12 +251,19 @@ type fileUpload struct {
 
 	mu    sync.Mutex // guards acked; serialises SaveSession
 	acked chunkSet   // acknowledged chunks of sess
+
+	// confirmed: the last chunk's bytes, as sent, were read from the
+	// planned version of the file (commitSource, confirmUnchanged), so
+	// what the service stored is a whole version even if the file
+	// changed afterwards.
+	confirmed atomic.Bool
 }
 
 // run opens (resumes or begins) a session, sends the missing chunks,
 // re-checks the file and finishes.
 func (fu *fileUpload) run(ctx context.Context) (provider.Result, error) {
 	fu.sending = false
+	fu.confirmed.Store(false)
 	if err := fu.open(ctx); err != nil {
 		return provider.Result{}, err
 	}
@@ -409,7 +418,7 @@ func (fu *fileUpload) send(ctx context.Context) error {
 		if gctx.Err() != nil || commitLast && i == last {
 			break
 		}
-		g.Go(func() error { return fu.sendChunk(gctx, i) })
+		g.Go(func() error { return fu.sendChunk(gctx, i, false) })
 	}
 	if err := g.Wait(); err != nil || !commitLast {
 		return err
@@ -421,11 +430,15 @@ func (fu *fileUpload) send(ctx context.Context) error {
 		if err := fu.waitQuiet(ctx); err != nil {
 			return err
 		}
+		// The check runs before every attempt of the committing chunk
+		// (commitSource), not once: a retry reads the file again, maybe
+		// after a rewrite.
+		return fu.sendChunk(ctx, last, true)
 	}
 	if err := fu.checkUnchanged("before the last chunk"); err != nil {
 		return err
 	}
-	return fu.sendChunk(ctx, last)
+	return fu.sendChunk(ctx, last, false)
 }
 
 // deletedWhole reports whether the local file is gone from its path
@@ -451,12 +464,23 @@ func (fu *fileUpload) checkUnchanged(op string) error {
 
 // sendChunk puts chunk i with per-request retries, each attempt reading
 // the chunk from disk again, then records the acknowledgement durably.
-func (fu *fileUpload) sendChunk(ctx context.Context, i int) error {
+// commit marks the last chunk of a service where it stores the file (see
+// commitSource): each attempt then re-checks the file first.
+func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit bool) error {
 	e, c := fu.e, fu.u.Chunk(i)
 	err := e.request(ctx, fmt.Sprintf("put chunk %d", i), func(actx context.Context, touch func()) error {
-		r := newChunkReader(actx, fu.f, c.Offset, c.Size, e.bw, &fu.a.done, touch)
+		var src io.ReaderAt = fu.f
+		pctx := provider.WithCheckpoint(actx, fu.saveSession)
+		if commit {
+			var err error
+			if src, err = fu.commitSource(c); err != nil {
+				return err
+			}
+			pctx = provider.WithUnchanged(pctx, fu.confirmUnchanged)
+		}
+		r := newChunkReader(actx, src, c.Offset, c.Size, e.bw, &fu.a.done, touch)
 		r.sum = fu.sum
-		err := fu.sess.PutChunk(provider.WithCheckpoint(actx, fu.saveSession), c, r)
+		err := fu.sess.PutChunk(pctx, c, r)
 		if err == nil && r.high != c.Size {
 			// The contract says a nil return means all c.Size bytes arrived;
 			// a provider that stopped reading early would store a short file.
@@ -532,7 +556,7 @@ func (fu *fileUpload) finish(ctx context.Context) (provider.Result, error) {
 			fu.warn("transfer: file deleted after it was sent",
 				"the local file was deleted after all of it was sent; the server holds the whole file")
 		} else {
-			if fu.t.caps.LastChunkCommits || fu.t.caps.LastChunkStores {
+			if (fu.t.caps.LastChunkCommits || fu.t.caps.LastChunkStores) && !fu.confirmed.Load() {
 				fu.warnTorn()
 			}
 			return provider.Result{}, err

@@ -26,3 +26,29 @@ func Checkpoint(ctx context.Context) error {
 	}
 	return nil
 }
+
+type unchangedKey struct{}
+
+// WithUnchanged returns a context whose Unchanged calls check. The engine
+// gives it to the PutChunk of a file's last chunk where that chunk is the
+// commit (Capabilities.LastChunkCommits or LastChunkStores): check re-stats
+// the local file and fails when it is no longer the version the chunks
+// were read from.
+func WithUnchanged(ctx context.Context, check func() error) context.Context {
+	return context.WithValue(ctx, unchangedKey{}, check)
+}
+
+// Unchanged asks the engine whether the local file is still the version
+// every chunk was read from. A provider calls it after the last chunk's
+// bytes were read and before a request that makes the file visible
+// without carrying those bytes itself (SelfCommunity's done call): a file
+// rewritten while its last part was being read is then never stored as a
+// mix of two versions. It returns the engine's error (the provider returns
+// it unchanged and does not send the committing request), and nil where no
+// engine listens.
+func Unchanged(ctx context.Context) error {
+	if check, ok := ctx.Value(unchangedKey{}).(func() error); ok {
+		return check()
+	}
+	return nil
+}

@@ -25,6 +25,12 @@ import (
 func (s *session) complete(ctx context.Context) error {
 	st := s.snapshot()
 	if st.Done == nil {
+		// done makes the parts a file: the engine first confirms the local
+		// file is still the version they were read from (a rewrite while
+		// the last part was read would otherwise be stored as a mix).
+		if err := provider.Unchanged(ctx); err != nil {
+			return err
+		}
 		res, err := s.finalize(ctx, st)
 		if err != nil {
 			return err

@@ -254,3 +254,54 @@ func TestNoMD5LeavesTheChecksumOut(t *testing.T) {
 		t.Fatalf("done call with NoMD5:\n%s", tr)
 	}
 }
+
+// done makes the parts a file: before it, the session asks the engine
+// (provider.Unchanged) whether the local file is still the version the
+// parts were read from. When it is not, no done is sent, nothing becomes
+// visible, and the engine's error comes back as is; when it is, done goes.
+func TestDoneWaitsForTheEnginesUnchanged(t *testing.T) {
+	s := startSandbox(t, scsandbox.Options{}, nil)
+	p := newProvider(t, s.srv.BaseURL(), nil)
+	for _, parts := range []int64{1, 3} {
+		data := randomData(int(parts*MinChunkSize), 7)
+		u := plan("kept.bin", int64(len(data)), MinChunkSize)
+		sess, err := p.Begin(ctxT(t), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := errors.New("the file changed during the upload")
+		asked := 0
+		ctx := provider.WithUnchanged(ctxT(t), func() error { asked++; return changed })
+		var last error
+		for i := range u.Chunks() {
+			c := u.Chunk(i)
+			if last = sess.PutChunk(ctx, c, body(data, c)); last != nil {
+				break
+			}
+		}
+		if !errors.Is(last, changed) || asked != 1 {
+			t.Fatalf("%d parts: last part returned %v after %d checks, want the engine's error after 1", parts, last, asked)
+		}
+		if n := s.uploadRequests(true); n != 0 {
+			t.Fatalf("%d parts: %d done calls sent for a file that changed", parts, n)
+		}
+		if fs := s.files(); len(fs) != 0 {
+			t.Fatalf("%d parts: %d files visible", parts, len(fs))
+		}
+	}
+	// Unchanged: done goes, once.
+	data := randomData(MinChunkSize, 8)
+	u := plan("fine.bin", int64(len(data)), MinChunkSize)
+	sess, err := p.Begin(ctxT(t), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	ctx := provider.WithUnchanged(ctxT(t), func() error { asked++; return nil })
+	if _, err := runUpload(ctx, sess, u, data, 0); err != nil || asked != 1 {
+		t.Fatalf("unchanged file: %v after %d checks", err, asked)
+	}
+	if n := s.uploadRequests(true); n != 1 {
+		t.Fatalf("%d done calls, want 1", n)
+	}
+}
