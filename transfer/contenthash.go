@@ -7,6 +7,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -82,13 +83,29 @@ var errSameContent = errors.New("the content is the same as the last upload")
 
 // sameAsSent reports whether the file f (stat fi) holds exactly the bytes
 // last sent to the job's remote path, by the sent index's hash; it hashes
-// f only when the size matches and the mtime does not (an unchanged mtime
-// means the watcher did not ask, the user did: upload as asked). Returns
-// the hash it took (nil when it took none).
+// f only when the size matches. Returns the hash it took (nil when it
+// took none).
+//
+// An unchanged mtime means the watcher did not ask, the user did (`ferry
+// upload`, a drop): such a job is uploaded as asked. A watcher's job for a
+// file whose size and mtime equal the sent record is a race instead: the
+// watcher handed on the version an upload was just recording (a rescan
+// that read the sent index before that upload finished). Uploading it
+// again would store a second copy where a service keeps same-name files,
+// so it is settled as sent: after a hash comparison where the record has
+// a hash (an edit that kept the mtime is still uploaded), and on the
+// watcher's own rule (same size and mtime: unchanged) where it has none.
 func (e *Engine) sameAsSent(j queue.Job, f *os.File, fi os.FileInfo) (bool, []byte) {
 	fp, ok, err := e.q.Sent(j.Target, j.RemotePath())
-	if err != nil || !ok || len(fp.SHA256) != sha256.Size || fp.Size != fi.Size() || fp.ModTime.Equal(fi.ModTime()) {
+	if err != nil || !ok || fp.Size != fi.Size() {
 		return false, nil
+	}
+	sameStamp := fp.ModTime.Equal(fi.ModTime())
+	if sameStamp && !fromWatcher(j) {
+		return false, nil
+	}
+	if len(fp.SHA256) != sha256.Size {
+		return sameStamp, nil
 	}
 	sum, err := hashFile(f, fi.Size())
 	if err != nil {
@@ -96,3 +113,7 @@ func (e *Engine) sameAsSent(j queue.Job, f *os.File, fi os.FileInfo) (bool, []by
 	}
 	return bytes.Equal(sum, fp.SHA256), sum
 }
+
+// fromWatcher reports whether a folder watcher queued j (Job.Origin
+// "watch:<folder>").
+func fromWatcher(j queue.Job) bool { return strings.HasPrefix(j.Origin, "watch:") }

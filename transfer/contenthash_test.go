@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
+	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
 // TestResavedSameContentNotSentAgain: a file saved again with the same
@@ -79,5 +80,57 @@ func TestSeqHashOutOfOrder(t *testing.T) {
 	want := sha256.Sum256([]byte("helloworld"))
 	if string(s.sum(10)) != string(want[:]) {
 		t.Fatal("wrong hash")
+	}
+}
+
+// TestWatcherJobForSentVersionNotSentAgain: a watcher may hand on the very
+// version an upload is recording (its scan read the sent index just before
+// that upload finished, and the upload's job was gone when the candidate
+// was queued): the engine settles that job as sent instead of storing a
+// second copy. The user's own request for an unchanged file is uploaded
+// as asked, and a watcher's job whose bytes differ although the size and
+// mtime were kept is uploaded too.
+func TestWatcherJobForSentVersionNotSentAgain(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1024, DefaultChunkSize: 4096, Resumable: true}}, TargetSettings{}, fastOpts())
+	r.run()
+	data := randBytes(11, 5_000)
+	j := r.file("a.txt", data)
+	j.Origin = "watch:docs"
+	r.wait(r.enqueue(j)...)
+	begins := r.okCalls(fakeprovider.OpBegin)
+
+	ids := r.enqueue(j) // the same version, from the watcher again
+	r.wait(ids...)
+	if n := r.okCalls(fakeprovider.OpBegin); n != begins {
+		t.Fatalf("a version already sent was uploaded again (%d begins, want %d)", n, begins)
+	}
+	if h := r.history()[ids[0]]; h.Outcome != queue.Done || !strings.Contains(h.Warning, "already uploaded") {
+		t.Errorf("history does not say the version was already uploaded: %+v", h)
+	}
+
+	asked := j
+	asked.Origin = "upload"
+	r.wait(r.enqueue(asked)...)
+	if n := r.okCalls(fakeprovider.OpBegin); n != begins+1 {
+		t.Fatalf("the user's upload of an unchanged file was not sent (%d begins, want %d)", n, begins+1)
+	}
+
+	// Other bytes, same size, the mtime put back: uploaded.
+	other := randBytes(12, 5_000)
+	p := filepath.Join(r.root, "a.txt")
+	if err := os.WriteFile(p, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, j.ModTime, j.ModTime); err != nil {
+		t.Fatal(err)
+	}
+	ids = r.enqueue(j)
+	r.wait(ids...)
+	if n := r.okCalls(fakeprovider.OpBegin); n != begins+2 {
+		t.Fatalf("new bytes under a kept mtime were not uploaded (%d begins, want %d)", n, begins+2)
+	}
+	h := r.history()[ids[0]]
+	if got, _, _ := r.fake.Data(h.RemotePath); string(got) != string(other) {
+		t.Fatalf("server does not hold the new content at %s", h.RemotePath)
 	}
 }

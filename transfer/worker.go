@@ -140,7 +140,10 @@ func (e *Engine) settleSame(log *slog.Logger, a *active, fi os.FileInfo, now tim
 	j := a.job
 	prev, _, _ := e.q.Sent(j.Target, j.RemotePath())
 	fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: prev.RemoteID, Uploaded: prev.Uploaded}
-	const note = "saved again with the same content as the last upload; not sent again"
+	note := "saved again with the same content as the last upload; not sent again"
+	if prev.ModTime.Equal(fi.ModTime()) {
+		note = "this version was already uploaded; not sent again"
+	}
 	entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: j.RemotePath(), Size: fi.Size(), Warning: note}
 	if qerr := e.q.Finish(j.ID, entry, fp); qerr != nil {
 		e.queueError(log, "finish", qerr)

@@ -256,3 +256,30 @@ func TestEnqueueRefused(t *testing.T) {
 	}
 	checkIndexes(t, q)
 }
+
+// A job marked Changed whose last enqueue named the very version the
+// upload recorded (the file changed and came back, or a late hand-on of
+// the version being sent) is finished, not kept: keeping it would send
+// that version a second time.
+func TestChangedBackToSentVersionNotKept(t *testing.T) {
+	c := newClock()
+	q, _ := openTest(t, Options{Now: c.Now})
+	sent := job("t", "f")
+	id := mustEnqueue(t, q, sent)[0]
+	mustClaim(t, q, c.Now())
+	other := sent
+	other.Size++
+	mustEnqueue(t, q, other) // a new version while it uploads
+	mustEnqueue(t, q, sent)  // and the uploaded one again
+	if changed, err := q.Changed(id); err != nil || !changed {
+		t.Fatalf("Changed = %v, %v", changed, err)
+	}
+	fp := Fingerprint{Size: sent.Size, ModTime: sent.ModTime}
+	if err := q.Finish(id, HistoryEntry{}, &fp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Get(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("job kept to send the version just sent again: %v", err)
+	}
+	checkIndexes(t, q)
+}

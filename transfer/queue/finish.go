@@ -21,7 +21,10 @@ import (
 // enqueued again after the engine's last ClearChanged), the history and
 // sent index are still written for what was uploaded, but the job stays,
 // Queued afresh with its session dropped, so the newer content is sent
-// too. The engine's protocol: re-stat the file before finalizing; if it
+// too; unless fp records the very size and mtime the job was enqueued
+// again with: then the later enqueue named the version just uploaded (a
+// watcher's rescan that read the file while it was being sent), and
+// keeping the job would send that version a second time. The engine's protocol: re-stat the file before finalizing; if it
 // still matches what was uploaded, ClearChanged, then Finish.
 //
 // Errors wrap ErrNotFound for an unknown id, or the write error; nothing
@@ -125,7 +128,7 @@ func (t *txn) finish(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Tim
 			return Job{}, false, fmt.Errorf("record sent: %w", err)
 		}
 	}
-	if entry.Outcome == Done && j.Changed {
+	if entry.Outcome == Done && j.Changed && !(fp != nil && fp.Size == j.Size && fp.ModTime.Equal(j.ModTime)) {
 		prev := j
 		fresh(&j)
 		j.Updated = now
