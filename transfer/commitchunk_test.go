@@ -3,6 +3,7 @@ package transfer
 import (
 	"bytes"
 	"crypto/sha256"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,4 +148,56 @@ func TestUnchangedHookSeesRewrite(t *testing.T) {
 	if err := provider.Unchanged(t.Context()); err != nil {
 		t.Fatalf("no engine listening: %v", err)
 	}
+}
+
+// A stat taken while the file is being truncated sees the new size with
+// the old mtime: the upload must not be planned from it (a one-chunk file
+// of a service that stores with its last chunk was stored empty, as the
+// old mtime made it look quiet). The attempt ends as "file changed" and
+// the next one stats again; here the file keeps that state, as on a
+// filesystem that keeps the mtime through size changes, so after
+// tornStatTries refusals it is uploaded as it is.
+func TestTornStatPlansNothing(t *testing.T) {
+	var logs syncBuffer
+	opts := fastOpts()
+	opts.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	r := newRig(t, fakeprovider.Options{Caps: lastChunkCommits}, TargetSettings{}, opts)
+	j := r.file("t.bin", randBytes(47, 3000))
+	old := time.Now().Add(-time.Hour)
+	p := filepath.Join(r.root, "t.bin")
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	j.ModTime = old // what the job saw: 3000 bytes at that mtime
+	r.run()
+	id := r.enqueue(j)[0]
+	r.wait(id)
+	if n := strings.Count(logs.String(), "the size moved without the modification time"); n != tornStatTries {
+		t.Errorf("%d attempts refused the torn stat, want %d", n, tornStatTries)
+	}
+	if n := r.okCalls(fakeprovider.OpBegin); n != 1 {
+		t.Errorf("%d uploads begun, want 1 (after the refusals)", n)
+	}
+	r.checkStored("up/t.bin", nil)
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -83,3 +83,23 @@ func sameFile(p string, size int64, mtime time.Time) (bool, error) {
 	}
 	return fi.Mode().IsRegular() && fi.Size() == size && fi.ModTime().Equal(mtime), nil
 }
+
+// tornStatTries bounds how often in a row an attempt is refused by
+// tornStat, for a filesystem that keeps the mtime through size changes.
+const tornStatTries = 3
+
+// tornStat reports whether fi, the stat an upload is about to be planned
+// from, shows job j's file with another size than last seen but the same
+// modification time, long after that time. A write or a truncation always
+// moves the mtime, except within one tick of the clock; but the kernel
+// sets a truncated file's size before its times, so a stat taken in that
+// instant sees the new size with the old mtime: a file in the middle of
+// being rewritten that looks quiet (the wait for a quiet file before the
+// committing chunk would not wait, and a one-chunk file would be stored
+// empty). Such a stat plans nothing: the attempt ends as "file changed"
+// and the next one stats again. After tornStatTries attempts in a row the
+// stat is taken as it is.
+func (e *Engine) tornStat(j queue.Job, fi os.FileInfo) bool {
+	return j.Attempts < tornStatTries && fi.Size() != j.Size && fi.ModTime().Equal(j.ModTime) &&
+		e.opts.Now().Sub(fi.ModTime()) > e.opts.CommitQuiet
+}

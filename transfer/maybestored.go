@@ -99,3 +99,26 @@ func (fu *fileUpload) waitQuiet(ctx context.Context) error {
 // maybeStored reports whether err ends a session whose storing request may
 // have reached the server (provider.ErrMaybeStored).
 func maybeStored(err error) bool { return errors.Is(err, provider.ErrMaybeStored) }
+
+// vanishedGrace is how many attempts a job claimed Interrupted waits for
+// its missing file to come back before it is cancelled (see
+// vanishedMayReturn).
+const vanishedGrace = 3
+
+// vanishedInterruptedNote is the history warning of a job cancelled
+// because its file vanished after a process died while sending it.
+const vanishedInterruptedNote = "Ferry stopped while this file was being sent, and the file is gone now: the server may hold the copy that was under way"
+
+// vanishedMayReturn reports whether an attempt that found job j's file
+// missing (kind) waits for it instead of cancelling the job: the job was
+// claimed Interrupted, so a request of the process that died may have
+// stored the file, and only the saved session and that mark let the next
+// attempt recognise or announce it. A file is missing for a moment when
+// its folder is moved away and back, or a tool deletes it before writing
+// it anew; cancelled then, the file would come back as a new job that
+// knows nothing of the copy that may be stored, and upload it again in
+// silence. After vanishedGrace attempts the job is cancelled, with a
+// warning that the server may hold a copy.
+func vanishedMayReturn(j queue.Job, kind string) bool {
+	return kind == KindVanished && j.Interrupted && j.Attempts < vanishedGrace
+}

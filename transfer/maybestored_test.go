@@ -340,3 +340,56 @@ func TestSessionSavedBeforeFirstChunkOnlyWhereBeginSends(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// A job a dead process was sending finds its file missing for a moment
+// (its folder moved away and back): the job waits instead of being
+// cancelled, so when the file is back the upload still knows a request of
+// the dead process may have stored it, and says so. Cancelled at once,
+// the file came back as a new job that uploaded it again in silence (the
+// short soak's unannounced duplicate on files.ro). A file that stays gone
+// is cancelled after vanishedGrace attempts, with a warning.
+func TestInterruptedJobWaitsForVanishedFile(t *testing.T) {
+	oneChunk := lastChunkCommits
+	oneChunk.BeginNeedsNoSave = true
+	oneChunk.DefaultChunkSize, oneChunk.MaxChunkSize = 8000, 8000
+
+	t.Run("back", func(t *testing.T) {
+		r, id, data := crashedRigNoSession(t, oneChunk)
+		opts := fastOpts()
+		opts.JobBackoff = Backoff{Initial: 200 * time.Millisecond, Max: 200 * time.Millisecond}
+		r.e = New(r.q, fixed(r.fake, TargetSettings{}), opts)
+		dir := filepath.Join(r.root, "d")
+		if err := os.Rename(dir, dir+".away"); err != nil {
+			t.Fatal(err)
+		}
+		r.run()
+		r.until("the job waits for its file", func() bool {
+			j, err := r.q.Get(id)
+			return err == nil && j.State == queue.Waiting && j.ErrKind == KindVanished
+		})
+		if err := os.Rename(dir+".away", dir); err != nil {
+			t.Fatal(err)
+		}
+		r.wait(id)
+		r.checkStored("up/d/crashed.bin", data)
+		h := r.history()[id]
+		if h.Outcome != queue.Done || !strings.Contains(h.Warning, MaybeTwiceNote) {
+			t.Fatalf("history %+v: want done, saying the file may be stored twice", h)
+		}
+	})
+	t.Run("gone", func(t *testing.T) {
+		r, id, _ := crashedRigNoSession(t, oneChunk)
+		if err := os.RemoveAll(filepath.Join(r.root, "d")); err != nil {
+			t.Fatal(err)
+		}
+		r.run()
+		r.wait(id)
+		h := r.history()[id]
+		if h.Outcome != queue.Cancelled || h.Warning != vanishedInterruptedNote {
+			t.Fatalf("history %+v: want cancelled, saying the server may hold a copy", h)
+		}
+		if n := r.okCalls(fakeprovider.OpPut); n != 0 {
+			t.Fatalf("%d chunks sent for a file that is gone", n)
+		}
+	})
+}

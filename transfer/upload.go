@@ -49,7 +49,7 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 	f, fi, err := openRegular(localPath(j))
 	if err != nil {
 		var fe *fileError
-		if errors.As(err, &fe) && fe.kind != KindUnreadable {
+		if errors.As(err, &fe) && fe.kind != KindUnreadable && !vanishedMayReturn(j, fe.kind) {
 			// The file is gone for good: an earlier attempt's server-side
 			// session (a placeholder, a partial file) must not outlive it.
 			e.dropStale(ctx, a, t)
@@ -57,6 +57,9 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 		return provider.Result{}, nil, err
 	}
 	defer f.Close()
+	if e.tornStat(j, fi) {
+		return provider.Result{}, fi, fmt.Errorf("stat: the size moved without the modification time: %w", errFileChanged)
+	}
 	if fi.Size() != j.Size || !fi.ModTime().Equal(j.ModTime) {
 		// Keep the queue's record in step with what is actually sent.
 		if err := e.q.Update(j.ID, func(q *queue.Job) error {

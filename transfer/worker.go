@@ -76,9 +76,16 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 	var qerr error
 	outcome := queue.Failed
 	switch {
+	case vanishedMayReturn(j, kind):
+		outcome = queue.Waiting
+		qerr = e.q.RetryInterrupted(j.ID, now.Add(e.jobDelay(j.Attempts, 0)), kind, msg)
 	case kind == KindVanished:
 		outcome = queue.Cancelled
-		qerr = e.q.Finish(j.ID, queue.HistoryEntry{Outcome: queue.Cancelled, ErrMsg: Explain(kind) + " (" + msg + ")"}, nil)
+		entry := queue.HistoryEntry{Outcome: queue.Cancelled, ErrMsg: Explain(kind) + " (" + msg + ")"}
+		if j.Interrupted {
+			entry.Warning = vanishedInterruptedNote
+		}
+		qerr = e.q.Finish(j.ID, entry, nil)
 	case kind == KindConflict && a.policy == provider.ConflictSkip:
 		outcome = queue.Cancelled
 		qerr = e.q.Finish(j.ID, queue.HistoryEntry{Outcome: queue.Cancelled, ErrMsg: "skipped: a file with this name already exists on the server"}, nil)

@@ -76,6 +76,31 @@ func (q *Queue) Retry(id JobID, next time.Time, kind, msg string) error {
 	})
 }
 
+// RetryInterrupted is Retry for an attempt that found its file missing
+// while a request of a process that died may have stored it (the job was
+// claimed Interrupted): the mark is set again, so the attempt after the
+// file is back (a folder moved away and back, a tool that replaces a
+// file by deleting it first) resumes the saved session or warns that the
+// file may be stored twice, as the first attempt after the restart would
+// have.
+func (q *Queue) RetryInterrupted(id JobID, next time.Time, kind, msg string) error {
+	return q.modify("retry", id, func(j *Job) error {
+		if err := need(j, Running); err != nil {
+			return err
+		}
+		j.Interrupted = true
+		if j.Changed {
+			fresh(j)
+			return nil
+		}
+		j.State = Waiting
+		j.Attempts++
+		j.NextAttempt = next.UTC()
+		j.ErrKind, j.ErrMsg = kind, msg
+		return nil
+	})
+}
+
 // Fail parks a Running job until the user acts (auth, permanent, too
 // large, quota): Running -> Failed, Attempts+1, ErrKind and ErrMsg set. The
 // job keeps its key and session, so a new change of the file or Requeue
