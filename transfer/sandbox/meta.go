@@ -6,13 +6,12 @@ import "slices"
 // by key (node.meta), not as the map callers see: a Go map costs about
 // 300 bytes even for one entry, and every file ever stored keeps its node
 // in memory, so the map alone was the largest part of what each stored
-// file cost. Nodes inside the store always have a nil Meta; clone and
-// Snapshot rebuild the map. A nil map and an empty one stay apart (nil
+// file cost. Nodes inside the store have no map; clone and Snapshot
+// rebuild it. A nil map and an empty one stay apart (nil
 // list, empty list).
 
-// setMeta stores m (nil or not) as n's flat list and clears n.Meta.
-func (n *Node) setMeta(m map[string]string) {
-	n.Meta = nil
+// setMeta stores m (nil or not) as n's flat list.
+func (n *node) setMeta(m map[string]string) {
 	if m == nil {
 		n.meta = nil
 		return
@@ -30,7 +29,7 @@ func (n *Node) setMeta(m map[string]string) {
 }
 
 // metaMap returns a new map of n's Meta (nil when it was stored nil).
-func (n *Node) metaMap() map[string]string {
+func (n *node) metaMap() map[string]string {
 	if n.meta == nil {
 		return nil
 	}

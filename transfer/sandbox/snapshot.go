@@ -33,13 +33,13 @@ func (s *Store) Snapshot(ns string) []Entry {
 			continue
 		}
 		sp := s.ns[name]
-		for id, n := range sp.nodes {
-			if id == sp.root {
+		for _, n := range sp.nodes {
+			if n == sp.root {
 				continue
 			}
 			out = append(out, Entry{
-				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.sha(),
-				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: n.metaMap(),
+				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: n.sha(),
+				ID: n.id.String(), MTime: n.mtime, Link: n.link, Meta: n.metaMap(),
 			})
 		}
 	}
