@@ -49,14 +49,28 @@ func (f *md5Follower) advance(end int64) {
 }
 
 // followBufs are the catch-up goroutines' read buffers.
-var followBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+var followBufs = sync.Pool{New: func() any { b := make([]byte, followBuf); return &b }}
+
+// followBuf is the size of a pooled read buffer; a catch-up that starts
+// with fewer bytes to hash reads them into a buffer of their size (a
+// small file's part must not hold a MiB: a curl baseline of 20,000 files
+// sends every part before any done, and each part has its catch-up).
+const followBuf = 1 << 20
 
 // catchUp hashes accepted bytes until none are left, then closes done.
 func (f *md5Follower) catchUp(done chan struct{}) {
 	defer close(done)
-	bufp := followBufs.Get().(*[]byte)
-	defer followBufs.Put(bufp)
-	buf := *bufp
+	f.mu.Lock()
+	need := f.target - f.hashed
+	f.mu.Unlock()
+	var buf []byte
+	if need < followBuf/16 {
+		buf = make([]byte, need)
+	} else {
+		bufp := followBufs.Get().(*[]byte)
+		defer followBufs.Put(bufp)
+		buf = *bufp
+	}
 	for {
 		f.mu.Lock()
 		from, to := f.hashed, f.target
