@@ -72,32 +72,40 @@ func (s *Store) linkBlob(ns, parent, name string, data *content, size int64, o C
 	if old, taken := p.kids.get(name); taken {
 		switch {
 		case o.Conflict == ConflictReplace && old.kind != KindFolder:
-			oldData, before := old.data, old.own()
-			old.kind, old.data, old.size, old.mtime = KindFile, data, size, mtime
-			addUp(old.parent, old.own()-before)
+			r, err := s.load(old)
+			if err != nil {
+				return Node{}, err
+			}
+			oldData, before := r.data, old.own()
+			r.data = data
 			if o.Link != "" {
-				old.link = o.Link
+				r.link = o.Link
 			}
 			if o.Meta != nil {
-				old.setMeta(o.Meta)
+				r.meta = flatMeta(o.Meta)
 			}
+			if err := s.save(old, r); err != nil {
+				return Node{}, err
+			}
+			old.kind, old.size, old.mtime = KindFile, size, mtime
+			addUp(old.parent, old.own()-before)
 			if oldData != nil {
 				_ = os.Remove(s.blobPath(oldData.blob)) // replaced content; a leftover only costs disk
 			}
-			return old.clone(), nil
+			return old.with(r), nil
 		case o.Conflict == ConflictRename:
 			name = freeName(p, name, o.RenameFormat)
 		default:
 			return Node{}, fmt.Errorf("commit %q: %w", name, ErrExists)
 		}
 	}
-	n := &node{
-		id: newNodeID(), parent: p, name: name, kind: KindFile, size: size,
-		mtime: mtime, link: o.Link, data: data,
+	n := &node{id: newNodeID(), parent: p, name: name, kind: KindFile, size: size, mtime: mtime}
+	r := record{link: o.Link, data: data, meta: flatMeta(o.Meta)}
+	if err := s.save(n, r); err != nil {
+		return Node{}, err
 	}
-	n.setMeta(o.Meta)
 	sp.link(n)
-	return n.clone(), nil
+	return n.with(r), nil
 }
 
 func freeName(parent *node, name string, format func(base, ext string, n int) string) string {
@@ -139,11 +147,20 @@ func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
 	if mtime.IsZero() {
 		mtime = s.now()
 	}
-	if n.data != nil {
-		_ = os.Remove(s.blobPath(n.data.blob)) // replaced content; a leftover only costs disk
+	r, err := s.load(n)
+	if err == nil {
+		oldData := r.data
+		r.data = &content{blob: blob, sum: sum}
+		if err = s.save(n, r); err == nil && oldData != nil {
+			_ = os.Remove(s.blobPath(oldData.blob)) // replaced content; a leftover only costs disk
+		}
+	}
+	if err != nil {
+		_ = os.Remove(s.blobPath(blob)) // not linked anywhere
+		return Node{}, fmt.Errorf("fill %q: %w", n.name, err)
 	}
 	before := n.own()
-	n.kind, n.data, n.size, n.mtime = KindFile, &content{blob: blob, sum: sum}, size, mtime
+	n.kind, n.size, n.mtime = KindFile, size, mtime
 	addUp(n.parent, n.own()-before)
-	return n.clone(), nil
+	return n.with(r), nil
 }

@@ -18,8 +18,8 @@ func TestKids(t *testing.T) {
 	want := map[string]*node{}
 	for i := range 2 * fewKids {
 		name := fmt.Sprintf("n%02d", (i*7)%(2*fewKids))
-		k.put(&node{name: name, link: "first"})
-		second := &node{name: name, link: "second"}
+		k.put(&node{name: name, size: 1})
+		second := &node{name: name, size: 2}
 		k.put(second) // replaced, not added
 		want[name] = second
 		if i%3 == 0 {

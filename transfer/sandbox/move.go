@@ -42,5 +42,5 @@ func (s *Store) Move(ns, id, parent, name string) (Node, error) {
 	sp.unlink(n)
 	n.parent, n.name = dest, name
 	sp.link(n)
-	return n.clone(), nil
+	return s.clone(n)
 }

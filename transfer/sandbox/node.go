@@ -11,9 +11,9 @@ import (
 // Store's API lets it be (issue 20: the sandbox's RSS after 80,000 files):
 // its id is the UUID's 16 bytes, not the 36-byte string (spelt by clone);
 // its parent is a pointer, not the parent's id; a folder's children hang
-// off the folder itself (kids), not off a map of every folder; Meta is a
-// flat list (meta.go); the content is a blob number and a binary sum.
-// Callers only ever see Node copies (clone).
+// off the folder itself (kids), not off a map of every folder; its link,
+// content and Meta are its record, on disk (noderec.go). Callers only ever
+// see Node copies (Store.clone).
 type node struct {
 	id     nodeID
 	parent *node // nil only for the namespace root
@@ -21,11 +21,11 @@ type node struct {
 	kind   Kind
 	size   int64
 	mtime  time.Time
-	link   string
-	data   *content // the content, nil for folders and empty placeholders
-	under  int64    // bytes of the KindFile nodes strictly below this one (see FileBytes)
-	meta   []string // Meta as keys and values (meta.go)
-	kids   *kids    // a folder's children by name, nil while it has none
+	under  int64 // bytes of the KindFile nodes strictly below this one (see FileBytes)
+	kids   *kids // a folder's children by name, nil while it has none
+	at     int64 // where its record starts in the record file
+	n      uint32
+	slot   uint32 // the record's length (0: an empty record) and its slot's size
 }
 
 // nodeID is a node's id: the 16 bytes of an RFC 4122 version 4 UUID.
@@ -98,19 +98,28 @@ func (n *node) idOf() string {
 	return n.id.String()
 }
 
-// sha is n's SHA256 as callers see it ("" without content).
-func (n *node) sha() string {
-	if n.data == nil {
+// sha is the SHA256 of content d as callers see it ("" without content).
+func (d *content) sha() string {
+	if d == nil {
 		return ""
 	}
-	return hex.EncodeToString(n.data.sum[:])
+	return hex.EncodeToString(d.sum[:])
 }
 
 // clone returns a copy of the stored node n for a caller, its Meta a new
-// map.
-func (n *node) clone() Node {
+// map. Caller holds s.mu.
+func (s *Store) clone(n *node) (Node, error) {
+	r, err := s.load(n)
+	if err != nil {
+		return Node{}, err
+	}
+	return n.with(r), nil
+}
+
+// with is the Node a caller sees of n with record r.
+func (n *node) with(r record) Node {
 	return Node{
 		ID: n.id.String(), Parent: n.parent.idOf(), Name: n.name, Kind: n.kind, Size: n.size,
-		SHA256: n.sha(), MTime: n.mtime, Link: n.link, Meta: n.metaMap(),
+		SHA256: r.data.sha(), MTime: n.mtime, Link: r.link, Meta: metaMap(r.meta),
 	}
 }

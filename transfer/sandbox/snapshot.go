@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -37,9 +38,15 @@ func (s *Store) Snapshot(ns string) []Entry {
 			if n == sp.root {
 				continue
 			}
+			r, err := s.load(n)
+			if err != nil {
+				// The record file is the store's own, written under this
+				// lock: a read failing is a broken disk, not a request.
+				panic(fmt.Sprintf("sandbox store snapshot: %v", err))
+			}
 			out = append(out, Entry{
-				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: n.sha(),
-				ID: n.id.String(), MTime: n.mtime, Link: n.link, Meta: n.metaMap(),
+				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: r.data.sha(),
+				ID: n.id.String(), MTime: n.mtime, Link: r.link, Meta: metaMap(r.meta),
 			})
 		}
 	}

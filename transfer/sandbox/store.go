@@ -66,13 +66,20 @@ var (
 // without its content or a folder created twice.
 //
 // The tree is not persisted: a restarted sandbox starts empty (its blob
-// directory is cleared on open).
+// directory and record file are cleared on open). Each node's tree fields
+// (id, parent, name, kind, size, modification time, children) are in
+// memory; its link, content and Meta are its record in a file beside the
+// blobs (noderec.go), read back under the lock when a caller asks for the
+// node, so the memory each stored file keeps stays small.
 type Store struct {
 	blobDir, tmpDir string
 	now             func() time.Time
 
-	mu sync.Mutex            // guards ns and every node in it
-	ns map[string]*namespace // by API name
+	mu     sync.Mutex            // guards ns, every node in it and the record file
+	ns     map[string]*namespace // by API name
+	recs   *os.File              // the nodes' records (noderec.go)
+	recEnd int64                 // the record file's end: where the next new slot goes
+	recBuf []byte                // save's encoding buffer
 
 	blobSeq atomic.Uint64 // the last blob id given
 	walks   atomic.Int64  // Snapshots taken (see Walks)
@@ -112,6 +119,11 @@ func NewStore(dir string, now func() time.Time) (*Store, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
+	recs, err := openRecords(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.recs = recs
 	return s, nil
 }
 
@@ -134,7 +146,7 @@ func (s *Store) space(ns string) *namespace {
 func (s *Store) Root(ns string) Node {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.space(ns).root.clone()
+	return s.space(ns).root.with(record{}) // the root's record is empty
 }
 
 // Get returns the node with id, or ErrNotFound.
@@ -145,7 +157,7 @@ func (s *Store) Get(ns, id string) (Node, error) {
 	if n == nil {
 		return Node{}, fmt.Errorf("get %s: %w", id, ErrNotFound)
 	}
-	return n.clone(), nil
+	return s.clone(n)
 }
 
 // Lookup returns the child of parent called name, or ErrNotFound.
@@ -160,7 +172,7 @@ func (s *Store) Lookup(ns, parent, name string) (Node, error) {
 	if !ok {
 		return Node{}, fmt.Errorf("lookup %q: %w", name, ErrNotFound)
 	}
-	return c.clone(), nil
+	return s.clone(c)
 }
 
 // Children returns parent's children sorted by name; ErrNotFound for an
@@ -176,7 +188,11 @@ func (s *Store) Children(ns, parent string) ([]Node, error) {
 	kids := p.kids.sorted()
 	s.listed.Add(int64(len(kids)))
 	for _, c := range kids {
-		out = append(out, c.clone())
+		n, err := s.clone(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
@@ -316,11 +332,12 @@ func (s *Store) EnsureFolder(ns, parent, name string) (Node, bool, error) {
 		if n.kind != KindFolder {
 			return Node{}, false, fmt.Errorf("ensure folder %q: %w", name, ErrNotFolder)
 		}
-		return n.clone(), false, nil
+		c, err := s.clone(n)
+		return c, false, err
 	}
 	n := &node{id: newNodeID(), parent: p, name: name, kind: KindFolder, mtime: s.now()}
 	sp.link(n)
-	return n.clone(), true, nil
+	return n.with(record{}), true, nil
 }
 
 // Create adds an empty node (a folder, placeholder or partial) called
@@ -343,13 +360,16 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	if _, ok := p.kids.get(n.Name); ok {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, ErrExists)
 	}
-	nn := &node{id: newNodeID(), parent: p, name: n.Name, kind: n.Kind, mtime: n.MTime, link: n.Link}
-	nn.setMeta(n.Meta) // the caller's Meta is a map, flattened here
+	nn := &node{id: newNodeID(), parent: p, name: n.Name, kind: n.Kind, mtime: n.MTime}
+	r := record{link: n.Link, meta: flatMeta(n.Meta)} // the caller's Meta is a map, flattened here
 	if nn.mtime.IsZero() {
 		nn.mtime = s.now()
 	}
+	if err := s.save(nn, r); err != nil {
+		return Node{}, fmt.Errorf("create %q: %w", n.Name, err)
+	}
 	sp.link(nn)
-	return nn.clone(), nil
+	return nn.with(r), nil
 }
 
 // Update applies fn to a copy of the node and stores the result. fn may
@@ -362,13 +382,20 @@ func (s *Store) Update(ns, id string, fn func(*Node)) (Node, error) {
 	if n == nil {
 		return Node{}, fmt.Errorf("update %s: %w", id, ErrNotFound)
 	}
-	c := n.clone()
+	r, err := s.load(n)
+	if err != nil {
+		return Node{}, fmt.Errorf("update %s: %w", id, err)
+	}
+	c := n.with(r)
 	fn(&c)
+	r.link, r.meta = c.Link, flatMeta(c.Meta)
+	if err := s.save(n, r); err != nil {
+		return Node{}, fmt.Errorf("update %s: %w", id, err)
+	}
 	before := n.own()
-	n.kind, n.mtime, n.link = c.Kind, c.MTime, c.Link
-	n.setMeta(c.Meta)
+	n.kind, n.mtime = c.Kind, c.MTime
 	addUp(n.parent, n.own()-before)
-	return n.clone(), nil
+	return n.with(r), nil
 }
 
 // Delete removes id and, for a folder, everything below it, deleting the
@@ -392,7 +419,11 @@ func (s *Store) Delete(ns, id string) error {
 			drop(c)
 		}
 		n.kids = nil
-		if d := n.data; d != nil {
+		r, err := s.load(n)
+		if err != nil {
+			errs = append(errs, err) // its blob, if any, stays on disk
+		}
+		if d := r.data; d != nil {
 			if err := os.Remove(s.blobPath(d.blob)); err != nil {
 				errs = append(errs, err)
 			}
@@ -410,14 +441,18 @@ func (s *Store) Delete(ns, id string) error {
 // for reading; the caller closes it. A node without content is ErrNotFound.
 func (s *Store) Open(ns, id string) (*os.File, error) {
 	s.mu.Lock()
-	n := s.space(ns).get(id)
-	var data *content
-	if n != nil {
-		data = n.data
-	}
 	// Opened under the lock so a concurrent Delete or Fill cannot remove
 	// the blob between the lookup and the open.
 	defer s.mu.Unlock()
+	n := s.space(ns).get(id)
+	var data *content
+	if n != nil {
+		r, err := s.load(n)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", id, err)
+		}
+		data = r.data
+	}
 	if data == nil {
 		return nil, fmt.Errorf("open %s: %w", id, ErrNotFound)
 	}
