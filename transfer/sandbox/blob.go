@@ -49,6 +49,7 @@ func (b *Blob) Write(p []byte) (int, error) {
 	n, err := b.appendLocked(p, false, nil)
 	if b.sumValid && n > 0 {
 		b.sum.Write(p[:n])
+		b.store.hashed.Add(int64(n))
 	}
 	return n, err
 }
@@ -97,6 +98,7 @@ func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error
 			}
 			if h != nil {
 				h.Write(p)
+				b.store.hashed.Add(int64(len(p)))
 			}
 			if wbLen > 0 {
 				startWriteback(f, wbOff, wbLen) // f stays open: Discard and commit settle first
@@ -140,6 +142,7 @@ func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
 	n, err := b.f.WriteAt(p, off)
 	if b.sumValid {
 		b.sum.Write(p[:n])
+		b.store.hashed.Add(int64(n))
 	}
 	b.size = max(b.size, off+int64(n))
 	if err != nil {
@@ -295,6 +298,7 @@ func (b *Blob) commit() (id uint64, size int64, sum [32]byte, err error) {
 	b.settle()
 	if !b.sumValid {
 		h := sha256.New()
+		b.store.hashed.Add(b.size)
 		if _, err := io.Copy(h, io.NewSectionReader(b.f, 0, b.size)); err != nil {
 			return 0, 0, sum, fmt.Errorf("commit blob: checksum: %w", err)
 		}

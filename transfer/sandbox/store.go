@@ -91,6 +91,7 @@ type Store struct {
 	blobSeq atomic.Uint64 // the last blob id given
 	walks   atomic.Int64  // Snapshots taken (see Walks)
 	listed  atomic.Int64  // nodes returned by Children (see Listed)
+	hashed  atomic.Int64  // bytes fed to the store's checksums (see HashedBytes)
 }
 
 type namespace struct {
