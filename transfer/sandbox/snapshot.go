@@ -21,7 +21,8 @@ type Entry struct {
 
 // Snapshot lists every node but the roots of namespace ns (all namespaces
 // when ns is ""), sorted by API and path. It is a consistent view: taken
-// under the store lock in one go.
+// under the store lock in one go. It computes the sums of files not summed
+// yet (sum.go), under that lock.
 func (s *Store) Snapshot(ns string) []Entry {
 	s.walks.Add(1)
 	s.mu.Lock()
@@ -37,9 +38,10 @@ func (s *Store) Snapshot(ns string) []Entry {
 			if id == sp.root {
 				continue
 			}
+			sha, meta := s.sums(n)
 			out = append(out, Entry{
-				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.sha(),
-				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: n.metaMap(),
+				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: sha,
+				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: meta,
 			})
 		}
 	}

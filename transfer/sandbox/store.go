@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -21,7 +20,7 @@ type Kind string
 // The node kinds. An API uses the ones its service has.
 const (
 	KindFolder      Kind = "folder"
-	KindFile        Kind = "file"        // complete content, Size and SHA256 set
+	KindFile        Kind = "file"        // complete content, Size set (its SHA-256: Snapshot)
 	KindPlaceholder Kind = "placeholder" // a name reserved before content arrives (quatrix upload/link)
 	KindPartial     Kind = "partial"     // content still arriving, visible in the tree
 )
@@ -34,7 +33,6 @@ type Node struct {
 	Name   string            `json:"name"`
 	Kind   Kind              `json:"kind"`
 	Size   int64             `json:"size"`
-	SHA256 string            `json:"sha256,omitempty"`
 	MTime  time.Time         `json:"mtime"`
 	Link   string            `json:"link,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"` // API-specific attributes
@@ -44,21 +42,14 @@ type Node struct {
 	meta  []string // Meta inside the store, as keys and values (meta.go)
 }
 
-// content is a node's content inside the store: its blob and SHA-256, in
-// 48 bytes where the blob's id and the hex sum as strings took 112 (every
-// stored file keeps its node in memory). Nodes inside the store keep
-// SHA256 empty; clone and Snapshot spell it from sum.
+// content is a node's content inside the store: its blob and the sums
+// the store computes when first needed (sum.go). A Node's content never
+// changes; new content is a new content value.
 type content struct {
-	blob uint64
-	sum  [32]byte
-}
-
-// sha is n's SHA256 as callers see it ("" without content).
-func (n *Node) sha() string {
-	if n.data == nil {
-		return ""
-	}
-	return hex.EncodeToString(n.data.sum[:])
+	blob   uint64
+	sum    [32]byte // SHA-256, valid once summed
+	summed bool
+	md5    *md5Meta // the MD5 an API asked to show in Meta; nil when none
 }
 
 // blobPath is the file of blob id.
@@ -331,7 +322,7 @@ func (s *Store) EnsureFolder(ns, parent, name string) (Node, bool, error) {
 }
 
 // Create adds an empty node (a folder, placeholder or partial) called
-// n.Name under parent. ID, Parent, Size, SHA256 and content are set by the
+// n.Name under parent. ID, Parent, Size and content are set by the
 // store; MTime defaults to now. A taken name is ErrExists.
 func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	if err := checkName(n.Name); err != nil {
@@ -351,7 +342,7 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	}
 	nn := n // the caller's node: its Meta is a map, flattened here
 	nn.setMeta(n.Meta)
-	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.data, nn.under = NewID(), parent, 0, "", nil, 0
+	nn.ID, nn.Parent, nn.Size, nn.data, nn.under = NewID(), parent, 0, nil, 0
 	if nn.MTime.IsZero() {
 		nn.MTime = s.now()
 	}
@@ -360,8 +351,8 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 }
 
 // Update applies fn to a copy of the node and stores the result. fn may
-// change Kind, MTime, Link and Meta; changes to ID, Parent, Name, Size and
-// SHA256 are ignored (content changes go through Commit or Fill).
+// change Kind, MTime, Link and Meta; changes to ID, Parent, Name and Size
+// are ignored (content changes go through Commit or Fill).
 func (s *Store) Update(ns, id string, fn func(*Node)) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -441,6 +432,6 @@ func (s *Store) Open(ns, id string) (*os.File, error) {
 func (n *Node) clone() Node {
 	c := *n
 	c.Meta, c.meta = n.metaMap(), nil
-	c.SHA256, c.data = n.sha(), nil
+	c.data = nil
 	return c
 }

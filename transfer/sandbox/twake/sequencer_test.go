@@ -13,7 +13,7 @@ import (
 // seqCase writes pieces of data (start, end) through a sequencer in the
 // given order, commits the blob and returns the stored node and whether
 // the writes stayed appends.
-func seqCase(t *testing.T, data []byte, order [][2]int) (sandbox.Node, bool) {
+func seqCase(t *testing.T, data []byte, order [][2]int) (*sandbox.Store, sandbox.Node, bool) {
 	t.Helper()
 	st, b, s := newSeq(t)
 	for _, r := range order {
@@ -33,7 +33,7 @@ func seqCase(t *testing.T, data []byte, order [][2]int) (sandbox.Node, bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n, ordered
+	return st, n, ordered
 }
 
 // newSeq is a sequencer over a fresh blob of a fresh store.
@@ -62,14 +62,22 @@ func commitChecked(t *testing.T, st *sandbox.Store, b *sandbox.Blob, s *sequence
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkNode(t, n, data)
+	checkNode(t, st, n, data)
 }
 
-func checkNode(t *testing.T, st sandbox.Node, data []byte) {
+// checkNode checks the stored node n against data, its sum as a Snapshot
+// gives it (the store computes sums on first need).
+func checkNode(t *testing.T, store *sandbox.Store, n sandbox.Node, data []byte) {
 	t.Helper()
 	sum := sha256.Sum256(data)
-	if st.Size != int64(len(data)) || st.SHA256 != hex.EncodeToString(sum[:]) {
-		t.Fatalf("stored %d bytes %s, want %d bytes %x", st.Size, st.SHA256, len(data), sum)
+	var got string
+	for _, e := range store.Snapshot("t") {
+		if e.ID == n.ID {
+			got = e.SHA256
+		}
+	}
+	if n.Size != int64(len(data)) || got != hex.EncodeToString(sum[:]) {
+		t.Fatalf("stored %d bytes %s, want %d bytes %x", n.Size, got, len(data), sum)
 	}
 }
 
@@ -77,8 +85,8 @@ func checkNode(t *testing.T, st sandbox.Node, data []byte) {
 // reaches them: the content is right and no write went in out of order.
 func TestSequencerReorders(t *testing.T) {
 	data := content(10_000, 8)
-	n, ordered := seqCase(t, data, [][2]int{{3000, 4000}, {6000, 10_000}, {1000, 2000}, {0, 1000}, {4000, 6000}, {2000, 3000}})
-	checkNode(t, n, data)
+	st, n, ordered := seqCase(t, data, [][2]int{{3000, 4000}, {6000, 10_000}, {1000, 2000}, {0, 1000}, {4000, 6000}, {2000, 3000}})
+	checkNode(t, st, n, data)
 	if !ordered {
 		t.Fatal("in-memory reordering gave up")
 	}
