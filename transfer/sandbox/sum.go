@@ -69,10 +69,8 @@ func (s *Store) sums(n *Node) (string, map[string]string) {
 	if c == nil {
 		return "", meta
 	}
-	if !c.summed {
-		if err := s.sum(c); err != nil {
-			return "", meta
-		}
+	if err := s.sum(c, true); err != nil {
+		return "", meta
 	}
 	if c.md5 != nil {
 		if meta == nil {
@@ -83,32 +81,61 @@ func (s *Store) sums(n *Node) (string, map[string]string) {
 	return hex.EncodeToString(c.sum[:]), meta
 }
 
-// sum computes c's missing sums in one pass over its blob. Caller holds
-// s.mu.
-func (s *Store) sum(c *content) error {
+// MD5 returns the hex MD5 of the content of file id, for a rule that
+// needs it after the file was stored. The file must have been committed
+// with CommitOptions.MD5Meta: the sum is kept (and shown in Snapshot), so
+// each byte is hashed for it once.
+func (s *Store) MD5(ns, id string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.space(ns).nodes[id]
+	if n == nil || n.data == nil {
+		return "", fmt.Errorf("md5 of %s: %w", id, ErrNotFound)
+	}
+	c := n.data
+	if c.md5 == nil {
+		return "", fmt.Errorf("md5 of %s: committed without MD5Meta", id)
+	}
+	if err := s.sum(c, false); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(c.md5.sum[:]), nil
+}
+
+// sum computes c's missing digests (the SHA-256 only when withSHA) in
+// one pass over its blob. Caller holds s.mu.
+func (s *Store) sum(c *content, withSHA bool) error {
+	var hs []hash.Hash
+	var sh, mh hash.Hash
+	if withSHA && !c.summed {
+		sh = sha256.New()
+		hs = append(hs, sh)
+	}
+	if c.md5 != nil && !c.md5.known {
+		mh = md5.New()
+		hs = append(hs, mh)
+	}
+	if len(hs) == 0 {
+		return nil
+	}
 	f, err := os.Open(s.blobPath(c.blob))
 	if err != nil {
 		return fmt.Errorf("sum blob: %w", err)
 	}
 	defer f.Close()
-	sh := sha256.New()
-	hs := []hash.Hash{sh}
-	var mh hash.Hash
-	if c.md5 != nil && !c.md5.known {
-		mh = md5.New()
-		hs = append(hs, mh)
-	}
 	n, err := copyBuffered(multiHash(hs), f)
 	s.hashed.Add(n * int64(len(hs)))
 	if err != nil {
 		return fmt.Errorf("sum blob: %w", err)
 	}
-	sh.Sum(c.sum[:0])
+	if sh != nil {
+		sh.Sum(c.sum[:0])
+		c.summed = true
+	}
 	if mh != nil {
 		mh.Sum(c.md5.sum[:0])
 		c.md5.known = true
 	}
-	c.summed = true
 	return nil
 }
 
