@@ -29,6 +29,7 @@ type Blob struct {
 	size      int64         // highest offset written
 	hashing   chan struct{} // closed when the background work of the last append is done; nil if none
 	flushed   int64         // bytes before this offset were handed to startWriteback
+	unhinted  int64         // bytes WriteAt wrote since it last started a write-out
 	committed bool
 	id        uint64 // blob id once committed
 }
@@ -117,7 +118,9 @@ func (b *Blob) settle() {
 	}
 }
 
-// WriteAt writes p at off (chunks arriving in any order).
+// WriteAt writes p at off (chunks arriving in any order). Every
+// writebackStep bytes written so, it starts the disk write-out of the
+// whole file on another goroutine, as appends do for theirs.
 func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -127,6 +130,15 @@ func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
 	b.settle()
 	n, err := b.f.WriteAt(p, off)
 	b.size = max(b.size, off+int64(n))
+	if b.unhinted += int64(n); b.unhinted >= writebackStep {
+		b.unhinted = 0
+		done, size := make(chan struct{}), b.size
+		go func(f *os.File) {
+			startWriteback(f, 0, size) // f stays open: Discard and commit settle first
+			close(done)
+		}(b.f)
+		b.hashing = done
+	}
 	if err != nil {
 		return n, fmt.Errorf("write blob at %d: %w", off, err)
 	}
