@@ -137,4 +137,3 @@ func TestSequencerConcurrentRegions(t *testing.T) {
 	}
 	commitChecked(t, st, b, s, data)
 }
-
