@@ -32,25 +32,37 @@ type CommitOptions struct {
 	MTime        time.Time         // default now
 	Link         string            // stored as Node.Link
 	Meta         map[string]string // stored as Node.Meta
+	// MD5Meta, when set, is a Meta key under which Snapshot shows the
+	// content's hex MD5: MD5 when given (the caller computed it already),
+	// else computed by the store on first need with the SHA-256 (sum.go).
+	// Node values do not carry it.
+	MD5Meta string
+	MD5     string
 }
 
 // Commit makes b durable (fsync, rename into the blob directory) and then,
 // under the store lock, links it as a file called name under parent. The
 // file appears in the tree complete or not at all. b is consumed whatever
-// the outcome: on error its content is deleted.
+// the outcome: on error its content is deleted. Its sums are computed on
+// first need (sum.go).
 func (s *Store) Commit(ns, parent, name string, b *Blob, o CommitOptions) (Node, error) {
 	if err := checkName(name); err != nil {
 		b.Discard()
 		return Node{}, fmt.Errorf("commit: %w", err)
 	}
-	blob, size, sum, err := b.commit()
+	m5, err := newMD5Meta(o)
+	if err != nil {
+		b.Discard()
+		return Node{}, err
+	}
+	blob, size, err := b.commit()
 	if err != nil {
 		b.Discard()
 		return Node{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, err := s.linkBlob(ns, parent, name, &content{blob: blob, sum: sum}, size, o)
+	n, err := s.linkBlob(ns, parent, name, &content{blob: blob, md5: m5}, size, o)
 	if err != nil {
 		_ = os.Remove(s.blobPath(blob)) // not linked anywhere: nothing else refers to it
 		return Node{}, err
@@ -129,7 +141,7 @@ func freeName(parent *node, name string, format func(base, ext string, n int) st
 // content of b and makes it a file, keeping its id, name and place. b is
 // consumed whatever the outcome.
 func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
-	blob, size, sum, err := b.commit()
+	blob, size, err := b.commit()
 	if err != nil {
 		b.Discard()
 		return Node{}, err
@@ -150,7 +162,7 @@ func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
 	r, err := s.load(n)
 	if err == nil {
 		oldData := r.data
-		r.data = &content{blob: blob, sum: sum}
+		r.data = &content{blob: blob}
 		if err = s.save(n, r); err == nil && oldData != nil {
 			_ = os.Remove(s.blobPath(oldData.blob)) // replaced content; a leftover only costs disk
 		}

@@ -98,14 +98,6 @@ func (n *node) idOf() string {
 	return n.id.String()
 }
 
-// sha is the SHA256 of content d as callers see it ("" without content).
-func (d *content) sha() string {
-	if d == nil {
-		return ""
-	}
-	return hex.EncodeToString(d.sum[:])
-}
-
 // clone returns a copy of the stored node n for a caller, its Meta a new
 // map. Caller holds s.mu.
 func (s *Store) clone(n *node) (Node, error) {
@@ -120,6 +112,6 @@ func (s *Store) clone(n *node) (Node, error) {
 func (n *node) with(r record) Node {
 	return Node{
 		ID: n.id.String(), Parent: n.parent.idOf(), Name: n.name, Kind: n.kind, Size: n.size,
-		SHA256: r.data.sha(), MTime: n.mtime, Link: r.link, Meta: metaMap(r.meta),
+		MTime: n.mtime, Link: r.link, Meta: metaMap(r.meta),
 	}
 }

@@ -22,7 +22,8 @@ type Entry struct {
 
 // Snapshot lists every node but the roots of namespace ns (all namespaces
 // when ns is ""), sorted by API and path. It is a consistent view: taken
-// under the store lock in one go.
+// under the store lock in one go. It computes the sums of files not summed
+// yet (sum.go), under that lock.
 func (s *Store) Snapshot(ns string) []Entry {
 	s.walks.Add(1)
 	s.mu.Lock()
@@ -44,9 +45,10 @@ func (s *Store) Snapshot(ns string) []Entry {
 				// lock: a read failing is a broken disk, not a request.
 				panic(fmt.Sprintf("sandbox store snapshot: %v", err))
 			}
+			sha, meta := s.sums(n, r)
 			out = append(out, Entry{
-				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: r.data.sha(),
-				ID: n.id.String(), MTime: n.mtime, Link: r.link, Meta: metaMap(r.meta),
+				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: sha,
+				ID: n.id.String(), MTime: n.mtime, Link: r.link, Meta: meta,
 			})
 		}
 	}

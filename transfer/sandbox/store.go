@@ -19,7 +19,7 @@ type Kind string
 // The node kinds. An API uses the ones its service has.
 const (
 	KindFolder      Kind = "folder"
-	KindFile        Kind = "file"        // complete content, Size and SHA256 set
+	KindFile        Kind = "file"        // complete content, Size set (its SHA-256: Snapshot)
 	KindPlaceholder Kind = "placeholder" // a name reserved before content arrives (quatrix upload/link)
 	KindPartial     Kind = "partial"     // content still arriving, visible in the tree
 )
@@ -32,19 +32,20 @@ type Node struct {
 	Name   string            `json:"name"`
 	Kind   Kind              `json:"kind"`
 	Size   int64             `json:"size"`
-	SHA256 string            `json:"sha256,omitempty"`
 	MTime  time.Time         `json:"mtime"`
 	Link   string            `json:"link,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"` // API-specific attributes
 }
 
-// content is a node's content inside the store: its blob and SHA-256, in
-// 48 bytes where the blob's id and the hex sum as strings took 112 (every
-// stored file keeps its node in memory). clone and Snapshot spell the sum
-// in hex.
+// content is a node's content inside the store: its blob and the sums
+// the store computes when first needed (sum.go). It is part of the node's
+// record (noderec.go); a computed sum is saved back to the record. New
+// content is a new content value.
 type content struct {
-	blob uint64
-	sum  [32]byte
+	blob   uint64
+	sum    [32]byte // SHA-256, valid once summed
+	summed bool
+	md5    *md5Meta // the MD5 an API asked to show in Meta; nil when none
 }
 
 // blobPath is the file of blob id.
@@ -84,6 +85,7 @@ type Store struct {
 	blobSeq atomic.Uint64 // the last blob id given
 	walks   atomic.Int64  // Snapshots taken (see Walks)
 	listed  atomic.Int64  // nodes returned by Children (see Listed)
+	hashed  atomic.Int64  // bytes fed to the store's checksums (see HashedBytes)
 }
 
 type namespace struct {
@@ -341,7 +343,7 @@ func (s *Store) EnsureFolder(ns, parent, name string) (Node, bool, error) {
 }
 
 // Create adds an empty node (a folder, placeholder or partial) called
-// n.Name under parent. ID, Parent, Size, SHA256 and content are set by the
+// n.Name under parent. ID, Parent, Size and content are set by the
 // store; MTime defaults to now. A taken name is ErrExists.
 func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	if err := checkName(n.Name); err != nil {
@@ -373,8 +375,8 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 }
 
 // Update applies fn to a copy of the node and stores the result. fn may
-// change Kind, MTime, Link and Meta; changes to ID, Parent, Name, Size and
-// SHA256 are ignored (content changes go through Commit or Fill).
+// change Kind, MTime, Link and Meta; changes to ID, Parent, Name and Size
+// are ignored (content changes go through Commit or Fill).
 func (s *Store) Update(ns, id string, fn func(*Node)) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

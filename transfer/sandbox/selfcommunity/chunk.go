@@ -50,7 +50,7 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 		}
 		up = &upload{
 			uuid: sandbox.NewID(), owner: user.ID, kind: chunked, total: int(total),
-			declSize: -1, md5: newMD5Follower(b), blob: b,
+			declSize: -1, blob: b,
 		}
 		isNew = true
 	case uuid == "":
@@ -84,7 +84,7 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 			}
 			up = &upload{
 				uuid: id, owner: user.ID, kind: chunked, total: int(total),
-				declSize: -1, md5: newMD5Follower(b), blob: b,
+				declSize: -1, blob: b,
 			}
 			isNew = true
 			break
@@ -153,7 +153,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 		}}}
 	}
 	// A part that fails half-way leaves the blob as it was (storeInto,
-	// stream.end); only accepted bytes reach the MD5.
+	// stream.end).
 	if err := f.file.storeInto(up); err != nil {
 		return 0, nil, internalError(err)
 	}
@@ -161,7 +161,6 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	up.partOff = append(up.partOff, up.offset)
 	up.partLen = append(up.partLen, size)
 	up.offset = end
-	up.md5.advance(end)
 	if t := f.str(fType); t != "" {
 		up.filetype = t
 	}

@@ -55,15 +55,18 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	} else if ok && v != up.offset {
 		return 0, nil, fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize %d, the parts carry %d bytes", v, up.offset))
 	}
-	if up.kind == chunked {
-		sum, err := up.md5.sum()
-		if err != nil {
-			return 0, nil, internalError(err)
+	if m := f.str(fMD5); m != "" {
+		if up.md5hex == "" {
+			// Computed now that a rule needs it, once (a done refused here
+			// keeps it): over the accepted parts, or the stored file of a
+			// single upload.
+			if aerr := a.md5Of(up); aerr != nil {
+				return 0, nil, aerr
+			}
 		}
-		up.md5hex = sum
-	}
-	if m := f.str(fMD5); m != "" && !strings.EqualFold(strings.TrimSpace(m), up.md5hex) {
-		return 0, nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the assembled file")
+		if !strings.EqualFold(strings.TrimSpace(m), up.md5hex) {
+			return 0, nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the assembled file")
+		}
 	}
 	if up.kind == chunked {
 		if aerr := checkName(wire(d, fName), name); aerr != nil {
@@ -109,4 +112,23 @@ func (a *API) forget(uuid string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.uploads, uuid)
+}
+
+// md5Of sets up.md5hex: the MD5 of a chunked upload's accepted parts, or
+// of a finished single upload's stored file. Caller holds up.mu.
+func (a *API) md5Of(up *upload) *apiError {
+	var sum string
+	var err error
+	if up.kind == chunked {
+		if err = up.trimBlob(); err == nil {
+			sum, err = up.blob.MD5()
+		}
+	} else {
+		sum, err = a.env.Store.MD5(Name, up.nodeID)
+	}
+	if err != nil {
+		return internalError(err)
+	}
+	up.md5hex = sum
+	return nil
 }

@@ -61,9 +61,10 @@
 // A chunk's file part is received straight onto its upload's blob when
 // the fields before it (as clients send them) name the upload, and undone
 // if the request is refused once the whole body is read (see stream); any
-// other file part is staged in a blob of its own. The whole-file MD5 that
-// done checks is computed behind the requests over accepted parts only
-// (see md5Follower).
+// other file part is staged in a blob of its own. No byte is hashed while
+// it arrives: the whole-file MD5 is computed when a rule needs it (done or
+// a single upload sending md5), from the accepted bytes in one pass, and
+// otherwise by the store when first needed (Meta md5 in a Snapshot).
 package selfcommunity
 
 import (

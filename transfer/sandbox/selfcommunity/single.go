@@ -48,17 +48,25 @@ func (a *API) storeWhole(r *http.Request, user User, f *form, k kind, meta map[s
 			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
 		}}}
 	}
-	b, sum, err := f.file.own(a.env.Store)
+	b, err := f.file.own(a.env.Store)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	up := &upload{
 		uuid: sandbox.NewID(), owner: user.ID, kind: k, total: 1, next: 1, offset: size,
-		declSize: size, md5hex: sum, filetype: f.str(fType),
+		declSize: size, filetype: f.str(fType),
 	}
-	if m := f.str(fMD5); m != "" && !strings.EqualFold(m, up.md5hex) {
-		b.Discard()
-		return nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the file received")
+	if m := f.str(fMD5); m != "" {
+		// The MD5 only when the rule needs it; else the store computes it
+		// on first need.
+		if up.md5hex, err = b.MD5(); err != nil {
+			b.Discard()
+			return nil, internalError(err)
+		}
+		if !strings.EqualFold(m, up.md5hex) {
+			b.Discard()
+			return nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the file received")
+		}
 	}
 	up.mu.Lock()
 	defer up.mu.Unlock()

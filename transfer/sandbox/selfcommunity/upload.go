@@ -36,7 +36,6 @@ type upload struct {
 	declSize int64         // announced whole-file size, -1 while unknown
 	partOff  []int64       // where each received part starts in blob
 	partLen  []int64       // and its length (a re-send is compared with it)
-	md5      *md5Follower  // MD5 over the parts accepted, in order (chunked only)
 	blob     *sandbox.Blob // content until done commits it
 	done     bool          // the done call succeeded
 	gone     bool          // forgotten (expire fault): requests naming it fail
@@ -44,18 +43,18 @@ type upload struct {
 	nodeID   string
 	parent   string // a thumbnail's parent file uuid
 	name     string
-	md5hex   string
+	md5hex   string // the file's MD5 when a rule needed it; else the store computes it on first need
 	size     int64
 	filetype string
 }
 
 // trim drops what only an open chunked upload needs (the parts' offsets
-// and lengths, the MD5 follower and the blob it reads) once done has
+// and lengths) once done has
 // stored the file: a finished upload answers from its final fields
 // alone (a part or done after it is refused or answered from them), so
 // the record of each finished file stays small. Caller holds up.mu.
 func (up *upload) trim() {
-	up.partOff, up.partLen, up.md5 = nil, nil, nil
+	up.partOff, up.partLen = nil, nil
 }
 
 // upload serves POST /api/v2/pm/upload/: chunks, single uploads,
@@ -209,8 +208,12 @@ func (a *API) commit(up *upload, name string, b *sandbox.Blob, meta map[string]s
 	name = a.reserveName(name)
 	link := a.mediaURL(up.uuid, name)
 	meta["owner"] = fmt.Sprint(up.owner)
-	meta["md5"] = up.md5hex
-	n, err := st.Commit(Name, dir.ID, name, b, sandbox.CommitOptions{Conflict: sandbox.ConflictFail, Link: link, Meta: meta})
+	// The stored file's Meta md5: the sum done or a single upload checked,
+	// else computed by the store when first needed (Snapshot), never on
+	// the upload's path when no rule needs it.
+	n, err := st.Commit(Name, dir.ID, name, b, sandbox.CommitOptions{
+		Conflict: sandbox.ConflictFail, Link: link, Meta: meta, MD5Meta: "md5", MD5: up.md5hex,
+	})
 	if err != nil {
 		a.releaseName(name)
 		if errors.Is(err, sandbox.ErrBadName) {
