@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -21,8 +22,8 @@ type Entry struct {
 
 // Snapshot lists every node but the roots of namespace ns (all namespaces
 // when ns is ""), sorted by API and path. It is a consistent view: taken
-// under the store lock in one go. It computes the sums of files not summed
-// yet first (sum.go).
+// under the store lock in one go, after computing the sums of files not
+// summed yet (sum.go).
 func (s *Store) Snapshot(ns string) []Entry {
 	s.walks.Add(1)
 	s.sumAhead(ns)
@@ -35,14 +36,20 @@ func (s *Store) Snapshot(ns string) []Entry {
 			continue
 		}
 		sp := s.ns[name]
-		for id, n := range sp.nodes {
-			if id == sp.root {
+		for _, n := range sp.nodes {
+			if n == sp.root {
 				continue
 			}
-			sha, meta := s.sums(n)
+			r, err := s.load(n)
+			if err != nil {
+				// The record file is the store's own, written under this
+				// lock: a read failing is a broken disk, not a request.
+				panic(fmt.Sprintf("sandbox store snapshot: %v", err))
+			}
+			sha, meta := s.entrySums(n, r)
 			out = append(out, Entry{
-				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: sha,
-				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: meta,
+				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: sha,
+				ID: n.id.String(), MTime: n.mtime, Link: r.link, Meta: meta,
 			})
 		}
 	}

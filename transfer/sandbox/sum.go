@@ -60,27 +60,26 @@ func newMD5Meta(o CommitOptions) (*md5Meta, error) {
 	return m, nil
 }
 
-// sums returns n's SHA-256 ("" without content) and its Meta as a new
-// map, with the MD5 in it when one was asked for, computing what is
-// missing. A blob that cannot be read leaves its sums empty and is tried
+// entrySums returns the SHA-256 and Meta of node n with record r as a
+// Snapshot shows them, computing what is missing and saving it in n's
+// record. A blob that cannot be read leaves its sums empty, to be tried
 // again at the next Snapshot. Caller holds s.mu (so the blob cannot be
 // removed while it is read).
-func (s *Store) sums(n *Node) (string, map[string]string) {
-	meta := n.metaMap()
-	c := n.data
-	if c == nil {
-		return "", meta
+func (s *Store) entrySums(n *node, r record) (string, map[string]string) {
+	c := r.data
+	if c != nil && (!c.summed || (c.md5 != nil && !c.md5.known)) {
+		if err := s.sum(c, true); err == nil {
+			_ = s.save(n, r) // unsaved, the sums are computed again next time
+		}
 	}
-	if err := s.sum(c, true); err != nil {
-		return "", meta
-	}
-	if c.md5 != nil {
+	meta := metaMap(r.meta)
+	if c != nil && c.md5 != nil && c.md5.known {
 		if meta == nil {
 			meta = map[string]string{}
 		}
 		meta[c.md5.key] = hex.EncodeToString(c.md5.sum[:])
 	}
-	return hex.EncodeToString(c.sum[:]), meta
+	return c.sha(), meta
 }
 
 // MD5 returns the hex MD5 of the content of file id, for a rule that
@@ -90,16 +89,28 @@ func (s *Store) sums(n *Node) (string, map[string]string) {
 func (s *Store) MD5(ns, id string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.space(ns).nodes[id]
-	if n == nil || n.data == nil {
+	n := s.space(ns).get(id)
+	if n == nil {
 		return "", fmt.Errorf("md5 of %s: %w", id, ErrNotFound)
 	}
-	c := n.data
+	r, err := s.load(n)
+	if err != nil {
+		return "", err
+	}
+	c := r.data
+	if c == nil {
+		return "", fmt.Errorf("md5 of %s: %w", id, ErrNotFound)
+	}
 	if c.md5 == nil {
 		return "", fmt.Errorf("md5 of %s: committed without MD5Meta", id)
 	}
-	if err := s.sum(c, false); err != nil {
-		return "", err
+	if !c.md5.known {
+		if err := s.sum(c, false); err != nil {
+			return "", err
+		}
+		if err := s.save(n, r); err != nil {
+			return "", err
+		}
 	}
 	return hex.EncodeToString(c.md5.sum[:]), nil
 }
@@ -173,12 +184,13 @@ func (s *Store) digest(id uint64, withSHA, withMD5 bool) (digests, error) {
 // sumAhead computes the missing sums of the files of namespace ns (all
 // namespaces when "") without holding the store lock while it reads them,
 // so the Snapshot that follows finds them computed and requests wait for
-// the lock only while the files are listed. A file removed or replaced
-// meanwhile is skipped (its content is gone; new content is summed by the
-// Snapshot itself).
+// the lock only while the records are read and written. A file removed
+// or given new content meanwhile is skipped (its blob is gone; new
+// content is summed by the Snapshot itself).
 func (s *Store) sumAhead(ns string) {
 	type pending struct {
-		c        *content
+		n        *node
+		blob     uint64
 		sha, md5 bool
 	}
 	var todo []pending
@@ -188,19 +200,26 @@ func (s *Store) sumAhead(ns string) {
 			continue
 		}
 		for _, n := range sp.nodes {
-			if c := n.data; c != nil && (!c.summed || (c.md5 != nil && !c.md5.known)) {
-				todo = append(todo, pending{c: c, sha: !c.summed, md5: c.md5 != nil && !c.md5.known})
+			if n.n == 0 {
+				continue // an empty record: no content
+			}
+			r, err := s.load(n)
+			if c := r.data; err == nil && c != nil && (!c.summed || (c.md5 != nil && !c.md5.known)) {
+				todo = append(todo, pending{n: n, blob: c.blob, sha: !c.summed, md5: c.md5 != nil && !c.md5.known})
 			}
 		}
 	}
 	s.mu.Unlock()
 	for _, p := range todo {
-		d, err := s.digest(p.c.blob, p.sha, p.md5)
+		d, err := s.digest(p.blob, p.sha, p.md5)
 		if err != nil {
 			continue // removed meanwhile
 		}
 		s.mu.Lock()
-		d.set(p.c)
+		if r, err := s.load(p.n); err == nil && r.data != nil && r.data.blob == p.blob {
+			d.set(r.data)
+			_ = s.save(p.n, r) // unsaved, the Snapshot computes them again
+		}
 		s.mu.Unlock()
 	}
 }

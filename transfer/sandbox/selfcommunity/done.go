@@ -39,7 +39,7 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 		if a.env.Switches.On(SwitchRedone) {
 			return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
 		}
-		return http.StatusOK, fileAnswer(up), nil
+		return http.StatusOK, a.fileAnswer(up), nil
 	}
 	if v, ok, aerr := f.integer(fTot, 1); aerr != nil {
 		return 0, nil, aerr
@@ -105,7 +105,7 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	}
 	up.done = true
 	up.trim()
-	return http.StatusOK, fileAnswer(up), nil
+	return http.StatusOK, a.fileAnswer(up), nil
 }
 
 func (a *API) forget(uuid string) {

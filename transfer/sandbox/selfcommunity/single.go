@@ -89,7 +89,7 @@ func (a *API) single(r *http.Request, user User, f *form) (int, any, *apiError) 
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	return http.StatusOK, fileAnswer(up), nil
+	return http.StatusOK, a.fileAnswer(up), nil
 }
 
 // thumbnail is "Upload a Thumbnail": parentuuid must name a finished file
@@ -123,7 +123,7 @@ func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiErro
 	up.mu.Lock()
 	up.parent = pid
 	up.mu.Unlock()
-	return http.StatusOK, map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
+	return http.StatusOK, map[string]string{"file_url": a.fileURL(up), "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
 }
 
 // rename stores the finished file up under name instead (a copy of its

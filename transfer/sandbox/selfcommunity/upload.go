@@ -43,7 +43,6 @@ type upload struct {
 	nodeID   string
 	parent   string // a thumbnail's parent file uuid
 	name     string
-	fileURL  string
 	md5hex   string // the file's MD5 when a rule needed it; else the store computes it on first need
 	size     int64
 	filetype string
@@ -207,7 +206,7 @@ func (a *API) commit(up *upload, name string, b *sandbox.Blob, meta map[string]s
 		return internalError(err)
 	}
 	name = a.reserveName(name)
-	link := a.env.BaseURL() + "/media/pm/" + up.uuid + "/" + url.PathEscape(name)
+	link := a.mediaURL(up.uuid, name)
 	meta["owner"] = fmt.Sprint(up.owner)
 	// The stored file's Meta md5: the sum done or a single upload checked,
 	// else computed by the store when first needed (Snapshot), never on
@@ -222,13 +221,24 @@ func (a *API) commit(up *upload, name string, b *sandbox.Blob, meta map[string]s
 		}
 		return internalError(err)
 	}
-	up.final, up.nodeID, up.name, up.fileURL, up.size = true, n.ID, name, link, n.Size
+	up.final, up.nodeID, up.name, up.size = true, n.ID, name, n.Size
 	return nil
 }
 
+// mediaURL is the file_url of the file uuid stored as name: the sandbox's
+// base URL is fixed for its run, so a finished upload's URL is spelt
+// again when an answer needs it rather than kept in every record.
+func (a *API) mediaURL(uuid, name string) string {
+	return a.env.BaseURL() + "/media/pm/" + uuid + "/" + url.PathEscape(name)
+}
+
+// fileURL is the file_url of the finished upload up. Caller holds up.mu
+// or up is final (its name no longer changes).
+func (a *API) fileURL(up *upload) string { return a.mediaURL(up.uuid, up.name) }
+
 // fileAnswer is the {file_url, file_uuid} body of single uploads and done.
-func fileAnswer(up *upload) map[string]string {
-	return map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid}
+func (a *API) fileAnswer(up *upload) map[string]string {
+	return map[string]string{"file_url": a.fileURL(up), "file_uuid": up.uuid}
 }
 
 // reserveName returns the name a finished file is stored under (rule
