@@ -108,7 +108,7 @@ func (s *Server) sink(w http.ResponseWriter, r *http.Request) {
 		res.Size = size
 		if r.URL.Query().Get("sum") == "1" {
 			c := &content{blob: id}
-			if err := s.store.sum(c, true); err != nil {
+			if _, err := s.store.sum(c, true); err != nil {
 				_ = os.Remove(s.store.blobPath(id)) // linked nowhere
 				WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: " + err.Error()})
 				return

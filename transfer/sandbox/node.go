@@ -98,15 +98,6 @@ func (n *node) idOf() string {
 	return n.id.String()
 }
 
-// sha is the SHA256 of content d as a Snapshot shows it ("" without
-// content or before it is summed).
-func (d *content) sha() string {
-	if d == nil || !d.summed {
-		return ""
-	}
-	return hex.EncodeToString(d.sum[:])
-}
-
 // clone returns a copy of the stored node n for a caller, its Meta a new
 // map. Caller holds s.mu.
 func (s *Store) clone(n *node) (Node, error) {
@@ -117,8 +108,7 @@ func (s *Store) clone(n *node) (Node, error) {
 	return n.with(r), nil
 }
 
-// with is the Node a caller sees of n with record r (no sums: they are
-// Snapshot's, sum.go).
+// with is the Node a caller sees of n with record r.
 func (n *node) with(r record) Node {
 	return Node{
 		ID: n.id.String(), Parent: n.parent.idOf(), Name: n.name, Kind: n.kind, Size: n.size,

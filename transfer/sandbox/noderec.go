@@ -8,7 +8,7 @@ import (
 )
 
 // A node's record is the part of it no tree operation needs: its link,
-// content (blob number and SHA-256) and Meta. It lives in the store's
+// content (blob number and the sums known so far, sum.go) and Meta. It lives in the store's
 // record file, not in memory (issue 20: every file ever stored keeps its
 // node for the sandbox's whole run, and these fields were most of it).
 // A node keeps only where its record is (node.at, node.n, node.slot); a
@@ -39,26 +39,45 @@ func openRecords(dir string) (*os.File, error) {
 // errRecord is the error of a record that cannot be read back as written.
 var errRecord = errors.New("node record is damaged")
 
-// encode appends r's bytes to b: the link, a content flag with the blob
-// number and sum, and the Meta (its entry count plus one; 0 for nil).
+// The content flags of a record.
+const (
+	recData   = 1 << iota // content: the blob number follows
+	recSummed             // its SHA-256 follows
+	recMD5                // an MD5 asked for: its Meta key follows
+	recMD5Sum             // and its sum
+)
+
+// encode appends r's bytes to b: the link, the content flags with the
+// blob number and what sums are known, and the Meta (its entry count plus
+// one; 0 for nil).
 func (r record) encode(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(r.link)))
 	b = append(b, r.link...)
-	if r.data == nil {
+	c := r.data
+	if c == nil {
 		b = append(b, 0)
 	} else {
-		// 1: summed, 2: not yet (sum.go); the sum's room is kept either
-		// way, so computing it rewrites the record in its slot.
-		b = append(b, 2-boolByte(r.data.summed))
-		b = binary.LittleEndian.AppendUint64(b, r.data.blob)
-		b = append(b, r.data.sum[:]...)
-		if m := r.data.md5; m == nil {
-			b = append(b, 0)
-		} else {
-			b = append(b, 1+boolByte(m.known)) // 1: to compute, 2: known
-			b = binary.AppendUvarint(b, uint64(len(m.key)))
-			b = append(b, m.key...)
-			b = append(b, m.sum[:]...)
+		flags := byte(recData)
+		if c.summed {
+			flags |= recSummed
+		}
+		if c.md5 != nil {
+			flags |= recMD5
+			if c.md5.known {
+				flags |= recMD5Sum
+			}
+		}
+		b = append(b, flags)
+		b = binary.LittleEndian.AppendUint64(b, c.blob)
+		if c.summed {
+			b = append(b, c.sum[:]...)
+		}
+		if c.md5 != nil {
+			b = binary.AppendUvarint(b, uint64(len(c.md5.key)))
+			b = append(b, c.md5.key...)
+			if c.md5.known {
+				b = append(b, c.md5.sum[:]...)
+			}
 		}
 	}
 	if r.meta == nil {
@@ -88,25 +107,40 @@ func decodeRecord(b []byte) (record, error) {
 	if r.link, ok = str(); !ok || len(b) < 1 {
 		return record{}, errRecord
 	}
-	has := b[0]
+	flags := b[0]
 	b = b[1:]
-	if has == 1 || has == 2 {
-		if len(b) < 41 {
+	switch {
+	case flags == 0:
+	case flags&recData == 0 || flags > recData|recSummed|recMD5|recMD5Sum || flags&(recMD5|recMD5Sum) == recMD5Sum:
+		return record{}, errRecord
+	default:
+		if len(b) < 8 {
 			return record{}, errRecord
 		}
-		r.data = &content{blob: binary.LittleEndian.Uint64(b), summed: has == 1}
-		copy(r.data.sum[:], b[8:40])
-		m5 := b[40]
-		b = b[41:]
-		if m5 == 1 || m5 == 2 {
-			key, ok := str()
-			if !ok || len(b) < 16 {
+		c := &content{blob: binary.LittleEndian.Uint64(b)}
+		b = b[8:]
+		if flags&recSummed != 0 {
+			if len(b) < len(c.sum) {
 				return record{}, errRecord
 			}
-			r.data.md5 = &md5Meta{key: key, known: m5 == 2}
-			copy(r.data.md5.sum[:], b[:16])
-			b = b[16:]
+			c.summed = true
+			b = b[copy(c.sum[:], b):]
 		}
+		if flags&recMD5 != 0 {
+			key, ok := str()
+			if !ok {
+				return record{}, errRecord
+			}
+			c.md5 = &md5Meta{key: key}
+			if flags&recMD5Sum != 0 {
+				if len(b) < len(c.md5.sum) {
+					return record{}, errRecord
+				}
+				c.md5.known = true
+				b = b[copy(c.md5.sum[:], b):]
+			}
+		}
+		r.data = c
 	}
 	n, k := binary.Uvarint(b)
 	if k <= 0 {
@@ -127,14 +161,6 @@ func decodeRecord(b []byte) (record, error) {
 		return record{}, errRecord
 	}
 	return r, nil
-}
-
-// boolByte is 1 for true, 0 for false.
-func boolByte(v bool) byte {
-	if v {
-		return 1
-	}
-	return 0
 }
 
 // empty reports whether r holds nothing (no link, content or Meta).

@@ -17,7 +17,9 @@ func TestRecordRoundTrip(t *testing.T) {
 		{},
 		{meta: []string{}},
 		{link: "http://127.0.0.1:1/file/x.txt"},
-		{data: &content{blob: 1<<40 + 7, sum: sum}},
+		{data: &content{blob: 1<<40 + 7, sum: sum, summed: true}},
+		{data: &content{blob: 9, md5: &md5Meta{key: "md5"}}},
+		{data: &content{blob: 9, sum: sum, summed: true, md5: &md5Meta{key: "md5", sum: [16]byte{7, 15: 1}, known: true}}},
 		{link: "l", data: &content{blob: 3}, meta: []string{"a", "", "b", strings.Repeat("v", 300)}},
 	} {
 		b := r.encode(nil)

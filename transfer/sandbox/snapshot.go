@@ -46,7 +46,7 @@ func (s *Store) Snapshot(ns string) []Entry {
 				// lock: a read failing is a broken disk, not a request.
 				panic(fmt.Sprintf("sandbox store snapshot: %v", err))
 			}
-			sha, meta := s.entrySums(n, r)
+			sha, meta := s.sums(n, r)
 			out = append(out, Entry{
 				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: sha,
 				ID: n.id.String(), MTime: n.mtime, Link: r.link, Meta: meta,

@@ -38,8 +38,9 @@ type Node struct {
 }
 
 // content is a node's content inside the store: its blob and the sums
-// the store computes when first needed (sum.go), kept in the node's record
-// (noderec.go). A blob never changes; new content is a new blob.
+// the store computes when first needed (sum.go). It is part of the node's
+// record (noderec.go); a computed sum is saved back to the record. New
+// content is a new content value.
 type content struct {
 	blob   uint64
 	sum    [32]byte // SHA-256, valid once summed
@@ -84,7 +85,7 @@ type Store struct {
 	blobSeq atomic.Uint64 // the last blob id given
 	walks   atomic.Int64  // Snapshots taken (see Walks)
 	listed  atomic.Int64  // nodes returned by Children (see Listed)
-	hashed  atomic.Int64  // bytes fed to the store's digests (see HashedBytes)
+	hashed  atomic.Int64  // bytes fed to the store's checksums (see HashedBytes)
 }
 
 type namespace struct {

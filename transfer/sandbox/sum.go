@@ -60,26 +60,32 @@ func newMD5Meta(o CommitOptions) (*md5Meta, error) {
 	return m, nil
 }
 
-// entrySums returns the SHA-256 and Meta of node n with record r as a
-// Snapshot shows them, computing what is missing and saving it in n's
-// record. A blob that cannot be read leaves its sums empty, to be tried
-// again at the next Snapshot. Caller holds s.mu (so the blob cannot be
-// removed while it is read).
-func (s *Store) entrySums(n *node, r record) (string, map[string]string) {
+// sums returns the SHA-256 of n, whose record is r ("" without content),
+// and its Meta as a new map, with the MD5 in it when one was asked for,
+// computing what is missing and saving it in n's record. A blob that
+// cannot be read (or a record that cannot be saved) leaves its sums empty
+// and is tried again at the next Snapshot. Caller holds s.mu (so the blob
+// cannot be removed while it is read).
+func (s *Store) sums(n *node, r record) (string, map[string]string) {
+	meta := metaMap(r.meta)
 	c := r.data
-	if c != nil && (!c.summed || (c.md5 != nil && !c.md5.known)) {
-		if err := s.sum(c, true); err == nil {
-			_ = s.save(n, r) // unsaved, the sums are computed again next time
+	if c == nil {
+		return "", meta
+	}
+	if done, err := s.sum(c, true); err != nil {
+		return "", meta
+	} else if done {
+		if err := s.save(n, r); err != nil {
+			return "", meta
 		}
 	}
-	meta := metaMap(r.meta)
-	if c != nil && c.md5 != nil && c.md5.known {
+	if c.md5 != nil {
 		if meta == nil {
 			meta = map[string]string{}
 		}
 		meta[c.md5.key] = hex.EncodeToString(c.md5.sum[:])
 	}
-	return c.sha(), meta
+	return hex.EncodeToString(c.sum[:]), meta
 }
 
 // MD5 returns the hex MD5 of the content of file id, for a rule that
@@ -95,7 +101,7 @@ func (s *Store) MD5(ns, id string) (string, error) {
 	}
 	r, err := s.load(n)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("md5 of %s: %w", id, err)
 	}
 	c := r.data
 	if c == nil {
@@ -104,30 +110,30 @@ func (s *Store) MD5(ns, id string) (string, error) {
 	if c.md5 == nil {
 		return "", fmt.Errorf("md5 of %s: committed without MD5Meta", id)
 	}
-	if !c.md5.known {
-		if err := s.sum(c, false); err != nil {
-			return "", err
-		}
+	if done, err := s.sum(c, false); err != nil {
+		return "", err
+	} else if done {
 		if err := s.save(n, r); err != nil {
-			return "", err
+			return "", fmt.Errorf("md5 of %s: %w", id, err)
 		}
 	}
 	return hex.EncodeToString(c.md5.sum[:]), nil
 }
 
 // sum computes c's missing digests (the SHA-256 only when withSHA) in
-// one pass over its blob. Caller holds s.mu.
-func (s *Store) sum(c *content, withSHA bool) error {
+// one pass over its blob; done tells whether it computed any (c changed
+// and its record must be saved). Caller holds s.mu.
+func (s *Store) sum(c *content, withSHA bool) (done bool, err error) {
 	needSHA, needMD5 := withSHA && !c.summed, c.md5 != nil && !c.md5.known
 	if !needSHA && !needMD5 {
-		return nil
+		return false, nil
 	}
 	d, err := s.digest(c.blob, needSHA, needMD5)
 	if err != nil {
-		return err
+		return false, err
 	}
 	d.set(c)
-	return nil
+	return true, nil
 }
 
 // digests are the sums one pass over a blob computed.
