@@ -336,6 +336,24 @@ func (w *offsetWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// HashAt reads len(p) bytes of the blob at off into p and writes them to
+// h; the bytes count in Store.HashedBytes. An API that hashes stored bytes
+// behind its requests (SelfCommunity's MD5 follower) reads them so.
+func (b *Blob) HashAt(h hash.Hash, p []byte, off int64) error {
+	b.mu.Lock()
+	f := b.f
+	b.mu.Unlock()
+	if f == nil {
+		return ErrBlobClosed
+	}
+	if _, err := f.ReadAt(p, off); err != nil {
+		return fmt.Errorf("read blob at %d: %w", off, err)
+	}
+	h.Write(p) // hash.Hash.Write never fails
+	b.store.hashed.Add(int64(len(p)))
+	return nil
+}
+
 // MD5 returns the hex MD5 of the blob's current content, read back from
 // its file in one pass. An API calls it when a rule needs the MD5 (a
 // client sent one to compare); the bytes count in Store.HashedBytes.

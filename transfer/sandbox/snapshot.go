@@ -22,10 +22,11 @@ type Entry struct {
 
 // Snapshot lists every node but the roots of namespace ns (all namespaces
 // when ns is ""), sorted by API and path. It is a consistent view: taken
-// under the store lock in one go. It computes the sums of files not summed
-// yet (sum.go), under that lock.
+// under the store lock in one go, after computing the sums of files not
+// summed yet (sum.go).
 func (s *Store) Snapshot(ns string) []Entry {
 	s.walks.Add(1)
+	s.sumAhead(ns)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	names := slices.Sorted(maps.Keys(s.ns))

@@ -22,9 +22,11 @@ import (
 //     filled node has new content, summed anew), by reading its committed
 //     blob back in one pass that feeds every digest needed;
 //   - the first need is a Snapshot (GET /_sandbox/tree, Server.Tree),
-//     which computes every missing sum under the store lock before it
-//     answers: a reader never sees a file without its sums or with a sum
-//     of other bytes (a committed blob never changes);
+//     which computes every missing sum before it answers (reading the
+//     blobs without the store lock first, sumAhead; then, under the lock,
+//     any a concurrent change left): a reader never sees a file without
+//     its sums or with a sum of other bytes (a committed blob never
+//     changes);
 //   - Node values (Get, Lookup, Children, Commit, Fill, Update) carry no
 //     sums; Snapshot entries do (Entry.SHA256, and Meta[MD5Meta]);
 //   - HashedBytes counts every byte fed to each digest, so tests can prove
@@ -122,38 +124,110 @@ func (s *Store) MD5(ns, id string) (string, error) {
 // one pass over its blob; done tells whether it computed any (c changed
 // and its record must be saved). Caller holds s.mu.
 func (s *Store) sum(c *content, withSHA bool) (done bool, err error) {
+	needSHA, needMD5 := withSHA && !c.summed, c.md5 != nil && !c.md5.known
+	if !needSHA && !needMD5 {
+		return false, nil
+	}
+	d, err := s.digest(c.blob, needSHA, needMD5)
+	if err != nil {
+		return false, err
+	}
+	d.set(c)
+	return true, nil
+}
+
+// digests are the sums one pass over a blob computed.
+type digests struct {
+	sha, md5 bool // which were computed
+	shaSum   [32]byte
+	md5Sum   [16]byte
+}
+
+// set stores the computed sums in c. Caller holds s.mu.
+func (d digests) set(c *content) {
+	if d.sha && !c.summed {
+		c.sum, c.summed = d.shaSum, true
+	}
+	if d.md5 && c.md5 != nil && !c.md5.known {
+		c.md5.sum, c.md5.known = d.md5Sum, true
+	}
+}
+
+// digest reads blob id once and computes the sums asked for. A committed
+// blob never changes (new content is a new blob), so it needs no lock:
+// the file is either there with exactly that content or gone.
+func (s *Store) digest(id uint64, withSHA, withMD5 bool) (digests, error) {
+	d := digests{sha: withSHA, md5: withMD5}
+	f, err := os.Open(s.blobPath(id))
+	if err != nil {
+		return d, fmt.Errorf("sum blob: %w", err)
+	}
+	defer f.Close()
 	var hs []hash.Hash
 	var sh, mh hash.Hash
-	if withSHA && !c.summed {
+	if withSHA {
 		sh = sha256.New()
 		hs = append(hs, sh)
 	}
-	if c.md5 != nil && !c.md5.known {
+	if withMD5 {
 		mh = md5.New()
 		hs = append(hs, mh)
 	}
-	if len(hs) == 0 {
-		return false, nil
-	}
-	f, err := os.Open(s.blobPath(c.blob))
-	if err != nil {
-		return false, fmt.Errorf("sum blob: %w", err)
-	}
-	defer f.Close()
 	n, err := copyBuffered(multiHash(hs), f)
 	s.hashed.Add(n * int64(len(hs)))
 	if err != nil {
-		return false, fmt.Errorf("sum blob: %w", err)
+		return d, fmt.Errorf("sum blob: %w", err)
 	}
 	if sh != nil {
-		sh.Sum(c.sum[:0])
-		c.summed = true
+		sh.Sum(d.shaSum[:0])
 	}
 	if mh != nil {
-		mh.Sum(c.md5.sum[:0])
-		c.md5.known = true
+		mh.Sum(d.md5Sum[:0])
 	}
-	return true, nil
+	return d, nil
+}
+
+// sumAhead computes the missing sums of the files of namespace ns (all
+// namespaces when "") without holding the store lock while it reads them,
+// so the Snapshot that follows finds them computed and requests wait for
+// the lock only while the records are read and written. A file removed
+// or given new content meanwhile is skipped (its blob is gone; new
+// content is summed by the Snapshot itself).
+func (s *Store) sumAhead(ns string) {
+	type pending struct {
+		n        *node
+		blob     uint64
+		sha, md5 bool
+	}
+	var todo []pending
+	s.mu.Lock()
+	for name, sp := range s.ns {
+		if ns != "" && name != ns {
+			continue
+		}
+		for _, n := range sp.nodes {
+			if n.n == 0 {
+				continue // an empty record: no content
+			}
+			r, err := s.load(n)
+			if c := r.data; err == nil && c != nil && (!c.summed || (c.md5 != nil && !c.md5.known)) {
+				todo = append(todo, pending{n: n, blob: c.blob, sha: !c.summed, md5: c.md5 != nil && !c.md5.known})
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range todo {
+		d, err := s.digest(p.blob, p.sha, p.md5)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		s.mu.Lock()
+		if r, err := s.load(p.n); err == nil && r.data != nil && r.data.blob == p.blob {
+			d.set(r.data)
+			_ = s.save(p.n, r) // unsaved, the Snapshot computes them again
+		}
+		s.mu.Unlock()
+	}
 }
 
 // multiHash writes to every hash in turn (io.MultiWriter without the

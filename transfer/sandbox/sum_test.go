@@ -205,3 +205,55 @@ func snapSHA(t *testing.T, s *Store, ns, id string) string {
 	t.Fatalf("no node %s in the snapshot", id)
 	return ""
 }
+
+// TestSnapshotSumsWhileFilesChange: Snapshots taken while files are
+// replaced and deleted never show a sum of other bytes than the entry's
+// (every entry's sum is one of the contents that name ever had, and the
+// final Snapshot the last one's), and a content that vanished is skipped.
+func TestSnapshotSumsWhileFilesChange(t *testing.T) {
+	s := newTestStore(t)
+	root := s.Root("x").ID
+	var last string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 60 {
+			c := bytes.Repeat([]byte{byte(i)}, 200_000+i)
+			b, err := s.NewBlob()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = b.Write(c)
+			if _, err := s.Commit("x", root, "f", b, CommitOptions{Conflict: ConflictReplace}); err != nil {
+				t.Error(err)
+				return
+			}
+			if i%10 == 5 {
+				if n, err := s.Lookup("x", root, "f"); err == nil {
+					_ = s.Delete("x", n.ID)
+				}
+			}
+		}
+	}()
+	sums := map[string]bool{}
+	for i := range 60 {
+		c := bytes.Repeat([]byte{byte(i)}, 200_000+i)
+		h := sha256.Sum256(c)
+		sums[hex.EncodeToString(h[:])] = true
+		if i == 59 {
+			last = hex.EncodeToString(h[:])
+		}
+	}
+	for range 30 {
+		for _, e := range s.Snapshot("x") {
+			if !sums[e.SHA256] {
+				t.Fatalf("snapshot shows %s with sum %q, not one of its contents'", e.Path, e.SHA256)
+			}
+		}
+	}
+	<-done
+	if e := entryAt(t, s, "x", "/f"); e.SHA256 != last {
+		t.Fatalf("final sum %s, want the last content's %s", e.SHA256, last)
+	}
+}

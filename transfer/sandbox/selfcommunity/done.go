@@ -55,6 +55,17 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	} else if ok && v != up.offset {
 		return 0, nil, fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize %d, the parts carry %d bytes", v, up.offset))
 	}
+	// Whether this user's uploads hash behind their parts from now on
+	// (followsMD5): only when the MD5 is computed, not what is answered.
+	a.md5Senders.Store(user.ID, f.str(fMD5) != "")
+	if up.md5 != nil && up.md5hex == "" {
+		// Followed: the sum of the accepted parts is (nearly) ready.
+		sum, err := up.md5.sum()
+		if err != nil {
+			return 0, nil, internalError(err)
+		}
+		up.md5hex = sum
+	}
 	if m := f.str(fMD5); m != "" {
 		if up.md5hex == "" {
 			// Computed now that a rule needs it, once (a done refused here

@@ -52,3 +52,52 @@ func TestMD5OnlyWhenARuleNeedsIt(t *testing.T) {
 	}
 	check("/" + up.str("file_uuid") + "/one.bin")
 }
+
+// After a done that sent an md5, the same user's next chunked upload is
+// hashed behind its parts (md5Follower): done then finds the sum ready
+// and no byte is hashed twice for it; the stored Meta md5 is the same.
+// A done without md5 switches it off again.
+func TestMD5FollowsAUserWhoSendsIt(t *testing.T) {
+	e := start(t, Options{}, nil)
+	st := e.srv.Env().Store
+	data := testData(700_000)
+	size := int64(len(data))
+	first := e.uploadParts(t, e.alice, data, 300_000)
+	e.done(t, e.alice, [2]string{"uuid", first}, [2]string{"filename", "a.bin"}, [2]string{"md5", md5hex(data)}).ok(t)
+	before := st.HashedBytes()
+	next := e.uploadParts(t, e.alice, data, 300_000)
+	e.mu(t, next, func(up *upload) {
+		if up.md5 == nil {
+			t.Fatal("the upload after a done with md5 is not followed")
+		}
+	})
+	e.done(t, e.alice, [2]string{"uuid", next}, [2]string{"filename", "b.bin"}, [2]string{"md5", md5hex(data)}).ok(t)
+	if h := st.HashedBytes() - before; h != size {
+		t.Fatalf("the followed upload hashed %d bytes by done, want %d (each once)", h, size)
+	}
+	if en := e.entry(t, "/"+next+"/b.bin"); en.Meta["md5"] != md5hex(data) {
+		t.Fatalf("stored meta %v", en.Meta)
+	}
+	third := e.uploadParts(t, e.alice, data, 300_000)
+	e.done(t, e.alice, [2]string{"uuid", third}, [2]string{"filename", "c.bin"}).ok(t)
+	fourth := e.uploadParts(t, e.alice, data, 300_000)
+	e.mu(t, fourth, func(up *upload) {
+		if up.md5 != nil {
+			t.Fatal("a done without md5 left the next upload followed")
+		}
+	})
+}
+
+// mu runs fn on the record of upload uuid under its lock.
+func (e *testEnv) mu(t *testing.T, uuid string, fn func(*upload)) {
+	t.Helper()
+	e.api.mu.Lock()
+	up := e.api.uploads[uuid]
+	e.api.mu.Unlock()
+	if up == nil {
+		t.Fatalf("no upload %s", uuid)
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	fn(up)
+}

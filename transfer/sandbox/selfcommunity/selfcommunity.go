@@ -149,6 +149,8 @@ type API struct {
 	messages []Message
 	threads  map[int64][]rowRef // rows of messages by thread id (indexRows)
 	nextMsg  int64              // last private message id used
+
+	md5Senders sync.Map // user id -> bool: that user's last done sent an md5 (followsMD5)
 }
 
 var _ sandbox.API = (*API)(nil)
@@ -263,4 +265,22 @@ func (a *API) Token(name string) string {
 		}
 	}
 	return ""
+}
+
+// followsMD5 reports whether a chunked upload of user should hash its
+// parts behind the requests (md5Follower): the user's last done sent an
+// md5, so the next one most likely will. It decides only when the MD5 is
+// computed, never what is answered or stored.
+func (a *API) followsMD5(user User) bool {
+	v, ok := a.md5Senders.Load(user.ID)
+	return ok && v.(bool)
+}
+
+// newChunked is a new chunked upload record of user over blob b.
+func (a *API) newChunked(uuid string, user User, total int, b *sandbox.Blob) *upload {
+	up := &upload{uuid: uuid, owner: user.ID, kind: chunked, total: total, declSize: -1, blob: b}
+	if a.followsMD5(user) {
+		up.md5 = newMD5Follower(b)
+	}
+	return up
 }

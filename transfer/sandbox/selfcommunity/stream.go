@@ -70,10 +70,7 @@ func (a *API) streamHook(user User) streamHook {
 			if err != nil {
 				return nil // staging meets the same failure and reports it
 			}
-			return &stream{up: &upload{
-				uuid: sandbox.NewID(), owner: user.ID, kind: chunked, total: int(total),
-				declSize: -1, blob: b,
-			}, fresh: true}
+			return &stream{up: a.newChunked(sandbox.NewID(), user, int(total), b), fresh: true}
 		}
 		if len(uuids) != 1 || uuids[0] == "" {
 			return nil

@@ -37,6 +37,7 @@ type upload struct {
 	partOff  []int64       // where each received part starts in blob
 	partLen  []int64       // and its length (a re-send is compared with it)
 	blob     *sandbox.Blob // content until done commits it
+	md5      *md5Follower  // MD5 over the parts accepted, in order; nil unless followsMD5 (chunked only)
 	done     bool          // the done call succeeded
 	gone     bool          // forgotten (expire fault): requests naming it fail
 	final    bool          // the file is in the store
@@ -49,12 +50,12 @@ type upload struct {
 }
 
 // trim drops what only an open chunked upload needs (the parts' offsets
-// and lengths) once done has
+// and lengths, the MD5 follower) once done has
 // stored the file: a finished upload answers from its final fields
 // alone (a part or done after it is refused or answered from them), so
 // the record of each finished file stays small. Caller holds up.mu.
 func (up *upload) trim() {
-	up.partOff, up.partLen = nil, nil
+	up.partOff, up.partLen, up.md5 = nil, nil, nil
 }
 
 // upload serves POST /api/v2/pm/upload/: chunks, single uploads,
