@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -118,6 +120,7 @@ func runSandbox(ctx context.Context, c *cli, args []string) error {
 	if *logSize < 0 {
 		return usagef("sandbox: --log-size must not be negative")
 	}
+	defer tuneSandboxGC()()
 	specs := sandboxAPIsWith(sandboxOptions{dialect: sbselfcommunity.Dialect(*dialect)})
 	apis := make([]sandbox.API, len(specs))
 	for i, s := range specs {
@@ -194,4 +197,23 @@ func printSandbox(c *cli, srv *sandbox.Server, specs []sandboxAPI, apis []sandbo
 		}
 		fmt.Fprintln(c.Out)
 	}
+}
+
+// sandboxGCPercent is the garbage collector's target `ferry sandbox` runs
+// with when GOGC does not set one: the sandbox keeps a record of every
+// file it stored for its whole run, and at Go's default (100) the heap
+// grows to twice that before a collection, memory the process then
+// holds as its peak RSS (issue 20: under 80 MiB after 80,000 files). At
+// 50 the heap stays within 1.5 times what is live, for a few percent more
+// of the sandbox's CPU (measured: 17.3 vs 16.7 s for 20,000 files).
+const sandboxGCPercent = 50
+
+// tuneSandboxGC sets sandboxGCPercent unless the GOGC environment
+// variable chose a target, and returns what restores the previous one.
+func tuneSandboxGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(sandboxGCPercent)
+	return func() { debug.SetGCPercent(old) }
 }

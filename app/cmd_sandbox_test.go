@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -123,4 +124,26 @@ func sandboxCreds(t *testing.T, srv *sandbox.Server, api string) map[string]stri
 		}
 	}
 	return out
+}
+
+// `ferry sandbox` collects garbage at sandboxGCPercent unless GOGC chose
+// a target, and gives the previous target back when it ends.
+func TestSandboxGCPercent(t *testing.T) {
+	t.Setenv("GOGC", "")
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	restore := tuneSandboxGC()
+	if got := debug.SetGCPercent(sandboxGCPercent); got != sandboxGCPercent {
+		t.Errorf("GC target during the sandbox %d, want %d", got, sandboxGCPercent)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC target after the sandbox %d, want the previous 100", got)
+	}
+	t.Setenv("GOGC", "200")
+	restore = tuneSandboxGC()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, the sandbox changed the GC target to %d", got)
+	}
+	restore()
 }

@@ -37,11 +37,19 @@ func issue20Targets(r *results) []target {
 		}
 		out = append(out, t)
 	}
-	if s := r.find("sandbox-tiny", ""); s != nil {
-		t := target{What: "ferry sandbox: peak RSS < 80 MiB after the tiny runs (" + s.Name + ")", Figure: "not measured"}
-		if m, ok := s.summarize(); ok && m.SandboxRSS > 0 {
-			t.Figure = fmt.Sprintf("%.1f MiB", mib(m.SandboxRSS))
-			t.Met = m.SandboxRSS < 80<<20
+	if r.find("sandbox-tiny", "") != nil {
+		// The issue's figure: the peak RSS once the first 80,000 files are
+		// stored (noteTinyFiles). The row after all the tiny runs is
+		// information (its count depends on -runs and the services run).
+		t := target{
+			What:   fmt.Sprintf("ferry sandbox: peak RSS < 80 MiB after %d files", sandboxTargetFiles),
+			Figure: fmt.Sprintf("not measured (fewer than %d files stored in the tiny runs)", sandboxTargetFiles),
+		}
+		if s := r.find("sandbox-first", ""); s != nil {
+			if m, ok := s.summarize(); ok && m.SandboxRSS > 0 {
+				t.Figure = fmt.Sprintf("%.1f MiB (%s)", mib(m.SandboxRSS), s.Name)
+				t.Met = m.SandboxRSS < 80<<20
+			}
 		}
 		out = append(out, t)
 	}

@@ -36,6 +36,9 @@ type runner struct {
 	tinySB    *sandboxProc
 	tinySBDir string
 	tinyFiles int
+	// tinyAtTarget is set once the sandbox-first row is recorded (see
+	// noteTinyFiles).
+	tinyAtTarget bool
 }
 
 // freshEnv is a new user (empty queue and sent index) in its own folder.
@@ -179,10 +182,11 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 			}
 			sbCPU = sb.cpu() - sbCPU
 			if s.Group == "tiny" {
-				r.tinyFiles += files
+				stored := files
 				if paired {
-					r.tinyFiles += files // curl's copy
+					stored += files // curl's copy
 				}
+				r.noteTinyFiles(sb, stored)
 			}
 			v := float64(bytes) / u.Wall.Seconds() / 1e6
 			if perFile {

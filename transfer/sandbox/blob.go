@@ -1,7 +1,8 @@
 package sandbox
 
 import (
-	"crypto/sha256"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -16,16 +17,19 @@ import (
 // write at offsets. A Blob is safe for concurrent use, but appends from
 // concurrent requests interleave in arrival order: an API that needs strict
 // order must serialise its requests itself.
+//
+// A Blob computes no checksum: the store computes a file's SHA-256 when
+// it is first needed (see sum.go), so receiving a byte costs a read and a
+// write, whatever order the bytes arrive in.
 type Blob struct {
 	store *Store
 
 	mu        sync.Mutex // guards the fields below
 	f         *os.File
-	size      int64     // highest offset written
-	sum       hash.Hash // running SHA-256 while every write was an append
-	sumValid  bool
+	size      int64         // highest offset written
 	hashing   chan struct{} // closed when the background work of the last append is done; nil if none
 	flushed   int64         // bytes before this offset were handed to startWriteback
+	unhinted  int64         // bytes WriteAt wrote since it last started a write-out
 	committed bool
 	id        uint64 // blob id once committed
 }
@@ -39,28 +43,20 @@ func (s *Store) NewBlob() (*Blob, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new blob: %w", err)
 	}
-	return &Blob{store: s, f: f, sum: sha256.New(), sumValid: true}, nil
+	return &Blob{store: s, f: f}, nil
 }
 
 // Write appends p at the current end of the blob.
 func (b *Blob) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n, err := b.appendLocked(p, false, nil)
-	if b.sumValid && n > 0 {
-		b.sum.Write(p[:n])
-	}
-	return n, err
+	return b.appendLocked(p, false, nil)
 }
 
-// appendLocked writes p at the end of the blob. With async, the checksum
-// of the written bytes is computed on another goroutine, which reads p
-// until b.hashing is closed: the caller must not change p before the next
-// settle. Without async the caller hashes p[:n] itself. Caller holds b.mu.
-// The extra hashes (async only) are fed p[:n] each on a goroutine of its
-// own beside the checksum's, so an MD5 (slower than the SHA-256 with its
-// instructions) does not hold the checksum back: the next append still
-// waits for all of them.
+// appendLocked writes p at the end of the blob. With async, the extra
+// hashes are fed p[:n] each on a goroutine of its own, which read p until
+// b.hashing is closed: the caller must not change p before the next
+// settle. Caller holds b.mu.
 //
 // Async appends also start the disk write-out of every writebackStep
 // bytes as they arrive (on the same goroutine, so a slow disk never
@@ -71,8 +67,8 @@ func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error
 	if b.f == nil {
 		return 0, ErrBlobClosed
 	}
-	// The previous append's hash first, so the checksum sees the bytes in
-	// file order.
+	// The previous append's hashes first, so they see the bytes in file
+	// order.
 	b.settle()
 	n, err := b.f.WriteAt(p, b.size)
 	b.size += int64(n)
@@ -81,22 +77,19 @@ func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error
 		wbOff, wbLen = b.flushed, b.size-b.flushed
 		b.flushed = b.size
 	}
-	var h hash.Hash
-	if async && b.sumValid && n > 0 {
-		h = b.sum
-	}
 	if !async || n == 0 {
 		extra = nil
 	}
-	if h != nil || wbLen > 0 || len(extra) > 0 {
+	if wbLen > 0 || len(extra) > 0 {
 		done := make(chan struct{})
+		hashed := &b.store.hashed
 		go func(f *os.File, p []byte) {
 			var wg sync.WaitGroup
 			for _, x := range extra {
-				wg.Go(func() { x.Write(p) }) // hash.Hash.Write never fails
-			}
-			if h != nil {
-				h.Write(p)
+				wg.Go(func() {
+					x.Write(p) // hash.Hash.Write never fails
+					hashed.Add(int64(len(p)))
+				})
 			}
 			if wbLen > 0 {
 				startWriteback(f, wbOff, wbLen) // f stays open: Discard and commit settle first
@@ -115,9 +108,9 @@ func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error
 // writebackStep is how many appended bytes are handed to the disk at once.
 const writebackStep = 8 << 20
 
-// settle waits for the background hash of the last append, so b.sum is
-// complete up to b.size. Every use of b.sum goes through it. Caller holds
-// b.mu (the hashing goroutine never takes it).
+// settle waits for the background work of the last append (its extra
+// hashes, its write-out hint). Caller holds b.mu (the goroutine never
+// takes it).
 func (b *Blob) settle() {
 	if b.hashing != nil {
 		<-b.hashing
@@ -125,8 +118,9 @@ func (b *Blob) settle() {
 	}
 }
 
-// WriteAt writes p at off (chunks arriving in any order). A write that is
-// not an append makes Commit re-read the file to compute the checksum.
+// WriteAt writes p at off (chunks arriving in any order). Every
+// writebackStep bytes written so, it starts the disk write-out of the
+// whole file on another goroutine, as appends do for theirs.
 func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -134,14 +128,17 @@ func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
 		return 0, ErrBlobClosed
 	}
 	b.settle()
-	if off != b.size {
-		b.sumValid = false
-	}
 	n, err := b.f.WriteAt(p, off)
-	if b.sumValid {
-		b.sum.Write(p[:n])
-	}
 	b.size = max(b.size, off+int64(n))
+	if b.unhinted += int64(n); b.unhinted >= writebackStep {
+		b.unhinted = 0
+		done, size := make(chan struct{}), b.size
+		go func(f *os.File) {
+			startWriteback(f, 0, size) // f stays open: Discard and commit settle first
+			close(done)
+		}(b.f)
+		b.hashing = done
+	}
 	if err != nil {
 		return n, fmt.Errorf("write blob at %d: %w", off, err)
 	}
@@ -154,15 +151,12 @@ func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
 // server that appends as it reads. Callers that must not keep a partial
 // append compare Size before and after, or use a fresh Blob.
 //
-// It reads in 256 KiB pieces and checksums each piece on another
-// goroutine while the next one is read from r: the SHA-256 costs about as
-// much CPU as the socket read and the file write together, so on a
-// second core it no longer adds to the time an upload takes.
+// It reads in 256 KiB pieces and writes each with one system call.
 func (b *Blob) ReadFrom(r io.Reader) (int64, error) { return b.readFrom(r, nil) }
 
 // ReadFromHashing is ReadFrom that also writes every appended byte, in
-// order, to each of hashes, on the goroutine that computes the blob's own
-// checksum (so on a second core they cost the caller no time either). The
+// order, to each of hashes, on goroutines of their own while the next
+// piece is read (so on a second core they cost the caller no time). The
 // hashes have seen exactly the appended bytes when it returns, error or
 // not; the caller must not use them while it runs.
 func (b *Blob) ReadFromHashing(r io.Reader, hashes ...hash.Hash) (int64, error) {
@@ -202,7 +196,8 @@ func (b *Blob) readFrom(r io.Reader, extra []hash.Hash) (int64, error) {
 }
 
 // readBufs holds ReadFrom's two 256 KiB buffers (one being read into while
-// the other is hashed), reused across requests.
+// the other is hashed by ReadFromHashing's hashes), reused across
+// requests.
 var readBufs = sync.Pool{New: func() any {
 	return &[2][]byte{make([]byte, 256<<10), make([]byte, 256<<10)}
 }}
@@ -248,7 +243,7 @@ func (b *Blob) Reader() (*io.SectionReader, error) {
 }
 
 // Truncate cuts the blob back to size bytes, e.g. to undo a partial
-// append after a broken request. The checksum is recomputed at Commit.
+// append after a broken request.
 func (b *Blob) Truncate(size int64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -264,7 +259,6 @@ func (b *Blob) Truncate(size int64) error {
 	}
 	b.size = size
 	b.flushed = min(b.flushed, size)
-	b.sumValid = false
 	return nil
 }
 
@@ -283,37 +277,126 @@ func (b *Blob) Discard() {
 	b.f = nil
 }
 
-// commit fsyncs the temporary file and renames it into the blob directory
-// under a fresh id, so a blob is either complete on disk or absent. It
-// returns the blob's id, size and SHA-256. The Blob is closed afterwards.
-func (b *Blob) commit() (id uint64, size int64, sum [32]byte, err error) {
+// AppendBlob appends the whole content of src, which stays as it is, and
+// returns the bytes appended (all of them, or an error: the caller cuts a
+// partial append back with Truncate). On Linux the kernel copies from
+// file to file. It locks src, then b: src must not be appending to b.
+func (b *Blob) AppendBlob(src *Blob) (int64, error) {
+	if src == b {
+		return 0, errors.New("append blob: a blob cannot append itself")
+	}
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	if src.f == nil {
+		return 0, ErrBlobClosed
+	}
+	src.settle()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.f == nil {
-		return 0, 0, sum, ErrBlobClosed
+		return 0, ErrBlobClosed
 	}
 	b.settle()
-	if !b.sumValid {
-		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(b.f, 0, b.size)); err != nil {
-			return 0, 0, sum, fmt.Errorf("commit blob: checksum: %w", err)
-		}
-		b.sum, b.sumValid = h, true
+	n, err := copyRange(b.f, b.size, src.f, 0, src.size)
+	b.size += n
+	if b.size-b.flushed >= writebackStep {
+		done, off, size := make(chan struct{}), b.flushed, b.size-b.flushed
+		b.flushed = b.size
+		go func(f *os.File) {
+			startWriteback(f, off, size) // f stays open: Discard and commit settle first
+			close(done)
+		}(b.f)
+		b.hashing = done
 	}
+	if err != nil {
+		return n, fmt.Errorf("append blob: %w", err)
+	}
+	return n, nil
+}
+
+// copyRangeRW is copyRange with reads and writes through a 1 MiB buffer.
+func copyRangeRW(dst *os.File, dstOff int64, src *os.File, srcOff, n int64) (int64, error) {
+	w := &offsetWriter{f: dst, off: dstOff}
+	done, err := copyBuffered(w, io.NewSectionReader(src, srcOff, n))
+	if err == nil && done < n {
+		err = io.ErrUnexpectedEOF
+	}
+	return done, err
+}
+
+// offsetWriter writes consecutive bytes to f from off on.
+type offsetWriter struct {
+	f   *os.File
+	off int64
+}
+
+func (w *offsetWriter) Write(p []byte) (int, error) {
+	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	return n, err
+}
+
+// HashAt reads len(p) bytes of the blob at off into p and writes them to
+// h; the bytes count in Store.HashedBytes. An API that hashes stored bytes
+// behind its requests (SelfCommunity's MD5 follower) reads them so.
+func (b *Blob) HashAt(h hash.Hash, p []byte, off int64) error {
+	b.mu.Lock()
+	f := b.f
+	b.mu.Unlock()
+	if f == nil {
+		return ErrBlobClosed
+	}
+	if _, err := f.ReadAt(p, off); err != nil {
+		return fmt.Errorf("read blob at %d: %w", off, err)
+	}
+	h.Write(p) // hash.Hash.Write never fails
+	b.store.hashed.Add(int64(len(p)))
+	return nil
+}
+
+// MD5 returns the hex MD5 of the blob's current content, read back from
+// its file in one pass. An API calls it when a rule needs the MD5 (a
+// client sent one to compare); the bytes count in Store.HashedBytes.
+func (b *Blob) MD5() (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return "", ErrBlobClosed
+	}
+	b.settle()
+	h := md5.New()
+	n, err := copyBuffered(h, io.NewSectionReader(b.f, 0, b.size))
+	b.store.hashed.Add(n)
+	if err != nil {
+		return "", fmt.Errorf("md5 of blob: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// commit fsyncs the temporary file and renames it into the blob directory
+// under a fresh id, so a blob is either complete on disk or absent. It
+// returns the blob's id and size; its sums are the store's to compute
+// when needed. The Blob is closed afterwards.
+func (b *Blob) commit() (id uint64, size int64, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.f == nil {
+		return 0, 0, ErrBlobClosed
+	}
+	b.settle()
 	if err := b.f.Sync(); err != nil {
-		return 0, 0, sum, fmt.Errorf("commit blob: sync: %w", err)
+		return 0, 0, fmt.Errorf("commit blob: sync: %w", err)
 	}
 	tmp := b.f.Name()
 	if err := b.f.Close(); err != nil {
-		return 0, 0, sum, fmt.Errorf("commit blob: close: %w", err)
+		return 0, 0, fmt.Errorf("commit blob: close: %w", err)
 	}
 	b.f = nil
 	id = b.store.blobSeq.Add(1)
 	if err := os.Rename(tmp, b.store.blobPath(id)); err != nil {
 		_ = os.Remove(tmp) // the rename failed: the temp file has no other use
-		return 0, 0, sum, fmt.Errorf("commit blob: %w", err)
+		return 0, 0, fmt.Errorf("commit blob: %w", err)
 	}
 	b.committed, b.id = true, id
-	b.sum.Sum(sum[:0])
-	return id, b.size, sum, nil
+	return id, b.size, nil
 }

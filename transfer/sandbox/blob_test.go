@@ -94,8 +94,8 @@ func TestBlobChecksumMatchesContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sha256.Sum256(stored)
-	if n.SHA256 != hex.EncodeToString(want[:]) || n.Size != int64(len(stored)) {
-		t.Fatalf("committed size %d sha %s, stored %d bytes with sha %x", n.Size, n.SHA256, len(stored), want)
+	if snapSHA(t, s, "x", n.ID) != hex.EncodeToString(want[:]) || n.Size != int64(len(stored)) {
+		t.Fatalf("committed size %d sha %s, stored %d bytes with sha %x", n.Size, snapSHA(t, s, "x", n.ID), len(stored), want)
 	}
 	if wantSize := int64(len(piece)+len("middle")) + 4*int64(len(piece)) - 6000 + 10; n.Size != wantSize {
 		t.Fatalf("size %d, want %d", n.Size, wantSize)
@@ -171,7 +171,7 @@ func TestBlobWritebackAcrossTruncate(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("stored %d bytes (%v), want %d", len(got), err, len(want))
 	}
-	if h := sha256.Sum256(want); n.SHA256 != hex.EncodeToString(h[:]) || n.Size != int64(len(want)) {
+	if h := sha256.Sum256(want); snapSHA(t, s, "x", n.ID) != hex.EncodeToString(h[:]) || n.Size != int64(len(want)) {
 		t.Fatalf("node %+v, want size %d sha %x", n, len(want), h)
 	}
 }
@@ -209,7 +209,7 @@ func TestBlobReadFromHashing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.SHA256 != hex.EncodeToString(want256[:]) || n.Size != int64(len(data)) {
-		t.Fatalf("committed %d bytes, sha256 %s, want %d, %x", n.Size, n.SHA256, len(data), want256)
+	if snapSHA(t, s, "x", n.ID) != hex.EncodeToString(want256[:]) || n.Size != int64(len(data)) {
+		t.Fatalf("committed %d bytes, sha256 %s, want %d, %x", n.Size, snapSHA(t, s, "x", n.ID), len(data), want256)
 	}
 }

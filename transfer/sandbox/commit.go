@@ -32,25 +32,37 @@ type CommitOptions struct {
 	MTime        time.Time         // default now
 	Link         string            // stored as Node.Link
 	Meta         map[string]string // stored as Node.Meta
+	// MD5Meta, when set, is a Meta key under which Snapshot shows the
+	// content's hex MD5: MD5 when given (the caller computed it already),
+	// else computed by the store on first need with the SHA-256 (sum.go).
+	// Node values do not carry it.
+	MD5Meta string
+	MD5     string
 }
 
 // Commit makes b durable (fsync, rename into the blob directory) and then,
 // under the store lock, links it as a file called name under parent. The
 // file appears in the tree complete or not at all. b is consumed whatever
-// the outcome: on error its content is deleted.
+// the outcome: on error its content is deleted. Its sums are computed on
+// first need (sum.go).
 func (s *Store) Commit(ns, parent, name string, b *Blob, o CommitOptions) (Node, error) {
 	if err := checkName(name); err != nil {
 		b.Discard()
 		return Node{}, fmt.Errorf("commit: %w", err)
 	}
-	blob, size, sum, err := b.commit()
+	m5, err := newMD5Meta(o)
+	if err != nil {
+		b.Discard()
+		return Node{}, err
+	}
+	blob, size, err := b.commit()
 	if err != nil {
 		b.Discard()
 		return Node{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, err := s.linkBlob(ns, parent, name, &content{blob: blob, sum: sum}, size, o)
+	n, err := s.linkBlob(ns, parent, name, &content{blob: blob, md5: m5}, size, o)
 	if err != nil {
 		_ = os.Remove(s.blobPath(blob)) // not linked anywhere: nothing else refers to it
 		return Node{}, err
@@ -61,45 +73,54 @@ func (s *Store) Commit(ns, parent, name string, b *Blob, o CommitOptions) (Node,
 // linkBlob links a committed blob. Caller holds s.mu.
 func (s *Store) linkBlob(ns, parent, name string, data *content, size int64, o CommitOptions) (Node, error) {
 	sp := s.space(ns)
-	if _, err := sp.folder(parent); err != nil {
+	p, err := sp.folder(parent)
+	if err != nil {
 		return Node{}, fmt.Errorf("commit %q: %w", name, err)
 	}
 	mtime := o.MTime
 	if mtime.IsZero() {
 		mtime = s.now()
 	}
-	if id, taken := sp.children[parent].get(name); taken {
-		switch old := sp.nodes[id]; {
-		case o.Conflict == ConflictReplace && old.Kind != KindFolder:
-			oldData, before := old.data, old.own()
-			old.Kind, old.data, old.Size, old.MTime = KindFile, data, size, mtime
-			sp.addUp(old.Parent, old.own()-before)
+	if old, taken := p.kids.get(name); taken {
+		switch {
+		case o.Conflict == ConflictReplace && old.kind != KindFolder:
+			r, err := s.load(old)
+			if err != nil {
+				return Node{}, err
+			}
+			oldData, before := r.data, old.own()
+			r.data = data
 			if o.Link != "" {
-				old.Link = o.Link
+				r.link = o.Link
 			}
 			if o.Meta != nil {
-				old.setMeta(o.Meta)
+				r.meta = flatMeta(o.Meta)
 			}
+			if err := s.save(old, r); err != nil {
+				return Node{}, err
+			}
+			old.kind, old.size, old.mtime = KindFile, size, mtime
+			addUp(old.parent, old.own()-before)
 			if oldData != nil {
 				_ = os.Remove(s.blobPath(oldData.blob)) // replaced content; a leftover only costs disk
 			}
-			return old.clone(), nil
+			return old.with(r), nil
 		case o.Conflict == ConflictRename:
-			name = sp.freeName(parent, name, o.RenameFormat)
+			name = freeName(p, name, o.RenameFormat)
 		default:
 			return Node{}, fmt.Errorf("commit %q: %w", name, ErrExists)
 		}
 	}
-	n := &Node{
-		ID: NewID(), Parent: parent, Name: name, Kind: KindFile, Size: size,
-		MTime: mtime, Link: o.Link, data: data,
+	n := &node{id: newNodeID(), parent: p, name: name, kind: KindFile, size: size, mtime: mtime}
+	r := record{link: o.Link, data: data, meta: flatMeta(o.Meta)}
+	if err := s.save(n, r); err != nil {
+		return Node{}, err
 	}
-	n.setMeta(o.Meta)
 	sp.link(n)
-	return n.clone(), nil
+	return n.with(r), nil
 }
 
-func (sp *namespace) freeName(parent, name string, format func(base, ext string, n int) string) string {
+func freeName(parent *node, name string, format func(base, ext string, n int) string) string {
 	if format == nil {
 		format = func(base, ext string, n int) string { return fmt.Sprintf("%s (%d)%s", base, n, ext) }
 	}
@@ -110,7 +131,7 @@ func (sp *namespace) freeName(parent, name string, format func(base, ext string,
 	base := strings.TrimSuffix(name, ext)
 	for i := 1; ; i++ {
 		alt := format(base, ext, i)
-		if _, taken := sp.children[parent].get(alt); !taken {
+		if _, taken := parent.kids.get(alt); !taken {
 			return alt
 		}
 	}
@@ -120,29 +141,38 @@ func (sp *namespace) freeName(parent, name string, format func(base, ext string,
 // content of b and makes it a file, keeping its id, name and place. b is
 // consumed whatever the outcome.
 func (s *Store) Fill(ns, id string, b *Blob, mtime time.Time) (Node, error) {
-	blob, size, sum, err := b.commit()
+	blob, size, err := b.commit()
 	if err != nil {
 		b.Discard()
 		return Node{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.space(ns).nodes[id]
-	if n == nil || n.Kind == KindFolder {
+	n := s.space(ns).get(id)
+	if n == nil || n.kind == KindFolder {
 		_ = os.Remove(s.blobPath(blob)) // not linked anywhere
 		if n == nil {
 			return Node{}, fmt.Errorf("fill %s: %w", id, ErrNotFound)
 		}
-		return Node{}, fmt.Errorf("fill %q: %w", n.Name, errors.New("is a folder"))
+		return Node{}, fmt.Errorf("fill %q: %w", n.name, errors.New("is a folder"))
 	}
 	if mtime.IsZero() {
 		mtime = s.now()
 	}
-	if n.data != nil {
-		_ = os.Remove(s.blobPath(n.data.blob)) // replaced content; a leftover only costs disk
+	r, err := s.load(n)
+	if err == nil {
+		oldData := r.data
+		r.data = &content{blob: blob}
+		if err = s.save(n, r); err == nil && oldData != nil {
+			_ = os.Remove(s.blobPath(oldData.blob)) // replaced content; a leftover only costs disk
+		}
+	}
+	if err != nil {
+		_ = os.Remove(s.blobPath(blob)) // not linked anywhere
+		return Node{}, fmt.Errorf("fill %q: %w", n.name, err)
 	}
 	before := n.own()
-	n.Kind, n.data, n.Size, n.MTime = KindFile, &content{blob: blob, sum: sum}, size, mtime
-	s.space(ns).addUp(n.Parent, n.own()-before)
-	return n.clone(), nil
+	n.kind, n.size, n.mtime = KindFile, size, mtime
+	addUp(n.parent, n.own()-before)
+	return n.with(r), nil
 }

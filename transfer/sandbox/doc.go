@@ -4,7 +4,10 @@
 //
 //   - a Store: one folder/file tree per API namespace, file contents as
 //     blobs on disk that appear atomically (temp file, fsync, rename, then
-//     linked into the tree under the store lock);
+//     linked into the tree under the store lock), their sums computed on
+//     first need, not as bytes arrive (sum.go); each node's tree fields in
+//     memory in a compact form (node.go), its link, content and Meta in a
+//     record file beside the blobs (noderec.go);
 //   - fault injection (FaultProfile): 5xx and 429 rates, connection resets
 //     mid-body, latency, a bandwidth cap on request bodies, and an "expire"
 //     rate the APIs consult through Env.Expire;

@@ -18,7 +18,7 @@ import (
 //	GET  /_sandbox/log              recent requests ([]LogEntry, redacted)
 //	GET  /_sandbox/stats            counters (Stats)
 //	GET  /_sandbox/credentials      every API's credentials ([]Credential)
-//	PUT  /_sandbox/sink[?discard=1] store (or discard) the body; answers SinkResult
+//	PUT  /_sandbox/sink[?discard=1|?sum=1] store (or discard) the body; answers SinkResult
 //	POST /_sandbox/sink             same
 func (s *Server) inspectMux() *http.ServeMux {
 	mux := http.NewServeMux()
@@ -31,7 +31,7 @@ func (s *Server) inspectMux() *http.ServeMux {
 			"apis": apis,
 			"routes": []string{
 				"GET /_sandbox/tree[?api=NAME]", "GET /_sandbox/log", "GET /_sandbox/stats",
-				"GET /_sandbox/credentials", "PUT|POST /_sandbox/sink[?discard=1]",
+				"GET /_sandbox/credentials", "PUT|POST /_sandbox/sink[?discard=1|?sum=1]",
 			},
 			"faults": s.faults.p.String(),
 		})
@@ -63,17 +63,19 @@ func nonNil[T any](v []T) []T {
 // SinkResult is the answer of /_sandbox/sink.
 type SinkResult struct {
 	Size    int64   `json:"size"`
-	SHA256  string  `json:"sha256"`
+	SHA256  string  `json:"sha256,omitempty"` // with ?discard=1 or ?sum=1
 	Seconds float64 `json:"seconds"`
 	MBps    float64 `json:"mb_per_s"` // 10^6 bytes per second
 }
 
 // sink receives a body as fast as loopback and the disk allow. It stores
 // it exactly as the store stores an uploaded file (a Blob: 256 KiB reads,
-// the checksum on a second goroutine, disk write-out started as bytes
-// arrive, fsync and rename before answering), then deletes it: the upload
-// paths' protocol work is the only difference left. With ?discard=1 it
-// only hashes. It is the baseline the upload paths compare to.
+// disk write-out started as bytes arrive, fsync and rename before
+// answering, no checksum: the store computes sums on first need), then
+// deletes it: the upload paths' protocol work is the only difference
+// left. With ?sum=1 it also answers the stored bytes' SHA-256, read back
+// as the store computes a sum when one is needed. With ?discard=1 it only
+// hashes. It is the baseline the upload paths compare to.
 func (s *Server) sink(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var res SinkResult
@@ -97,14 +99,23 @@ func (s *Server) sink(w http.ResponseWriter, r *http.Request) {
 			WriteJSON(w, http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("sink: read body after %d bytes: %v", n, err)})
 			return
 		}
-		id, size, sum, err := b.commit()
+		id, size, err := b.commit()
 		if err != nil {
 			b.Discard()
 			WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: " + err.Error()})
 			return
 		}
+		res.Size = size
+		if r.URL.Query().Get("sum") == "1" {
+			c := &content{blob: id}
+			if _, err := s.store.sum(c, true); err != nil {
+				_ = os.Remove(s.store.blobPath(id)) // linked nowhere
+				WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": "sink: " + err.Error()})
+				return
+			}
+			res.SHA256 = hex.EncodeToString(c.sum[:])
+		}
 		_ = os.Remove(s.store.blobPath(id)) // linked nowhere; a leftover goes with the store directory
-		res.Size, res.SHA256 = size, hex.EncodeToString(sum[:])
 	}
 	secs := time.Since(start).Seconds()
 	res.Seconds = secs

@@ -10,55 +10,53 @@ import (
 // keeps them in a short slice; one with more gets a map, as before. A Go
 // map costs about 300 bytes even for one entry, and every folder ever
 // created stays in memory, so this is part of what each stored file
-// costs.
+// costs. A child's name is its node's: the slice holds only pointers.
 type kids struct {
-	few  []kid             // while len <= fewKids and many is nil
-	many map[string]string // name -> id, once there were more
+	few  []*node          // while len <= fewKids and many is nil
+	many map[string]*node // name -> child, once there were more
 }
-
-type kid struct{ name, id string }
 
 // fewKids is the most children a folder keeps in its slice.
 const fewKids = 8
 
-// get returns the id of the child called name.
-func (k *kids) get(name string) (string, bool) {
+// get returns the child called name.
+func (k *kids) get(name string) (*node, bool) {
 	if k == nil {
-		return "", false
+		return nil, false
 	}
 	if k.many != nil {
-		id, ok := k.many[name]
-		return id, ok
+		c, ok := k.many[name]
+		return c, ok
 	}
 	for _, c := range k.few {
 		if c.name == name {
-			return c.id, true
+			return c, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
-// put links name to id, replacing any child of that name.
-func (k *kids) put(name, id string) {
+// put links c under its name, replacing any child of that name.
+func (k *kids) put(c *node) {
 	if k.many != nil {
-		k.many[name] = id
+		k.many[c.name] = c
 		return
 	}
-	for i, c := range k.few {
-		if c.name == name {
-			k.few[i].id = id
+	for i, o := range k.few {
+		if o.name == c.name {
+			k.few[i] = c
 			return
 		}
 	}
 	if len(k.few) < fewKids {
-		k.few = append(k.few, kid{name, id})
+		k.few = append(k.few, c)
 		return
 	}
-	k.many = make(map[string]string, 2*fewKids)
-	for _, c := range k.few {
-		k.many[c.name] = c.id
+	k.many = make(map[string]*node, 2*fewKids)
+	for _, o := range k.few {
+		k.many[o.name] = o
 	}
-	k.many[name] = id
+	k.many[c.name] = c
 	k.few = nil
 }
 
@@ -79,33 +77,36 @@ func (k *kids) remove(name string) {
 	}
 }
 
-// names returns the children's names, sorted.
-func (k *kids) names() []string {
+// sorted returns the children sorted by name.
+func (k *kids) sorted() []*node {
 	if k == nil {
 		return nil
 	}
+	var out []*node
 	if k.many != nil {
-		return slices.Sorted(maps.Keys(k.many))
+		out = slices.Collect(maps.Values(k.many))
+	} else {
+		out = slices.Clone(k.few)
 	}
-	out := make([]string, len(k.few))
-	for i, c := range k.few {
-		out[i] = c.name
-	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b *node) int {
+		switch {
+		case a.name < b.name:
+			return -1
+		case a.name > b.name:
+			return 1
+		}
+		return 0
+	})
 	return out
 }
 
-// ids returns the children's ids, in no order.
-func (k *kids) ids() []string {
+// all returns the children, in no order.
+func (k *kids) all() []*node {
 	if k == nil {
 		return nil
 	}
 	if k.many != nil {
 		return slices.Collect(maps.Values(k.many))
 	}
-	out := make([]string, len(k.few))
-	for i, c := range k.few {
-		out[i] = c.id
-	}
-	return out
+	return slices.Clone(k.few)
 }

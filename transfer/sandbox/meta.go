@@ -3,19 +3,17 @@ package sandbox
 import "slices"
 
 // The store keeps a node's Meta as a flat list of keys and values sorted
-// by key (node.meta), not as the map callers see: a Go map costs about
+// by key (in its record, noderec.go), not as the map callers see: a Go map costs about
 // 300 bytes even for one entry, and every file ever stored keeps its node
 // in memory, so the map alone was the largest part of what each stored
-// file cost. Nodes inside the store always have a nil Meta; clone and
-// Snapshot rebuild the map. A nil map and an empty one stay apart (nil
+// file cost. Nodes inside the store have no map; clone and Snapshot
+// rebuild it. A nil map and an empty one stay apart (nil
 // list, empty list).
 
-// setMeta stores m (nil or not) as n's flat list and clears n.Meta.
-func (n *Node) setMeta(m map[string]string) {
-	n.Meta = nil
+// flatMeta returns m (nil or not) as a flat list.
+func flatMeta(m map[string]string) []string {
 	if m == nil {
-		n.meta = nil
-		return
+		return nil
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -26,17 +24,17 @@ func (n *Node) setMeta(m map[string]string) {
 	for _, k := range keys {
 		flat = append(flat, k, m[k])
 	}
-	n.meta = flat
+	return flat
 }
 
-// metaMap returns a new map of n's Meta (nil when it was stored nil).
-func (n *Node) metaMap() map[string]string {
-	if n.meta == nil {
+// metaMap returns a new map of a flat list (nil for nil).
+func metaMap(flat []string) map[string]string {
+	if flat == nil {
 		return nil
 	}
-	m := make(map[string]string, len(n.meta)/2)
-	for i := 0; i+1 < len(n.meta); i += 2 {
-		m[n.meta[i]] = n.meta[i+1]
+	m := make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		m[flat[i]] = flat[i+1]
 	}
 	return m
 }

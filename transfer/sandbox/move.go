@@ -20,26 +20,27 @@ func (s *Store) Move(ns, id, parent, name string) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.space(ns)
-	n := sp.nodes[id]
+	n := sp.get(id)
 	if n == nil {
 		return Node{}, fmt.Errorf("move %s: %w", id, ErrNotFound)
 	}
-	if id == sp.root {
+	if n == sp.root {
 		return Node{}, errors.New("move: the root folder cannot be moved")
 	}
-	if _, err := sp.folder(parent); err != nil {
-		return Node{}, fmt.Errorf("move %q: %w", n.Name, err)
+	dest, err := sp.folder(parent)
+	if err != nil {
+		return Node{}, fmt.Errorf("move %q: %w", n.name, err)
 	}
-	for p := sp.nodes[parent]; p != nil; p = sp.nodes[p.Parent] {
-		if p.ID == id {
-			return Node{}, fmt.Errorf("move %q: %w", n.Name, ErrInsideItself)
+	for p := dest; p != nil; p = p.parent {
+		if p == n {
+			return Node{}, fmt.Errorf("move %q: %w", n.name, ErrInsideItself)
 		}
 	}
-	if other, ok := sp.children[parent].get(name); ok && other != id {
+	if other, ok := dest.kids.get(name); ok && other != n {
 		return Node{}, fmt.Errorf("move %q: %w", name, ErrExists)
 	}
 	sp.unlink(n)
-	n.Parent, n.Name = parent, name
+	n.parent, n.name = dest, name
 	sp.link(n)
-	return n.clone(), nil
+	return s.clone(n)
 }

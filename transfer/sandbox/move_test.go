@@ -29,7 +29,7 @@ func TestMoveKeepsIDAndSubtree(t *testing.T) {
 		t.Errorf("old name still listed: %v", err)
 	}
 	got, err := s.Get("x", f.ID)
-	if err != nil || got.SHA256 != sum("hello") {
+	if err != nil || snapSHA(t, s, "x", got.ID) != sum("hello") {
 		t.Errorf("content after the move: %+v, %v", got, err)
 	}
 }

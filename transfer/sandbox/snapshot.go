@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -21,9 +22,11 @@ type Entry struct {
 
 // Snapshot lists every node but the roots of namespace ns (all namespaces
 // when ns is ""), sorted by API and path. It is a consistent view: taken
-// under the store lock in one go.
+// under the store lock in one go, after computing the sums of files not
+// summed yet (sum.go).
 func (s *Store) Snapshot(ns string) []Entry {
 	s.walks.Add(1)
+	s.sumAhead(ns)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	names := slices.Sorted(maps.Keys(s.ns))
@@ -33,13 +36,20 @@ func (s *Store) Snapshot(ns string) []Entry {
 			continue
 		}
 		sp := s.ns[name]
-		for id, n := range sp.nodes {
-			if id == sp.root {
+		for _, n := range sp.nodes {
+			if n == sp.root {
 				continue
 			}
+			r, err := s.load(n)
+			if err != nil {
+				// The record file is the store's own, written under this
+				// lock: a read failing is a broken disk, not a request.
+				panic(fmt.Sprintf("sandbox store snapshot: %v", err))
+			}
+			sha, meta := s.sums(n, r)
 			out = append(out, Entry{
-				API: name, Path: sp.path(id), Kind: n.Kind, Size: n.Size, SHA256: n.sha(),
-				ID: n.ID, MTime: n.MTime, Link: n.Link, Meta: n.metaMap(),
+				API: name, Path: n.path(), Kind: n.kind, Size: n.size, SHA256: sha,
+				ID: n.id.String(), MTime: n.mtime, Link: r.link, Meta: meta,
 			})
 		}
 	}

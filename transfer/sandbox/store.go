@@ -1,8 +1,6 @@
 package sandbox
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -21,7 +19,7 @@ type Kind string
 // The node kinds. An API uses the ones its service has.
 const (
 	KindFolder      Kind = "folder"
-	KindFile        Kind = "file"        // complete content, Size and SHA256 set
+	KindFile        Kind = "file"        // complete content, Size set (its SHA-256: Snapshot)
 	KindPlaceholder Kind = "placeholder" // a name reserved before content arrives (quatrix upload/link)
 	KindPartial     Kind = "partial"     // content still arriving, visible in the tree
 )
@@ -34,31 +32,20 @@ type Node struct {
 	Name   string            `json:"name"`
 	Kind   Kind              `json:"kind"`
 	Size   int64             `json:"size"`
-	SHA256 string            `json:"sha256,omitempty"`
 	MTime  time.Time         `json:"mtime"`
 	Link   string            `json:"link,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"` // API-specific attributes
-
-	data  *content // the content, nil for folders and empty placeholders
-	under int64    // bytes of the KindFile nodes strictly below this one (see FileBytes)
-	meta  []string // Meta inside the store, as keys and values (meta.go)
 }
 
-// content is a node's content inside the store: its blob and SHA-256, in
-// 48 bytes where the blob's id and the hex sum as strings took 112 (every
-// stored file keeps its node in memory). Nodes inside the store keep
-// SHA256 empty; clone and Snapshot spell it from sum.
+// content is a node's content inside the store: its blob and the sums
+// the store computes when first needed (sum.go). It is part of the node's
+// record (noderec.go); a computed sum is saved back to the record. New
+// content is a new content value.
 type content struct {
-	blob uint64
-	sum  [32]byte
-}
-
-// sha is n's SHA256 as callers see it ("" without content).
-func (n *Node) sha() string {
-	if n.data == nil {
-		return ""
-	}
-	return hex.EncodeToString(n.data.sum[:])
+	blob   uint64
+	sum    [32]byte // SHA-256, valid once summed
+	summed bool
+	md5    *md5Meta // the MD5 an API asked to show in Meta; nil when none
 }
 
 // blobPath is the file of blob id.
@@ -80,23 +67,40 @@ var (
 // without its content or a folder created twice.
 //
 // The tree is not persisted: a restarted sandbox starts empty (its blob
-// directory is cleared on open).
+// directory and record file are cleared on open). Each node's tree fields
+// (id, parent, name, kind, size, modification time, children) are in
+// memory; its link, content and Meta are its record in a file beside the
+// blobs (noderec.go), read back under the lock when a caller asks for the
+// node, so the memory each stored file keeps stays small.
 type Store struct {
 	blobDir, tmpDir string
 	now             func() time.Time
 
-	mu sync.Mutex            // guards ns and every node in it
-	ns map[string]*namespace // by API name
+	mu     sync.Mutex            // guards ns, every node in it and the record file
+	ns     map[string]*namespace // by API name
+	recs   *os.File              // the nodes' records (noderec.go)
+	recEnd int64                 // the record file's end: where the next new slot goes
+	recBuf []byte                // save's encoding buffer
 
 	blobSeq atomic.Uint64 // the last blob id given
 	walks   atomic.Int64  // Snapshots taken (see Walks)
 	listed  atomic.Int64  // nodes returned by Children (see Listed)
+	hashed  atomic.Int64  // bytes fed to the store's checksums (see HashedBytes)
 }
 
 type namespace struct {
-	root     string
-	nodes    map[string]*Node
-	children map[string]*kids // parent id -> its children (kids.go)
+	root  *node
+	nodes map[nodeID]*node
+}
+
+// get returns the node called id, nil when there is none. Caller holds
+// s.mu.
+func (sp *namespace) get(id string) *node {
+	k, ok := parseNodeID(id)
+	if !ok {
+		return nil
+	}
+	return sp.nodes[k]
 }
 
 // NewStore opens a store under dir (created if missing; its blobs and tmp
@@ -117,25 +121,24 @@ func NewStore(dir string, now func() time.Time) (*Store, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
+	recs, err := openRecords(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.recs = recs
 	return s, nil
 }
 
 // NewID returns a random RFC 4122 version 4 UUID in lower-case hex.
-func NewID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it panics on a broken OS)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func NewID() string { return newNodeID().String() }
 
 // space returns the namespace, creating it with its root folder. Caller
 // holds s.mu.
 func (s *Store) space(ns string) *namespace {
 	n := s.ns[ns]
 	if n == nil {
-		root := &Node{ID: NewID(), Name: "", Kind: KindFolder, MTime: s.now()}
-		n = &namespace{root: root.ID, nodes: map[string]*Node{root.ID: root}, children: map[string]*kids{}}
+		root := &node{id: newNodeID(), name: "", kind: KindFolder, mtime: s.now()}
+		n = &namespace{root: root, nodes: map[nodeID]*node{root.id: root}}
 		s.ns[ns] = n
 	}
 	return n
@@ -145,31 +148,33 @@ func (s *Store) space(ns string) *namespace {
 func (s *Store) Root(ns string) Node {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sp := s.space(ns)
-	return sp.nodes[sp.root].clone()
+	return s.space(ns).root.with(record{}) // the root's record is empty
 }
 
 // Get returns the node with id, or ErrNotFound.
 func (s *Store) Get(ns, id string) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.space(ns).nodes[id]
+	n := s.space(ns).get(id)
 	if n == nil {
 		return Node{}, fmt.Errorf("get %s: %w", id, ErrNotFound)
 	}
-	return n.clone(), nil
+	return s.clone(n)
 }
 
 // Lookup returns the child of parent called name, or ErrNotFound.
 func (s *Store) Lookup(ns, parent, name string) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sp := s.space(ns)
-	id, ok := sp.children[parent].get(name)
+	p := s.space(ns).get(parent)
+	if p == nil {
+		return Node{}, fmt.Errorf("lookup %q: %w", name, ErrNotFound)
+	}
+	c, ok := p.kids.get(name)
 	if !ok {
 		return Node{}, fmt.Errorf("lookup %q: %w", name, ErrNotFound)
 	}
-	return sp.nodes[id].clone(), nil
+	return s.clone(c)
 }
 
 // Children returns parent's children sorted by name; ErrNotFound for an
@@ -177,17 +182,19 @@ func (s *Store) Lookup(ns, parent, name string) (Node, error) {
 func (s *Store) Children(ns, parent string) ([]Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sp := s.space(ns)
-	if sp.nodes[parent] == nil {
+	p := s.space(ns).get(parent)
+	if p == nil {
 		return nil, fmt.Errorf("children of %s: %w", parent, ErrNotFound)
 	}
 	var out []Node
-	k := sp.children[parent]
-	names := k.names()
-	s.listed.Add(int64(len(names)))
-	for _, name := range names {
-		id, _ := k.get(name)
-		out = append(out, sp.nodes[id].clone())
+	kids := p.kids.sorted()
+	s.listed.Add(int64(len(kids)))
+	for _, c := range kids {
+		n, err := s.clone(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
@@ -197,17 +204,19 @@ func (s *Store) Children(ns, parent string) ([]Node, error) {
 func (s *Store) Path(ns, id string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sp := s.space(ns)
-	if sp.nodes[id] == nil {
+	n := s.space(ns).get(id)
+	if n == nil {
 		return "", fmt.Errorf("path of %s: %w", id, ErrNotFound)
 	}
-	return sp.path(id), nil
+	return n.path(), nil
 }
 
-func (sp *namespace) path(id string) string {
+// path is n's slash-separated path from the namespace root. Caller holds
+// s.mu.
+func (n *node) path() string {
 	var parts []string
-	for n := sp.nodes[id]; n != nil && n.Parent != ""; n = sp.nodes[n.Parent] {
-		parts = append(parts, n.Name)
+	for ; n != nil && n.parent != nil; n = n.parent {
+		parts = append(parts, n.name)
 	}
 	slices.Reverse(parts)
 	return "/" + strings.Join(parts, "/")
@@ -218,8 +227,12 @@ func (s *Store) IsWithin(ns, id, root string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.space(ns)
-	for n := sp.nodes[id]; n != nil; n = sp.nodes[n.Parent] {
-		if n.ID == root {
+	r := sp.get(root)
+	if r == nil {
+		return false
+	}
+	for n := sp.get(id); n != nil; n = n.parent {
+		if n == r {
 			return true
 		}
 	}
@@ -234,45 +247,44 @@ func checkName(name string) error {
 }
 
 // folder returns parent as a folder node or an error. Caller holds s.mu.
-func (sp *namespace) folder(parent string) (*Node, error) {
-	p := sp.nodes[parent]
+func (sp *namespace) folder(parent string) (*node, error) {
+	p := sp.get(parent)
 	if p == nil {
 		return nil, fmt.Errorf("parent %s: %w", parent, ErrNotFound)
 	}
-	if p.Kind != KindFolder {
-		return nil, fmt.Errorf("parent %q: %w", p.Name, ErrNotFolder)
+	if p.kind != KindFolder {
+		return nil, fmt.Errorf("parent %q: %w", p.name, ErrNotFolder)
 	}
 	return p, nil
 }
 
-// link adds n under n.Parent and adds its bytes to its ancestors' totals.
+// link adds n under n.parent and adds its bytes to its ancestors' totals.
 // Caller holds s.mu and checked the name is free.
-func (sp *namespace) link(n *Node) {
-	sp.nodes[n.ID] = n
-	k := sp.children[n.Parent]
-	if k == nil {
-		k = &kids{}
-		sp.children[n.Parent] = k
+func (sp *namespace) link(n *node) {
+	sp.nodes[n.id] = n
+	p := n.parent
+	if p.kids == nil {
+		p.kids = &kids{}
 	}
-	k.put(n.Name, n.ID)
-	sp.addUp(n.Parent, n.weight())
+	p.kids.put(n)
+	addUp(p, n.weight())
 }
 
 // unlink takes n out of its parent's children and its bytes out of its
 // ancestors' totals; n stays in sp.nodes. Caller holds s.mu.
-func (sp *namespace) unlink(n *Node) {
-	sp.children[n.Parent].remove(n.Name)
-	sp.addUp(n.Parent, -n.weight())
+func (sp *namespace) unlink(n *node) {
+	n.parent.kids.remove(n.name)
+	addUp(n.parent, -n.weight())
 }
 
-// addUp adds delta to the totals of id and every folder above it: the
+// addUp adds delta to the totals of p and every folder above it: the
 // cost of keeping FileBytes current is the depth of the tree, never the
 // number of nodes stored. Caller holds s.mu.
-func (sp *namespace) addUp(id string, delta int64) {
+func addUp(p *node, delta int64) {
 	if delta == 0 {
 		return
 	}
-	for p := sp.nodes[id]; p != nil; p = sp.nodes[p.Parent] {
+	for ; p != nil; p = p.parent {
 		p.under += delta
 	}
 }
@@ -280,15 +292,15 @@ func (sp *namespace) addUp(id string, delta int64) {
 // own is the bytes n itself counts for: its size when it is a complete
 // file, 0 for folders, placeholders and partials (what a recount over a
 // Snapshot adds up).
-func (n *Node) own() int64 {
-	if n.Kind == KindFile {
-		return n.Size
+func (n *node) own() int64 {
+	if n.kind == KindFile {
+		return n.size
 	}
 	return 0
 }
 
 // weight is the bytes n and everything below it count for.
-func (n *Node) weight() int64 { return n.own() + n.under }
+func (n *node) weight() int64 { return n.own() + n.under }
 
 // FileBytes returns the total Size of the complete files (KindFile)
 // strictly below id, kept up to date by every mutation, so the answer
@@ -297,7 +309,7 @@ func (n *Node) weight() int64 { return n.own() + n.under }
 func (s *Store) FileBytes(ns, id string) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.space(ns).nodes[id]
+	n := s.space(ns).get(id)
 	if n == nil {
 		return 0, fmt.Errorf("file bytes of %s: %w", id, ErrNotFound)
 	}
@@ -314,23 +326,24 @@ func (s *Store) EnsureFolder(ns, parent, name string) (Node, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.space(ns)
-	if _, err := sp.folder(parent); err != nil {
+	p, err := sp.folder(parent)
+	if err != nil {
 		return Node{}, false, fmt.Errorf("ensure folder %q: %w", name, err)
 	}
-	if id, ok := sp.children[parent].get(name); ok {
-		n := sp.nodes[id]
-		if n.Kind != KindFolder {
+	if n, ok := p.kids.get(name); ok {
+		if n.kind != KindFolder {
 			return Node{}, false, fmt.Errorf("ensure folder %q: %w", name, ErrNotFolder)
 		}
-		return n.clone(), false, nil
+		c, err := s.clone(n)
+		return c, false, err
 	}
-	n := &Node{ID: NewID(), Parent: parent, Name: name, Kind: KindFolder, MTime: s.now()}
+	n := &node{id: newNodeID(), parent: p, name: name, kind: KindFolder, mtime: s.now()}
 	sp.link(n)
-	return n.clone(), true, nil
+	return n.with(record{}), true, nil
 }
 
 // Create adds an empty node (a folder, placeholder or partial) called
-// n.Name under parent. ID, Parent, Size, SHA256 and content are set by the
+// n.Name under parent. ID, Parent, Size and content are set by the
 // store; MTime defaults to now. A taken name is ErrExists.
 func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	if err := checkName(n.Name); err != nil {
@@ -342,40 +355,49 @@ func (s *Store) Create(ns, parent string, n Node) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.space(ns)
-	if _, err := sp.folder(parent); err != nil {
+	p, err := sp.folder(parent)
+	if err != nil {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, err)
 	}
-	if _, ok := sp.children[parent].get(n.Name); ok {
+	if _, ok := p.kids.get(n.Name); ok {
 		return Node{}, fmt.Errorf("create %q: %w", n.Name, ErrExists)
 	}
-	nn := n // the caller's node: its Meta is a map, flattened here
-	nn.setMeta(n.Meta)
-	nn.ID, nn.Parent, nn.Size, nn.SHA256, nn.data, nn.under = NewID(), parent, 0, "", nil, 0
-	if nn.MTime.IsZero() {
-		nn.MTime = s.now()
+	nn := &node{id: newNodeID(), parent: p, name: n.Name, kind: n.Kind, mtime: n.MTime}
+	r := record{link: n.Link, meta: flatMeta(n.Meta)} // the caller's Meta is a map, flattened here
+	if nn.mtime.IsZero() {
+		nn.mtime = s.now()
 	}
-	sp.link(&nn)
-	return nn.clone(), nil
+	if err := s.save(nn, r); err != nil {
+		return Node{}, fmt.Errorf("create %q: %w", n.Name, err)
+	}
+	sp.link(nn)
+	return nn.with(r), nil
 }
 
 // Update applies fn to a copy of the node and stores the result. fn may
-// change Kind, MTime, Link and Meta; changes to ID, Parent, Name, Size and
-// SHA256 are ignored (content changes go through Commit or Fill).
+// change Kind, MTime, Link and Meta; changes to ID, Parent, Name and Size
+// are ignored (content changes go through Commit or Fill).
 func (s *Store) Update(ns, id string, fn func(*Node)) (Node, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sp := s.space(ns)
-	n := sp.nodes[id]
+	n := s.space(ns).get(id)
 	if n == nil {
 		return Node{}, fmt.Errorf("update %s: %w", id, ErrNotFound)
 	}
-	c := n.clone()
+	r, err := s.load(n)
+	if err != nil {
+		return Node{}, fmt.Errorf("update %s: %w", id, err)
+	}
+	c := n.with(r)
 	fn(&c)
+	r.link, r.meta = c.Link, flatMeta(c.Meta)
+	if err := s.save(n, r); err != nil {
+		return Node{}, fmt.Errorf("update %s: %w", id, err)
+	}
 	before := n.own()
-	n.Kind, n.MTime, n.Link = c.Kind, c.MTime, c.Link
-	n.setMeta(c.Meta)
-	sp.addUp(n.Parent, n.own()-before)
-	return n.clone(), nil
+	n.kind, n.mtime = c.Kind, c.MTime
+	addUp(n.parent, n.own()-before)
+	return n.with(r), nil
 }
 
 // Delete removes id and, for a folder, everything below it, deleting the
@@ -384,29 +406,33 @@ func (s *Store) Delete(ns, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.space(ns)
-	n := sp.nodes[id]
+	n := sp.get(id)
 	if n == nil {
 		return fmt.Errorf("delete %s: %w", id, ErrNotFound)
 	}
-	if id == sp.root {
+	if n == sp.root {
 		return errors.New("delete: the root folder cannot be deleted")
 	}
 	sp.unlink(n)
 	var errs []error
-	var drop func(id string)
-	drop = func(id string) {
-		for _, c := range sp.children[id].ids() {
+	var drop func(n *node)
+	drop = func(n *node) {
+		for _, c := range n.kids.all() {
 			drop(c)
 		}
-		delete(sp.children, id)
-		if d := sp.nodes[id].data; d != nil {
+		n.kids = nil
+		r, err := s.load(n)
+		if err != nil {
+			errs = append(errs, err) // its blob, if any, stays on disk
+		}
+		if d := r.data; d != nil {
 			if err := os.Remove(s.blobPath(d.blob)); err != nil {
 				errs = append(errs, err)
 			}
 		}
-		delete(sp.nodes, id)
+		delete(sp.nodes, n.id)
 	}
-	drop(id)
+	drop(n)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delete %s: %w", id, err)
 	}
@@ -417,14 +443,18 @@ func (s *Store) Delete(ns, id string) error {
 // for reading; the caller closes it. A node without content is ErrNotFound.
 func (s *Store) Open(ns, id string) (*os.File, error) {
 	s.mu.Lock()
-	n := s.space(ns).nodes[id]
-	var data *content
-	if n != nil {
-		data = n.data
-	}
 	// Opened under the lock so a concurrent Delete or Fill cannot remove
 	// the blob between the lookup and the open.
 	defer s.mu.Unlock()
+	n := s.space(ns).get(id)
+	var data *content
+	if n != nil {
+		r, err := s.load(n)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", id, err)
+		}
+		data = r.data
+	}
 	if data == nil {
 		return nil, fmt.Errorf("open %s: %w", id, ErrNotFound)
 	}
@@ -433,13 +463,4 @@ func (s *Store) Open(ns, id string) (*os.File, error) {
 		return nil, fmt.Errorf("open %s: %w", id, err)
 	}
 	return f, nil
-}
-
-// clone returns a copy of the stored node n for a caller, its Meta a new
-// map.
-func (n *Node) clone() Node {
-	c := *n
-	c.Meta, c.meta = n.metaMap(), nil
-	c.SHA256, c.data = n.sha(), nil
-	return c
 }

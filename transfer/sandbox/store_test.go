@@ -18,6 +18,7 @@ func newTestStore(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close() }) // before TempDir's removal (cleanups run last first)
 	return s
 }
 
@@ -49,7 +50,7 @@ func TestStoreCommitAndSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Size != 5 || n.SHA256 != sum("hello") || n.Kind != KindFile {
+	if n.Size != 5 || snapSHA(t, s, "x", n.ID) != sum("hello") || n.Kind != KindFile {
 		t.Fatalf("node = %+v", n)
 	}
 	f, err := s.Open("x", n.ID)
@@ -85,7 +86,7 @@ func TestStoreConflicts(t *testing.T) {
 		t.Fatalf("rename: %q, %v", ren.Name, err)
 	}
 	rep, err := s.Commit("x", root, "a.txt", blobOf(t, s, "three"), CommitOptions{Conflict: ConflictReplace})
-	if err != nil || rep.ID != first.ID || rep.SHA256 != sum("three") {
+	if err != nil || rep.ID != first.ID || snapSHA(t, s, "x", rep.ID) != sum("three") {
 		t.Fatalf("replace: %+v, %v", rep, err)
 	}
 	blobs, _ := os.ReadDir(s.blobDir)
@@ -167,7 +168,7 @@ func TestStorePlaceholderFillAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.ID != ph.ID || n.Kind != KindFile || n.SHA256 != sum("hello world") {
+	if n.ID != ph.ID || n.Kind != KindFile || snapSHA(t, s, "x", n.ID) != sum("hello world") {
 		t.Fatalf("filled = %+v", n)
 	}
 	if !s.IsWithin("x", n.ID, d.ID) || s.IsWithin("x", d.ID, n.ID) {

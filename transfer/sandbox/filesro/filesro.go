@@ -148,7 +148,7 @@ type API struct {
 	mu       sync.Mutex             // guards sessions, cookies, files and folders
 	sessions map[string]*session    // chunk key -> append state, across all shares
 	cookies  map[string]string      // issued share_session nonce -> share token
-	files    map[string]string      // basename -> node id, for file_url downloads
+	files    fileIndex              // basename -> node id, for file_url downloads
 	folders  map[folderKey][]string // folders createFolder made, by parent and service name (lookupFolder)
 }
 
@@ -168,7 +168,7 @@ func New(opt Options) (*API, error) {
 	if opt.FolderRaceWindow == 0 {
 		opt.FolderRaceWindow = DefaultFolderRaceWindow
 	}
-	a := &API{opt: opt, shares: map[string]*share{}, sessions: map[string]*session{}, cookies: map[string]string{}, files: map[string]string{}, folders: map[folderKey][]string{}}
+	a := &API{opt: opt, shares: map[string]*share{}, sessions: map[string]*session{}, cookies: map[string]string{}, files: fileIndex{}, folders: map[folderKey][]string{}}
 	names := map[string]bool{}
 	for _, s := range opt.Shares {
 		if s.Token == "" {

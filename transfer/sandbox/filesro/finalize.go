@@ -75,8 +75,12 @@ func (a *API) finalize(w http.ResponseWriter, sh *share, parent, name, ext strin
 		return
 	}
 	a.mu.Lock()
-	a.files[basename] = n.ID
+	filed := a.files.add(basename, n.ID)
 	a.mu.Unlock()
+	if !filed { // both are the sandbox's own UUIDs: this cannot happen
+		messageJSON(w, http.StatusInternalServerError, "Server Error")
+		return
+	}
 	p, err := st.Get(ns, parent)
 	if err != nil {
 		messageJSON(w, http.StatusInternalServerError, "Server Error")
@@ -106,15 +110,16 @@ func sniffBlob(b *sandbox.Blob) string {
 
 // download serves a file by the basename of its file_url.
 func (a *API) download(w http.ResponseWriter, r *http.Request) {
+	basename := r.PathValue("basename")
 	a.mu.Lock()
-	id, ok := a.files[r.PathValue("basename")]
+	id, ok := a.files.find(basename)
 	a.mu.Unlock()
 	if !ok {
 		messageJSON(w, http.StatusNotFound, "Not Found")
 		return
 	}
 	n, err := a.env.Store.Get(a.Name(), id)
-	if err != nil {
+	if err != nil || n.Meta["basename"] != basename { // the index keys the UUID; the extension must match too
 		messageJSON(w, http.StatusNotFound, "Not Found")
 		return
 	}

@@ -270,7 +270,8 @@ func (a *API) chunk(w http.ResponseWriter, sh *share, parent string, f *form, s 
 }
 
 // append adds the staged chunk to the key's file, in its turn. The first
-// chunk's staged blob becomes the file itself (no copy).
+// chunk's staged blob becomes the file itself (no copy); a later one is
+// copied by the kernel (Blob.AppendBlob), not through the process.
 func (s *session) append(up *upFile) error {
 	s.turn <- struct{}{}
 	defer func() { <-s.turn }()
@@ -283,12 +284,8 @@ func (s *session) append(up *upFile) error {
 		s.blob, up.blob = up.blob, nil
 		return nil
 	}
-	rd, err := up.blob.Reader()
-	if err != nil {
-		return err
-	}
 	before := s.blob.Size()
-	if _, err := s.blob.ReadFrom(rd); err != nil {
+	if _, err := s.blob.AppendBlob(up.blob); err != nil {
 		// Keep the key's file as it was: a half-appended chunk would be
 		// garbage nobody asked for.
 		return errors.Join(err, s.blob.Truncate(before))

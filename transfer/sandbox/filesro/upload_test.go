@@ -1,6 +1,7 @@
 package filesro
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -264,6 +265,43 @@ func TestHumanSize(t *testing.T) {
 	} {
 		if got := HumanSize(n); got != want {
 			t.Errorf("HumanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// Only a file_url's exact basename downloads the file, as when the index
+// was keyed by the whole string: not the same UUID with another
+// extension or none, nor its upper-case spelling; and a file stored after
+// many others still downloads.
+func TestDownloadLinkExactBasename(t *testing.T) {
+	e := strictEnv(t, Options{})
+	tok := e.token("editor")
+	url := func(r reply) string {
+		return r.json(t)["data"].(map[string]any)["attributes"].(map[string]any)["file_url"].(string)
+	}
+	first := url(e.post(uploadsPath(tok), chunkParts("k0", "a.txt", "download me", true)))
+	for i := range 50 {
+		e.post(uploadsPath(tok), chunkParts(fmt.Sprintf("k%d", i+1), fmt.Sprintf("b%d.txt", i), "other", true))
+	}
+	get := func(u string) (int, string) {
+		t.Helper()
+		resp, err := e.c.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(first); code != 200 || body != "download me" {
+		t.Fatalf("GET %s: %d %q", first, code, body)
+	}
+	base := first[strings.LastIndexByte(first, '/')+1:]
+	uuid := strings.TrimSuffix(base, ".txt")
+	prefix := strings.TrimSuffix(first, base)
+	for _, bad := range []string{uuid + ".bin", uuid, strings.ToUpper(uuid) + ".txt", uuid + ".txt.txt"} {
+		if code, _ := get(prefix + bad); code != 404 {
+			t.Errorf("GET /file/%s: %d, want 404", bad, code)
 		}
 	}
 }

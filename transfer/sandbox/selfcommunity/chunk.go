@@ -48,10 +48,7 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 		if err != nil {
 			return 0, nil, internalError(err)
 		}
-		up = &upload{
-			uuid: sandbox.NewID(), owner: user.ID, kind: chunked, total: int(total),
-			declSize: -1, md5: newMD5Follower(b), blob: b,
-		}
+		up = a.newChunked(sandbox.NewID(), user, int(total), b)
 		isNew = true
 	case uuid == "":
 		return 0, nil, fieldError(wire(d, fUUID), "required",
@@ -82,10 +79,7 @@ func (a *API) chunk(r *http.Request, user User, f *form) (int, any, *apiError) {
 			if a.taken(id) {
 				id = sandbox.NewID()
 			}
-			up = &upload{
-				uuid: id, owner: user.ID, kind: chunked, total: int(total),
-				declSize: -1, md5: newMD5Follower(b), blob: b,
-			}
+			up = a.newChunked(id, user, int(total), b)
 			isNew = true
 			break
 		}
@@ -153,7 +147,7 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 		}}}
 	}
 	// A part that fails half-way leaves the blob as it was (storeInto,
-	// stream.end); only accepted bytes reach the MD5.
+	// stream.end).
 	if err := f.file.storeInto(up); err != nil {
 		return 0, nil, internalError(err)
 	}
@@ -161,7 +155,9 @@ func (a *API) part(r *http.Request, f *form, up *upload, idx, total int) (int, a
 	up.partOff = append(up.partOff, up.offset)
 	up.partLen = append(up.partLen, size)
 	up.offset = end
-	up.md5.advance(end)
+	if up.md5 != nil {
+		up.md5.advance(end)
+	}
 	if t := f.str(fType); t != "" {
 		up.filetype = t
 	}

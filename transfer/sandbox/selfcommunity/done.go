@@ -39,7 +39,7 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 		if a.env.Switches.On(SwitchRedone) {
 			return 0, nil, fieldError(wire(d, fUUID), codeAlreadyDone, "This upload is already finalized.")
 		}
-		return http.StatusOK, fileAnswer(up), nil
+		return http.StatusOK, a.fileAnswer(up), nil
 	}
 	if v, ok, aerr := f.integer(fTot, 1); aerr != nil {
 		return 0, nil, aerr
@@ -55,15 +55,29 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	} else if ok && v != up.offset {
 		return 0, nil, fieldError(wire(d, fSize), "invalid", fmt.Sprintf("totalfilesize %d, the parts carry %d bytes", v, up.offset))
 	}
-	if up.kind == chunked {
+	// Whether this user's uploads hash behind their parts from now on
+	// (followsMD5): only when the MD5 is computed, not what is answered.
+	a.md5Senders.Store(user.ID, f.str(fMD5) != "")
+	if up.md5 != nil && up.md5hex == "" {
+		// Followed: the sum of the accepted parts is (nearly) ready.
 		sum, err := up.md5.sum()
 		if err != nil {
 			return 0, nil, internalError(err)
 		}
 		up.md5hex = sum
 	}
-	if m := f.str(fMD5); m != "" && !strings.EqualFold(strings.TrimSpace(m), up.md5hex) {
-		return 0, nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the assembled file")
+	if m := f.str(fMD5); m != "" {
+		if up.md5hex == "" {
+			// Computed now that a rule needs it, once (a done refused here
+			// keeps it): over the accepted parts, or the stored file of a
+			// single upload.
+			if aerr := a.md5Of(up); aerr != nil {
+				return 0, nil, aerr
+			}
+		}
+		if !strings.EqualFold(strings.TrimSpace(m), up.md5hex) {
+			return 0, nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the assembled file")
+		}
 	}
 	if up.kind == chunked {
 		if aerr := checkName(wire(d, fName), name); aerr != nil {
@@ -102,11 +116,30 @@ func (a *API) done(user User, f *form) (int, any, *apiError) {
 	}
 	up.done = true
 	up.trim()
-	return http.StatusOK, fileAnswer(up), nil
+	return http.StatusOK, a.fileAnswer(up), nil
 }
 
 func (a *API) forget(uuid string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.uploads, uuid)
+}
+
+// md5Of sets up.md5hex: the MD5 of a chunked upload's accepted parts, or
+// of a finished single upload's stored file. Caller holds up.mu.
+func (a *API) md5Of(up *upload) *apiError {
+	var sum string
+	var err error
+	if up.kind == chunked {
+		if err = up.trimBlob(); err == nil {
+			sum, err = up.blob.MD5()
+		}
+	} else {
+		sum, err = a.env.Store.MD5(Name, up.nodeID)
+	}
+	if err != nil {
+		return internalError(err)
+	}
+	up.md5hex = sum
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/ferry-sync/ferry/transfer/sandbox"
@@ -90,5 +91,37 @@ func TestMD5FollowerReportsUnreadableBytes(t *testing.T) {
 	f2.advance(10)
 	if _, err := f2.sum(); err == nil {
 		t.Fatal("sum of a discarded blob")
+	}
+}
+
+// A small part's catch-up reads into a buffer of its size, not a pooled
+// MiB: a curl baseline sends 20,000 one-part files' parts before any
+// done, and every part has a catch-up of its own, so a MiB each made the
+// sandbox's RSS follow the files in flight (issue 20). The pool is
+// emptied (two collections) before each upload, as it is whenever many
+// catch-ups run at once.
+func TestMD5FollowerSmallPartSmallBuffer(t *testing.T) {
+	part := []byte("a tiny file of the bench's tiny tree")
+	var total uint64
+	const uploads = 20
+	for range uploads {
+		b := newTestBlob(t)
+		if _, err := b.Write(part); err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f := newMD5Follower(b)
+		f.advance(int64(len(part)))
+		if _, err := f.sum(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		total += after.TotalAlloc - before.TotalAlloc
+	}
+	if per := total / uploads; per > 16<<10 {
+		t.Errorf("following a %d-byte part allocates %d bytes; want at most 16 KiB", len(part), per)
 	}
 }

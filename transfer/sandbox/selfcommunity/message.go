@@ -243,7 +243,7 @@ func (a *API) wireOf(m Message, i int) wireMessage {
 	}
 	if up := m.file; up != nil {
 		up.mu.Lock()
-		w.File = &wireFile{UUID: up.uuid, Filename: up.name, Filesize: up.size, MimeType: up.filetype, URL: up.fileURL}
+		w.File = &wireFile{UUID: up.uuid, Filename: up.name, Filesize: up.size, MimeType: up.filetype, URL: a.fileURL(up)}
 		up.mu.Unlock()
 	}
 	return w
@@ -443,7 +443,7 @@ func (a *API) checkMessage(user User, f *form) (Message, *upload, *apiError) {
 			return m, nil, fieldError("file_uuid", "invalid", "file_uuid must be the thumbnail upload's file_uuid (selfcommunity.pmfile)")
 		}
 	}
-	m.FileUUID = fid
+	m.FileUUID = up.uuid // fid's value, kept as the upload's own string (not the request's)
 	return m, up, nil
 }
 

@@ -2,11 +2,8 @@ package selfcommunity
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"mime/multipart"
 	"net/textproto"
@@ -15,14 +12,13 @@ import (
 )
 
 // filePart is the request's file part, received one of two ways: staged
-// in a blob of its own with its MD5 (a single upload takes the blob over
-// as it is), or streamed by the parser onto the upload it names (see
-// stream), so a chunk's bytes are written and hashed once.
+// in a blob of its own (a single upload takes the blob over as it is), or
+// streamed by the parser onto the upload it names (see stream), so a
+// chunk's bytes are written once.
 type filePart struct {
 	filename string // as multipart.Part.FileName: directories stripped
 	size     int64
 	blob     *sandbox.Blob // staged content; nil when streamed or taken
-	md5      hash.Hash     // MD5 of the staged content
 	st       *stream       // set when streamed
 }
 
@@ -41,28 +37,27 @@ func (fp *filePart) open() (io.Reader, error) {
 	return r, nil
 }
 
-// own hands the part's content over as a blob of its own, with its hex
-// MD5: the staged blob itself (a single upload commits it as it is), or a
-// copy of a streamed part.
-func (fp *filePart) own(st *sandbox.Store) (*sandbox.Blob, string, error) {
+// own hands the part's content over as a blob of its own: the staged
+// blob itself (a single upload commits it as it is), or a copy of a
+// streamed part.
+func (fp *filePart) own(st *sandbox.Store) (*sandbox.Blob, error) {
 	if b := fp.blob; b != nil {
 		fp.blob = nil
-		return b, hex.EncodeToString(fp.md5.Sum(nil)), nil
+		return b, nil
 	}
 	src, err := fp.open()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	b, err := st.NewBlob()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	h := md5.New()
-	if _, err := b.ReadFromHashing(src, h); err != nil {
+	if _, err := b.ReadFrom(src); err != nil {
 		b.Discard()
-		return nil, "", fmt.Errorf("copy file part: %w", err)
+		return nil, fmt.Errorf("copy file part: %w", err)
 	}
-	return b, hex.EncodeToString(h.Sum(nil)), nil
+	return b, nil
 }
 
 // release discards a staged blob nobody took and ends a stream (keeping
@@ -175,7 +170,7 @@ func (f *form) readMultipart(body io.Reader, length int64, boundary string, st *
 }
 
 // receive reads the file part p onto the stream hook names, or into a
-// staged blob with its MD5.
+// staged blob.
 func (fp *filePart) receive(p io.Reader, field string, vals map[string][]string, st *sandbox.Store, hook streamHook) error {
 	er := &errReader{r: p}
 	var err error
@@ -189,8 +184,8 @@ func (fp *filePart) receive(p io.Reader, field string, vals map[string][]string,
 		if nerr != nil {
 			return errStore{nerr}
 		}
-		fp.blob, fp.md5 = b, md5.New()
-		fp.size, err = b.ReadFromHashing(er, fp.md5)
+		fp.blob = b
+		fp.size, err = b.ReadFrom(er)
 	}
 	if err != nil && er.err == nil {
 		return errStore{err}

@@ -61,9 +61,10 @@
 // A chunk's file part is received straight onto its upload's blob when
 // the fields before it (as clients send them) name the upload, and undone
 // if the request is refused once the whole body is read (see stream); any
-// other file part is staged in a blob of its own. The whole-file MD5 that
-// done checks is computed behind the requests over accepted parts only
-// (see md5Follower).
+// other file part is staged in a blob of its own. No byte is hashed while
+// it arrives: the whole-file MD5 is computed when a rule needs it (done or
+// a single upload sending md5), from the accepted bytes in one pass, and
+// otherwise by the store when first needed (Meta md5 in a Snapshot).
 package selfcommunity
 
 import (
@@ -148,6 +149,8 @@ type API struct {
 	messages []Message
 	threads  map[int64][]rowRef // rows of messages by thread id (indexRows)
 	nextMsg  int64              // last private message id used
+
+	md5Senders sync.Map // user id -> bool: that user's last done sent an md5 (followsMD5)
 }
 
 var _ sandbox.API = (*API)(nil)
@@ -262,4 +265,22 @@ func (a *API) Token(name string) string {
 		}
 	}
 	return ""
+}
+
+// followsMD5 reports whether a chunked upload of user should hash its
+// parts behind the requests (md5Follower): the user's last done sent an
+// md5, so the next one most likely will. It decides only when the MD5 is
+// computed, never what is answered or stored.
+func (a *API) followsMD5(user User) bool {
+	v, ok := a.md5Senders.Load(user.ID)
+	return ok && v.(bool)
+}
+
+// newChunked is a new chunked upload record of user over blob b.
+func (a *API) newChunked(uuid string, user User, total int, b *sandbox.Blob) *upload {
+	up := &upload{uuid: uuid, owner: user.ID, kind: chunked, total: total, declSize: -1, blob: b}
+	if a.followsMD5(user) {
+		up.md5 = newMD5Follower(b)
+	}
+	return up
 }

@@ -48,17 +48,25 @@ func (a *API) storeWhole(r *http.Request, user User, f *form, k kind, meta map[s
 			Field: wire(d, fFile), Message: fmt.Sprintf("The file exceeds the maximum size of %d bytes.", a.opt.MaxFileSize),
 		}}}
 	}
-	b, sum, err := f.file.own(a.env.Store)
+	b, err := f.file.own(a.env.Store)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	up := &upload{
 		uuid: sandbox.NewID(), owner: user.ID, kind: k, total: 1, next: 1, offset: size,
-		declSize: size, md5hex: sum, filetype: f.str(fType),
+		declSize: size, filetype: f.str(fType),
 	}
-	if m := f.str(fMD5); m != "" && !strings.EqualFold(m, up.md5hex) {
-		b.Discard()
-		return nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the file received")
+	if m := f.str(fMD5); m != "" {
+		// The MD5 only when the rule needs it; else the store computes it
+		// on first need.
+		if up.md5hex, err = b.MD5(); err != nil {
+			b.Discard()
+			return nil, internalError(err)
+		}
+		if !strings.EqualFold(m, up.md5hex) {
+			b.Discard()
+			return nil, fieldError(wire(d, fMD5), "invalid", "md5 does not match the file received")
+		}
 	}
 	up.mu.Lock()
 	defer up.mu.Unlock()
@@ -81,7 +89,7 @@ func (a *API) single(r *http.Request, user User, f *form) (int, any, *apiError) 
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	return http.StatusOK, fileAnswer(up), nil
+	return http.StatusOK, a.fileAnswer(up), nil
 }
 
 // thumbnail is "Upload a Thumbnail": parentuuid must name a finished file
@@ -115,7 +123,7 @@ func (a *API) thumbnail(r *http.Request, user User, f *form) (int, any, *apiErro
 	up.mu.Lock()
 	up.parent = pid
 	up.mu.Unlock()
-	return http.StatusOK, map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
+	return http.StatusOK, map[string]string{"file_url": a.fileURL(up), "file_uuid": up.uuid, "parent_file_uuid": pid}, nil
 }
 
 // rename stores the finished file up under name instead (a copy of its

@@ -17,8 +17,7 @@ import (
 // totalparts, uuid, as the client sends them) already name the upload
 // and the part. Nothing is decided early: the request is validated after
 // the whole body was read, exactly as with staging, and a stream the
-// decision did not keep is undone (the blob cut back; the MD5 follows
-// accepted parts only), so the upload ends as if the request had been staged and
+// decision did not keep is undone (the blob cut back), so the upload ends as if the request had been staged and
 // refused. A file part that comes before those fields is staged.
 //
 // A stream onto an existing upload holds up.mu from the part's start to
@@ -43,7 +42,7 @@ type stream struct {
 type streamMode int
 
 const (
-	appending streamMode = iota // the part is appended to up's blob and MD5
+	appending streamMode = iota // the part is appended to up's blob
 	comparing                   // a re-sent part is compared with the stored one
 )
 
@@ -71,10 +70,7 @@ func (a *API) streamHook(user User) streamHook {
 			if err != nil {
 				return nil // staging meets the same failure and reports it
 			}
-			return &stream{up: &upload{
-				uuid: sandbox.NewID(), owner: user.ID, kind: chunked, total: int(total),
-				declSize: -1, md5: newMD5Follower(b), blob: b,
-			}, fresh: true}
+			return &stream{up: a.newChunked(sandbox.NewID(), user, int(total), b), fresh: true}
 		}
 		if len(uuids) != 1 || uuids[0] == "" {
 			return nil

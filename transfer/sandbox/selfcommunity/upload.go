@@ -36,22 +36,21 @@ type upload struct {
 	declSize int64         // announced whole-file size, -1 while unknown
 	partOff  []int64       // where each received part starts in blob
 	partLen  []int64       // and its length (a re-send is compared with it)
-	md5      *md5Follower  // MD5 over the parts accepted, in order (chunked only)
 	blob     *sandbox.Blob // content until done commits it
+	md5      *md5Follower  // MD5 over the parts accepted, in order; nil unless followsMD5 (chunked only)
 	done     bool          // the done call succeeded
 	gone     bool          // forgotten (expire fault): requests naming it fail
 	final    bool          // the file is in the store
 	nodeID   string
 	parent   string // a thumbnail's parent file uuid
 	name     string
-	fileURL  string
-	md5hex   string
+	md5hex   string // the file's MD5 when a rule needed it; else the store computes it on first need
 	size     int64
 	filetype string
 }
 
 // trim drops what only an open chunked upload needs (the parts' offsets
-// and lengths, the MD5 follower and the blob it reads) once done has
+// and lengths, the MD5 follower) once done has
 // stored the file: a finished upload answers from its final fields
 // alone (a part or done after it is refused or answered from them), so
 // the record of each finished file stays small. Caller holds up.mu.
@@ -208,10 +207,14 @@ func (a *API) commit(up *upload, name string, b *sandbox.Blob, meta map[string]s
 		return internalError(err)
 	}
 	name = a.reserveName(name)
-	link := a.env.BaseURL() + "/media/pm/" + up.uuid + "/" + url.PathEscape(name)
+	link := a.mediaURL(up.uuid, name)
 	meta["owner"] = fmt.Sprint(up.owner)
-	meta["md5"] = up.md5hex
-	n, err := st.Commit(Name, dir.ID, name, b, sandbox.CommitOptions{Conflict: sandbox.ConflictFail, Link: link, Meta: meta})
+	// The stored file's Meta md5: the sum done or a single upload checked,
+	// else computed by the store when first needed (Snapshot), never on
+	// the upload's path when no rule needs it.
+	n, err := st.Commit(Name, dir.ID, name, b, sandbox.CommitOptions{
+		Conflict: sandbox.ConflictFail, Link: link, Meta: meta, MD5Meta: "md5", MD5: up.md5hex,
+	})
 	if err != nil {
 		a.releaseName(name)
 		if errors.Is(err, sandbox.ErrBadName) {
@@ -219,13 +222,24 @@ func (a *API) commit(up *upload, name string, b *sandbox.Blob, meta map[string]s
 		}
 		return internalError(err)
 	}
-	up.final, up.nodeID, up.name, up.fileURL, up.size = true, n.ID, name, link, n.Size
+	up.final, up.nodeID, up.name, up.size = true, n.ID, name, n.Size
 	return nil
 }
 
+// mediaURL is the file_url of the file uuid stored as name: the sandbox's
+// base URL is fixed for its run, so a finished upload's URL is spelt
+// again when an answer needs it rather than kept in every record.
+func (a *API) mediaURL(uuid, name string) string {
+	return a.env.BaseURL() + "/media/pm/" + uuid + "/" + url.PathEscape(name)
+}
+
+// fileURL is the file_url of the finished upload up. Caller holds up.mu
+// or up is final (its name no longer changes).
+func (a *API) fileURL(up *upload) string { return a.mediaURL(up.uuid, up.name) }
+
 // fileAnswer is the {file_url, file_uuid} body of single uploads and done.
-func fileAnswer(up *upload) map[string]string {
-	return map[string]string{"file_url": up.fileURL, "file_uuid": up.uuid}
+func (a *API) fileAnswer(up *upload) map[string]string {
+	return map[string]string{"file_url": a.fileURL(up), "file_uuid": up.uuid}
 }
 
 // reserveName returns the name a finished file is stored under (rule
