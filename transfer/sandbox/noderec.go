@@ -205,3 +205,15 @@ func (s *Store) save(n *node, r record) error {
 	n.at, n.n, n.slot = at, uint32(len(b)), slot
 	return nil
 }
+
+// Close closes the store's record file: the store answers no more
+// requests for nodes with records (their reads and writes fail). The
+// blobs stay until the folder is removed. Closing twice is harmless.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.recs.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}

@@ -69,3 +69,22 @@ func TestRecordSlots(t *testing.T) {
 		}
 	}
 }
+
+// A closed store refuses nodes with records with an error (no panic, no
+// other node's record), and closing again is harmless.
+func TestStoreClose(t *testing.T) {
+	s := newTestStore(t)
+	n, err := s.Create("x", s.Root("x").ID, Node{Name: "p", Kind: KindPlaceholder, Link: "l"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("x", n.ID); err == nil {
+		t.Error("a closed store read a record")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}

@@ -189,6 +189,9 @@ func (s *Server) Close() error {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	if cerr := s.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if rerr := s.removeTemp(); rerr != nil && err == nil {
 		err = rerr
 	}

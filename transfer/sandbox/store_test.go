@@ -18,6 +18,7 @@ func newTestStore(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close() }) // before TempDir's removal (cleanups run last first)
 	return s
 }
 
