@@ -77,3 +77,88 @@ func mappedRSS(t *testing.T, path string) int64 {
 	}
 	return total
 }
+
+// A scan's enqueue batches hand back the pages of the queue file they
+// mapped at once, not at the next rate-limited release: a 100,000-file
+// scan enqueues a batch every few milliseconds, and without this most of
+// the growing file stayed resident between releases.
+func TestEnqueueReleasesMappedPages(t *testing.T) {
+	q, path := openTest(t, Options{})
+	// The rate-limited release has just run: only EnqueueJobs's own
+	// release can hand the batches' pages back within this test.
+	q.release.last.Store(time.Now().UnixNano())
+	var peak int64
+	for b := range 30 {
+		jobs := make([]Job, 1000)
+		for i := range jobs {
+			// Folders in an order that is not the key order, as a
+			// parallel scan hands them on.
+			jobs[i] = job("t", fmt.Sprintf("dir-%03d/file-%04d.bin", (b*37)%101, b*1000+i))
+		}
+		if _, err := q.EnqueueJobs(jobs...); err != nil {
+			t.Fatal(err)
+		}
+		peak = max(peak, mappedRSS(t, path))
+	}
+	if info, err := os.Stat(path); err != nil || info.Size() < 4<<20 {
+		t.Fatalf("queue file of 30,000 jobs: %v, %v; the test cannot tell", info, err)
+	}
+	if peak > 256<<10 {
+		t.Errorf("after an enqueue of 1,000 jobs, %d KiB of the queue file stayed resident (want at most 256)", peak>>10)
+	}
+	// A single file's enqueue leaves it to the rate-limited release.
+	if _, err := q.Enqueue(job("t", "one/more.bin")); err != nil {
+		t.Fatal(err)
+	}
+	if n := mappedRSS(t, path); n == 0 {
+		t.Errorf("an enqueue of one job released the mapped pages: a burst would pay a release per file")
+	}
+}
+
+// A walk over the sent index (SentAll, SentStamps) hands back the pages it
+// mapped as it goes: its resident share of the queue file stays near
+// releaseEveryBytes instead of growing to the whole index, which a
+// restart's scan over every file ever sent reads in full.
+func TestSentWalkReleasesPages(t *testing.T) {
+	q, path := openTest(t, Options{})
+	const records = 80_000
+	err := q.update(func(tx *txn) error {
+		fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "remote-id", Uploaded: time.Now()})
+		for i := range records {
+			if err := tx.sent.Put(sentKey("t", fmt.Sprintf("some/folder/file-%06d.bin", i)), fp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Size() < 12<<20 {
+		t.Fatalf("queue file of %d sent records: %v, %v; the test cannot tell", records, info, err)
+	}
+	walks := map[string]func(fn func()) error{
+		"SentAll": func(fn func()) error {
+			return q.SentAll("t", func(string, Fingerprint) error { fn(); return nil })
+		},
+		"SentStamps": func(fn func()) error {
+			return q.SentStamps("t", func(string, int64, time.Time) error { fn(); return nil })
+		},
+	}
+	for name, walk := range walks {
+		q.releaseMapped()
+		var n int
+		var peak int64
+		err := walk(func() {
+			if n++; n%2000 == 0 {
+				peak = max(peak, mappedRSS(t, path))
+			}
+		})
+		if err != nil || n != records {
+			t.Fatalf("%s: walked %d records: %v", name, n, err)
+		}
+		if peak > 4<<20 {
+			t.Errorf("%s: %d KiB of the queue file resident during the walk (want at most 4096)", name, peak>>10)
+		}
+	}
+}
