@@ -182,11 +182,15 @@ func checkBolt(db *bolt.DB, path string) string {
 			reason = fmt.Sprintf("the file is truncated: %d bytes of %d", info.Size(), tx.Size())
 			return nil
 		}
-		for cerr := range tx.Check() {
-			if reason == "" {
-				reason = "it failed the consistency check: " + cerr.Error()
+		// The check reads every page of the file: releaseDuring keeps
+		// them from all staying resident at once.
+		releaseDuring(tx, func() {
+			for cerr := range tx.Check() {
+				if reason == "" {
+					reason = "it failed the consistency check: " + cerr.Error()
+				}
 			}
-		}
+		})
 		return nil
 	})
 	if err != nil && reason == "" {

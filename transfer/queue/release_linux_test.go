@@ -162,3 +162,34 @@ func TestSentWalkReleasesPages(t *testing.T) {
 		}
 	}
 }
+
+// Opening a queue checks every page of its file (bbolt's consistency
+// check); the pages it mapped leave the resident set right after, instead
+// of staying until the first rate-limited release: a restart of `ferry
+// watch` over 100,000 sent files began with the whole file resident.
+func TestOpenReleasesCheckedPages(t *testing.T) {
+	q, path := openTest(t, Options{})
+	err := q.update(func(tx *txn) error {
+		fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "remote-id", Uploaded: time.Now()})
+		for i := range 40_000 {
+			if err := tx.sent.Put(sentKey("t", fmt.Sprintf("some/folder/file-%06d.bin", i)), fp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	q2, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q2.Close()
+	if n := mappedRSS(t, path); n > 256<<10 {
+		t.Errorf("%d KiB of the queue file resident after Open (want at most 256)", n>>10)
+	}
+}
