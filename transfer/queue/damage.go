@@ -182,15 +182,12 @@ func checkBolt(db *bolt.DB, path string) string {
 			reason = fmt.Sprintf("the file is truncated: %d bytes of %d", info.Size(), tx.Size())
 			return nil
 		}
-		// The check reads every page of the file: releaseDuring keeps
-		// them from all staying resident at once.
-		releaseDuring(tx, func() {
-			for cerr := range tx.Check() {
-				if reason == "" {
-					reason = "it failed the consistency check: " + cerr.Error()
-				}
+		for cerr := range tx.Check() {
+			if reason == "" {
+				reason = "it failed the consistency check: " + cerr.Error()
 			}
-		})
+		}
+		releaseTx(tx) // the check mapped every page of the file
 		return nil
 	})
 	if err != nil && reason == "" {

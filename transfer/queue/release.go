@@ -3,8 +3,6 @@ package queue
 import (
 	"sync/atomic"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // releaseEvery is how often, at most, the queue hands back the pages of
@@ -30,35 +28,4 @@ func (q *Queue) maybeRelease() {
 		return
 	}
 	q.releaseMapped()
-}
-
-// releaseDuringEvery is how often releaseDuring hands back the pages that
-// a long read has mapped so far.
-const releaseDuringEvery = 10 * time.Millisecond
-
-// releaseDuring runs read, a walk over much of the file inside tx (bbolt's
-// consistency check when a queue opens), while releasing the pages it
-// maps every releaseDuringEvery, and once more after it: the walk's
-// resident share of the file stays what it maps in that time instead of
-// the whole file. Releasing from another goroutine is safe while tx is
-// open (see releaseTx): the walk maps again what it reads next.
-func releaseDuring(tx *bolt.Tx, read func()) {
-	done, exited := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(exited)
-		tick := time.NewTicker(releaseDuringEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				releaseTx(tx)
-			}
-		}
-	}()
-	read()
-	close(done)
-	<-exited
-	releaseTx(tx)
 }
