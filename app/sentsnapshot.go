@@ -1,12 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"path"
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 
 	foldersync "github.com/ferry-sync/ferry/sync"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -20,14 +22,14 @@ import (
 // answers other than the queue would.
 func (s sentIndex) SentSnapshot() (foldersync.SentIndex, error) {
 	snap := newSentSnapshot(s, s.q.SentChanges())
-	prefix := ""
+	var prefix []byte
 	if s.remoteDir != "" {
-		prefix = path.Clean(s.remoteDir) + "/"
+		prefix = []byte(path.Clean(s.remoteDir) + "/")
 	}
-	err := s.q.SentStamps(s.target, func(remote string, size int64, mtime time.Time) error {
+	err := s.q.SentStamps(s.target, func(remote []byte, size int64, mtime time.Time) error {
 		// Keyed by the path below the remote folder, which is the
 		// watcher's relative path: a lookup builds no remote path.
-		if rel, ok := strings.CutPrefix(remote, prefix); ok {
+		if rel, ok := bytes.CutPrefix(remote, prefix); ok {
 			snap.add(rel, size, mtime)
 		}
 		return nil
@@ -55,10 +57,10 @@ type sentSnapshot struct {
 	live sentIndex
 	gen  uint64 // the queue's SentChanges when the records were read
 
-	paths  strings.Builder // the paths below the remote folder, back to back
-	all    string          // paths.String(), set by done
-	ends   []uint32        // ends[i]: the end of record i's path in all
-	stamps []sentStamp     // record i's size and mtime
+	paths  []byte      // the paths below the remote folder, back to back
+	all    string      // paths as a string, set by done
+	ends   []uint32    // ends[i]: the end of record i's path in all
+	stamps []sentStamp // record i's size and mtime
 	// odd holds the records stamps cannot (an mtime outside 1678-2262,
 	// beyond UnixNano, or paths past 4 GiB): few or none.
 	odd map[string]time.Time
@@ -66,7 +68,6 @@ type sentSnapshot struct {
 	// index is sorted, so it never should): the binary search could miss,
 	// so the snapshot then answers nothing and the queue answers instead.
 	unsorted bool
-	last     string
 }
 
 // sentStamp is a record's size and mtime (Unix nanoseconds), 16 bytes.
@@ -76,29 +77,39 @@ func newSentSnapshot(live sentIndex, gen uint64) *sentSnapshot {
 	return &sentSnapshot{live: live, gen: gen}
 }
 
-// add records a sent file while the snapshot is made; paths come in the
-// sent index's order.
-func (s *sentSnapshot) add(rel string, size int64, mtime time.Time) {
-	if len(s.ends) > 0 && rel <= s.last {
-		s.unsorted = true
+// add records a sent file while the snapshot is made, from a path that is
+// only borrowed (SentStamps' bytes): it is copied. Paths come in the sent
+// index's order.
+func (s *sentSnapshot) add(rel []byte, size int64, mtime time.Time) {
+	if n := len(s.ends); n > 0 {
+		start := uint32(0)
+		if n > 1 {
+			start = s.ends[n-2]
+		}
+		if bytes.Compare(rel, s.paths[start:]) <= 0 {
+			s.unsorted = true
+		}
 	}
-	s.last = rel
 	ns := mtime.UnixNano()
-	if !time.Unix(0, ns).Equal(mtime) || s.paths.Len()+len(rel) > math.MaxUint32 {
+	if !time.Unix(0, ns).Equal(mtime) || len(s.paths)+len(rel) > math.MaxUint32 {
 		if s.odd == nil {
 			s.odd = map[string]time.Time{}
 		}
-		s.odd[strings.Clone(rel)] = mtime
+		s.odd[string(rel)] = mtime
 		ns = 0
 	}
-	s.paths.WriteString(rel)
-	s.ends = append(s.ends, uint32(s.paths.Len()))
+	s.paths = append(s.paths, rel...)
+	s.ends = append(s.ends, uint32(len(s.paths)))
 	s.stamps = append(s.stamps, sentStamp{size: size, mtime: ns})
 }
 
-// done ends the making: the snapshot is read-only from here on.
+// done ends the making: the snapshot is read-only from here on. The paths
+// become a string without a copy (a copy at the peak of a restart would
+// be a second set of them); nothing writes to them after this.
 func (s *sentSnapshot) done() {
-	s.all, s.last = s.paths.String(), ""
+	if len(s.paths) > 0 {
+		s.all = unsafe.String(unsafe.SliceData(s.paths), len(s.paths))
+	}
 }
 
 // path is record i's path.

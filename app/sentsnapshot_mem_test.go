@@ -22,9 +22,9 @@ func TestSentSnapshotMemoryPerRecord(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	snap := newSentSnapshot(sentIndex{}, 0)
 	for i := range records {
-		// As SentStamps gives them: a fresh string of the remote path,
-		// of which the snapshot keeps the part below the remote folder.
-		snap.add(("up/" + rel(i))[3:], int64(i), mtime)
+		// As SentStamps gives them: the bytes of the remote path, of
+		// which the snapshot keeps the part below the remote folder.
+		snap.add([]byte("up/" + rel(i))[3:], int64(i), mtime)
 	}
 	snap.done()
 	runtime.GC()
@@ -55,10 +55,10 @@ func TestSentSnapshotOddRecords(t *testing.T) {
 	old := time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 7, time.FixedZone("X", 3600))
 	snap := newSentSnapshot(sentIndex{}, 0)
-	snap.add("a", 1, far)
-	snap.add("b", 2, now)
-	snap.add("c", 3, old)
-	snap.add("d", 4, time.Time{})
+	snap.add([]byte("a"), 1, far)
+	snap.add([]byte("b"), 2, now)
+	snap.add([]byte("c"), 3, old)
+	snap.add([]byte("d"), 4, time.Time{})
 	snap.done()
 	for _, tc := range []struct {
 		rel  string
@@ -76,8 +76,8 @@ func TestSentSnapshotOddRecords(t *testing.T) {
 		t.Errorf("sorted records taken as unsorted")
 	}
 	un := newSentSnapshot(sentIndex{}, 0)
-	un.add("b", 1, now)
-	un.add("a", 1, now)
+	un.add([]byte("b"), 1, now)
+	un.add([]byte("a"), 1, now)
 	un.done()
 	if !un.unsorted {
 		t.Errorf("records out of order not noticed: the binary search would miss")

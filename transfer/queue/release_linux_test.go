@@ -141,7 +141,7 @@ func TestSentWalkReleasesPages(t *testing.T) {
 			return q.SentAll("t", func(string, Fingerprint) error { fn(); return nil })
 		},
 		"SentStamps": func(fn func()) error {
-			return q.SentStamps("t", func(string, int64, time.Time) error { fn(); return nil })
+			return q.SentStamps("t", func([]byte, int64, time.Time) error { fn(); return nil })
 		},
 	}
 	for name, walk := range walks {

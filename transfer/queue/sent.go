@@ -85,10 +85,12 @@ func (q *Queue) SentAll(target string, fn func(remotePath string, fp Fingerprint
 }
 
 // SentStamps is SentAll for the size and mtime of each record only, for a
-// full scan's snapshot: nothing else of a record is decoded or copied.
-// remotePath is a fresh string; fn's other rules and the handling of
-// corrupt records are SentAll's.
-func (q *Queue) SentStamps(target string, fn func(remotePath string, size int64, mtime time.Time) error) error {
+// full scan's snapshot: nothing else of a record is decoded or copied, and
+// nothing is allocated per record. remotePath is the record's own bytes,
+// valid only until fn returns: fn must copy what it keeps and must not
+// modify it. fn's other rules and the handling of corrupt records are
+// SentAll's.
+func (q *Queue) SentStamps(target string, fn func(remotePath []byte, size int64, mtime time.Time) error) error {
 	prefix := sentKey(target, "")
 	var errs []error
 	err := q.view(func(t *txn) error {
@@ -102,7 +104,7 @@ func (q *Queue) SentStamps(target string, fn func(remotePath string, size int64,
 				errs = append(errs, fmt.Errorf("%s: %w", k[len(prefix):], err))
 				continue
 			}
-			if err := fn(string(k[len(prefix):]), size, mtime); err != nil {
+			if err := fn(k[len(prefix):len(k):len(k)], size, mtime); err != nil {
 				return err
 			}
 		}
