@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,11 @@ func (s sentIndex) SentSnapshot() (foldersync.SentIndex, error) {
 	var prefix []byte
 	if s.remoteDir != "" {
 		prefix = []byte(path.Clean(s.remoteDir) + "/")
+	}
+	// Sized first: grown record by record, the arrays left their
+	// outgrown copies as garbage at the restart's peak.
+	if n, size, err := s.q.SentCount(s.target, string(prefix)); err == nil {
+		snap.grow(n, size)
 	}
 	err := s.q.SentStamps(s.target, func(remote []byte, size int64, mtime time.Time) error {
 		// Keyed by the path below the remote folder, which is the
@@ -75,6 +81,13 @@ type sentStamp struct{ size, mtime int64 }
 
 func newSentSnapshot(live sentIndex, gen uint64) *sentSnapshot {
 	return &sentSnapshot{live: live, gen: gen}
+}
+
+// grow makes room for n more records whose paths take size bytes.
+func (s *sentSnapshot) grow(n, size int) {
+	s.paths = slices.Grow(s.paths, size)
+	s.ends = slices.Grow(s.ends, n)
+	s.stamps = slices.Grow(s.stamps, n)
 }
 
 // add records a sent file while the snapshot is made, from a path that is

@@ -141,3 +141,28 @@ func (w *releaseWalk) done(tx *bolt.Tx) {
 		releaseTx(tx)
 	}
 }
+
+// SentCount counts the sent records of target whose remote path begins
+// with below, and the bytes of their paths after below, in one read
+// transaction that decodes nothing: a snapshot sizes its arrays with it
+// before SentStamps fills them, instead of growing them (and leaving the
+// outgrown copies as garbage) at the peak of a restart. The index may
+// change before the walk that follows; the counts are a size hint.
+func (q *Queue) SentCount(target, below string) (records, pathBytes int, err error) {
+	prefix := sentKey(target, below)
+	err = q.view(func(t *txn) error {
+		var walked releaseWalk
+		c := t.sent.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			walked.read(t.tx, k, v)
+			records++
+			pathBytes += len(k) - len(prefix)
+		}
+		walked.done(t.tx)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("sent count %s: %w", target, err)
+	}
+	return records, pathBytes, nil
+}

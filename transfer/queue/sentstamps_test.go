@@ -93,3 +93,21 @@ func TestSentStampsAllocatesNothingPerRecord(t *testing.T) {
 		t.Errorf("%.0f allocations for a walk over %d records", allocs, records)
 	}
 }
+
+// SentCount counts the records of one target below a remote folder, and
+// the bytes of their paths below it.
+func TestSentCount(t *testing.T) {
+	q, _ := openTest(t, Options{})
+	fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "r"})
+	for _, k := range [][]byte{sentKey("t", "up/a"), sentKey("t", "up/bb"), sentKey("t", "upper/c"), sentKey("t", "x/d"), sentKey("u", "up/e")} {
+		putRaw(t, q, bucketSent, k, fp)
+	}
+	for _, tc := range []struct {
+		target, below string
+		n, size       int
+	}{{"t", "up/", 2, 3}, {"t", "", 4, 4 + 5 + 7 + 3}, {"u", "up/", 1, 1}, {"v", "", 0, 0}} {
+		if n, size, err := q.SentCount(tc.target, tc.below); err != nil || n != tc.n || size != tc.size {
+			t.Errorf("SentCount(%s, %q) = %d, %d, %v; want %d, %d", tc.target, tc.below, n, size, err, tc.n, tc.size)
+		}
+	}
+}
