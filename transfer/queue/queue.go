@@ -171,9 +171,13 @@ func (q *Queue) update(fn func(t *txn) error) error {
 }
 
 // view runs fn in a read transaction with the buckets bound.
-func (q *Queue) view(fn func(t *txn) error) error {
+func (q *Queue) view(fn func(t *txn) error) error { return q.viewOnly(useAll, fn) }
+
+// viewOnly is view with only the buckets in set bound (bindOnly): for the
+// reads made once per file, which use one or two.
+func (q *Queue) viewOnly(set bucketSet, fn func(t *txn) error) error {
 	return q.db.View(func(tx *bolt.Tx) error {
-		t, err := bind(tx)
+		t, err := bindOnly(tx, set)
 		if err != nil {
 			return err
 		}
