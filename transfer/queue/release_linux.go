@@ -14,9 +14,18 @@ import (
 // of no consequence: the pages just stay mapped.
 func (q *Queue) releaseMapped() {
 	_ = q.db.View(func(tx *bolt.Tx) error {
-		if size := tx.Size(); size > 0 {
-			_, _, _ = unix.Syscall(unix.SYS_MADVISE, tx.DB().Info().Data, uintptr(size), unix.MADV_DONTNEED)
-		}
+		releaseIn(tx)
 		return nil
 	})
+}
+
+// releaseIn is releaseMapped inside transaction tx, for a read that walks
+// many records (HistoryEach): the pages it has read leave the resident
+// set as it goes. Records it still holds stay valid: their pages are
+// mapped again from the page cache when touched, and bbolt keeps the
+// pages a live transaction reads from being reused.
+func releaseIn(tx *bolt.Tx) {
+	if size := tx.Size(); size > 0 {
+		_, _, _ = unix.Syscall(unix.SYS_MADVISE, tx.DB().Info().Data, uintptr(size), unix.MADV_DONTNEED)
+	}
 }
