@@ -59,9 +59,10 @@ func (q *Queue) History(limit int) ([]HistoryEntry, error) {
 	return out, nil
 }
 
-// releaseWalk is how many records a long read walks between two releases
-// of the queue file's mapped pages (releaseIn).
-const releaseWalk = 1024
+// historyReleaseEvery is how many entries HistoryEach walks between two
+// releases of the queue file's mapped pages (releaseTx). The history is
+// walked in key order, newest first, so a page released is not read again.
+const historyReleaseEvery = 1024
 
 // HistoryEach calls fn with each history entry, newest first, until fn
 // returns false, inside one read transaction (fn must not call the Queue).
@@ -71,10 +72,10 @@ func (q *Queue) HistoryEach(fn func(HistoryEntry) bool) error {
 		c := t.hist.Cursor()
 		n := 0
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			if n++; n%releaseWalk == 0 {
+			if n++; n%historyReleaseEvery == 0 {
 				// `ferry upload` sums up its outcomes here: the whole
 				// history's pages would stay resident to the end.
-				releaseIn(t.tx)
+				releaseTx(t.tx)
 			}
 			h, err := decodeHistory(v)
 			if err != nil {

@@ -8,5 +8,6 @@ import bolt "go.etcd.io/bbolt"
 // to the system (see the Linux version).
 func (q *Queue) releaseMapped() {}
 
-// releaseIn does nothing here either.
-func releaseIn(*bolt.Tx) {}
+// releaseTx does nothing where the queue file's mapped pages are left to
+// the system (see the Linux version).
+func releaseTx(*bolt.Tx) {}
