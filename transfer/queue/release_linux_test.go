@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The pages of the queue file that reads have mapped leave the process's
@@ -193,5 +195,38 @@ func TestOpenReleasesCheckedPages(t *testing.T) {
 	defer q2.Close()
 	if n := mappedRSS(t, path); n > 256<<10 {
 		t.Errorf("%d KiB of the queue file resident after Open (want at most 256)", n>>10)
+	}
+}
+
+// HistoryEach walks the whole history (`ferry upload` sums up its outcomes
+// there) without leaving the history's pages resident: before, all of them
+// stayed mapped in the process until the next release.
+func TestHistoryEachReleasesAsItWalks(t *testing.T) {
+	q, path := openTest(t, Options{HistoryLimit: 40_000})
+	err := q.update(func(tx *txn) error {
+		for i := range 40_000 {
+			h := HistoryEntry{JobID: JobID(i + 1), Outcome: Done, Target: "t", RelPath: fmt.Sprintf("some/folder/file-%06d.bin", i), RemotePath: fmt.Sprintf("up/some/folder/file-%06d.bin", i), Size: 1, Finished: time.Now()}
+			if err := tx.appendHistory(h, 40_000); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.releaseMapped()
+	n := 0
+	if err := q.HistoryEach(func(HistoryEntry) bool { n++; return true }); err != nil || n != 40_000 {
+		t.Fatalf("walked %d entries: %v", n, err)
+	}
+	resident := mappedRSS(t, path)
+	var size int64
+	_ = q.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	if size < 4<<20 {
+		t.Fatalf("the history takes only %d bytes; the test cannot tell", size)
+	}
+	if resident > size/8 {
+		t.Errorf("%d bytes of the queue file resident after the walk, of %d", resident, size)
 	}
 }

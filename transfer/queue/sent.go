@@ -22,7 +22,7 @@ func (q *Queue) Sent(target, remotePath string) (Fingerprint, bool, error) {
 		f  Fingerprint
 		ok bool
 	)
-	err := q.view(func(t *txn) error {
+	err := q.viewOnly(useSent, func(t *txn) error {
 		v := t.sent.Get(sentKey(target, remotePath))
 		if v == nil {
 			return nil
