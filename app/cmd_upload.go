@@ -194,7 +194,10 @@ func (c *cli) newUploadView(mode string, jobs *watchedJobs) uploadView {
 // as uploaded, the only way a job leaves the queue otherwise).
 func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
 	var done, failed, cancelled int
-	gone := map[queue.JobID]bool{} // left the queue; true once its latest outcome is known
+	// gone: left the queue; seen: its latest outcome is known. Sets of
+	// bits, not maps: ids holds every file of the upload.
+	gone, seen := newIDSet(), newIDSet()
+	nGone := 0
 	for start := 0; start < len(ids); start += sentLookupBatch {
 		batch := ids[start:min(start+sentLookupBatch, len(ids))]
 		jobs, errs := q.GetMany(batch)
@@ -204,7 +207,9 @@ func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
 				failed++
 				fmt.Fprintf(c.Err, "not uploaded: %s: %s (%s)\n", jobs[i].RelPath, jobs[i].State, jobs[i].ErrMsg)
 			case errors.Is(err, queue.ErrNotFound):
-				gone[batch[i]] = false
+				if gone.add(batch[i]) {
+					nGone++
+				}
 			default:
 				return err
 			}
@@ -212,19 +217,18 @@ func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
 	}
 	known := 0
 	err := q.HistoryEach(func(h queue.HistoryEntry) bool {
-		if seen, ours := gone[h.JobID]; ours && !seen { // newest first: the latest outcome wins
-			gone[h.JobID] = true
+		if gone.has(h.JobID) && seen.add(h.JobID) { // newest first: the latest outcome wins
 			known++
 			if h.Outcome == queue.Cancelled {
 				cancelled++
 			}
 		}
-		return known < len(gone)
+		return known < nGone
 	})
 	if err != nil {
 		return err
 	}
-	done = len(gone) - cancelled
+	done = nGone - cancelled
 	fmt.Fprintf(c.Out, "%d uploaded, %d failed, %d cancelled\n", done, failed, cancelled)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files were not uploaded; they stay in the queue (the desktop app or `ferry watch` retries them)",

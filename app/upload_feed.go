@@ -80,21 +80,20 @@ type watchedJobs struct {
 
 	mu    sync.Mutex
 	sizes map[queue.JobID]int64
-	known map[queue.JobID]struct{} // every job added, for add's answer
+	known *idSet // every job added, for add's answer
 }
 
 func newWatchedJobs(files int, bytes int64) *watchedJobs {
-	return &watchedJobs{files: files, bytes: bytes, sizes: map[queue.JobID]int64{}, known: map[queue.JobID]struct{}{}}
+	return &watchedJobs{files: files, bytes: bytes, sizes: map[queue.JobID]int64{}, known: newIDSet()}
 }
 
 // add makes job id one the view reports on, and reports whether it is new.
 func (w *watchedJobs) add(id queue.JobID, size int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.known[id]; ok {
+	if !w.known.add(id) {
 		return false
 	}
-	w.known[id] = struct{}{}
 	w.sizes[id] = size
 	return true
 }

@@ -196,63 +196,6 @@ func (s sentIndex) Sent(rel string) (int64, time.Time, bool, error) {
 	return fp.Size, fp.ModTime, true, nil
 }
 
-// SentSnapshot reads every sent record of the folder's target in one read
-// transaction, for a full scan (foldersync.SentLister): a restart over
-// 100,000 unchanged files then costs one read instead of 100,000. Its
-// answers come from memory until the sent index changes (an upload that
-// finished during the scan), and from the queue after that, so it never
-// answers other than the queue would.
-func (s sentIndex) SentSnapshot() (foldersync.SentIndex, error) {
-	snap := &sentSnapshot{live: s, gen: s.q.SentChanges(), recs: map[string]sentStamp{}}
-	prefix := ""
-	if s.remoteDir != "" {
-		prefix = path.Clean(s.remoteDir) + "/"
-	}
-	err := s.q.SentStamps(s.target, func(remote string, size int64, mtime time.Time) error {
-		// Keyed by the path below the remote folder, which is the
-		// watcher's relative path: a lookup builds no remote path.
-		if rel, ok := strings.CutPrefix(remote, prefix); ok {
-			snap.recs[rel] = sentStamp{size: size, sec: mtime.Unix(), nsec: int32(mtime.Nanosecond())}
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, queue.ErrCorrupt) {
-		return nil, err
-	}
-	// Damaged records are left out: the queue answers "not sent" for them too.
-	return snap, nil
-}
-
-// sentStamp is a sent record's size and mtime, packed (no time.Time and
-// its *Location: a snapshot holds one per file of the folder).
-type sentStamp struct {
-	size int64
-	sec  int64 // mtime, Unix seconds
-	nsec int32 // and nanoseconds
-}
-
-// sentSnapshot is SentSnapshot's index; read-only after it is made, so
-// safe for the scan's goroutines.
-type sentSnapshot struct {
-	live sentIndex
-	gen  uint64               // the queue's SentChanges when recs were read
-	recs map[string]sentStamp // by path below the remote folder
-}
-
-// Sent answers from the snapshot while the queue's sent index is as it
-// was read, and from the queue once it changed; see SentSnapshot.
-func (s *sentSnapshot) Sent(rel string) (int64, time.Time, bool, error) {
-	if s.live.q.SentChanges() != s.gen {
-		// Sent (again) since, perhaps: only the queue's word will do.
-		return s.live.Sent(rel)
-	}
-	st, ok := s.recs[rel]
-	if !ok {
-		return 0, time.Time{}, false, nil
-	}
-	return st.size, time.Unix(st.sec, int64(st.nsec)), true, nil
-}
-
 // isRootRel reports whether p is root joined with the slash-separated rel
 // (as filepath.Join would spell it for a clean root and rel), without
 // building that path: the common case of a Candidate, whose on-disk name

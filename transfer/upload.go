@@ -86,7 +86,9 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 	if err != nil {
 		return provider.Result{}, nil, err
 	}
-	if _, resuming, err := e.q.LoadSession(j.ID); err == nil && !resuming {
+	saved := &loadedSession{}
+	saved.s, saved.ok, saved.err = e.q.LoadSession(j.ID)
+	if saved.err == nil && !saved.ok {
 		// A session left by an earlier attempt is resumed or cleaned up
 		// by open; only a fresh upload may end here.
 		if same, sum := e.sameAsSent(j, f, fi); same {
@@ -94,7 +96,7 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 			return provider.Result{}, fi, errSameContent
 		}
 	}
-	fu := &fileUpload{e: e, a: a, t: t, f: f, sum: newSeqHash(), u: provider.Upload{
+	fu := &fileUpload{e: e, a: a, t: t, f: f, sum: newSeqHash(), saved: saved, u: provider.Upload{
 		Dir: remoteDir(j), Name: path.Base(j.RelPath), RelPath: j.RelPath,
 		Size: fi.Size(), ModTime: fi.ModTime(), ChunkSize: cs, Conflict: policy,
 	}}
@@ -252,6 +254,11 @@ type fileUpload struct {
 	sending bool     // the current failure came from PutChunk
 	sum     *seqHash // the content hash, fed by the chunk reads
 
+	// saved is the job's session as upload read it, for the first open
+	// only (nothing writes it in between); later opens read it again,
+	// since a failed run may have saved or dropped it.
+	saved *loadedSession
+
 	mu    sync.Mutex // guards acked; serialises SaveSession
 	acked chunkSet   // acknowledged chunks of sess
 
@@ -260,6 +267,13 @@ type fileUpload struct {
 	// what the service stored is a whole version even if the file
 	// changed afterwards.
 	confirmed atomic.Bool
+}
+
+// loadedSession is one LoadSession's answer.
+type loadedSession struct {
+	s   queue.Session
+	ok  bool
+	err error
 }
 
 // run opens (resumes or begins) a session, sends the missing chunks,
@@ -284,7 +298,17 @@ func (fu *fileUpload) run(ctx context.Context) (provider.Result, error) {
 func (fu *fileUpload) open(ctx context.Context) error {
 	e, id := fu.e, fu.a.job.ID
 	fu.sess, fu.acked = nil, newChunkSet(fu.u.Chunks())
-	s, ok, err := e.q.LoadSession(id)
+	var (
+		s   queue.Session
+		ok  bool
+		err error
+	)
+	if fu.saved != nil {
+		s, ok, err = fu.saved.s, fu.saved.ok, fu.saved.err
+		fu.saved = nil
+	} else {
+		s, ok, err = e.q.LoadSession(id)
+	}
 	if errors.Is(err, queue.ErrCorrupt) {
 		e.opts.Log.Warn("transfer: dropping a damaged upload session", "job", id, "err", err)
 		ok, err = true, nil

@@ -28,7 +28,7 @@ func (e *Engine) work(ctx context.Context, a *active) {
 // (ErrNotFound: cancelled; ErrState: paused) are expected and quiet.
 func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi os.FileInfo, err error) {
 	j, now := a.job, e.opts.Now()
-	log := e.opts.Log.With("job", j.ID, "target", j.Target, "path", j.RelPath)
+	jobLog := func() *slog.Logger { return e.opts.Log.With("job", j.ID, "target", j.Target, "path", j.RelPath) }
 	if err == nil {
 		// Finish commits outside pubMu so that the finishes of several
 		// workers (and the dispatcher's next claim) can share one commit.
@@ -37,13 +37,15 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		// still come in the order the queue committed them.
 		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
-		kept, isKept, qerr := e.finishDone(log, a, entry, fp, now)
+		kept, isKept, qerr := e.finishDone(jobLog, a, entry, fp, now)
 		e.pubMu.Lock()
 		defer e.pubMu.Unlock()
 		if qerr != nil {
-			e.queueError(log, "finish", qerr)
+			e.queueError(jobLog(), "finish", qerr)
 		}
-		log.Info("transfer: uploaded", "remote", res.RemotePath, "bytes", fi.Size())
+		// The attributes jobLog would attach, in the same order, without
+		// building a logger for the one line most files log.
+		e.opts.Log.Info("transfer: uploaded", "job", j.ID, "target", j.Target, "path", j.RelPath, "remote", res.RemotePath, "bytes", fi.Size())
 		done := j
 		done.State, done.Size, done.ModTime = queue.Done, fi.Size(), fi.ModTime()
 		e.publishJob(done, res.RemotePath, res.Link)
@@ -53,6 +55,7 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		}
 		return
 	}
+	log := jobLog()
 	e.pubMu.Lock()
 	defer e.pubMu.Unlock()
 	if errors.Is(err, errSameContent) {
@@ -117,7 +120,7 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 // commit claims the worker's next job (a.next), so a file costs one queue
 // commit on its worker's path, not two. It returns the job as it stays
 // queued for newer content, if it does.
-func (e *Engine) finishDone(log *slog.Logger, a *active, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time) (queue.Job, bool, error) {
+func (e *Engine) finishDone(log func() *slog.Logger, a *active, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time) (queue.Job, bool, error) {
 	j := a.job
 	if !e.mayClaimNext() {
 		if err := e.q.Finish(j.ID, entry, fp); err != nil {
@@ -131,7 +134,7 @@ func (e *Engine) finishDone(log *slog.Logger, a *active, entry queue.HistoryEntr
 		return queue.Job{}, false, err
 	}
 	if r.ClaimErr != nil {
-		log.Error("transfer: claim a job", "err", r.ClaimErr)
+		log().Error("transfer: claim a job", "err", r.ClaimErr)
 		e.poke() // the dispatcher goes past the damaged record
 	}
 	if r.Claimed {

@@ -163,7 +163,7 @@ func (q *Queue) NextWake() (time.Time, bool, error) {
 		at time.Time
 		ok bool
 	)
-	err := q.view(func(t *txn) error {
+	err := q.viewOnly(useWaiting, func(t *txn) error {
 		k, _ := t.waiting.Cursor().First()
 		if k == nil {
 			return nil

@@ -187,6 +187,7 @@ func checkBolt(db *bolt.DB, path string) string {
 				reason = "it failed the consistency check: " + cerr.Error()
 			}
 		}
+		releaseTx(tx) // the check mapped every page of the file
 		return nil
 	})
 	if err != nil && reason == "" {

@@ -125,6 +125,13 @@ func (q *Queue) EnqueueJobs(jobs ...Job) ([]Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
+	if len(keys) >= releaseAfterJobs {
+		// Looking up and indexing thousands of keys mapped pages from all
+		// over the queue file: hand them back now rather than at the next
+		// rate-limited release, or a scan enqueueing batch after batch
+		// keeps most of the file resident (see maybeRelease).
+		q.releaseMapped()
+	}
 	if len(stored) == len(jobs) {
 		return stored, nil // no key twice: at[i] == i
 	}
@@ -134,6 +141,12 @@ func (q *Queue) EnqueueJobs(jobs ...Job) ([]Job, error) {
 	}
 	return out, nil
 }
+
+// releaseAfterJobs is the size of an enqueue (distinct keys) from which
+// EnqueueJobs releases the queue file's mapped pages right after its
+// commit: a scan's batches (sync.DefaultBatchSize files), not the single
+// files of a burst, which the rate-limited release covers.
+const releaseAfterJobs = 64
 
 // asStored returns j as a decode of its record gives it back: times in
 // UTC to the nanosecond without a monotonic reading, and Changed only

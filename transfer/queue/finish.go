@@ -146,7 +146,7 @@ func (t *txn) finish(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Tim
 // Cancel, Pause or PauseAll came in between.
 func (q *Queue) StillClaimed(id JobID, now time.Time) (bool, error) {
 	var still bool
-	err := q.view(func(t *txn) error {
+	err := q.viewOnly(useJobs|useSettings, func(t *txn) error {
 		still = false
 		j, err := t.getJob(id)
 		if errors.Is(err, ErrNotFound) {

@@ -59,13 +59,24 @@ func (q *Queue) History(limit int) ([]HistoryEntry, error) {
 	return out, nil
 }
 
+// historyReleaseEvery is how many entries HistoryEach walks between two
+// releases of the queue file's mapped pages (releaseTx). The history is
+// walked in key order, newest first, so a page released is not read again.
+const historyReleaseEvery = 1024
+
 // HistoryEach calls fn with each history entry, newest first, until fn
 // returns false, inside one read transaction (fn must not call the Queue).
 // Corrupt entries are skipped.
 func (q *Queue) HistoryEach(fn func(HistoryEntry) bool) error {
 	err := q.view(func(t *txn) error {
 		c := t.hist.Cursor()
+		n := 0
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			if n++; n%historyReleaseEvery == 0 {
+				// `ferry upload` sums up its outcomes here: the whole
+				// history's pages would stay resident to the end.
+				releaseTx(t.tx)
+			}
 			h, err := decodeHistory(v)
 			if err != nil {
 				continue

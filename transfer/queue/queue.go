@@ -44,6 +44,15 @@ type Queue struct {
 	sentChanges atomic.Uint64
 	// release hands back the file's mapped pages now and then (release.go).
 	release mappedRelease
+	// reads and commits count transactions, for Transactions.
+	reads, commits atomic.Int64
+}
+
+// Transactions reports how many read transactions and write transactions
+// (each a commit when it succeeds) the queue has run since Open, so tests
+// and benchmarks can bound them per file.
+func (q *Queue) Transactions() (reads, commits int64) {
+	return q.reads.Load(), q.commits.Load() + q.grp.commits.Load()
 }
 
 // Open opens or creates the queue file at path (mode 0600, parent folders
@@ -161,6 +170,7 @@ func (q *Queue) Close() error {
 // update runs fn in a write transaction with the buckets bound.
 func (q *Queue) update(fn func(t *txn) error) error {
 	defer q.maybeRelease()
+	q.commits.Add(1)
 	return q.db.Update(func(tx *bolt.Tx) error {
 		t, err := bind(tx)
 		if err != nil {
@@ -171,9 +181,14 @@ func (q *Queue) update(fn func(t *txn) error) error {
 }
 
 // view runs fn in a read transaction with the buckets bound.
-func (q *Queue) view(fn func(t *txn) error) error {
+func (q *Queue) view(fn func(t *txn) error) error { return q.viewOnly(useAll, fn) }
+
+// viewOnly is view with only the buckets in set bound (bindOnly): for the
+// reads made once per file, which use one or two.
+func (q *Queue) viewOnly(set bucketSet, fn func(t *txn) error) error {
+	q.reads.Add(1)
 	return q.db.View(func(tx *bolt.Tx) error {
-		t, err := bind(tx)
+		t, err := bindOnly(tx, set)
 		if err != nil {
 			return err
 		}

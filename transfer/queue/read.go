@@ -9,7 +9,7 @@ import (
 // *CorruptJobError (wrapping ErrCorrupt) for a damaged record.
 func (q *Queue) Get(id JobID) (Job, error) {
 	var j Job
-	err := q.view(func(t *txn) error {
+	err := q.viewOnly(useJobs, func(t *txn) error {
 		var err error
 		j, err = t.getJob(id)
 		return err
@@ -26,7 +26,7 @@ func (q *Queue) Get(id JobID) (Job, error) {
 // jobs[i] holds the job.
 func (q *Queue) GetMany(ids []JobID) (jobs []Job, errs []error) {
 	jobs, errs = make([]Job, len(ids)), make([]error, len(ids))
-	err := q.view(func(t *txn) error {
+	err := q.viewOnly(useJobs, func(t *txn) error {
 		for i, id := range ids {
 			jobs[i], errs[i] = t.getJob(id)
 			if errs[i] != nil {
@@ -90,7 +90,7 @@ func (q *Queue) Jobs(filter func(Job) bool, fn func(Job) bool) error {
 // every change, so it costs a few reads however long the queue is.
 func (q *Queue) Counts() (map[State]int, error) {
 	out := make(map[State]int, 5)
-	err := q.view(func(t *txn) error {
+	err := q.viewOnly(useCounts, func(t *txn) error {
 		for _, s := range []State{Queued, Running, Waiting, Failed, Paused} {
 			out[s] = int(t.count(s))
 		}

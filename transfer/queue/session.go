@@ -37,7 +37,7 @@ func (q *Queue) LoadSession(id JobID) (Session, bool, error) {
 		s  Session
 		ok bool
 	)
-	err := q.view(func(t *txn) error {
+	err := q.viewOnly(useSessions, func(t *txn) error {
 		v := t.sessions.Get(idKey(id))
 		if v == nil {
 			return nil

@@ -34,7 +34,7 @@ func (q *Queue) SetPausedUntil(t time.Time) error {
 // caller compares it with the clock; an expired time is not cleared here.
 func (q *Queue) PausedUntil() (time.Time, error) {
 	var at time.Time
-	err := q.view(func(tx *txn) error {
+	err := q.viewOnly(useSettings, func(tx *txn) error {
 		var err error
 		at, err = tx.pausedUntil()
 		return err
@@ -78,7 +78,7 @@ func (q *Queue) TargetChunkSize(target string) (int64, bool, error) {
 		n  int64
 		ok bool
 	)
-	err := q.view(func(tx *txn) error {
+	err := q.viewOnly(useSettings, func(tx *txn) error {
 		v := tx.st.Get(chunkKey(target))
 		if v == nil {
 			return nil

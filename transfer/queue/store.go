@@ -19,22 +19,55 @@ type txn struct {
 	ready, waiting, running, counts, st *bolt.Bucket
 }
 
-func bind(tx *bolt.Tx) (*txn, error) {
-	t := &txn{
-		tx:       tx,
-		jobs:     tx.Bucket(bucketJobs),
-		bykey:    tx.Bucket(bucketByKey),
-		sessions: tx.Bucket(bucketSessions),
-		sent:     tx.Bucket(bucketSent),
-		hist:     tx.Bucket(bucketHistory),
-		ready:    tx.Bucket(bucketReady),
-		waiting:  tx.Bucket(bucketWaiting),
-		running:  tx.Bucket(bucketRunning),
-		counts:   tx.Bucket(bucketCounts),
-		st:       tx.Bucket(bucketSettings),
-	}
-	for _, b := range []*bolt.Bucket{t.jobs, t.bykey, t.sessions, t.sent, t.hist, t.ready, t.waiting, t.running, t.counts, t.st} {
-		if b == nil {
+// bucketSet names buckets of the schema, for a read that binds only the
+// ones it uses (bindOnly).
+type bucketSet uint16
+
+const (
+	useJobs bucketSet = 1 << iota
+	useByKey
+	useSessions
+	useSent
+	useHist
+	useReady
+	useWaiting
+	useRunning
+	useCounts
+	useSettings
+
+	useAll = useJobs | useByKey | useSessions | useSent | useHist | useReady | useWaiting | useRunning | useCounts | useSettings
+)
+
+// bind binds every bucket of tx; a missing one is ErrCorrupt.
+func bind(tx *bolt.Tx) (*txn, error) { return bindOnly(tx, useAll) }
+
+// bindOnly binds the buckets in set and leaves the others nil: opening a
+// bucket allocates its handle, and a read of one record per file (Get,
+// LoadSession, Sent) opened all ten, most of its cost. A missing bucket
+// of set is ErrCorrupt, as in bind. Write transactions bind them all
+// (putJob and deleteJob keep every index in step).
+func bindOnly(tx *bolt.Tx, set bucketSet) (*txn, error) {
+	t := &txn{tx: tx}
+	for _, b := range [...]struct {
+		bit  bucketSet
+		name []byte
+		dst  **bolt.Bucket
+	}{
+		{useJobs, bucketJobs, &t.jobs},
+		{useByKey, bucketByKey, &t.bykey},
+		{useSessions, bucketSessions, &t.sessions},
+		{useSent, bucketSent, &t.sent},
+		{useHist, bucketHistory, &t.hist},
+		{useReady, bucketReady, &t.ready},
+		{useWaiting, bucketWaiting, &t.waiting},
+		{useRunning, bucketRunning, &t.running},
+		{useCounts, bucketCounts, &t.counts},
+		{useSettings, bucketSettings, &t.st},
+	} {
+		if set&b.bit == 0 {
+			continue
+		}
+		if *b.dst = tx.Bucket(b.name); *b.dst == nil {
 			return nil, fmt.Errorf("open buckets: %w: a bucket is missing", ErrCorrupt)
 		}
 	}
