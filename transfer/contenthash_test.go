@@ -1,9 +1,11 @@
 package transfer
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +134,46 @@ func TestWatcherJobForSentVersionNotSentAgain(t *testing.T) {
 	h := r.history()[ids[0]]
 	if got, _, _ := r.fake.Data(h.RemotePath); string(got) != string(other) {
 		t.Fatalf("server does not hold the new content at %s", h.RemotePath)
+	}
+}
+
+// Past asyncHashFrom bytes the hash runs on its own goroutine: the sum is
+// the same for any size and any way the bytes are cut, a gap still gives
+// no sum, and close ends the goroutine whether or not sum was taken.
+func TestSeqHashBesideTheUpload(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for _, size := range []int{0, 1, asyncHashFrom - 1, asyncHashFrom, asyncHashFrom + 1, asyncHashFrom + 3*hashBlock + 17, 5 << 20} {
+		data := randBytes(uint64(size)+1, size)
+		want := sha256.Sum256(data)
+		for _, step := range []int{1000, 32 << 10, hashBlock + 1, 1 << 20} {
+			s := newSeqHash()
+			for off := 0; off < size; off += step {
+				s.feed(int64(off), data[off:min(off+step, size)])
+			}
+			if got := s.sum(int64(size)); !bytes.Equal(got, want[:]) {
+				t.Fatalf("size %d in steps of %d: wrong hash", size, step)
+			}
+			s.close()
+		}
+	}
+	s := newSeqHash()
+	big := randBytes(5, 3<<20)
+	s.feed(0, big[:2<<20])
+	s.feed(2<<20+1, big[2<<20+1:]) // a gap
+	if s.sum(int64(len(big))) != nil {
+		t.Fatal("a hash with a gap claimed complete")
+	}
+	abandoned := newSeqHash()
+	abandoned.feed(0, big) // the hasher runs; the upload fails: no sum taken
+	abandoned.close()
+	abandoned.close()
+	abandoned.feed(int64(len(big)), big) // after close: ignored, no new goroutine
+	s.close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after close, %d before", n, before)
 	}
 }

@@ -100,6 +100,7 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 		Dir: remoteDir(j), Name: path.Base(j.RelPath), RelPath: j.RelPath,
 		Size: fi.Size(), ModTime: fi.ModTime(), ChunkSize: cs, Conflict: policy,
 	}}
+	defer fu.sum.close()
 	var resetAt int64 // the chunk size a connection was last cut at, not yet stepped down from
 	for restarts := 0; ; restarts++ {
 		res, err := fu.run(ctx)
