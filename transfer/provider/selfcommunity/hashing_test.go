@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/md5"
 	"errors"
+	"hash"
 	"io"
+	"runtime"
 	"testing"
 	"testing/iotest"
 )
@@ -14,7 +16,7 @@ func TestHashingReaderHashesWhatItServes(t *testing.T) {
 		data := randomData(n, byte(n)+1)
 		h := md5.New()
 		h.Write([]byte("earlier parts "))
-		hr := newHashingReader(iotest.OneByteReader(bytes.NewReader(data)), h)
+		hr := newHashingReader(iotest.OneByteReader(bytes.NewReader(data)), h, int64(n))
 		var out bytes.Buffer
 		// Small reads, as a multipart writer's copy makes them.
 		if _, err := io.CopyBuffer(&out, struct{ io.Reader }{hr}, make([]byte, 1000)); err != nil {
@@ -32,7 +34,7 @@ func TestHashingReaderHashesWhatItServes(t *testing.T) {
 
 func TestHashingReaderCountsOnlyServedBytes(t *testing.T) {
 	data := randomData(1000, 3)
-	hr := newHashingReader(bytes.NewReader(data), md5.New())
+	hr := newHashingReader(bytes.NewReader(data), md5.New(), int64(len(data)))
 	p := make([]byte, 100)
 	if n, err := hr.Read(p); n != 100 || err != nil {
 		t.Fatalf("read %d, %v", n, err)
@@ -52,12 +54,45 @@ func TestHashingReaderCountsOnlyServedBytes(t *testing.T) {
 
 func TestHashingReaderPassesReadErrorsOn(t *testing.T) {
 	boom := errors.New("disk gone")
-	hr := newHashingReader(io.MultiReader(bytes.NewReader(make([]byte, 5000)), iotest.ErrReader(boom)), md5.New())
+	hr := newHashingReader(io.MultiReader(bytes.NewReader(make([]byte, 5000)), iotest.ErrReader(boom)), md5.New(), 6000)
 	got, err := io.ReadAll(hr)
 	if !errors.Is(err, boom) || len(got) != 5000 {
 		t.Fatalf("read %d bytes, %v; want 5000 and the reader's error", len(got), err)
 	}
 	if hr.Close() != 5000 {
 		t.Fatal("served count wrong after an error")
+	}
+}
+
+// A part of at most one piece, or one whose MD5 is left out, is hashed as
+// it is read: no goroutine and no 256 KiB buffers for a 1 KiB part (a
+// tenth of a small file's CPU went to them).
+func TestHashingReaderSmallPartsInline(t *testing.T) {
+	for _, tc := range []struct {
+		size   int64
+		md5    bool
+		inline bool
+	}{{1024, true, true}, {hashPiece, true, true}, {hashPiece + 1, true, false}, {4 * hashPiece, false, true}} {
+		data := randomData(int(tc.size), 9)
+		var h hash.Hash
+		if tc.md5 {
+			h = md5.New()
+		}
+		before := runtime.NumGoroutine()
+		hr := newHashingReader(bytes.NewReader(data), h, tc.size)
+		if started := runtime.NumGoroutine() > before; started == tc.inline || hr.inline != tc.inline {
+			t.Errorf("%d bytes, md5 %v: inline %v, a goroutine started %v", tc.size, tc.md5, hr.inline, started)
+		}
+		if _, err := io.Copy(io.Discard, hr); err != nil {
+			t.Fatal(err)
+		}
+		if served := hr.Close(); served != tc.size {
+			t.Fatalf("served %d of %d", served, tc.size)
+		}
+		if tc.md5 {
+			if want := md5.Sum(data); !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Fatalf("%d bytes: wrong MD5", tc.size)
+			}
+		}
 	}
 }

@@ -148,7 +148,7 @@ func (s *session) put(ctx context.Context, c provider.Chunk, body io.ReadSeeker)
 	if !s.p.cfg.NoMD5 {
 		feed = h
 	}
-	hr := newHashingReader(body, feed)
+	hr := newHashingReader(body, feed, c.Size)
 	fp := &filePart{field: s.p.fields.File, filename: "blob", r: hr, size: c.Size}
 	f := s.p.fields
 	// A one-part file goes through the chunk route unless this server
