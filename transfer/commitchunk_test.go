@@ -53,18 +53,10 @@ func TestCommitRetryAfterRewriteStartsOver(t *testing.T) {
 		old, fresh := randBytes(41, 700), randBytes(42, 900) // one chunk each
 		j := r.file("grow.bin", old)
 		p := filepath.Join(r.root, "grow.bin")
-		var once sync.Once
+		rewrite := rewriteOnce(t, p, fresh)
 		r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Count: 1, Match: func(fakeprovider.Call) bool {
 			// The first attempt fails (a 503), and the file grows meanwhile.
-			once.Do(func() {
-				if err := os.WriteFile(p, fresh, 0o644); err != nil {
-					t.Error(err)
-				}
-				later := time.Now().Add(2 * time.Second)
-				if err := os.Chtimes(p, later, later); err != nil {
-					t.Error(err)
-				}
-			})
+			rewrite()
 			return true
 		}})
 		r.run()
@@ -95,18 +87,10 @@ func TestCommitChunkReadBeforeRewriteIsWhole(t *testing.T) {
 	old, fresh := randBytes(43, 3000), randBytes(44, 3000)
 	j := r.file("whole.bin", old)
 	p := filepath.Join(r.root, "whole.bin")
-	var once sync.Once
+	rewrite := rewriteOnce(t, p, fresh)
 	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Match: func(c fakeprovider.Call) bool {
 		if c.Chunk == 2 {
-			once.Do(func() {
-				if err := os.WriteFile(p, fresh, 0o644); err != nil {
-					t.Error(err)
-				}
-				later := time.Now().Add(2 * time.Second)
-				if err := os.Chtimes(p, later, later); err != nil {
-					t.Error(err)
-				}
-			})
+			rewrite()
 		}
 		return false
 	}})
@@ -200,4 +184,22 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// rewriteOnce returns a function that, the first time it is called,
+// writes data over the file at p and moves its mtime 2 s ahead, so the
+// change shows whatever the clock's granularity.
+func rewriteOnce(t *testing.T, p string, data []byte) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Error(err)
+			}
+			later := time.Now().Add(2 * time.Second)
+			if err := os.Chtimes(p, later, later); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }

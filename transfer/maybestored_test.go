@@ -185,18 +185,10 @@ func rewriteDuringLastChunk(t *testing.T, caps provider.Capabilities, chunk int)
 	old, fresh := randBytes(35, 3*chunk), randBytes(36, 3*chunk)
 	j := r.file("torn.bin", old)
 	p := filepath.Join(r.root, "torn.bin")
-	var once sync.Once
+	rewrite := rewriteOnce(t, p, fresh)
 	r.fake.AddFault(fakeprovider.Fault{Op: fakeprovider.OpPut, Match: func(c fakeprovider.Call) bool {
 		if c.Chunk == 2 {
-			once.Do(func() {
-				if err := os.WriteFile(p, fresh, 0o644); err != nil {
-					t.Error(err)
-				}
-				later := time.Now().Add(2 * time.Second)
-				if err := os.Chtimes(p, later, later); err != nil {
-					t.Error(err)
-				}
-			})
+			rewrite()
 		}
 		return false // never a fault: the hook only rewrites the file
 	}})

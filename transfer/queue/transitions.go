@@ -60,10 +60,16 @@ func fresh(j *Job) {
 // one: Running -> Waiting at next (a zero or past next is due at once),
 // Attempts+1, ErrKind and ErrMsg set.
 func (q *Queue) Retry(id JobID, next time.Time, kind, msg string) error {
+	return q.retry(id, next, kind, msg, false)
+}
+
+// retry is Retry; interrupted sets the job's Interrupted mark again.
+func (q *Queue) retry(id JobID, next time.Time, kind, msg string, interrupted bool) error {
 	return q.modify("retry", id, func(j *Job) error {
 		if err := need(j, Running); err != nil {
 			return err
 		}
+		j.Interrupted = j.Interrupted || interrupted
 		if j.Changed {
 			fresh(j)
 			return nil
@@ -84,21 +90,7 @@ func (q *Queue) Retry(id JobID, next time.Time, kind, msg string) error {
 // file may be stored twice, as the first attempt after the restart would
 // have.
 func (q *Queue) RetryInterrupted(id JobID, next time.Time, kind, msg string) error {
-	return q.modify("retry", id, func(j *Job) error {
-		if err := need(j, Running); err != nil {
-			return err
-		}
-		j.Interrupted = true
-		if j.Changed {
-			fresh(j)
-			return nil
-		}
-		j.State = Waiting
-		j.Attempts++
-		j.NextAttempt = next.UTC()
-		j.ErrKind, j.ErrMsg = kind, msg
-		return nil
-	})
+	return q.retry(id, next, kind, msg, true)
 }
 
 // Fail parks a Running job until the user acts (auth, permanent, too
