@@ -3,6 +3,7 @@ package queue
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -207,5 +208,23 @@ func putRaw(t testing.TB, q *Queue, bucket, key, value []byte) {
 	})
 	if err != nil {
 		t.Fatalf("put raw: %v", err)
+	}
+}
+
+// fillSent records n sent files of target "t" in one transaction, with
+// paths long enough to spread over many pages.
+func fillSent(t testing.TB, q *Queue, n int) {
+	t.Helper()
+	err := q.update(func(tx *txn) error {
+		fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "remote-id", Uploaded: time.Now()})
+		for i := range n {
+			if err := tx.sent.Put(sentKey("t", fmt.Sprintf("some/folder/file-%06d.bin", i)), fp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

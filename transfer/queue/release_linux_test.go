@@ -16,18 +16,7 @@ import (
 // resident memory when released, so it does not grow with the file.
 func TestReleaseMappedPages(t *testing.T) {
 	q, path := openTest(t, Options{})
-	err := q.update(func(tx *txn) error {
-		fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "remote-id", Uploaded: time.Now()})
-		for i := range 40_000 {
-			if err := tx.sent.Put(sentKey("t", fmt.Sprintf("some/folder/file-%06d.bin", i)), fp); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fillSent(t, q, 40_000)
 	// A plain walk maps the pages (SentAll releases its own at the end).
 	n := 0
 	if err := q.view(func(tx *txn) error {
@@ -126,18 +115,7 @@ func TestEnqueueReleasesMappedPages(t *testing.T) {
 func TestSentWalkReleasesPages(t *testing.T) {
 	q, path := openTest(t, Options{})
 	const records = 80_000
-	err := q.update(func(tx *txn) error {
-		fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "remote-id", Uploaded: time.Now()})
-		for i := range records {
-			if err := tx.sent.Put(sentKey("t", fmt.Sprintf("some/folder/file-%06d.bin", i)), fp); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fillSent(t, q, records)
 	walks := map[string]func(fn func()) error{
 		"SentAll": func(fn func()) error {
 			return q.SentAll("t", func(string, Fingerprint) error { fn(); return nil })
@@ -173,18 +151,7 @@ func TestSentWalkReleasesPages(t *testing.T) {
 // watch` over 100,000 sent files began with the whole file resident.
 func TestOpenReleasesCheckedPages(t *testing.T) {
 	q, path := openTest(t, Options{})
-	err := q.update(func(tx *txn) error {
-		fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "remote-id", Uploaded: time.Now()})
-		for i := range 40_000 {
-			if err := tx.sent.Put(sentKey("t", fmt.Sprintf("some/folder/file-%06d.bin", i)), fp); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fillSent(t, q, 40_000)
 	if err := q.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"fmt"
 	"testing"
 	"time"
 )
@@ -70,18 +69,7 @@ func TestSentStampsMatchesSentAll(t *testing.T) {
 func TestSentStampsAllocatesNothingPerRecord(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	const records = 10_000
-	err := q.update(func(tx *txn) error {
-		fp := encodeFingerprint(Fingerprint{Size: 1, ModTime: time.Now(), SHA256: make([]byte, 32), RemoteID: "remote-id", Uploaded: time.Now()})
-		for i := range records {
-			if err := tx.sent.Put(sentKey("t", fmt.Sprintf("some/folder/file-%06d.bin", i)), fp); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fillSent(t, q, records)
 	n := 0
 	allocs := testing.AllocsPerRun(3, func() {
 		_ = q.SentStamps("t", func([]byte, int64, time.Time) error { n++; return nil })
