@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"path"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
@@ -28,6 +30,11 @@ type userPattern struct {
 	// last name only; starStar: it has a "**", which may match a folder
 	// and everything in it.
 	simple, starStar bool
+	// own: the pattern's segments when Match matches it itself (a "**"
+	// segment in a pattern with a "/", see starStarMatch); neg and dirOnly
+	// are its "!" and trailing "/".
+	own          []string
+	neg, dirOnly bool
 }
 
 // NewIgnore builds the matcher for a folder's patterns (gitignore syntax,
@@ -43,9 +50,13 @@ func NewIgnore(patterns []string) *Ignore {
 		}
 		p = plainStars(p)
 		body := strings.TrimSuffix(strings.TrimPrefix(p, "!"), "/")
-		m.user = append(m.user, userPattern{
+		u := userPattern{
 			p: gitignore.ParsePattern(p, nil), simple: !strings.Contains(body, "/"), starStar: strings.Contains(body, "**"),
-		})
+		}
+		if segs := strings.Split(strings.TrimPrefix(body, "/"), "/"); !u.simple && slices.Contains(segs, "**") {
+			u.own, u.neg, u.dirOnly = segs, strings.HasPrefix(p, "!"), strings.HasSuffix(p, "/")
+		}
+		m.user = append(m.user, u)
 	}
 	return m
 }
@@ -110,6 +121,12 @@ func (m *Ignore) Match(segs []string, isDir bool) bool {
 	// defaults can apply below them.
 	for i := len(m.user) - 1; i >= 0; i-- {
 		u := m.user[i]
+		if u.own != nil {
+			if (!u.dirOnly || isDir) && starStarMatch(u.own, segs, true) {
+				return !u.neg
+			}
+			continue
+		}
 		switch u.p.Match(segs, isDir) {
 		case gitignore.Exclude:
 			return true
@@ -156,4 +173,34 @@ func defaultIgnored(name string) bool {
 		return true
 	}
 	return false
+}
+
+// starStarMatch reports whether the segments of an anchored pattern match
+// the whole path segs: "**" matches any number of whole segments (at
+// least one when it ends the pattern: "x/**" is what is inside x), any
+// other segment exactly one (path.Match). The parser's matcher does not
+// go back after a "**" once the next segment matched: "**/?/b" missed
+// "a/a/b" (found by FuzzIgnore), so Match uses this for every pattern with
+// a "**" segment and a "/". first: pat starts the pattern.
+func starStarMatch(pat, segs []string, first bool) bool {
+	if len(pat) == 0 {
+		return len(segs) == 0
+	}
+	if pat[0] == "**" {
+		least := 0
+		if len(pat) == 1 && !first {
+			least = 1
+		}
+		for k := least; k <= len(segs); k++ {
+			if starStarMatch(pat[1:], segs[k:], false) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(segs) == 0 {
+		return false
+	}
+	ok, err := path.Match(pat[0], segs[0])
+	return err == nil && ok && starStarMatch(pat[1:], segs[1:], false)
 }
