@@ -57,11 +57,16 @@ func (r *runner) curlPhase(name string, reqs []curlReq) ([][]byte, usage, error)
 }
 
 // writeCurlReq writes q as one entry of a curl config file (-K) whose
-// answer goes to out.
+// answer goes to out, failing the phase on an HTTP error.
 func writeCurlReq(b *strings.Builder, q curlReq, out string) {
 	opt := func(k, v string) { fmt.Fprintf(b, "%s = %s\n", k, cfgQuote(v)) }
 	opt("url", q.url)
 	opt("output", out)
+	// Options before "next" apply to one request only: --fail on the
+	// command line covered the first request of a phase, and a later one
+	// answered 500 passed as an answer (the SelfCommunity baseline's
+	// "too many open files" went unseen so).
+	b.WriteString("fail\n")
 	if q.method != "" {
 		opt("request", q.method)
 	}

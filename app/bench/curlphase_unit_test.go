@@ -95,9 +95,13 @@ func TestCurlPhase(t *testing.T) {
 	if u.Wall <= 0 {
 		t.Errorf("no wall time measured: %+v", u)
 	}
-	// An HTTP error fails the phase.
-	if _, _, err := r.curlPhase("test", []curlReq{{url: srv.URL + "/x", form: []string{"nofile=1"}}}); err == nil {
-		t.Error("a 400 answer did not fail the phase")
+	// An HTTP error fails the phase, whichever request gets it (options
+	// before curl's "next" apply to one request only).
+	bad := curlReq{url: srv.URL + "/x", form: []string{"nofile=1"}}
+	for _, phase := range [][]curlReq{{bad}, {reqs[0], reqs[1], bad}} {
+		if _, _, err := r.curlPhase("test", phase); err == nil {
+			t.Errorf("a 400 answer to request %d of %d did not fail the phase", len(phase)-1, len(phase))
+		}
 	}
 }
 

@@ -25,13 +25,20 @@ type Blob struct {
 	store *Store
 
 	mu        sync.Mutex // guards the fields below
-	f         *os.File
+	path      string     // the temporary file
+	f         *os.File   // open, or nil when closed for the store's limit (blobfiles.go) or for good
+	closed    bool       // committed or discarded
+	pins      int        // reads in progress outside mu (blobReader, HashAt): f stays open
 	size      int64         // highest offset written
 	hashing   chan struct{} // closed when the background work of the last append is done; nil if none
 	flushed   int64         // bytes before this offset were handed to startWriteback
 	unhinted  int64         // bytes WriteAt wrote since it last started a write-out
 	committed bool
 	id        uint64 // blob id once committed
+
+	// The store's open-file list (blobfiles.go), guarded by its mu.
+	listed     bool
+	prev, next *Blob
 }
 
 // ErrBlobClosed is returned by Blob methods after Commit or Discard.
@@ -43,11 +50,15 @@ func (s *Store) NewBlob() (*Blob, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new blob: %w", err)
 	}
-	return &Blob{store: s, f: f}, nil
+	b := &Blob{store: s, path: f.Name(), f: f}
+	s.files.touch(b)
+	s.trimOpenBlobs()
+	return b, nil
 }
 
 // Write appends p at the current end of the blob.
 func (b *Blob) Write(p []byte) (int, error) {
+	defer b.store.trimOpenBlobs()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.appendLocked(p, false, nil)
@@ -64,13 +75,14 @@ func (b *Blob) Write(p []byte) (int, error) {
 // fsync: without it the kernel keeps a whole upload dirty in memory and
 // the fsync writes it all while the client waits for its answer.
 func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error) {
-	if b.f == nil {
-		return 0, ErrBlobClosed
+	f, err := b.file()
+	if err != nil {
+		return 0, err
 	}
 	// The previous append's hashes first, so they see the bytes in file
 	// order.
 	b.settle()
-	n, err := b.f.WriteAt(p, b.size)
+	n, err := f.WriteAt(p, b.size)
 	b.size += int64(n)
 	var wbOff, wbLen int64
 	if async && b.size-b.flushed >= writebackStep {
@@ -96,7 +108,7 @@ func (b *Blob) appendLocked(p []byte, async bool, extra []hash.Hash) (int, error
 			}
 			wg.Wait()
 			close(done)
-		}(b.f, p[:n])
+		}(f, p[:n])
 		b.hashing = done
 	}
 	if err != nil {
@@ -122,21 +134,23 @@ func (b *Blob) settle() {
 // writebackStep bytes written so, it starts the disk write-out of the
 // whole file on another goroutine, as appends do for theirs.
 func (b *Blob) WriteAt(p []byte, off int64) (int, error) {
+	defer b.store.trimOpenBlobs()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.f == nil {
-		return 0, ErrBlobClosed
+	f, err := b.file()
+	if err != nil {
+		return 0, err
 	}
 	b.settle()
-	n, err := b.f.WriteAt(p, off)
+	n, err := f.WriteAt(p, off)
 	b.size = max(b.size, off+int64(n))
 	if b.unhinted += int64(n); b.unhinted >= writebackStep {
 		b.unhinted = 0
 		done, size := make(chan struct{}), b.size
 		go func(f *os.File) {
-			startWriteback(f, 0, size) // f stays open: Discard and commit settle first
+			startWriteback(f, 0, size) // f stays open: Discard, commit and park settle first
 			close(done)
-		}(b.f)
+		}(f)
 		b.hashing = done
 	}
 	if err != nil {
@@ -165,6 +179,7 @@ func (b *Blob) ReadFromHashing(r io.Reader, hashes ...hash.Hash) (int64, error) 
 
 func (b *Blob) readFrom(r io.Reader, extra []hash.Hash) (int64, error) {
 	bufs := readBufs.Get().(*[2][]byte)
+	defer b.store.trimOpenBlobs()
 	defer func() {
 		// The last piece may still be hashed from bufs.
 		b.mu.Lock()
@@ -231,30 +246,36 @@ func (b *Blob) Size() int64 {
 }
 
 // Reader reads the blob's current content (the first Size bytes). It is
-// valid until Commit or Discard; writes after the call are not seen past
-// the size at the time of the call.
+// valid until Commit or Discard (reads after them fail with
+// ErrBlobClosed); writes after the call are not seen past the size at
+// the time of the call.
 func (b *Blob) Reader() (*io.SectionReader, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.f == nil {
+	if b.closed {
 		return nil, ErrBlobClosed
 	}
-	return io.NewSectionReader(b.f, 0, b.size), nil
+	return io.NewSectionReader(blobReader{b}, 0, b.size), nil
 }
 
 // Truncate cuts the blob back to size bytes, e.g. to undo a partial
 // append after a broken request.
 func (b *Blob) Truncate(size int64) error {
+	defer b.store.trimOpenBlobs()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.f == nil {
+	if b.closed {
 		return ErrBlobClosed
 	}
 	b.settle()
 	if size == b.size {
 		return nil
 	}
-	if err := b.f.Truncate(size); err != nil {
+	f, err := b.file()
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(size); err != nil {
 		return fmt.Errorf("truncate blob: %w", err)
 	}
 	b.size = size
@@ -267,14 +288,22 @@ func (b *Blob) Truncate(size int64) error {
 func (b *Blob) Discard() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.f == nil {
+	if b.closed {
 		return
 	}
 	b.settle()
-	name := b.f.Name()
-	_ = b.f.Close()     // the file is being deleted: a close error changes nothing
-	_ = os.Remove(name) // a leftover temp file is removed with the store directory
-	b.f = nil
+	if b.f != nil {
+		_ = b.f.Close() // the file is being deleted: a close error changes nothing
+	}
+	_ = os.Remove(b.path) // a leftover temp file is removed with the store directory
+	b.closeForGood()
+}
+
+// closeForGood marks b committed or discarded, its file closed. Caller
+// holds b.mu.
+func (b *Blob) closeForGood() {
+	b.f, b.closed = nil, true
+	b.store.files.remove(b)
 }
 
 // AppendBlob appends the whole content of src, which stays as it is, and
@@ -285,27 +314,30 @@ func (b *Blob) AppendBlob(src *Blob) (int64, error) {
 	if src == b {
 		return 0, errors.New("append blob: a blob cannot append itself")
 	}
+	defer b.store.trimOpenBlobs()
 	src.mu.Lock()
 	defer src.mu.Unlock()
-	if src.f == nil {
-		return 0, ErrBlobClosed
+	sf, err := src.file()
+	if err != nil {
+		return 0, err
 	}
 	src.settle()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.f == nil {
-		return 0, ErrBlobClosed
+	df, err := b.file()
+	if err != nil {
+		return 0, err
 	}
 	b.settle()
-	n, err := copyRange(b.f, b.size, src.f, 0, src.size)
+	n, err := copyRange(df, b.size, sf, 0, src.size)
 	b.size += n
 	if b.size-b.flushed >= writebackStep {
 		done, off, size := make(chan struct{}), b.flushed, b.size-b.flushed
 		b.flushed = b.size
 		go func(f *os.File) {
-			startWriteback(f, off, size) // f stays open: Discard and commit settle first
+			startWriteback(f, off, size) // f stays open: Discard, commit and park settle first
 			close(done)
-		}(b.f)
+		}(df)
 		b.hashing = done
 	}
 	if err != nil {
@@ -340,13 +372,13 @@ func (w *offsetWriter) Write(p []byte) (int, error) {
 // h; the bytes count in Store.HashedBytes. An API that hashes stored bytes
 // behind its requests (SelfCommunity's MD5 follower) reads them so.
 func (b *Blob) HashAt(h hash.Hash, p []byte, off int64) error {
-	b.mu.Lock()
-	f := b.f
-	b.mu.Unlock()
-	if f == nil {
-		return ErrBlobClosed
+	f, err := b.pin()
+	if err != nil {
+		return err
 	}
-	if _, err := f.ReadAt(p, off); err != nil {
+	_, err = f.ReadAt(p, off)
+	b.unpin()
+	if err != nil {
 		return fmt.Errorf("read blob at %d: %w", off, err)
 	}
 	h.Write(p) // hash.Hash.Write never fails
@@ -358,14 +390,16 @@ func (b *Blob) HashAt(h hash.Hash, p []byte, off int64) error {
 // its file in one pass. An API calls it when a rule needs the MD5 (a
 // client sent one to compare); the bytes count in Store.HashedBytes.
 func (b *Blob) MD5() (string, error) {
+	defer b.store.trimOpenBlobs()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.f == nil {
-		return "", ErrBlobClosed
+	f, err := b.file()
+	if err != nil {
+		return "", err
 	}
 	b.settle()
 	h := md5.New()
-	n, err := copyBuffered(h, io.NewSectionReader(b.f, 0, b.size))
+	n, err := copyBuffered(h, io.NewSectionReader(f, 0, b.size))
 	b.store.hashed.Add(n)
 	if err != nil {
 		return "", fmt.Errorf("md5 of blob: %w", err)
@@ -380,18 +414,21 @@ func (b *Blob) MD5() (string, error) {
 func (b *Blob) commit() (id uint64, size int64, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.f == nil {
-		return 0, 0, ErrBlobClosed
+	f, err := b.file()
+	if err != nil {
+		return 0, 0, err
 	}
 	b.settle()
-	if err := b.f.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
 		return 0, 0, fmt.Errorf("commit blob: sync: %w", err)
 	}
-	tmp := b.f.Name()
-	if err := b.f.Close(); err != nil {
-		return 0, 0, fmt.Errorf("commit blob: close: %w", err)
+	tmp := b.path
+	cerr := f.Close()
+	b.closeForGood()
+	if cerr != nil {
+		_ = os.Remove(tmp) // not committed: the temp file has no other use
+		return 0, 0, fmt.Errorf("commit blob: close: %w", cerr)
 	}
-	b.f = nil
 	id = b.store.blobSeq.Add(1)
 	if err := os.Rename(tmp, b.store.blobPath(id)); err != nil {
 		_ = os.Remove(tmp) // the rename failed: the temp file has no other use

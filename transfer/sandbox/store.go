@@ -86,6 +86,8 @@ type Store struct {
 	walks   atomic.Int64  // Snapshots taken (see Walks)
 	listed  atomic.Int64  // nodes returned by Children (see Listed)
 	hashed  atomic.Int64  // bytes fed to the store's checksums (see HashedBytes)
+
+	files blobFiles // blobs whose temporary file is open (blobfiles.go)
 }
 
 type namespace struct {
@@ -113,6 +115,7 @@ func NewStore(dir string, now func() time.Time) (*Store, error) {
 		blobDir: filepath.Join(dir, "blobs"), tmpDir: filepath.Join(dir, "tmp"),
 		now: now, ns: map[string]*namespace{},
 	}
+	s.files.limit = maxOpenBlobs
 	for _, d := range []string{s.blobDir, s.tmpDir} {
 		if err := os.RemoveAll(d); err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
