@@ -24,11 +24,11 @@ import (
 type Blob struct {
 	store *Store
 
-	mu        sync.Mutex // guards the fields below
-	path      string     // the temporary file
-	f         *os.File   // open, or nil when closed for the store's limit (blobfiles.go) or for good
-	closed    bool       // committed or discarded
-	pins      int        // reads in progress outside mu (blobReader, HashAt): f stays open
+	mu        sync.Mutex    // guards the fields below
+	path      string        // the temporary file
+	f         *os.File      // open, or nil when closed for the store's limit (blobfiles.go) or for good
+	closed    bool          // committed or discarded
+	pins      int           // reads in progress outside mu (blobReader, HashAt): f stays open
 	size      int64         // highest offset written
 	hashing   chan struct{} // closed when the background work of the last append is done; nil if none
 	flushed   int64         // bytes before this offset were handed to startWriteback
