@@ -193,6 +193,9 @@ func (s *scanner) dir(ctx context.Context, d dirRef, mustExist bool) ([]dirRef, 
 		if twin != nil {
 			fd.refused = twinReason(rel, twin)
 		}
+		if msg.files == nil { // sized once: a folder of files grew it a dozen times
+			msg.files = make([]found, 0, min(len(ents), scanFlush))
+		}
 		msg.files = append(msg.files, fd)
 		if len(msg.files) >= scanFlush {
 			if err := s.collect(ctx, msg); err != nil {
@@ -213,6 +216,9 @@ func (s *scanner) collect(ctx context.Context, m scanMsg) error {
 	}
 	s.box.cands.Add(int64(len(m.files)))
 	s.mu.Lock()
+	if s.acc.files == nil && len(m.files) > 0 { // sized once per batch sent
+		s.acc.files = make([]found, 0, max(2*scanFlush, len(m.files))) // at most 511 + 512
+	}
 	s.acc.files = append(s.acc.files, m.files...)
 	s.acc.skipped = append(s.acc.skipped, m.skipped...)
 	s.acc.twins = append(s.acc.twins, m.twins...)
