@@ -116,12 +116,14 @@ func (f *Form) Len() int64 { return int64(len(f.head)) + f.size + int64(len(f.ta
 
 // Body returns the whole body with the file part read from content, which
 // must be an ExactReader of the file part's size (nil for a form without a
-// file part). Each call returns a fresh reader, for a retried request.
+// file part). Each call returns a fresh reader, for a retried request. A
+// body of at most SmallBody bytes is read from content now, into one
+// buffer (see Gather); a larger one as the transport sends it.
 func (f *Form) Body(content *ExactReader) io.Reader {
 	if content == nil {
-		return io.MultiReader(bytes.NewReader(f.head), bytes.NewReader(f.tail))
+		return Gather(f.head, bytes.NewReader(nil), 0, f.tail)
 	}
-	return io.MultiReader(bytes.NewReader(f.head), content, bytes.NewReader(f.tail))
+	return Gather(f.head, content, f.size, f.tail)
 }
 
 // escapeQuotes escapes a Content-Disposition parameter as browsers do
