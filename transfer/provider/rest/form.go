@@ -88,7 +88,7 @@ type Form struct {
 // a random boundary: the bytes mime/multipart's Writer writes (its
 // boundary, header order and escaping; TestFormAsMultipartWriter), built
 // in one buffer, since this runs for every chunk request (the Writer took
-// about 40 allocations per form).
+// 94 allocations for a form of four fields and a file).
 func NewForm(fields []Field, file *FilePart) (*Form, error) {
 	var rnd [30]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
