@@ -14,24 +14,26 @@ import (
 const commitBufferMax = 1 << 20
 
 // commitSource is where an attempt of the committing chunk c (the last
-// chunk of a LastChunkCommits or LastChunkStores service) reads from. It
-// first re-checks that the file is still the planned version (on every
-// attempt: a retry after a server error comes later and reads the file
-// again). A chunk of at most commitBufferMax bytes is then read into
-// memory and the file checked once more: if it is still the planned
-// version, the bytes read are that version's, so the copy the request
-// stores is a whole version whatever happens to the file afterwards (the
-// mtime cannot stay the same through a rewrite: waitQuiet made it
-// CommitQuiet old first). A larger chunk is read from the file as it is
+// chunk of a LastChunkCommits or LastChunkStores service) reads from; it
+// checks the file on every attempt (a retry after a server error comes
+// later and reads the file again). A chunk of at most commitBufferMax
+// bytes is read into memory, then the file checked: if it is still the
+// planned version, the bytes read are that version's, so the copy the
+// request stores is a whole version whatever happens to the file
+// afterwards (the mtime cannot stay the same through a rewrite: waitQuiet
+// made it CommitQuiet old first, so any write since the plan, before or
+// during the read, moved it; a file that shrank reads short). That one
+// stat after the read is the check: one before it would prove nothing
+// more. A larger chunk is checked first, then read from the file as it is
 // sent; a rewrite in the instant between the check and the read is caught
 // afterwards (finish warns that the stored copy may mix two versions),
 // unless the provider confirms before its committing request
 // (confirmUnchanged).
 func (fu *fileUpload) commitSource(c provider.Chunk) (io.ReaderAt, error) {
-	if err := fu.checkUnchanged("before the last chunk"); err != nil {
-		return nil, err
-	}
 	if c.Size > commitBufferMax {
+		if err := fu.checkUnchanged("before the last chunk"); err != nil {
+			return nil, err
+		}
 		return fu.f, nil
 	}
 	buf := make([]byte, c.Size)

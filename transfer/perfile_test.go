@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
 
@@ -66,5 +67,37 @@ func TestSmallFileAllocations(t *testing.T) {
 	t.Logf("%.0f allocations per file", perFile)
 	if perFile > 600 {
 		t.Errorf("%.0f allocations per small file, want at most 600", perFile)
+	}
+}
+
+// A one-chunk file to a service that stores it with its chunk is looked
+// up by path three times: before it is opened (a FIFO must not be
+// opened), after its bytes were read into memory (the check that they are
+// a whole version), and before Finish; four before (one more just before
+// the read, which proved nothing the one after it does not).
+func TestSmallFileStats(t *testing.T) {
+	caps := provider.Capabilities{BeginNeedsNoSave: true, LastChunkStores: true}
+	r := newRig(t, fakeprovider.Options{Discard: true, Caps: caps}, TargetSettings{}, fastOpts())
+	ids, err := r.q.Enqueue(r.file("s/a.txt", []byte("small")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, ok, err := r.q.Claim(r.e.opts.Now(), nil)
+	if err != nil || !ok || j.ID != ids[0] {
+		t.Fatalf("claim: %+v %v %v", j, ok, err)
+	}
+	p, stats := localPath(j), 0
+	statPath = func(name string) (os.FileInfo, error) {
+		if name == p {
+			stats++
+		}
+		return os.Stat(name)
+	}
+	t.Cleanup(func() { statPath = os.Stat })
+	if _, _, err := r.e.upload(context.Background(), newActive(j)); err != nil {
+		t.Fatal(err)
+	}
+	if stats != 3 {
+		t.Errorf("the file was looked up %d times by path, want 3", stats)
 	}
 }

@@ -107,9 +107,9 @@ func (p *Provider) rawCall(ctx context.Context, r request, token string, out any
 	return rest.DecodeJSON(r.op, resp, out)
 }
 
-// newRequest builds r's HTTP request. When r has a raw body it is rewound
-// and wrapped in the returned SoleBody, which the caller detaches once the
-// request is over.
+// newRequest builds r's HTTP request. When r has a raw body it is rewound;
+// a large one is wrapped in the returned SoleBody, which the caller
+// detaches once the request is over (a small one is read at once).
 func (p *Provider) newRequest(ctx context.Context, r request) (*http.Request, *rest.SoleBody, error) {
 	u := p.base + r.path
 	if len(r.query) > 0 {
@@ -129,6 +129,13 @@ func (p *Provider) newRequest(ctx context.Context, r request) (*http.Request, *r
 		// A replay after a re-login sends the same bytes again.
 		if _, err := r.body.Seek(0, io.SeekStart); err != nil {
 			return nil, nil, fmt.Errorf("rewind body: %w", err)
+		}
+		if r.size <= rest.SmallBody {
+			// Read now into a private buffer, sent with the headers in one
+			// write (rest.Gather); nothing reads r.body after this, so it
+			// needs no SoleBody.
+			body, size = rest.Gather(nil, r.body, r.size, nil), r.size
+			break
 		}
 		sole = rest.NewSoleBody(io.LimitReader(r.body, r.size))
 		body, size = sole, r.size

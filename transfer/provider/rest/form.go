@@ -2,11 +2,11 @@ package rest
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
-	"net/textproto"
 	"strings"
 	"sync"
 )
@@ -84,31 +84,63 @@ type Form struct {
 	size        int64
 }
 
-// NewForm lays out fields, then the file part when file is not nil.
+// NewForm lays out fields, then the file part when file is not nil, with
+// a random boundary: the bytes mime/multipart's Writer writes (its
+// boundary, header order and escaping; TestFormAsMultipartWriter), built
+// in one buffer, since this runs for every chunk request (the Writer took
+// 94 allocations for a form of four fields and a file).
 func NewForm(fields []Field, file *FilePart) (*Form, error) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, f := range fields {
-		if err := mw.WriteField(f.Name, f.Value); err != nil {
-			return nil, fmt.Errorf("build form: %w", err)
-		}
-	}
-	var size int64
-	if file != nil {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`,
-			escapeQuotes(file.Field), escapeQuotes(file.Filename)))
-		h.Set("Content-Type", "application/octet-stream")
-		if _, err := mw.CreatePart(h); err != nil {
-			return nil, fmt.Errorf("build form: %w", err)
-		}
-		size = file.Size
-	}
-	head := bytes.Clone(buf.Bytes())
-	if err := mw.Close(); err != nil {
+	var rnd [30]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, fmt.Errorf("build form: %w", err)
 	}
-	return &Form{ContentType: mw.FormDataContentType(), head: head, tail: bytes.Clone(buf.Bytes()[len(head):]), size: size}, nil
+	var boundary [60]byte
+	hex.Encode(boundary[:], rnd[:])
+	return layOut(fields, file, string(boundary[:])), nil
+}
+
+// layOut is NewForm with a given boundary.
+func layOut(fields []Field, file *FilePart, boundary string) *Form {
+	const disposition = "Content-Disposition: form-data; name=\""
+	size := len(boundary) + 8
+	for _, f := range fields {
+		size += len(boundary) + len(disposition) + len(f.Name) + len(f.Value) + 16
+	}
+	if file != nil {
+		size += len(boundary) + len(disposition) + len(file.Field) + len(file.Filename) + 80
+	}
+	buf := make([]byte, 0, size)
+	parts := 0
+	open := func(name string) {
+		if parts > 0 {
+			buf = append(buf, "\r\n"...)
+		}
+		parts++
+		buf = append(buf, "--"...)
+		buf = append(buf, boundary...)
+		buf = append(buf, "\r\n"...)
+		buf = append(buf, disposition...)
+		buf = append(buf, escapeQuotes(name)...)
+		buf = append(buf, '"')
+	}
+	for _, f := range fields {
+		open(f.Name)
+		buf = append(buf, "\r\n\r\n"...)
+		buf = append(buf, f.Value...)
+	}
+	var n int64
+	if file != nil {
+		open(file.Field)
+		buf = append(buf, "; filename=\""...)
+		buf = append(buf, escapeQuotes(file.Filename)...)
+		buf = append(buf, "\"\r\nContent-Type: application/octet-stream\r\n\r\n"...)
+		n = file.Size
+	}
+	head := len(buf)
+	buf = append(buf, "\r\n--"...)
+	buf = append(buf, boundary...)
+	buf = append(buf, "--\r\n"...)
+	return &Form{ContentType: "multipart/form-data; boundary=" + boundary, head: buf[:head:head], tail: buf[head:], size: n}
 }
 
 // Len is the exact length of the body in bytes.
@@ -116,12 +148,14 @@ func (f *Form) Len() int64 { return int64(len(f.head)) + f.size + int64(len(f.ta
 
 // Body returns the whole body with the file part read from content, which
 // must be an ExactReader of the file part's size (nil for a form without a
-// file part). Each call returns a fresh reader, for a retried request.
+// file part). Each call returns a fresh reader, for a retried request. A
+// body of at most SmallBody bytes is read from content now, into one
+// buffer (see Gather); a larger one as the transport sends it.
 func (f *Form) Body(content *ExactReader) io.Reader {
 	if content == nil {
-		return io.MultiReader(bytes.NewReader(f.head), bytes.NewReader(f.tail))
+		return Gather(f.head, bytes.NewReader(nil), 0, f.tail)
 	}
-	return io.MultiReader(bytes.NewReader(f.head), content, bytes.NewReader(f.tail))
+	return Gather(f.head, content, f.size, f.tail)
 }
 
 // escapeQuotes escapes a Content-Disposition parameter as browsers do

@@ -8,6 +8,8 @@ import (
 	"mime/multipart"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/internal/racebuild"
 )
 
 func TestFormStreamsOneFilePartWithAnExactLength(t *testing.T) {
@@ -56,5 +58,80 @@ func TestExactReaderReportsAShortSource(t *testing.T) {
 	}
 	if _, err := long.Result(); err != nil {
 		t.Fatalf("Result after an exact read: %v", err)
+	}
+}
+
+// TestFormAsMultipartWriter: a form's bytes are those mime/multipart's
+// Writer writes with the same boundary, fields and file part (escaping,
+// header order, the first part without a leading CRLF, the closing line).
+func TestFormAsMultipartWriter(t *testing.T) {
+	const boundary = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"
+	cases := []struct {
+		fields []Field
+		file   *FilePart
+	}{
+		{nil, nil},
+		{[]Field{{"a", "1"}}, nil},
+		{nil, &FilePart{Field: "file", Filename: "x.bin", Size: 5}},
+		{[]Field{{"name", `re"port\.pdf`}, {"we\"ird\r\n", "v\r\nw"}, {"", ""}}, &FilePart{Field: "ch\"unk", Filename: "a\\b\r\n\"c\".part", Size: 5}},
+	}
+	for i, c := range cases {
+		var want bytes.Buffer
+		mw := multipart.NewWriter(&want)
+		if err := mw.SetBoundary(boundary); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range c.fields {
+			if err := mw.WriteField(f.Name, f.Value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.file != nil {
+			w, err := mw.CreateFormFile(c.file.Field, c.file.Filename)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = w.Write([]byte("12345"))
+		}
+		if err := mw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f := layOut(c.fields, c.file, boundary)
+		var content io.Reader = strings.NewReader("")
+		if c.file != nil {
+			content = strings.NewReader("12345")
+		}
+		got, err := io.ReadAll(io.MultiReader(bytes.NewReader(f.head), content, bytes.NewReader(f.tail)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("case %d:\n got %q\nwant %q", i, got, want.Bytes())
+		}
+		if f.ContentType != mw.FormDataContentType() {
+			t.Errorf("case %d: content type %q, want %q", i, f.ContentType, mw.FormDataContentType())
+		}
+		if f.Len() != int64(want.Len()) {
+			t.Errorf("case %d: Len %d, body has %d bytes", i, f.Len(), want.Len())
+		}
+	}
+}
+
+// TestFormAllocations: laying out a chunk request's form allocates a few
+// objects (94 with the multipart Writer, for these four fields and a file).
+func TestFormAllocations(t *testing.T) {
+	if racebuild.Enabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
+	fields := []Field{{"name", "report.pdf"}, {"chunk", "0"}, {"is_last_chunk", "1"}, {"path", "/a/b/report.pdf"}}
+	file := &FilePart{Field: "chunk", Filename: "0123456789abcdef.part", Size: 1024}
+	n := testing.AllocsPerRun(200, func() {
+		if _, err := NewForm(fields, file); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%.0f allocations per form", n)
+	if n > 5 {
+		t.Errorf("%.0f allocations per form, want at most 5", n)
 	}
 }

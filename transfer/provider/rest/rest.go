@@ -54,6 +54,7 @@ func NewClient(o Options) (*http.Client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
+	tr.WriteBufferSize = writeBuffer
 	tr.ResponseHeaderTimeout = o.Timeout
 	tr.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	if o.PinSHA256 != "" {
