@@ -1,7 +1,9 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -143,6 +145,44 @@ func TestSaveBehindSendsNextChunkDuringTheSave(t *testing.T) {
 			got2 := slices.DeleteFunc(slices.Clone(p.order), func(s string) bool { return s == "state 4" })
 			if fmt.Sprint(got2) != fmt.Sprint(want) {
 				t.Fatalf("order %v, want %v (state n: a save with n chunks acknowledged)", p.order, want)
+			}
+		})
+	}
+}
+
+// TestChunkReaderGateHoldsTheLastByte: a chunk read behind a running save
+// yields every byte but the last; the last waits for the save, and a
+// failed save is the read's error instead of the byte.
+func TestChunkReaderGateHoldsTheLastByte(t *testing.T) {
+	data := randBytes(3, 100_000)
+	f := bytes.NewReader(data)
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
+			var done atomic.Int64
+			gate := &behindSave{done: make(chan struct{})}
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			r := newChunkReader(ctx, f, 10, int64(len(data)-10), newBandwidth(0), &done, func() {})
+			r.gate = gate
+			got, err := io.ReadAll(r)
+			if !errors.Is(err, context.DeadlineExceeded) || len(got) != len(data)-11 {
+				t.Fatalf("before the save ended: read %d bytes (%v), want %d and the wait's deadline", len(got), err, len(data)-11)
+			}
+			r.ctx = context.Background()
+			saveErr := errors.New("queue commit failed")
+			if fail {
+				gate.err = saveErr
+			}
+			close(gate.done)
+			rest, err := io.ReadAll(r)
+			if fail {
+				if !errors.Is(err, saveErr) || len(rest) != 0 {
+					t.Fatalf("after a failed save: read %d bytes (%v), want none and the save's error", len(rest), err)
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(append(got, rest...), data[10:]) {
+				t.Fatalf("after the save: read %d more bytes (%v); the chunk is not whole", len(rest), err)
 			}
 		})
 	}
