@@ -33,6 +33,10 @@ type chunkReader struct {
 	short atomic.Bool   // the file ended before the chunk did
 	off   int64         // the chunk's offset in the file
 	sum   *seqHash      // the upload's content hash, fed in file order; may be nil
+	// gate, when not nil, is the previous chunk's save running behind:
+	// the chunk's last byte is held back until it is durable (see
+	// provider.Capabilities.IncompleteChunkNotStored).
+	gate *behindSave
 }
 
 func newChunkReader(ctx context.Context, f io.ReaderAt, off, size int64, bw *bandwidth, done *atomic.Int64, touch func()) *chunkReader {
@@ -45,6 +49,19 @@ func newChunkReader(ctx context.Context, f io.ReaderAt, off, size int64, bw *ban
 func (r *chunkReader) Read(p []byte) (int, error) {
 	if m := r.bw.slice(); len(p) > m {
 		p = p[:m]
+	}
+	if r.gate != nil {
+		if hold := r.size - 1 - r.pos; int64(len(p)) > hold {
+			if hold > 0 {
+				p = p[:hold] // up to the last byte: the wait comes with it
+			} else {
+				if err := r.gate.wait(r.ctx); err != nil {
+					return 0, err
+				}
+				r.gate = nil
+				r.touch() // waiting for the save is not a stall
+			}
+		}
 	}
 	n, err := r.sr.Read(p)
 	if n > 0 {
@@ -80,3 +97,34 @@ func (r *chunkReader) Seek(offset int64, whence int) (int64, error) {
 
 // uncount takes back the progress of a failed attempt.
 func (r *chunkReader) uncount() { r.done.Add(-r.high) }
+
+// behindSave is the session save of an acknowledged chunk running while
+// the next chunk is sent (provider.Capabilities.IncompleteChunkNotStored).
+type behindSave struct {
+	done chan struct{} // closed once err is set
+	err  error
+}
+
+// wait returns the save's error once it ended, or ctx's error first.
+func (b *behindSave) wait(ctx context.Context) error {
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// failed returns the save's error if it ended with one, without waiting;
+// nil for a nil b.
+func (b *behindSave) failed() error {
+	if b == nil {
+		return nil
+	}
+	select {
+	case <-b.done:
+		return b.err
+	default:
+		return nil
+	}
+}

@@ -263,6 +263,11 @@ type fileUpload struct {
 	mu    sync.Mutex // guards acked; serialises SaveSession
 	acked chunkSet   // acknowledged chunks of sess
 
+	// behind is the save of the last acknowledged chunk while the next
+	// one is sent (see saveBehind); nil when none runs. Used by the
+	// goroutines of send, which run one after another.
+	behind *behindSave
+
 	// confirmed: the last chunk's bytes, as sent, were read from the
 	// planned version of the file (commitSource, confirmUnchanged), so
 	// what the service stored is a whole version even if the file
@@ -407,7 +412,13 @@ func (fu *fileUpload) discard(ctx context.Context) {
 }
 
 // send puts every chunk not yet acknowledged, in parallel where allowed.
-func (fu *fileUpload) send(ctx context.Context) error {
+// No save started by saveBehind outlives it; a failed one is its error.
+func (fu *fileUpload) send(ctx context.Context) (err error) {
+	defer func() {
+		if serr := fu.settleBehind(); serr != nil {
+			err = serr // a chunk's failure may only be its consequence
+		}
+	}()
 	var pending []int
 	var done int64
 	for i := range fu.u.Chunks() {
@@ -442,13 +453,21 @@ func (fu *fileUpload) send(ctx context.Context) error {
 	last := fu.u.Chunks() - 1
 	lastCommits := fu.t.caps.LastChunkCommits || fu.t.caps.LastChunkStores
 	commitLast := par == 1 && (last > 0 || lastCommits) && slices.Contains(pending, last)
+	// In series, a chunk's acknowledgement may be saved while the next
+	// chunk (never the last) is sent: see saveBehind.
+	behind := par == 1 && fu.t.caps.IncompleteChunkNotStored
 	for _, i := range pending {
 		if gctx.Err() != nil || commitLast && i == last {
 			break
 		}
-		g.Go(func() error { return fu.sendChunk(gctx, i, false) })
+		g.Go(func() error { return fu.sendChunk(gctx, i, false, behind && i < last) })
 	}
 	if err := g.Wait(); err != nil || !commitLast {
+		return err
+	}
+	// The last chunk goes only once every acknowledgement before it is
+	// durable, as without saveBehind.
+	if err := fu.settleBehind(); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -461,12 +480,12 @@ func (fu *fileUpload) send(ctx context.Context) error {
 		// The check runs before every attempt of the committing chunk
 		// (commitSource), not once: a retry reads the file again, maybe
 		// after a rewrite.
-		return fu.sendChunk(ctx, last, true)
+		return fu.sendChunk(ctx, last, true, false)
 	}
 	if err := fu.checkUnchanged("before the last chunk"); err != nil {
 		return err
 	}
-	return fu.sendChunk(ctx, last, false)
+	return fu.sendChunk(ctx, last, false, false)
 }
 
 // deletedWhole reports whether the local file is gone from its path
@@ -493,9 +512,13 @@ func (fu *fileUpload) checkUnchanged(op string) error {
 // sendChunk puts chunk i with per-request retries, each attempt reading
 // the chunk from disk again, then records the acknowledgement durably.
 // commit marks the last chunk of a service where it stores the file (see
-// commitSource): each attempt then re-checks the file first.
-func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit bool) error {
+// commitSource): each attempt then re-checks the file first. behind lets
+// the acknowledgement be saved while the next chunk is sent (saveBehind);
+// a save still running behind the chunk before holds back this chunk's
+// last byte until it is durable.
+func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit, behind bool) error {
 	e, c := fu.e, fu.u.Chunk(i)
+	gate := fu.behind
 	err := e.request(ctx, fmt.Sprintf("put chunk %d", i), func(actx context.Context, touch func()) error {
 		var src io.ReaderAt = fu.f
 		pctx := provider.WithCheckpoint(actx, fu.saveSession)
@@ -508,6 +531,7 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit bool) error {
 		}
 		r := newChunkReader(actx, src, c.Offset, c.Size, e.bw, &fu.a.done, touch)
 		r.sum = fu.sum
+		r.gate = gate
 		err := fu.sess.PutChunk(pctx, c, r)
 		if err == nil && r.high != c.Size {
 			// The contract says a nil return means all c.Size bytes arrived;
@@ -519,6 +543,9 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit bool) error {
 		}
 		if err != nil {
 			r.uncount()
+			if gerr := gate.failed(); gerr != nil {
+				return gerr // the chunk broke off at the failed save; retrying cannot help
+			}
 			if r.short.Load() {
 				return fmt.Errorf("read chunk %d: %w", i, errFileChanged)
 			}
@@ -528,6 +555,16 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit bool) error {
 	})
 	if err != nil {
 		return err
+	}
+	if gate != nil {
+		// Passed: this chunk's last byte waited for it.
+		if err := fu.settleBehind(); err != nil {
+			return err
+		}
+	}
+	if behind {
+		fu.saveBehind(i)
+		return nil
 	}
 	fu.mu.Lock()
 	defer fu.mu.Unlock()
@@ -541,6 +578,39 @@ func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit bool) error {
 		return nil
 	}
 	return fu.saveSessionLocked()
+}
+
+// saveBehind records chunk i as acknowledged and saves the session on a
+// goroutine of its own, so the next chunk is read and sent meanwhile. Only
+// for a provider whose server stores a chunk only from its whole body
+// (provider.Capabilities.IncompleteChunkNotStored): the next chunk's last
+// byte waits for this save (chunkReader.gate), so no chunk can be on the
+// server before the acknowledgement of the one before it is durable, and
+// a crash leaves what the synchronous save left. The last chunk of a file
+// is never sent while a save runs behind (send settles first).
+func (fu *fileUpload) saveBehind(i int) {
+	b := &behindSave{done: make(chan struct{})}
+	fu.behind = b
+	fu.mu.Lock()
+	fu.acked.add(i)
+	fu.mu.Unlock()
+	go func() {
+		defer close(b.done)
+		b.err = fu.saveSession()
+	}()
+}
+
+// settleBehind waits for the save running behind, if any, and returns its
+// error. It does not give up on a cancelled context: the save is a queue
+// commit that ends on its own, and nothing may outlive send.
+func (fu *fileUpload) settleBehind() error {
+	b := fu.behind
+	if b == nil {
+		return nil
+	}
+	<-b.done
+	fu.behind = nil
+	return b.err
 }
 
 // saveSession persists the session's state with the chunks acknowledged so

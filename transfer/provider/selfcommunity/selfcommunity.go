@@ -267,6 +267,13 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		// meanwhile. A restart recognises the stored upload by its uuid
 		// (see provider.Checkpoint), so this is not LastChunkCommits.
 		LastChunkStores: true,
+		// A part is a multipart form: Django parses the whole body (up to
+		// Content-Length) before the view sees the part, so a body cut
+		// short stores nothing (inferred, Django's request parsing; the
+		// sandbox undoes a broken-off part, stream.end). The engine may
+		// then send the next part while saving the last acknowledgement,
+		// holding back its last byte until the save is durable.
+		IncompleteChunkNotStored: true,
 	}
 }
 

@@ -331,3 +331,31 @@ func TestStreamHoldsUpload(t *testing.T) {
 	}
 	e.done(t, e.alice, [2]string{"uuid", uuid}, [2]string{"filename", "s.bin"}, [2]string{"md5", md5hex(data)}).ok(t)
 }
+
+// A part whose body breaks off one byte before the end of its file stores
+// nothing: the client (provider.Capabilities.IncompleteChunkNotStored)
+// holds back a part's last byte until its previous part's acknowledgement
+// is saved, relying on this (docs/protocols/selfcommunity.md, "Progress
+// saved beside the next part").
+func TestPartCutBeforeItsLastByteStoresNothing(t *testing.T) {
+	e := startConfig(t, Options{}, sandbox.Config{Dir: t.TempDir()})
+	data := testData(600 << 10)
+	n := 200 << 10
+	uuid := e.chunk(t, e.alice, "", 0, 3, data[:n]).ok(t).str("file_uuid")
+	body, ctype := orderedBody(t, []mpart{field("partindex", "1"), field("totalparts", "3"), field("uuid", uuid), filePartOf(data[n : 2*n])})
+	end := bytes.LastIndex(body, data[n:2*n]) + n // the file part's end in the body
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(e.srv.BaseURL(), "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "POST /api/v2/pm/upload/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+		e.alice, ctype, len(body))
+	if _, err := c.Write(body[:end-1]); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	// Part 1 is still expected: the next request waits for the broken one
+	// to be undone, then the file completes from part 1 as if it never came.
+	e.finish(t, uuid, data, 1, n)
+}
