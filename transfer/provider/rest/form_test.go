@@ -135,3 +135,24 @@ func TestFormAllocations(t *testing.T) {
 		t.Errorf("%.0f allocations per form, want at most 5", n)
 	}
 }
+
+// TestFormBoundaryFitsFastSearch: the delimiter a server searches for
+// ("\r\n--" and the boundary) fits the fast path of Go's substring search
+// (at most 63 bytes), and every form gets a boundary of its own.
+func TestFormBoundaryFitsFastSearch(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		f, err := NewForm([]Field{{"a", "1"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, b, ok := strings.Cut(f.ContentType, "boundary=")
+		if !ok || len("\r\n--"+b) > 63 || len(b) < 32 {
+			t.Fatalf("content type %q: the boundary must be 32-59 characters", f.ContentType)
+		}
+		if seen[b] {
+			t.Fatalf("boundary %q given twice", b)
+		}
+		seen[b] = true
+	}
+}
