@@ -2,10 +2,8 @@ package app
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	foldersync "github.com/ferry-sync/ferry/sync"
+	"github.com/ferry-sync/ferry/transfer/contentsum"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
@@ -261,8 +260,8 @@ func (m moveFinder) sameAsSent(old string, c foldersync.Candidate) (queue.Finger
 // not: a delete and a new file of the same stamp is no evidence of a
 // move, and uploading is always safe.
 func (m moveFinder) sameContent(old string, fp queue.Fingerprint, sum *fileSum) bool {
-	if len(fp.SHA256) == sha256.Size {
-		got, err := sum.get()
+	if algo, ok := contentsum.Of(fp.SHA256); ok {
+		got, err := sum.get(algo)
 		return err == nil && bytes.Equal(got, fp.SHA256)
 	}
 	_, renamed := m.renamed.renamedAncestor(old)
@@ -279,38 +278,40 @@ func (m moveFinder) isDir(rel string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// fileSum is a Candidate's SHA-256, taken at most once, when first asked.
+// fileSum is a Candidate's content sum (package contentsum), taken at most
+// once per algorithm asked for, when first asked.
 type fileSum struct {
 	path string
 	size int64
 	done bool
+	algo contentsum.Algo
 	sum  []byte
 	err  error
 }
 
-// get hashes the file; a file that is no longer size bytes long is an
-// error (it changed after it settled: upload it).
-func (s *fileSum) get() ([]byte, error) {
-	if !s.done {
-		s.done = true
-		s.sum, s.err = hashFile(s.path, s.size)
+// get hashes the file with a, the algorithm of the sum it is compared
+// with; a file that is no longer size bytes long is an error (it changed
+// after it settled: upload it).
+func (s *fileSum) get(a contentsum.Algo) ([]byte, error) {
+	if !s.done || s.algo != a {
+		s.done, s.algo = true, a
+		s.sum, s.err = hashFile(a, s.path, s.size)
 	}
 	return s.sum, s.err
 }
 
-func hashFile(name string, size int64) ([]byte, error) {
+func hashFile(a contentsum.Algo, name string, size int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
+	sum, n, err := contentsum.Reader(a, f)
 	if err != nil {
 		return nil, err
 	}
 	if n != size {
 		return nil, fmt.Errorf("%s changed while it was read: %d bytes, expected %d", name, n, size)
 	}
-	return h.Sum(nil), nil
+	return sum, nil
 }

@@ -1,15 +1,17 @@
 package app
 
 import (
-	"crypto/sha256"
+	"cmp"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	foldersync "github.com/ferry-sync/ferry/sync"
+	"github.com/ferry-sync/ferry/transfer/contentsum"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
@@ -21,6 +23,7 @@ type moveBench struct {
 	root  string
 	clock time.Time
 	m     moveFinder
+	algo  contentsum.Algo // of the sums sent records; SHA-256 (records from before BLAKE3) unless set
 }
 
 var moveT0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -54,7 +57,7 @@ func (b *moveBench) write(rel, data string, mt time.Time) foldersync.Candidate {
 }
 
 // sent records an upload of data from rel (mtime mt) with a remote id,
-// and with the data's SHA-256 when hashed.
+// and with the data's content sum (b.algo's) when hashed.
 func (b *moveBench) sent(rel, data string, mt time.Time, hashed bool) {
 	b.t.Helper()
 	ids, err := b.q.Enqueue(queue.Job{Target: "t", Root: b.root, RelPath: rel, RemoteDir: "w", Size: int64(len(data)), ModTime: mt})
@@ -66,8 +69,12 @@ func (b *moveBench) sent(rel, data string, mt time.Time, hashed bool) {
 	}
 	fp := &queue.Fingerprint{Size: int64(len(data)), ModTime: mt, RemoteID: "id-" + rel, Uploaded: mt}
 	if hashed {
-		sum := sha256.Sum256([]byte(data))
-		fp.SHA256 = sum[:]
+		a := cmp.Or(b.algo, contentsum.SHA256)
+		sum, _, err := contentsum.Reader(a, strings.NewReader(data))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		fp.SHA256 = sum
 	}
 	if err := b.q.Finish(ids[0], queue.HistoryEntry{}, fp); err != nil {
 		b.t.Fatal(err)
@@ -110,23 +117,31 @@ func (b *moveBench) want(gotMoves, gotUploads, wantMoves, wantUploads []string) 
 // A file copied to a new name and then deleted (a removal seen while
 // watching) is moved on the server when the copy has the old file's size,
 // mtime and content hash.
+// Records of either content sum (SHA-256 from before BLAKE3, BLAKE3 now)
+// pair so.
 func TestMovesCopyThenDeleteIsAMove(t *testing.T) {
-	b := newMoveBench(t)
-	b.sent("a.txt", "hello", moveT0, true)
-	c := b.write("copy.txt", "hello", moveT0)
-	b.m.renamed.removed("a.txt")
-	moves, uploads := b.split(c)
-	b.want(moves, uploads, []string{"a.txt -> copy.txt"}, nil)
+	for _, a := range []contentsum.Algo{contentsum.SHA256, contentsum.BLAKE3} {
+		b := newMoveBench(t)
+		b.algo = a
+		b.sent("a.txt", "hello", moveT0, true)
+		c := b.write("copy.txt", "hello", moveT0)
+		b.m.renamed.removed("a.txt")
+		moves, uploads := b.split(c)
+		b.want(moves, uploads, []string{"a.txt -> copy.txt"}, nil)
+	}
 }
 
 // The same size and mtime but other bytes is a new file: uploaded.
 func TestMovesRemovedOtherContentIsUploaded(t *testing.T) {
-	b := newMoveBench(t)
-	b.sent("a.txt", "hello", moveT0, true)
-	c := b.write("new.txt", "HELLO", moveT0)
-	b.m.renamed.removed("a.txt")
-	moves, uploads := b.split(c)
-	b.want(moves, uploads, nil, []string{"new.txt"})
+	for _, a := range []contentsum.Algo{contentsum.SHA256, contentsum.BLAKE3} {
+		b := newMoveBench(t)
+		b.algo = a
+		b.sent("a.txt", "hello", moveT0, true)
+		c := b.write("new.txt", "HELLO", moveT0)
+		b.m.renamed.removed("a.txt")
+		moves, uploads := b.split(c)
+		b.want(moves, uploads, nil, []string{"new.txt"})
+	}
 }
 
 // Without a hash kept for the removed file there is no evidence of a

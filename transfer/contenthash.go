@@ -2,7 +2,6 @@ package transfer
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"hash"
 	"io"
@@ -10,14 +9,16 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ferry-sync/ferry/transfer/contentsum"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
 // Content hashes: a file saved again with the same bytes (an editor's
 // "save", a tool that rewrites what it read) gets a new mtime and would be
 // uploaded again, and a server or a rename policy that keeps same-name
-// files makes "name (1)" of it. The engine keeps the SHA-256 of what it
-// sent in the sent index (queue.Fingerprint.SHA256) and, when a later
+// files makes "name (1)" of it. The engine keeps the content hash of what
+// it sent in the sent index (queue.Fingerprint.SHA256, package
+// contentsum: BLAKE3 or SHA-256, tagged) and, when a later
 // version has the same size but another mtime, hashes the file first and
 // skips the upload when the bytes are the same (as Nextcloud and Syncthing
 // do). Both costs are small: the hash of an upload is taken from the bytes
@@ -38,6 +39,7 @@ import (
 // close when the upload ends, whatever the outcome, so the goroutine ends.
 type seqHash struct {
 	mu   sync.Mutex
+	algo contentsum.Algo
 	h    hash.Hash
 	next int64 // the offset of the next byte the hash expects
 
@@ -54,7 +56,10 @@ const (
 	hashQueue     = 4         // full blocks waiting at most (then feed waits)
 )
 
-func newSeqHash() *seqHash { return &seqHash{h: sha256.New()} }
+func newSeqHash() *seqHash {
+	a := contentsum.Preferred()
+	return &seqHash{algo: a, h: a.New()}
+}
 
 // feed offers the bytes p read at offset off. It may wait while the
 // hasher is hashQueue blocks behind.
@@ -146,21 +151,21 @@ func (s *seqHash) sum(size int64) []byte {
 	if s.next != size {
 		return nil
 	}
-	return s.h.Sum(nil)
+	return s.algo.Sum(s.h)
 }
 
-// hashFile is the SHA-256 of f's first size bytes, read from offset 0 (f's
-// own offset is left alone); a file shorter than size is an error.
-func hashFile(f *os.File, size int64) ([]byte, error) {
-	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(f, 0, size))
+// hashFile is the stored content sum, taken with a, of f's first size
+// bytes, read from offset 0 (f's own offset is left alone); a file
+// shorter than size is an error.
+func hashFile(a contentsum.Algo, f *os.File, size int64) ([]byte, error) {
+	sum, n, err := contentsum.Reader(a, io.NewSectionReader(f, 0, size))
 	if err != nil {
 		return nil, err
 	}
 	if n != size {
 		return nil, errFileChanged
 	}
-	return h.Sum(nil), nil
+	return sum, nil
 }
 
 // errSameContent is upload's outcome for a file whose bytes equal the
@@ -190,10 +195,13 @@ func (e *Engine) sameAsSent(j queue.Job, f *os.File, fi os.FileInfo) (bool, []by
 	if sameStamp && !fromWatcher(j) {
 		return false, nil
 	}
-	if len(fp.SHA256) != sha256.Size {
+	algo, ok := contentsum.Of(fp.SHA256)
+	if !ok {
 		return sameStamp, nil
 	}
-	sum, err := hashFile(f, fi.Size())
+	// The record's algorithm, whichever is preferred now: a record written
+	// before BLAKE3 is compared by SHA-256.
+	sum, err := hashFile(algo, f, fi.Size())
 	if err != nil {
 		return false, nil // the upload reads it again and says what is wrong
 	}

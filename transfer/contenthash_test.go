@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-sync/ferry/transfer/contentsum"
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
 	"github.com/ferry-sync/ferry/transfer/queue"
@@ -29,7 +30,7 @@ func TestResavedSameContentNotSentAgain(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("sent index: %v %v", ok, err)
 	}
-	want := sha256.Sum256(data)
+	want := preferredSum(data)
 	if string(fp.SHA256) != string(want[:]) {
 		t.Fatalf("sent index hash %x, want %x", fp.SHA256, want)
 	}
@@ -79,7 +80,7 @@ func TestSeqHashOutOfOrder(t *testing.T) {
 	}
 	s.feed(0, []byte("hello")) // a resend: ignored
 	s.feed(5, []byte("world"))
-	want := sha256.Sum256([]byte("helloworld"))
+	want := preferredSum([]byte("helloworld"))
 	if string(s.sum(10)) != string(want[:]) {
 		t.Fatal("wrong hash")
 	}
@@ -144,7 +145,7 @@ func TestSeqHashBesideTheUpload(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for _, size := range []int{0, 1, asyncHashFrom - 1, asyncHashFrom, asyncHashFrom + 1, asyncHashFrom + 3*hashBlock + 17, 5 << 20} {
 		data := randBytes(uint64(size)+1, size)
-		want := sha256.Sum256(data)
+		want := preferredSum(data)
 		for _, step := range []int{1000, 32 << 10, hashBlock + 1, 1 << 20} {
 			s := newSeqHash()
 			for off := 0; off < size; off += step {
@@ -175,5 +176,54 @@ func TestSeqHashBesideTheUpload(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines after close, %d before", n, before)
+	}
+}
+
+// preferredSum is the stored content sum of data in this machine's
+// preferred algorithm.
+func preferredSum(data []byte) []byte {
+	sum, _, err := contentsum.Reader(contentsum.Preferred(), bytes.NewReader(data))
+	if err != nil {
+		panic(err)
+	}
+	return sum
+}
+
+// TestResavedSameContentLegacySum: a sent record an older Ferry wrote, with
+// a bare SHA-256 sum, still recognises a file saved again with the same
+// bytes (hashed by SHA-256, whichever algorithm new sums use), and other
+// bytes of the same size are uploaded.
+func TestResavedSameContentLegacySum(t *testing.T) {
+	r := newRig(t, fakeprovider.Options{Caps: provider.Capabilities{MinChunkSize: 1024, DefaultChunkSize: 4096, Resumable: true}}, TargetSettings{}, fastOpts())
+	data := randBytes(11, 10_000)
+	j := r.file("doc.txt", data)
+	// The record as an older Ferry left it, before the engine runs.
+	ids, err := r.q.Enqueue(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := r.q.Claim(time.Now(), nil); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	legacy := sha256.Sum256(data)
+	fp := &queue.Fingerprint{Size: j.Size, ModTime: j.ModTime, SHA256: legacy[:], Uploaded: j.ModTime}
+	if err := r.q.Finish(ids[0], queue.HistoryEntry{}, fp); err != nil {
+		t.Fatal(err)
+	}
+	r.run()
+	p := filepath.Join(r.root, "doc.txt")
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(p, later, later); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(p)
+	j.ModTime = fi.ModTime()
+	r.wait(r.enqueue(j)...)
+	if n := r.okCalls(fakeprovider.OpBegin); n != 0 {
+		t.Fatalf("same content uploaded again over a SHA-256 record (%d begins)", n)
+	}
+	r.wait(r.enqueue(r.file("doc.txt", randBytes(12, 10_000)))...)
+	if n := r.okCalls(fakeprovider.OpBegin); n != 1 {
+		t.Fatalf("other bytes of the same size not uploaded over a SHA-256 record (%d begins)", n)
 	}
 }
