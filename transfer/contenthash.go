@@ -173,8 +173,8 @@ func hashFile(a contentsum.Algo, f *os.File, size int64) ([]byte, error) {
 var errSameContent = errors.New("the content is the same as the last upload")
 
 // sameAsSent reports whether the file f (stat fi) holds exactly the bytes
-// last sent to the job's remote path, by the sent index's hash; it hashes
-// f only when the size matches. Returns the hash it took (nil when it
+// last sent to the job's remote path, by the sent index's hash (rec's
+// record, read from the queue); it hashes f only when the size matches. Returns the hash it took (nil when it
 // took none).
 //
 // An unchanged mtime means the watcher did not ask, the user did (`ferry
@@ -186,8 +186,8 @@ var errSameContent = errors.New("the content is the same as the last upload")
 // so it is settled as sent: after a hash comparison where the record has
 // a hash (an edit that kept the mtime is still uploaded), and on the
 // watcher's own rule (same size and mtime: unchanged) where it has none.
-func (e *Engine) sameAsSent(j queue.Job, f *os.File, fi os.FileInfo) (bool, []byte) {
-	fp, ok, err := e.q.Sent(j.Target, j.RemotePath())
+func (e *Engine) sameAsSent(j queue.Job, f *os.File, fi os.FileInfo, rec queue.UploadRecords) (bool, []byte) {
+	fp, ok, err := rec.Sent, rec.SentOK, rec.SentErr
 	if err != nil || !ok || fp.Size != fi.Size() {
 		return false, nil
 	}

@@ -82,16 +82,18 @@ func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.Fil
 		return provider.Result{}, nil, err
 	}
 	a.policy = policy
-	cs, err := e.chunkSize(j.Target, t, fi.Size())
+	// The chunk size learned for the target, the saved session and the
+	// sent record: one read of the queue instead of three.
+	rec := e.q.UploadRecords(j.ID, j.Target, j.RemotePath())
+	cs, err := chunkSize(t, fi.Size(), rec)
 	if err != nil {
 		return provider.Result{}, nil, err
 	}
-	saved := &loadedSession{}
-	saved.s, saved.ok, saved.err = e.q.LoadSession(j.ID)
+	saved := &loadedSession{s: rec.Session, ok: rec.SessionOK, err: rec.SessionErr}
 	if saved.err == nil && !saved.ok {
 		// A session left by an earlier attempt is resumed or cleaned up
 		// by open; only a fresh upload may end here.
-		if same, sum := e.sameAsSent(j, f, fi); same {
+		if same, sum := e.sameAsSent(j, f, fi, rec); same {
 			a.sum = sum
 			return provider.Result{}, fi, errSameContent
 		}
@@ -207,9 +209,9 @@ func conflictPolicy(j queue.Job, t *resolved) (provider.ConflictPolicy, error) {
 }
 
 // chunkSize is the target's override or the provider's default for a file
-// of size bytes, lowered to a size remembered after a step-down, clamped
-// to the provider's bounds.
-func (e *Engine) chunkSize(target string, t *resolved, size int64) (int64, error) {
+// of size bytes, lowered to a size remembered after a step-down (rec's,
+// read from the queue), clamped to the provider's bounds.
+func chunkSize(t *resolved, size int64, rec queue.UploadRecords) (int64, error) {
 	c := t.caps
 	cs := c.DefaultChunkSize
 	if c.LargeFileChunkSize > 0 && size > c.LargeFileSize {
@@ -218,7 +220,7 @@ func (e *Engine) chunkSize(target string, t *resolved, size int64) (int64, error
 	if t.set.ChunkSize > 0 {
 		cs = t.set.ChunkSize
 	}
-	learned, ok, err := e.q.TargetChunkSize(target)
+	learned, ok, err := rec.ChunkSize, rec.ChunkSizeOK, rec.ChunkSizeErr
 	if err != nil {
 		return 0, err
 	}

@@ -6,9 +6,14 @@ import (
 	"fmt"
 )
 
-// appendHistory adds h under the next sequence number and drops the oldest
-// entries beyond limit. Keys only ever leave from the front, so the count
-// is last-first+1 and trimming needs no scan.
+// appendHistory adds h under the next sequence number. Past limit the
+// oldest entries are dropped, historySlack(limit) of them at once: a trim
+// of one entry per append dirtied the first leaf and its branch in every
+// finish's commit (two of its pages), while a trim every few hundred
+// appends frees whole pages. Readers stop at the newest limit entries
+// (historyKept), so what the history shows is as if every append trimmed.
+// Keys only ever leave from the front, so the count is last-first+1 and
+// trimming needs no scan.
 func (t *txn) appendHistory(h HistoryEntry, limit int) error {
 	seq, err := t.hist.NextSequence()
 	if err != nil {
@@ -18,7 +23,11 @@ func (t *txn) appendHistory(h HistoryEntry, limit int) error {
 		return fmt.Errorf("append history: %w", err)
 	}
 	c := t.hist.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.First() {
+	k, _ := c.First()
+	if k == nil || len(k) == 8 && seq-binary.BigEndian.Uint64(k)+1 <= uint64(limit+historySlack(limit)) {
+		return nil
+	}
+	for ; k != nil; k, _ = c.First() {
 		if len(k) != 8 || seq-binary.BigEndian.Uint64(k)+1 <= uint64(limit) {
 			return nil
 		}
@@ -28,6 +37,16 @@ func (t *txn) appendHistory(h HistoryEntry, limit int) error {
 	}
 	return nil
 }
+
+// historySlack is how many entries past limit the history may hold before
+// appendHistory trims it back to limit: a 32nd of it (312 entries, some
+// 50 KB, for the default 10,000).
+func historySlack(limit int) int { return limit / 32 }
+
+// historyKept reports whether the n-th entry walked newest first (n from
+// 1) is one the history shows: the entries past limit wait for the next
+// trim (see appendHistory) and are not shown.
+func historyKept(n, limit int) bool { return n <= limit }
 
 // History returns up to limit entries (all when limit <= 0), newest first.
 // Corrupt entries are skipped: the valid ones are returned together with an
@@ -40,7 +59,11 @@ func (q *Queue) History(limit int) ([]HistoryEntry, error) {
 	err := q.view(func(t *txn) error {
 		out, errs = nil, nil
 		c := t.hist.Cursor()
+		n := 0
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
+			if n++; !historyKept(n, q.limit) {
+				break
+			}
 			h, err := decodeHistory(v)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("history entry %x: %w", k, err))
@@ -72,7 +95,10 @@ func (q *Queue) HistoryEach(fn func(HistoryEntry) bool) error {
 		c := t.hist.Cursor()
 		n := 0
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			if n++; n%historyReleaseEvery == 0 {
+			if n++; !historyKept(n, q.limit) {
+				break
+			}
+			if n%historyReleaseEvery == 0 {
 				// `ferry upload` sums up its outcomes here: the whole
 				// history's pages would stay resident to the end.
 				releaseTx(t.tx)

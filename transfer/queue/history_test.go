@@ -52,6 +52,67 @@ func TestHistoryBound(t *testing.T) {
 	}
 }
 
+// The history is trimmed historySlack entries at a time, not one per
+// append (which dirtied its first pages in every finish's commit); what
+// History and HistoryEach show is still exactly the newest limit entries
+// after every append, and the file never holds more than limit+slack.
+func TestHistoryTrimsInSteps(t *testing.T) {
+	const limit = 64
+	slack := historySlack(limit)
+	if slack < 2 {
+		t.Fatalf("slack %d: the test needs a slack of at least 2", slack)
+	}
+	q, _ := openTest(t, Options{HistoryLimit: limit})
+	var ids []JobID
+	stored := func() int {
+		n := 0
+		if err := q.view(func(tt *txn) error { n = tt.hist.Stats().KeyN; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	maxStored, trims := 0, 0
+	for i := range limit + 3*slack {
+		id := mustEnqueue(t, q, job("t", fmt.Sprint(i)))[0]
+		ids = append(ids, id)
+		if err := q.Finish(id, HistoryEntry{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		before := maxStored
+		n := stored()
+		if n < before {
+			trims++
+			if n != limit {
+				t.Fatalf("after %d appends a trim left %d entries, want %d", i+1, n, limit)
+			}
+		}
+		maxStored = n
+		if n > limit+slack {
+			t.Fatalf("after %d appends the file holds %d entries, want at most %d", i+1, n, limit+slack)
+		}
+		want := ids[max(0, len(ids)-limit):]
+		h, err := q.History(0)
+		if err != nil || len(h) != len(want) {
+			t.Fatalf("after %d appends History(0) = %d entries, %v; want %d", i+1, len(h), err, len(want))
+		}
+		var each []JobID
+		if err := q.HistoryEach(func(e HistoryEntry) bool { each = append(each, e.JobID); return true }); err != nil {
+			t.Fatal(err)
+		}
+		for k, e := range h {
+			if w := want[len(want)-1-k]; e.JobID != w || each[k] != w {
+				t.Fatalf("after %d appends entry %d is job %d (HistoryEach %d), want %d", i+1, k, e.JobID, each[k], w)
+			}
+		}
+		if len(each) != len(want) {
+			t.Fatalf("after %d appends HistoryEach gave %d entries, want %d", i+1, len(each), len(want))
+		}
+	}
+	if trims < 2 {
+		t.Errorf("%d trims in %d appends past the limit, want one per %d", trims, 3*slack, slack+1)
+	}
+}
+
 func TestFinishFillsHistory(t *testing.T) {
 	c := newClock()
 	q, _ := openTest(t, Options{Now: c.Now})

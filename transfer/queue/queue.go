@@ -16,7 +16,10 @@ type Options struct {
 	// Timeout bounds the wait for the file lock; default 1s. Past it Open
 	// fails with ErrLocked instead of hanging behind another instance.
 	Timeout time.Duration
-	// HistoryLimit bounds the history log; default 10000 entries.
+	// HistoryLimit bounds the history log; default 10000 entries. The
+	// file may hold up to a 32nd more, trimmed in one step (see
+	// appendHistory); History and HistoryEach show only the newest
+	// HistoryLimit.
 	HistoryLimit int
 	// Now is the clock for Created, Updated and history times; default
 	// time.Now. Claim and NextWake take the time from the caller instead.

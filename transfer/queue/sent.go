@@ -23,21 +23,27 @@ func (q *Queue) Sent(target, remotePath string) (Fingerprint, bool, error) {
 		ok bool
 	)
 	err := q.viewOnly(useSent, func(t *txn) error {
-		v := t.sent.Get(sentKey(target, remotePath))
-		if v == nil {
-			return nil
-		}
 		var err error
-		if f, err = decodeFingerprint(v); err != nil {
-			return fmt.Errorf("%s %s: %w", target, remotePath, err)
-		}
-		ok = true
-		return nil
+		f, ok, err = t.sentRecord(target, remotePath)
+		return err
 	})
 	if err != nil {
 		return Fingerprint{}, false, fmt.Errorf("sent: %w", err)
 	}
 	return f, ok, nil
+}
+
+// sentRecord is Sent's read inside t.
+func (t *txn) sentRecord(target, remotePath string) (Fingerprint, bool, error) {
+	v := t.sent.Get(sentKey(target, remotePath))
+	if v == nil {
+		return Fingerprint{}, false, nil
+	}
+	f, err := decodeFingerprint(v)
+	if err != nil {
+		return Fingerprint{}, false, fmt.Errorf("%s %s: %w", target, remotePath, err)
+	}
+	return f, true, nil
 }
 
 // SentChanges counts the commits that changed the sent index since Open.

@@ -38,21 +38,27 @@ func (q *Queue) LoadSession(id JobID) (Session, bool, error) {
 		ok bool
 	)
 	err := q.viewOnly(useSessions, func(t *txn) error {
-		v := t.sessions.Get(idKey(id))
-		if v == nil {
-			return nil
-		}
 		var err error
-		if s, err = decodeSession(v); err != nil {
-			return fmt.Errorf("job %d: %w", id, err)
-		}
-		ok = true
-		return nil
+		s, ok, err = t.session(id)
+		return err
 	})
 	if err != nil {
 		return Session{}, false, fmt.Errorf("load session: %w", err)
 	}
 	return s, ok, nil
+}
+
+// session is LoadSession's read inside t.
+func (t *txn) session(id JobID) (Session, bool, error) {
+	v := t.sessions.Get(idKey(id))
+	if v == nil {
+		return Session{}, false, nil
+	}
+	s, err := decodeSession(v)
+	if err != nil {
+		return Session{}, false, fmt.Errorf("job %d: %w", id, err)
+	}
+	return s, true, nil
 }
 
 // DropSession forgets job id's session (the server lost it, or the plan

@@ -79,18 +79,24 @@ func (q *Queue) TargetChunkSize(target string) (int64, bool, error) {
 		ok bool
 	)
 	err := q.viewOnly(useSettings, func(tx *txn) error {
-		v := tx.st.Get(chunkKey(target))
-		if v == nil {
-			return nil
-		}
-		if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= 0 {
-			return fmt.Errorf("%w: chunk size record %x", ErrCorrupt, v)
-		}
-		n, ok = int64(binary.BigEndian.Uint64(v)), true
-		return nil
+		var err error
+		n, ok, err = tx.chunkSize(target)
+		return err
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("chunk size of %s: %w", target, err)
 	}
 	return n, ok, nil
+}
+
+// chunkSize is TargetChunkSize's read inside t.
+func (t *txn) chunkSize(target string) (int64, bool, error) {
+	v := t.st.Get(chunkKey(target))
+	if v == nil {
+		return 0, false, nil
+	}
+	if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= 0 {
+		return 0, false, fmt.Errorf("%w: chunk size record %x", ErrCorrupt, v)
+	}
+	return int64(binary.BigEndian.Uint64(v)), true, nil
 }
