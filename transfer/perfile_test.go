@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/ferry-sync/ferry/transfer/internal/racebuild"
@@ -97,5 +98,42 @@ func TestSmallFileStats(t *testing.T) {
 	}
 	if stats != 3 {
 		t.Errorf("the file was looked up %d times by path, want 3", stats)
+	}
+}
+
+// TestRecordedAfterTheQueueCommit: the engine calls a result's Recorded
+// once per finished upload, and only once the sent index holds it (the
+// queue's finish is durable): a provider drops its crash-recovery record
+// there (Twake's pending record).
+func TestRecordedAfterTheQueueCommit(t *testing.T) {
+	var r *rig
+	var mu sync.Mutex
+	calls := map[string]int{}
+	var early []string
+	opts := fakeprovider.Options{OnRecorded: func(remote string) {
+		_, ok, err := r.q.Sent("fake", remote)
+		mu.Lock()
+		defer mu.Unlock()
+		calls[remote]++
+		if err != nil || !ok {
+			early = append(early, remote)
+		}
+	}}
+	r = newRig(t, opts, TargetSettings{}, fastOpts())
+	r.run()
+	var ids []queue.JobID
+	for i := range 5 {
+		ids = append(ids, r.enqueue(r.file(fmt.Sprintf("f%d.txt", i), randBytes(uint64(i+1), 100)))...)
+	}
+	r.wait(ids...)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(early) > 0 {
+		t.Fatalf("Recorded ran before the sent index held %v", early)
+	}
+	for i := range 5 {
+		if n := calls[fmt.Sprintf("up/f%d.txt", i)]; n != 1 {
+			t.Errorf("Recorded of up/f%d.txt called %d times, want 1 (calls %v)", i, n, calls)
+		}
 	}
 }

@@ -38,6 +38,9 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
 		kept, isKept, qerr := e.finishDone(jobLog, a, entry, fp, now)
+		if qerr == nil && res.Recorded != nil {
+			res.Recorded()
+		}
 		e.pubMu.Lock()
 		defer e.pubMu.Unlock()
 		if qerr != nil {

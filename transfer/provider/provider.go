@@ -241,4 +241,12 @@ type Result struct {
 	RemotePath string // slash-separated folder path and name as stored, where known
 	Link       string // a URL a person can open, when the service gives one
 	Size       int64  // size the server reports
+
+	// Recorded, when not nil, is called by the engine once the upload is
+	// durably recorded as done (the queue's finish commit), and never when
+	// that record failed. A provider keeps what lets a restart clean up
+	// after a crash between its Finish and that commit (Twake's pending
+	// record, when no session was saved: Capabilities.BeginNeedsNoSave)
+	// until then, and drops it here.
+	Recorded func()
 }

@@ -46,6 +46,9 @@ type Options struct {
 	// Quota refuses a Begin whose size would make the stored bytes exceed
 	// it, with ErrQuota; 0 means no quota.
 	Quota int64
+	// OnRecorded, when set, becomes every finished upload's
+	// Result.Recorded, called with the remote path.
+	OnRecorded func(remotePath string)
 }
 
 // server is the shared state of one fake service.

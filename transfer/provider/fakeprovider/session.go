@@ -186,6 +186,9 @@ func (s *Session) Finish(ctx context.Context) (provider.Result, error) {
 	call.Path = res.RemotePath
 	call.Bytes = total
 	srv.record(call, nil)
+	if on := srv.opts.OnRecorded; on != nil {
+		res.Recorded = func() { on(res.RemotePath) }
+	}
 	return res, nil
 }
 

@@ -25,8 +25,18 @@ func (f testFile) upload(t testing.TB, p *Provider) error {
 			return err
 		}
 	}
-	_, err = s.Finish(ctx(t))
+	_, err = finishRecorded(t, s)
 	return err
+}
+
+// finishRecorded finishes s and then, as the engine does once its queue
+// recorded the upload, calls the result's Recorded.
+func finishRecorded(t testing.TB, s provider.Session) (provider.Result, error) {
+	res, err := s.Finish(ctx(t))
+	if err == nil && res.Recorded != nil {
+		res.Recorded()
+	}
+	return res, err
 }
 
 func (ts *testServer) count(route string) int {

@@ -21,7 +21,7 @@ func (f testFile) uploadID(t *testing.T, p *Provider) string {
 			t.Fatal(err)
 		}
 	}
-	res, err := s.Finish(ctx(t))
+	res, err := finishRecorded(t, s)
 	if err != nil {
 		t.Fatal(err)
 	}

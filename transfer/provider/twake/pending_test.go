@@ -128,7 +128,7 @@ func TestLiveSessionNotSwept(t *testing.T) {
 	if err := f.putParallel(t, s1, 2, []int{0, 1}); err != nil {
 		t.Fatalf("live session swept: %v", err)
 	}
-	if _, err := s1.Finish(ctx(t)); err != nil {
+	if _, err := finishRecorded(t, s1); err != nil {
 		t.Fatal(err)
 	}
 	if recs := ts.records(t); len(recs) != 0 {
@@ -204,7 +204,7 @@ func TestResumeAdoptsRecordAbortRemoves(t *testing.T) {
 	if err := f.put(t, s2, 1); err != nil {
 		t.Fatalf("adopted session swept: %v", err)
 	}
-	if _, err := s2.Finish(ctx(t)); err != nil {
+	if _, err := finishRecorded(t, s2); err != nil {
 		t.Fatal(err)
 	}
 	if err := s3.Abort(ctx(t)); err != nil {
@@ -535,5 +535,54 @@ func TestCutRecordSwept(t *testing.T) {
 	}
 	if fi, err := os.Stat(ps.dir); err != nil || !fi.IsDir() {
 		t.Errorf("the pending folder went with its last record: %v", err)
+	}
+}
+
+// A run killed after Finish but before the engine recorded the upload (no
+// session saved: BeginNeedsNoSave) leaves the record; the next run, which
+// uploads the file again, deletes the finished entity first, so the
+// server ends with one copy. (The record went with Finish before, and the
+// restart left a second copy that nothing announced.)
+func TestKillBeforeRecordedLeavesOneCopy(t *testing.T) {
+	ts := startSandbox(t, nil)
+	f := newTestFile("a.bin", MinChunkSize+5, "dir")
+	p1 := ts.provider(t, nil)
+	s1, err := p1.Begin(ctx(t), f.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range f.u.Chunks() {
+		if err := f.put(t, s1, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := fileID(t, s1)
+	res, err := s1.Finish(ctx(t))
+	if err != nil || res.Recorded == nil {
+		t.Fatalf("finish: %v (Recorded set: %v)", err, res.Recorded != nil)
+	}
+	if recs := ts.records(t); len(recs) != 1 || recs[0].ID != first {
+		t.Fatalf("records after Finish, before the engine recorded it: %+v, want the finished entity's", recs)
+	}
+	die(p1) // killed before the queue's commit: Recorded never runs
+
+	p2 := ts.provider(t, nil)
+	if err := f.upload(t, p2); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ts.api.Completion("", first); ok {
+		t.Fatalf("the first copy %s is still there beside the second", first)
+	}
+	var files []string
+	for _, e := range ts.srv.Tree(sbtwake.Name) {
+		if strings.HasPrefix(e.Path, "/files/") && e.Kind == sandbox.KindFile {
+			files = append(files, e.Path)
+		}
+	}
+	if len(files) != 1 {
+		t.Fatalf("the server holds %d copies (%v), want 1", len(files), files)
+	}
+	if recs := ts.records(t); len(recs) != 0 {
+		t.Fatalf("records left: %+v", recs)
 	}
 }

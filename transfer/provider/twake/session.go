@@ -117,7 +117,15 @@ func (s *session) matchPlan(op string, f api.PublicFile) error {
 // pointing at this file and reuses it instead of creating a second one.
 // Last, it removes the session's pending record; failing that is a
 // retryable error, since a record left behind would let a later upload of
-// the same path delete this finished file.
+// the same path delete this finished file. Without Drive folders the
+// record stays until the engine has recorded the upload as done
+// (Result.Recorded): a session that saved nothing (BeginNeedsNoSave) has
+// only the record to tell a restart that this entity exists, and a process
+// killed between Finish and the queue's commit left a second copy, never
+// announced, when the record went first. A restart now finds the record,
+// deletes the entity and uploads the file again: one copy. With Drive
+// folders the record goes here, as before: a Drive item already points at
+// the entity, and deleting it would leave the item dangling.
 func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 	s.mu.Lock()
 	missing := s.st.Acked.missing(s.st.Chunks, 10)
@@ -162,8 +170,12 @@ func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 	}
 	if !s.p.cfg.DriveFolders {
 		res.RemotePath = f.Metadata.Name
-		if err := s.release("finish"); err != nil {
-			return provider.Result{}, err
+		id := s.st.FileID
+		res.Recorded = func() {
+			// Best effort: a record left behind (a failed remove) costs a
+			// later upload of the same path the deletion of this copy,
+			// which that upload replaces.
+			_ = s.p.pending.release(id)
 		}
 		return res, nil
 	}

@@ -132,7 +132,7 @@ func TestParallelChunksByteExact(t *testing.T) {
 	if err := f.putParallel(t, s, p.Capabilities().MaxParallelChunks, idx); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.Finish(ctx(t))
+	res, err := finishRecorded(t, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestCrashResumeSendsOnlyMissing(t *testing.T) {
 	if err := f.putParallel(t, s2, 4, []int{1, 4, 6, 7}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s2.Finish(ctx(t)); err != nil {
+	if _, err := finishRecorded(t, s2); err != nil {
 		t.Fatal(err)
 	}
 	ts.checkStored(t, id, f.data)
