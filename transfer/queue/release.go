@@ -11,7 +11,22 @@ const releaseEvery = 2 * time.Second
 
 // mappedRelease rate-limits releaseMapped.
 type mappedRelease struct {
-	last atomic.Int64 // Unix nanoseconds of the last release
+	last    atomic.Int64 // Unix nanoseconds of the last release
+	batched atomic.Int64 // jobs enqueued in batches since EnqueueJobs last released
+}
+
+// enqueued counts an enqueue of n distinct keys and reports whether the
+// batches since the last such release make another one due (see
+// releaseAfterJobs).
+func (m *mappedRelease) enqueued(n int) bool {
+	if n < releaseBatch {
+		return false
+	}
+	if m.batched.Add(int64(n)) < releaseAfterJobs {
+		return false
+	}
+	m.batched.Store(0)
+	return true
 }
 
 // maybeRelease releases the queue file's mapped pages when the last release
