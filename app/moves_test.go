@@ -120,27 +120,27 @@ func (b *moveBench) want(gotMoves, gotUploads, wantMoves, wantUploads []string) 
 // Records of either content sum (SHA-256 from before BLAKE3, BLAKE3 now)
 // pair so.
 func TestMovesCopyThenDeleteIsAMove(t *testing.T) {
-	for _, a := range []contentsum.Algo{contentsum.SHA256, contentsum.BLAKE3} {
-		b := newMoveBench(t)
-		b.algo = a
-		b.sent("a.txt", "hello", moveT0, true)
-		c := b.write("copy.txt", "hello", moveT0)
-		b.m.renamed.removed("a.txt")
-		moves, uploads := b.split(c)
-		b.want(moves, uploads, []string{"a.txt -> copy.txt"}, nil)
-	}
+	copyThenDelete(t, "copy.txt", "hello", []string{"a.txt -> copy.txt"}, nil)
 }
 
 // The same size and mtime but other bytes is a new file: uploaded.
 func TestMovesRemovedOtherContentIsUploaded(t *testing.T) {
+	copyThenDelete(t, "new.txt", "HELLO", nil, []string{"new.txt"})
+}
+
+// copyThenDelete records a.txt ("hello") as sent with each content sum,
+// writes rel with data and the same mtime, removes a.txt while watching,
+// and checks the finder's moves and uploads.
+func copyThenDelete(t *testing.T, rel, data string, wantMoves, wantUploads []string) {
+	t.Helper()
 	for _, a := range []contentsum.Algo{contentsum.SHA256, contentsum.BLAKE3} {
 		b := newMoveBench(t)
 		b.algo = a
 		b.sent("a.txt", "hello", moveT0, true)
-		c := b.write("new.txt", "HELLO", moveT0)
+		c := b.write(rel, data, moveT0)
 		b.m.renamed.removed("a.txt")
 		moves, uploads := b.split(c)
-		b.want(moves, uploads, nil, []string{"new.txt"})
+		b.want(moves, uploads, wantMoves, wantUploads)
 	}
 }
 

@@ -37,13 +37,7 @@ func TestResavedSameContentNotSentAgain(t *testing.T) {
 	begins := r.okCalls(fakeprovider.OpBegin)
 
 	// Saved again, same bytes, a new mtime.
-	p := filepath.Join(r.root, "doc.txt")
-	later := time.Now().Add(time.Minute)
-	if err := os.Chtimes(p, later, later); err != nil {
-		t.Fatal(err)
-	}
-	fi, _ := os.Stat(p)
-	j.ModTime = fi.ModTime()
+	j = r.resaved(j)
 	ids := r.enqueue(j)
 	r.wait(ids...)
 	if n := r.okCalls(fakeprovider.OpBegin); n != begins {
@@ -53,7 +47,7 @@ func TestResavedSameContentNotSentAgain(t *testing.T) {
 		t.Errorf("history does not say why nothing was sent: %+v", h)
 	}
 	fp2, _, _ := r.q.Sent("fake", "up/doc.txt")
-	if !fp2.ModTime.Equal(fi.ModTime()) || string(fp2.SHA256) != string(want[:]) {
+	if !fp2.ModTime.Equal(j.ModTime) || string(fp2.SHA256) != string(want[:]) {
 		t.Errorf("sent index not moved to the new mtime: %+v", fp2)
 	}
 
@@ -211,14 +205,7 @@ func TestResavedSameContentLegacySum(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.run()
-	p := filepath.Join(r.root, "doc.txt")
-	later := time.Now().Add(time.Minute)
-	if err := os.Chtimes(p, later, later); err != nil {
-		t.Fatal(err)
-	}
-	fi, _ := os.Stat(p)
-	j.ModTime = fi.ModTime()
-	r.wait(r.enqueue(j)...)
+	r.wait(r.enqueue(r.resaved(j))...)
 	if n := r.okCalls(fakeprovider.OpBegin); n != 0 {
 		t.Fatalf("same content uploaded again over a SHA-256 record (%d begins)", n)
 	}
@@ -226,4 +213,21 @@ func TestResavedSameContentLegacySum(t *testing.T) {
 	if n := r.okCalls(fakeprovider.OpBegin); n != 1 {
 		t.Fatalf("other bytes of the same size not uploaded over a SHA-256 record (%d begins)", n)
 	}
+}
+
+// resaved gives j's file a new mtime a minute ahead, its bytes unchanged
+// (a save of the same content), and returns j with that mtime.
+func (r *rig) resaved(j queue.Job) queue.Job {
+	r.t.Helper()
+	p := filepath.Join(r.root, filepath.FromSlash(j.RelPath))
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(p, later, later); err != nil {
+		r.t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	j.ModTime = fi.ModTime()
+	return j
 }
