@@ -586,3 +586,20 @@ func TestKillBeforeRecordedLeavesOneCopy(t *testing.T) {
 		t.Fatalf("records left: %+v", recs)
 	}
 }
+
+// With records, a session is saved before Finish only with Drive folders,
+// where Finish removes the record itself (see session.Finish): a restart
+// then resumes and finds the Drive item instead of making a second copy.
+// Without Drive folders the record stays until the engine recorded the
+// upload, so no save is needed.
+func TestSaveBeforeFinishOnlyWithDriveFolders(t *testing.T) {
+	ts := startSandbox(t, nil)
+	plain := ts.provider(t, nil).Capabilities()
+	drive := ts.provider(t, func(c *Config) { c.DriveFolders = true }).Capabilities()
+	if !plain.BeginNeedsNoSave || plain.SaveBeforeFinish {
+		t.Errorf("plain: BeginNeedsNoSave %v, SaveBeforeFinish %v; want true, false", plain.BeginNeedsNoSave, plain.SaveBeforeFinish)
+	}
+	if !drive.BeginNeedsNoSave || !drive.SaveBeforeFinish {
+		t.Errorf("drive folders: BeginNeedsNoSave %v, SaveBeforeFinish %v; want true, true", drive.BeginNeedsNoSave, drive.SaveBeforeFinish)
+	}
+}

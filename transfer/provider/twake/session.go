@@ -125,7 +125,9 @@ func (s *session) matchPlan(op string, f api.PublicFile) error {
 // announced, when the record went first. A restart now finds the record,
 // deletes the entity and uploads the file again: one copy. With Drive
 // folders the record goes here, as before: a Drive item already points at
-// the entity, and deleting it would leave the item dangling.
+// the entity, and deleting it would leave the item dangling; the engine
+// saves the session before Finish instead (Capabilities.SaveBeforeFinish),
+// so a restart resumes and finds the item.
 func (s *session) Finish(ctx context.Context) (provider.Result, error) {
 	s.mu.Lock()
 	missing := s.st.Acked.missing(s.st.Chunks, 10)

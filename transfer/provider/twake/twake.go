@@ -204,6 +204,13 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		// dead process left: no saved session is needed before the first
 		// chunk, where records can be kept.
 		BeginNeedsNoSave: p.pending.dir != "",
+		// With Drive folders the record goes with Finish (a Drive item
+		// then points at the entity: a restart must not delete it), so a
+		// kill between Finish and the queue's commit would leave a session
+		// nothing saved and a second copy. The session saved after the
+		// last chunk lets the restart resume instead, and Finish finds the
+		// item it made.
+		SaveBeforeFinish: p.pending.dir != "" && p.cfg.DriveFolders,
 	}
 }
 
