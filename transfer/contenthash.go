@@ -128,8 +128,9 @@ func (s *seqHash) drain() {
 	<-s.idle
 }
 
-// close stops the hasher, if it runs; the upload's hash is not wanted
-// (it failed) or was taken. Safe to call more than once.
+// close stops the hasher, if it runs, and releases the hash; the
+// upload's hash is not wanted (it failed) or was taken. Safe to call more
+// than once.
 func (s *seqHash) close() {
 	if s == nil {
 		return
@@ -137,10 +138,15 @@ func (s *seqHash) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.drain()
+	if !s.closed {
+		contentsum.Release(s.h)
+		s.h = nil
+	}
 	s.closed = true
 }
 
-// sum is the file's SHA-256 when all size bytes were fed so far, else nil.
+// sum is the file's content sum when all size bytes were fed so far,
+// else nil (always nil after close).
 func (s *seqHash) sum(size int64) []byte {
 	if s == nil {
 		return nil
@@ -148,7 +154,7 @@ func (s *seqHash) sum(size int64) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.drain()
-	if s.next != size {
+	if s.closed || s.next != size {
 		return nil
 	}
 	return s.algo.Sum(s.h)
