@@ -32,8 +32,6 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		return usagef("watch: unexpected argument %q", fs.Arg(0))
 	}
 	c.fileLog = true
-	// A background process's memory is its peak: see governMemory.
-	defer governMemory()()
 	rt, err := c.openRuntime(true)
 	if err != nil {
 		return err

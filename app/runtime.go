@@ -79,7 +79,12 @@ func (c *cli) openRuntime(logToFile bool) (*engineRuntime, error) {
 		StallTimeout: cfg.Transfer.StallTimeoutOrDefault(),
 		Log:          log,
 	})
-	rt.close = func() error { return errors.Join(q.Close(), closeLog()) }
+	// How the engine's process collects garbage: see governMemory.
+	stopGoverning := governMemory()
+	rt.close = func() error {
+		defer stopGoverning()
+		return errors.Join(q.Close(), closeLog())
+	}
 	return rt, nil
 }
 

@@ -120,3 +120,36 @@ func TestWatchGovernsMemory(t *testing.T) {
 		t.Errorf("after ferry watch the limit is %d, want %d as before", l, prev)
 	}
 }
+
+// Runtimes opened side by side share the one governor: GOGC and the limit
+// stay governed until the last of them stops, and are then as before.
+func TestGovernorSharedByRuntimes(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") != "" {
+		t.Skip("GOMEMLIMIT or GOGC is set: the governor leaves the runtime alone")
+	}
+	prevLimit := debug.SetMemoryLimit(-1)
+	prevPercent := debug.SetGCPercent(-1)
+	debug.SetGCPercent(prevPercent)
+	first, second := governMemory(), governMemory()
+	governed := func(when string) {
+		t.Helper()
+		p := debug.SetGCPercent(governedGCPercent)
+		if p != governedGCPercent {
+			t.Errorf("%s: GOGC is %d, want %d", when, p, governedGCPercent)
+		}
+		if l := debug.SetMemoryLimit(-1); l < memoryLimitFloor || l == prevLimit {
+			t.Errorf("%s: the limit is %d, want the governor's", when, l)
+		}
+	}
+	governed("with two users")
+	first()
+	first() // a second stop of the same user changes nothing
+	governed("after the first user stopped")
+	second()
+	if p := debug.SetGCPercent(prevPercent); p != prevPercent {
+		t.Errorf("after the last stop GOGC is %d, want %d as before", p, prevPercent)
+	}
+	if l := debug.SetMemoryLimit(-1); l != prevLimit {
+		t.Errorf("after the last stop the limit is %d, want %d as before", l, prevLimit)
+	}
+}
