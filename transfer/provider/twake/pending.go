@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -65,7 +66,22 @@ type held struct {
 	// live: a session is using the entity. A record held but not live was
 	// left by a session the engine stopped using; a sweep may delete it.
 	live bool
+	// size is the record file's length as this process wrote it (0 when it
+	// was opened, not written, here: it is then never reused).
+	size int
 }
+
+// slot is an emptied record file kept open and locked for the next add
+// (see reuse.go): its path and its length, all spaces.
+type slot struct {
+	f    *os.File
+	path string
+	size int
+}
+
+// maxFree bounds the emptied record files a process keeps for reuse: one
+// per upload running at once is enough.
+const maxFree = 8
 
 // pendingSet is the folder of records of one server and company. Its
 // methods are safe for concurrent use; a zero dir disables it.
@@ -74,6 +90,9 @@ type pendingSet struct {
 
 	mu   sync.Mutex
 	held map[string]*held // by entity id
+	free []slot           // emptied records to reuse, held by this process
+
+	noReuse atomic.Bool // a rename without replacing failed here: create records
 }
 
 func newPendingSet(root, base, company string) *pendingSet {
@@ -125,25 +144,30 @@ func (ps *pendingSet) add(id, key string) error {
 	if err != nil {
 		return fmt.Errorf("record pending upload: %w", err)
 	}
-	f, err := ps.create(ps.path(id))
-	if err != nil {
-		return fmt.Errorf("record pending upload: %w", err)
+	p := ps.path(id)
+	f, size, err := ps.reuse(p, b)
+	if f == nil && err == nil {
+		if f, err = ps.create(p); err == nil {
+			// The record is new: nobody else holds it. Where locks do not
+			// exist or fail (a file system without them), the record is held
+			// by this process only, and no other process can claim it either
+			// (hold fails the same way), so the failure is safe to go on with.
+			_, _ = tryLock(f)
+			size = len(b)
+			if _, err = f.Write(b); err != nil {
+				_ = f.Close()    // the record failed; nothing refers to it
+				_ = os.Remove(p) // as above
+			}
+		}
 	}
-	// The record is new: nobody else holds it. Where locks do not exist or
-	// fail (a file system without them), the record is held by this process
-	// only, and no other process can claim it either (hold fails the same
-	// way), so the failure is safe to go on with.
-	_, _ = tryLock(f)
-	if _, err := f.Write(b); err != nil {
-		_ = f.Close()           // the record failed; nothing refers to it
-		_ = os.Remove(f.Name()) // as above
+	if err != nil {
 		return fmt.Errorf("record pending upload: %w", err)
 	}
 	ps.mu.Lock()
 	if old := ps.held[id]; old != nil {
 		_ = old.f.Close() // an id is never created twice; drop a stale handle
 	}
-	ps.held[id] = &held{f: f, live: true}
+	ps.held[id] = &held{f: f, live: true, size: size}
 	ps.mu.Unlock()
 	return nil
 }
@@ -226,7 +250,17 @@ func (ps *pendingSet) release(id string) error {
 	ps.mu.Lock()
 	h := ps.held[id]
 	delete(ps.held, id)
+	var drop []slot
+	if len(ps.held) == 0 {
+		// No upload in flight: the emptied records go too, so that a
+		// process that finished its uploads leaves no file behind.
+		drop, ps.free = ps.free, nil
+	}
 	ps.mu.Unlock()
+	dropSlots(drop)
+	if h != nil && ps.keep(h, ps.path(id)) {
+		return nil // emptied and kept for the next add (reuse.go)
+	}
 	if h != nil {
 		// Closing drops the lock; on Windows an open file cannot be removed.
 		_ = h.f.Close() // the file is removed next; a close error changes nothing
@@ -267,6 +301,10 @@ func (ps *pendingSet) sweep(ctx context.Context, key, except string, del func(co
 		}
 		var rec pendingRecord
 		if json.Unmarshal(raw, &rec) != nil || rec.ID == "" {
+			if blank(raw) {
+				ps.dropFree(name) // an emptied record of a dead process
+				continue
+			}
 			ps.dropOld(name) // cut short by a kill: it names no entity
 			continue
 		}
@@ -305,15 +343,19 @@ func (ps *pendingSet) dropOld(name string) {
 }
 
 // liveNames are the file names of the records this process holds for live
-// sessions: a sweep never takes them, so it need not read them.
+// sessions, and of its emptied records kept for reuse: a sweep never takes
+// them, so it need not read them.
 func (ps *pendingSet) liveNames() map[string]bool {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	out := make(map[string]bool, len(ps.held))
+	out := make(map[string]bool, len(ps.held)+len(ps.free))
 	for id, h := range ps.held {
 		if h.live {
 			out[filepath.Base(ps.path(id))] = true
 		}
+	}
+	for _, s := range ps.free {
+		out[filepath.Base(s.path)] = true // emptied, kept for reuse: names nothing
 	}
 	return out
 }
