@@ -41,7 +41,8 @@ func (r *runner) burstOnce(sb *sandboxProc, s *series, provider string, run int)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("burst folder: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	// The burst's files stay until the harness removes its work folder:
+	// see keepManyFiles.
 	if _, _, err := env.run(time.Minute, "", "folder", "add", "--name", "burst", "--path", dir, "--target", "bench",
 		"--remote-dir", fmt.Sprintf("burst%d", run)); err != nil {
 		return err

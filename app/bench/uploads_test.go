@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,6 @@ type runner struct {
 	// sandboxFor), nil until the first needs it; tinyFiles counts the
 	// files stored in it.
 	tinySB    *sandboxProc
-	tinySBDir string
 	tinyFiles int
 	// tinyAtTarget is set once the sandbox-first row is recorded (see
 	// noteTinyFiles).
@@ -47,8 +47,22 @@ func (r *runner) freshEnv() ferryEnv {
 	return newFerryEnv(r.bin, filepath.Join(r.work, fmt.Sprintf("env%03d", r.envSeq)))
 }
 
+// keepManyFiles is how many files a scratch folder may hold and still be
+// removed as soon as its scenario is done. Removing thousands of files just
+// before a timed run slows the file creations of that run: ext4 without a
+// journal (this machine's disk) skips every inode freed in the last 30 s
+// when it allocates one, and in `perf` that search was 27 % of the
+// sandbox's CPU during the run after such a removal. The curl baseline's
+// answer files were removed right before the Ferry run paired with it,
+// and each scenario's sandbox right before the next scenario's first curl
+// run. So folders of many small files (curl answers, bursts, the stores of
+// small-file scenarios) stay until the harness removes its work folder at
+// the end; a store of a few big files goes at once, so big scenarios do
+// not fill the disk.
+const keepManyFiles = 100
+
 // withSandbox runs fn against a sandbox of its own whose stored files are
-// deleted afterwards, so big scenarios do not fill the disk.
+// deleted afterwards when they are few (see keepManyFiles).
 func (r *runner) withSandbox(fn func(sb *sandboxProc) error) error {
 	dir, err := os.MkdirTemp(r.work, "sandbox-")
 	if err != nil {
@@ -58,10 +72,30 @@ func (r *runner) withSandbox(fn func(sb *sandboxProc) error) error {
 	err = fn(sb)
 	err = errIfNil(err, sb.verify())
 	sb.stop(r.t)
-	if rmErr := os.RemoveAll(dir); rmErr != nil {
-		err = errIfNil(err, fmt.Errorf("remove sandbox folder: %w", rmErr))
+	if fewFiles(dir, keepManyFiles) {
+		if rmErr := os.RemoveAll(dir); rmErr != nil {
+			err = errIfNil(err, fmt.Errorf("remove sandbox folder: %w", rmErr))
+		}
 	}
 	return err
+}
+
+// fewFiles reports whether the tree at dir holds at most n files (an
+// unreadable tree counts as many: it stays for the final removal).
+func fewFiles(dir string, n int) bool {
+	count := 0
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			if count++; count > n {
+				return fs.SkipAll
+			}
+		}
+		return nil
+	})
+	return err == nil && count <= n
 }
 
 // sandboxFor runs fn against the sandbox of a series: the shared one for
@@ -77,14 +111,14 @@ func (r *runner) sandboxFor(group string, fn func(sb *sandboxProc) error) error 
 		if err != nil {
 			return fmt.Errorf("sandbox folder: %w", err)
 		}
-		r.tinySB, r.tinySBDir = startSandbox(r.t, r.bin, dir), dir
+		r.tinySB = startSandbox(r.t, r.bin, dir)
 	}
 	return fn(r.tinySB)
 }
 
 // finishTinySandbox records the shared tiny sandbox's peak RSS and CPU
 // (before checking the curl baselines' files, which lists its store),
-// then checks them and stops it. It does nothing when no tiny scenario
+// then checks them and stops it (its folder stays, see keepManyFiles). It does nothing when no tiny scenario
 // ran.
 func (r *runner) finishTinySandbox() {
 	sb := r.tinySB
@@ -98,9 +132,8 @@ func (r *runner) finishTinySandbox() {
 	r.t.Logf("sandbox after the tiny runs (%d files): peak RSS %d MiB, cpu %s", r.tinyFiles, rss>>20, cpu.Round(time.Millisecond))
 	err := sb.verify()
 	sb.stop(r.t)
-	if rmErr := os.RemoveAll(r.tinySBDir); rmErr != nil {
-		err = errIfNil(err, fmt.Errorf("remove sandbox folder: %w", rmErr))
-	}
+	// Its files stay until the harness removes its work folder: see
+	// keepManyFiles.
 	if err != nil {
 		r.res.failf("tiny sandbox: %v", err)
 		r.t.Errorf("tiny sandbox: %v", err)
