@@ -39,13 +39,18 @@ const maxRestarts = 8
 // errFileChanged, or provider errors (classified by settle).
 func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.FileInfo, error) {
 	j := a.job
+	_, known := e.targets.cached(j.Target)
 	t, err := e.targets.get(ctx, j.Target)
 	if err != nil {
 		return provider.Result{}, nil, &configError{err}
 	}
-	// The dispatcher holds back a target's jobs until it is resolved
-	// (allow); now that it is, let it claim more.
-	e.poke()
+	if !known {
+		// The dispatcher holds back a target's jobs until it is resolved
+		// (allow); now that it is, let it claim more. Only then: a poke
+		// per file woke the dispatcher for nothing (a read of the pause
+		// state and a look at full slots) once per small file.
+		e.poke()
+	}
 	f, fi, err := openRegular(localPath(j))
 	if err != nil {
 		var fe *fileError
