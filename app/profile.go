@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 )
 
@@ -21,15 +22,47 @@ const ProfileEnv = "FERRY_CPUPROFILE"
 // so far. It is how memory that grows with the number of files is found.
 const HeapProfileEnv = "FERRY_HEAPPROFILE"
 
-// startProfile starts the CPU profile ProfileEnv asks for and returns the
-// function that ends it; with the variable unset it does nothing. A
-// profile that cannot start is reported on stderr and the run goes on.
+// TraceEnv names the environment variable that asks any ferry process to
+// write a Go execution trace of its whole run to the path it holds, for
+// `go tool trace` (its -pprof=sync, syscall and net views show where the
+// workers wait rather than where they spend CPU).
+const TraceEnv = "FERRY_TRACE"
+
+// startProfile starts the profiles and trace ProfileEnv, HeapProfileEnv
+// and TraceEnv ask for and returns the function that ends them; with the
+// variables unset it does nothing. One that cannot start is reported on
+// stderr and the run goes on.
 func startProfile(stderr io.Writer) (stop func()) {
 	stopCPU := startCPUProfile(stderr)
 	stopHeap := startHeapProfiles(stderr)
+	stopTrace := startTrace(stderr)
 	return func() {
+		stopTrace()
 		stopCPU()
 		stopHeap()
+	}
+}
+
+func startTrace(stderr io.Writer) (stop func()) {
+	path := os.Getenv(TraceEnv)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "ferry: %s: %v\n", TraceEnv, err)
+		return func() {}
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		fmt.Fprintf(stderr, "ferry: %s: %v\n", TraceEnv, err)
+		return func() {}
+	}
+	return func() {
+		trace.Stop()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(stderr, "ferry: %s: %v\n", TraceEnv, err)
+		}
 	}
 }
 
