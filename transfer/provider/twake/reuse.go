@@ -10,8 +10,10 @@ import (
 
 // Reusing record files. Creating a record file and removing it again, for
 // every file uploaded, was the largest cost of a small file to Twake on
-// the client: a new inode and two directory changes, each a journal
-// update (about a quarter of the CPU of a 1 KiB upload). Where the system
+// the client: a new inode and two directory changes; on ext4 without a
+// journal a search, for each new inode, past every inode freed in the last
+// 30 s (a quarter of the CPU of uploading 2,000 small files, by perf;
+// docs/bench/optimisations.md, issue 20 round 6). Where the system
 // can rename without replacing (Linux: renameat2 RENAME_NOREPLACE), a
 // released record is emptied instead (overwritten with spaces, its length
 // kept) and stays open and locked by this process; the next add renames
