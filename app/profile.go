@@ -44,47 +44,36 @@ func startProfile(stderr io.Writer) (stop func()) {
 }
 
 func startTrace(stderr io.Writer) (stop func()) {
-	path := os.Getenv(TraceEnv)
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "ferry: %s: %v\n", TraceEnv, err)
-		return func() {}
-	}
-	if err := trace.Start(f); err != nil {
-		f.Close()
-		fmt.Fprintf(stderr, "ferry: %s: %v\n", TraceEnv, err)
-		return func() {}
-	}
-	return func() {
-		trace.Stop()
-		if err := f.Close(); err != nil {
-			fmt.Fprintf(stderr, "ferry: %s: %v\n", TraceEnv, err)
-		}
-	}
+	return recordToFile(stderr, TraceEnv, trace.Start, trace.Stop)
 }
 
 func startCPUProfile(stderr io.Writer) (stop func()) {
-	path := os.Getenv(ProfileEnv)
+	return recordToFile(stderr, ProfileEnv, pprof.StartCPUProfile, pprof.StopCPUProfile)
+}
+
+// recordToFile runs start on a new file at the path the environment
+// variable env holds and returns what ends it (end, then the file closed);
+// with env unset, or when the file or start fails (said on stderr), it
+// does nothing.
+func recordToFile(stderr io.Writer, env string, start func(io.Writer) error, end func()) (stop func()) {
+	path := os.Getenv(env)
 	if path == "" {
 		return func() {}
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "ferry: %s: %v\n", ProfileEnv, err)
+		fmt.Fprintf(stderr, "ferry: %s: %v\n", env, err)
 		return func() {}
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		fmt.Fprintf(stderr, "ferry: %s: %v\n", ProfileEnv, err)
+		fmt.Fprintf(stderr, "ferry: %s: %v\n", env, err)
 		return func() {}
 	}
 	return func() {
-		pprof.StopCPUProfile()
+		end()
 		if err := f.Close(); err != nil {
-			fmt.Fprintf(stderr, "ferry: %s: %v\n", ProfileEnv, err)
+			fmt.Fprintf(stderr, "ferry: %s: %v\n", env, err)
 		}
 	}
 }
