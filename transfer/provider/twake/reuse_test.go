@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -14,8 +13,8 @@ import (
 // and the new record reads back whole, with the older one's longer
 // length padded.
 func TestReleasedRecordIsReused(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("records are reused only where a rename can refuse to replace (Linux)")
+	if !canRenameNoReplace {
+		t.Skip("records are reused only where a rename can refuse to replace (Linux, macOS)")
 	}
 	ps := newPendingSet(t.TempDir(), "http://example", "company")
 	// Another upload in flight throughout: records are kept for reuse only
@@ -71,8 +70,8 @@ func TestReleasedRecordIsReused(t *testing.T) {
 // upload is in flight, and removed with the last release, so a process
 // that finished its uploads leaves nothing in the folder.
 func TestNoEmptiedRecordLeftWhenIdle(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("records are reused only where a rename can refuse to replace (Linux)")
+	if !canRenameNoReplace {
+		t.Skip("records are reused only where a rename can refuse to replace (Linux, macOS)")
 	}
 	ps := newPendingSet(t.TempDir(), "http://example", "company")
 	for _, id := range []string{"a", "b", "c"} {
@@ -109,8 +108,8 @@ func TestNoEmptiedRecordLeftWhenIdle(t *testing.T) {
 // empty file (a record being created) is not taken for one; a reused
 // record a dead process left, with trailing spaces, is swept as a record.
 func TestEmptiedRecordsSwept(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("records are reused only where a rename can refuse to replace (Linux)")
+	if !canRenameNoReplace {
+		t.Skip("records are reused only where a rename can refuse to replace (Linux, macOS)")
 	}
 	root := t.TempDir()
 	live := newPendingSet(root, "http://example", "company")
