@@ -42,21 +42,22 @@ func finishRetrying(t *testing.T, s provider.Session, tries int, stall time.Dura
 // up to PreviewWait, and the next Finish waits for that same request. Either way there is one item, never
 // a "-2" duplicate, though every Finish is cut by a stall watchdog shorter
 // than the server's hold. Before, the create ran into the 60 s header
-// timeout (here 300 ms) or the watchdog, and its retry created a second
-// item.
+// timeout (here 1 s, a third of the hold: short enough to be cut, long
+// enough for a chunk on a loaded machine) or the watchdog, and its retry
+// created a second item.
 func TestDriveRegistrationWaitsForPreview(t *testing.T) {
 	for _, tc := range []struct {
 		name               string
 		previewWait, stall time.Duration
 		finishes           int
 	}{
-		{"one Finish outwaits the hold", 3 * time.Second, 0, 1},
-		{"the hold outlasts several Finish calls", 50 * time.Millisecond, 450 * time.Millisecond, 40},
+		{"one Finish outwaits the hold", 6 * time.Second, 0, 1},
+		{"the hold outlasts several Finish calls", 200 * time.Millisecond, 450 * time.Millisecond, 40},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startSandboxWith(t, sbtwake.Config{PreviewDelay: time.Second, PollUnit: 20 * time.Millisecond}, nil)
+			ts := startSandboxWith(t, sbtwake.Config{PreviewDelay: 3 * time.Second, PollUnit: 20 * time.Millisecond}, nil)
 			p := ts.provider(t, func(c *Config) {
-				c.DriveFolders, c.Timeout, c.PreviewWait = true, 300*time.Millisecond, tc.previewWait
+				c.DriveFolders, c.Timeout, c.PreviewWait = true, time.Second, tc.previewWait
 			})
 			f := newTestFile("photo.jpg", 1000, "Pictures")
 			s, err := p.Begin(ctx(t), f.u)
