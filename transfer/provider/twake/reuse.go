@@ -14,7 +14,8 @@ import (
 // journal a search, for each new inode, past every inode freed in the last
 // 30 s (a quarter of the CPU of uploading 2,000 small files, by perf;
 // docs/bench/optimisations.md, issue 20 round 6). Where the system
-// can rename without replacing (Linux: renameat2 RENAME_NOREPLACE), a
+// can rename without replacing (Linux: renameat2 RENAME_NOREPLACE; macOS:
+// renamex_np RENAME_EXCL; not Windows, where an open file cannot be renamed), a
 // released record is emptied instead (overwritten with spaces, its length
 // kept) and stays open and locked by this process; the next add renames
 // it to the new record's name, then writes the record over the spaces.
