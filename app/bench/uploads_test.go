@@ -118,8 +118,8 @@ func (r *runner) sandboxFor(group string, fn func(sb *sandboxProc) error) error 
 
 // finishTinySandbox records the shared tiny sandbox's peak RSS and CPU
 // (before checking the curl baselines' files, which lists its store),
-// then checks them and stops it (its folder stays, see keepManyFiles). It does nothing when no tiny scenario
-// ran.
+// then checks them and stops it (its folder stays, see keepManyFiles).
+// It does nothing when no tiny scenario ran.
 func (r *runner) finishTinySandbox() {
 	sb := r.tinySB
 	if sb == nil {
