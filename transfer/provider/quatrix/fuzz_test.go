@@ -41,7 +41,10 @@ func FuzzStatusError(f *testing.F) {
 }
 
 // FuzzDecodeAnswers decodes arbitrary bodies as every answer type the
-// provider reads; malformed ones must be permanent errors, never panics.
+// provider reads, never panicking: a malformed one is a permanent error,
+// except one that looks like a web page (a proxy or a maintenance page
+// answered in the server's stead, rest.WebPage), which passes and is
+// retryable.
 func FuzzDecodeAnswers(f *testing.F) {
 	f.Add([]byte(`{"id":"a","parent_id":"b","size":3,"modified":1690000000}`))
 	f.Add([]byte(`{"parent_id":"p","file_id":"f","name":"n","upload_key":"k"}`))
@@ -50,9 +53,14 @@ func FuzzDecodeAnswers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		targets := []any{&api.Finalize{}, &api.UploadLink{}, &api.FileID{}, &api.File{}, &api.Profile{}, &api.SessionLogin{}, &api.Delete{}, new(string)}
 		for _, v := range targets {
-			err := rest.DecodeJSON("op", response(200, body), v)
-			if err != nil && !errors.Is(err, provider.ErrPermanent) {
-				t.Fatalf("decode %T of %q: %v is not permanent", v, body, err)
+			resp := response(200, body)
+			want := provider.ErrPermanent
+			if rest.WebPage(200, resp.Header, body) != "" {
+				want = provider.ErrRetryable
+			}
+			err := rest.DecodeJSON("op", resp, v)
+			if err != nil && !errors.Is(err, want) {
+				t.Fatalf("decode %T of %q: %v is not %v", v, body, err, want)
 			}
 		}
 	})

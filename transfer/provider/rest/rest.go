@@ -101,7 +101,9 @@ func Fingerprint(der []byte) string {
 }
 
 // DecodeJSON reads at most MaxBody bytes of resp's body into v. A body that
-// is too large or not valid JSON for v is a permanent error naming op.
+// is too large or not valid JSON for v is a permanent error naming op,
+// unless it is a web page (WebPage): that is retryable, or the kind of its
+// 4xx status; a body cut short is retryable.
 func DecodeJSON(op string, resp *http.Response, v any) error {
 	body, err := ReadBody(resp)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/rest"
 )
 
 func response(status int, body []byte) *http.Response {
@@ -17,17 +18,23 @@ func response(status int, body []byte) *http.Response {
 }
 
 // FuzzDecodeFile: a server answer either decodes to a file with a usable
-// id or is a permanent error; it never panics.
+// id or is a permanent error (retryable when it looks like a web page: a
+// proxy or a maintenance page answered, rest.WebPage); it never panics.
 func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte(`{"resource":{"company_id":"c","id":"i","user_id":"u","application_id":null,"metadata":null,"thumbnails":[],"upload_data":null}}`))
 	f.Add([]byte(`{"resource":{"id":"i","metadata":{"name":"a","mime":"b"},"upload_data":{"size":5,"chunks":1}}}`))
 	f.Add([]byte(`{"resource":{"id":"i","upload_data":{"size":-1,"chunks":1}}}`))
 	f.Add([]byte(`{"resource":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		pf, err := decodeFile("fuzz", response(200, body))
+		resp := response(200, body)
+		want := provider.ErrPermanent
+		if rest.WebPage(200, resp.Header, body) != "" {
+			want = provider.ErrRetryable
+		}
+		pf, err := decodeFile("fuzz", resp)
 		if err != nil {
-			if kindOf(err) != provider.ErrPermanent {
-				t.Fatalf("decode error of kind %v: %v", kindOf(err), err)
+			if kindOf(err) != want {
+				t.Fatalf("decode error of kind %v, want %v: %v", kindOf(err), want, err)
 			}
 			return
 		}
