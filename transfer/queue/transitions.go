@@ -133,6 +133,21 @@ func (q *Queue) Requeue(id JobID) error {
 	})
 }
 
+// Due makes a Waiting job Queued now, keeping its attempts and last error:
+// the engine's, when the reason it waited has gone (its server can be
+// reached again). A job in any other state is left as it is (ErrState):
+// it was claimed, paused or finished meanwhile.
+func (q *Queue) Due(id JobID) error {
+	return q.modify("make due", id, func(j *Job) error {
+		if err := need(j, Waiting); err != nil {
+			return err
+		}
+		j.State = Queued
+		j.NextAttempt = time.Time{}
+		return nil
+	})
+}
+
 // Pause holds a live job until Resume or Requeue; persisted, so it survives
 // a restart. Pausing a Running job does not stop its worker: the engine
 // cancels the worker itself, whose later Retry/Fail then get ErrState.

@@ -58,6 +58,7 @@ func TestTransitions(t *testing.T) {
 		},
 		"fail":     func(q *Queue, _ *clock, id JobID) error { return q.Fail(id, "permanent", "x") },
 		"requeue":  func(q *Queue, _ *clock, id JobID) error { return q.Requeue(id) },
+		"due":      func(q *Queue, _ *clock, id JobID) error { return q.Due(id) },
 		"pause":    func(q *Queue, _ *clock, id JobID) error { return q.Pause(id) },
 		"resume":   func(q *Queue, _ *clock, id JobID) error { return q.Resume(id) },
 		"finish":   func(q *Queue, _ *clock, id JobID) error { return q.Finish(id, HistoryEntry{}, nil) },
@@ -69,23 +70,23 @@ func TestTransitions(t *testing.T) {
 	// want is the resulting state, or "" for ErrState (job unchanged).
 	table := map[State]map[string]State{
 		Queued: {
-			"claim": Running, "claim-later": Running, "retry": "", "fail": "", "requeue": Queued, "pause": Paused,
+			"claim": Running, "claim-later": Running, "retry": "", "fail": "", "requeue": Queued, "due": "", "pause": Paused,
 			"resume": Queued, "finish": removed, "cancel": removed, "enqueue": Queued, "warning": Queued, "clearchg": Queued,
 		},
 		Running: {
-			"claim": Running, "claim-later": Running, "retry": Waiting, "fail": Failed, "requeue": Queued, "pause": Paused,
+			"claim": Running, "claim-later": Running, "retry": Waiting, "fail": Failed, "requeue": Queued, "due": "", "pause": Paused,
 			"resume": "", "finish": removed, "cancel": removed, "enqueue": Running, "warning": Running, "clearchg": Running,
 		},
 		Waiting: {
-			"claim": Waiting, "claim-later": Running, "retry": "", "fail": "", "requeue": Queued, "pause": Paused,
+			"claim": Waiting, "claim-later": Running, "retry": "", "fail": "", "requeue": Queued, "due": Queued, "pause": Paused,
 			"resume": "", "finish": removed, "cancel": removed, "enqueue": Queued, "warning": Waiting, "clearchg": Waiting,
 		},
 		Failed: {
-			"claim": Failed, "claim-later": Failed, "retry": "", "fail": "", "requeue": Queued, "pause": Paused,
+			"claim": Failed, "claim-later": Failed, "retry": "", "fail": "", "requeue": Queued, "due": "", "pause": Paused,
 			"resume": "", "finish": removed, "cancel": removed, "enqueue": Queued, "warning": Failed, "clearchg": Failed,
 		},
 		Paused: {
-			"claim": Paused, "claim-later": Paused, "retry": "", "fail": "", "requeue": Queued, "pause": Paused,
+			"claim": Paused, "claim-later": Paused, "retry": "", "fail": "", "requeue": Queued, "due": "", "pause": Paused,
 			"resume": Queued, "finish": removed, "cancel": removed, "enqueue": Paused, "warning": Paused, "clearchg": Paused,
 		},
 	}
@@ -129,6 +130,7 @@ func TestTransitionsUnknownID(t *testing.T) {
 		"retry":   q.Retry(7, time.Time{}, "", ""),
 		"fail":    q.Fail(7, "", ""),
 		"requeue": q.Requeue(7),
+		"due":     q.Due(7),
 		"pause":   q.Pause(7),
 		"resume":  q.Resume(7),
 		"finish":  q.Finish(7, HistoryEntry{}, nil),
@@ -187,6 +189,17 @@ func TestRetryAndFailRecordAttempts(t *testing.T) {
 	}
 	if j = mustGet(t, q, id); j.State != Queued || j.Attempts != 1 || !j.NextAttempt.IsZero() {
 		t.Errorf("after requeue of waiting: %+v", j)
+	}
+	// Due too: the engine's, when the server can be reached again.
+	mustClaim(t, q, c.Now())
+	if err := q.Retry(id, next.Add(time.Hour), "retryable", "refused"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Due(id); err != nil {
+		t.Fatal(err)
+	}
+	if j = mustGet(t, q, id); j.State != Queued || j.Attempts != 2 || !j.NextAttempt.IsZero() || j.ErrMsg != "refused" {
+		t.Errorf("after due of waiting: %+v", j)
 	}
 	checkIndexes(t, q)
 }
