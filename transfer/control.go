@@ -165,12 +165,17 @@ func (e *Engine) abortSaved(j queue.Job, s queue.Session) {
 }
 
 // Retry makes a failed or waiting job run now ("Retry now"). A failed job
-// starts afresh (its attempts reset: the user has acted).
+// starts afresh (its attempts reset: the user has acted). When its
+// target's server could not be reached, the next try of that server is
+// due now too (see Outage), or the job would still wait for it.
 func (e *Engine) Retry(id queue.JobID) error {
 	e.pubMu.Lock()
 	defer e.pubMu.Unlock()
 	if err := e.q.Requeue(id); err != nil {
 		return err
+	}
+	if j, err := e.q.Get(id); err == nil {
+		e.reach.dueBy(j.Target, e.opts.Now())
 	}
 	e.publishID(id, queue.Job{ID: id}, queue.Queued)
 	e.poke()

@@ -33,6 +33,7 @@ type Engine struct {
 	bw      *bandwidth
 	sched   *bwtimetable.Scheduler // sets bw from the timetable
 	hold    holdState              // SetHold: a pause that is not the user's
+	reach   reachability           // targets whose server could not be reached
 	hub     *hub
 	kick    chan struct{} // buffered(1): the dispatcher should look again
 
@@ -218,7 +219,12 @@ func (e *Engine) dispatch() time.Time {
 		return now.Add(time.Second)
 	}
 	if !ok {
-		return time.Time{}
+		next = time.Time{}
+	}
+	// A target's outage ends its wait at its retry time; one already due
+	// waits for its probe's outcome, which pokes.
+	if r := e.reach.nextRetryAfter(now); !r.IsZero() && (next.IsZero() || r.Before(next)) {
+		next = r
 	}
 	return next
 }
@@ -244,6 +250,9 @@ func (e *Engine) allowReplacing(finishing string) func(queue.Job) bool {
 		e.mu.Unlock()
 		if j.Target == finishing {
 			n--
+		}
+		if !e.reachAllows(j.Target, n, e.opts.Now()) {
+			return false
 		}
 		t, ok := e.targets.cached(j.Target)
 		if !ok {

@@ -104,7 +104,7 @@ func (e *Engine) moveFolder(ctx context.Context, a *active, mv provider.Mover, c
 			e.settle(ctx, a, provider.Result{}, nil, err)
 			return
 		}
-		if kind, _ := provider.Classify(err); kind == provider.ErrRetryable && j.Attempts+1 < maxMoveAttempts {
+		if kind, _ := provider.Classify(err); kind == provider.ErrRetryable && (j.Attempts+1 < maxMoveAttempts || unreachable(err)) {
 			e.settle(ctx, a, provider.Result{}, nil, err)
 			return
 		}
@@ -147,7 +147,9 @@ func (e *Engine) moveFailed(ctx context.Context, a *active, err error) {
 		return
 	}
 	kind, _ := provider.Classify(err)
-	if (kind == provider.ErrRetryable || kind == provider.ErrAuth) && a.job.Attempts+1 < maxMoveAttempts {
+	// A server out of reach says nothing about the move: it waits for the
+	// server (see Outage) instead of using up the move's attempts.
+	if (kind == provider.ErrRetryable || kind == provider.ErrAuth) && (a.job.Attempts+1 < maxMoveAttempts || unreachable(err)) {
 		e.settle(ctx, a, provider.Result{}, nil, err)
 		return
 	}
@@ -174,6 +176,7 @@ func (e *Engine) moveFallback(ctx context.Context, a *active, warning string) {
 
 // finishMove records a completed server-side move.
 func (e *Engine) finishMove(a *active, res provider.Result, size int64, remoteID string) {
+	e.serverReached(a.job.Target)
 	e.pubMu.Lock()
 	defer e.pubMu.Unlock()
 	j := a.job

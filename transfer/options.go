@@ -44,6 +44,12 @@ type Options struct {
 	// JobBackoff is the first and largest delay before a job-level retry
 	// (exponential in the job's Attempts, with jitter); default 10s and 30m.
 	JobBackoff Backoff
+	// ReachBackoff is the first and largest pause before one job tries
+	// again a server that could not be reached at all (see Outage);
+	// default 5s and 2m, so uploads go on at most about two minutes after
+	// the network comes back. The target's other jobs wait meanwhile,
+	// their attempts untouched; Retry makes the try due at once.
+	ReachBackoff Backoff
 	// ChunkParallel is the default chunk concurrency per file for targets
 	// that do not set one, where the provider allows parallel chunks;
 	// default 4.
@@ -96,6 +102,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.JobBackoff.Max < o.JobBackoff.Initial {
 		o.JobBackoff.Max = max(30*time.Minute, o.JobBackoff.Initial)
+	}
+	if o.ReachBackoff.Initial <= 0 {
+		o.ReachBackoff.Initial = 5 * time.Second
+	}
+	if o.ReachBackoff.Max < o.ReachBackoff.Initial {
+		o.ReachBackoff.Max = max(2*time.Minute, o.ReachBackoff.Initial)
 	}
 	if o.ChunkParallel <= 0 {
 		o.ChunkParallel = 4

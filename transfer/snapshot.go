@@ -53,7 +53,9 @@ func (e *Engine) WaitIdle(ctx context.Context, ids ...queue.JobID) error {
 // WaitSettled is WaitIdle for a command that must end: a job waiting for
 // its next try after at least attempts failed attempts also counts as
 // final (it stays queued, so a later run or `ferry watch` goes on with
-// it). attempts <= 0 waits like WaitIdle; with no ids it is ignored.
+// it), as does a job whose target's server attempts tries in a row could
+// not reach (Outage.Tries). attempts <= 0 waits like WaitIdle; with no ids
+// it is ignored.
 func (e *Engine) WaitSettled(ctx context.Context, attempts int, ids ...queue.JobID) error {
 	for {
 		e.mu.Lock()
@@ -94,7 +96,9 @@ func (e *Engine) queueIdle() (bool, error) {
 }
 
 // final reports whether job id is through for WaitSettled: gone from the
-// queue, failed, paused, or waiting to retry after attempts failures.
+// queue, failed, paused, waiting to retry after attempts failures, or
+// waiting for a server that attempts tries in a row could not reach (see
+// Outage).
 func (e *Engine) final(id queue.JobID, attempts int) (bool, error) {
 	j, err := e.q.Get(id)
 	if errors.Is(err, queue.ErrNotFound) {
@@ -104,5 +108,10 @@ func (e *Engine) final(id queue.JobID, attempts int) (bool, error) {
 		return false, err
 	}
 	gaveUp := attempts > 0 && j.State == queue.Waiting && j.Attempts >= attempts
+	if attempts > 0 && (j.State == queue.Queued || j.State == queue.Waiting) {
+		if o, down := e.reach.get(j.Target); down && o.Tries >= attempts {
+			gaveUp = true
+		}
+	}
 	return j.State == queue.Failed || j.State == queue.Paused || gaveUp, nil
 }

@@ -35,6 +35,7 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		// Only this worker changes the job after that: a Cancel or Pause
 		// meanwhile finds it gone and announces nothing, so its events
 		// still come in the order the queue committed them.
+		e.serverReached(j.Target) // before the claim below: the target's jobs may go again
 		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
 		kept, isKept, qerr := e.finishDone(jobLog, a, entry, fp, now)
@@ -103,6 +104,11 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		}
 		outcome = queue.Waiting
 		qerr = e.q.Retry(j.ID, next, kind, msg)
+	case kind == KindRetryable && unreachable(err):
+		// The server itself is out of reach: the target's other jobs wait
+		// with this one, their attempts untouched (see Outage).
+		outcome = queue.Waiting
+		qerr = e.q.Retry(j.ID, e.serverUnreachable(a, err, now), kind, msg)
 	case kind == KindRetryable || kind == KindSession:
 		outcome = queue.Waiting
 		qerr = e.q.Retry(j.ID, now.Add(e.jobDelay(j.Attempts, retryAfter)), kind, msg)
