@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/ferry-sync/ferry/app/config"
 	"github.com/ferry-sync/ferry/app/metered"
+	"github.com/ferry-sync/ferry/transfer"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
@@ -145,7 +149,7 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 	}
-	return summarize(c, rt.q, ids)
+	return summarize(c, rt.q, ids, rt.engine.TargetOutage)
 }
 
 // chooseTarget resolves --target: the named one, else the only target.
@@ -191,9 +195,12 @@ func (c *cli) newUploadView(mode string, jobs *watchedJobs) uploadView {
 // summarize prints the outcome of ids and fails when any did not upload:
 // a job still queued did not; of the others, the history's latest entry
 // says whether it was cancelled (a job the history no longer holds counts
-// as uploaded, the only way a job leaves the queue otherwise).
-func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
+// as uploaded, the only way a job leaves the queue otherwise). The jobs
+// that wait for a server outage (outage) are told in one line per target,
+// not one per file: most of them were never tried.
+func summarize(c *cli, q *queue.Queue, ids []queue.JobID, outage func(target string) (transfer.Outage, bool)) error {
 	var done, failed, cancelled int
+	unreached := map[string]int{}
 	// gone: left the queue; seen: its latest outcome is known. Sets of
 	// bits, not maps: ids holds every file of the upload.
 	gone, seen := newIDSet(), newIDSet()
@@ -205,6 +212,12 @@ func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
 			switch {
 			case err == nil:
 				failed++
+				if j := jobs[i]; j.State == queue.Queued || j.State == queue.Waiting {
+					if _, down := outage(j.Target); down {
+						unreached[j.Target]++
+						continue
+					}
+				}
 				fmt.Fprintf(c.Err, "not uploaded: %s: %s (%s)\n", jobs[i].RelPath, jobs[i].State, jobs[i].ErrMsg)
 			case errors.Is(err, queue.ErrNotFound):
 				if gone.add(batch[i]) {
@@ -227,6 +240,11 @@ func summarize(c *cli, q *queue.Queue, ids []queue.JobID) error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, target := range slices.Sorted(maps.Keys(unreached)) {
+		o, _ := outage(target)
+		fmt.Fprintf(c.Err, "not uploaded: %d file(s) to %s: the server could not be reached (%d attempt(s) since %s; last error: %s)\n",
+			unreached[target], target, o.Tries, o.Since.Format(time.TimeOnly), o.Cause)
 	}
 	done = nGone - cancelled
 	fmt.Fprintf(c.Out, "%d uploaded, %d failed, %d cancelled\n", done, failed, cancelled)
