@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -295,4 +296,36 @@ func TestGUIFailedItemHasReasonAndAdvice(t *testing.T) {
 	if c := itemsIn(g.b, ui.Cancelled); len(c) != 1 || c[0].ID != it.ID {
 		t.Errorf("cancelled items %+v", c)
 	}
+}
+
+// TestGUIStatusNamesATargetItCannotReach checks the window's header names
+// a target whose server nobody can reach for as long as the engine holds
+// it, although most of its files wait without an event of their own.
+func TestGUIStatusNamesATargetItCannotReach(t *testing.T) {
+	g := newGUIEnv(t, newEnv(t))
+	err := g.b.SaveTarget(ui.Target{
+		Name: "away", Kind: config.KindFilesRo,
+		Settings: map[string]string{"base_url": "http://" + freeAddr(t)},
+	}, map[string]string{SecretShareToken: "share-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for i := range 6 {
+		files[fmt.Sprintf("trip/p%d.jpg", i)] = "photo"
+	}
+	writeFiles(t, g.e.dir, files)
+	if _, err := g.b.Upload([]string{filepath.Join(g.e.dir, "trip")}, "away", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the engine to hold the target", func() bool {
+		_, down := g.b.rt.engine.TargetOutage("away")
+		return down
+	})
+	g.b.setDown("away", false) // what an event clears; the outage still holds
+	if st := g.b.Status(); st.Unreachable != "away" {
+		t.Errorf("status names %q as unreachable, want away", st.Unreachable)
+	}
+	// Between two tries nothing is sent: the files wait, not cycle.
+	waitFor(t, "every file waiting between two tries", func() bool { return len(itemsIn(g.b, ui.Uploading)) == 0 })
 }

@@ -262,12 +262,17 @@ func (b *guiBackend) setDown(target string, down bool) {
 }
 
 // unreachable names the targets whose server is down, sorted, for the
-// window's header.
+// window's header: those the events marked, and those the engine holds
+// for an outage (transfer.Outage), whose jobs wait without an event each.
 func (b *guiBackend) unreachable() string {
+	down := map[string]bool{}
+	for _, o := range b.rt.engine.Outages() {
+		down[o.Target] = true
+	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	names := slices.Sorted(maps.Keys(b.down))
-	return strings.Join(names, ", ")
+	maps.Copy(down, b.down)
+	b.mu.Unlock()
+	return strings.Join(slices.Sorted(maps.Keys(down)), ", ")
 }
 
 // desktopAdvice is the plain sentence a failed row leads with: the error
