@@ -152,6 +152,46 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 	return summarize(c, rt.q, ids, rt.engine.TargetOutage)
 }
 
+// sameReasonLines is how many files `ferry upload`'s summary names for one
+// reason; the rest are counted in one line (a wrong setting fails every
+// file in the same words).
+const sameReasonLines = 5
+
+// sameReasons counts the failed files of each reason (state and message)
+// in the order they were met.
+type sameReasons struct {
+	order []reason
+	n     map[reason]int
+}
+
+type reason struct {
+	state queue.State
+	msg   string
+}
+
+// show counts a file that failed for (state, msg) and reports whether it
+// is among the first sameReasonLines of that reason, to be named.
+func (s *sameReasons) show(state queue.State, msg string) bool {
+	r := reason{state, msg}
+	if s.n == nil {
+		s.n = map[reason]int{}
+	}
+	if s.n[r] == 0 {
+		s.order = append(s.order, r)
+	}
+	s.n[r]++
+	return s.n[r] <= sameReasonLines
+}
+
+// printRest prints one line per reason for the files show did not name.
+func (s *sameReasons) printRest(w io.Writer) {
+	for _, r := range s.order {
+		if more := s.n[r] - sameReasonLines; more > 0 {
+			fmt.Fprintf(w, "not uploaded: %d more file(s) for the same reason: %s (%s)\n", more, r.state, r.msg)
+		}
+	}
+}
+
 // chooseTarget resolves --target: the named one, else the only target.
 // With several targets and none named it refuses and lists them: a file
 // never goes to a target the user did not choose (the desktop app's last
@@ -201,6 +241,7 @@ func (c *cli) newUploadView(mode string, jobs *watchedJobs) uploadView {
 func summarize(c *cli, q *queue.Queue, ids []queue.JobID, outage func(target string) (transfer.Outage, bool)) error {
 	var done, failed, cancelled int
 	unreached := map[string]int{}
+	same := sameReasons{}
 	// gone: left the queue; seen: its latest outcome is known. Sets of
 	// bits, not maps: ids holds every file of the upload.
 	gone, seen := newIDSet(), newIDSet()
@@ -218,7 +259,9 @@ func summarize(c *cli, q *queue.Queue, ids []queue.JobID, outage func(target str
 						continue
 					}
 				}
-				fmt.Fprintf(c.Err, "not uploaded: %s: %s (%s)\n", jobs[i].RelPath, jobs[i].State, jobs[i].ErrMsg)
+				if same.show(jobs[i].State, jobs[i].ErrMsg) {
+					fmt.Fprintf(c.Err, "not uploaded: %s: %s (%s)\n", jobs[i].RelPath, jobs[i].State, jobs[i].ErrMsg)
+				}
 			case errors.Is(err, queue.ErrNotFound):
 				if gone.add(batch[i]) {
 					nGone++
@@ -241,6 +284,7 @@ func summarize(c *cli, q *queue.Queue, ids []queue.JobID, outage func(target str
 	if err != nil {
 		return err
 	}
+	same.printRest(c.Err)
 	for _, target := range slices.Sorted(maps.Keys(unreached)) {
 		o, _ := outage(target)
 		fmt.Fprintf(c.Err, "not uploaded: %d file(s) to %s: the server could not be reached (%d attempt(s) since %s; last error: %s)\n",

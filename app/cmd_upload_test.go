@@ -77,3 +77,29 @@ func TestUploadToAnUnreachableServerTriesOneFileAtATime(t *testing.T) {
 		t.Errorf("%d attempts failed for a server that could not be reached twice in a row: the files were tried one by one\n%s", n, log)
 	}
 }
+
+// When every file fails for the same reason (here a Twake token that is
+// not a JWT at all), the summary names the first few files and counts the
+// rest in one line, instead of repeating the reason once per file.
+func TestUploadSummaryCountsRepeatedReasons(t *testing.T) {
+	const files = 8
+	e := newEnv(t)
+	e.vars["FERRY_SECRETS"] = "file:" + filepath.Join(e.dir, "secrets")
+	e.mustRun("not-a-jwt\n", "target", "add", "--no-test", "--name", "drive", "--kind", "twake", "--url", "http://"+freeAddr(t),
+		"--company-id", "00000000-0000-0000-0000-000000000001", "--secret-stdin")
+	dir := filepath.Join(e.dir, "docs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for i := range files {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("d%d.txt", i)), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.run(context.Background(), "", "upload", "--progress", "none", dir)
+	named := strings.Count(r.errOut, "not uploaded: docs/")
+	more := fmt.Sprintf("not uploaded: %d more file(s) for the same reason: failed (", files-sameReasonLines)
+	if r.code != ExitFailure || named != sameReasonLines || !strings.Contains(r.errOut, more) || !strings.Contains(r.errOut, "not a JWT") {
+		t.Fatalf("exit %d, %d files named\nstdout: %s\nstderr: %s\nwant %d named and: %s", r.code, named, r.out, r.errOut, sameReasonLines, more)
+	}
+}
