@@ -140,14 +140,14 @@ func (t *txn) finish(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Tim
 	return Job{}, false, t.deleteJob(j)
 }
 
-// StillClaimed reports whether job id is still Running and no global pause
-// (PausedUntil) is in force at now: what a worker checks before it starts
-// a job FinishClaim claimed outside the engine's event lock, in case a
-// Cancel, Pause or PauseAll came in between.
-func (q *Queue) StillClaimed(id JobID, now time.Time) (bool, error) {
-	var still bool
-	err := q.viewOnly(useJobs|useSettings, func(t *txn) error {
-		still = false
+// StillClaimed reports whether job id is still Running (running) and
+// whether a global pause (PausedUntil) is in force at now (paused): what a
+// worker checks before it starts a job claimed outside the engine's event
+// lock, in case a Cancel, Pause or PauseAll came in between. A job still
+// Running under a pause is the worker's to requeue.
+func (q *Queue) StillClaimed(id JobID, now time.Time) (running, paused bool, err error) {
+	err = q.viewOnly(useJobs|useSettings, func(t *txn) error {
+		running, paused = false, false
 		j, err := t.getJob(id)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -155,14 +155,14 @@ func (q *Queue) StillClaimed(id JobID, now time.Time) (bool, error) {
 		if err != nil {
 			return err
 		}
-		paused, err := t.pausedUntil()
-		still = err == nil && j.State == Running && !paused.After(now)
+		until, err := t.pausedUntil()
+		running, paused = j.State == Running, until.After(now)
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("check job %d: %w", id, err)
+		return false, false, fmt.Errorf("check job %d: %w", id, err)
 	}
-	return still, nil
+	return running, paused, nil
 }
 
 // Cancel removes a live job (with its session) and appends a Cancelled

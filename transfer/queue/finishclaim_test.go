@@ -60,21 +60,21 @@ func TestFinishClaimLimits(t *testing.T) {
 	if err != nil || r.FinishErr != nil || r.Claimed {
 		t.Fatalf("paused: %v %+v, want finished and nothing claimed", err, r)
 	}
-	if still, err := q.StillClaimed(b.ID, c.Now()); err != nil || still {
-		t.Errorf("StillClaimed under a pause: %v %v, want false", still, err)
+	if running, paused, err := q.StillClaimed(b.ID, c.Now()); err != nil || !running || !paused {
+		t.Errorf("StillClaimed under a pause: running %v paused %v %v, want both", running, paused, err)
 	}
 	if err := q.SetPausedUntil(time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if still, err := q.StillClaimed(b.ID, c.Now()); err != nil || !still {
-		t.Errorf("StillClaimed: %v %v, want true", still, err)
+	if running, paused, err := q.StillClaimed(b.ID, c.Now()); err != nil || !running || paused {
+		t.Errorf("StillClaimed: running %v paused %v %v, want running only", running, paused, err)
 	}
 
 	if _, err := q.Cancel(b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if still, err := q.StillClaimed(b.ID, c.Now()); err != nil || still {
-		t.Errorf("StillClaimed of a cancelled job: %v %v, want false", still, err)
+	if running, _, err := q.StillClaimed(b.ID, c.Now()); err != nil || running {
+		t.Errorf("StillClaimed of a cancelled job: running %v %v, want false", running, err)
 	}
 	onlyU := func(j Job) bool { return j.Target == "u" }
 	r, err = q.FinishClaim(b.ID, HistoryEntry{}, nil, c.Now(), onlyU)

@@ -43,7 +43,7 @@ func TestPerFileReadsBindOnlyTheirBuckets(t *testing.T) {
 		{"Sent", 14, func() error { _, _, err := q.Sent("t", job("t", "b.txt").RemotePath()); return err }},
 		{"TargetChunkSize", 12, func() error { _, _, err := q.TargetChunkSize("t"); return err }},
 		{"PausedUntil", 12, func() error { _, err := q.PausedUntil(); return err }},
-		{"StillClaimed", 19, func() error { _, err := q.StillClaimed(j.ID, time.Now()); return err }},
+		{"StillClaimed", 19, func() error { _, _, err := q.StillClaimed(j.ID, time.Now()); return err }},
 		{"Counts", 18, func() error { _, err := q.Counts(); return err }},
 	}
 	for _, r := range reads {

@@ -53,7 +53,7 @@ func uploadLike(tb testing.TB, q *Queue, n, workers, batch int) int {
 			defer started.Done()
 			j, ok := claim()
 			for ok {
-				if _, err := q.StillClaimed(j.ID, now); err != nil {
+				if _, _, err := q.StillClaimed(j.ID, now); err != nil {
 					tb.Error(err)
 					return
 				}
