@@ -62,7 +62,8 @@ type active struct {
 	ctx    context.Context // the upload's; cancelled with a cause (errPaused, errShutdown, ...)
 	cancel context.CancelCauseFunc
 	// next is the job the worker claimed together with this one's finish
-	// (Queue.FinishClaim), to run on the same worker; set by settle.
+	// (Queue.FinishClaim), or ahead of it, to run on the same worker; set
+	// by settle.
 	next   *queue.Job
 	done   atomic.Int64 // bytes acknowledged or in flight
 	total  atomic.Int64
@@ -72,6 +73,11 @@ type active struct {
 	since  atomic.Int64            // when sending began, Unix nanoseconds
 	policy provider.ConflictPolicy // set by the worker once decided
 	sum    []byte                  // SHA-256 of what was sent, when known (see contenthash.go)
+	// ahead is the job claimed for the worker while this one runs (see
+	// ahead.go); nil when none was. behind is this job's finish, left to
+	// commit once next has taken the slot.
+	ahead  *ahead
+	behind *behind
 }
 
 // New returns an engine for q that resolves targets through targets.

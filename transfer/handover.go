@@ -39,11 +39,14 @@ func newActive(j queue.Job) *active {
 	return a
 }
 
-// worker runs a, then each job claimed with the previous one's finish,
-// on one goroutine.
+// worker runs a, then each job claimed with the previous one's finish
+// or ahead of it (see ahead.go), on one goroutine.
 func (e *Engine) worker(a *active) {
 	defer e.workers.Done()
 	for a != nil {
+		if a.ahead == nil {
+			a.ahead = e.claimAhead(a)
+		}
 		e.work(a.ctx, a)
 		a.cancel(nil)
 		a = e.handOver(a)
@@ -51,28 +54,51 @@ func (e *Engine) worker(a *active) {
 	e.poke()
 }
 
-// handOver retires a and returns the active job of a.next, put in a's
-// place in one step under mu so the dispatcher never counts the slot free
-// in between; nil when there is no next job or it must not start after
-// all. Cancel, Pause and PauseAll act without waiting for a claim that
-// committed outside pubMu, so the queue is asked again: a job no longer
-// Running, or claimed just before a global pause, is not started (it is
-// requeued in the second case, as it is when the engine is stopping or a
-// hold now covers its target).
+// handOver retires a and returns the active job of a.next (or, when no
+// finish took it, of the job claimed ahead of a), put in a's place in one
+// step under mu so the dispatcher never counts the slot free in between;
+// nil when there is no next job or it must not start after all. Cancel,
+// Pause and PauseAll act without waiting for a claim that committed
+// outside pubMu, so the queue is asked again: a job no longer Running, or
+// claimed just before a global pause, is not started (it is requeued in
+// the second case, as it is when the engine is stopping, a hold now
+// covers its target or its server is out of reach). A finish left behind
+// (a.behind) commits once the next job took the slot.
 func (e *Engine) handOver(a *active) *active {
+	if a.next == nil && a.ahead != nil {
+		// No finish took it (the upload failed or was stopped): the job
+		// claimed ahead runs next.
+		if j, ok := a.ahead.wait(); ok {
+			a.next = &j
+		}
+		a.ahead = nil
+	}
 	if a.next == nil {
 		e.retire(a, nil)
 		return nil
 	}
-	j := *a.next
+	b := e.startNext(a, *a.next)
+	if a.behind != nil {
+		ahead := e.commitBehind(a, b)
+		if b != nil {
+			b.ahead = ahead
+		}
+	}
+	return b
+}
+
+// startNext puts the active job of j, claimed for a's worker, in a's
+// place and announces it, or requeues j when it must not start after all
+// (see handOver); it returns nil then.
+func (e *Engine) startNext(a *active, j queue.Job) *active {
 	e.pubMu.Lock()
 	defer e.pubMu.Unlock()
-	still, err := e.q.StillClaimed(j.ID, e.opts.Now())
+	running, paused, err := e.q.StillClaimed(j.ID, e.opts.Now())
 	if err != nil {
 		e.opts.Log.Error("transfer: check a claimed job", "job", j.ID, "err", err)
 	}
 	var b *active
-	if still {
+	if running && !paused && err == nil {
 		b = newActive(j)
 	}
 	if e.retire(a, b) {
@@ -85,7 +111,7 @@ func (e *Engine) handOver(a *active) *active {
 	if b != nil {
 		b.cancel(nil)
 	}
-	if still || err != nil {
+	if running || err != nil {
 		if qerr := e.q.Requeue(j.ID); qerr != nil {
 			e.queueError(e.opts.Log.With("job", j.ID), "requeue", qerr)
 		}
@@ -95,8 +121,9 @@ func (e *Engine) handOver(a *active) *active {
 }
 
 // retire takes a out of the active jobs and, when b is not nil and the
-// engine may still start it (not stopping, its target not held), puts b in
-// its place in the same critical section; it reports whether b did.
+// engine may still start it (not stopping, its target neither held nor
+// waiting for its server, see Outage), puts b in its place in the same
+// critical section; it reports whether b did.
 func (e *Engine) retire(a, b *active) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -106,7 +133,7 @@ func (e *Engine) retire(a, b *active) bool {
 		delete(e.active, a.job.ID)
 	}
 	e.perTarget[a.job.Target]--
-	if b == nil || e.stopping || e.held(b.job.Target) {
+	if b == nil || e.stopping || e.held(b.job.Target) || !e.reachAllows(b.job.Target, e.perTarget[b.job.Target], e.opts.Now()) {
 		return false
 	}
 	e.active[b.job.ID] = b

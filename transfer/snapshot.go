@@ -38,6 +38,15 @@ func (e *Engine) Snapshot() ([]JobStatus, Progress, error) {
 	return out, p, err
 }
 
+// Uploading returns how many uploads run now. The queue may count more
+// jobs Running: those claimed for a worker and not started yet (see
+// ahead.go), and for a moment those a worker is handing over.
+func (e *Engine) Uploading() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.active)
+}
+
 // WaitIdle blocks until each job in ids has reached a final state for this
 // run: done or cancelled (gone from the queue), failed or paused (it needs
 // the user). With no ids it waits until no job is queued, running or

@@ -38,25 +38,11 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 		e.serverReached(j.Target) // before the claim below: the target's jobs may go again
 		fp := &queue.Fingerprint{Size: fi.Size(), ModTime: fi.ModTime(), SHA256: a.sum, RemoteID: res.RemoteID, Uploaded: now}
 		entry := queue.HistoryEntry{Outcome: queue.Done, RemotePath: res.RemotePath, Link: res.Link, Size: fi.Size()}
+		if e.finishBehind(jobLog, a, res, fi, entry, fp, now) {
+			return
+		}
 		kept, isKept, qerr := e.finishDone(jobLog, a, entry, fp, now)
-		if qerr == nil && res.Recorded != nil {
-			res.Recorded()
-		}
-		e.pubMu.Lock()
-		defer e.pubMu.Unlock()
-		if qerr != nil {
-			e.queueError(jobLog(), "finish", qerr)
-		}
-		// The attributes jobLog would attach, in the same order, without
-		// building a logger for the one line most files log.
-		e.opts.Log.Info("transfer: uploaded", "job", j.ID, "target", j.Target, "path", j.RelPath, "remote", res.RemotePath, "bytes", fi.Size())
-		done := j
-		done.State, done.Size, done.ModTime = queue.Done, fi.Size(), fi.ModTime()
-		e.publishJob(done, res.RemotePath, res.Link)
-		if isKept {
-			// Changed during the upload: the queue kept it for the new content.
-			e.publishJob(kept, "", "")
-		}
+		e.announceDone(jobLog, j, res, fi, kept, isKept, qerr)
 		return
 	}
 	log := jobLog()
@@ -125,31 +111,73 @@ func (e *Engine) settle(ctx context.Context, a *active, res provider.Result, fi 
 	e.publishID(j.ID, j, outcome)
 }
 
+// announceDone runs what follows the commit of j's upload as done:
+// the provider's Recorded callback, the log line and the events (the job
+// done, and kept when Finish kept it for newer content). qerr is the
+// finish's error.
+func (e *Engine) announceDone(log func() *slog.Logger, j queue.Job, res provider.Result, fi os.FileInfo, kept queue.Job, isKept bool, qerr error) {
+	if qerr == nil && res.Recorded != nil {
+		res.Recorded()
+	}
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
+	if qerr != nil {
+		e.queueError(log(), "finish", qerr)
+	}
+	// The attributes log would attach, in the same order, without
+	// building a logger for the one line most files log.
+	e.opts.Log.Info("transfer: uploaded", "job", j.ID, "target", j.Target, "path", j.RelPath, "remote", res.RemotePath, "bytes", fi.Size())
+	done := j
+	done.State, done.Size, done.ModTime = queue.Done, fi.Size(), fi.ModTime()
+	e.publishJob(done, res.RemotePath, res.Link)
+	if isKept {
+		// Changed during the upload: the queue kept it for the new content.
+		e.publishJob(kept, "", "")
+	}
+}
+
 // finishDone records a's upload as done. Where the engine may, the same
 // commit claims the worker's next job (a.next), so a file costs one queue
 // commit on its worker's path, not two. It returns the job as it stays
 // queued for newer content, if it does.
 func (e *Engine) finishDone(log func() *slog.Logger, a *active, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time) (queue.Job, bool, error) {
-	j := a.job
-	if !e.mayClaimNext() {
+	f, err := e.finishCommit(log, a.job, entry, fp, now, e.mayClaimNext(), a.job.Target)
+	if f.claimed {
+		a.next = &f.next
+	}
+	return f.kept, f.isKept, err
+}
+
+// finished is what finishCommit did besides the finish.
+type finished struct {
+	next    queue.Job // claimed in the same commit, when claimed
+	claimed bool
+	kept    queue.Job // the job as it stays queued for newer content, when isKept
+	isKept  bool
+}
+
+// finishCommit commits job j's upload as done and, when claim is set,
+// claims a job in the same commit as if the slot of a job of target
+// replacing were free. The error is the finish's.
+func (e *Engine) finishCommit(log func() *slog.Logger, j queue.Job, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time,
+	claim bool, replacing string,
+) (finished, error) {
+	if !claim {
 		if err := e.q.Finish(j.ID, entry, fp); err != nil {
-			return queue.Job{}, false, err
+			return finished{}, err
 		}
 		cur, err := e.q.Get(j.ID)
-		return cur, err == nil, nil
+		return finished{kept: cur, isKept: err == nil}, nil
 	}
-	r, err := e.q.FinishClaim(j.ID, entry, fp, now, e.allowReplacing(j.Target))
+	r, err := e.q.FinishClaim(j.ID, entry, fp, now, e.allowReplacing(replacing))
 	if err != nil {
-		return queue.Job{}, false, err
+		return finished{}, err
 	}
 	if r.ClaimErr != nil {
 		log().Error("transfer: claim a job", "err", r.ClaimErr)
 		e.poke() // the dispatcher goes past the damaged record
 	}
-	if r.Claimed {
-		a.next = &r.Next
-	}
-	return r.Kept, r.IsKept, r.FinishErr
+	return finished{next: r.Next, claimed: r.Claimed, kept: r.Kept, isKept: r.IsKept}, r.FinishErr
 }
 
 // settleSame finishes a job whose file holds the bytes last sent: done,
