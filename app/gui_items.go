@@ -66,10 +66,13 @@ func (b *guiBackend) Status() ui.Status {
 		Paused: paused, PausedUntil: until,
 		Bandwidth: b.rt.engine.Bandwidth(),
 		Parallel:  b.config().Transfer.ParallelFilesOrDefault(),
-		Uploading: counts[queue.Running],
+		// The engine's count: the queue's Running also holds the jobs
+		// claimed for a worker and not started yet.
+		Uploading: min(b.rt.engine.Uploading(), counts[queue.Running]),
 		Waiting:   counts[queue.Queued] + counts[queue.Waiting] + counts[queue.Paused],
 		Failed:    counts[queue.Failed],
 	}
+	st.Waiting += counts[queue.Running] - st.Uploading
 	if st.Uploading > 0 {
 		st.Speed = speed
 	}
