@@ -134,19 +134,27 @@ func TestOutageHoldsTheTarget(t *testing.T) {
 	}
 
 	r.fake.ClearFaults()
+	allDoneAfterOutage(t, r, ids)
+	for i := range ids {
+		r.checkStored("up/"+name(i), randBytes(uint64(i), 100+i))
+	}
+	r.checkClean()
+}
+
+// allDoneAfterOutage waits for ids once the server can be reached again,
+// and checks that every job was uploaded and no outage is left.
+func allDoneAfterOutage(t *testing.T, r *rig, ids []queue.JobID) {
+	t.Helper()
 	r.wait(ids...)
 	if got := r.e.Outages(); len(got) != 0 {
 		t.Errorf("outages after every upload went through: %+v", got)
 	}
 	h := r.history()
-	for i, id := range ids {
+	for _, id := range ids {
 		if h[id].Outcome != queue.Done {
 			t.Errorf("job %d: %s (%s)", id, h[id].Outcome, h[id].ErrMsg)
-			continue
 		}
-		r.checkStored("up/"+name(i), randBytes(uint64(i), 100+i))
 	}
-	r.checkClean()
 }
 
 // TestOutageEndsUploadWait checks that `ferry upload`'s wait ends once the
@@ -222,14 +230,5 @@ func TestRetryNowTriesTheServerAgain(t *testing.T) {
 	if err := r.e.Retry(waiting); err != nil {
 		t.Fatal(err)
 	}
-	r.wait(ids...)
-	if got := r.e.Outages(); len(got) != 0 {
-		t.Errorf("outages after the retried job went through: %+v", got)
-	}
-	h := r.history()
-	for _, id := range ids {
-		if h[id].Outcome != queue.Done {
-			t.Errorf("job %d: %s (%s)", id, h[id].Outcome, h[id].ErrMsg)
-		}
-	}
+	allDoneAfterOutage(t, r, ids)
 }
