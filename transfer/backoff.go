@@ -78,11 +78,17 @@ func (e *Engine) attempt(ctx context.Context, op string, fn func(ctx context.Con
 // exponential from JobBackoff.Initial, capped at Max, with ±25% jitter,
 // and never shorter than the server's Retry-After.
 func (e *Engine) jobDelay(attempts int, retryAfter time.Duration) time.Duration {
-	d := e.opts.JobBackoff.Initial
-	for i := 0; i < attempts && d < e.opts.JobBackoff.Max; i++ {
+	return max(e.opts.JobBackoff.delay(attempts), retryAfter)
+}
+
+// delay is the pause after n doublings of b.Initial, capped at b.Max,
+// with ±25% jitter so that retries of many jobs (or of several Ferry
+// processes behind one link) do not come in step.
+func (b Backoff) delay(n int) time.Duration {
+	d := b.Initial
+	for i := 0; i < n && d < b.Max; i++ {
 		d *= 2
 	}
-	d = min(d, e.opts.JobBackoff.Max)
-	d = time.Duration(float64(d) * (0.75 + 0.5*rand.Float64()))
-	return max(d, retryAfter)
+	d = min(d, b.Max)
+	return time.Duration(float64(d) * (0.75 + 0.5*rand.Float64()))
 }

@@ -3,7 +3,6 @@ package transfer
 import (
 	"errors"
 	"maps"
-	"math/rand/v2"
 	"net"
 	"slices"
 	"sync"
@@ -79,20 +78,8 @@ func (r *reachability) failed(target string, id queue.JobID, cause string, now t
 		return *cur, false, false
 	}
 	cur.Tries++
-	cur.Retry = now.Add(reachDelay(cur.Tries, b))
+	cur.Retry = now.Add(b.delay(cur.Tries - 1))
 	return *cur, !ok, true
-}
-
-// reachDelay is the pause after tries failed attempts in a row: b.Initial
-// doubling up to b.Max, with a quarter of jitter either way so that
-// several Ferry processes behind one link do not probe in step.
-func reachDelay(tries int, b Backoff) time.Duration {
-	d := b.Initial
-	for i := 1; i < tries && d < b.Max; i++ {
-		d *= 2
-	}
-	d = min(d, b.Max)
-	return time.Duration(float64(d) * (0.75 + 0.5*rand.Float64()))
 }
 
 // reached ends target's outage; it returns the outage that ended, if any,
