@@ -82,7 +82,7 @@ func (e *Engine) claimAhead(a *active) *ahead {
 			h.resolve(queue.Job{}, false)
 			return
 		}
-		j, ok, err := e.q.Claim(now, e.allowReplacing(a.job.Target))
+		j, ok, err := e.q.ClaimPassing(now, e.aheadPicker(a.job.Target))
 		if err != nil {
 			e.opts.Log.Error("transfer: claim a job", "err", err)
 			e.poke() // the dispatcher goes past a damaged record
@@ -130,17 +130,19 @@ func (e *Engine) finishBehind(log func() *slog.Logger, a *active, res provider.R
 func (e *Engine) commitBehind(a, b *active) *ahead {
 	d := a.behind
 	a.behind = nil
-	claim := b != nil && aheadWorth(b.job) && e.mayClaimAhead()
-	var after *ahead
-	replacing := ""
-	if claim {
-		after, replacing = newAhead(), b.job.Target
+	var (
+		after *ahead
+		pick  *queue.Picker
+	)
+	if b != nil && aheadWorth(b.job) && e.mayClaimAhead() {
+		p := e.aheadPicker(b.job.Target)
+		after, pick = newAhead(), &p
 	}
 	j := a.job
 	e.workers.Add(1)
 	go func() {
 		defer e.workers.Done()
-		f, err := e.finishCommit(d.log, j, d.entry, d.fp, d.now, claim, replacing)
+		f, err := e.finishCommit(d.log, j, d.entry, d.fp, d.now, pick)
 		if after != nil {
 			after.resolve(f.next, f.claimed)
 		}

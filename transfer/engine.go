@@ -34,6 +34,7 @@ type Engine struct {
 	sched   *bwtimetable.Scheduler // sets bw from the timetable
 	hold    holdState              // SetHold: a pause that is not the user's
 	reach   reachability           // targets whose server could not be reached
+	leads   folderLeads            // jobs claimed that make a folder first (folderleads.go)
 	hub     *hub
 	kick    chan struct{} // buffered(1): the dispatcher should look again
 
@@ -203,7 +204,7 @@ func (e *Engine) dispatch() time.Time {
 			break
 		}
 		e.pubMu.Lock()
-		j, ok, err := e.q.Claim(now, e.allow)
+		j, ok, err := e.q.ClaimPassing(now, e.picker(""))
 		if ok && err == nil {
 			e.start(j)
 		}
@@ -241,8 +242,22 @@ func (e *Engine) slotFree() bool {
 	return len(e.active) < e.parallel
 }
 
-// allow is the per-target limit; the queue calls it inside Claim.
-func (e *Engine) allow(j queue.Job) bool { return e.allowReplacing("")(j) }
+// picker is how a worker finishing a job of target finishing (or the
+// dispatcher, with "") claims: the per-target limits (allowReplacing),
+// and no job that would wait for another's folder while one need not
+// (later).
+func (e *Engine) picker(finishing string) queue.Picker {
+	return queue.Picker{Allow: e.allowReplacing(finishing), Later: e.later}
+}
+
+// aheadPicker is picker for a claim ahead (ahead.go): it claims no job
+// that would wait for another's folder. The worker claims again when it
+// finishes, by when that folder may be made.
+func (e *Engine) aheadPicker(finishing string) queue.Picker {
+	p := e.picker(finishing)
+	p.Strict = true
+	return p
+}
 
 // allowReplacing is allow for a worker that claims its next job as it
 // finishes one of target finishing: that job's slot counts as free.

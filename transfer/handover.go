@@ -111,6 +111,7 @@ func (e *Engine) startNext(a *active, j queue.Job) *active {
 	if b != nil {
 		b.cancel(nil)
 	}
+	e.leads.done(j.ID)
 	if running || err != nil {
 		if qerr := e.q.Requeue(j.ID); qerr != nil {
 			e.queueError(e.opts.Log.With("job", j.ID), "requeue", qerr)
@@ -125,6 +126,7 @@ func (e *Engine) startNext(a *active, j queue.Job) *active {
 // waiting for its server, see Outage), puts b in its place in the same
 // critical section; it reports whether b did.
 func (e *Engine) retire(a, b *active) bool {
+	e.leads.done(a.job.ID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.active[a.job.ID] == a {

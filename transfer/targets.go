@@ -56,6 +56,12 @@ type targetCache struct {
 }
 
 func (c *targetCache) get(ctx context.Context, name string) (*resolved, error) {
+	return c.getFirst(ctx, name, nil)
+}
+
+// getFirst is get; when this call resolves the target, first (if not nil)
+// runs before any other goroutine can see the target as cached.
+func (c *targetCache) getFirst(ctx context.Context, name string, first func(*resolved)) (*resolved, error) {
 	c.mu.Lock()
 	t, ok := c.m[name]
 	c.mu.Unlock()
@@ -79,6 +85,9 @@ func (c *targetCache) get(ctx context.Context, name string) (*resolved, error) {
 	if prev, ok := c.m[name]; ok {
 		t = prev // a concurrent resolution won; keep one provider per target
 	} else {
+		if first != nil {
+			first(t)
+		}
 		c.m[name] = t
 	}
 	c.mu.Unlock()

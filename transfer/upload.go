@@ -40,7 +40,9 @@ const maxRestarts = 8
 func (e *Engine) upload(ctx context.Context, a *active) (provider.Result, os.FileInfo, error) {
 	j := a.job
 	_, known := e.targets.cached(j.Target)
-	t, err := e.targets.get(ctx, j.Target)
+	// The claim could not ask the provider about folders (later) before
+	// the target was resolved: this job leads its folder.
+	t, err := e.targets.getFirst(ctx, j.Target, func(t *resolved) { e.leadsWait(j, t) })
 	if err != nil {
 		return provider.Result{}, nil, &configError{err}
 	}

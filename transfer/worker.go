@@ -141,7 +141,12 @@ func (e *Engine) announceDone(log func() *slog.Logger, j queue.Job, res provider
 // commit on its worker's path, not two. It returns the job as it stays
 // queued for newer content, if it does.
 func (e *Engine) finishDone(log func() *slog.Logger, a *active, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time) (queue.Job, bool, error) {
-	f, err := e.finishCommit(log, a.job, entry, fp, now, e.mayClaimNext(), a.job.Target)
+	var pick *queue.Picker
+	if e.mayClaimNext() {
+		p := e.picker(a.job.Target)
+		pick = &p
+	}
+	f, err := e.finishCommit(log, a.job, entry, fp, now, pick)
 	if f.claimed {
 		a.next = &f.next
 	}
@@ -156,20 +161,19 @@ type finished struct {
 	isKept  bool
 }
 
-// finishCommit commits job j's upload as done and, when claim is set,
-// claims a job in the same commit as if the slot of a job of target
-// replacing were free. The error is the finish's.
+// finishCommit commits job j's upload as done and, when pick is not nil,
+// claims a job with it in the same commit. The error is the finish's.
 func (e *Engine) finishCommit(log func() *slog.Logger, j queue.Job, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time,
-	claim bool, replacing string,
+	pick *queue.Picker,
 ) (finished, error) {
-	if !claim {
+	if pick == nil {
 		if err := e.q.Finish(j.ID, entry, fp); err != nil {
 			return finished{}, err
 		}
 		cur, err := e.q.Get(j.ID)
 		return finished{kept: cur, isKept: err == nil}, nil
 	}
-	r, err := e.q.FinishClaim(j.ID, entry, fp, now, e.allowReplacing(replacing))
+	r, err := e.q.FinishClaim(j.ID, entry, fp, now, *pick)
 	if err != nil {
 		return finished{}, err
 	}

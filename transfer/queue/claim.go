@@ -28,6 +28,31 @@ import (
 // ready index (the rest of the transaction commits) and Claim returns an
 // error wrapping ErrCorrupt naming it; the next call goes past it.
 func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
+	return q.ClaimPassing(now, Picker{Allow: allow})
+}
+
+// Picker is how a claim chooses among runnable jobs. Allow decides per
+// target, as Claim's allow does. Later (nil = never) decides per job, for
+// a job Allow let through: true passes that job over for the next
+// runnable job of its target, up to PassOverLimit of them; the job stays
+// where it is in the order. When every job looked at was passed over, the
+// first of them is claimed all the same, so Later may reorder the work but
+// never hold it back; unless Strict, for a claim made in advance, which
+// then claims nothing. Later has allow's contract (quick, inside the write
+// transaction, possibly more than once, without calling the Queue).
+type Picker struct {
+	Allow  func(Job) bool
+	Later  func(Job) bool
+	Strict bool
+}
+
+// PassOverLimit is how many runnable jobs of one target a claim looks at
+// behind one that Picker.Later passed over: it bounds the records a claim
+// reads inside the write transaction.
+const PassOverLimit = 256
+
+// ClaimPassing is Claim with a Picker.
+func (q *Queue) ClaimPassing(now time.Time, pick Picker) (Job, bool, error) {
 	var (
 		out     Job
 		ok      bool
@@ -36,7 +61,7 @@ func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
 	// A group commit: the run may be repeated, so it resets its results.
 	err := q.group(func(t *txn) error {
 		var err error
-		out, ok, damaged, err = t.claim(now, allow)
+		out, ok, damaged, err = t.claim(now, pick)
 		return err
 	})
 	if err != nil {
@@ -52,7 +77,7 @@ func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
 // Interrupted as it was) and true, or false; damaged names a corrupt or
 // misfiled record taken out of the ready index (the transaction must still
 // commit, to keep it out).
-func (t *txn) claim(now time.Time, allow func(Job) bool) (out Job, ok bool, damaged, err error) {
+func (t *txn) claim(now time.Time, pick Picker) (out Job, ok bool, damaged, err error) {
 	if err := t.promoteDue(now); err != nil {
 		return Job{}, false, nil, err
 	}
@@ -60,6 +85,7 @@ func (t *txn) claim(now time.Time, allow func(Job) bool) (out Job, ok bool, dama
 	if err != nil {
 		return Job{}, false, nil, err
 	}
+	var passed *Job // the first job Later passed over, claimed when nothing else is
 	for _, h := range heads {
 		j, err := t.getJob(h.id)
 		if isCorruptOrMissing(err) {
@@ -72,22 +98,70 @@ func (t *txn) claim(now time.Time, allow func(Job) bool) (out Job, ok bool, dama
 			damaged := fmt.Errorf("job %d: %w: %s but in the ready index", j.ID, ErrCorrupt, j.State)
 			return Job{}, false, damaged, t.ready.Bucket([]byte(h.target)).Delete(idKey(h.id))
 		}
-		if allow != nil && !allow(j) {
+		if pick.Allow != nil && !pick.Allow(j) {
 			continue
 		}
-		prev := j
-		j.State = Running
-		j.Changed = false
-		j.Updated = now
-		interrupted := j.Interrupted
-		j.Interrupted = false
-		if err := t.putJob(&prev, j); err != nil {
-			return Job{}, false, nil, err
+		if pick.Later == nil || !pick.Later(j) {
+			return t.take(j, now)
 		}
-		j.Interrupted = interrupted
-		return j, true, nil, nil
+		if next, found, err := t.pastLater(h, pick.Later); err != nil || found {
+			if err != nil {
+				return Job{}, false, nil, err
+			}
+			return t.take(next, now)
+		}
+		if passed == nil {
+			passed = &j
+		}
+	}
+	if passed != nil && !pick.Strict {
+		return t.take(*passed, now)
 	}
 	return Job{}, false, nil, nil
+}
+
+// pastLater looks at the runnable jobs of h's target behind h, oldest
+// first and at most PassOverLimit of them, for one later does not pass
+// over. A record that cannot be read, or is not runnable, ends the search
+// (the next claim's head check deals with it).
+func (t *txn) pastLater(h head, later func(Job) bool) (Job, bool, error) {
+	c := t.ready.Bucket([]byte(h.target)).Cursor()
+	k, _ := c.Seek(idKey(h.id))
+	for n := 0; n < PassOverLimit; n++ {
+		if k, _ = c.Next(); k == nil {
+			return Job{}, false, nil
+		}
+		id, ok := keyID(k)
+		if !ok {
+			return Job{}, false, nil
+		}
+		j, err := t.getJob(id)
+		if isCorruptOrMissing(err) || (err == nil && j.State != Queued && j.State != Waiting) {
+			return Job{}, false, nil
+		}
+		if err != nil {
+			return Job{}, false, err
+		}
+		if !later(j) {
+			return j, true, nil
+		}
+	}
+	return Job{}, false, nil
+}
+
+// take sets j Running, claimed at now.
+func (t *txn) take(j Job, now time.Time) (Job, bool, error, error) {
+	prev := j
+	j.State = Running
+	j.Changed = false
+	j.Updated = now
+	interrupted := j.Interrupted
+	j.Interrupted = false
+	if err := t.putJob(&prev, j); err != nil {
+		return Job{}, false, nil, err
+	}
+	j.Interrupted = interrupted
+	return j, true, nil, nil
 }
 
 type head struct {

@@ -32,7 +32,7 @@ func TestFinishClaimPagesPerFile(t *testing.T) {
 		s0 := q.db.Stats()
 		_, c0 := q.Transactions()
 		for range n {
-			r, err := q.FinishClaim(j.ID, HistoryEntry{}, fp, now, nil)
+			r, err := q.FinishClaim(j.ID, HistoryEntry{}, fp, now, Picker{})
 			if err != nil || r.FinishErr != nil || !r.Claimed {
 				t.Fatalf("finish and claim: %+v %v", r, err)
 			}

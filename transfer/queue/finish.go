@@ -73,10 +73,10 @@ type FinishClaimed struct {
 // FinishClaim is Finish (outcome Done) followed, in the same transaction,
 // by Claim: a worker that ends one file takes its next with one commit
 // instead of two. The claim is made only when the global pause
-// (PausedUntil) is not after now; allow has Claim's contract. The error is
+// (PausedUntil) is not after now; pick has ClaimPassing's contract. The error is
 // a failed transaction (nothing changed then) or an invalid entry; what
 // each half did is in the result.
-func (q *Queue) FinishClaim(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Time, allow func(Job) bool) (FinishClaimed, error) {
+func (q *Queue) FinishClaim(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Time, pick Picker) (FinishClaimed, error) {
 	if entry.Outcome == "" {
 		entry.Outcome = Done
 	}
@@ -98,7 +98,7 @@ func (q *Queue) FinishClaim(id JobID, entry HistoryEntry, fp *Fingerprint, now t
 		if paused, err := t.pausedUntil(); err != nil || paused.After(now) {
 			return err
 		}
-		r.Next, r.Claimed, r.ClaimErr, err = t.claim(now, allow)
+		r.Next, r.Claimed, r.ClaimErr, err = t.claim(now, pick)
 		return err
 	})
 	if err != nil {

@@ -15,7 +15,7 @@ func TestFinishClaimOneCommit(t *testing.T) {
 	first := mustClaim(t, q, c.Now())
 	before := q.grp.commits.Load()
 	fp := &Fingerprint{Size: 1, ModTime: c.Now(), RemoteID: "r1", Uploaded: c.Now()}
-	r, err := q.FinishClaim(first.ID, HistoryEntry{}, fp, c.Now(), nil)
+	r, err := q.FinishClaim(first.ID, HistoryEntry{}, fp, c.Now(), Picker{})
 	if err != nil || r.FinishErr != nil || r.ClaimErr != nil {
 		t.Fatalf("finish claim: %v %+v", err, r)
 	}
@@ -56,7 +56,7 @@ func TestFinishClaimLimits(t *testing.T) {
 	if err := q.SetPausedUntil(c.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := q.FinishClaim(a.ID, HistoryEntry{}, nil, c.Now(), nil)
+	r, err := q.FinishClaim(a.ID, HistoryEntry{}, nil, c.Now(), Picker{})
 	if err != nil || r.FinishErr != nil || r.Claimed {
 		t.Fatalf("paused: %v %+v, want finished and nothing claimed", err, r)
 	}
@@ -77,14 +77,14 @@ func TestFinishClaimLimits(t *testing.T) {
 		t.Errorf("StillClaimed of a cancelled job: running %v %v, want false", running, err)
 	}
 	onlyU := func(j Job) bool { return j.Target == "u" }
-	r, err = q.FinishClaim(b.ID, HistoryEntry{}, nil, c.Now(), onlyU)
+	r, err = q.FinishClaim(b.ID, HistoryEntry{}, nil, c.Now(), Picker{Allow: onlyU})
 	if err != nil || !errors.Is(r.FinishErr, ErrNotFound) {
 		t.Fatalf("cancelled meanwhile: %v %+v, want FinishErr ErrNotFound", err, r)
 	}
 	if !r.Claimed || r.Next.Target != "u" {
 		t.Fatalf("claimed %v %+v, want the job of target u (allow refused t)", r.Claimed, r.Next)
 	}
-	if _, err := q.FinishClaim(r.Next.ID, HistoryEntry{Outcome: Failed}, nil, c.Now(), nil); !errors.Is(err, ErrInvalid) {
+	if _, err := q.FinishClaim(r.Next.ID, HistoryEntry{Outcome: Failed}, nil, c.Now(), Picker{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("outcome failed: %v, want ErrInvalid", err)
 	}
 	if got := mustGet(t, q, r.Next.ID); got.State != Running {
@@ -103,7 +103,7 @@ func TestFinishClaimKeptForNewContent(t *testing.T) {
 	changed := job("t", "a.txt") // the file changed while it was sent
 	changed.Size++
 	mustEnqueue(t, q, changed)
-	r, err := q.FinishClaim(a.ID, HistoryEntry{}, nil, c.Now(), nil)
+	r, err := q.FinishClaim(a.ID, HistoryEntry{}, nil, c.Now(), Picker{})
 	if err != nil || r.FinishErr != nil {
 		t.Fatal(err, r.FinishErr)
 	}

@@ -65,7 +65,7 @@ func uploadLike(tb testing.TB, q *Queue, n, workers, batch int) int {
 					tb.Error(err)
 					return
 				}
-				r, err := q.FinishClaim(j.ID, HistoryEntry{}, fp, now, nil)
+				r, err := q.FinishClaim(j.ID, HistoryEntry{}, fp, now, Picker{})
 				if err != nil || r.FinishErr != nil {
 					tb.Error(err, r.FinishErr)
 					return

@@ -49,6 +49,13 @@ func (g *folderGate) firstUnknown(dir []string) string {
 	return ""
 }
 
+// toMake is firstUnknown under the lock (provider.FolderMaker).
+func (g *folderGate) toMake(dir []string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.firstUnknown(dir)
+}
+
 // enter waits until the commit of an upload into dir may go. It returns
 // the function to call with the outcome (true when the server answered
 // 201, so dir exists). For a dir that is known, or empty, it returns at
@@ -89,3 +96,7 @@ func (g *folderGate) enter(ctx context.Context, dir []string) (func(created bool
 		}
 	}
 }
+
+// FolderToMake is provider.FolderMaker: the folder path whose first commit
+// the gate would make an upload into dir wait for, "" when dir is known.
+func (p *Provider) FolderToMake(dir []string) string { return p.folders.toMake(dir) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
 )
@@ -52,7 +53,24 @@ func TestParallelUploadsIntoNewFolder(t *testing.T) {
 			t.Errorf("f%d.bin is not in /editor/new/deeper/deepest", i)
 		}
 	}
-	// Known now: later uploads into the path and below it do not wait.
+	// Known now: later uploads into the path and below it do not wait,
+	// and the engine is told so (provider.FolderMaker).
+	var maker provider.FolderMaker = p
+	for _, c := range []struct {
+		dir  []string
+		want string
+	}{
+		{dir, ""},
+		{dir[:1], ""},
+		{nil, ""},
+		{append(dir, "more"), "new/deeper/deepest/more"},
+		{[]string{"new", "other", "x"}, "new/other"},
+		{[]string{"elsewhere"}, "elsewhere"},
+	} {
+		if got := maker.FolderToMake(c.dir); got != c.want {
+			t.Errorf("FolderToMake(%q) = %q, want %q", c.dir, got, c.want)
+		}
+	}
 	data := randomData(10, 1)
 	if _, err := upload(ctx(t), p, plan(append(dir, "more"), "late.bin", data, MinChunkSize), data); err != nil {
 		t.Fatal(err)

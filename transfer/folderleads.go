@@ -1,0 +1,95 @@
+package transfer
+
+import (
+	"sync"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// A provider whose server makes an upload's folders itself
+// (provider.FolderMaker, files.ro) lets one upload at a time commit into a
+// folder not yet made; the other uploads into it wait for that one's
+// answer, each holding a slot. Jobs are queued folder by folder, so the
+// jobs right behind the first of a new folder all wait for it: with four
+// slots, three stood idle for a request's time at every new folder (20 ms
+// each in the sandbox, a round trip or more on a real server; a fifth of
+// the workers' time for the bench's 2,000 files in 20 folders).
+//
+// So the claim passes over a job whose folder another job of its target,
+// claimed and not yet retired, will make (queue.Picker.Later) for the
+// next runnable job that need not wait: often the first of a later
+// folder, which then makes its own folder at the same time. The order
+// changes only while a folder is being made, and never holds work back:
+// when every job the claim looks at would wait, it takes the oldest, which
+// waits as before.
+
+// folderLeads notes, per job claimed, the folder that job's upload will
+// make first: the job leads that folder.
+type folderLeads struct {
+	mu    sync.Mutex
+	byJob map[queue.JobID]folderLead
+}
+
+type folderLead struct {
+	target string
+	folder string // FolderToMake when the job was claimed
+	dir    []string
+	maker  provider.FolderMaker
+}
+
+// wait reports whether j, whose target's provider is maker, would wait for
+// the folder another job leads. When it would not and its upload makes a
+// folder, j is noted as leading that folder. A lead whose folder has been
+// made since is forgotten on the way.
+func (l *folderLeads) wait(j queue.Job, maker provider.FolderMaker) bool {
+	dir := remoteDir(j)
+	folder := maker.FolderToMake(dir)
+	if folder == "" {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id, o := range l.byJob {
+		switch {
+		case o.maker.FolderToMake(o.dir) != o.folder:
+			delete(l.byJob, id) // made (or its job's retry goes deeper)
+		case id != j.ID && o.target == j.Target && o.folder == folder:
+			return true
+		}
+	}
+	if l.byJob == nil {
+		l.byJob = map[queue.JobID]folderLead{}
+	}
+	l.byJob[j.ID] = folderLead{target: j.Target, folder: folder, dir: dir, maker: maker}
+	return false
+}
+
+// done forgets the lead of job id, if it had one: the job left its slot.
+func (l *folderLeads) done(id queue.JobID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.byJob, id)
+}
+
+// later is the engine's queue.Picker.Later: a job is passed over while
+// another job in flight makes the folder its upload would wait for. A
+// move makes no folder. A target not resolved yet has no provider to
+// ask, and only one job of it is claimed then (allowReplacing): that job
+// notes its lead as it resolves the target (upload).
+func (e *Engine) later(j queue.Job) bool {
+	if j.MoveFrom != "" {
+		return false
+	}
+	t, ok := e.targets.cached(j.Target)
+	return ok && e.leadsWait(j, t)
+}
+
+// leadsWait is later for a job of resolved target t.
+func (e *Engine) leadsWait(j queue.Job, t *resolved) bool {
+	maker, ok := t.p.(provider.FolderMaker)
+	if !ok {
+		return false
+	}
+	return e.leads.wait(j, maker)
+}

@@ -1,0 +1,127 @@
+package transfer
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
+	"github.com/ferry-sync/ferry/transfer/queue"
+)
+
+// folderMakingFake is a fake whose "server" makes an upload's folder at
+// its finish, with files.ro's client-side gate: the first finish into a
+// folder not made yet goes alone and the others into it wait for its
+// answer. The first finish into hold's folder waits for release.
+type folderMakingFake struct {
+	provider.Provider
+	hold    string
+	release chan struct{}
+
+	mu      sync.Mutex
+	made    map[string]bool
+	pending map[string]chan struct{}
+	waited  int // finishes that waited for another's folder
+}
+
+func (f *folderMakingFake) FolderToMake(dir []string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if k := strings.Join(dir, "/"); !f.made[k] {
+		return k
+	}
+	return ""
+}
+
+func (f *folderMakingFake) Begin(ctx context.Context, u provider.Upload) (provider.Session, error) {
+	s, err := f.Provider.Begin(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return &folderMakingSession{Session: s, f: f, folder: strings.Join(u.Dir, "/")}, nil
+}
+
+type folderMakingSession struct {
+	provider.Session
+	f      *folderMakingFake
+	folder string
+}
+
+func (s *folderMakingSession) Finish(ctx context.Context) (provider.Result, error) {
+	f := s.f
+	for {
+		f.mu.Lock()
+		if f.made[s.folder] {
+			f.mu.Unlock()
+			return s.Session.Finish(ctx)
+		}
+		wait, busy := f.pending[s.folder]
+		if !busy {
+			done := make(chan struct{})
+			f.pending[s.folder] = done
+			f.mu.Unlock()
+			if s.folder == f.hold {
+				<-f.release
+			}
+			res, err := s.Session.Finish(ctx)
+			f.mu.Lock()
+			f.made[s.folder] = err == nil
+			delete(f.pending, s.folder)
+			close(done)
+			f.mu.Unlock()
+			return res, err
+		}
+		f.waited++
+		f.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return provider.Result{}, ctx.Err()
+		}
+	}
+}
+
+// TestJobsBehindANewFolderDoNotWaitForIt: while the first upload into a
+// new folder is out, the other slot uploads the jobs of the next folder
+// instead of waiting for it, and every file still arrives once.
+func TestJobsBehindANewFolderDoNotWaitForIt(t *testing.T) {
+	fake := fakeprovider.MustNew(fakeprovider.Options{})
+	fm := &folderMakingFake{
+		Provider: fake, hold: "up/slow", release: make(chan struct{}),
+		made: map[string]bool{}, pending: map[string]chan struct{}{},
+	}
+	opts := fastOpts()
+	opts.Parallel = 2
+	q := newQueue(t)
+	r := &rig{t: t, q: q, fake: fake, root: t.TempDir(), e: New(q, fixed(fm, TargetSettings{}), opts)}
+	var jobs []queue.Job
+	for _, rel := range []string{"slow/1", "slow/2", "slow/3", "next/1", "next/2", "next/3"} {
+		jobs = append(jobs, r.file(rel, []byte(rel)))
+	}
+	r.run()
+	ids := r.enqueue(jobs...)
+	r.until("the next folder's files, while the first of slow/ is held", func() bool {
+		for _, id := range ids[3:] {
+			if j, err := r.q.Get(id); err == nil && j.State != queue.Done {
+				return false
+			}
+		}
+		return true
+	})
+	for _, id := range ids[1:3] {
+		if j, err := r.q.Get(id); err != nil || j.State == queue.Done {
+			t.Fatalf("job %d done before the folder it goes into was made: %+v %v", id, j, err)
+		}
+	}
+	close(fm.release)
+	r.wait(ids...)
+	for _, rel := range []string{"slow/1", "slow/2", "slow/3", "next/1", "next/2", "next/3"} {
+		r.checkStored("up/"+rel, []byte(rel))
+	}
+	r.checkClean()
+	if fm.waited > 1 {
+		t.Errorf("%d finishes waited for another upload's folder; at most the one claimed last may", fm.waited)
+	}
+}
