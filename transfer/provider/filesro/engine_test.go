@@ -2,6 +2,7 @@ package filesro
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"github.com/ferry-sync/ferry/transfer"
 	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/queue"
+	"github.com/ferry-sync/ferry/transfer/sandbox"
+	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
 )
 
 // TestEngineOneAttemptAgainstMuteServer is issue #18 item 2 end to end:
@@ -85,5 +88,80 @@ func TestEngineOneAttemptAgainstMuteServer(t *testing.T) {
 				t.Fatalf("one attempt took %v", d)
 			}
 		})
+	}
+}
+
+// TestEngineManyNewFoldersEachMadeOnce: the engine's four slots upload 30
+// new folders of 4 files each into a sandbox that models the real
+// server's unlocked lookup-then-create of folders. The claims pass over
+// jobs whose folder another upload is making (provider.FolderMaker), so
+// several folders are made at once; each must still be made exactly once,
+// with all its files in it.
+func TestEngineManyNewFoldersEachMadeOnce(t *testing.T) {
+	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{})
+	p := tb.provider("editor")
+	root := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	var jobs []queue.Job
+	for d := range 30 {
+		for f := range 4 {
+			rel := fmt.Sprintf("top/d%02d/f%d.bin", d, f)
+			path := filepath.Join(root, filepath.FromSlash(rel))
+			data := randomData(1000+d*4+f, uint64(d*4+f))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(path, old, old); err != nil {
+				t.Fatal(err)
+			}
+			jobs = append(jobs, queue.Job{Target: "t", Origin: "upload", Root: root, RelPath: rel, RemoteDir: "up", Size: int64(len(data)), ModTime: old})
+		}
+	}
+	q, err := queue.Open(filepath.Join(t.TempDir(), "queue.db"), queue.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	e := transfer.New(q, transfer.TargetFunc(func(context.Context, string) (provider.Provider, transfer.TargetSettings, error) {
+		return p, transfer.TargetSettings{}, nil
+	}), transfer.Options{Parallel: 4, CommitQuiet: time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ids, err := e.Enqueue(jobs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Run(c) }()
+	if err := e.WaitIdle(c, ids...); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	folders := map[string]int{}
+	for _, en := range tb.srv.Tree("filesro") {
+		if en.Kind == sandbox.KindFolder && strings.HasPrefix(en.Path, "/editor/") {
+			folders[en.Path]++
+		}
+	}
+	if len(folders) != 32 { // up, up/top and 30 below it
+		t.Errorf("%d folder paths, want 32: %v", len(folders), folders)
+	}
+	for path, n := range folders {
+		if n != 1 {
+			t.Errorf("folder %s made %d times", path, n)
+		}
+	}
+	for _, j := range jobs {
+		want := "/editor/up/" + j.RelPath
+		if en, ok := tb.stored(want); !ok || en.Size != j.Size {
+			t.Errorf("%s: stored %v (%+v), want %d bytes", want, ok, en, j.Size)
+		}
+	}
+	if n := len(tb.files()); n != len(jobs) {
+		t.Errorf("%d files stored, want %d", n, len(jobs))
 	}
 }

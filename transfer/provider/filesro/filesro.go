@@ -23,7 +23,8 @@
 //   - path is always sent ("/"+name at the top): files.ro's document marks
 //     it required, VFM's rule is optional and ignores "/"+name;
 //   - the server creates folders with an unlocked lookup-then-create, so the
-//     first commit into each new folder path goes alone (folderGate);
+//     first commit into each new folder path goes alone (folderGate), and
+//     the engine claims other folders' jobs meanwhile (FolderToMake);
 //   - a connection cut while a chunk goes out is retried at the same size;
 //     only the same chunk cut again is taken for a body size limit;
 //   - a second upload of a name makes a second file of the same name
