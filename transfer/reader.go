@@ -99,10 +99,21 @@ func (r *chunkReader) Seek(offset int64, whence int) (int64, error) {
 func (r *chunkReader) uncount() { r.done.Add(-r.high) }
 
 // behindSave is the session save of an acknowledged chunk running while
-// the next chunk is sent (provider.Capabilities.IncompleteChunkNotStored).
+// the next chunk is sent (provider.Capabilities.IncompleteChunkNotStored),
+// or of the session Begin made (trails, see beginSaveMayTrail).
 type behindSave struct {
-	done chan struct{} // closed once err is set
-	err  error
+	done   chan struct{} // closed once err is set
+	err    error
+	trails bool // the save after Begin: no chunk waits for it
+}
+
+// chunkGate is b when the next chunk's last byte must wait for it, else
+// nil (also for a nil b).
+func (b *behindSave) chunkGate() *behindSave {
+	if b == nil || b.trails {
+		return nil
+	}
+	return b
 }
 
 // wait returns the save's error once it ended, or ctx's error first.

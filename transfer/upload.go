@@ -385,7 +385,36 @@ func (fu *fileUpload) open(ctx context.Context) error {
 	if fu.t.caps.BeginNeedsNoSave {
 		return nil // saved with the first acknowledged chunk or a checkpoint
 	}
+	if beginSaveMayTrail(fu.t.caps) {
+		fu.saveBeginBehind()
+		return nil
+	}
 	return e.q.SaveSession(id, queue.Session{ChunkSize: fu.u.ChunkSize, State: sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime})
+}
+
+// beginSaveMayTrail reports whether the session saved after Begin may
+// commit while the chunks go out, for a provider whose service stores the
+// file only at Finish (no chunk commits or stores it) and cannot resume:
+// what that session names is only what a restart must delete (Quatrix's
+// placeholder, created by Begin). A crash leaves the same either way: the
+// placeholder exists from Begin on, and its deletion is possible once the
+// save is durable, whether a chunk went out meanwhile or not. The save is
+// durable before send returns (settleBehind), so before Finish stores the
+// file. A small file's upload then waits for one queue commit fewer.
+func beginSaveMayTrail(c provider.Capabilities) bool {
+	return !c.Resumable && !c.LastChunkCommits && !c.LastChunkStores
+}
+
+// saveBeginBehind saves the session begun by open on a goroutine of its
+// own (beginSaveMayTrail): send sends meanwhile and settles the save
+// before it returns. Chunks do not wait for it (behindSave.trails).
+func (fu *fileUpload) saveBeginBehind() {
+	b := &behindSave{done: make(chan struct{}), trails: true}
+	fu.behind = b
+	go func() {
+		defer close(b.done)
+		b.err = fu.saveSession()
+	}()
 }
 
 // cleanup lets the provider remove what a session for an older version of
@@ -527,7 +556,7 @@ func (fu *fileUpload) checkUnchanged(op string) error {
 // last byte until it is durable.
 func (fu *fileUpload) sendChunk(ctx context.Context, i int, commit, behind bool) error {
 	e, c := fu.e, fu.u.Chunk(i)
-	gate := fu.behind
+	gate := fu.behind.chunkGate()
 	err := e.request(ctx, fmt.Sprintf("put chunk %d", i), func(actx context.Context, touch func()) error {
 		var src io.ReaderAt = fu.f
 		pctx := provider.WithCheckpoint(actx, fu.saveSession)
