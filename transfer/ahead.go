@@ -13,11 +13,17 @@ import (
 // the queue commit that records it (two fdatasyncs). Waiting for that
 // commit before the next file, as a worker must when the commit also
 // claims its next job, left a quarter of each worker's time idle. So,
-// while it uploads a small file, a worker keeps one job claimed ahead (a
+// while it uploads a small file, a worker keeps jobs claimed ahead (a
 // durable claim, committed while it sends): when the file is done, it
-// hands the finish (and the claim of the job after) to a goroutine and
-// starts the job claimed ahead at once. Events, the log line and the
-// provider's Recorded callback still follow the commit.
+// hands the finish (and the claim of a job after) to a goroutine and
+// starts the oldest job claimed ahead at once. Events, the log line and
+// the provider's Recorded callback still follow the commit.
+//
+// With one job claimed ahead, the claim committed with the last finish
+// was still on its way when the file ended in half the files to files.ro
+// (883 of 1,656, a fifth of the workers' time): each commit waits for the
+// one on disk before it. With two, the job a worker starts next was
+// claimed one file earlier.
 //
 // A crash finds a job claimed ahead Running, as it finds one claimed with
 // a finish and not started yet, and marks it Interrupted: the next
@@ -30,6 +36,9 @@ import (
 // aheadMaxSize is the largest file a worker claims ahead behind: a job
 // claimed ahead waits for the upload of the file it follows.
 const aheadMaxSize = 256 << 10
+
+// aheadDepth is how many jobs a worker keeps claimed ahead at most.
+const aheadDepth = 2
 
 // aheadWorth reports whether a worker about to upload j should claim its
 // next job ahead.
@@ -104,16 +113,12 @@ type behind struct {
 }
 
 // finishBehind lets a's worker go on when a job was claimed ahead for it:
-// that job becomes a.next, and a's finish is left to handOver, which
+// the oldest becomes a.next, and a's finish is left to handOver, which
 // commits it behind the next upload (commitBehind). It reports false,
-// having changed nothing but consumed an empty claim, when no job was
+// having changed nothing but consumed empty claims, when no job was
 // claimed ahead.
 func (e *Engine) finishBehind(log func() *slog.Logger, a *active, res provider.Result, fi os.FileInfo, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time) bool {
-	if a.ahead == nil {
-		return false
-	}
-	next, ok := a.ahead.wait()
-	a.ahead = nil
+	next, ok := a.popAhead()
 	if !ok {
 		return false
 	}
@@ -122,11 +127,44 @@ func (e *Engine) finishBehind(log func() *slog.Logger, a *active, res provider.R
 	return true
 }
 
+// popAhead waits for a's jobs claimed ahead, oldest first, until one was
+// claimed, and takes it out; false when none was.
+func (a *active) popAhead() (queue.Job, bool) {
+	for len(a.aheads) > 0 {
+		h := a.aheads[0]
+		a.aheads = a.aheads[1:]
+		if j, ok := h.wait(); ok {
+			return j, true
+		}
+	}
+	return queue.Job{}, false
+}
+
+// giveBack returns jobs claimed ahead that no worker will start to the
+// queue, as startNext does with one that must not start: a job the user
+// paused or cancelled meanwhile is left as it is.
+func (e *Engine) giveBack(hs []*ahead) {
+	for _, h := range hs {
+		j, ok := h.wait()
+		if !ok {
+			continue
+		}
+		e.leads.done(j.ID)
+		e.pubMu.Lock()
+		running, _, err := e.q.StillClaimed(j.ID, e.opts.Now())
+		if running || err != nil {
+			e.requeueClaimed(j)
+		}
+		e.pubMu.Unlock()
+	}
+}
+
 // commitBehind commits a's finish (a.behind) on its own goroutine,
 // followed by a's events. b is the job that took a's slot (nil if none
-// did): while it is small and every slot is taken, the same commit claims
-// the job to run after it, counting b's slot as free, and that claim is
-// returned (nil when none is made).
+// did): while it is small, every slot is taken and b has fewer than
+// aheadDepth jobs claimed ahead, the same commit claims one more to run
+// after it, counting b's slot as free, and that claim is returned (nil
+// when none is made).
 func (e *Engine) commitBehind(a, b *active) *ahead {
 	d := a.behind
 	a.behind = nil
@@ -134,7 +172,7 @@ func (e *Engine) commitBehind(a, b *active) *ahead {
 		after *ahead
 		pick  *queue.Picker
 	)
-	if b != nil && aheadWorth(b.job) && e.mayClaimAhead() {
+	if b != nil && len(b.aheads) < aheadDepth && aheadWorth(b.job) && e.mayClaimAhead() {
 		p := e.aheadPicker(b.job.Target)
 		after, pick = newAhead(), &p
 	}

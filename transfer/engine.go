@@ -74,10 +74,10 @@ type active struct {
 	since  atomic.Int64            // when sending began, Unix nanoseconds
 	policy provider.ConflictPolicy // set by the worker once decided
 	sum    []byte                  // SHA-256 of what was sent, when known (see contenthash.go)
-	// ahead is the job claimed for the worker while this one runs (see
-	// ahead.go); nil when none was. behind is this job's finish, left to
-	// commit once next has taken the slot.
-	ahead  *ahead
+	// aheads are the jobs claimed for the worker while this one runs,
+	// oldest first, at most aheadDepth (see ahead.go). behind is this
+	// job's finish, left to commit once next has taken the slot.
+	aheads []*ahead
 	behind *behind
 }
 

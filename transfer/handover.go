@@ -44,8 +44,10 @@ func newActive(j queue.Job) *active {
 func (e *Engine) worker(a *active) {
 	defer e.workers.Done()
 	for a != nil {
-		if a.ahead == nil {
-			a.ahead = e.claimAhead(a)
+		if len(a.aheads) < aheadDepth {
+			if h := e.claimAhead(a); h != nil {
+				a.aheads = append(a.aheads, h)
+			}
 		}
 		e.work(a.ctx, a)
 		a.cancel(nil)
@@ -55,33 +57,40 @@ func (e *Engine) worker(a *active) {
 }
 
 // handOver retires a and returns the active job of a.next (or, when no
-// finish took it, of the job claimed ahead of a), put in a's place in one
+// finish took one, of the oldest job claimed ahead of a), put in a's place in one
 // step under mu so the dispatcher never counts the slot free in between;
 // nil when there is no next job or it must not start after all. Cancel,
 // Pause and PauseAll act without waiting for a claim that committed
 // outside pubMu, so the queue is asked again: a job no longer Running, or
 // claimed just before a global pause, is not started (it is requeued in
 // the second case, as it is when the engine is stopping, a hold now
-// covers its target or its server is out of reach). A finish left behind
-// (a.behind) commits once the next job took the slot.
+// covers its target or its server is out of reach). The other jobs
+// claimed ahead of a go to the next job, or back to the queue when it
+// does not start (giveBack). A finish left behind (a.behind) commits once
+// the next job took the slot.
 func (e *Engine) handOver(a *active) *active {
-	if a.next == nil && a.ahead != nil {
-		// No finish took it (the upload failed or was stopped): the job
-		// claimed ahead runs next.
-		if j, ok := a.ahead.wait(); ok {
+	if a.next == nil {
+		// No finish took one (the upload failed or was stopped): the
+		// oldest job claimed ahead runs next.
+		if j, ok := a.popAhead(); ok {
 			a.next = &j
 		}
-		a.ahead = nil
 	}
+	rest := a.aheads // claimed ahead of a.next: b's, if b starts
+	a.aheads = nil
 	if a.next == nil {
 		e.retire(a, nil)
-		return nil
+		return nil // popAhead left none
 	}
 	b := e.startNext(a, *a.next)
+	if b == nil {
+		e.giveBack(rest)
+	} else {
+		b.aheads = rest
+	}
 	if a.behind != nil {
-		ahead := e.commitBehind(a, b)
-		if b != nil {
-			b.ahead = ahead
+		if h := e.commitBehind(a, b); h != nil {
+			b.aheads = append(b.aheads, h)
 		}
 	}
 	return b
@@ -113,12 +122,18 @@ func (e *Engine) startNext(a *active, j queue.Job) *active {
 	}
 	e.leads.done(j.ID)
 	if running || err != nil {
-		if qerr := e.q.Requeue(j.ID); qerr != nil {
-			e.queueError(e.opts.Log.With("job", j.ID), "requeue", qerr)
-		}
-		e.publishID(j.ID, j, queue.Queued)
+		e.requeueClaimed(j)
 	}
 	return nil
+}
+
+// requeueClaimed gives job j, claimed for a worker that will not start
+// it, back to the queue and announces it; the caller holds pubMu.
+func (e *Engine) requeueClaimed(j queue.Job) {
+	if qerr := e.q.Requeue(j.ID); qerr != nil {
+		e.queueError(e.opts.Log.With("job", j.ID), "requeue", qerr)
+	}
+	e.publishID(j.ID, j, queue.Queued)
 }
 
 // retire takes a out of the active jobs and, when b is not nil and the
