@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,32 +15,16 @@ import (
 // beginSaveProvider's sessions hold their first State call (the save
 // after Begin) until release is closed, and note what happened in order.
 type beginSaveProvider struct {
-	caps    provider.Capabilities
+	orderedFake
 	release chan struct{}
 	holding atomic.Bool
 	// finishSaw is what Finish found in the queue: the session saved?
 	finishSaw func() bool
-
-	mu    sync.Mutex
-	order []string
-	saved []bool
+	saved     []bool // guarded by mu
 }
-
-func (p *beginSaveProvider) Kind() string                        { return "fake" }
-func (p *beginSaveProvider) Capabilities() provider.Capabilities { return p.caps }
 
 func (p *beginSaveProvider) Begin(context.Context, provider.Upload) (provider.Session, error) {
 	return &beginSaveSession{p: p}, nil
-}
-
-func (p *beginSaveProvider) Resume(context.Context, provider.Upload, []byte) (provider.Session, error) {
-	return nil, &provider.Error{Kind: provider.ErrSessionGone, Op: "resume"}
-}
-
-func (p *beginSaveProvider) note(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.order = append(p.order, s)
 }
 
 type beginSaveSession struct {
@@ -84,10 +67,10 @@ func TestBeginSaveTrailsTheChunk(t *testing.T) {
 	for _, resumable := range []bool{false, true} {
 		t.Run(fmt.Sprintf("resumable=%v", resumable), func(t *testing.T) {
 			p := &beginSaveProvider{
-				caps: provider.Capabilities{
+				orderedFake: orderedFake{caps: provider.Capabilities{
 					MinChunkSize: 1 << 10, DefaultChunkSize: 64 << 10, Resumable: resumable,
 					Conflicts: []provider.ConflictPolicy{provider.ConflictRename},
-				},
+				}},
 				release: make(chan struct{}),
 			}
 			q := newQueue(t)

@@ -20,31 +20,38 @@ import (
 // can be held, as a slow queue commit holds the engine's save: it shows
 // whether the next chunk is sent while a save is under way.
 type behindProvider struct {
-	caps provider.Capabilities
+	orderedFake // order: "ack i" and "state n" in the order they happened
 
-	mu       sync.Mutex
-	acked    int           // chunks acknowledged so far
+	acked    int           // chunks acknowledged so far; guarded by mu
 	hold     chan struct{} // while not nil, State after the first chunk waits for it to close
 	holding  atomic.Bool   // a State call is waiting on hold
 	progress []atomic.Int64
-	order    []string // "ack i" and "state n" in the order they happened
 }
-
-func (p *behindProvider) Kind() string                        { return "fake" }
-func (p *behindProvider) Capabilities() provider.Capabilities { return p.caps }
 
 func (p *behindProvider) Begin(context.Context, provider.Upload) (provider.Session, error) {
 	return &behindSession{p: p}, nil
 }
 
-func (p *behindProvider) Resume(context.Context, provider.Upload, []byte) (provider.Session, error) {
+// orderedFake is what this package's hand-made test providers share: fixed
+// capabilities, no resume, and a record of what happened, in order.
+type orderedFake struct {
+	caps provider.Capabilities
+
+	mu    sync.Mutex
+	order []string
+}
+
+func (p *orderedFake) Kind() string                        { return "fake" }
+func (p *orderedFake) Capabilities() provider.Capabilities { return p.caps }
+
+func (p *orderedFake) Resume(context.Context, provider.Upload, []byte) (provider.Session, error) {
 	return nil, &provider.Error{Kind: provider.ErrSessionGone, Op: "resume"}
 }
 
-func (p *behindProvider) note(s string) {
+func (p *orderedFake) note(s string) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.order = append(p.order, s)
-	p.mu.Unlock()
 }
 
 type behindSession struct{ p *behindProvider }
@@ -102,11 +109,11 @@ func TestSaveBehindSendsNextChunkDuringTheSave(t *testing.T) {
 	for _, overlap := range []bool{true, false} {
 		t.Run(fmt.Sprintf("overlap=%v", overlap), func(t *testing.T) {
 			p := &behindProvider{
-				caps: provider.Capabilities{
+				orderedFake: orderedFake{caps: provider.Capabilities{
 					MinChunkSize: chunk, MaxChunkSize: chunk, DefaultChunkSize: chunk,
 					Resumable: true, Conflicts: []provider.ConflictPolicy{provider.ConflictRename},
 					IncompleteChunkNotStored: overlap,
-				},
+				}},
 				hold:     make(chan struct{}),
 				progress: make([]atomic.Int64, 4),
 			}

@@ -47,18 +47,10 @@ func TestEngineOneAttemptAgainstMuteServer(t *testing.T) {
 			if err := os.Chtimes(file, old, old); err != nil {
 				t.Fatal(err)
 			}
-			q, err := queue.Open(filepath.Join(t.TempDir(), "queue.db"), queue.Options{Timeout: 5 * time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer q.Close()
-			e := transfer.New(q, transfer.TargetFunc(func(context.Context, string) (provider.Provider, transfer.TargetSettings, error) {
-				return p, transfer.TargetSettings{}, nil
-			}), transfer.Options{
+			e, q := newEngine(t, p, transfer.Options{
 				StallTimeout:   2 * time.Second,
 				CommitQuiet:    time.Millisecond,
 				RequestBackoff: transfer.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond},
-				Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})
 			ids, err := e.Enqueue(queue.Job{Target: "t", Origin: "upload", Root: root, RelPath: "f.bin", RemoteDir: "dir", Size: int64(len(data)), ModTime: old})
 			if err != nil {
@@ -120,14 +112,7 @@ func TestEngineManyNewFoldersEachMadeOnce(t *testing.T) {
 			jobs = append(jobs, queue.Job{Target: "t", Origin: "upload", Root: root, RelPath: rel, RemoteDir: "up", Size: int64(len(data)), ModTime: old})
 		}
 	}
-	q, err := queue.Open(filepath.Join(t.TempDir(), "queue.db"), queue.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	e := transfer.New(q, transfer.TargetFunc(func(context.Context, string) (provider.Provider, transfer.TargetSettings, error) {
-		return p, transfer.TargetSettings{}, nil
-	}), transfer.Options{Parallel: 4, CommitQuiet: time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, _ := newEngine(t, p, transfer.Options{Parallel: 4, CommitQuiet: time.Millisecond})
 	ids, err := e.Enqueue(jobs...)
 	if err != nil {
 		t.Fatal(err)
@@ -164,4 +149,21 @@ func TestEngineManyNewFoldersEachMadeOnce(t *testing.T) {
 	if n := len(tb.files()); n != len(jobs) {
 		t.Errorf("%d files stored, want %d", n, len(jobs))
 	}
+}
+
+// newEngine is an engine over a queue file of its own (closed when the
+// test ends, after the test stopped the engine) whose every target is p;
+// its log is discarded.
+func newEngine(t *testing.T, p provider.Provider, opts transfer.Options) (*transfer.Engine, *queue.Queue) {
+	t.Helper()
+	q, err := queue.Open(filepath.Join(t.TempDir(), "queue.db"), queue.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Close() })
+	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := transfer.New(q, transfer.TargetFunc(func(context.Context, string) (provider.Provider, transfer.TargetSettings, error) {
+		return p, transfer.TargetSettings{}, nil
+	}), opts)
+	return e, q
 }
