@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
-	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
 // beginSaveProvider's sessions hold their first State call (the save
@@ -104,10 +103,7 @@ func TestBeginSaveTrailsTheChunk(t *testing.T) {
 				}
 			}
 			close(p.release)
-			r.wait(ids...)
-			if h := r.history()[ids[0]]; h.Outcome != queue.Done {
-				t.Fatalf("upload ended %v: %s", h.Outcome, h.ErrMsg)
-			}
+			r.waitDone(ids...)
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			if len(p.saved) != 1 || !p.saved[0] {

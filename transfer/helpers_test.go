@@ -148,6 +148,18 @@ func (r *rig) wait(ids ...queue.JobID) {
 	}
 }
 
+// waitDone is wait, failing the test unless every job was uploaded.
+func (r *rig) waitDone(ids ...queue.JobID) {
+	r.t.Helper()
+	r.wait(ids...)
+	h := r.history()
+	for _, id := range ids {
+		if h[id].Outcome != queue.Done {
+			r.t.Fatalf("job %d ended %v: %s", id, h[id].Outcome, h[id].ErrMsg)
+		}
+	}
+}
+
 // history returns the history entries by job id.
 func (r *rig) history() map[queue.JobID]queue.HistoryEntry {
 	r.t.Helper()

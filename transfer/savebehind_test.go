@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
-	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
 // behindProvider is a provider whose chunks go in series and whose State
@@ -140,10 +139,7 @@ func TestSaveBehindSendsNextChunkDuringTheSave(t *testing.T) {
 				t.Fatalf("without IncompleteChunkNotStored chunk 1 read %d bytes before the save of chunk 0 ended", got)
 			}
 			close(p.hold)
-			r.wait(ids...)
-			if h := r.history()[ids[0]]; h.Outcome != queue.Done {
-				t.Fatalf("upload ended %v: %s", h.Outcome, h.ErrMsg)
-			}
+			r.waitDone(ids...)
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			// The save of each acknowledgement ends before the next chunk
