@@ -57,14 +57,14 @@ func (e *Engine) worker(a *active) {
 }
 
 // handOver retires a and returns the active job of a.next (or, when no
-// finish took one, of the oldest job claimed ahead of a), put in a's place in one
-// step under mu so the dispatcher never counts the slot free in between;
-// nil when there is no next job or it must not start after all. Cancel,
-// Pause and PauseAll act without waiting for a claim that committed
-// outside pubMu, so the queue is asked again: a job no longer Running, or
-// claimed just before a global pause, is not started (it is requeued in
-// the second case, as it is when the engine is stopping, a hold now
-// covers its target or its server is out of reach). The other jobs
+// finish took one, of the oldest job claimed ahead of a), put in a's
+// place in one step under mu so the dispatcher never counts the slot free
+// in between; nil when there is no next job or it must not start after
+// all. Cancel, Pause and PauseAll act without waiting for a claim that
+// committed outside pubMu, so the queue is asked again: a job no longer
+// Running, or claimed just before a global pause, is not started (it is
+// requeued in the second case, as it is when the engine is stopping, a
+// hold now covers its target or its server is out of reach). The other jobs
 // claimed ahead of a go to the next job, or back to the queue when it
 // does not start (giveBack). A finish left behind (a.behind) commits once
 // the next job took the slot.
