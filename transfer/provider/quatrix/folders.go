@@ -97,6 +97,27 @@ func (f *folders) dirID(ctx context.Context, p *Provider, dir []string) (string,
 	return parent, nil
 }
 
+// toResolve is the first level of dir whose id is not cached yet ("a/b"),
+// "" when every level is: the folder an upload into dir looks up (and
+// makes if missing) before it can begin, sharing that work with every
+// other upload into it.
+func (f *folders) toResolve(dir []string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range dir {
+		if key := strings.Join(dir[:i+1], "/"); f.ids[key] == "" {
+			return key
+		}
+	}
+	return ""
+}
+
+// FolderToMake is provider.FolderMaker: uploads into a folder whose id is
+// not known yet wait for its lookup and creation (/file/id, /file/makedir),
+// shared by all of them; the engine gives the other slots other folders'
+// files meanwhile.
+func (p *Provider) FolderToMake(dir []string) string { return p.folders.toResolve(dir) }
+
 // forget drops cached ids of dir and its parents after the server said one
 // of them no longer exists.
 func (f *folders) forget(dir []string) {

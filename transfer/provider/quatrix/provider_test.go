@@ -59,6 +59,23 @@ func TestParallelUploadsCreateFolderOnce(t *testing.T) {
 	if folders != 2 || files != 50 {
 		t.Errorf("tree holds %d folders and %d files below /new, want 2 and 50", folders, files)
 	}
+	// Resolved now: the engine is told uploads into it need not wait
+	// (provider.FolderMaker), and which folder an upload elsewhere would.
+	var maker provider.FolderMaker = p
+	for _, c := range []struct {
+		dir  []string
+		want string
+	}{
+		{dir, ""},
+		{dir[:1], ""},
+		{nil, ""},
+		{append(dir, "deeper"), "new/deep/deeper"},
+		{[]string{"other", "x"}, "other"},
+	} {
+		if got := maker.FolderToMake(c.dir); got != c.want {
+			t.Errorf("FolderToMake(%q) = %q, want %q", c.dir, got, c.want)
+		}
+	}
 }
 
 // TestMakedirRaceLostReQueries makes another client win the race: a proxy
