@@ -7,14 +7,14 @@ import (
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
-// A provider whose server makes an upload's folders itself
-// (provider.FolderMaker, files.ro) lets one upload at a time commit into a
-// folder not yet made; the other uploads into it wait for that one's
-// answer, each holding a slot. Jobs are queued folder by folder, so the
-// jobs right behind the first of a new folder all wait for it: with four
-// slots, three stood idle for a request's time at every new folder (20 ms
-// each in the sandbox, a round trip or more on a real server; a fifth of
-// the workers' time for the bench's 2,000 files in 20 folders).
+// Uploads into a folder not made yet wait for one of them to make it
+// (provider.FolderMaker: files.ro lets one commit into it go alone,
+// Quatrix shares one lookup and makedir), each holding a slot meanwhile.
+// Jobs are queued folder by folder, so the jobs right behind the first of
+// a new folder all wait for it: with four slots, three stood idle for a
+// request's time at every new folder (for files.ro, 20 ms each in the
+// sandbox, a round trip or more on a real server; a fifth of the workers'
+// time for the bench's 2,000 files in 20 folders).
 //
 // So the claim passes over a job whose folder another job of its target,
 // claimed and not yet retired, will make (queue.Picker.Later) for the
