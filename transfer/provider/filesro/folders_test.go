@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/providertest"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
 )
@@ -55,22 +55,11 @@ func TestParallelUploadsIntoNewFolder(t *testing.T) {
 	}
 	// Known now: later uploads into the path and below it do not wait,
 	// and the engine is told so (provider.FolderMaker).
-	var maker provider.FolderMaker = p
-	for _, c := range []struct {
-		dir  []string
-		want string
-	}{
-		{dir, ""},
-		{dir[:1], ""},
-		{nil, ""},
-		{append(dir, "more"), "new/deeper/deepest/more"},
-		{[]string{"new", "other", "x"}, "new/other"},
-		{[]string{"elsewhere"}, "elsewhere"},
-	} {
-		if got := maker.FolderToMake(c.dir); got != c.want {
-			t.Errorf("FolderToMake(%q) = %q, want %q", c.dir, got, c.want)
-		}
-	}
+	providertest.CheckFolderToMake(t, p,
+		providertest.FolderCase{Dir: dir}, providertest.FolderCase{Dir: dir[:1]}, providertest.FolderCase{},
+		providertest.FolderCase{Dir: append(dir, "more"), Want: "new/deeper/deepest/more"},
+		providertest.FolderCase{Dir: []string{"new", "other", "x"}, Want: "new/other"},
+		providertest.FolderCase{Dir: []string{"elsewhere"}, Want: "elsewhere"})
 	data := randomData(10, 1)
 	if _, err := upload(ctx(t), p, plan(append(dir, "more"), "late.bin", data, MinChunkSize), data); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/provider/providertest"
 	"github.com/ferry-sync/ferry/transfer/provider/quatrix"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	qsandbox "github.com/ferry-sync/ferry/transfer/sandbox/quatrix"
@@ -61,21 +62,10 @@ func TestParallelUploadsCreateFolderOnce(t *testing.T) {
 	}
 	// Resolved now: the engine is told uploads into it need not wait
 	// (provider.FolderMaker), and which folder an upload elsewhere would.
-	var maker provider.FolderMaker = p
-	for _, c := range []struct {
-		dir  []string
-		want string
-	}{
-		{dir, ""},
-		{dir[:1], ""},
-		{nil, ""},
-		{append(dir, "deeper"), "new/deep/deeper"},
-		{[]string{"other", "x"}, "other"},
-	} {
-		if got := maker.FolderToMake(c.dir); got != c.want {
-			t.Errorf("FolderToMake(%q) = %q, want %q", c.dir, got, c.want)
-		}
-	}
+	providertest.CheckFolderToMake(t, p,
+		providertest.FolderCase{Dir: dir}, providertest.FolderCase{Dir: dir[:1]}, providertest.FolderCase{},
+		providertest.FolderCase{Dir: append(dir, "deeper"), Want: "new/deep/deeper"},
+		providertest.FolderCase{Dir: []string{"other", "x"}, Want: "other"})
 }
 
 // TestMakedirRaceLostReQueries makes another client win the race: a proxy
