@@ -258,10 +258,14 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		ParallelChunks: false, Resumable: true, MaxFileSize: p.cfg.MaxFileSize,
 		Folders: provider.FoldersNone, Conflicts: []provider.ConflictPolicy{provider.ConflictRename},
 		SaveBeforeFinish: true,
-		// Begin sends nothing, but the session stays saved from Begin on
-		// (BeginNeedsNoSave false): with it true, the short soak's seed
-		// 1796608895468896439 stored a copy that was never a whole local
-		// version in 2 of 4 runs (0 of 4 without); the cause is not found.
+		// Begin sends nothing and leaves nothing on the server: parts
+		// without done never become a file, and the uuid a restart needs
+		// is saved (Checkpoint) before done. Round 5 of issue 20 turned
+		// this off when the short soak's seed 1796608895468896439 stored a
+		// torn copy in 2 of 4 runs; round 6 then fixed four ways a kill
+		// or a rewrite stored a torn copy, and with this on that seed and
+		// two others passed 6 of 6 runs (round 9).
+		BeginNeedsNoSave: true,
 		// done (which makes the file visible) runs inside the last part:
 		// the engine re-checks the file before it and warns if it changed
 		// meanwhile. A restart recognises the stored upload by its uuid
