@@ -187,10 +187,12 @@ func TestMessageNotResentAfterLostAnswer(t *testing.T) {
 // messages without a second done, so a server that forgets a finalized
 // uuid (here: its "already finalized" answer rewritten to "unknown") still
 // gets its messages and keeps one file. Killed after the file message went
-// out, the restart finds it in the thread and sends only the text.
+// out, the restart finds it in the thread and sends only the text; killed
+// after both went out (the engine had not recorded the upload as finished),
+// it finds both and sends nothing.
 func TestKilledBetweenDoneAndMessage(t *testing.T) {
-	for _, killAfter := range []int{0, 1} { // messages sent before the kill
-		t.Run(map[int]string{0: "before_messages", 1: "after_file_message"}[killAfter], func(t *testing.T) {
+	for _, killAfter := range []int{0, 1, 2} { // messages sent before the kill
+		t.Run(map[int]string{0: "before_messages", 1: "after_file_message", 2: "after_both_messages"}[killAfter], func(t *testing.T) {
 			s := startSandbox(t, scsandbox.Options{}, nil)
 			mod := func(c *Config) { c.Recipients = []int64{12} }
 			data := randomData(3*MinChunkSize+5, 33)

@@ -70,8 +70,8 @@ func (s *session) messages(st state) []api.SendMessage {
 // goes out; while it is, the message is first looked for in the thread
 // (Get a Thread) and sent only if it is not there. So a lost answer (a cut
 // connection after the request was written, a 5xx from a gateway) and a
-// resumed session (whose previous process may have sent it before dying)
-// never send it twice, and a 2xx answer of any shape (a list, an object,
+// resumed session (whose previous process may have sent any of them
+// before dying) never send one twice, and a 2xx answer of any shape (a list, an object,
 // or one that cannot be read) counts as sent. Where the thread cannot be
 // read (the endpoint refuses, or the message is not in the pages read) the
 // message is sent: at least once is kept over at most once, since the
@@ -102,9 +102,12 @@ func (s *session) sendOne(ctx context.Context, m api.SendMessage, st state) erro
 			return err
 		}
 		if found {
-			s.sent(st.Sent, id)
+			s.sent(st.Sent, id, s.resumed)
 			return nil
 		}
+		// Not there: the messages after it cannot have gone out either
+		// (each is sent only once the one before it was answered).
+		s.resumed = false
 	}
 	s.mu.Lock()
 	s.st.Pending = true
@@ -118,7 +121,7 @@ func (s *session) sendOne(ctx context.Context, m api.SendMessage, st state) erro
 		}
 		return err
 	}
-	s.sent(st.Sent, id)
+	s.sent(st.Sent, id, false)
 	return nil
 }
 
@@ -158,11 +161,12 @@ func retryBriefly(ctx context.Context, f func() error) error {
 	}
 }
 
-// sent records message i as sent with id (0 when unknown).
-func (s *session) sent(i int, id int64) {
+// sent records message i as sent with id (0 when unknown); nextMaybe
+// marks the next message as one that may have reached the server too.
+func (s *session) sent(i int, id int64, nextMaybe bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.Sent, s.st.Pending = i+1, false
+	s.st.Sent, s.st.Pending = i+1, nextMaybe
 	if i == 0 {
 		s.st.MsgID = id
 	}

@@ -314,9 +314,10 @@ func (p *Provider) Resume(_ context.Context, u provider.Upload, state []byte) (p
 	// after the last part ends at the part before it).
 	s.doneMaybe = st.UUID != "" && st.Acked >= st.Parts-2
 	if st.Done != nil && s.p.messaging() {
-		// The previous process may have sent the next message before it
-		// died: look for it before sending (see sendMessages).
-		s.st.Pending = true
+		// The previous process may have sent the next messages before it
+		// died (the state saved after done records none of them): look
+		// for each before sending it (see sendMessages).
+		s.st.Pending, s.resumed = true, true
 	}
 	return s, nil
 }

@@ -43,6 +43,10 @@ type session struct {
 	// answer, or the session was resumed from a state the previous process
 	// may have finished from). See maybeStored.
 	doneMaybe bool
+	// resumed: the session was resumed after done, so the previous
+	// process may have sent any of the messages from st.Sent on; each is
+	// looked for until one is not found. Guarded by send.
+	resumed bool
 }
 
 var _ provider.Session = (*session)(nil)
