@@ -3,6 +3,7 @@ package transfer
 import (
 	"bytes"
 	"crypto/sha256"
+	"hash"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -230,4 +231,44 @@ func (r *rig) resaved(j queue.Job) queue.Job {
 	}
 	j.ModTime = fi.ModTime()
 	return j
+}
+
+// A big upload's hash allocates its blocks once: feeding 64 MiB (256
+// blocks) to a hasher that stalls now and then, as one does on a busy
+// machine, allocates hashBlocks blocks, not one each time the hasher had
+// not handed one back yet (41 MB per GiB before, in `ferry upload`).
+func TestSeqHashReusesItsBlocks(t *testing.T) {
+	data := randBytes(9, 32<<10) // what a request body reads at a time
+	const size = 64 << 20
+	a := contentsum.Preferred()
+	s := &seqHash{algo: a, h: &stallingHash{Hash: a.New()}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for off := 0; off < size; off += len(data) {
+		s.feed(int64(off), data)
+	}
+	sum := s.sum(size)
+	runtime.ReadMemStats(&after)
+	s.close()
+	if sum == nil {
+		t.Fatal("no sum after every byte was fed in order")
+	}
+	most := uint64(hashBlocks*hashBlock + 256<<10)
+	if got := after.TotalAlloc - before.TotalAlloc; got > most {
+		t.Errorf("hashing 64 MiB allocated %d bytes, want at most %d (%d blocks of %d and the rest)", got, most, hashBlocks, hashBlock)
+	}
+}
+
+// stallingHash is a hash whose every eighth Write first sleeps a
+// millisecond: a hasher goroutine the scheduler left waiting.
+type stallingHash struct {
+	hash.Hash
+	writes int
+}
+
+func (h *stallingHash) Write(p []byte) (int, error) {
+	if h.writes++; h.writes%8 == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return h.Hash.Write(p)
 }
