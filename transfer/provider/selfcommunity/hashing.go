@@ -11,6 +11,11 @@ import (
 // at a time.
 const hashPiece = 256 << 10
 
+// pieces keeps the hashing readers' buffers between parts: a big file is
+// sent as one part after another, and two new 256 KiB buffers per part
+// were 35 MB of garbage per GiB, which raised the peak RSS of a big upload.
+var pieces = sync.Pool{New: func() any { return new([hashPiece]byte) }}
+
 // errHashingClosed is what Read returns once Close was called: the HTTP
 // transport may still read a request body after its answer arrived.
 var errHashingClosed = errors.New("part body read after the request ended")
@@ -57,8 +62,9 @@ func newHashingReader(r io.Reader, h hash.Hash, size int64) *hashingReader {
 		free: make(chan []byte, 2),
 		done: make(chan struct{}),
 	}
-	t.free <- make([]byte, hashPiece)
-	t.free <- make([]byte, hashPiece)
+	for range cap(t.free) {
+		t.free <- pieces.Get().(*[hashPiece]byte)[:]
+	}
 	go func() {
 		defer close(t.done)
 		for b := range t.work {
@@ -117,6 +123,12 @@ func (t *hashingReader) Close() int64 {
 		if !t.inline {
 			close(t.work)
 			<-t.done
+			// Every buffer is back in free: the hasher returned what
+			// Read queued, and nothing reads t.data after Close.
+			t.data = nil
+			for range cap(t.free) {
+				pieces.Put((*[hashPiece]byte)(<-t.free))
+			}
 		}
 	}
 	return t.served

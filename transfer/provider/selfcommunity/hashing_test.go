@@ -96,3 +96,34 @@ func TestHashingReaderSmallPartsInline(t *testing.T) {
 		}
 	}
 }
+
+// A big file's parts, one after another, share the hashing buffers: ten
+// parts of 1 MiB allocate a few pieces' worth, not two new 256 KiB
+// buffers each (35 MB per GiB before).
+func TestHashingReaderReusesItsBuffers(t *testing.T) {
+	if raceDetector {
+		t.Skip("under -race sync.Pool drops buffers on purpose")
+	}
+	data := randomData(1<<20, 7)
+	h := md5.New()
+	part := func() {
+		hr := newHashingReader(bytes.NewReader(data), h, int64(len(data)))
+		if _, err := io.Copy(io.Discard, struct{ io.Reader }{hr}); err != nil {
+			t.Fatal(err)
+		}
+		if served := hr.Close(); served != int64(len(data)) {
+			t.Fatalf("Close says %d served, want %d", served, len(data))
+		}
+	}
+	part() // the pool's first buffers
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 10 {
+		part()
+	}
+	runtime.ReadMemStats(&after)
+	// A collection may empty the pool once: room for one more pair.
+	if got, most := after.TotalAlloc-before.TotalAlloc, uint64(2*2*hashPiece+64<<10); got > most {
+		t.Errorf("ten 1 MiB parts allocated %d bytes, want at most %d", got, most)
+	}
+}
