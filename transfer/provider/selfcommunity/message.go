@@ -71,12 +71,13 @@ func (s *session) messages(st state) []api.SendMessage {
 // (Get a Thread) and sent only if it is not there. So a lost answer (a cut
 // connection after the request was written, a 5xx from a gateway) and a
 // resumed session (whose previous process may have sent any of them
-// before dying) never send one twice, and a 2xx answer of any shape (a list, an object,
-// or one that cannot be read) counts as sent. Where the thread cannot be
-// read (the endpoint refuses, or the message is not in the pages read) the
-// message is sent: at least once is kept over at most once, since the
-// message is how the file reaches its recipients. One file's messages go
-// out together: no other upload of this provider sends between them.
+// before dying) never send one twice, and a 2xx answer of any shape (a
+// list, an object, or one that cannot be read) counts as sent. Where the
+// thread cannot be read (the endpoint refuses, or the message is not in
+// the pages read) the message is sent: at least once is kept over at
+// most once, since the message is how the file reaches its recipients.
+// One file's messages go out together: no other upload of this provider
+// sends between them.
 func (s *session) sendMessages(ctx context.Context) error {
 	s.p.msgMu.Lock()
 	defer s.p.msgMu.Unlock()
