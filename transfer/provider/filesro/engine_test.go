@@ -3,16 +3,12 @@ package filesro
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer"
-	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/enginetest"
 	"github.com/ferry-sync/ferry/transfer/queue"
 	"github.com/ferry-sync/ferry/transfer/sandbox"
 	sbfilesro "github.com/ferry-sync/ferry/transfer/sandbox/filesro"
@@ -37,22 +33,13 @@ func TestEngineOneAttemptAgainstMuteServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			root := t.TempDir()
-			data := randomData(5000, 2)
-			file := filepath.Join(root, "f.bin")
-			if err := os.WriteFile(file, data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			old := time.Now().Add(-time.Hour)
-			if err := os.Chtimes(file, old, old); err != nil {
-				t.Fatal(err)
-			}
-			e, q := newEngine(t, p, transfer.Options{
+			job := enginetest.QuietFile(t, t.TempDir(), "f.bin", "dir", randomData(5000, 2))
+			e, q := enginetest.New(t, p, transfer.Options{
 				StallTimeout:   2 * time.Second,
 				CommitQuiet:    time.Millisecond,
 				RequestBackoff: transfer.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond},
 			})
-			ids, err := e.Enqueue(queue.Job{Target: "t", Origin: "upload", Root: root, RelPath: "f.bin", RemoteDir: "dir", Size: int64(len(data)), ModTime: old})
+			ids, err := e.Enqueue(job)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,39 +80,19 @@ func TestEngineManyNewFoldersEachMadeOnce(t *testing.T) {
 	tb := newTestbed(t, sbfilesro.Options{}, sandbox.Config{})
 	p := tb.provider("editor")
 	root := t.TempDir()
-	old := time.Now().Add(-time.Hour)
 	var jobs []queue.Job
 	for d := range 30 {
 		for f := range 4 {
 			rel := fmt.Sprintf("top/d%02d/f%d.bin", d, f)
-			path := filepath.Join(root, filepath.FromSlash(rel))
-			data := randomData(1000+d*4+f, uint64(d*4+f))
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chtimes(path, old, old); err != nil {
-				t.Fatal(err)
-			}
-			jobs = append(jobs, queue.Job{Target: "t", Origin: "upload", Root: root, RelPath: rel, RemoteDir: "up", Size: int64(len(data)), ModTime: old})
+			jobs = append(jobs, enginetest.QuietFile(t, root, rel, "up", randomData(1000+d*4+f, uint64(d*4+f))))
 		}
 	}
-	e, _ := newEngine(t, p, transfer.Options{Parallel: 4, CommitQuiet: time.Millisecond})
+	e, _ := enginetest.New(t, p, transfer.Options{Parallel: 4, CommitQuiet: time.Millisecond})
 	ids, err := e.Enqueue(jobs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.Run(c) }()
-	if err := e.WaitIdle(c, ids...); err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	<-done
+	enginetest.RunUntilIdle(t, e, 60*time.Second, ids...)
 	folders := map[string]int{}
 	for _, en := range tb.srv.Tree("filesro") {
 		if en.Kind == sandbox.KindFolder && strings.HasPrefix(en.Path, "/editor/") {
@@ -149,21 +116,4 @@ func TestEngineManyNewFoldersEachMadeOnce(t *testing.T) {
 	if n := len(tb.files()); n != len(jobs) {
 		t.Errorf("%d files stored, want %d", n, len(jobs))
 	}
-}
-
-// newEngine is an engine over a queue file of its own (closed when the
-// test ends, after the test stopped the engine) whose every target is p;
-// its log is discarded.
-func newEngine(t *testing.T, p provider.Provider, opts transfer.Options) (*transfer.Engine, *queue.Queue) {
-	t.Helper()
-	q, err := queue.Open(filepath.Join(t.TempDir(), "queue.db"), queue.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = q.Close() })
-	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := transfer.New(q, transfer.TargetFunc(func(context.Context, string) (provider.Provider, transfer.TargetSettings, error) {
-		return p, transfer.TargetSettings{}, nil
-	}), opts)
-	return e, q
 }

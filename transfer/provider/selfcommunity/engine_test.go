@@ -1,17 +1,12 @@
 package selfcommunity
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ferry-sync/ferry/transfer"
-	"github.com/ferry-sync/ferry/transfer/provider"
+	"github.com/ferry-sync/ferry/transfer/enginetest"
 	"github.com/ferry-sync/ferry/transfer/queue"
 	scsandbox "github.com/ferry-sync/ferry/transfer/sandbox/selfcommunity"
 )
@@ -27,46 +22,18 @@ func TestEngineSmallFileCommits(t *testing.T) {
 	s := startSandbox(t, scsandbox.Options{}, nil)
 	p := newProvider(t, s.srv.BaseURL(), func(c *Config) { c.Recipients = []int64{12} })
 	root := t.TempDir()
-	old := time.Now().Add(-time.Hour)
 	const n = 12
 	var jobs []queue.Job
 	for i := range n {
-		rel := fmt.Sprintf("docs/f%02d.bin", i)
-		path := filepath.Join(root, filepath.FromSlash(rel))
-		data := randomData(1000+i, byte(i))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(path, old, old); err != nil {
-			t.Fatal(err)
-		}
-		jobs = append(jobs, queue.Job{Target: "t", Origin: "upload", Root: root, RelPath: rel, Size: int64(len(data)), ModTime: old})
+		jobs = append(jobs, enginetest.QuietFile(t, root, fmt.Sprintf("docs/f%02d.bin", i), "", randomData(1000+i, byte(i))))
 	}
-	q, err := queue.Open(filepath.Join(t.TempDir(), "queue.db"), queue.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = q.Close() })
-	e := transfer.New(q, transfer.TargetFunc(func(context.Context, string) (provider.Provider, transfer.TargetSettings, error) {
-		return p, transfer.TargetSettings{}, nil
-	}), transfer.Options{Parallel: 1, CommitQuiet: time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, q := enginetest.New(t, p, transfer.Options{Parallel: 1, CommitQuiet: time.Millisecond})
 	ids, err := e.Enqueue(jobs...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, before := q.Transactions()
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.Run(c) }()
-	if err := e.WaitIdle(c, ids...); err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	<-done
+	enginetest.RunUntilIdle(t, e, 60*time.Second, ids...)
 	_, after := q.Transactions()
 	// One slot: per file the two saves and the finish with the next
 	// claim, plus the first claim and the claims made ahead of the first
