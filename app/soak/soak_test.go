@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +150,7 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 			t.Error(err)
 		}
 		t.Logf("ferry watch output (last 3000 bytes):\n%s", tail(out, 3000))
+		logLinesAbout(t, o.problems, stdout.Name(), stderr.Name())
 		keepEvidence(t, sb, dir, l.api)
 	}
 	if faults == 0 {
@@ -157,6 +160,36 @@ func soakOne(t *testing.T, l layout, s settings, seed int64) {
 	// have cut a request body on its way.
 	if ks.midBody*2 < ks.kills {
 		t.Errorf("only %d of %d kills cut a request body in flight: the run proves little about crashes mid-upload", ks.midBody, ks.kills)
+	}
+}
+
+// logLinesAbout logs every line of files (ferry watch's output and log)
+// that names a file one of problems is about ("rel: ..."), by its base
+// name: a file's story across kills is rarely in the last lines.
+func logLinesAbout(t *testing.T, problems []string, files ...string) {
+	t.Helper()
+	var names []string
+	for _, pr := range problems {
+		if rel, _, ok := strings.Cut(pr, ": "); ok && !strings.HasPrefix(pr, "note: ") {
+			names = append(names, path.Base(rel))
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		var about []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if slices.ContainsFunc(names, func(n string) bool { return strings.Contains(line, n) }) {
+				about = append(about, line)
+			}
+		}
+		t.Logf("%s, lines naming %s:\n%s", filepath.Base(f), strings.Join(names, ", "), strings.Join(about, "\n"))
 	}
 }
 
