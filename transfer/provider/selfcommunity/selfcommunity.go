@@ -84,9 +84,10 @@
 //
 // Each message is sent at most once and, as far as the API allows, at
 // least once. The session records that a message may have reached the
-// server before sending it; a lost answer, or a session resumed after a
-// crash, first looks for the message in the thread (Get a Thread) and sends
-// it only if it is not there. Where the thread cannot be read the message
+// server before sending it; a lost answer first looks for the message in
+// the thread (Get a Thread) and sends it only if it is not there, and a
+// session resumed after a crash looks for each message in turn until one
+// is not there. Where the thread cannot be read the message
 // is sent: with recipients configured the message is how the file reaches
 // them, so a second one is the lesser harm.
 package selfcommunity
