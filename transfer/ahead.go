@@ -69,9 +69,16 @@ func (h *ahead) resolve(j queue.Job, claimed bool) {
 	close(h.done)
 }
 
-// wait returns the job claimed, if one was.
-func (h *ahead) wait() (queue.Job, bool) {
-	<-h.done
+// wait returns the job claimed, if one was. While the claim's commit is
+// not over, hurry (Queue.Hurry) keeps it from lingering for company: the
+// caller now waits for it.
+func (h *ahead) wait(hurry func()) (queue.Job, bool) {
+	select {
+	case <-h.done:
+	default:
+		hurry()
+		<-h.done
+	}
 	return h.job, h.claimed
 }
 
@@ -118,7 +125,7 @@ type behind struct {
 // having changed nothing but consumed empty claims, when no job was
 // claimed ahead.
 func (e *Engine) finishBehind(log func() *slog.Logger, a *active, res provider.Result, fi os.FileInfo, entry queue.HistoryEntry, fp *queue.Fingerprint, now time.Time) bool {
-	next, ok := a.popAhead()
+	next, ok := a.popAhead(e.q.Hurry)
 	if !ok {
 		return false
 	}
@@ -128,12 +135,12 @@ func (e *Engine) finishBehind(log func() *slog.Logger, a *active, res provider.R
 }
 
 // popAhead waits for a's jobs claimed ahead, oldest first, until one was
-// claimed, and takes it out; false when none was.
-func (a *active) popAhead() (queue.Job, bool) {
+// claimed, and takes it out; false when none was. hurry is ahead.wait's.
+func (a *active) popAhead(hurry func()) (queue.Job, bool) {
 	for len(a.aheads) > 0 {
 		h := a.aheads[0]
 		a.aheads = a.aheads[1:]
-		if j, ok := h.wait(); ok {
+		if j, ok := h.wait(hurry); ok {
 			return j, true
 		}
 	}
@@ -145,7 +152,7 @@ func (a *active) popAhead() (queue.Job, bool) {
 // paused or cancelled meanwhile is left as it is.
 func (e *Engine) giveBack(hs []*ahead) {
 	for _, h := range hs {
-		j, ok := h.wait()
+		j, ok := h.wait(e.q.Hurry)
 		if !ok {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-sync/ferry/transfer/provider"
 	"github.com/ferry-sync/ferry/transfer/provider/fakeprovider"
 	"github.com/ferry-sync/ferry/transfer/queue"
 )
@@ -16,9 +17,15 @@ import (
 // Running count until stopped and returns the highest seen.
 func aheadRig(t *testing.T, n, size, parallel int, latency time.Duration) (*rig, []queue.JobID, func() int) {
 	t.Helper()
+	return aheadRigWith(t, n, size, parallel, fakeprovider.Options{Latency: latency}, queue.Options{})
+}
+
+// aheadRigWith is aheadRig with the service's and the queue's options.
+func aheadRigWith(t *testing.T, n, size, parallel int, fopts fakeprovider.Options, qopts queue.Options) (*rig, []queue.JobID, func() int) {
+	t.Helper()
 	opts := fastOpts()
 	opts.Parallel = parallel
-	r := newRig(t, fakeprovider.Options{Latency: latency}, TargetSettings{}, opts)
+	r := newRigQueue(t, fopts, TargetSettings{}, opts, qopts)
 	jobs := make([]queue.Job, n)
 	for i := range jobs {
 		jobs[i] = r.file(name(i), randBytes(uint64(i), size))
@@ -74,6 +81,34 @@ func TestSmallFilesAreClaimedAhead(t *testing.T) {
 	}
 	if c, err := r.q.Counts(); err != nil || c[queue.Running] != 0 {
 		t.Errorf("Running after every upload: %v %v", c, err)
+	}
+	r.checkClean()
+}
+
+// TestClaimsAheadAreHurried checks that a worker never waits out the
+// linger of a claim it needs: claims ahead and the finishes behind them
+// are patient writes (queue.Picker.Behind) that linger for company, here
+// for an hour, and only a worker's Hurry, or a write somebody waits for,
+// starts their commit. Every file must still be uploaded.
+func TestClaimsAheadAreHurried(t *testing.T) {
+	const files, parallel = 40, 2
+	// Nothing saved after Begin (as for files.ro and SelfCommunity): the
+	// claims and finishes are the only writes while the files go out.
+	fopts := fakeprovider.Options{Latency: time.Millisecond, Caps: provider.Capabilities{BeginNeedsNoSave: true}}
+	r, ids, peak := aheadRigWith(t, files, 1<<10, parallel, fopts, queue.Options{GroupLinger: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.e.WaitIdle(ctx, ids...); err != nil {
+		t.Fatalf("%d small files with claims ahead that linger an hour unless hurried: %v", files, err)
+	}
+	if p := peak(); p <= parallel {
+		t.Errorf("at most %d jobs Running with %d slots busy with small files: none was claimed ahead", p, parallel)
+	}
+	h := r.history()
+	for _, id := range ids {
+		if h[id].Outcome != queue.Done {
+			t.Fatalf("job %d: %s (%s)", id, h[id].Outcome, h[id].ErrMsg)
+		}
 	}
 	r.checkClean()
 }

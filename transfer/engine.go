@@ -252,10 +252,12 @@ func (e *Engine) picker(finishing string) queue.Picker {
 
 // aheadPicker is picker for a claim ahead (ahead.go): it claims no job
 // that would wait for another's folder. The worker claims again when it
-// finishes, by when that folder may be made.
+// finishes, by when that folder may be made. Nobody waits for the claim
+// yet, so its commit may linger for company (queue.Picker.Behind); the
+// worker hurries it if it comes to wait (active.popAhead).
 func (e *Engine) aheadPicker(finishing string) queue.Picker {
 	p := e.picker(finishing)
-	p.Strict = true
+	p.Strict, p.Behind = true, true
 	return p
 }
 

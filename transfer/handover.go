@@ -72,7 +72,7 @@ func (e *Engine) handOver(a *active) *active {
 	if a.next == nil {
 		// No finish took one (the upload failed or was stopped): the
 		// oldest job claimed ahead runs next.
-		if j, ok := a.popAhead(); ok {
+		if j, ok := a.popAhead(e.q.Hurry); ok {
 			a.next = &j
 		}
 	}

@@ -32,7 +32,16 @@ func fastOpts() Options {
 
 func openQueue(t testing.TB, p string) *queue.Queue {
 	t.Helper()
-	q, err := queue.Open(p, queue.Options{Timeout: 5 * time.Second})
+	return openQueueWith(t, p, queue.Options{})
+}
+
+// openQueueWith is openQueue with options (Timeout defaults to 5s).
+func openQueueWith(t testing.TB, p string, o queue.Options) *queue.Queue {
+	t.Helper()
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	q, err := queue.Open(p, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +54,10 @@ func openQueue(t testing.TB, p string) *queue.Queue {
 // other builds every queue transaction's fsync otherwise waits in line
 // behind theirs (the 1,000-job test went from 18s to 100s). The crash
 // test keeps its queue on the real disk.
-func newQueue(t testing.TB) *queue.Queue {
+func newQueue(t testing.TB) *queue.Queue { return newQueueWith(t, queue.Options{}) }
+
+// newQueueWith is newQueue with options.
+func newQueueWith(t testing.TB, o queue.Options) *queue.Queue {
 	dir := t.TempDir()
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 		if d, err := os.MkdirTemp("/dev/shm", "ferry-transfer-test-"); err == nil {
@@ -53,7 +65,7 @@ func newQueue(t testing.TB) *queue.Queue {
 			t.Cleanup(func() { _ = os.RemoveAll(d) })
 		}
 	}
-	return openQueue(t, filepath.Join(dir, "queue.db"))
+	return openQueueWith(t, filepath.Join(dir, "queue.db"), o)
 }
 
 // fixed resolves every target to one provider.
@@ -76,11 +88,17 @@ type rig struct {
 
 func newRig(t testing.TB, fopts fakeprovider.Options, set TargetSettings, opts Options) *rig {
 	t.Helper()
+	return newRigQueue(t, fopts, set, opts, queue.Options{})
+}
+
+// newRigQueue is newRig with the queue's options.
+func newRigQueue(t testing.TB, fopts fakeprovider.Options, set TargetSettings, opts Options, qopts queue.Options) *rig {
+	t.Helper()
 	fake, err := fakeprovider.New(fopts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := newQueue(t)
+	q := newQueueWith(t, qopts)
 	r := &rig{t: t, q: q, fake: fake, root: t.TempDir()}
 	r.e = New(q, fixed(fake, set), opts)
 	return r

@@ -40,10 +40,16 @@ func (q *Queue) Claim(now time.Time, allow func(Job) bool) (Job, bool, error) {
 // never hold it back; unless Strict, for a claim made in advance, which
 // then claims nothing. Later has allow's contract (quick, inside the write
 // transaction, possibly more than once, without calling the Queue).
+//
+// Behind marks a claim its caller does not wait for now: one made ahead
+// of need, or made with a finish committed behind the next upload. Its
+// commit may wait up to Options.GroupLinger for other writes to share it
+// (see groupCommit); a caller that comes to wait for it calls Hurry.
 type Picker struct {
 	Allow  func(Job) bool
 	Later  func(Job) bool
 	Strict bool
+	Behind bool
 }
 
 // PassOverLimit is how many runnable jobs of one target a claim looks at
@@ -59,7 +65,7 @@ func (q *Queue) ClaimPassing(now time.Time, pick Picker) (Job, bool, error) {
 		damaged error
 	)
 	// A group commit: the run may be repeated, so it resets its results.
-	err := q.group(func(t *txn) error {
+	err := q.groupAs(pick.Behind, func(t *txn) error {
 		var err error
 		out, ok, damaged, err = t.claim(now, pick)
 		return err

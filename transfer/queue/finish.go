@@ -73,7 +73,8 @@ type FinishClaimed struct {
 // FinishClaim is Finish (outcome Done) followed, in the same transaction,
 // by Claim: a worker that ends one file takes its next with one commit
 // instead of two. The claim is made only when the global pause
-// (PausedUntil) is not after now; pick has ClaimPassing's contract. The error is
+// (PausedUntil) is not after now; pick has ClaimPassing's contract, and
+// pick.Behind makes the whole commit patient (the finish too). The error is
 // a failed transaction (nothing changed then) or an invalid entry; what
 // each half did is in the result.
 func (q *Queue) FinishClaim(id JobID, entry HistoryEntry, fp *Fingerprint, now time.Time, pick Picker) (FinishClaimed, error) {
@@ -85,7 +86,7 @@ func (q *Queue) FinishClaim(id JobID, entry HistoryEntry, fp *Fingerprint, now t
 	}
 	finished := q.now()
 	var r FinishClaimed
-	err := q.group(func(t *txn) error {
+	err := q.groupAs(pick.Behind, func(t *txn) error {
 		r = FinishClaimed{}
 		kept, isKept, err := t.finish(id, entry, fp, finished, q.limit)
 		switch {

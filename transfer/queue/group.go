@@ -3,47 +3,82 @@ package queue
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // groupCommit shares one bbolt transaction, and so one pair of fdatasyncs,
 // among the writes that arrive while another commit is on disk (group
-// commit). Unlike bbolt's Batch it adds no delay: a write that finds the
-// disk idle commits at once, alone; writes that arrive during that commit
-// wait for it and then go together. With many small files in flight the
-// per-file writes (Claim, the session after Begin, Finish) come from
+// commit). A write somebody waits for adds no delay: when it finds the
+// disk idle it commits at once, alone; writes that arrive during that
+// commit wait for it and then go together. With many small files in
+// flight the per-file writes (claims, finishes, sessions) come from
 // several goroutines at once, and each file then costs a fraction of a
-// sync instead of three.
+// sync instead of one or more.
+//
+// A write nobody waits for yet (patient: a claim made ahead of need, a
+// finish committed behind the next upload; see Picker.Behind) may wait up
+// to the linger for company before its commit starts, as a database's
+// group-commit delay does. The commit starts at once when a write that is
+// waited for joins the group, when the group is full (groupFull), or when
+// Hurry says that a caller now waits for a patient write. On this team's
+// 2-core machine, 2,000 small files took 1,900 fdatasyncs without the
+// linger and 800-1,200 with it (optimisations.md, round 10).
 //
 // Every call still returns only when its own change is durable, and a
 // call whose function fails leaves no trace (its group is rolled back and
 // the others are committed again without it), exactly as if it had run
 // alone: the crash guarantees are those of one transaction per call.
 type groupCommit struct {
-	commits atomic.Int64 // transactions committed or tried, for tests
-	mu      sync.Mutex
-	busy    bool         // a leader is committing
-	pending []*groupCall // waiting for the next commit
+	commits atomic.Int64  // transactions committed or tried, for tests
+	linger  time.Duration // Options.GroupLinger; 0 = none
+	nudge   chan struct{} // buffered(1): a lingering leader should commit now
+
+	mu        sync.Mutex
+	busy      bool         // a leader is lingering or committing
+	lingering bool         // the leader is waiting for company (see nudge)
+	hurried   bool         // Hurry came while no leader lingered: the next group does not linger
+	urgent    int          // calls in pending that somebody waits for
+	pending   []*groupCall // waiting for the next commit
 }
 
+// groupFull is the group size past which a lingering leader commits
+// without waiting longer: more company saves little more.
+const groupFull = 64
+
+// defaultGroupLinger is Options.GroupLinger's default: about two commits
+// of this machine's disk, short enough that a claim made ahead is still
+// ready before the upload it follows ends (and Hurry covers it when not).
+const defaultGroupLinger = 2 * time.Millisecond
+
 type groupCall struct {
-	fn   func(t *txn) error
-	err  error
-	lead bool          // woken to commit the next group, not with a result
-	wake chan struct{} // closed when err is set or lead is true
+	fn      func(t *txn) error
+	err     error
+	patient bool          // nobody waits for it yet: it may linger
+	lead    bool          // woken to commit the next group, not with a result
+	wake    chan struct{} // closed when err is set or lead is true
 }
 
 // group runs fn in a write transaction shared with concurrent group calls
 // and returns when that transaction is durable. fn may run more than once
 // (when another call in its group fails), so it must reset what it
 // captures, like a bbolt Batch function.
-func (q *Queue) group(fn func(t *txn) error) error {
+func (q *Queue) group(fn func(t *txn) error) error { return q.groupAs(false, fn) }
+
+// groupAs is group for a call that may be patient (see groupCommit).
+func (q *Queue) groupAs(patient bool, fn func(t *txn) error) error {
 	g := &q.grp
-	c := &groupCall{fn: fn, wake: make(chan struct{})}
+	c := &groupCall{fn: fn, patient: patient, wake: make(chan struct{})}
 	g.mu.Lock()
 	g.pending = append(g.pending, c)
+	if !patient {
+		g.urgent++
+	}
 	if g.busy {
+		if !patient || len(g.pending) >= groupFull {
+			g.nudgeLocked()
+		}
 		g.mu.Unlock()
 		<-c.wake
 		if !c.lead {
@@ -51,10 +86,27 @@ func (q *Queue) group(fn func(t *txn) error) error {
 		}
 		g.mu.Lock()
 	}
-	// Leader: commit everything pending now, c included.
+	// Leader: commit everything pending, c included, after the linger
+	// when every one of them is patient.
 	g.busy = true
+	if g.urgent == 0 && g.linger > 0 && !g.hurried && len(g.pending) < groupFull {
+		g.lingering = true
+		g.mu.Unlock()
+		t := time.NewTimer(g.linger)
+		select {
+		case <-t.C:
+		case <-g.nudge:
+		}
+		t.Stop()
+		g.mu.Lock()
+		g.lingering = false
+		select {
+		case <-g.nudge: // one sent after the timer fired
+		default:
+		}
+	}
 	calls := g.pending
-	g.pending = nil
+	g.pending, g.urgent, g.hurried = nil, 0, false
 	g.mu.Unlock()
 
 	q.commitGroup(calls)
@@ -106,6 +158,32 @@ func (q *Queue) commitGroup(calls []*groupCall) {
 		c.err = ferr
 		c.done()
 		calls = append(calls[:failed:failed], calls[failed+1:]...)
+	}
+}
+
+// Hurry makes a commit that lingers for company (see groupCommit) start
+// now: a caller is about to wait for one of its patient writes. When no
+// commit lingers, the next group does not: the write waited for may not
+// have joined one yet.
+func (q *Queue) Hurry() {
+	g := &q.grp
+	g.mu.Lock()
+	if g.lingering {
+		g.nudgeLocked()
+	} else {
+		g.hurried = true
+	}
+	g.mu.Unlock()
+}
+
+// nudgeLocked ends a leader's linger; g.mu is held.
+func (g *groupCommit) nudgeLocked() {
+	if !g.lingering {
+		return
+	}
+	select {
+	case g.nudge <- struct{}{}:
+	default:
 	}
 }
 

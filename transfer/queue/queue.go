@@ -24,6 +24,10 @@ type Options struct {
 	// Now is the clock for Created, Updated and history times; default
 	// time.Now. Claim and NextWake take the time from the caller instead.
 	Now func() time.Time
+	// GroupLinger is how long a write nobody waits for yet (Picker.Behind)
+	// may wait for other writes to share its commit; default 2ms, negative
+	// for none. See groupCommit.
+	GroupLinger time.Duration
 }
 
 const (
@@ -77,6 +81,12 @@ func Open(path string, o Options) (*Queue, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	switch {
+	case o.GroupLinger == 0:
+		o.GroupLinger = defaultGroupLinger
+	case o.GroupLinger < 0:
+		o.GroupLinger = 0
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open queue: %w", err)
 	}
@@ -97,6 +107,7 @@ func Open(path string, o Options) (*Queue, error) {
 		return nil, fmt.Errorf("open queue: %w", err) // err names the path
 	}
 	q := &Queue{db: db, path: path, limit: o.HistoryLimit, now: o.Now}
+	q.grp.linger, q.grp.nudge = o.GroupLinger, make(chan struct{}, 1)
 	if err := db.Update(q.setup); err != nil {
 		return nil, errors.Join(fmt.Errorf("open queue %s: %w", path, err), db.Close())
 	}
