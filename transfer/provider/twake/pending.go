@@ -69,6 +69,9 @@ type held struct {
 	// size is the record file's length as this process wrote it (0 when it
 	// was opened, not written, here: it is then never reused).
 	size int
+	// name is the record file's name in the folder (path's last element),
+	// for sweeps that skip this process's live records.
+	name string
 }
 
 // slot is an emptied record file kept open and locked for the next add
@@ -86,7 +89,8 @@ const maxFree = 8
 // pendingSet is the folder of records of one server and company. Its
 // methods are safe for concurrent use; a zero dir disables it.
 type pendingSet struct {
-	dir string
+	dir  string
+	list *dirLister // lists dir for sweeps
 
 	mu   sync.Mutex
 	held map[string]*held // by entity id
@@ -100,6 +104,7 @@ func newPendingSet(root, base, company string) *pendingSet {
 	if root != "" {
 		sum := sha256.Sum256([]byte(base + "\n" + company))
 		ps.dir = filepath.Join(root, hex.EncodeToString(sum[:8]))
+		ps.list = newDirLister(ps.dir)
 	}
 	return ps
 }
@@ -167,7 +172,7 @@ func (ps *pendingSet) add(id, key string) error {
 	if old := ps.held[id]; old != nil {
 		_ = old.f.Close() // an id is never created twice; drop a stale handle
 	}
-	ps.held[id] = &held{f: f, live: true, size: size}
+	ps.held[id] = &held{f: f, live: true, size: size, name: filepath.Base(p)}
 	ps.mu.Unlock()
 	return nil
 }
@@ -180,6 +185,7 @@ func (ps *pendingSet) create(p string) (*os.File, error) {
 		if err := os.MkdirAll(ps.dir, 0o700); err != nil {
 			return nil, err
 		}
+		ps.list.reset() // a handle kept on a removed folder would list nothing
 		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	}
 	return f, err
@@ -194,7 +200,8 @@ func (ps *pendingSet) hold(id string, live bool) error {
 		h.live = live
 		return nil
 	}
-	f, err := os.OpenFile(ps.path(id), os.O_RDWR, 0)
+	p := ps.path(id)
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("lock pending upload record: %w", err)
 	}
@@ -206,7 +213,7 @@ func (ps *pendingSet) hold(id string, live bool) error {
 		}
 		return fmt.Errorf("lock pending upload record: %w", err)
 	}
-	ps.held[id] = &held{f: f, live: live}
+	ps.held[id] = &held{f: f, live: live, name: filepath.Base(p)}
 	return nil
 }
 
@@ -281,7 +288,7 @@ func (ps *pendingSet) sweep(ctx context.Context, key, except string, del func(co
 	if ps.dir == "" {
 		return
 	}
-	ents, err := os.ReadDir(ps.dir)
+	ents, err := ps.list.list()
 	if err != nil {
 		return // no folder yet (nothing recorded), or unreadable: nothing to sweep
 	}
@@ -349,9 +356,9 @@ func (ps *pendingSet) liveNames() map[string]bool {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	out := make(map[string]bool, len(ps.held)+len(ps.free))
-	for id, h := range ps.held {
+	for _, h := range ps.held {
 		if h.live {
-			out[filepath.Base(ps.path(id))] = true
+			out[h.name] = true
 		}
 	}
 	for _, s := range ps.free {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -607,5 +608,56 @@ func TestSaveBeforeFinishOnlyWithDriveFolders(t *testing.T) {
 	}
 	if !drive.BeginNeedsNoSave || !drive.SaveBeforeFinish {
 		t.Errorf("drive folders: BeginNeedsNoSave %v, SaveBeforeFinish %v; want true, true", drive.BeginNeedsNoSave, drive.SaveBeforeFinish)
+	}
+}
+
+// Sweeps list the records folder through a handle kept open (pendingdir.go).
+// A record a dead process leaves between two sweeps is found by the next
+// one, and so is one left in a folder that was removed and made again
+// while the handle was kept (the user cleared the cache).
+func TestSweepSeesRecordsLeftSinceTheLastSweep(t *testing.T) {
+	ps := newPendingSet(t.TempDir(), "http://example", "company")
+	deadRecord := func(id string) {
+		t.Helper()
+		b, err := json.Marshal(pendingRecord{ID: id, Key: "a/b.txt", Created: time.Now().Unix()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(ps.dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ps.path(id), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweep := func() []string {
+		var deleted []string
+		ps.sweep(context.Background(), "a/b.txt", "", func(_ context.Context, id string) error {
+			deleted = append(deleted, id)
+			return nil
+		})
+		return deleted
+	}
+	// A live record of this process keeps the folder's listing non-empty.
+	if err := ps.add("live", "c/d.txt"); err != nil {
+		t.Fatal(err)
+	}
+	deadRecord("dead-1")
+	if got := sweep(); !slices.Equal(got, []string{"dead-1"}) {
+		t.Fatalf("first sweep deleted %v, want [dead-1]", got)
+	}
+	deadRecord("dead-2")
+	if got := sweep(); !slices.Equal(got, []string{"dead-2"}) {
+		t.Fatalf("a record left after the first sweep: the second deleted %v, want [dead-2]", got)
+	}
+	if err := os.RemoveAll(ps.dir); err != nil {
+		t.Fatal(err)
+	}
+	deadRecord("dead-3")
+	if got := sweep(); !slices.Equal(got, []string{"dead-3"}) {
+		t.Fatalf("a record in the folder made again: the sweep deleted %v, want [dead-3]", got)
+	}
+	if _, err := os.Stat(ps.path("dead-3")); !os.IsNotExist(err) {
+		t.Errorf("dead-3's record was not removed: %v", err)
 	}
 }
