@@ -54,7 +54,8 @@ type Engine struct {
 	stopping  bool          // Run is shutting down: workers claim nothing more
 	workers   sync.WaitGroup
 
-	samples atomic.Int64 // progress snapshots built by the ticker (tests check it idles)
+	samples      atomic.Int64 // progress snapshots built by the ticker (tests check it idles)
+	settleChecks atomic.Int64 // WaitSettled's checks (tests bound them)
 }
 
 // active is one job a worker is uploading.

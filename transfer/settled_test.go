@@ -53,3 +53,38 @@ func TestWaitSettledWithoutLimitKeepsWaiting(t *testing.T) {
 		t.Fatal("WaitSettled without a limit returned while the job was still retrying")
 	}
 }
+
+// WaitSettled reads the queue at most once every settleCheckEvery, not at
+// every state change: 300 small files change state about a thousand times,
+// and a waiter that checked at each (as `ferry upload` did, two waiters)
+// made several wake-ups and reads a file.
+func TestWaitSettledChecksAreSpaced(t *testing.T) {
+	const files = 300
+	opts := fastOpts()
+	opts.Parallel = 4
+	r := newRig(t, fakeprovider.Options{Discard: true, Caps: provider.Capabilities{BeginNeedsNoSave: true}}, TargetSettings{}, opts)
+	jobs := make([]queue.Job, files)
+	for i := range jobs {
+		jobs[i] = r.file(name(i), randBytes(uint64(i), 512))
+	}
+	ids := r.enqueue(jobs...)
+	before := r.e.settleChecks.Load()
+	start := time.Now()
+	r.run()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := r.e.WaitSettled(ctx, 0, ids...); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	checks := r.e.settleChecks.Load() - before
+	if most := int64(took/settleCheckEvery) + 2; checks > most {
+		t.Errorf("%d checks in %v for %d files: more than one every %v (%d)", checks, took, files, settleCheckEvery, most)
+	}
+	h := r.history()
+	for _, id := range ids {
+		if h[id].Outcome != queue.Done {
+			t.Fatalf("job %d: %s (%s)", id, h[id].Outcome, h[id].ErrMsg)
+		}
+	}
+}
