@@ -17,5 +17,13 @@ func Main(ctx context.Context, args []string) int {
 		return RunGUI(ctx, StdIO(), args)
 	}
 	attachConsole() // Ferry.exe (Windows, no console) run with a command
-	return Run(ctx, StdIO(), args)
+	// Fyne's desktop driver and its tray lock the main goroutine to the
+	// main thread in their init, for the window's event loop. A command
+	// opens no window, and a locked goroutine costs two thread switches
+	// every time it waits and wakes (the runtime hands its P to another
+	// thread and back; `ferry upload`'s main goroutine waits for the engine
+	// all along): the command runs on a goroutine of its own.
+	code := make(chan int, 1)
+	go func() { code <- Run(ctx, StdIO(), args) }()
+	return <-code
 }
