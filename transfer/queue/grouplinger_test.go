@@ -2,7 +2,6 @@ package queue
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 )
@@ -203,21 +202,15 @@ func TestGroupLingerOff(t *testing.T) {
 		t.Errorf("default linger %v, want %v", def.grp.linger, defaultGroupLinger)
 	}
 	mustEnqueue(t, q, job("t", "a"), job("t", "b"))
-	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	within(t, "patient claims without a linger", func() {
 		for range 2 {
-			wg.Go(func() {
-				_, _, err := q.ClaimPassing(c.Now(), behindPick)
-				errs <- err
-			})
+			claimBehind(q, c.Now(), errs)
 		}
-		wg.Wait()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
 	})
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
 }
