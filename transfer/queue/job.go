@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"log/slog"
 	"path"
 	"path/filepath"
 	"time"
@@ -8,6 +9,11 @@ import (
 
 // JobID identifies a job; ids grow with creation order.
 type JobID uint64
+
+// LogValue logs a job id as the number it is. Without it slog sees a
+// named type and formats it through fmt (app/logging's redaction does),
+// once for every line that names a job: a few per uploaded file.
+func (id JobID) LogValue() slog.Value { return slog.Uint64Value(uint64(id)) }
 
 // State is where a job is in its life.
 //
