@@ -24,8 +24,9 @@ import (
 // waited for joins the group, when the group is full (groupFull), or when
 // Hurry says that a caller now waits for a patient write. On this team's
 // 2-core machine, 2,000 small files to files.ro took 1,850-2,390
-// fdatasyncs without the linger and 1,150-1,230 with it (optimisations.md,
-// issue 20 round 10).
+// fdatasyncs without the linger, 1,150-1,230 with 2 ms (optimisations.md,
+// issue 20 round 10), and 720-745 with 8 ms and three claims ahead per
+// worker (round 11).
 //
 // Every call still returns only when its own change is durable, and a
 // call whose function fails leaves no trace (its group is rolled back and
@@ -48,11 +49,15 @@ type groupCommit struct {
 // without waiting longer: more company saves little more.
 const groupFull = 64
 
-// defaultGroupLinger is Options.GroupLinger's default: two to four
-// commits' time on this team's disk, short enough that a claim made ahead
-// is mostly ready before the upload it follows ends (Hurry covers it when
-// not). 1 ms kept less of the gain, 4 ms no more (round 10's sweep).
-const defaultGroupLinger = 2 * time.Millisecond
+// defaultGroupLinger is Options.GroupLinger's default. A write that
+// lingers is one nobody waits for (a worker that comes to need a claim
+// hurries it), so the linger only delays events: a file's "done" comes up
+// to this much later. Round 10 chose 2 ms when a worker kept two jobs
+// claimed ahead, and needed each a file after claiming it; with three
+// (transfer's aheadDepth) the claims wait longer for company: 8 ms took
+// 2,000 files of 1 KiB to files.ro from 820-860 fdatasyncs at 4 ms to
+// 720-735, and Twake's from 725-860 to 600-650 (round 11's sweep).
+const defaultGroupLinger = 8 * time.Millisecond
 
 type groupCall struct {
 	fn      func(t *txn) error

@@ -25,7 +25,7 @@ type Options struct {
 	// time.Now. Claim and NextWake take the time from the caller instead.
 	Now func() time.Time
 	// GroupLinger is how long a write nobody waits for yet (Picker.Behind)
-	// may wait for other writes to share its commit; default 2ms, negative
+	// may wait for other writes to share its commit; default 8ms, negative
 	// for none. See groupCommit.
 	GroupLinger time.Duration
 }
