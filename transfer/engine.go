@@ -246,9 +246,9 @@ func (e *Engine) slotFree() bool {
 // picker is how a worker finishing a job of target finishing (or the
 // dispatcher, with "") claims: the per-target limits (allowReplacing),
 // and no job that would wait for another's folder while one need not
-// (later).
+// (later, asked once per folder: laterOnce).
 func (e *Engine) picker(finishing string) queue.Picker {
-	return queue.Picker{Allow: e.allowReplacing(finishing), Later: e.later}
+	return queue.Picker{Allow: e.allowReplacing(finishing), Later: e.laterOnce()}
 }
 
 // aheadPicker is picker for a claim ahead (ahead.go): it claims no job

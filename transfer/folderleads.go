@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"path"
 	"sync"
 
 	"github.com/ferry-sync/ferry/transfer/provider"
@@ -83,6 +84,36 @@ func (e *Engine) later(j queue.Job) bool {
 	}
 	t, ok := e.targets.cached(j.Target)
 	return ok && e.leadsWait(j, t)
+}
+
+// laterOnce is later for the jobs one claim looks at, asked once for each
+// run of jobs of one folder (same target, remote folder and local parent
+// folder; not a move): every job of a folder waits for the same folder.
+// A claim whose oldest job waits for a folder being made looks at up to
+// queue.PassOverLimit jobs behind it, and jobs are queued folder by
+// folder, so most are of that folder: asking later for each was 2 % of
+// Ferry's CPU for 20,000 files in 100 folders (a path joined and split,
+// and every folder in the making looked at, per job). The answer holds
+// for the claim: the folders in the making may change meanwhile, as they
+// may between two jobs asked one by one.
+func (e *Engine) laterOnce() func(queue.Job) bool {
+	var (
+		asked               bool
+		target, remote, dir string
+		answer              bool
+	)
+	return func(j queue.Job) bool {
+		if j.MoveFrom != "" {
+			return false
+		}
+		d := path.Dir(j.RelPath)
+		if asked && j.Target == target && j.RemoteDir == remote && d == dir {
+			return answer
+		}
+		asked, target, remote, dir = true, j.Target, j.RemoteDir, d
+		answer = e.later(j)
+		return answer
+	}
 }
 
 // leadsWait is later for a job of resolved target t.

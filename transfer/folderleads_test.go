@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -24,11 +25,13 @@ type folderMakingFake struct {
 	made    map[string]bool
 	pending map[string]chan struct{}
 	waited  int // finishes that waited for another's folder
+	asked   int // FolderToMake calls
 }
 
 func (f *folderMakingFake) FolderToMake(dir []string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.asked++
 	if k := strings.Join(dir, "/"); !f.made[k] {
 		return k
 	}
@@ -124,4 +127,55 @@ func TestJobsBehindANewFolderDoNotWaitForIt(t *testing.T) {
 	if fm.waited > 1 {
 		t.Errorf("%d finishes waited for another upload's folder; at most the one claimed last may", fm.waited)
 	}
+}
+
+// TestLaterAsksOncePerFolder: the jobs a claim looks at behind one that
+// waits for a folder being made are asked about once per folder, not once
+// each (laterOnce), and still get the answer their folder has: a job of
+// the folder in the making waits, a job of another folder or a move does
+// not.
+func TestLaterAsksOncePerFolder(t *testing.T) {
+	fake := fakeprovider.MustNew(fakeprovider.Options{})
+	fm := &folderMakingFake{
+		Provider: fake, hold: "up/slow", release: make(chan struct{}),
+		made: map[string]bool{}, pending: map[string]chan struct{}{},
+	}
+	opts := fastOpts()
+	opts.Parallel = 1
+	q := newQueue(t)
+	r := &rig{t: t, q: q, fake: fake, root: t.TempDir(), e: New(q, fixed(fm, TargetSettings{}), opts)}
+	lead := r.file("slow/lead", []byte("lead"))
+	r.run()
+	ids := r.enqueue(lead)
+	r.until("the first upload into slow/ is out", func() bool {
+		fm.mu.Lock()
+		defer fm.mu.Unlock()
+		return fm.pending["up/slow"] != nil
+	})
+	later := r.e.laterOnce()
+	fm.mu.Lock()
+	fm.asked = 0
+	fm.mu.Unlock()
+	const behind = 100
+	for i := range behind {
+		j := queue.Job{ID: queue.JobID(1000 + i), Target: lead.Target, RemoteDir: lead.RemoteDir, RelPath: fmt.Sprintf("slow/f%d", i)}
+		if !later(j) {
+			t.Fatalf("job %d of slow/ not passed over while slow/ is being made", i)
+		}
+	}
+	fm.mu.Lock()
+	asked := fm.asked
+	fm.mu.Unlock()
+	// One later: the job's folder, and the folder of each lead in flight.
+	if asked > 2 {
+		t.Errorf("%d jobs of one folder asked the provider %d times, want one answer for the folder (at most 2 calls)", behind, asked)
+	}
+	if later(queue.Job{ID: 2000, Target: lead.Target, RemoteDir: lead.RemoteDir, RelPath: "next/f"}) {
+		t.Error("a job of next/ passed over for slow/")
+	}
+	if later(queue.Job{ID: 2001, Target: lead.Target, RemoteDir: lead.RemoteDir, RelPath: "slow/moved", MoveFrom: "old/moved"}) {
+		t.Error("a move passed over: it makes no folder")
+	}
+	close(fm.release)
+	r.wait(ids...)
 }
