@@ -6,7 +6,9 @@
 // plain sink, find over the same tree, sha256sum of the same file, and
 // for small files curl sending each service's minimum requests: see
 // curlSmall). Every Ferry run is paired with the baseline run just before
-// it, and the report gives min / median / max of the per-run ratios. The
+// it (for small files, with the mean of the curl runs just before and just
+// after it), and the report gives min / median / max of the per-run
+// ratios. The
 // sandbox's own CPU and peak RSS are recorded next to every upload. It
 // writes results.md, results.json and chart.png to the folder given by -out.
 //

@@ -9,7 +9,7 @@ import (
 func baselineOf(s *series) string {
 	switch s.Group {
 	case "small", "tiny":
-		return "curl, the service's minimum requests per file, 4 streams (curlSmall)"
+		return "curl, the service's minimum requests per file, 4 streams (curlSmall), mean of the runs just before and just after"
 	case "watch-scan", "watch-restart":
 		return "find -printf '%s %T@' over the tree, just before"
 	}
@@ -30,7 +30,8 @@ func pairedSection(r *results) string {
 		if b.Len() == 0 {
 			b.WriteString("\n## Paired runs: Ferry ÷ its baseline\n\n" +
 				"Each run of Ferry is paired with the baseline run just before it on the same sandbox and disk " +
-				"(the disk synced before each). Time is Ferry's wall time ÷ the baseline's for the same work " +
+				"(the disk synced before each); a small-file run with the mean of the curl runs just before and just after it, " +
+				"since this machine's speed drifts within minutes. Time is Ferry's wall time ÷ the baseline's for the same work " +
 				"(for a rate, the baseline's rate ÷ Ferry's), CPU likewise; min / median / max over the runs. " +
 				"Lower is better; 1.00 is the baseline.\n\n" +
 				"| scenario | provider | baseline | time ratio min / median / max | CPU ratio min / median / max | runs |\n" +

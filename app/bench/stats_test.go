@@ -14,9 +14,11 @@ type sample struct {
 	// Ref is the rate of the paired curl run made just before this run on
 	// the same sandbox, in the series' unit (0: none): curl -T of the big
 	// file (MB/s), or one 4-stream curl process sending the same files
-	// (files/s). The JSON name predates the files/s pairing.
+	// (files/s), then the rate of the mean time of the runs just before
+	// and just after. The JSON name predates the files/s pairing.
 	Ref float64 `json:"curl_ref_mb_s,omitempty"`
-	// RefCPU is that curl process's CPU seconds (0: not measured).
+	// RefCPU is that curl process's CPU seconds (for files, the mean of
+	// the two; 0: not measured).
 	RefCPU float64 `json:"curl_ref_cpu_s,omitempty"`
 	// SandboxCPU is the CPU seconds the sandbox process used during this
 	// run, and SandboxRSS its peak RSS (VmHWM, bytes) at the run's end,

@@ -85,7 +85,7 @@ func TestPairedReport(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| restart | – | find -printf '%s %T@' over the tree, just before | 1.00 / 1.20 / 3.00 | – | 3 |",
-		"| 2000 files | quatrix | curl, the service's minimum requests per file, 4 streams (curlSmall) | 1.25 / 1.25 / 1.25 | 4.00 / 4.00 / 4.00 | 1 |",
+		"| 2000 files | quatrix | curl, the service's minimum requests per file, 4 streams (curlSmall), mean of the runs just before and just after | 1.25 / 1.25 / 1.25 | 4.00 / 4.00 / 4.00 | 1 |",
 		"| one 1 GiB file, no_md5 | selfcommunity no_md5 | curl -T of the file to the sandbox's sink (median of 3 runs, just before) | 0.90 / 0.90 / 0.90 | – | 1 |",
 		"2.00 s without (+100% time), 3.00 vs 1.00 CPU s (+2.00 CPU s)",
 		"- **watch-restart**: ", "- **tiny**: ",

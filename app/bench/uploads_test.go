@@ -171,27 +171,30 @@ func errIfNil(err, other error) error {
 // with `ferry upload` at the provider's defaults plus extra target flags,
 // r.runs times, each as a fresh user into a fresh remote folder, and
 // records the rate (files/s when perFile, else MB/s) in s. With paired,
-// a curl run just before each upload on the same sandbox gives the
-// sample's Ref: for perFile one 4-stream curl process sending the same
-// files (curlSmall), else the median of curlSinkRuns runs of curl -T of
-// path (the big file) to the sandbox's sink. Load changes by the minute,
-// so a ratio is only fair between neighbours. The disk is synced before
-// each timed process. The sandbox's CPU during the upload and its peak
+// curl runs next to each upload on the same sandbox give the sample's
+// Ref: for perFile one 4-stream curl process sending the same files
+// (curlSmall) just before the upload and again just after it, Ref the
+// rate of their mean time (bracketed: this machine's speed drifts by a
+// factor of two within minutes, and a baseline on one side only charged
+// the drift to the ratio); else the median of curlSinkRuns runs of curl
+// -T of path (the big file) to the sandbox's sink, just before. The disk
+// is synced before each timed process. The sandbox's CPU during the upload and its peak
 // RSS so far go into each sample; the tiny scenarios share one sandbox
 // (sandboxFor).
 func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile, paired bool, extra ...string) {
 	err := r.sandboxFor(s.Group, func(sb *sandboxProc) error {
 		for run := range r.runs {
-			var ref, refCPU float64
+			var (
+				ref, refCPU float64
+				before      usage // perFile: the curl run just before
+			)
 			switch {
 			case paired && perFile:
-				v, u, err := r.curlSmall(sb, provider, path, fmt.Sprintf("curl%d", run))
+				u, err := r.curlSmallLogged(sb, provider, path, s.Name, run, "before")
 				if err != nil {
 					return err
 				}
-				ref, refCPU = v, u.CPU.Seconds()
-				r.t.Logf("%s %s run %d: curl %.1f files/s in %s, cpu %s", provider, s.Name, run+1, v,
-					u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond))
+				before = u
 			case paired:
 				v, cpu, err := r.curlSinkMedian(sb)
 				if err != nil {
@@ -214,10 +217,18 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 				return fmt.Errorf("upload summary %q, want %q", tail(out, 1), want)
 			}
 			sbCPU = sb.cpu() - sbCPU
+			if paired && perFile {
+				after, err := r.curlSmallLogged(sb, provider, path, s.Name, run, "after")
+				if err != nil {
+					return err
+				}
+				wall := (before.Wall + after.Wall) / 2
+				ref, refCPU = float64(files)/wall.Seconds(), (before.CPU+after.CPU).Seconds()/2
+			}
 			if s.Group == "tiny" {
 				stored := files
 				if paired {
-					stored += files // curl's copy
+					stored += 2 * files // curl's copies, before and after
 				}
 				r.noteTinyFiles(sb, stored)
 			}
@@ -238,4 +249,16 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 		r.res.failf("%s %s: %v", provider, s.Name, err)
 		r.t.Errorf("%s %s: %v", provider, s.Name, err)
 	}
+}
+
+// curlSmallLogged is curlSmall into a remote folder of its own for the
+// run's curl sent when ("before" or "after" the upload), logged.
+func (r *runner) curlSmallLogged(sb *sandboxProc, provider, path, name string, run int, when string) (usage, error) {
+	v, u, err := r.curlSmall(sb, provider, path, fmt.Sprintf("curl%d-%s", run, when))
+	if err != nil {
+		return u, err
+	}
+	r.t.Logf("%s %s run %d: curl %s, %.1f files/s in %s, cpu %s", provider, name, run+1, when, v,
+		u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond))
+	return u, nil
 }
