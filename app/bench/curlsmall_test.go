@@ -46,10 +46,11 @@ var curlSmallProviders = map[string]bool{"filesro": true, "quatrix": true, "twak
 //     needs the init first; Ferry's check of the finished file (a GET) is
 //     not counted. Two phases.
 //   - SelfCommunity: part 0 of 1 on the chunk route, done (without the
-//     optional md5), and the private message that carries the file
-//     (file_uuid the file's own uuid). Ferry also uploads a thumbnail and
-//     sends the path as a second message; neither is needed to deliver a
-//     .bin file. Three phases.
+//     optional md5), a generic thumbnail naming the file as its parent,
+//     the private message that carries the file (file_uuid the
+//     thumbnail's, as the official web client sends it) and a text
+//     message with the file's path (the API has no folders): what Ferry
+//     sends for a small file. Five phases (see curlSelfCommunity).
 //
 // The files it stored are checked on the sandbox (every file there, with
 // its size) before the sandbox stops (sandboxProc.verify), so that it never

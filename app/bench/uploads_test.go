@@ -178,9 +178,9 @@ func errIfNil(err, other error) error {
 // factor of two within minutes, and a baseline on one side only charged
 // the drift to the ratio); else the median of curlSinkRuns runs of curl
 // -T of path (the big file) to the sandbox's sink, just before. The disk
-// is synced before each timed process. The sandbox's CPU during the upload and its peak
-// RSS so far go into each sample; the tiny scenarios share one sandbox
-// (sandboxFor).
+// is synced before each timed process. The sandbox's CPU during the
+// upload and its peak RSS so far go into each sample; the tiny scenarios
+// share one sandbox (sandboxFor).
 func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes int64, perFile, paired bool, extra ...string) {
 	err := r.sandboxFor(s.Group, func(sb *sandboxProc) error {
 		for run := range r.runs {
@@ -195,6 +195,7 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 					return err
 				}
 				before = u
+				r.noteStored(sb, s, files)
 			case paired:
 				v, cpu, err := r.curlSinkMedian(sb)
 				if err != nil {
@@ -217,20 +218,15 @@ func (r *runner) uploadRuns(s *series, provider, path string, files int, bytes i
 				return fmt.Errorf("upload summary %q, want %q", tail(out, 1), want)
 			}
 			sbCPU = sb.cpu() - sbCPU
+			r.noteStored(sb, s, files)
 			if paired && perFile {
 				after, err := r.curlSmallLogged(sb, provider, path, s.Name, run, "after")
 				if err != nil {
 					return err
 				}
+				r.noteStored(sb, s, files)
 				wall := (before.Wall + after.Wall) / 2
 				ref, refCPU = float64(files)/wall.Seconds(), (before.CPU+after.CPU).Seconds()/2
-			}
-			if s.Group == "tiny" {
-				stored := files
-				if paired {
-					stored += 2 * files // curl's copies, before and after
-				}
-				r.noteTinyFiles(sb, stored)
 			}
 			v := float64(bytes) / u.Wall.Seconds() / 1e6
 			if perFile {
@@ -261,4 +257,13 @@ func (r *runner) curlSmallLogged(sb *sandboxProc, provider, path, name string, r
 	r.t.Logf("%s %s run %d: curl %s, %.1f files/s in %s, cpu %s", provider, name, run+1, when, v,
 		u.Wall.Round(time.Millisecond), u.CPU.Round(time.Millisecond))
 	return u, nil
+}
+
+// noteStored counts files stored in the shared tiny sandbox after each
+// process that stored them (noteTinyFiles), so that the sandbox's memory
+// is read where the count reaches its mark, not a whole run later.
+func (r *runner) noteStored(sb *sandboxProc, s *series, files int) {
+	if s.Group == "tiny" {
+		r.noteTinyFiles(sb, files)
+	}
 }
