@@ -86,19 +86,26 @@ func (s *folderMakingSession) Finish(ctx context.Context) (provider.Result, erro
 	}
 }
 
-// TestJobsBehindANewFolderDoNotWaitForIt: while the first upload into a
-// new folder is out, the other slot uploads the jobs of the next folder
-// instead of waiting for it, and every file still arrives once.
-func TestJobsBehindANewFolderDoNotWaitForIt(t *testing.T) {
+// folderMakingRig is an engine with parallel slots over a
+// folderMakingFake that holds the first upload into up/slow until its
+// release is closed.
+func folderMakingRig(t *testing.T, parallel int) (*rig, *folderMakingFake) {
 	fake := fakeprovider.MustNew(fakeprovider.Options{})
 	fm := &folderMakingFake{
 		Provider: fake, hold: "up/slow", release: make(chan struct{}),
 		made: map[string]bool{}, pending: map[string]chan struct{}{},
 	}
 	opts := fastOpts()
-	opts.Parallel = 2
+	opts.Parallel = parallel
 	q := newQueue(t)
-	r := &rig{t: t, q: q, fake: fake, root: t.TempDir(), e: New(q, fixed(fm, TargetSettings{}), opts)}
+	return &rig{t: t, q: q, fake: fake, root: t.TempDir(), e: New(q, fixed(fm, TargetSettings{}), opts)}, fm
+}
+
+// TestJobsBehindANewFolderDoNotWaitForIt: while the first upload into a
+// new folder is out, the other slot uploads the jobs of the next folder
+// instead of waiting for it, and every file still arrives once.
+func TestJobsBehindANewFolderDoNotWaitForIt(t *testing.T) {
+	r, fm := folderMakingRig(t, 2)
 	var jobs []queue.Job
 	for _, rel := range []string{"slow/1", "slow/2", "slow/3", "next/1", "next/2", "next/3"} {
 		jobs = append(jobs, r.file(rel, []byte(rel)))
@@ -135,15 +142,7 @@ func TestJobsBehindANewFolderDoNotWaitForIt(t *testing.T) {
 // the folder in the making waits, a job of another folder or a move does
 // not.
 func TestLaterAsksOncePerFolder(t *testing.T) {
-	fake := fakeprovider.MustNew(fakeprovider.Options{})
-	fm := &folderMakingFake{
-		Provider: fake, hold: "up/slow", release: make(chan struct{}),
-		made: map[string]bool{}, pending: map[string]chan struct{}{},
-	}
-	opts := fastOpts()
-	opts.Parallel = 1
-	q := newQueue(t)
-	r := &rig{t: t, q: q, fake: fake, root: t.TempDir(), e: New(q, fixed(fm, TargetSettings{}), opts)}
+	r, fm := folderMakingRig(t, 1)
 	lead := r.file("slow/lead", []byte("lead"))
 	r.run()
 	ids := r.enqueue(lead)
