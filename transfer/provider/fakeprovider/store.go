@@ -22,16 +22,33 @@ type store interface {
 	list(prefix string) ([]string, error)
 }
 
+// memStore keeps the values in a map, and for every folder prefix of a
+// key ("a/", "a/b/" for "a/b/c") the set of keys below it, so that list,
+// which the fake server calls for every session it opens or drops, costs
+// what it returns rather than a walk of every key ever stored.
 type memStore struct {
-	mu sync.Mutex // guards m
-	m  map[string][]byte
+	mu   sync.Mutex // guards m and dirs
+	m    map[string][]byte
+	dirs map[string]map[string]struct{}
 }
 
-func newMemStore() *memStore { return &memStore{m: map[string][]byte{}} }
+func newMemStore() *memStore {
+	return &memStore{m: map[string][]byte{}, dirs: map[string]map[string]struct{}{}}
+}
 
 func (s *memStore) put(key string, val []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.m[key]; !ok {
+		for _, d := range folderPrefixes(key) {
+			set := s.dirs[d]
+			if set == nil {
+				set = map[string]struct{}{}
+				s.dirs[d] = set
+			}
+			set[key] = struct{}{}
+		}
+	}
 	s.m[key] = append([]byte(nil), val...)
 	return nil
 }
@@ -46,7 +63,16 @@ func (s *memStore) get(key string) ([]byte, bool, error) {
 func (s *memStore) del(key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.m[key]; !ok {
+		return nil
+	}
 	delete(s.m, key)
+	for _, d := range folderPrefixes(key) {
+		delete(s.dirs[d], key)
+		if len(s.dirs[d]) == 0 {
+			delete(s.dirs, d)
+		}
+	}
 	return nil
 }
 
@@ -54,13 +80,31 @@ func (s *memStore) list(prefix string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var keys []string
-	for k := range s.m {
-		if strings.HasPrefix(k, prefix) {
+	if strings.HasSuffix(prefix, "/") {
+		for k := range s.dirs[prefix] {
 			keys = append(keys, k)
+		}
+	} else {
+		for k := range s.m {
+			if strings.HasPrefix(k, prefix) {
+				keys = append(keys, k)
+			}
 		}
 	}
 	sort.Strings(keys)
 	return keys, nil
+}
+
+// folderPrefixes returns the prefixes of key that end at one of its
+// slashes: "a/", "a/b/" for "a/b/c".
+func folderPrefixes(key string) []string {
+	var out []string
+	for i := range len(key) {
+		if key[i] == '/' {
+			out = append(out, key[:i+1])
+		}
+	}
+	return out
 }
 
 // dirStore keeps every key in its own file below dir. Writes go through a
