@@ -480,8 +480,6 @@ func (fu *fileUpload) send(ctx context.Context) (err error) {
 			par = min(par, c.MaxParallelChunks)
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(par)
 	// Where chunks go in series the last one may be the commit (files.ro
 	// stores the file when it arrives), so the re-check before Finish would
 	// come too late to keep a file rewritten meanwhile from being stored
@@ -494,13 +492,29 @@ func (fu *fileUpload) send(ctx context.Context) (err error) {
 	// In series, a chunk's acknowledgement may be saved while the next
 	// chunk (never the last) is sent: see saveBehind.
 	behind := par == 1 && fu.t.caps.IncompleteChunkNotStored
-	for _, i := range pending {
-		if gctx.Err() != nil || commitLast && i == last {
-			break
-		}
-		g.Go(func() error { return fu.sendChunk(gctx, i, false, behind && i < last) })
+	group := pending
+	if commitLast {
+		group = pending[:len(pending)-1] // pending is in index order: last is its end
 	}
-	if err := g.Wait(); err != nil || !commitLast {
+	switch len(group) {
+	case 0:
+	case 1:
+		// One chunk, a small file's whole body most often: sent from this
+		// goroutine rather than handed to a group's.
+		i := group[0]
+		err = fu.sendChunk(ctx, i, false, behind && i < last)
+	default:
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(par)
+		for _, i := range group {
+			if gctx.Err() != nil {
+				break
+			}
+			g.Go(func() error { return fu.sendChunk(gctx, i, false, behind && i < last) })
+		}
+		err = g.Wait()
+	}
+	if err != nil || !commitLast {
 		return err
 	}
 	// The last chunk goes only once every acknowledgement before it is
