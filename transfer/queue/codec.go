@@ -112,6 +112,26 @@ func (d *decoder) raw() []byte {
 
 func (d *decoder) string() string { return string(d.raw()) }
 
+// shared is string, returning the value the last decode with the same
+// cache read in slot when the bytes are the same, instead of a new copy:
+// jobs read one after another (a claim looking past a folder's jobs, a
+// listing) mostly share their target, origin, root, remote folder and
+// policy. The comparison allocates nothing.
+func (d *decoder) shared(c *strCache, slot int) string {
+	b := d.raw()
+	if c == nil {
+		return string(b)
+	}
+	if string(b) != c[slot] {
+		c[slot] = string(b)
+	}
+	return c[slot]
+}
+
+// strCache holds, per slot, the last string decoded there (see shared).
+// The zero value is empty; it is not safe for concurrent use.
+type strCache [jobStrSlots]string
+
 // bytes returns a copy (the input may be bbolt's mmap, valid only inside its
 // transaction); an empty run decodes as nil.
 func (d *decoder) bytes() []byte {

@@ -59,7 +59,7 @@ func (q *Queue) Jobs(filter func(Job) bool, fn func(Job) bool) error {
 		c := t.jobs.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			id, ok := keyID(k)
-			j, err := decodeJob(v)
+			j, err := decodeJobShared(v, &t.strs)
 			if err == nil && (!ok || j.ID != id) {
 				err = fmt.Errorf("%w: record under key %x holds id %d", ErrCorrupt, k, j.ID)
 			}

@@ -97,18 +97,32 @@ func encodeJob(j Job) []byte {
 
 // decodeJob decodes a job record; any damage yields an error wrapping
 // ErrCorrupt, never a panic.
-func decodeJob(b []byte) (Job, error) {
+func decodeJob(b []byte) (Job, error) { return decodeJobShared(b, nil) }
+
+// The strCache slots of a job's fields that repeat from job to job.
+const (
+	slotTarget = iota
+	slotOrigin
+	slotRoot
+	slotRemoteDir
+	slotConflict
+	jobStrSlots
+)
+
+// decodeJobShared is decodeJob sharing its repeated strings with the jobs
+// decoded before it with the same cache c (nil: none shared).
+func decodeJobShared(b []byte, c *strCache) (Job, error) {
 	d := decoder{buf: b}
 	d.version(jobV1)
 	var j Job
 	d.at = "job"
 	j.ID = JobID(d.uint())
-	j.Target = d.string()
-	j.Origin = d.string()
-	j.Root = d.string()
+	j.Target = d.shared(c, slotTarget)
+	j.Origin = d.shared(c, slotOrigin)
+	j.Root = d.shared(c, slotRoot)
 	j.RelPath = d.string()
-	j.RemoteDir = d.string()
-	j.Conflict = d.string()
+	j.RemoteDir = d.shared(c, slotRemoteDir)
+	j.Conflict = d.shared(c, slotConflict)
 	j.Size = d.size()
 	j.ModTime = d.time()
 	j.State = d.state()

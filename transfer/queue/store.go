@@ -17,6 +17,7 @@ type txn struct {
 	tx                                  *bolt.Tx
 	jobs, bykey, sessions, sent, hist   *bolt.Bucket
 	ready, waiting, running, counts, st *bolt.Bucket
+	strs                                strCache // getJob's shared strings
 }
 
 // bucketSet names buckets of the schema, for a read that binds only the
@@ -109,7 +110,7 @@ func (t *txn) getJob(id JobID) (Job, error) {
 	if v == nil {
 		return Job{}, fmt.Errorf("job %d: %w", id, ErrNotFound)
 	}
-	j, err := decodeJob(v)
+	j, err := decodeJobShared(v, &t.strs)
 	if err == nil && j.ID != id {
 		err = fmt.Errorf("%w: record holds id %d", ErrCorrupt, j.ID)
 	}
