@@ -38,13 +38,27 @@ func (b *requestBackoff) NextBackOff() time.Duration {
 // watchdog. It returns the last error; a Retry-After longer than
 // RequestRetryAfterMax ends the retries at once (the job-level retry
 // honours it instead).
+//
+// The first attempt runs before the retry loop is built: most requests
+// succeed at once, and the loop's backoff, timer and options cost a small
+// file's three or five requests a dozen allocations each. The loop then
+// starts with that attempt's outcome, so the tries and pauses are the same.
 func (e *Engine) request(ctx context.Context, op string, fn func(ctx context.Context, touch func()) error) error {
+	first := e.attempt(ctx, op, fn)
+	if first == nil {
+		return nil
+	}
 	exp := backoff.NewExponentialBackOff()
 	exp.InitialInterval = e.opts.RequestBackoff.Initial
 	exp.MaxInterval = e.opts.RequestBackoff.Max
 	b := &requestBackoff{exp: exp}
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
-		err := e.attempt(ctx, op, fn)
+		err := first
+		if first != nil {
+			first = nil // the attempt made above, not made again
+		} else {
+			err = e.attempt(ctx, op, fn)
+		}
 		if err == nil {
 			return struct{}{}, nil
 		}
