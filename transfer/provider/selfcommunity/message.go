@@ -217,15 +217,21 @@ func (p *Provider) postMessage(ctx context.Context, m api.SendMessage) (id int64
 // firstMessageID reads the id of the first message of a Send a Message
 // answer: a JSON list (the documented shape) or, defensively, one object.
 // An answer in neither shape gives 0: the 2xx already says it was sent.
+// Only the ids are decoded: the rest of a message (its text, file and
+// sender) is not needed, and a field of a type other than documented
+// does not hide the id.
 func firstMessageID(raw []byte) int64 {
-	var list []api.Message
+	type idOnly struct {
+		ID int64 `json:"id"`
+	}
+	var list []idOnly
 	if err := json.Unmarshal(raw, &list); err == nil {
 		if len(list) > 0 {
 			return list[0].ID
 		}
 		return 0
 	}
-	var one api.Message
+	var one idOnly
 	if err := json.Unmarshal(raw, &one); err == nil {
 		return one.ID
 	}
