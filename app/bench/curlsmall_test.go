@@ -43,8 +43,8 @@ var curlSmallProviders = map[string]bool{"filesro": true, "quatrix": true, "twak
 //     takes a one-shot upload (init with the file, rule TW-ONESHOT), but an
 //     entity whose answer is lost then cannot be found or deleted again
 //     (the files service lists nothing), so a client that survives a crash
-//     needs the init first; Ferry's check of the finished file (a GET) is
-//     not counted. Two phases.
+//     needs the init first. Ferry sends the same two: the chunk's answer
+//     describes the finished file, so no read follows. Two phases.
 //   - SelfCommunity: part 0 of 1 on the chunk route, done (without the
 //     optional md5), a generic thumbnail naming the file as its parent,
 //     the private message that carries the file (file_uuid the
