@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"sync/atomic"
+
+	"github.com/ferry-sync/ferry/transfer/queue"
 )
 
 // errFileChanged marks an upload whose local file no longer matches the
@@ -100,17 +102,19 @@ func (r *chunkReader) uncount() { r.done.Add(-r.high) }
 
 // behindSave is the session save of an acknowledged chunk running while
 // the next chunk is sent (provider.Capabilities.IncompleteChunkNotStored),
-// or of the session Begin made (trails, see beginSaveMayTrail).
+// or of the session Begin made (trail, see beginSaveMayTrail).
 type behindSave struct {
-	done   chan struct{} // closed once err is set
-	err    error
-	trails bool // the save after Begin: no chunk waits for it
+	done chan struct{} // closed once err is set; nil for a trail
+	err  error
+	// trail is the save after Begin, which no chunk waits for: it may
+	// wait for company in the queue until send settles it.
+	trail *queue.Later
 }
 
 // chunkGate is b when the next chunk's last byte must wait for it, else
 // nil (also for a nil b).
 func (b *behindSave) chunkGate() *behindSave {
-	if b == nil || b.trails {
+	if b == nil || b.trail != nil {
 		return nil
 	}
 	return b

@@ -405,16 +405,16 @@ func beginSaveMayTrail(c provider.Capabilities) bool {
 	return !c.Resumable && !c.LastChunkCommits && !c.LastChunkStores
 }
 
-// saveBeginBehind saves the session begun by open on a goroutine of its
-// own (beginSaveMayTrail): send sends meanwhile and settles the save
-// before it returns. Chunks do not wait for it (behindSave.trails).
+// saveBeginBehind starts saving the session begun by open
+// (beginSaveMayTrail) and returns: send sends meanwhile and settles the
+// save before it returns. Chunks do not wait for it (behindSave.trail).
+// Nobody waits for the save until then, so it may share a queue commit
+// with the saves, claims and finishes of other workers
+// (Queue.SaveSessionLater); settling it ends that wait.
 func (fu *fileUpload) saveBeginBehind() {
-	b := &behindSave{done: make(chan struct{}), trails: true}
-	fu.behind = b
-	go func() {
-		defer close(b.done)
-		b.err = fu.saveSession()
-	}()
+	fu.behind = &behindSave{trail: fu.e.q.SaveSessionLater(fu.a.job.ID, queue.Session{
+		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime,
+	})}
 }
 
 // cleanup lets the provider remove what a session for an older version of
@@ -660,8 +660,11 @@ func (fu *fileUpload) settleBehind() error {
 	if b == nil {
 		return nil
 	}
-	<-b.done
 	fu.behind = nil
+	if b.trail != nil {
+		return b.trail.Wait()
+	}
+	<-b.done
 	return b.err
 }
 

@@ -14,19 +14,32 @@ import (
 // finished meanwhile): a late save must not resurrect a session nobody
 // will delete.
 func (q *Queue) SaveSession(id JobID, s Session) error {
+	if err := q.group(saveSessionFn(id, s)); err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
+}
+
+// SaveSessionLater starts SaveSession for a save nobody waits for yet
+// (see groupCommit): it may wait for company, up to the linger, until
+// Wait is called. A later SaveSession or SaveSessionLater of the same job
+// commits with it or after it, never before. The error Wait returns is
+// SaveSession's.
+func (q *Queue) SaveSessionLater(id JobID, s Session) *Later {
+	return q.groupLater("save session", saveSessionFn(id, s))
+}
+
+// saveSessionFn is the group function that stores s as job id's session.
+func saveSessionFn(id JobID, s Session) func(t *txn) error {
 	rec := encodeSession(s)
-	err := q.group(func(t *txn) error {
+	return func(t *txn) error {
 		// This may run more than once; it only writes, so that is safe.
 		k := idKey(id)
 		if t.jobs.Get(k) == nil {
 			return fmt.Errorf("job %d: %w", id, ErrNotFound)
 		}
 		return t.sessions.Put(k, rec)
-	})
-	if err != nil {
-		return fmt.Errorf("save session: %w", err)
 	}
-	return nil
 }
 
 // LoadSession returns job id's saved session and true, or false when none
