@@ -108,7 +108,7 @@ type behindSave struct {
 	err  error
 	// trail is the save after Begin, which no chunk waits for: it may
 	// wait for company in the queue until send settles it.
-	trail *queue.Later
+	trail *queue.PatientWrite
 }
 
 // chunkGate is b when the next chunk's last byte must wait for it, else

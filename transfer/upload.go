@@ -410,9 +410,9 @@ func beginSaveMayTrail(c provider.Capabilities) bool {
 // save before it returns. Chunks do not wait for it (behindSave.trail).
 // Nobody waits for the save until then, so it may share a queue commit
 // with the saves, claims and finishes of other workers
-// (Queue.SaveSessionLater); settling it ends that wait.
+// (Queue.SaveSessionPatient); settling it ends that wait.
 func (fu *fileUpload) saveBeginBehind() {
-	fu.behind = &behindSave{trail: fu.e.q.SaveSessionLater(fu.a.job.ID, queue.Session{
+	fu.behind = &behindSave{trail: fu.e.q.SaveSessionPatient(fu.a.job.ID, queue.Session{
 		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime,
 	})}
 }

@@ -29,8 +29,8 @@ import (
 // issue 20 round 10), and 720-745 with 8 ms and three claims ahead per
 // worker (round 11).
 //
-// A write started with groupLater (Queue.SaveSessionLater) is patient
-// until its caller waits for it (Later.Wait), which ends the linger.
+// A write started with groupPatient (Queue.SaveSessionPatient) is patient
+// until its caller waits for it (PatientWrite.Wait), which ends the linger.
 //
 // Every call still returns only when its own change is durable, and a
 // call whose function fails leaves no trace (its group is rolled back and
@@ -84,9 +84,9 @@ func (q *Queue) groupAs(patient bool, fn func(t *txn) error) error {
 	return q.runGroupCall(c, leads)
 }
 
-// Later is a patient write started by groupLater: its commit may linger
+// PatientWrite is a write started by groupPatient: its commit may linger
 // for company until Wait is called.
-type Later struct {
+type PatientWrite struct {
 	q   *Queue
 	c   *groupCall
 	fin chan struct{} // closed when err is set
@@ -94,44 +94,44 @@ type Later struct {
 	op  string // names the operation in a returned error
 }
 
-// groupLater starts fn as a patient group call (see groupCommit) and
+// groupPatient starts fn as a patient group call (see groupCommit) and
 // returns at once, before it is durable; op names it in Wait's error.
 // Unlike a patient groupAs on a goroutine of the caller's, the call has
-// joined the group when groupLater returns, so Later.Wait always ends its
+// joined the group when groupPatient returns, so Wait always ends its
 // linger: Hurry from a caller whose write has not joined yet may not, and
 // the write then lingers after all (up to 8 ms, which a 2,000-file
 // Quatrix run showed as 2.3 s more).
-func (q *Queue) groupLater(op string, fn func(t *txn) error) *Later {
+func (q *Queue) groupPatient(op string, fn func(t *txn) error) *PatientWrite {
 	c, leads := q.grp.join(fn, true)
-	l := &Later{q: q, c: c, fin: make(chan struct{}), op: op}
+	w := &PatientWrite{q: q, c: c, fin: make(chan struct{}), op: op}
 	go func() {
-		defer close(l.fin)
-		l.err = q.runGroupCall(c, leads)
+		defer close(w.fin)
+		w.err = q.runGroupCall(c, leads)
 	}()
-	return l
+	return w
 }
 
 // Wait returns once the write is durable (or failed), with its error. A
 // write still waiting for company stops waiting: its commit starts now,
 // or right after the one on disk.
-func (l *Later) Wait() error {
+func (w *PatientWrite) Wait() error {
 	select {
-	case <-l.fin:
+	case <-w.fin:
 	default:
-		l.hurry()
-		<-l.fin
+		w.hurry()
+		<-w.fin
 	}
-	if l.err != nil {
-		return fmt.Errorf("%s: %w", l.op, l.err)
+	if w.err != nil {
+		return fmt.Errorf("%s: %w", w.op, w.err)
 	}
 	return nil
 }
 
-// hurry marks l's call as waited for, if its commit has not started.
-func (l *Later) hurry() {
-	g := &l.q.grp
+// hurry marks w's call as waited for, if its commit has not started.
+func (w *PatientWrite) hurry() {
+	g := &w.q.grp
 	g.mu.Lock()
-	if c := l.c; c.patient && !c.taken {
+	if c := w.c; c.patient && !c.taken {
 		c.patient = false
 		g.urgent++
 		g.nudgeLocked()

@@ -20,13 +20,13 @@ func (q *Queue) SaveSession(id JobID, s Session) error {
 	return nil
 }
 
-// SaveSessionLater starts SaveSession for a save nobody waits for yet
+// SaveSessionPatient starts SaveSession for a save nobody waits for yet
 // (see groupCommit): it may wait for company, up to the linger, until
-// Wait is called. A later SaveSession or SaveSessionLater of the same job
+// Wait is called. A later SaveSession or SaveSessionPatient of the same job
 // commits with it or after it, never before. The error Wait returns is
 // SaveSession's.
-func (q *Queue) SaveSessionLater(id JobID, s Session) *Later {
-	return q.groupLater("save session", saveSessionFn(id, s))
+func (q *Queue) SaveSessionPatient(id JobID, s Session) *PatientWrite {
+	return q.groupPatient("save session", saveSessionFn(id, s))
 }
 
 // saveSessionFn is the group function that stores s as job id's session.

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// laterSession is a session record told apart by its acknowledged chunks.
-func laterSession(acked ...int) Session {
+// patientSession is a session record told apart by its acknowledged chunks.
+func patientSession(acked ...int) Session {
 	return Session{ChunkSize: 1 << 20, State: []byte(`{"id":"p"}`), Acked: acked, Size: 3 << 20, ModTime: t0}
 }
 
@@ -25,23 +25,23 @@ func savedAcked(t *testing.T, q *Queue, id JobID) []int {
 	return s.Acked
 }
 
-// TestSaveSessionLaterLingersUntilWaited: a save started with
-// SaveSessionLater waits for company and is not durable until somebody
+// TestSaveSessionPatientLingersUntilWaited: a save started with
+// SaveSessionPatient waits for company and is not durable until somebody
 // waits for it; Wait ends the linger at once, in one commit.
-func TestSaveSessionLaterLingersUntilWaited(t *testing.T) {
+func TestSaveSessionPatientLingersUntilWaited(t *testing.T) {
 	c := newClock()
 	q, _ := openTest(t, Options{Now: c.Now, GroupLinger: forever})
 	ids := mustEnqueue(t, q, job("t", "a"))
 	mustClaim(t, q, c.Now())
 	before := q.grp.commits.Load()
 
-	l := q.SaveSessionLater(ids[0], laterSession(0))
+	w := q.SaveSessionPatient(ids[0], patientSession(0))
 	waitLingering(t, q, 1)
 	if got := savedAcked(t, q, ids[0]); got != nil {
 		t.Fatalf("saved %v while the save lingers, want nothing yet", got)
 	}
 	within(t, "Wait on a lingering save", func() {
-		if err := l.Wait(); err != nil {
+		if err := w.Wait(); err != nil {
 			t.Error(err)
 		}
 	})
@@ -52,18 +52,18 @@ func TestSaveSessionLaterLingersUntilWaited(t *testing.T) {
 		t.Errorf("%d commits for one save, want 1", n)
 	}
 	within(t, "a second Wait", func() {
-		if err := l.Wait(); err != nil {
+		if err := w.Wait(); err != nil {
 			t.Errorf("second Wait: %v", err)
 		}
 	})
 }
 
-// TestSaveSessionLaterJoinsTheGroup: a save started with SaveSessionLater
+// TestSaveSessionPatientJoinsTheGroup: a save started with SaveSessionPatient
 // has joined the next group when the call returns, even while another
 // group's leader lingers: it shares the commit that a waited-for write
 // starts, and a later save of the same job overwrites it, never the
 // reverse.
-func TestSaveSessionLaterJoinsTheGroup(t *testing.T) {
+func TestSaveSessionPatientJoinsTheGroup(t *testing.T) {
 	c := newClock()
 	q, _ := openTest(t, Options{Now: c.Now, GroupLinger: forever})
 	ids := mustEnqueue(t, q, job("t", "a"), job("t", "b"))
@@ -71,15 +71,15 @@ func TestSaveSessionLaterJoinsTheGroup(t *testing.T) {
 	mustClaim(t, q, c.Now())
 	before := q.grp.commits.Load()
 
-	first := q.SaveSessionLater(ids[0], laterSession(0))
-	other := q.SaveSessionLater(ids[1], laterSession(5))
+	first := q.SaveSessionPatient(ids[0], patientSession(0))
+	other := q.SaveSessionPatient(ids[1], patientSession(5))
 	waitLingering(t, q, 2)
 	within(t, "a waited-for save of the same job", func() {
-		if err := q.SaveSession(ids[0], laterSession(0, 1)); err != nil {
+		if err := q.SaveSession(ids[0], patientSession(0, 1)); err != nil {
 			t.Error(err)
 		}
-		for _, l := range []*Later{first, other} {
-			if err := l.Wait(); err != nil {
+		for _, w := range []*PatientWrite{first, other} {
+			if err := w.Wait(); err != nil {
 				t.Error(err)
 			}
 		}
@@ -95,10 +95,10 @@ func TestSaveSessionLaterJoinsTheGroup(t *testing.T) {
 	}
 }
 
-// TestSaveSessionLaterBehindABusyLeader: Wait on a save queued behind a
+// TestSaveSessionPatientBehindABusyLeader: Wait on a save queued behind a
 // commit already under way (not lingering) keeps the save's own group
 // from lingering once that commit is over.
-func TestSaveSessionLaterBehindABusyLeader(t *testing.T) {
+func TestSaveSessionPatientBehindABusyLeader(t *testing.T) {
 	c := newClock()
 	q, _ := openTest(t, Options{Now: c.Now, GroupLinger: forever})
 	ids := mustEnqueue(t, q, job("t", "a"))
@@ -109,9 +109,9 @@ func TestSaveSessionLaterBehindABusyLeader(t *testing.T) {
 	q.grp.mu.Lock()
 	q.grp.busy = true
 	q.grp.mu.Unlock()
-	l := q.SaveSessionLater(ids[0], laterSession(0))
+	w := q.SaveSessionPatient(ids[0], patientSession(0))
 	done := make(chan error, 1)
-	go func() { done <- l.Wait() }()
+	go func() { done <- w.Wait() }()
 	// Wait has marked the save as waited for once the group counts it.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -142,14 +142,14 @@ func TestSaveSessionLaterBehindABusyLeader(t *testing.T) {
 	}
 }
 
-// TestSaveSessionLaterError: a save that fails is reported by Wait, named,
+// TestSaveSessionPatientError: a save that fails is reported by Wait, named,
 // and leaves nothing behind.
-func TestSaveSessionLaterError(t *testing.T) {
+func TestSaveSessionPatientError(t *testing.T) {
 	c := newClock()
 	q, _ := openTest(t, Options{Now: c.Now, GroupLinger: forever})
-	l := q.SaveSessionLater(JobID(42), laterSession(0))
+	w := q.SaveSessionPatient(JobID(42), patientSession(0))
 	var err error
-	within(t, "Wait on a save of a job that does not exist", func() { err = l.Wait() })
+	within(t, "Wait on a save of a job that does not exist", func() { err = w.Wait() })
 	if !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "save session: ") {
 		t.Fatalf("Wait: %v, want a save session error wrapping ErrNotFound", err)
 	}
@@ -158,19 +158,19 @@ func TestSaveSessionLaterError(t *testing.T) {
 	}
 }
 
-// TestSaveSessionLaterAloneEndsItsLinger: a save nobody waits for commits
+// TestSaveSessionPatientAloneEndsItsLinger: a save nobody waits for commits
 // by itself once the linger is over.
-func TestSaveSessionLaterAloneEndsItsLinger(t *testing.T) {
+func TestSaveSessionPatientAloneEndsItsLinger(t *testing.T) {
 	c := newClock()
 	q, _ := openTest(t, Options{Now: c.Now, GroupLinger: time.Millisecond})
 	ids := mustEnqueue(t, q, job("t", "a"))
 	mustClaim(t, q, c.Now())
-	l := q.SaveSessionLater(ids[0], laterSession(3))
-	within(t, "a lone save after its linger", func() { <-l.fin })
+	w := q.SaveSessionPatient(ids[0], patientSession(3))
+	within(t, "a lone save after its linger", func() { <-w.fin })
 	if got := savedAcked(t, q, ids[0]); len(got) != 1 || got[0] != 3 {
 		t.Errorf("saved %v, want [3]", got)
 	}
-	if err := l.Wait(); err != nil {
+	if err := w.Wait(); err != nil {
 		t.Error(err)
 	}
 }
