@@ -389,7 +389,7 @@ func (fu *fileUpload) open(ctx context.Context) error {
 		fu.saveBeginBehind()
 		return nil
 	}
-	return e.q.SaveSession(id, queue.Session{ChunkSize: fu.u.ChunkSize, State: sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime})
+	return e.q.SaveSession(id, fu.sessionRecord())
 }
 
 // beginSaveMayTrail reports whether the session saved after Begin may
@@ -412,9 +412,7 @@ func beginSaveMayTrail(c provider.Capabilities) bool {
 // with the saves, claims and finishes of other workers
 // (Queue.SaveSessionPatient); settling it ends that wait.
 func (fu *fileUpload) saveBeginBehind() {
-	fu.behind = &behindSave{trail: fu.e.q.SaveSessionPatient(fu.a.job.ID, queue.Session{
-		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Size: fu.u.Size, ModTime: fu.u.ModTime,
-	})}
+	fu.behind = &behindSave{trail: fu.e.q.SaveSessionPatient(fu.a.job.ID, fu.sessionRecord())}
 }
 
 // cleanup lets the provider remove what a session for an older version of
@@ -680,9 +678,16 @@ func (fu *fileUpload) saveSession() error {
 // saveSessionLocked is saveSession; caller holds fu.mu, so a save with
 // fewer chunks never overwrites a later one.
 func (fu *fileUpload) saveSessionLocked() error {
-	return fu.e.q.SaveSession(fu.a.job.ID, queue.Session{
+	return fu.e.q.SaveSession(fu.a.job.ID, fu.sessionRecord())
+}
+
+// sessionRecord is what the queue keeps of the current session: its
+// state, the chunks acknowledged so far and the plan it was begun with.
+// Callers hold fu.mu once chunks may be acknowledged concurrently.
+func (fu *fileUpload) sessionRecord() queue.Session {
+	return queue.Session{
 		ChunkSize: fu.u.ChunkSize, State: fu.sess.State(), Acked: fu.acked.list(), Size: fu.u.Size, ModTime: fu.u.ModTime,
-	})
+	}
 }
 
 // finish checks that every planned byte was acknowledged and that the file
